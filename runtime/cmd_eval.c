@@ -1,0 +1,516 @@
+/*
+ * cmd_eval.c — `edict eval`: decide events from a file or stdin and write
+ * one decision per line, in input order.
+ *
+ * Input is a JSON object, a JSON array of objects, or NDJSON (an event per
+ * line; an event may span lines when its first line is a lone "{", as
+ * pretty-printers write it). A bad event never stops the run: it gets an
+ * error line in its place and the rest are decided.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define cmd_eval_c
+
+#include "cli.h"
+
+#include "context.h"
+#include "engine.h"
+#include "event.h"
+#include "fsutil.h"
+#include "json.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_EVENT_BYTES ((size_t)8 << 20)
+#define SUMMARY_TOP 8
+
+static const char usage[] =
+    "usage: edict eval [options] [FILE|-]\n"
+    "\n"
+    "Decide the events in FILE (or stdin) and write one decision per line\n"
+    "(NDJSON) to stdout, in input order. Input: a JSON object, an array of\n"
+    "objects, or NDJSON. A bad event gives {\"line\":N,\"error\":...} in its\n"
+    "place (and on stderr); the other events are still decided.\n"
+    "\n"
+    "options:\n"
+    "  --packs DIR             a folder of packs (repeatable; replaces the\n"
+    "                          default rules/ and jurisdictions/)\n"
+    "  --tenants DIR           tenant overlays (default: the shipped tenants/\n"
+    "                          when no --packs is given)\n"
+    "  --tenant NAME           events belong to NAME: an event without a\n"
+    "                          tenant takes it, one with another is refused\n"
+    "  --as-of RFC3339         decide every event as of this moment (overrides\n"
+    "                          the events' own as_of)\n"
+    "  --fail-on red|yellow    exit 3 when a decision reaches this flag\n"
+    "  --explain               add a trace of every rule considered\n"
+    "  --summary               print a summary to stderr at the end\n"
+    ED_CLI_LIMIT_HELP
+    "  --help                  this text\n"
+    "\n"
+    "exit status: 0 all decided; 2 some events were bad; 3 --fail-on reached;\n"
+    "1 edict could not run (unreadable input, packs with problems).\n";
+
+typedef struct rule_count {
+    const ed_rule *rule;
+    long count;
+} rule_count;
+
+typedef struct eval_state {
+    ed_catalog *cat;
+    lua_State *intake;
+    ed_context **contexts;
+    size_t n_contexts;
+    const char *tenant;
+    const char *as_of;
+    ed_eval_options opt;
+    int fail_on;          /* -1 none, else the flag */
+    int flush_each;       /* stream input: flush every decision */
+    long decided, refused, flagged, rule_errors;
+    long flags[3];
+    rule_count *counts;
+    size_t n_counts;
+    int host_failure;
+    ed_buf out, err;
+} eval_state;
+
+static ed_context *context_for(eval_state *st, const char *tenant)
+{
+    for (size_t i = 0; i < st->n_contexts; i++) {
+        if (strcmp(st->contexts[i]->tenant, tenant) == 0) {
+            return st->contexts[i];
+        }
+    }
+    ed_diags d = {0};
+    ed_context *ctx = ed_context_new(st->cat, tenant, NULL, &d);
+    if (ctx == NULL) {
+        fprintf(stderr, "edict: cannot build the context of tenant %s:\n", tenant);
+        ed_diags_print(&d, stderr, 0);
+        ed_diags_free(&d);
+        return NULL;
+    }
+    ed_diags_free(&d);
+    ed_context **p = realloc(st->contexts, (st->n_contexts + 1) * sizeof *p);
+    if (p == NULL) {
+        abort();
+    }
+    p[st->n_contexts++] = ctx;
+    st->contexts = p;
+    return ctx;
+}
+
+static void count_rule(eval_state *st, const ed_rule *r)
+{
+    for (size_t i = 0; i < st->n_counts; i++) {
+        if (st->counts[i].rule == r) {
+            st->counts[i].count++;
+            return;
+        }
+    }
+    rule_count *p = realloc(st->counts, (st->n_counts + 1) * sizeof *p);
+    if (p == NULL) {
+        abort();
+    }
+    p[st->n_counts].rule = r;
+    p[st->n_counts].count = 1;
+    st->n_counts++;
+    st->counts = p;
+}
+
+/* Write the error line of a refused event: {"line":N,...} or {"index":N,...}. */
+static void report_bad(eval_state *st, const char *unit, long where,
+                       const char *event_id, const char *message)
+{
+    ed_buf b = {0};
+    ed_buf_printf(&b, "{\"%s\":%ld", unit, where);
+    if (event_id && event_id[0]) {
+        ed_buf_puts(&b, ",\"event_id\":");
+        ed_json_emit_string(st->intake, event_id, strlen(event_id), &b);
+    }
+    ed_buf_puts(&b, ",\"error\":");
+    ed_json_emit_string(st->intake, message, strlen(message), &b);
+    ed_buf_puts(&b, "}\n");
+    fputs(b.data, stdout);
+    fprintf(stderr, "edict: %s %ld: %s\n", unit, where, message);
+    ed_buf_free(&b);
+    st->refused++;
+}
+
+/* Decide the decoded event at the top of the intake stack (popped). */
+static void decide(eval_state *st, const char *unit, long where)
+{
+    lua_State *in = st->intake;
+    ed_event ev;
+    if (ed_event_read(in, -1, st->tenant, st->as_of, &ev, &st->err) != 0) {
+        report_bad(st, unit, where, ev.id, st->err.data);
+        lua_pop(in, 1);
+        return;
+    }
+    ed_context *ctx = context_for(st, ev.tenant);
+    if (ctx == NULL) {
+        st->host_failure = 1;
+        lua_pop(in, 1);
+        return;
+    }
+    if (ed_event_copy_protected(in, -1, ctx->L, &st->err) != 0) {
+        report_bad(st, unit, where, ev.id, st->err.data);
+        lua_pop(in, 1);
+        return;
+    }
+    lua_pop(in, 1);
+    ed_outcome o;
+    ed_buf_reset(&st->out);
+    int rc = ed_engine_evaluate(ctx, &ev, &st->opt, &st->out, &o, &st->err);
+    if (rc == 1) {
+        report_bad(st, unit, where, ev.id, st->err.data);
+        return;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "edict: %s\n", st->err.data);
+        st->host_failure = 1;
+        return;
+    }
+    ed_buf_putc(&st->out, '\n');
+    fwrite(st->out.data, 1, st->out.len, stdout);
+    if (st->flush_each) {
+        fflush(stdout);
+    }
+    st->decided++;
+    st->flags[o.flag]++;
+    st->rule_errors += (long)o.n_errors;
+    if (st->fail_on >= 0 && (int)o.flag >= st->fail_on) {
+        st->flagged++;
+    }
+    for (size_t i = 0; i < o.n_fired; i++) {
+        count_rule(st, o.fired[i]);
+    }
+}
+
+/* Decode text as one event and decide it. */
+static void decide_text(eval_state *st, const char *text, size_t len, long line)
+{
+    if (ed_json_decode(st->intake, text, len, &st->err) != 0) {
+        ed_buf msg = {0};
+        ed_buf_printf(&msg, "invalid JSON: %s", st->err.data);
+        report_bad(st, "line", line, NULL, msg.data);
+        ed_buf_free(&msg);
+        return;
+    }
+    decide(st, "line", line);
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A lone "{" (pretty-printed object) starts an event of several lines. */
+static int lone_brace(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+        i++;
+    }
+    if (i >= n || s[i] != '{') {
+        return 0;
+    }
+    return blank(s + i + 1, n - i - 1);
+}
+
+static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    ed_buf pending = {0};
+    long pending_line = 0;
+    int have_first = first != NULL;
+    for (;;) {
+        const char *text;
+        size_t len;
+        if (have_first) {
+            text = first;
+            len = first_len;
+            have_first = 0;
+        } else {
+            n = getline(&line, &cap, in);
+            if (n < 0) {
+                break;
+            }
+            text = line;
+            len = (size_t)n;
+        }
+        lineno++;
+        if (pending_line) {
+            ed_buf_append(&pending, text, len);
+            if (pending.len > MAX_EVENT_BYTES) {
+                report_bad(st, "line", pending_line, NULL,
+                           "event larger than 8 MiB");
+                ed_buf_reset(&pending);
+                pending_line = 0;
+                continue;
+            }
+            /* the object ends at a line that starts with "}" */
+            size_t i = 0;
+            while (i < len && (text[i] == ' ' || text[i] == '\t')) {
+                i++;
+            }
+            if (i < len && text[i] == '}') {
+                decide_text(st, pending.data, pending.len, pending_line);
+                ed_buf_reset(&pending);
+                pending_line = 0;
+            }
+            continue;
+        }
+        if (blank(text, len)) {
+            continue;
+        }
+        if (lone_brace(text, len)) {
+            ed_buf_append(&pending, text, len);
+            pending_line = lineno;
+            continue;
+        }
+        if (len > MAX_EVENT_BYTES) {
+            report_bad(st, "line", lineno, NULL, "event larger than 8 MiB");
+            continue;
+        }
+        decide_text(st, text, len, lineno);
+    }
+    if (pending_line) {
+        decide_text(st, pending.data, pending.len, pending_line);
+    }
+    if (ferror(in)) {
+        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
+        st->host_failure = 1;
+    }
+    ed_buf_free(&pending);
+    free(line);
+}
+
+static void run_array(eval_state *st, FILE *in, char *first, size_t first_len)
+{
+    ed_buf all = {0};
+    ed_buf_append(&all, first, first_len);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
+        ed_buf_append(&all, chunk, n);
+    }
+    if (ferror(in)) {
+        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
+        st->host_failure = 1;
+        ed_buf_free(&all);
+        return;
+    }
+    lua_State *L = st->intake;
+    if (ed_json_decode(L, all.data, all.len, &st->err) != 0) {
+        ed_buf msg = {0};
+        ed_buf_printf(&msg, "invalid JSON: %s", st->err.data);
+        report_bad(st, "line", 1, NULL, msg.data);
+        ed_buf_free(&msg);
+        ed_buf_free(&all);
+        return;
+    }
+    ed_buf_free(&all);
+    lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= count; i++) {
+        lua_rawgeti(L, -1, i);
+        decide(st, "index", (long)i);
+    }
+    lua_pop(L, 1);
+}
+
+static int compare_counts(const void *a, const void *b)
+{
+    const rule_count *x = a, *y = b;
+    if (x->count != y->count) {
+        return x->count < y->count ? 1 : -1;
+    }
+    return strcmp(x->rule->id, y->rule->id);
+}
+
+static void print_summary(eval_state *st)
+{
+    fprintf(stderr, "\n%ld events: %ld decided (red %ld, yellow %ld, green %ld), "
+            "%ld refused, %ld rule errors\n", st->decided + st->refused,
+            st->decided, st->flags[ED_FLAG_RED], st->flags[ED_FLAG_YELLOW],
+            st->flags[ED_FLAG_GREEN], st->refused, st->rule_errors);
+    if (st->n_counts == 0) {
+        return;
+    }
+    qsort(st->counts, st->n_counts, sizeof *st->counts, compare_counts);
+    fprintf(stderr, "top findings:\n");
+    for (size_t i = 0; i < st->n_counts && i < SUMMARY_TOP; i++) {
+        fprintf(stderr, "  %6ld  %-40s %-8s %s\n", st->counts[i].count,
+                st->counts[i].rule->id,
+                ed_severity_name(st->counts[i].rule->severity),
+                st->counts[i].rule->cite);
+    }
+}
+
+static int open_intake(lua_State *L)
+{
+    ed_json_open(L);
+    return 0;
+}
+
+int ed_cmd_eval(int argc, char **argv)
+{
+    enum { O_PACKS = 256, O_TENANTS, O_TENANT, O_AS_OF, O_FAIL_ON, O_EXPLAIN,
+           O_SUMMARY, O_LIM_I, O_LIM_M, O_LIM_T, O_HELP };
+    static const struct option options[] = {
+        {"packs", required_argument, 0, O_PACKS},
+        {"tenants", required_argument, 0, O_TENANTS},
+        {"tenant", required_argument, 0, O_TENANT},
+        {"as-of", required_argument, 0, O_AS_OF},
+        {"fail-on", required_argument, 0, O_FAIL_ON},
+        {"explain", no_argument, 0, O_EXPLAIN},
+        {"summary", no_argument, 0, O_SUMMARY},
+        {"limit-instructions", required_argument, 0, O_LIM_I},
+        {"limit-memory", required_argument, 0, O_LIM_M},
+        {"limit-time", required_argument, 0, O_LIM_T},
+        {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0}};
+    ed_cli cli;
+    ed_cli_init(&cli);
+    eval_state st;
+    memset(&st, 0, sizeof st);
+    st.fail_on = -1;
+    int summary = 0, opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (opt) {
+        case O_PACKS: ed_cli_add_pack_dir(&cli, optarg); break;
+        case O_TENANTS: cli.tenants_dir = optarg; cli.tenants_explicit = 1; break;
+        case O_TENANT: st.tenant = optarg; break;
+        case O_AS_OF: {
+            ed_time t;
+            char why[160];
+            if (ed_time_parse(optarg, strlen(optarg), 0, &t, why, sizeof why) != 0) {
+                fprintf(stderr, "edict: --as-of: %s\n", why);
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            st.as_of = optarg;
+            break;
+        }
+        case O_FAIL_ON:
+            if (strcmp(optarg, "red") == 0) {
+                st.fail_on = ED_FLAG_RED;
+            } else if (strcmp(optarg, "yellow") == 0) {
+                st.fail_on = ED_FLAG_YELLOW;
+            } else {
+                fprintf(stderr, "edict: --fail-on takes red or yellow\n");
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            break;
+        case O_EXPLAIN: st.opt.explain = 1; break;
+        case O_SUMMARY: summary = 1; break;
+        case O_LIM_I: case O_LIM_M: case O_LIM_T:
+            if (ed_cli_limit(&cli, opt == O_LIM_I ? "--limit-instructions"
+                                   : opt == O_LIM_M ? "--limit-memory"
+                                                    : "--limit-time",
+                             optarg) != 0) {
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            break;
+        case O_HELP: fputs(usage, stdout); ed_cli_free(&cli); return ED_EXIT_OK;
+        default: fputs(usage, stderr); ed_cli_free(&cli); return ED_EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fputs("edict eval: give one input file (or - for stdin)\n", stderr);
+        ed_cli_free(&cli);
+        return ED_EXIT_USAGE;
+    }
+    const char *path = optind < argc ? argv[optind] : "-";
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (in == NULL) {
+        fprintf(stderr, "edict: cannot open %s: %s\n", path, strerror(errno));
+        ed_cli_free(&cli);
+        return ED_EXIT_HOST;
+    }
+
+    ed_diags d = {0};
+    st.cat = ed_cli_catalog(&cli, &d);
+    int status = ED_EXIT_OK;
+    if (st.cat->problems > 0) {
+        ed_diags_print(&d, stderr, 0);
+        fprintf(stderr, "edict: %d problem%s in the packs; nothing was decided "
+                "(see `edict check`)\n", st.cat->problems,
+                st.cat->problems == 1 ? "" : "s");
+        status = ED_EXIT_HOST;
+        goto done;
+    }
+    st.intake = luaL_newstate();
+    lua_pushcfunction(st.intake, open_intake);
+    if (st.intake == NULL || lua_pcall(st.intake, 0, 0, 0) != LUA_OK) {
+        fputs("edict: cannot start the JSON decoder\n", stderr);
+        status = ED_EXIT_HOST;
+        goto done;
+    }
+    struct stat sb;
+    st.flush_each = fstat(fileno(in), &sb) == 0 && !S_ISREG(sb.st_mode);
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+    /* Look at the first non-blank byte: '[' is an array, else NDJSON. */
+    char *first = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&first, &cap, in)) >= 0 && blank(first, (size_t)n)) {
+    }
+    if (n >= 0) {
+        size_t i = 0;
+        while (first[i] == ' ' || first[i] == '\t') {
+            i++;
+        }
+        if (first[i] == '[') {
+            run_array(&st, in, first, (size_t)n);
+        } else {
+            run_lines(&st, in, first, (size_t)n);
+        }
+    }
+    free(first);
+    fflush(stdout);
+    if (summary) {
+        print_summary(&st);
+    }
+    if (st.host_failure) {
+        status = ED_EXIT_HOST;
+    } else if (st.refused) {
+        status = ED_EXIT_BAD_INPUT;
+    } else if (st.flagged) {
+        status = ED_EXIT_FLAGGED;
+    }
+done:
+    if (in != stdin) {
+        fclose(in);
+    }
+    for (size_t i = 0; i < st.n_contexts; i++) {
+        ed_context_free(st.contexts[i]);
+    }
+    free(st.contexts);
+    free(st.counts);
+    if (st.intake) {
+        lua_close(st.intake);
+    }
+    ed_buf_free(&st.out);
+    ed_buf_free(&st.err);
+    ed_catalog_free(st.cat);
+    ed_diags_free(&d);
+    ed_cli_free(&cli);
+    return status;
+}

@@ -1,0 +1,59 @@
+/*
+ * context.h — a tenant's evaluation context: one sandboxed Lua state with
+ * the packs the tenant uses (every version), its own rules, its params and
+ * waivers. Contexts are never shared between tenants.
+ */
+#ifndef EDICT_CONTEXT_H
+#define EDICT_CONTEXT_H
+
+#include <lua.h>
+
+#include "buf.h"
+#include "catalog.h"
+#include "sandbox.h"
+
+/* A rule as loaded in this context. */
+typedef struct ed_slot {
+    const ed_pack *pack;
+    const ed_rule *rule;
+    int check_ref;            /* the check function, in the registry */
+    const ed_waiver *waiver;  /* set when the tenant waives the rule */
+} ed_slot;
+
+/* A pack version as loaded in this context. */
+typedef struct ed_loaded {
+    const ed_pack *pack;
+    int ctx_ref;          /* the read-only ctx its rules receive */
+    int ctx_backing_ref;  /* where the host sets as_of & co per event */
+    size_t first_slot, n_slots;
+} ed_loaded;
+
+/* Where ctx.obligation and ctx.retain_until put what a rule asks for. */
+typedef struct ed_sink {
+    const ed_slot *slot;  /* the rule running */
+    ed_buf obligations;   /* JSON objects, comma-separated */
+    size_t n_obligations;
+    char retain[16];      /* latest date the running rule asked for */
+} ed_sink;
+
+typedef struct ed_context {
+    char *tenant;
+    const ed_catalog *cat;
+    const ed_pack *policy;  /* NULL: the default policy (every pack) */
+    ed_sandbox *sb;
+    lua_State *L;
+    ed_loaded *loaded;      /* by pack name, then effective_from; tenant last */
+    size_t n_loaded;
+    ed_slot *slots;
+    size_t n_slots;
+    ed_limits limits;
+    ed_sink sink;
+} ed_context;
+
+/* Build the context of `tenant`. With only_pack set, load only the
+ * versions of that pack (fixture runs). Returns NULL with diagnostics. */
+ed_context *ed_context_new(const ed_catalog *cat, const char *tenant,
+                           const char *only_pack, ed_diags *d);
+void ed_context_free(ed_context *ctx);
+
+#endif

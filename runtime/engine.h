@@ -1,0 +1,41 @@
+/*
+ * engine.h — deciding one event in a tenant's context: pick the pack
+ * versions in force, run each applicable rule under the sandbox limits,
+ * and assemble the decision (DESIGN.md "Core data") as canonical JSON.
+ */
+#ifndef EDICT_ENGINE_H
+#define EDICT_ENGINE_H
+
+#include "buf.h"
+#include "context.h"
+#include "event.h"
+
+typedef enum ed_flag { ED_FLAG_GREEN = 0, ED_FLAG_YELLOW, ED_FLAG_RED } ed_flag;
+
+const char *ed_flag_name(ed_flag f);
+
+typedef struct ed_eval_options {
+    int explain; /* add the per-rule trace (with timings) */
+} ed_eval_options;
+
+#define ED_OUTCOME_MAX_FIRED 64
+
+/* What the caller may want to know about a decision without parsing it. */
+typedef struct ed_outcome {
+    ed_flag flag;
+    int score;
+    int counts[ED_SEV_COUNT];
+    size_t n_errors;
+    const ed_rule *fired[ED_OUTCOME_MAX_FIRED]; /* rules with findings */
+    size_t n_fired;
+} ed_outcome;
+
+/* Decide the event whose decoded table is on top of ctx's stack (it is
+ * popped) and whose envelope is ev. Appends the decision JSON (one line,
+ * no newline) to out. Returns 0 when decided; 1 when the event is refused
+ * (err names the field); -1 on a host failure (err says what). */
+int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
+                       const ed_eval_options *opt, ed_buf *out,
+                       ed_outcome *outcome, ed_buf *err);
+
+#endif

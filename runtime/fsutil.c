@@ -1,0 +1,164 @@
+/*
+ * fsutil.c — small file-system helpers (see fsutil.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#define fsutil_c
+
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+char *ed_strdup(const char *s)
+{
+    char *p = strdup(s);
+    if (p == NULL) {
+        fputs("edict: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+char *ed_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *data = malloc(cap);
+    while (data != NULL) {
+        size_t got = fread(data + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+        if (n + 1 == cap) {
+            char *p = realloc(data, cap * 2);
+            if (p == NULL) {
+                free(data);
+                data = NULL;
+                errno = ENOMEM;
+                break;
+            }
+            data = p;
+            cap *= 2;
+        }
+    }
+    int failed = data == NULL || ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        free(data);
+        errno = saved ? saved : EIO;
+        return NULL;
+    }
+    data[n] = '\0';
+    if (len) {
+        *len = n;
+    }
+    return data;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ed_list_dir(const char *path, char ***names)
+{
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return -1;
+    }
+    int n = 0, cap = 16;
+    char **list = malloc(sizeof *list * (size_t)cap);
+    struct dirent *e;
+    while (list != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        if (n == cap) {
+            char **p = realloc(list, sizeof *list * (size_t)(cap *= 2));
+            if (p == NULL) {
+                ed_free_names(list, n);
+                list = NULL;
+                break;
+            }
+            list = p;
+        }
+        list[n++] = ed_strdup(e->d_name);
+    }
+    closedir(d);
+    if (list == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    qsort(list, (size_t)n, sizeof *list, compare_names);
+    *names = list;
+    return n;
+}
+
+void ed_free_names(char **names, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
+
+int ed_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int ed_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *ed_path_join(const char *a, const char *b)
+{
+    if (a == NULL || *a == '\0') {
+        return ed_strdup(b);
+    }
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 1 && a[la - 1] == '/') {
+        la--;
+    }
+    char *p = malloc(la + lb + 2);
+    if (p == NULL) {
+        fputs("edict: out of memory\n", stderr);
+        abort();
+    }
+    memcpy(p, a, la);
+    p[la] = '/';
+    memcpy(p + la + 1, b, lb + 1);
+    return p;
+}
+
+char *ed_path_base(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') {
+        n--;
+    }
+    size_t start = n;
+    while (start > 0 && path[start - 1] != '/') {
+        start--;
+    }
+    char *p = malloc(n - start + 1);
+    if (p == NULL) {
+        fputs("edict: out of memory\n", stderr);
+        abort();
+    }
+    memcpy(p, path + start, n - start);
+    p[n - start] = '\0';
+    return p;
+}

@@ -1,0 +1,32 @@
+/*
+ * fsutil.h — the little file-system work the host does: read a whole file,
+ * list a folder in a stable order, test for folders and files.
+ */
+#ifndef EDICT_FSUTIL_H
+#define EDICT_FSUTIL_H
+
+#include <stddef.h>
+
+/* Read a whole file. Returns a malloc'd NUL-terminated buffer (MUST BE
+ * FREED by the caller) and its length, or NULL with errno set. */
+char *ed_read_file(const char *path, size_t *len);
+
+/* The entry names of a folder (no "." or ".."), sorted bytewise. Returns
+ * the count, or -1 with errno set. *names is a malloc'd array of malloc'd
+ * strings: free with ed_free_names(). */
+int ed_list_dir(const char *path, char ***names);
+void ed_free_names(char **names, int n);
+
+int ed_is_dir(const char *path);
+int ed_is_file(const char *path);
+
+/* malloc'd "a/b", or a copy of b when a is empty. */
+char *ed_path_join(const char *a, const char *b);
+
+/* The last component of a path ("x/y/" -> "y"), malloc'd. */
+char *ed_path_base(const char *path);
+
+/* strdup that aborts on allocation failure. */
+char *ed_strdup(const char *s);
+
+#endif

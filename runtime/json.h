@@ -1,0 +1,41 @@
+/*
+ * json.h — JSON in and out of Lua states, through lua-cjson.
+ *
+ * Decoding is cjson's, configured strictly (no NaN/Infinity, bounded
+ * nesting). Encoding is canonical: object keys sorted, so the same decision
+ * is the same bytes in every run (Lua 5.4 seeds its string hash per state,
+ * so cjson's own table order differs from run to run). Every string still
+ * goes through cjson.encode for escaping unless it needs no escaping at
+ * all, in which case the bytes are identical anyway.
+ */
+#ifndef EDICT_JSON_H
+#define EDICT_JSON_H
+
+#include <stddef.h>
+#include <lua.h>
+
+#include "buf.h"
+
+/* Deepest nesting accepted on input and produced on output. */
+#define ED_JSON_MAX_DEPTH 64
+
+/* Load lua-cjson into L for host use; its functions are kept in the
+ * registry, out of reach of rule code. Raises on failure. */
+void ed_json_open(lua_State *L);
+
+/* Decode s. On success pushes the value and returns 0; on failure pushes
+ * nothing, writes cjson's message to err and returns -1. Never raises
+ * (except on memory exhaustion). */
+int ed_json_decode(lua_State *L, const char *s, size_t len, ed_buf *err);
+
+/* Append the value at idx as canonical JSON. Returns 0, or -1 with a
+ * message naming the offending path in err (functions, cycles, NaN...). */
+int ed_json_emit(lua_State *L, int idx, ed_buf *out, ed_buf *err);
+
+/* Append a JSON string literal for s. */
+void ed_json_emit_string(lua_State *L, const char *s, size_t len, ed_buf *out);
+
+/* Is the value at idx JSON null (cjson.null)? */
+int ed_json_is_null(lua_State *L, int idx);
+
+#endif

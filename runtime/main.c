@@ -1,0 +1,61 @@
+/*
+ * main.c — the edict command: dispatch to eval, check, test and packs.
+ */
+#define main_c
+
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: edict <command> [options]\n"
+    "\n"
+    "edict decides compliance events with sandboxed Lua rule packs.\n"
+    "\n"
+    "commands:\n"
+    "  eval [FILE|-]       decide events (JSON object, array or NDJSON) and\n"
+    "                      write one decision per line\n"
+    "  check [PACK_DIR...] load packs and report every problem with file:line\n"
+    "  test [PACK_DIR...]  run the packs' fixtures\n"
+    "  packs               list the loaded packs\n"
+    "\n"
+    "  edict <command> --help   options of a command\n"
+    "  edict --version\n"
+    "\n"
+    "Default packs: rules/ and jurisdictions/ (and tenants/) under EDICT_HOME,\n"
+    "else the install's share/edict, else the source tree edict was built in.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return ED_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return ED_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("edict %s\n", EDICT_VERSION);
+        return ED_EXIT_OK;
+    }
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
+        {"eval", ed_cmd_eval},
+        {"check", ed_cmd_check},
+        {"test", ed_cmd_test},
+        {"packs", ed_cmd_packs},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) == 0) {
+            return commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "edict: unknown command '%s'\n\n%s", cmd, usage);
+    return ED_EXIT_USAGE;
+}

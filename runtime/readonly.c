@@ -1,0 +1,269 @@
+/*
+ * readonly.c — read-only proxies for events, params and the stdlib tables
+ * rules share (see readonly.h).
+ *
+ * A proxy is an empty table whose metatable has __index = the backing table,
+ * so reads stay on the VM's fast path (no C call per field). Writes always
+ * land on the empty proxy and so always reach __newindex, which raises with
+ * the dotted path of the field. The path is not stored as a string per
+ * table (that would cost a concatenation per nested table per event); each
+ * metatable records its parent metatable and its key, and the path is only
+ * assembled when an error is raised.
+ */
+#define readonly_c
+
+#include "readonly.h"
+
+#include <lauxlib.h>
+#include <math.h>
+#include <string.h>
+
+/* Metatable fields. __metatable hides the metatable (and so the backing
+ * table) from getmetatable and forbids setmetatable. */
+#define RO_PARENT "__edict_parent"
+#define RO_KEY "__edict_key"
+#define RO_ROOT "__edict_root"
+
+/* Registry slots for the shared metamethods, keyed by static addresses. */
+static char newindex_key, len_key, pairs_key;
+
+/* Append the path of the proxy whose metatable is at `mt` to buffer `b`. */
+static void push_path(lua_State *L, int mt)
+{
+    int depth = 0;
+    mt = lua_absindex(L, mt);
+    lua_pushvalue(L, mt);
+    /* Stack now: ... mt_k. Walk up to the root, leaving keys on the stack. */
+    for (;;) {
+        if (lua_getfield(L, -1, RO_ROOT) == LUA_TSTRING) {
+            lua_remove(L, -2); /* root name replaces the metatable */
+            break;
+        }
+        lua_pop(L, 1);
+        lua_getfield(L, -1, RO_KEY);
+        lua_insert(L, -2);
+        lua_getfield(L, -1, RO_PARENT);
+        lua_remove(L, -2);
+        if (!lua_istable(L, -1) || ++depth > ED_READONLY_MAX_DEPTH) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "?");
+            break;
+        }
+    }
+    /* Stack now: ... key_n ... key_1 root. Concatenate root..key_n. */
+    luaL_Buffer b;
+    int top = lua_gettop(L);
+    int nkeys = depth;
+    luaL_buffinit(L, &b);
+    lua_pushvalue(L, top);
+    luaL_addvalue(&b);
+    for (int i = 1; i <= nkeys; i++) {
+        int k = top - i;
+        if (lua_type(L, k) == LUA_TNUMBER) {
+            lua_pushfstring(L, "[%s]", lua_tostring(L, k));
+        } else {
+            lua_pushfstring(L, ".%s", lua_tostring(L, k));
+        }
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    /* Stack now: ... keys root path: keep only the path. */
+    lua_replace(L, top - nkeys);
+    lua_settop(L, top - nkeys);
+}
+
+/* __newindex(proxy, key, value): always an error. */
+static int ro_newindex(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    push_path(L, -1);
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        return luaL_error(L, "%s is read-only (cannot set [%s])",
+                          lua_tostring(L, -1), lua_tostring(L, 2));
+    }
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        return luaL_error(L, "%s is read-only (cannot set field '%s')",
+                          lua_tostring(L, -1), lua_tostring(L, 2));
+    }
+    return luaL_error(L, "%s is read-only", lua_tostring(L, -1));
+}
+
+static int ro_len(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__index");
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
+}
+
+/* Iterator over the backing table (upvalue 1); the proxy is the state, so
+ * the backing table itself never reaches rule code. */
+static int ro_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)) == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    return 2;
+}
+
+static int ro_pairs(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__index");
+    lua_pushcclosure(L, ro_next, 1);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static void push_shared(lua_State *L, void *key, lua_CFunction fn)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        lua_pushcfunction(L, fn);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+    }
+}
+
+/* Push a proxy metatable for the backing table at `backing`. `parent_mt` is
+ * the parent's metatable index (0 for a root named `root`). */
+static void push_metatable(lua_State *L, int backing, int parent_mt,
+                           int key, const char *root)
+{
+    lua_createtable(L, 0, 8);
+    lua_pushvalue(L, backing);
+    lua_setfield(L, -2, "__index");
+    push_shared(L, &newindex_key, ro_newindex);
+    lua_setfield(L, -2, "__newindex");
+    push_shared(L, &len_key, ro_len);
+    lua_setfield(L, -2, "__len");
+    push_shared(L, &pairs_key, ro_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushliteral(L, "read-only");
+    lua_setfield(L, -2, "__metatable");
+    if (parent_mt) {
+        lua_pushvalue(L, parent_mt);
+        lua_setfield(L, -2, RO_PARENT);
+        lua_pushvalue(L, key);
+        lua_setfield(L, -2, RO_KEY);
+    } else {
+        lua_pushstring(L, root);
+        lua_setfield(L, -2, RO_ROOT);
+    }
+}
+
+/* Wrap the table at `t` (absolute); its proxy's metatable gets parent
+ * `parent_mt` and key `key` (absolute indices, 0 for the root). */
+static void wrap(lua_State *L, int t, int parent_mt, int key,
+                 const char *root, int depth)
+{
+    if (depth > ED_READONLY_MAX_DEPTH) {
+        luaL_error(L, "table nested deeper than %d levels",
+                   ED_READONLY_MAX_DEPTH);
+    }
+    luaL_checkstack(L, 8, "read-only wrap");
+    lua_newtable(L);                        /* the proxy */
+    push_metatable(L, t, parent_mt, key, root);
+    int mt = lua_gettop(L);
+    /* Stack now: ... proxy mt. Wrap nested tables, drop nulls. */
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        int vt = lua_type(L, -1);
+        if (vt == LUA_TTABLE && !ed_readonly_is(L, -1)) {
+            int k = lua_gettop(L) - 1;
+            wrap(L, lua_gettop(L), mt, k, root, depth + 1);
+            /* Stack now: ... key value proxy: store the proxy in place.
+             * Assigning to an existing key during lua_next is allowed. */
+            lua_pushvalue(L, k);
+            lua_insert(L, -2);
+            lua_rawset(L, t);
+        } else if (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+            /* cjson decodes every number as a float; give integral ones
+             * back their integer subtype so rules print 1200, not 1200.0. */
+            lua_Number d = lua_tonumber(L, -1);
+            lua_Integer i;
+            if (floor(d) == d && lua_numbertointeger(d, &i)) {
+                lua_pushvalue(L, -2);
+                lua_pushinteger(L, i);
+                lua_rawset(L, t);
+            }
+        } else if (vt == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == NULL) {
+            lua_pushvalue(L, -2);
+            lua_pushnil(L);
+            lua_rawset(L, t);          /* clearing a field during next is allowed */
+        }
+        lua_pop(L, 1);
+    }
+    lua_setmetatable(L, -2);               /* Stack now: ... proxy */
+}
+
+void ed_readonly_wrap(lua_State *L, int idx, const char *path)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    wrap(L, idx, 0, 0, path, 0);
+}
+
+void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);                        /* backing */
+    int backing = lua_gettop(L);
+    /* Keep the original metatable (e.g. the fallback to the globals) on
+     * the backing table. */
+    if (lua_getmetatable(L, idx)) {
+        lua_setmetatable(L, backing);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, backing);
+    }
+    /* Empty the original: collect its keys first, then clear them. */
+    lua_newtable(L);
+    int keys = lua_gettop(L);
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++n);
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, keys, i);
+        lua_pushnil(L);
+        lua_rawset(L, idx);
+    }
+    lua_pop(L, 1);
+    push_metatable(L, backing, 0, 0, path);
+    lua_setmetatable(L, idx);
+    lua_pop(L, 1);                          /* backing */
+}
+
+int ed_readonly_is(lua_State *L, int idx)
+{
+    int is = 0;
+    if (lua_type(L, idx) == LUA_TTABLE && lua_getmetatable(L, idx)) {
+        lua_pushliteral(L, "__newindex");
+        lua_rawget(L, -2);
+        push_shared(L, &newindex_key, ro_newindex);
+        is = lua_rawequal(L, -1, -2);
+        lua_pop(L, 3);
+    }
+    return is;
+}
+
+void ed_readonly_backing(lua_State *L, int idx)
+{
+    if (ed_readonly_is(L, idx)) {
+        lua_getmetatable(L, idx);
+        lua_getfield(L, -1, "__index");
+        lua_remove(L, -2);
+    } else {
+        lua_pushvalue(L, idx);
+    }
+}

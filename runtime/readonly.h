@@ -1,0 +1,38 @@
+/*
+ * readonly.h — read-only views of Lua tables.
+ *
+ * Rules receive the event, their params and the standard library as
+ * read-only tables: an empty proxy whose metatable reads through to a
+ * hidden backing table and raises on every write, naming the field. Nested
+ * tables are wrapped too, so `e.data.witness.name = x` fails as clearly as
+ * `e.id = x`.
+ */
+#ifndef EDICT_READONLY_H
+#define EDICT_READONLY_H
+
+#include <lua.h>
+
+/* Replace the table at `idx` by a deep read-only proxy of it. The table is
+ * taken over as the backing store: nested tables in it are replaced by their
+ * own proxies, integral floats become integers (cjson decodes every
+ * number as a float), and JSON nulls (cjson.null, a NULL light userdata)
+ * are dropped, so they read as nil. `path` names the root in error messages
+ * ("event", "ctx.params"). Pushes the proxy. Raises on tables nested deeper
+ * than ED_READONLY_MAX_DEPTH. */
+void ed_readonly_wrap(lua_State *L, int idx, const char *path);
+
+/* Freeze the table at `idx` in place, keeping its identity: its contents
+ * move to a backing table and every later write raises. Nested tables are
+ * left as they are (callers wrap them first when needed). */
+void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path);
+
+/* Is the value at `idx` a read-only proxy? */
+int ed_readonly_is(lua_State *L, int idx);
+
+/* Push the backing table of the read-only proxy at `idx` (host use only),
+ * or the value itself when it is not a proxy. */
+void ed_readonly_backing(lua_State *L, int idx);
+
+#define ED_READONLY_MAX_DEPTH 64
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * sandbox.h — sandboxed Lua states for rule code: allocator with a memory
+ * limit, a shared instruction/wall-time budget per evaluation, and a safe
+ * standard environment built from an allow-list.
+ *
+ * A sandbox owns one lua_State. Rule code runs only inside ed_sandbox_call(),
+ * which arms the limits; when a limit is hit the sandbox is "stopped" and
+ * stays stopped (every further instruction raises again) until the call
+ * returns, so a pcall inside rule code cannot swallow the stop.
+ */
+#ifndef EDICT_SANDBOX_H
+#define EDICT_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+
+/* Why an evaluation was stopped; ED_STOP_COUNT bounds the enum. */
+typedef enum ed_stop {
+    ED_STOP_NONE = 0,
+    ED_STOP_MEMORY,
+    ED_STOP_INSTRUCTIONS,
+    ED_STOP_TIME,
+    ED_STOP_COUNT
+} ed_stop;
+
+/* Limits for one budgeted call (one rule check, one file load). */
+typedef struct ed_limits {
+    size_t memory_bytes;  /* growth allowed above the state's size at entry */
+    int64_t instructions; /* VM instructions plus charged C work */
+    int64_t time_ms;      /* wall time */
+} ed_limits;
+
+#define ED_LIMIT_MEMORY_DEFAULT ((size_t)16 << 20)
+#define ED_LIMIT_INSTRUCTIONS_DEFAULT ((int64_t)5000000)
+#define ED_LIMIT_TIME_DEFAULT_MS ((int64_t)1000)
+
+typedef struct ed_sandbox ed_sandbox;
+
+/* The outcome of ed_sandbox_call(). `message` and `where` are owned by the
+ * sandbox and valid until the next call. */
+typedef struct ed_call_result {
+    int status;           /* LUA_OK or an error status */
+    ed_stop stop;         /* which limit stopped the call, if any */
+    const char *message;  /* error text without the file:line prefix */
+    const char *where;    /* "file:line" of the innermost Lua frame, or "" */
+    int64_t instructions; /* instructions used by the call */
+    size_t memory_peak;   /* peak bytes above the entry size */
+} ed_call_result;
+
+/* Create a sandboxed state with the safe environment installed.
+ * Returns NULL when memory is exhausted. MUST BE FREED with
+ * ed_sandbox_free(). */
+ed_sandbox *ed_sandbox_new(void);
+void ed_sandbox_free(ed_sandbox *sb);
+lua_State *ed_sandbox_state(ed_sandbox *sb);
+
+/* The sandbox a state (or any of its coroutines) belongs to; NULL for a
+ * state ed_sandbox_new() did not make. */
+ed_sandbox *ed_sandbox_of(lua_State *L);
+
+/* Push a fresh environment table for a chunk of rule code: its reads fall
+ * through to the frozen safe globals; its writes stay in the table. */
+void ed_sandbox_push_env(ed_sandbox *sb);
+
+/* Call the function below `nargs` arguments on the stack with the limits
+ * armed. Pops the function and arguments; on success leaves `nresults`
+ * results (LUA_MULTRET allowed), on error leaves nothing. */
+void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
+                     const ed_limits *limits, ed_call_result *result);
+
+/* Charge `steps` units of work done inside a C function to the running
+ * call's instruction budget, and check the wall clock. Raises a Lua error
+ * (longjmp) when a limit is exceeded: call it only where no C resource is
+ * held. Outside ed_sandbox_call(), or in a state that is not a sandbox,
+ * it does nothing. */
+void ed_budget_charge(lua_State *L, int64_t steps);
+
+/* Name of a stop reason: "memory", "instructions", "time". */
+const char *ed_stop_name(ed_stop stop);
+
+/* Total bytes allocated by the state now. */
+size_t ed_sandbox_memory(ed_sandbox *sb);
+
+#endif

@@ -1,0 +1,669 @@
+/*
+ * time.c — edict.time: strict RFC 3339 parsing and civil date arithmetic
+ * (proleptic Gregorian) for the host and for rules (see time.h).
+ *
+ * Everything here is a pure function of its arguments. Nothing reads the
+ * wall clock or the C library's time zone state (no mktime, localtime or
+ * TZ), so a decision computed today and replayed in ten years on another
+ * machine gives the same dates. Day numbers count days since 1970-01-01;
+ * the conversions are the era-based days-from-civil / civil-from-days
+ * algorithms, which need no tables and no loops.
+ *
+ * Layout: civil arithmetic, RFC 3339 parsing, Lua argument helpers, the
+ * Lua functions, and the registration table at the bottom. Later parts of
+ * the module (business days, holidays, IANA zones) build on the civil
+ * arithmetic section and add their functions to the same table.
+ */
+#define edict_time_c
+
+#include "time.h"
+
+#include <lauxlib.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define ED_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define ED_PRINTF(f, a)
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Civil arithmetic                                                    */
+/* ------------------------------------------------------------------ */
+
+#define SECS_PER_DAY 86400
+#define DAYS_PER_ERA 146097 /* days in 400 Gregorian years */
+#define DAYS_0000_03_01 719468 /* 0000-03-01 to 1970-01-01 */
+
+/* Years are clamped to ±this before days_from_civil multiplies, so that
+ * era * DAYS_PER_ERA cannot overflow int64 whatever the caller passes.
+ * It is far beyond any year an int (and so ed_civil_from_days) can hold. */
+#define CIVIL_YEAR_CLAMP ((int64_t)1000000000000000) /* 1e15 */
+
+/* Floor division and modulo for b > 0 (C's / and % truncate toward 0,
+ * which would put dates before 1970 or before year 0 in the wrong era). */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if (a % b < 0)
+        q--;
+    return q;
+}
+
+static int64_t floor_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
+static int is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days in month m (1..12) of year y. */
+static int days_in_month(int64_t y, int m)
+{
+    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30,
+                                            31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : mdays[m - 1];
+}
+
+/* Days since 1970-01-01 of y-m-d. A month outside 1..12 carries into the
+ * year and a day past the month's end runs on into the next months (both
+ * are linear), so callers may pass un-normalized values. Exact for years
+ * within ±CIVIL_YEAR_CLAMP; never overflows. */
+int64_t ed_days_from_civil(int64_t y, int m, int d)
+{
+    /* Normalize the month first; m - 1 in int64 cannot overflow. */
+    int64_t m0 = (int64_t)m - 1;
+    if (y > CIVIL_YEAR_CLAMP)
+        y = CIVIL_YEAR_CLAMP;
+    else if (y < -CIVIL_YEAR_CLAMP)
+        y = -CIVIL_YEAR_CLAMP;
+    y += floor_div(m0, 12);
+    m0 = floor_mod(m0, 12);
+
+    /* Count years from March so that the leap day is the last day of the
+     * counted year: January and February belong to the previous one. */
+    if (m0 < 2)
+        y--;
+    int64_t era = floor_div(y, 400);
+    int64_t yoe = y - era * 400;                       /* [0, 399] */
+    int64_t mp = (m0 + 10) % 12;                       /* March = 0 */
+    int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1; /* day of year */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * DAYS_PER_ERA + doe - DAYS_0000_03_01;
+}
+
+/* Civil date of a day number. Exact whenever the year fits in an int
+ * (|days| up to about 7.8e11); beyond that the year saturates at
+ * INT_MIN/INT_MAX. Defined for every int64 input. */
+void ed_civil_from_days(int64_t days, int *y, int *m, int *d)
+{
+    /* Split into eras before shifting to the 0000-03-01 origin, so that
+     * the shift cannot overflow near INT64_MAX. */
+    int64_t era = floor_div(days, DAYS_PER_ERA);
+    int64_t doe = floor_mod(days, DAYS_PER_ERA) + DAYS_0000_03_01;
+    era += doe / DAYS_PER_ERA;
+    doe %= DAYS_PER_ERA;                                    /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);  /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                       /* March = 0 */
+    int64_t mm = mp < 10 ? mp + 3 : mp - 9;
+    int64_t yy = era * 400 + yoe + (mm <= 2);
+
+    *y = yy > INT_MAX ? INT_MAX : yy < INT_MIN ? INT_MIN : (int)yy;
+    *m = (int)mm;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+}
+
+int64_t ed_time_day_number(const ed_time *t)
+{
+    return ed_days_from_civil(t->year, t->month, t->day);
+}
+
+void ed_format_date(int64_t days, char *buf)
+{
+    int y, m, d;
+    if (days < ED_TIME_DAY_MIN || days > ED_TIME_DAY_MAX) {
+        /* Callers range-check first; an impossible date (month 00) is
+         * safer than a five-digit year overrunning the 11-byte buffer. */
+        memcpy(buf, "0000-00-00", 11);
+        return;
+    }
+    ed_civil_from_days(days, &y, &m, &d);
+    snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+/* ISO 8601 weekday of a day number: 1 = Monday .. 7 = Sunday.
+ * 1970-01-01 was a Thursday. */
+static int weekday(int64_t days)
+{
+    return (int)floor_mod(days + 3, 7) + 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* RFC 3339 parsing                                                    */
+/* ------------------------------------------------------------------ */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) ED_PRINTF(3, 4);
+
+/* Write the reason to err (when there is room) and return -1. */
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err != NULL && errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Check a civil date; on failure write why and return the position of the
+ * bad field (1 year, 2 month, 3 day), else 0. Shared by the parser and
+ * format_date so both say the same thing about the same date. */
+static int check_civil(int64_t y, int64_t m, int64_t d, char *err,
+                       size_t errlen)
+{
+    if (y < ED_TIME_YEAR_MIN || y > ED_TIME_YEAR_MAX) {
+        fail(err, errlen, "year %04lld is out of range", (long long)y);
+        return 1;
+    }
+    if (m < 1 || m > 12) {
+        fail(err, errlen, "month %lld is out of range", (long long)m);
+        return 2;
+    }
+    if (d < 1 || d > days_in_month(y, (int)m)) {
+        fail(err, errlen, "day %lld is out of range for %04d-%02d",
+             (long long)d, (int)y, (int)m);
+        return 3;
+    }
+    return 0;
+}
+
+/* Digits only in ASCII; isdigit() would depend on the C locale. */
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Read exactly n digits at pos: a shorter or a longer run of digits is a
+ * wrong-length field ("2026-3-02", "20260-03-02"). */
+static int take_digits(const char *s, size_t len, size_t pos, int n,
+                       int *value)
+{
+    int v = 0, run = 0;
+    for (; pos < len && run <= n && is_digit(s[pos]); pos++, run++) {
+        if (run < n)
+            v = v * 10 + (s[pos] - '0');
+    }
+    if (run != n)
+        return -1;
+    *value = v;
+    return 0;
+}
+
+static int at(const char *s, size_t len, size_t pos, char c)
+{
+    return pos < len && s[pos] == c;
+}
+
+/*
+ * Why a leap second (:60) is rejected rather than accepted: epoch seconds
+ * (POSIX time) have no value for 23:59:60, so accepting it would mean
+ * folding it onto :59 or onto the next minute, making two different
+ * instants compare equal or moving a deadline. Whether a given :60 was a
+ * real leap second needs the IERS table, which a pure function cannot know
+ * for the future. Real event sources practically never emit one; failing
+ * with a clear reason lets the producer fix the data instead of the rules
+ * silently guessing.
+ */
+int ed_time_parse(const char *s, size_t len, int allow_date, ed_time *out,
+                  char *err, size_t errlen)
+{
+    ed_time t;
+    size_t pos;
+    int sign, oh, om;
+
+    memset(&t, 0, sizeof t);
+    if (s == NULL || len == 0)
+        return fail(err, errlen, "empty string");
+
+    /* Date: YYYY-MM-DD */
+    if (take_digits(s, len, 0, 4, &t.year) != 0)
+        return fail(err, errlen, "expected a 4-digit year at offset 0");
+    if (!at(s, len, 4, '-'))
+        return fail(err, errlen, "expected '-' at offset 4");
+    if (take_digits(s, len, 5, 2, &t.month) != 0)
+        return fail(err, errlen, "expected a 2-digit month at offset 5");
+    if (!at(s, len, 7, '-'))
+        return fail(err, errlen, "expected '-' at offset 7");
+    if (take_digits(s, len, 8, 2, &t.day) != 0)
+        return fail(err, errlen, "expected a 2-digit day at offset 8");
+    if (check_civil(t.year, t.month, t.day, err, errlen) != 0)
+        return -1;
+    pos = 10;
+
+    if (pos == len && allow_date) {
+        t.epoch = ed_time_day_number(&t) * SECS_PER_DAY;
+        *out = t;
+        return 0;
+    }
+
+    /* RFC 3339 §5.6 lets 'T' be lowercase or, by its note, a space. */
+    if (!(at(s, len, pos, 'T') || at(s, len, pos, 't') || at(s, len, pos, ' ')))
+        return fail(err, errlen, "expected 'T' or a space at offset %zu", pos);
+
+    /* Time: HH:MM:SS */
+    if (take_digits(s, len, 11, 2, &t.hour) != 0)
+        return fail(err, errlen, "expected a 2-digit hour at offset 11");
+    if (!at(s, len, 13, ':'))
+        return fail(err, errlen, "expected ':' at offset 13");
+    if (take_digits(s, len, 14, 2, &t.minute) != 0)
+        return fail(err, errlen, "expected a 2-digit minute at offset 14");
+    if (!at(s, len, 16, ':'))
+        return fail(err, errlen, "expected ':' at offset 16");
+    if (take_digits(s, len, 17, 2, &t.second) != 0)
+        return fail(err, errlen, "expected a 2-digit second at offset 17");
+    if (t.hour > 23)
+        return fail(err, errlen, "hour %d is out of range", t.hour);
+    if (t.minute > 59)
+        return fail(err, errlen, "minute %d is out of range", t.minute);
+    if (t.second == 60)
+        return fail(err, errlen, "second 60 is out of range "
+                                 "(leap seconds are not supported)");
+    if (t.second > 59)
+        return fail(err, errlen, "second %d is out of range", t.second);
+    pos = 19;
+
+    /* Fraction: any number of digits; nanoseconds keep the first nine
+     * (the rest is truncated, never rounded, so no carry into seconds). */
+    if (at(s, len, pos, '.')) {
+        size_t first = ++pos;
+        int ndig = 0;
+        for (; pos < len && is_digit(s[pos]); pos++) {
+            if (ndig < 9) {
+                t.nanosecond = t.nanosecond * 10 + (s[pos] - '0');
+                ndig++;
+            }
+        }
+        if (pos == first)
+            return fail(err, errlen, "expected a digit at offset %zu", pos);
+        for (; ndig < 9; ndig++)
+            t.nanosecond *= 10;
+    }
+
+    /* Offset: Z or ±HH:MM. "-00:00" (offset unknown, RFC 3339 §4.3) is
+     * the same instant as Z. */
+    if (at(s, len, pos, 'Z') || at(s, len, pos, 'z')) {
+        pos++;
+    } else if (at(s, len, pos, '+') || at(s, len, pos, '-')) {
+        sign = s[pos] == '-' ? -1 : 1;
+        /* Only two digits are read here, so ISO 8601's basic "+0500"
+         * is reported as the missing ':' it is. */
+        if (take_digits(s, pos + 3 < len ? pos + 3 : len, pos + 1, 2, &oh) != 0)
+            return fail(err, errlen, "expected a 2-digit offset hour "
+                                     "at offset %zu", pos + 1);
+        if (!at(s, len, pos + 3, ':'))
+            return fail(err, errlen, "expected ':' at offset %zu", pos + 3);
+        if (take_digits(s, len, pos + 4, 2, &om) != 0)
+            return fail(err, errlen,
+                        "expected a 2-digit offset minute at offset %zu",
+                        pos + 4);
+        if (oh > 23)
+            return fail(err, errlen, "offset hour %d is out of range", oh);
+        if (om > 59)
+            return fail(err, errlen, "offset minute %d is out of range", om);
+        t.offset_minutes = sign * (oh * 60 + om);
+        pos += 6;
+    } else {
+        return fail(err, errlen, "expected 'Z', '+' or '-' at offset %zu", pos);
+    }
+    if (pos != len)
+        return fail(err, errlen, "trailing characters at offset %zu", pos);
+
+    t.has_time = 1;
+    /* Local civil time minus the offset is UTC. */
+    t.epoch = ed_time_day_number(&t) * SECS_PER_DAY + t.hour * 3600 +
+              t.minute * 60 + t.second - (int64_t)t.offset_minutes * 60;
+    *out = t;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lua argument helpers                                                */
+/* ------------------------------------------------------------------ */
+
+#define ERRLEN 128
+
+/* What parse and valid accept; the default "any" is what every "date"
+ * argument accepts. */
+enum { ACCEPT_ANY, ACCEPT_TIMESTAMP, ACCEPT_DATE, ACCEPT_COUNT };
+static const char *const accept_names[ACCEPT_COUNT + 1] = {"any", "timestamp",
+                                                           "date", NULL};
+
+/* Parse s as the given kind. Returns 0, or -1 with the reason in err. */
+static int parse_as(const char *s, size_t len, int kind, ed_time *t,
+                    char *err, size_t errlen)
+{
+    if (kind == ACCEPT_DATE && len > 10) {
+        /* Check the date part first, so its own faults are named. */
+        if (ed_time_parse(s, 10, 1, t, err, errlen) != 0)
+            return -1;
+        return fail(err, errlen, "trailing characters at offset 10");
+    }
+    return ed_time_parse(s, len, kind != ACCEPT_TIMESTAMP, t, err, errlen);
+}
+
+/* Dates are strings: a number is refused rather than coerced, since
+ * 20260302 is not a date in any sense a rule means. */
+static const char *check_string(lua_State *L, int arg, size_t *len)
+{
+    if (lua_type(L, arg) != LUA_TSTRING)
+        luaL_typeerror(L, arg, "string");
+    return lua_tolstring(L, arg, len);
+}
+
+/* A date or timestamp argument; raises "bad argument #arg to 'fn' (why)". */
+static void check_time(lua_State *L, int arg, ed_time *t)
+{
+    char err[ERRLEN];
+    size_t len;
+    const char *s = check_string(L, arg, &len);
+    if (ed_time_parse(s, len, 1, t, err, sizeof err) != 0)
+        luaL_argerror(L, arg, err);
+}
+
+/* The day number of a date argument's civil date as written. */
+static int64_t check_day(lua_State *L, int arg)
+{
+    ed_time t;
+    check_time(L, arg, &t);
+    return ed_time_day_number(&t);
+}
+
+/* Raise unless day lies in 0001-01-01..9999-12-31; blame argument arg
+ * (the count that carried the date out). */
+static void check_result_day(lua_State *L, int arg, int64_t day)
+{
+    if (day > ED_TIME_DAY_MAX)
+        luaL_argerror(L, arg, "date out of range (after 9999-12-31)");
+    if (day < ED_TIME_DAY_MIN)
+        luaL_argerror(L, arg, "date out of range (before 0001-01-01)");
+}
+
+static void push_date(lua_State *L, int64_t day)
+{
+    char buf[11];
+    ed_format_date(day, buf);
+    lua_pushstring(L, buf);
+}
+
+/* Shift a civil date by whole months, clamping the day to the end of the
+ * target month (2024-01-31 + 1 month = 2024-02-29). n is bounded first so
+ * that y * 12 + n cannot overflow. */
+static int64_t add_months(lua_State *L, int arg, int64_t day, lua_Integer n)
+{
+    int y, m, d;
+    const lua_Integer span = (lua_Integer)(ED_TIME_YEAR_MAX + 1) * 12;
+    ed_civil_from_days(day, &y, &m, &d);
+    if (n > span)
+        check_result_day(L, arg, ED_TIME_DAY_MAX + 1);
+    if (n < -span)
+        check_result_day(L, arg, ED_TIME_DAY_MIN - 1);
+    int64_t total = (int64_t)y * 12 + (m - 1) + n;
+    int64_t ny = floor_div(total, 12);
+    int nm = (int)floor_mod(total, 12) + 1;
+    if (ny > ED_TIME_YEAR_MAX)
+        check_result_day(L, arg, ED_TIME_DAY_MAX + 1);
+    if (ny < ED_TIME_YEAR_MIN)
+        check_result_day(L, arg, ED_TIME_DAY_MIN - 1);
+    int dim = days_in_month(ny, nm);
+    return ed_days_from_civil(ny, nm, d < dim ? d : dim);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lua functions                                                       */
+/* ------------------------------------------------------------------ */
+
+/* parse(s [, "any"|"timestamp"|"date"]) -> {year, month, day, hour, min,
+ * sec, nsec, offset, epoch, date}; raises on invalid input. */
+static int l_time_parse(lua_State *L)
+{
+    char err[ERRLEN], buf[11];
+    size_t len;
+    ed_time t;
+    const char *s = check_string(L, 1, &len);
+    int kind = luaL_checkoption(L, 2, "any", accept_names);
+    if (parse_as(s, len, kind, &t, err, sizeof err) != 0)
+        return luaL_argerror(L, 1, err);
+
+    lua_createtable(L, 0, 10);
+    lua_pushinteger(L, t.year);
+    lua_setfield(L, -2, "year");
+    lua_pushinteger(L, t.month);
+    lua_setfield(L, -2, "month");
+    lua_pushinteger(L, t.day);
+    lua_setfield(L, -2, "day");
+    lua_pushinteger(L, t.hour);
+    lua_setfield(L, -2, "hour");
+    lua_pushinteger(L, t.minute);
+    lua_setfield(L, -2, "min");
+    lua_pushinteger(L, t.second);
+    lua_setfield(L, -2, "sec");
+    lua_pushinteger(L, t.nanosecond);
+    lua_setfield(L, -2, "nsec");
+    lua_pushinteger(L, t.offset_minutes);
+    lua_setfield(L, -2, "offset");
+    lua_pushinteger(L, t.epoch);
+    lua_setfield(L, -2, "epoch");
+    ed_format_date(ed_time_day_number(&t), buf);
+    lua_pushstring(L, buf);
+    lua_setfield(L, -2, "date");
+    return 1;
+}
+
+/* valid(s [, kind]) -> true | false, reason. Event data is data: a missing
+ * or non-string field gives false and a reason rather than an error, so
+ * `if not time.valid(e.data.x)` works on absent fields. */
+static int l_time_valid(lua_State *L)
+{
+    char err[ERRLEN];
+    size_t len;
+    ed_time t;
+    int kind = luaL_checkoption(L, 2, "any", accept_names);
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        lua_pushboolean(L, 0);
+        lua_pushfstring(L, "string expected, got %s", luaL_typename(L, 1));
+        return 2;
+    }
+    const char *s = lua_tolstring(L, 1, &len);
+    if (parse_as(s, len, kind, &t, err, sizeof err) != 0) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* date(s) -> "YYYY-MM-DD", the civil date as written in s's own offset. */
+static int l_time_date(lua_State *L)
+{
+    push_date(L, check_day(L, 1));
+    return 1;
+}
+
+/* epoch(s) -> integer seconds since 1970-01-01T00:00:00Z. */
+static int l_time_epoch(lua_State *L)
+{
+    ed_time t;
+    check_time(L, 1, &t);
+    lua_pushinteger(L, t.epoch);
+    return 1;
+}
+
+/* days_between(a, b) -> civil date of b minus civil date of a. */
+static int l_time_days_between(lua_State *L)
+{
+    int64_t a = check_day(L, 1);
+    int64_t b = check_day(L, 2);
+    lua_pushinteger(L, b - a);
+    return 1;
+}
+
+/* seconds_between(a, b) -> epoch(b) - epoch(a); fractions are ignored. */
+static int l_time_seconds_between(lua_State *L)
+{
+    ed_time a, b;
+    check_time(L, 1, &a);
+    check_time(L, 2, &b);
+    lua_pushinteger(L, b.epoch - a.epoch);
+    return 1;
+}
+
+/* hours_between(a, b) -> seconds_between(a, b) / 3600 as a float, so the
+ * two never disagree about the same pair. */
+static int l_time_hours_between(lua_State *L)
+{
+    ed_time a, b;
+    check_time(L, 1, &a);
+    check_time(L, 2, &b);
+    lua_pushnumber(L, (lua_Number)(b.epoch - a.epoch) / 3600.0);
+    return 1;
+}
+
+/* add_days(d, n) -> "YYYY-MM-DD". */
+static int l_time_add_days(lua_State *L)
+{
+    int64_t day = check_day(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    /* Compare before adding: day + n may overflow for a huge n. */
+    if (n > ED_TIME_DAY_MAX - day)
+        check_result_day(L, 2, ED_TIME_DAY_MAX + 1);
+    if (n < ED_TIME_DAY_MIN - day)
+        check_result_day(L, 2, ED_TIME_DAY_MIN - 1);
+    push_date(L, day + n);
+    return 1;
+}
+
+/* add_months(d, n) -> "YYYY-MM-DD", day clamped to the month's end. */
+static int l_time_add_months(lua_State *L)
+{
+    int64_t day = check_day(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    push_date(L, add_months(L, 2, day, n));
+    return 1;
+}
+
+/* add_years(d, n) -> "YYYY-MM-DD"; 12·n months, so Feb 29 clamps to 28. */
+static int l_time_add_years(lua_State *L)
+{
+    int64_t day = check_day(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const lua_Integer span = ED_TIME_YEAR_MAX + 1;
+    if (n > span)
+        check_result_day(L, 2, ED_TIME_DAY_MAX + 1);
+    if (n < -span)
+        check_result_day(L, 2, ED_TIME_DAY_MIN - 1);
+    push_date(L, add_months(L, 2, day, n * 12));
+    return 1;
+}
+
+/* start_of_month(d) -> first day of d's month. */
+static int l_time_start_of_month(lua_State *L)
+{
+    int y, m, d;
+    ed_civil_from_days(check_day(L, 1), &y, &m, &d);
+    push_date(L, ed_days_from_civil(y, m, 1));
+    return 1;
+}
+
+/* end_of_month(d) -> last day of d's month. */
+static int l_time_end_of_month(lua_State *L)
+{
+    int y, m, d;
+    ed_civil_from_days(check_day(L, 1), &y, &m, &d);
+    push_date(L, ed_days_from_civil(y, m, days_in_month(y, m)));
+    return 1;
+}
+
+/* weekday(d) -> 1 (Monday) .. 7 (Sunday), ISO 8601. */
+static int l_time_weekday(lua_State *L)
+{
+    lua_pushinteger(L, weekday(check_day(L, 1)));
+    return 1;
+}
+
+/* is_leap(year) -> boolean, proleptic Gregorian for any integer year. */
+static int l_time_is_leap(lua_State *L)
+{
+    lua_Integer y = luaL_checkinteger(L, 1);
+    lua_pushboolean(L, is_leap(y));
+    return 1;
+}
+
+/* compare(a, b) -> -1, 0 or 1 comparing the instants (epoch, then
+ * nanoseconds); a plain date is its midnight UTC. */
+static int l_time_compare(lua_State *L)
+{
+    ed_time a, b;
+    int c;
+    check_time(L, 1, &a);
+    check_time(L, 2, &b);
+    if (a.epoch != b.epoch)
+        c = a.epoch < b.epoch ? -1 : 1;
+    else
+        c = (a.nanosecond > b.nanosecond) - (a.nanosecond < b.nanosecond);
+    lua_pushinteger(L, c);
+    return 1;
+}
+
+/* format_date(y, m, d) -> "YYYY-MM-DD"; the faulty argument is named. */
+static int l_time_format_date(lua_State *L)
+{
+    char err[ERRLEN];
+    lua_Integer y = luaL_checkinteger(L, 1);
+    lua_Integer m = luaL_checkinteger(L, 2);
+    lua_Integer d = luaL_checkinteger(L, 3);
+    int bad = check_civil(y, m, d, err, sizeof err);
+    if (bad != 0)
+        return luaL_argerror(L, bad, err);
+    push_date(L, ed_days_from_civil(y, (int)m, (int)d));
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registration                                                        */
+/* ------------------------------------------------------------------ */
+
+static const luaL_Reg time_funcs[] = {
+    {"parse", l_time_parse},
+    {"valid", l_time_valid},
+    {"date", l_time_date},
+    {"epoch", l_time_epoch},
+    {"days_between", l_time_days_between},
+    {"seconds_between", l_time_seconds_between},
+    {"hours_between", l_time_hours_between},
+    {"add_days", l_time_add_days},
+    {"add_months", l_time_add_months},
+    {"add_years", l_time_add_years},
+    {"start_of_month", l_time_start_of_month},
+    {"end_of_month", l_time_end_of_month},
+    {"weekday", l_time_weekday},
+    {"is_leap", l_time_is_leap},
+    {"compare", l_time_compare},
+    {"format_date", l_time_format_date},
+    {NULL, NULL},
+};
+
+int luaopen_edict_time(lua_State *L)
+{
+    luaL_newlib(L, time_funcs);
+    return 1;
+}
