@@ -263,8 +263,12 @@ static void check_tenant(ed_catalog *c, const ed_pack *t, ed_diags *d)
 
 void ed_catalog_finish(ed_catalog *c, ed_diags *d)
 {
-    qsort(c->packs, c->n_packs, sizeof *c->packs, compare_packs);
-    qsort(c->tenants, c->n_tenants, sizeof *c->tenants, compare_packs);
+    if (c->n_packs > 1) {
+        qsort(c->packs, c->n_packs, sizeof *c->packs, compare_packs);
+    }
+    if (c->n_tenants > 1) {
+        qsort(c->tenants, c->n_tenants, sizeof *c->tenants, compare_packs);
+    }
     size_t before = d->n;
     for (size_t i = 0; i < c->n_packs; i++) {
         for (size_t j = i + 1; j < c->n_packs; j++) {

@@ -349,7 +349,9 @@ static void print_summary(eval_state *st)
     if (st->n_counts == 0) {
         return;
     }
-    qsort(st->counts, st->n_counts, sizeof *st->counts, compare_counts);
+    if (st->n_counts > 1) {
+        qsort(st->counts, st->n_counts, sizeof *st->counts, compare_counts);
+    }
     fprintf(stderr, "top findings:\n");
     for (size_t i = 0; i < st->n_counts && i < SUMMARY_TOP; i++) {
         fprintf(stderr, "  %6ld  %-40s %-8s %s\n", st->counts[i].count,

@@ -474,9 +474,13 @@ static void decide(eval_run *r, int event)
         if (chosen != NULL) {
             sep(&r->packs, &r->n_packs);
             ed_buf_puts(&r->packs, "{\"name\":");
-            put_string(L, &r->packs, chosen->pack->is_tenant ? "tenant" : chosen->pack->name);
             if (chosen->pack->is_tenant) {
-                ed_buf_puts(&r->packs, ",\"tenant\":");
+                /* the overlay's rules and digest are part of the decision */
+                ed_buf name = {0};
+                ed_buf_printf(&name, "tenant:%s", chosen->pack->name);
+                put_string(L, &r->packs, name.data);
+                ed_buf_free(&name);
+            } else {
                 put_string(L, &r->packs, chosen->pack->name);
             }
             ed_buf_puts(&r->packs, ",\"version\":");

@@ -143,7 +143,9 @@ ed_pack *ed_pack_read(const char *dir, const char *label, int is_tenant,
         ed_pack_free(p);
         return NULL;
     }
-    qsort(p->files, p->n_files, sizeof *p->files, compare_files);
+    if (p->n_files > 1) {
+        qsort(p->files, p->n_files, sizeof *p->files, compare_files);
+    }
     /* Digest: for each file in path order, path NUL length NUL bytes, so
      * no two different trees can frame to the same stream. */
     ed_sha256 *h = ed_sha256_new();
