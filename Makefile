@@ -38,7 +38,7 @@ CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter $(SAN) $(PKG_CFLAGS) \
 	-DEDICT_SOURCE_ROOT='"$(CURDIR)"' -MMD -MP
 LDFLAGS += $(SAN)
-LDLIBS += $(PKG_LIBS) -lm
+LDLIBS += $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c stdlib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -42,17 +42,22 @@ void ed_buf_putc(ed_buf *b, char c) { ed_buf_append(b, &c, 1); }
 
 void ed_buf_printf(ed_buf *b, const char *fmt, ...)
 {
+    /* One pass when the text fits in what is left, which is nearly always. */
+    reserve(b, 64);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
     if (n < 0) {
+        b->data[b->len] = '\0';
         return;
     }
-    reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    if ((size_t)n >= b->cap - b->len) {
+        reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }
 

@@ -58,6 +58,7 @@ static const char usage[] =
 
 typedef struct rule_count {
     const ed_rule *rule;
+    ed_severity severity;
     long count;
 } rule_count;
 
@@ -104,10 +105,10 @@ static ed_context *context_for(eval_state *st, const char *tenant)
     return ctx;
 }
 
-static void count_rule(eval_state *st, const ed_rule *r)
+static void count_rule(eval_state *st, const ed_rule *r, ed_severity sev)
 {
     for (size_t i = 0; i < st->n_counts; i++) {
-        if (st->counts[i].rule == r) {
+        if (st->counts[i].rule == r && st->counts[i].severity == sev) {
             st->counts[i].count++;
             return;
         }
@@ -117,6 +118,7 @@ static void count_rule(eval_state *st, const ed_rule *r)
         abort();
     }
     p[st->n_counts].rule = r;
+    p[st->n_counts].severity = sev;
     p[st->n_counts].count = 1;
     st->n_counts++;
     st->counts = p;
@@ -187,7 +189,7 @@ static void decide(eval_state *st, const char *unit, long where)
         st->flagged++;
     }
     for (size_t i = 0; i < o.n_fired; i++) {
-        count_rule(st, o.fired[i]);
+        count_rule(st, o.fired[i].rule, o.fired[i].severity);
     }
 }
 
@@ -214,17 +216,28 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-/* A lone "{" (pretty-printed object) starts an event of several lines. */
-static int lone_brace(const char *s, size_t n)
+/* A lone "{" (pretty-printed object) starts an event of several lines;
+ * returns its indentation, or -1. */
+static long lone_brace(const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n && (s[i] == ' ' || s[i] == '\t')) {
         i++;
     }
-    if (i >= n || s[i] != '{') {
-        return 0;
+    if (i >= n || s[i] != '{' || !blank(s + i + 1, n - i - 1)) {
+        return -1;
     }
-    return blank(s + i + 1, n - i - 1);
+    return (long)i;
+}
+
+/* Is this line the "}" at indentation `indent` that closes the object? */
+static int closing_brace(const char *s, size_t n, long indent)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+        i++;
+    }
+    return (long)i == indent && i < n && s[i] == '}';
 }
 
 static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
@@ -234,7 +247,7 @@ static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
     ssize_t n;
     long lineno = 0;
     ed_buf pending = {0};
-    long pending_line = 0;
+    long pending_line = 0, pending_indent = 0;
     int have_first = first != NULL;
     for (;;) {
         const char *text;
@@ -261,12 +274,8 @@ static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
                 pending_line = 0;
                 continue;
             }
-            /* the object ends at a line that starts with "}" */
-            size_t i = 0;
-            while (i < len && (text[i] == ' ' || text[i] == '\t')) {
-                i++;
-            }
-            if (i < len && text[i] == '}') {
+            /* the object ends at the "}" indented like its "{" */
+            if (closing_brace(text, len, pending_indent)) {
                 decide_text(st, pending.data, pending.len, pending_line);
                 ed_buf_reset(&pending);
                 pending_line = 0;
@@ -276,7 +285,7 @@ static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
         if (blank(text, len)) {
             continue;
         }
-        if (lone_brace(text, len)) {
+        if ((pending_indent = lone_brace(text, len)) >= 0) {
             ed_buf_append(&pending, text, len);
             pending_line = lineno;
             continue;
@@ -337,7 +346,8 @@ static int compare_counts(const void *a, const void *b)
     if (x->count != y->count) {
         return x->count < y->count ? 1 : -1;
     }
-    return strcmp(x->rule->id, y->rule->id);
+    int c = strcmp(x->rule->id, y->rule->id);
+    return c ? c : (int)x->severity - (int)y->severity;
 }
 
 static void print_summary(eval_state *st)
@@ -356,7 +366,7 @@ static void print_summary(eval_state *st)
     for (size_t i = 0; i < st->n_counts && i < SUMMARY_TOP; i++) {
         fprintf(stderr, "  %6ld  %-40s %-8s %s\n", st->counts[i].count,
                 st->counts[i].rule->id,
-                ed_severity_name(st->counts[i].rule->severity),
+                ed_severity_name(st->counts[i].severity),
                 st->counts[i].rule->cite);
     }
 }
@@ -439,6 +449,12 @@ int ed_cmd_eval(int argc, char **argv)
     }
     const char *path = optind < argc ? argv[optind] : "-";
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    struct stat sb;
+    if (in != NULL && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(in);
+        in = NULL;
+        errno = EISDIR;
+    }
     if (in == NULL) {
         fprintf(stderr, "edict: cannot open %s: %s\n", path, strerror(errno));
         ed_cli_free(&cli);
@@ -463,7 +479,6 @@ int ed_cmd_eval(int argc, char **argv)
         status = ED_EXIT_HOST;
         goto done;
     }
-    struct stat sb;
     st.flush_each = fstat(fileno(in), &sb) == 0 && !S_ISREG(sb.st_mode);
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
@@ -473,6 +488,10 @@ int ed_cmd_eval(int argc, char **argv)
     size_t cap = 0;
     ssize_t n;
     while ((n = getline(&first, &cap, in)) >= 0 && blank(first, (size_t)n)) {
+    }
+    if (n < 0 && ferror(in)) {
+        fprintf(stderr, "edict: reading %s: %s\n", path, strerror(errno));
+        st.host_failure = 1;
     }
     if (n >= 0) {
         size_t i = 0;

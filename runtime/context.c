@@ -252,7 +252,10 @@ static int build(lua_State *L)
     }
     ctx->loaded = calloc(n_packs ? n_packs : 1, sizeof *ctx->loaded);
     ctx->slots = calloc(n_rules ? n_rules : 1, sizeof *ctx->slots);
-    if (ctx->loaded == NULL || ctx->slots == NULL) {
+    ctx->scratch.loaded_applies = calloc(n_packs ? n_packs : 1, 1);
+    ctx->scratch.slot_applies = calloc(n_rules ? n_rules : 1, 1);
+    if (ctx->loaded == NULL || ctx->slots == NULL ||
+        ctx->scratch.loaded_applies == NULL || ctx->scratch.slot_applies == NULL) {
         return luaL_error(L, "out of memory");
     }
 
@@ -333,6 +336,15 @@ void ed_context_free(ed_context *ctx)
     }
     ed_sandbox_free(ctx->sb);
     ed_buf_free(&ctx->sink.obligations);
+    ed_scratch *sc = &ctx->scratch;
+    ed_buf_free(&sc->findings);
+    ed_buf_free(&sc->waivers);
+    ed_buf_free(&sc->errors);
+    ed_buf_free(&sc->packs);
+    ed_buf_free(&sc->explain);
+    ed_buf_free(&sc->bad);
+    free(sc->slot_applies);
+    free(sc->loaded_applies);
     free(ctx->loaded);
     free(ctx->slots);
     free(ctx->tenant);

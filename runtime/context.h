@@ -36,6 +36,15 @@ typedef struct ed_sink {
     char retain[16];      /* latest date the running rule asked for */
 } ed_sink;
 
+/* Space the engine reuses from one event to the next, so deciding an
+ * event allocates nothing that lives outside the Lua state. */
+typedef struct ed_scratch {
+    ed_buf findings, waivers, errors, packs, explain, bad;
+    char type[136], jurisdiction[136]; /* what the memo below is for */
+    unsigned char *slot_applies;       /* per slot: rule applies to them */
+    unsigned char *loaded_applies;     /* per loaded pack version */
+} ed_scratch;
+
 typedef struct ed_context {
     char *tenant;
     const ed_catalog *cat;
@@ -48,6 +57,7 @@ typedef struct ed_context {
     size_t n_slots;
     ed_limits limits;
     ed_sink sink;
+    ed_scratch scratch;
 } ed_context;
 
 /* Build the context of `tenant`. With only_pack set, load only the

@@ -34,10 +34,10 @@ typedef struct eval_run {
     const ed_event *ev;
     const ed_eval_options *opt;
     ed_outcome *outcome;
-    ed_buf findings, waivers, errors, packs, explain;
+    ed_buf *findings, *waivers, *errors, *packs, *explain; /* ctx->scratch */
     size_t n_findings, n_waivers, n_errors, n_packs, n_explain;
     char retain[16];
-    ed_buf bad;          /* why the event is refused, when it is */
+    ed_buf *bad;         /* why the event is refused, when it is */
 } eval_run;
 
 static void put_string(lua_State *L, ed_buf *b, const char *s)
@@ -63,25 +63,25 @@ static void add_error(eval_run *r, const ed_slot *slot, const char *pack,
                       const char *where, const char *message, ed_stop stop)
 {
     lua_State *L = r->ctx->L;
-    sep(&r->errors, &r->n_errors);
+    sep(r->errors, &r->n_errors);
     if (slot != NULL) {
-        ed_buf_puts(&r->errors, "{\"rule\":");
-        put_string(L, &r->errors, slot->rule->id);
+        ed_buf_puts(r->errors, "{\"rule\":");
+        put_string(L, r->errors, slot->rule->id);
     } else {
-        ed_buf_puts(&r->errors, "{\"pack\":");
-        put_string(L, &r->errors, pack);
+        ed_buf_puts(r->errors, "{\"pack\":");
+        put_string(L, r->errors, pack);
     }
     if (where != NULL && where[0]) {
-        ed_buf_puts(&r->errors, ",\"where\":");
-        put_string(L, &r->errors, where);
+        ed_buf_puts(r->errors, ",\"where\":");
+        put_string(L, r->errors, where);
     }
-    ed_buf_puts(&r->errors, ",\"message\":");
-    put_string(L, &r->errors, message);
+    ed_buf_puts(r->errors, ",\"message\":");
+    put_string(L, r->errors, message);
     if (stop != ED_STOP_NONE) {
-        ed_buf_puts(&r->errors, ",\"limit\":");
-        put_string(L, &r->errors, ed_stop_name(stop));
+        ed_buf_puts(r->errors, ",\"limit\":");
+        put_string(L, r->errors, ed_stop_name(stop));
     }
-    ed_buf_putc(&r->errors, '}');
+    ed_buf_putc(r->errors, '}');
 }
 
 static void add_trace(eval_run *r, const ed_slot *slot, const ed_pack *p,
@@ -91,27 +91,27 @@ static void add_trace(eval_run *r, const ed_slot *slot, const ed_pack *p,
         return;
     }
     lua_State *L = r->ctx->L;
-    sep(&r->explain, &r->n_explain);
-    ed_buf_putc(&r->explain, '{');
+    sep(r->explain, &r->n_explain);
+    ed_buf_putc(r->explain, '{');
     if (slot != NULL) {
-        ed_buf_puts(&r->explain, "\"rule\":");
-        put_string(L, &r->explain, slot->rule->id);
-        ed_buf_putc(&r->explain, ',');
+        ed_buf_puts(r->explain, "\"rule\":");
+        put_string(L, r->explain, slot->rule->id);
+        ed_buf_putc(r->explain, ',');
     }
-    ed_buf_puts(&r->explain, "\"pack\":");
-    put_string(L, &r->explain, p->name);
-    ed_buf_puts(&r->explain, ",\"version\":");
-    put_string(L, &r->explain, p->version);
-    ed_buf_puts(&r->explain, ",\"outcome\":");
-    put_string(L, &r->explain, outcome);
+    ed_buf_puts(r->explain, "\"pack\":");
+    put_string(L, r->explain, p->name);
+    ed_buf_puts(r->explain, ",\"version\":");
+    put_string(L, r->explain, p->version);
+    ed_buf_puts(r->explain, ",\"outcome\":");
+    put_string(L, r->explain, outcome);
     if (slot == NULL) {
-        ed_buf_printf(&r->explain, ",\"effective\":\"%s..%s\"", p->from_text,
+        ed_buf_printf(r->explain, ",\"effective\":\"%s..%s\"", p->from_text,
                       p->until_text);
     } else if (us >= 0) {
-        ed_buf_printf(&r->explain, ",\"findings\":%zu,\"us\":%lld", findings,
+        ed_buf_printf(r->explain, ",\"findings\":%zu,\"us\":%lld", findings,
                       (long long)us);
     }
-    ed_buf_putc(&r->explain, '}');
+    ed_buf_putc(r->explain, '}');
 }
 
 /* ------------------------------------------------------------------ */
@@ -191,24 +191,24 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
         return finding_error(why, "a finding needs a message (a non-empty "
                              "string)%s", "");
     }
-    size_t mark = r->findings.len;
-    sep(&r->findings, &r->n_findings);
-    ed_buf_puts(&r->findings, "{\"rule\":");
-    put_string(L, &r->findings, s->rule->id);
-    ed_buf_printf(&r->findings, ",\"severity\":\"%s\",\"message\":",
+    size_t mark = r->findings->len;
+    sep(r->findings, &r->n_findings);
+    ed_buf_puts(r->findings, "{\"rule\":");
+    put_string(L, r->findings, s->rule->id);
+    ed_buf_printf(r->findings, ",\"severity\":\"%s\",\"message\":",
                   ed_severity_name(sev));
     size_t len;
     const char *msg = lua_tolstring(L, message, &len);
-    ed_json_emit_string(L, msg, len, &r->findings);
-    ed_buf_puts(&r->findings, ",\"cite\":");
-    put_string(L, &r->findings, s->rule->cite);
+    ed_json_emit_string(L, msg, len, r->findings);
+    ed_buf_puts(r->findings, ",\"cite\":");
+    put_string(L, r->findings, s->rule->cite);
     if (evidence) {
-        ed_buf_puts(&r->findings, ",\"evidence_required\":");
-        ed_json_emit(L, evidence, &r->findings, why);
+        ed_buf_puts(r->findings, ",\"evidence_required\":");
+        ed_json_emit(L, evidence, r->findings, why);
     }
     if (details) {
-        ed_buf_puts(&r->findings, ",\"details\":");
-        if (ed_json_emit(L, details, &r->findings, why) != 0) {
+        ed_buf_puts(r->findings, ",\"details\":");
+        if (ed_json_emit(L, details, r->findings, why) != 0) {
             /* ed_json_emit named the path; say it is the details' */
             ed_buf msg2 = {0};
             ed_buf_printf(&msg2, "a finding's details cannot be encoded: %s",
@@ -216,17 +216,18 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
             ed_buf_reset(why);
             ed_buf_puts(why, msg2.data);
             ed_buf_free(&msg2);
-            r->findings.len = mark;
-            r->findings.data[mark] = '\0';
+            r->findings->len = mark;
+            r->findings->data[mark] = '\0';
             r->n_findings--;
             lua_settop(L, top);
             return -1;
         }
     }
-    ed_buf_putc(&r->findings, '}');
+    ed_buf_putc(r->findings, '}');
     r->outcome->counts[sev]++;
     if (r->outcome->n_fired < ED_OUTCOME_MAX_FIRED) {
-        r->outcome->fired[r->outcome->n_fired++] = s->rule;
+        r->outcome->fired[r->outcome->n_fired].rule = s->rule;
+        r->outcome->fired[r->outcome->n_fired++].severity = sev;
     }
     lua_settop(L, top);
     return 0;
@@ -295,7 +296,7 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
     lua_State *L = ctx->L;
     ed_sink *sink = &ctx->sink;
     size_t obl_len = sink->obligations.len, obl_n = sink->n_obligations;
-    size_t find_len = r->findings.len, find_n = r->n_findings;
+    size_t find_len = r->findings->len, find_n = r->n_findings;
     ed_outcome saved = *r->outcome;
     sink->slot = s;
     sink->retain[0] = '\0';
@@ -333,9 +334,9 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
             sink->obligations.data[obl_len] = '\0';
         }
         sink->n_obligations = obl_n;
-        r->findings.len = find_len;
-        if (r->findings.data) {
-            r->findings.data[find_len] = '\0';
+        r->findings->len = find_len;
+        if (r->findings->data) {
+            r->findings->data[find_len] = '\0';
         }
         r->n_findings = find_n;
         *r->outcome = saved;
@@ -346,7 +347,7 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
               r->opt->explain ? now_us() - start : -1, found > 0 ? (size_t)found : 0);
 }
 
-static int slot_applies(const ed_slot *s, const ed_event *ev)
+static int rule_applies(const ed_slot *s, const ed_event *ev)
 {
     if (!ed_rule_on(s->rule, ev->type)) {
         return 0;
@@ -362,19 +363,40 @@ static int slot_applies(const ed_slot *s, const ed_event *ev)
     return 0;
 }
 
-/* Does this loaded pack version decide events like ev? */
-static int loaded_applies(const ed_context *ctx, const ed_loaded *ld,
-                          const ed_event *ev)
+/* Work out which rules and pack versions apply to events of this type and
+ * jurisdiction; streams repeat both, so the answer is kept until they
+ * change. */
+static void memoize(ed_context *ctx, const ed_event *ev)
 {
-    if (!ed_pack_serves(ld->pack, ev->jurisdiction)) {
-        return 0;
+    ed_scratch *sc = &ctx->scratch;
+    if (strcmp(sc->type, ev->type) == 0 &&
+        strcmp(sc->jurisdiction, ev->jurisdiction) == 0) {
+        return;
     }
-    for (size_t i = 0; i < ld->n_slots; i++) {
-        if (slot_applies(&ctx->slots[ld->first_slot + i], ev)) {
-            return 1;
+    snprintf(sc->type, sizeof sc->type, "%s", ev->type);
+    snprintf(sc->jurisdiction, sizeof sc->jurisdiction, "%s", ev->jurisdiction);
+    for (size_t i = 0; i < ctx->n_loaded; i++) {
+        const ed_loaded *ld = &ctx->loaded[i];
+        int any = 0;
+        int serves = ed_pack_serves(ld->pack, ev->jurisdiction);
+        for (size_t k = 0; k < ld->n_slots; k++) {
+            size_t slot = ld->first_slot + k;
+            sc->slot_applies[slot] = serves && rule_applies(&ctx->slots[slot], ev);
+            any = any || sc->slot_applies[slot];
         }
+        sc->loaded_applies[i] = (unsigned char)any;
     }
-    return 0;
+}
+
+static int slot_applies(const ed_context *ctx, const ed_slot *s)
+{
+    return ctx->scratch.slot_applies[s - ctx->slots];
+}
+
+/* Does this loaded pack version decide events like the current one? */
+static int loaded_applies(const ed_context *ctx, const ed_loaded *ld)
+{
+    return ctx->scratch.loaded_applies[ld - ctx->loaded];
 }
 
 /* Is the event one this tenant's packs can decide? Fills r->bad if not. */
@@ -385,29 +407,29 @@ static int refuse(eval_run *r)
     const ed_pack *policy = ctx->policy;
     if (policy && policy->n_jurisdictions > 0 &&
         !ed_pack_serves(policy, ev->jurisdiction)) {
-        ed_buf_printf(&r->bad, "field 'jurisdiction': tenant '%s' does not use "
+        ed_buf_printf(r->bad, "field 'jurisdiction': tenant '%s' does not use "
                       "jurisdiction '%s' (its policy lists", ctx->tenant,
                       ev->jurisdiction);
         for (size_t i = 0; i < policy->n_jurisdictions; i++) {
-            ed_buf_printf(&r->bad, "%s %s", i ? "," : "", policy->jurisdictions[i]);
+            ed_buf_printf(r->bad, "%s %s", i ? "," : "", policy->jurisdictions[i]);
         }
-        ed_buf_puts(&r->bad, ")");
+        ed_buf_puts(r->bad, ")");
         return 1;
     }
     int served = 0;
     for (size_t i = 0; i < ctx->n_loaded; i++) {
         const ed_loaded *ld = &ctx->loaded[i];
-        if (loaded_applies(ctx, ld, ev)) {
+        if (loaded_applies(ctx, ld)) {
             return 0;
         }
         served = served || (!ld->pack->any_jurisdiction && !ld->pack->is_tenant &&
                             ed_pack_serves(ld->pack, ev->jurisdiction));
     }
     if (!served) {
-        ed_buf_printf(&r->bad, "field 'jurisdiction': no loaded pack serves "
+        ed_buf_printf(r->bad, "field 'jurisdiction': no loaded pack serves "
                       "jurisdiction '%s'", ev->jurisdiction);
     } else {
-        ed_buf_printf(&r->bad, "field 'type': no loaded pack decides events of "
+        ed_buf_printf(r->bad, "field 'type': no loaded pack decides events of "
                       "type '%s' in jurisdiction '%s'", ev->type, ev->jurisdiction);
     }
     return 1;
@@ -442,7 +464,7 @@ static void decide(eval_run *r, int event)
         const ed_loaded *chosen = NULL;
         int applies = 0;
         for (size_t k = i; k < end; k++) {
-            if (loaded_applies(ctx, &ctx->loaded[k], ev)) {
+            if (loaded_applies(ctx, &ctx->loaded[k])) {
                 applies = 1;
                 if (ed_pack_in_force(ctx->loaded[k].pack, ev->occurred_day)) {
                     chosen = &ctx->loaded[k];
@@ -452,7 +474,7 @@ static void decide(eval_run *r, int event)
         if (applies && r->opt->explain) {
             for (size_t k = i; k < end; k++) {
                 if (&ctx->loaded[k] != chosen &&
-                    loaded_applies(ctx, &ctx->loaded[k], ev)) {
+                    loaded_applies(ctx, &ctx->loaded[k])) {
                     add_trace(r, NULL, ctx->loaded[k].pack, "not_in_force", -1, 0);
                 }
             }
@@ -472,35 +494,35 @@ static void decide(eval_run *r, int event)
             ed_buf_free(&msg);
         }
         if (chosen != NULL) {
-            sep(&r->packs, &r->n_packs);
-            ed_buf_puts(&r->packs, "{\"name\":");
+            sep(r->packs, &r->n_packs);
+            ed_buf_puts(r->packs, "{\"name\":");
             if (chosen->pack->is_tenant) {
                 /* the overlay's rules and digest are part of the decision */
                 ed_buf name = {0};
                 ed_buf_printf(&name, "tenant:%s", chosen->pack->name);
-                put_string(L, &r->packs, name.data);
+                put_string(L, r->packs, name.data);
                 ed_buf_free(&name);
             } else {
-                put_string(L, &r->packs, chosen->pack->name);
+                put_string(L, r->packs, chosen->pack->name);
             }
-            ed_buf_puts(&r->packs, ",\"version\":");
-            put_string(L, &r->packs, chosen->pack->version);
-            ed_buf_printf(&r->packs, ",\"digest\":\"%s\"}", chosen->pack->digest);
+            ed_buf_puts(r->packs, ",\"version\":");
+            put_string(L, r->packs, chosen->pack->version);
+            ed_buf_printf(r->packs, ",\"digest\":\"%s\"}", chosen->pack->digest);
             set_event_fields(L, chosen, ev);
             lua_rawgeti(L, LUA_REGISTRYINDEX, chosen->ctx_ref);
             int ctx_proxy = lua_gettop(L);
             for (size_t k = 0; k < chosen->n_slots; k++) {
                 const ed_slot *s = &ctx->slots[chosen->first_slot + k];
-                if (!slot_applies(s, ev)) {
+                if (!slot_applies(ctx, s)) {
                     continue;
                 }
                 if (s->waiver != NULL) {
-                    sep(&r->waivers, &r->n_waivers);
-                    ed_buf_puts(&r->waivers, "{\"rule\":");
-                    put_string(L, &r->waivers, s->rule->id);
-                    ed_buf_puts(&r->waivers, ",\"reason\":");
-                    put_string(L, &r->waivers, s->waiver->reason);
-                    ed_buf_putc(&r->waivers, '}');
+                    sep(r->waivers, &r->n_waivers);
+                    ed_buf_puts(r->waivers, "{\"rule\":");
+                    put_string(L, r->waivers, s->rule->id);
+                    ed_buf_puts(r->waivers, ",\"reason\":");
+                    put_string(L, r->waivers, s->waiver->reason);
+                    ed_buf_putc(r->waivers, '}');
                     add_trace(r, s, s->pack, "waived", -1, 0);
                     continue;
                 }
@@ -543,8 +565,8 @@ static void assemble(eval_run *r, ed_buf *out)
     ed_buf_putc(&key, '\0');
     ed_buf_puts(&key, ev->as_of);
     ed_buf_putc(&key, '\0');
-    if (r->packs.data) {
-        ed_buf_puts(&key, r->packs.data);
+    if (r->packs->data) {
+        ed_buf_puts(&key, r->packs->data);
     }
     char hex[ED_SHA256_HEX_LEN + 1];
     ed_sha256_hex(key.data, key.len, hex);
@@ -564,7 +586,7 @@ static void assemble(eval_run *r, ed_buf *out)
     put_string(L, out, ev->as_of);
     ed_buf_printf(out, ",\"flag\":\"%s\",\"score\":%d,\"findings\":[%s]",
                   ed_flag_name(o->flag), o->score,
-                  r->findings.data ? r->findings.data : "");
+                  r->findings->data ? r->findings->data : "");
     ed_buf_printf(out, ",\"obligations\":[%s]",
                   r->ctx->sink.obligations.data ? r->ctx->sink.obligations.data : "");
     if (r->retain[0]) {
@@ -573,11 +595,11 @@ static void assemble(eval_run *r, ed_buf *out)
         ed_buf_puts(out, ",\"retention_until\":null");
     }
     ed_buf_printf(out, ",\"packs\":[%s],\"waivers\":[%s],\"errors\":[%s]",
-                  r->packs.data ? r->packs.data : "",
-                  r->waivers.data ? r->waivers.data : "",
-                  r->errors.data ? r->errors.data : "");
+                  r->packs->data ? r->packs->data : "",
+                  r->waivers->data ? r->waivers->data : "",
+                  r->errors->data ? r->errors->data : "");
     if (r->opt->explain) {
-        ed_buf_printf(out, ",\"explain\":[%s]", r->explain.data ? r->explain.data : "");
+        ed_buf_printf(out, ",\"explain\":[%s]", r->explain->data ? r->explain->data : "");
     }
     ed_buf_putc(out, '}');
 }
@@ -593,11 +615,14 @@ static int evaluate_protected(lua_State *L)
     protected_args *a = lua_touserdata(L, 2);
     eval_run *r = a->run;
     lua_settop(L, 1);
+    memoize(r->ctx, r->ev);
     if (refuse(r)) {
         a->refused = 1;
         return 0;
     }
-    ed_readonly_wrap(L, 1, "event");
+    if (!ed_readonly_is(L, 1)) {
+        ed_readonly_wrap(L, 1, "event");
+    }
     decide(r, lua_gettop(L));
     assemble(r, a->out);
     return 0;
@@ -615,6 +640,19 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     r.ev = ev;
     r.opt = opt;
     r.outcome = outcome;
+    ed_scratch *sc = &ctx->scratch;
+    r.findings = &sc->findings;
+    r.waivers = &sc->waivers;
+    r.errors = &sc->errors;
+    r.packs = &sc->packs;
+    r.explain = &sc->explain;
+    r.bad = &sc->bad;
+    ed_buf_reset(r.findings);
+    ed_buf_reset(r.waivers);
+    ed_buf_reset(r.errors);
+    ed_buf_reset(r.packs);
+    ed_buf_reset(r.explain);
+    ed_buf_reset(r.bad);
     ed_buf_reset(&ctx->sink.obligations);
     ctx->sink.n_obligations = 0;
     ctx->sink.slot = NULL;
@@ -632,14 +670,8 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
         lua_pop(L, 1);
         rc = -1;
     } else if (a.refused) {
-        ed_buf_puts(err, r.bad.data);
+        ed_buf_puts(err, r.bad->data);
         rc = 1;
     }
-    ed_buf_free(&r.findings);
-    ed_buf_free(&r.waivers);
-    ed_buf_free(&r.errors);
-    ed_buf_free(&r.packs);
-    ed_buf_free(&r.explain);
-    ed_buf_free(&r.bad);
     return rc;
 }

@@ -26,11 +26,15 @@ typedef struct ed_outcome {
     int score;
     int counts[ED_SEV_COUNT];
     size_t n_errors;
-    const ed_rule *fired[ED_OUTCOME_MAX_FIRED]; /* rules with findings */
+    struct {
+        const ed_rule *rule;
+        ed_severity severity;
+    } fired[ED_OUTCOME_MAX_FIRED]; /* one per finding, the first ones */
     size_t n_fired;
 } ed_outcome;
 
-/* Decide the event whose decoded table is on top of ctx's stack (it is
+/* Decide the event whose decoded table (plain, or already read-only as
+ * ed_event_copy_protected leaves it) is on top of ctx's stack (it is
  * popped) and whose envelope is ev. Appends the decision JSON (one line,
  * no newline) to out. Returns 0 when decided; 1 when the event is refused
  * (err names the field); -1 on a host failure (err says what). */

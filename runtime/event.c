@@ -6,6 +6,7 @@
 #include "event.h"
 
 #include "json.h"
+#include "readonly.h"
 
 #include <lauxlib.h>
 #include <stdio.h>
@@ -198,7 +199,7 @@ typedef struct copy_args {
 static int copy_protected(lua_State *L)
 {
     copy_args *a = lua_touserdata(L, 1);
-    ed_event_copy(a->from, a->idx, L);
+    ed_readonly_copy(a->from, a->idx, L, "event");
     return 1;
 }
 

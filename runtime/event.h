@@ -40,8 +40,9 @@ int ed_event_read(lua_State *L, int idx, const char *tenant, const char *as_of,
  * JSON null as null). Raises in `to` on memory exhaustion. */
 void ed_event_copy(lua_State *from, int idx, lua_State *to);
 
-/* The same, protected: returns 0 with the copy pushed on `to`, or -1 with
- * nothing pushed and the reason in err. */
+/* Copy the event into `to` as the read-only table rules receive
+ * (ed_readonly_copy), protected: returns 0 with it pushed on `to`, or -1
+ * with nothing pushed and the reason in err. */
 int ed_event_copy_protected(lua_State *from, int idx, lua_State *to, ed_buf *err);
 
 #endif

@@ -267,3 +267,76 @@ void ed_readonly_backing(lua_State *L, int idx)
         lua_pushvalue(L, idx);
     }
 }
+
+/* Copy the value at `idx` of `from` onto `to`, tables as read-only
+ * proxies (see ed_readonly_copy). */
+static void copy_value(lua_State *from, int idx, lua_State *to, int parent_mt,
+                       int key, const char *root, int depth)
+{
+    switch (lua_type(from, idx)) {
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(from, idx, &len);
+        lua_pushlstring(to, s, len);
+        break;
+    }
+    case LUA_TNUMBER: {
+        lua_Integer i;
+        if (lua_isinteger(from, idx)) {
+            lua_pushinteger(to, lua_tointeger(from, idx));
+        } else {
+            /* integral floats become integers, as in ed_readonly_wrap */
+            lua_Number d = lua_tonumber(from, idx);
+            if (floor(d) == d && lua_numbertointeger(d, &i)) {
+                lua_pushinteger(to, i);
+            } else {
+                lua_pushnumber(to, d);
+            }
+        }
+        break;
+    }
+    case LUA_TBOOLEAN:
+        lua_pushboolean(to, lua_toboolean(from, idx));
+        break;
+    case LUA_TTABLE: {
+        if (depth > ED_READONLY_MAX_DEPTH) {
+            luaL_error(to, "table nested deeper than %d levels",
+                       ED_READONLY_MAX_DEPTH);
+        }
+        luaL_checkstack(to, 8, "read-only copy");
+        if (!lua_checkstack(from, 4)) {
+            luaL_error(to, "read-only copy: stack overflow");
+        }
+        lua_createtable(to, (int)lua_rawlen(from, idx), 4); /* backing */
+        int backing = lua_gettop(to);
+        lua_newtable(to);                                   /* proxy */
+        push_metatable(to, backing, parent_mt, key, root);
+        int mt = lua_gettop(to);
+        lua_pushnil(from);
+        while (lua_next(from, idx) != 0) {
+            int top = lua_gettop(from);
+            if (lua_type(from, top) == LUA_TLIGHTUSERDATA &&
+                lua_touserdata(from, top) == NULL) {
+                lua_pop(from, 1); /* JSON null: leave the field out */
+                continue;
+            }
+            copy_value(from, top - 1, to, 0, 0, root, depth + 1);
+            int k = lua_gettop(to);
+            copy_value(from, top, to, mt, k, root, depth + 1);
+            lua_rawset(to, backing);
+            lua_pop(from, 1);
+        }
+        lua_setmetatable(to, -2);   /* Stack now: ... backing proxy */
+        lua_remove(to, backing);
+        break;
+    }
+    default:
+        lua_pushnil(to);
+        break;
+    }
+}
+
+void ed_readonly_copy(lua_State *from, int idx, lua_State *to, const char *root)
+{
+    copy_value(from, lua_absindex(from, idx), to, 0, 0, root, 0);
+}

@@ -21,6 +21,12 @@
  * than ED_READONLY_MAX_DEPTH. */
 void ed_readonly_wrap(lua_State *L, int idx, const char *path);
 
+/* Copy the value at `idx` of state `from` onto the top of state `to`, as
+ * ed_readonly_wrap would leave it: tables become read-only proxies, nulls
+ * are left out, integral floats become integers. One pass instead of a
+ * copy and then a wrap. Raises in `to` (memory, nesting). */
+void ed_readonly_copy(lua_State *from, int idx, lua_State *to, const char *root);
+
 /* Freeze the table at `idx` in place, keeping its identity: its contents
  * move to a backing table and every later write raises. Nested tables are
  * left as they are (callers wrap them first when needed). */

@@ -185,8 +185,16 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     ed_sandbox *sb = ed_sandbox_of(L);
-    if (sb->armed && over_budget(sb, HOOK_INTERVAL)) {
+    if (!sb->armed) {
+        return;
+    }
+    if (over_budget(sb, HOOK_INTERVAL)) {
         raise_stop(L, sb, 0);
+    }
+    if (lua_gethookcount(L) != HOOK_INTERVAL) {
+        /* a coroutine kept from a stopped call still fires every
+         * instruction: give it the normal interval back */
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
     }
 }
 
@@ -480,6 +488,10 @@ ed_sandbox *ed_sandbox_new(void)
         free(sb);
         return NULL;
     }
+    /* The hook stays installed for the state's life: only rule code runs
+     * Lua instructions here, and it does nothing while no call is armed.
+     * Setting it per call would cost two lua_sethook per rule. */
+    lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
     lua_pushcfunction(sb->L, install_globals);
     if (lua_pcall(sb->L, 0, 0, 0) != LUA_OK) {
         ed_sandbox_free(sb);
@@ -569,13 +581,15 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
     sb->mem_peak = sb->mem_used;
     sb->mem_limit = sb->mem_used + limits->memory_bytes;
     sb->armed = 1;
-    lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
 
     int status = lua_pcall(L, nargs, nresults, base);
 
     sb->armed = 0;
     sb->mem_limit = 0;
-    lua_sethook(L, NULL, 0, 0);
+    if (sb->stop != ED_STOP_NONE) {
+        /* raise_stop left the hook firing on every instruction */
+        lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+    }
     lua_remove(L, base); /* the message handler */
 
     result->stop = sb->stop;

@@ -8,12 +8,29 @@
 
 #include <lauxlib.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 struct ed_sha256 {
     EVP_MD_CTX *md;
 };
+
+/* OpenSSL 3 looks the algorithm up on every EVP_sha256() digest unless it
+ * is fetched once; decision ids hash every event, so fetch it once. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+    pthread_once(&sha256_once, fetch_sha256);
+    return sha256_md ? sha256_md : EVP_sha256();
+}
 
 static void to_hex(const unsigned char *raw, size_t n, char *hex)
 {
@@ -32,7 +49,7 @@ ed_sha256 *ed_sha256_new(void)
         return NULL;
     }
     h->md = EVP_MD_CTX_new();
-    if (h->md == NULL || EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1) {
+    if (h->md == NULL || EVP_DigestInit_ex(h->md, sha256(), NULL) != 1) {
         EVP_MD_CTX_free(h->md);
         free(h);
         return NULL;
@@ -59,7 +76,7 @@ void ed_sha256_hex(const void *data, size_t len, char hex[ED_SHA256_HEX_LEN + 1]
 {
     unsigned char raw[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    if (EVP_Digest(data, len, raw, &n, EVP_sha256(), NULL) != 1) {
+    if (EVP_Digest(data, len, raw, &n, sha256(), NULL) != 1) {
         fputs("edict: SHA-256 failed\n", stderr);
         abort();
     }

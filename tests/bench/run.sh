@@ -1,0 +1,139 @@
+#!/bin/sh
+# tests/bench/run.sh — throughput of `edict eval` against the floor (plain
+# lua5.4 + lua-cjson applying the same rules, tests/bench/floor.lua) on
+# 100,000 generated employee.compliance events. Prints numbers; never fails
+# the build on speed.
+#
+#   EDICT=build/rel/edict sh tests/bench/run.sh
+#
+# Uses hyperfine (--warmup 1 --runs 5) when installed, else best of 3 wall
+# times. Before timing, checks once that edict and the floor give the same
+# multiset of (event_id, flag) pairs on the first 1,000 events.
+
+cd "$(dirname "$0")/../.." || exit 1
+EDICT=${EDICT:-build/rel/edict}
+N=100000
+SEED=42
+OUT=build/bench
+EVENTS=$OUT/events.ndjson
+FLOOR="lua5.4 tests/bench/floor.lua"
+
+mkdir -p "$OUT" || exit 1
+if [ ! -s "$EVENTS" ]; then
+    echo "bench: generating $N events (seed $SEED) into $EVENTS"
+    if ! lua5.4 tests/bench/gen_events.lua "$N" "$SEED" > "$EVENTS.tmp"; then
+        echo "bench: cannot generate events" >&2
+        exit 1
+    fi
+    mv "$EVENTS.tmp" "$EVENTS" || exit 1
+fi
+n=$(wc -l < "$EVENTS" | tr -d ' ')
+
+have_edict=1
+if [ ! -x "$EDICT" ]; then
+    echo "bench: $EDICT is not built; timing the floor only"
+    have_edict=0
+fi
+
+# Print "event_id flag" for every decision in the file $1, one per line,
+# sorted. Accepts NDJSON decisions, or one JSON array/object of them.
+pairs() {
+    lua5.4 - "$1" <<'LUA'
+
+local cjson = require "cjson"
+local f = assert(io.open(arg[1])); local text = f:read("a"); f:close()
+local out = {}
+local function take(d)
+  if type(d) == "table" and type(d.event_id) == "string" and type(d.flag) == "string" then
+    out[#out + 1] = d.event_id .. " " .. d.flag
+  end
+end
+for line in text:gmatch("[^\n]+") do
+  local ok, d = pcall(cjson.decode, line)
+  if ok then take(d) end
+end
+if #out == 0 then
+  local ok, d = pcall(cjson.decode, text)
+  if ok and type(d) == "table" then
+    if d[1] then for _, x in ipairs(d) do take(x) end
+    elseif d.decisions then for _, x in ipairs(d.decisions) do take(x) end
+    else take(d) end
+  end
+end
+table.sort(out)
+for _, p in ipairs(out) do print(p) end
+LUA
+}
+
+# --- the same decisions, once -------------------------------------------------
+if [ "$have_edict" = 1 ]; then
+    head -n 1000 "$EVENTS" > "$OUT/first1000.ndjson"
+    "$EDICT" eval --packs rules "$OUT/first1000.ndjson" > "$OUT/edict.1000.out" 2> "$OUT/edict.1000.err"
+    rc=$?
+    [ "$rc" = 0 ] || echo "bench: note: edict eval exited $rc on the first 1000 events (stderr in $OUT/edict.1000.err)"
+    $FLOOR "$OUT/first1000.ndjson" > "$OUT/floor.1000.out"
+    pairs "$OUT/edict.1000.out" > "$OUT/edict.1000.pairs"
+    pairs "$OUT/floor.1000.out" > "$OUT/floor.1000.pairs"
+    e=$(wc -l < "$OUT/edict.1000.pairs" | tr -d ' ')
+    f=$(wc -l < "$OUT/floor.1000.pairs" | tr -d ' ')
+    if cmp -s "$OUT/edict.1000.pairs" "$OUT/floor.1000.pairs"; then
+        echo "bench: check: edict and floor agree on (event_id, flag) for the first 1000 events"
+    else
+        d=$(comm -3 "$OUT/edict.1000.pairs" "$OUT/floor.1000.pairs" | wc -l | tr -d ' ')
+        echo "bench: WARNING: edict and floor differ on (event_id, flag) for the first 1000 events:" \
+            "$d differing pairs (edict $e decisions, floor $f); see $OUT/edict.1000.pairs and $OUT/floor.1000.pairs"
+    fi
+fi
+
+# --- timing -------------------------------------------------------------------
+# seconds_for NAME (edict|floor): sets $secs to the mean (hyperfine) or the
+# best of 3 wall times.
+if command -v hyperfine > /dev/null 2>&1; then
+    method="mean of 5 runs, hyperfine"
+    set -- -n floor "$FLOOR $EVENTS > /dev/null"
+    [ "$have_edict" = 1 ] && set -- -n edict "$EDICT eval --packs rules $EVENTS > /dev/null" "$@"
+    hyperfine --warmup 1 --runs 5 -i --style basic --export-json "$OUT/hyperfine.json" "$@" > "$OUT/hyperfine.txt" 2>&1 ||
+        { echo "bench: hyperfine failed, see $OUT/hyperfine.txt" >&2; exit 0; }
+    seconds_for() {
+        secs=$(lua5.4 - "$OUT/hyperfine.json" "$1" <<'LUA'
+local cjson = require "cjson"
+local f = assert(io.open(arg[1])); local r = cjson.decode(f:read("a")); f:close()
+for _, x in ipairs(r.results) do if x.command == arg[2] then print(x.mean) end end
+LUA
+)
+    }
+else
+    method="best of 3 wall times"
+    now() { date +%s.%N; }
+    best_of_3() {
+        best=""
+        for _ in 1 2 3; do
+            t0=$(now)
+            sh -c "$1" > /dev/null 2>&1
+            t1=$(now)
+            best=$(awk -v a="$t0" -v b="$t1" -v best="$best" 'BEGIN { t = b - a; if (best == "" || t < best) print t; else print best }')
+        done
+        echo "$best"
+    }
+    floor_secs=$(best_of_3 "$FLOOR $EVENTS")
+    edict_secs=""
+    [ "$have_edict" = 1 ] && edict_secs=$(best_of_3 "$EDICT eval --packs rules $EVENTS")
+    seconds_for() {
+        case $1 in
+            floor) secs=$floor_secs ;;
+            edict) secs=$edict_secs ;;
+        esac
+    }
+fi
+
+seconds_for floor
+floor_s=$secs
+echo "bench: $n events ($EVENTS), $method"
+awk -v n="$n" -v s="$floor_s" 'BEGIN { printf "bench: floor (lua5.4 + cjson)  %8.3f s  %10.0f events/s\n", s, n / s }'
+if [ "$have_edict" = 1 ]; then
+    seconds_for edict
+    edict_s=$secs
+    awk -v n="$n" -v s="$edict_s" 'BEGIN { printf "bench: edict eval             %8.3f s  %10.0f events/s\n", s, n / s }'
+    awk -v e="$edict_s" -v f="$floor_s" 'BEGIN { printf "bench: ratio edict/floor       %8.2f  (target >= 0.7)\n", f / e }'
+fi
+exit 0
