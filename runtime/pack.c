@@ -951,9 +951,10 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
 }
 
 /* Check one recorded rule definition (table at `entry`: {def, where}) and
- * append it to p->rules when sound. */
-static int check_rule(lua_State *L, int entry, ed_pack *p, ed_diags *d,
-                      size_t *cap)
+ * append it to p->rules when sound. `seen` maps the ids met so far to
+ * where they were defined. */
+static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
+                      ed_diags *d, size_t *cap)
 {
     static const char *const allowed[] = {
         "id", "on", "severity", "cite", "check", "title", "description",
@@ -1036,12 +1037,19 @@ static int check_rule(lua_State *L, int entry, ed_pack *p, ed_diags *d,
                                   : "jurisdiction belongs in pack.lua, not in a rule");
         problems++;
     }
-    for (size_t i = 0; i < p->n_rules && r.id; i++) {
-        if (strcmp(p->rules[i].id, r.id) == 0) {
+    if (r.id) {
+        /* ids of every definition so far, sound or not: a duplicate is a
+         * problem of its own even when the first definition has others */
+        lua_getfield(L, seen, r.id);
+        if (lua_isstring(L, -1)) {
             ed_diags_add(d, where, "duplicate rule id '%s' (first defined at %s)",
-                         r.id, p->rules[i].where);
+                         r.id, lua_tostring(L, -1));
             problems++;
+        } else {
+            lua_pushstring(L, where);
+            lua_setfield(L, seen, r.id);
         }
+        lua_pop(L, 1);
     }
     lua_pop(L, 1); /* def */
     if (problems) {
@@ -1086,9 +1094,11 @@ int ed_pack_inspect(ed_pack *p, const ed_limits *limits, ed_diags *d)
     problems += run_rule_files(sb, p, limits, d);
     int defs = lua_gettop(L);
     size_t n = lua_rawlen(L, defs), cap = 0;
+    lua_newtable(L);
+    int seen = lua_gettop(L);
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, defs, (lua_Integer)i);
-        problems += check_rule(L, lua_gettop(L), p, d, &cap);
+        problems += check_rule(L, lua_gettop(L), seen, p, d, &cap);
         lua_pop(L, 1);
     }
     ed_sandbox_free(sb);
