@@ -221,8 +221,10 @@ static void check_tenant(ed_catalog *c, const ed_pack *t, ed_diags *d)
                      ed_pack_serves(c->packs[k], t->jurisdictions[i]);
         }
         if (!served) {
-            ed_diags_add(d, t->label, "jurisdictions: no loaded pack serves '%s'",
+            char *where = ed_pack_field_where(t, "jurisdictions");
+            ed_diags_add(d, where, "jurisdictions: no loaded pack serves '%s'",
                          t->jurisdictions[i]);
+            free(where);
         }
     }
     for (size_t i = 0; i < t->n_params; i++) {
@@ -280,7 +282,9 @@ void ed_catalog_finish(ed_catalog *c, ed_diags *d)
             window_text(a, &wa);
             window_text(b, &wb);
             ed_buf where = {0};
-            ed_buf_printf(&where, "%s/pack.lua", b->label);
+            char *line = ed_pack_field_where(b, "effective_from");
+            ed_buf_puts(&where, line);
+            free(line);
             if (strcmp(a->version, b->version) == 0) {
                 ed_diags_add(d, where.data, "pack %s version %s is also loaded "
                              "from %s", b->name, b->version, a->label);

@@ -458,6 +458,7 @@ static void decide(eval_run *r, int event)
         /* versions of one pack are adjacent, by effective_from */
         size_t end = i + 1;
         while (end < ctx->n_loaded && !ctx->loaded[i].pack->is_tenant &&
+               !ctx->loaded[end].pack->is_tenant &&
                strcmp(ctx->loaded[end].pack->name, ctx->loaded[i].pack->name) == 0) {
             end++;
         }

@@ -261,9 +261,7 @@ int ed_rule_on(const ed_rule *r, const char *type)
 /* Places in author files                                               */
 /* ------------------------------------------------------------------ */
 
-/* "label/file:N" for the line where `field = ...` is written in a manifest,
- * or the line of its `return`, so a problem with a field points at it. */
-static char *field_where(const ed_pack *p, const char *field)
+char *ed_pack_field_where(const ed_pack *p, const char *field)
 {
     const ed_file *f = ed_pack_file(p, p->manifest);
     int line = 1, found = 0, return_line = 0;
@@ -304,7 +302,7 @@ static char *field_where(const ed_pack *p, const char *field)
 static void diag_field(ed_diags *d, const ed_pack *p, const char *field,
                        const char *fmt, const char *a, const char *b)
 {
-    char *where = field_where(p, field);
+    char *where = ed_pack_field_where(p, field);
     ed_buf msg = {0};
     ed_buf_printf(&msg, fmt, a ? a : "", b ? b : "");
     ed_diags_add(d, where, "%s", msg.data);
@@ -354,7 +352,7 @@ static int run_manifest(ed_sandbox *sb, const ed_pack *p,
     ed_call_result res;
     ed_sandbox_call(sb, 0, 1, limits, &res);
     if (res.status != LUA_OK) {
-        char *where = field_where(p, NULL);
+        char *where = ed_pack_field_where(p, NULL);
         add_call_diag(d, &res, where);
         free(where);
         return -1;
@@ -508,7 +506,7 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
     for (size_t i = 0; i < p->n_rule_files; i++) {
         const ed_file *f = ed_pack_file(p, p->rule_files[i]);
         if (f == NULL) {
-            char *where = field_where(p, "rules");
+            char *where = ed_pack_field_where(p, "rules");
             ed_diags_add(d, where, "rules: no file '%s' in %s",
                          p->rule_files[i], p->label);
             free(where);
@@ -701,7 +699,7 @@ static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
             q->pack = pack ? ed_strdup(pack) : NULL;
             q->key = ed_strdup(lua_tostring(L, -2));
             q->type = lua_type(L, -1);
-            q->where = field_where(p, lua_tostring(L, -2));
+            q->where = ed_pack_field_where(p, lua_tostring(L, -2));
         }
         lua_pop(L, 1);
     }
@@ -880,7 +878,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         size_t cap = 0;
         lua_pushnil(L);
         while (lua_next(L, w) != 0) {
-            char *where = field_where(p, "waivers");
+            char *where = ed_pack_field_where(p, "waivers");
             if (lua_type(L, -2) != LUA_TSTRING) {
                 ed_diags_add(d, where, "waivers: expected [\"<rule id>\"] = "
                              "\"<written reason>\"");
@@ -919,7 +917,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         static const char *const lim_fields[] = {"instructions", "memory_mb",
                                                  "time_ms", NULL};
         int l = lua_gettop(L);
-        char *where = field_where(p, "limits");
+        char *where = ed_pack_field_where(p, "limits");
         problems += unknown_fields(L, l, lim_fields, d, p, where, "limits");
         for (int i = 0; lim_fields[i]; i++) {
             int lt = lua_getfield(L, l, lim_fields[i]);

@@ -110,6 +110,11 @@ int ed_pack_inspect(ed_pack *p, const ed_limits *limits, ed_diags *diags);
 int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
                  ed_diags *diags);
 
+/* "label/pack.lua:N" for the line where `field = ...` is written in the
+ * manifest (or the line of its `return`), so a problem with a field
+ * points at it. malloc'd: MUST BE FREED by the caller. */
+char *ed_pack_field_where(const ed_pack *p, const char *field);
+
 /* The file with this relative path, or NULL. */
 const ed_file *ed_pack_file(const ed_pack *p, const char *path);
 
