@@ -28,6 +28,10 @@
 #include <sys/stat.h>
 
 #define MAX_EVENT_BYTES ((size_t)8 << 20)
+/* A rule may keep state in upvalues; each call is bounded, but their sum
+ * is not. A context whose state grows past this is rebuilt from the
+ * catalog before the next event. */
+#define CONTEXT_REBUILD_BYTES ((size_t)256 << 20)
 #define SUMMARY_TOP 8
 
 static const char usage[] =
@@ -105,6 +109,17 @@ static ed_context *context_for(eval_state *st, const char *tenant)
     return ctx;
 }
 
+static void drop_context(eval_state *st, ed_context *ctx)
+{
+    for (size_t i = 0; i < st->n_contexts; i++) {
+        if (st->contexts[i] == ctx) {
+            st->contexts[i] = st->contexts[--st->n_contexts];
+            break;
+        }
+    }
+    ed_context_free(ctx);
+}
+
 static void count_rule(eval_state *st, const ed_rule *r, ed_severity sev)
 {
     for (size_t i = 0; i < st->n_counts; i++) {
@@ -176,6 +191,11 @@ static void decide(eval_state *st, const char *unit, long where)
         fprintf(stderr, "edict: %s\n", st->err.data);
         st->host_failure = 1;
         return;
+    }
+    if (ed_sandbox_memory(ctx->sb) > CONTEXT_REBUILD_BYTES) {
+        fprintf(stderr, "edict: tenant %s: its Lua state grew past %zu MiB; "
+                "rebuilding it\n", ctx->tenant, CONTEXT_REBUILD_BYTES >> 20);
+        drop_context(st, ctx);
     }
     ed_buf_putc(&st->out, '\n');
     fwrite(st->out.data, 1, st->out.len, stdout);

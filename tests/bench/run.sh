@@ -8,7 +8,9 @@
 #
 # Uses hyperfine (--warmup 1 --runs 5) when installed, else best of 3 wall
 # times. Before timing, checks once that edict and the floor give the same
-# multiset of (event_id, flag) pairs on the first 1,000 events.
+# multiset of (event_id, flag) pairs on the first 1,000 events. With
+# valgrind installed it also compares instruction counts (callgrind), the
+# figure a busy machine does not disturb (BENCH_CALLGRIND=0 skips it).
 
 cd "$(dirname "$0")/../.." || exit 1
 EDICT=${EDICT:-build/rel/edict}
@@ -135,5 +137,21 @@ if [ "$have_edict" = 1 ]; then
     edict_s=$secs
     awk -v n="$n" -v s="$edict_s" 'BEGIN { printf "bench: edict eval             %8.3f s  %10.0f events/s\n", s, n / s }'
     awk -v e="$edict_s" -v f="$floor_s" 'BEGIN { printf "bench: ratio edict/floor       %8.2f  (target >= 0.7)\n", f / e }'
+fi
+
+# --- instructions ---------------------------------------------------------------
+# Wall time on a shared machine moves with whatever else runs; instruction
+# counts do not. With valgrind, count both on the first 5,000 events.
+if [ "$have_edict" = 1 ] && [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null 2>&1; then
+    head -n 5000 "$EVENTS" > "$OUT/first5000.ndjson"
+    instructions() {
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 > /dev/null |
+            awk '/Collected/ { print $NF }'
+    }
+    fi_=$(instructions $FLOOR "$OUT/first5000.ndjson")
+    ei_=$(instructions "$EDICT" eval --packs rules "$OUT/first5000.ndjson")
+    awk -v f="$fi_" -v e="$ei_" 'BEGIN {
+        printf "bench: instructions, 5000 events (callgrind): floor %d, edict %d\n", f, e
+        printf "bench: ratio edict/floor by instructions  %.2f  (target >= 0.7)\n", f / e }'
 fi
 exit 0
