@@ -76,7 +76,7 @@ void ed_cli_add_pack_dir(ed_cli *cli, const char *dir)
     cli->pack_dirs = p;
 }
 
-int ed_cli_limit(ed_cli *cli, const char *option, const char *value)
+static int limit_value(const char *option, const char *value, long long *out)
 {
     char *end;
     errno = 0;
@@ -86,18 +86,46 @@ int ed_cli_limit(ed_cli *cli, const char *option, const char *value)
                 option, value);
         return -1;
     }
-    if (strcmp(option, "--limit-instructions") == 0) {
+    *out = v;
+    return 0;
+}
+
+int ed_cli_option(ed_cli *cli, int opt, const char *arg)
+{
+    long long v;
+    switch (opt) {
+    case ED_OPT_PACKS:
+        ed_cli_add_pack_dir(cli, arg);
+        return 1;
+    case ED_OPT_TENANTS:
+        cli->tenants_dir = arg;
+        cli->tenants_explicit = 1;
+        return 1;
+    case ED_OPT_LIMIT_INSTRUCTIONS:
+        if (limit_value("--limit-instructions", arg, &v) != 0) {
+            return -1;
+        }
         cli->limits.instructions = v;
-    } else if (strcmp(option, "--limit-memory") == 0) {
+        return 1;
+    case ED_OPT_LIMIT_MEMORY:
+        if (limit_value("--limit-memory", arg, &v) != 0) {
+            return -1;
+        }
         if (v > 1 << 20) {
             fprintf(stderr, "edict: --limit-memory is in MB; %lld is too large\n", v);
             return -1;
         }
         cli->limits.memory_bytes = (size_t)v << 20;
-    } else {
+        return 1;
+    case ED_OPT_LIMIT_TIME:
+        if (limit_value("--limit-time", arg, &v) != 0) {
+            return -1;
+        }
         cli->limits.time_ms = v;
+        return 1;
+    default:
+        return 0;
     }
-    return 0;
 }
 
 ed_catalog *ed_cli_catalog(ed_cli *cli, ed_diags *d)

@@ -35,8 +35,29 @@ const char *ed_home(void);
 void ed_cli_init(ed_cli *cli);
 void ed_cli_free(ed_cli *cli);
 void ed_cli_add_pack_dir(ed_cli *cli, const char *dir);
-/* Parse a --limit-* option value; returns 0 or -1 (message printed). */
-int ed_cli_limit(ed_cli *cli, const char *option, const char *value);
+/* getopt_long codes of the options every command shares. */
+enum {
+    ED_OPT_PACKS = 256,
+    ED_OPT_TENANTS,
+    ED_OPT_LIMIT_INSTRUCTIONS,
+    ED_OPT_LIMIT_MEMORY,
+    ED_OPT_LIMIT_TIME,
+    ED_OPT_HELP,
+    ED_OPT_OWN /* the first code free for a command's own options */
+};
+
+#define ED_CLI_SHARED_OPTIONS                                               \
+    {"packs", required_argument, 0, ED_OPT_PACKS},                          \
+    {"tenants", required_argument, 0, ED_OPT_TENANTS},                      \
+    {"limit-instructions", required_argument, 0, ED_OPT_LIMIT_INSTRUCTIONS}, \
+    {"limit-memory", required_argument, 0, ED_OPT_LIMIT_MEMORY},            \
+    {"limit-time", required_argument, 0, ED_OPT_LIMIT_TIME},                \
+    {"help", no_argument, 0, ED_OPT_HELP}
+
+/* Apply a shared option (not --help, which prints the command's own
+ * usage). Returns 1 when applied, 0 when opt is not a shared option, -1
+ * when its value is bad (the message is printed). */
+int ed_cli_option(ed_cli *cli, int opt, const char *arg);
 /* Fill defaults for what was not given (rules/ and jurisdictions/ of
  * ed_home(), and its tenants/ unless pack folders were given), read and check everything. Diagnostics go to
  * d; the catalog is returned even when it has problems. */
@@ -47,6 +68,13 @@ ed_catalog *ed_cli_catalog(ed_cli *cli, ed_diags *d);
     "  --limit-instructions N  instructions one rule may run (default 5000000)\n" \
     "  --limit-memory MB       memory one rule may add (default 16)\n"            \
     "  --limit-time MS         wall time one rule may take (default 1000)\n"
+
+/* Parse the options of the commands that take pack folders (check, test,
+ * packs): the shared options, and folders as arguments when
+ * positional_packs. Returns 0, or -1 with the exit status in *status. */
+int ed_cli_parse_pack_command(int argc, char **argv, ed_cli *cli,
+                              int positional_packs, const char *usage,
+                              int *status);
 
 int ed_cmd_eval(int argc, char **argv);
 int ed_cmd_check(int argc, char **argv);

@@ -34,36 +34,24 @@ static const char packs_usage[] =
     "List the loaded packs: name, version, jurisdictions, effective window,\n"
     "rule count, digest and folder; then the tenant overlays.\n";
 
-/* Parse the options check and packs share. Returns -1 to exit with
+/* Parse the options of check, packs (and test). Returns -1 to exit with
  * *status, else 0. */
-static int parse(int argc, char **argv, ed_cli *cli, int positional_packs,
+int ed_cli_parse_pack_command(int argc, char **argv, ed_cli *cli, int positional_packs,
                  const char *usage, int *status)
 {
-    enum { O_PACKS = 256, O_TENANTS, O_LIM_I, O_LIM_M, O_LIM_T, O_HELP };
-    static const struct option options[] = {
-        {"packs", required_argument, 0, O_PACKS},
-        {"tenants", required_argument, 0, O_TENANTS},
-        {"limit-instructions", required_argument, 0, O_LIM_I},
-        {"limit-memory", required_argument, 0, O_LIM_M},
-        {"limit-time", required_argument, 0, O_LIM_T},
-        {"help", no_argument, 0, O_HELP},
-        {0, 0, 0, 0}};
+    static const struct option options[] = {ED_CLI_SHARED_OPTIONS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-        case O_PACKS: ed_cli_add_pack_dir(cli, optarg); break;
-        case O_TENANTS: cli->tenants_dir = optarg; cli->tenants_explicit = 1; break;
-        case O_LIM_I: case O_LIM_M: case O_LIM_T:
-            if (ed_cli_limit(cli, opt == O_LIM_I ? "--limit-instructions"
-                                  : opt == O_LIM_M ? "--limit-memory"
-                                                   : "--limit-time",
-                             optarg) != 0) {
-                *status = ED_EXIT_USAGE;
-                return -1;
-            }
-            break;
-        case O_HELP: fputs(usage, stdout); *status = ED_EXIT_OK; return -1;
-        default: fputs(usage, stderr); *status = ED_EXIT_USAGE; return -1;
+        int shared = ed_cli_option(cli, opt, optarg);
+        if (shared < 0) {
+            *status = ED_EXIT_USAGE;
+            return -1;
+        }
+        if (shared == 0) {
+            FILE *to = opt == ED_OPT_HELP ? stdout : stderr;
+            fputs(usage, to);
+            *status = opt == ED_OPT_HELP ? ED_EXIT_OK : ED_EXIT_USAGE;
+            return -1;
         }
     }
     if (optind < argc && !positional_packs) {
@@ -82,7 +70,7 @@ int ed_cmd_check(int argc, char **argv)
     ed_cli cli;
     ed_cli_init(&cli);
     int status;
-    if (parse(argc, argv, &cli, 1, check_usage, &status) != 0) {
+    if (ed_cli_parse_pack_command(argc, argv, &cli, 1, check_usage, &status) != 0) {
         ed_cli_free(&cli);
         return status;
     }
@@ -124,7 +112,7 @@ int ed_cmd_packs(int argc, char **argv)
     ed_cli cli;
     ed_cli_init(&cli);
     int status;
-    if (parse(argc, argv, &cli, 0, packs_usage, &status) != 0) {
+    if (ed_cli_parse_pack_command(argc, argv, &cli, 0, packs_usage, &status) != 0) {
         ed_cli_free(&cli);
         return status;
     }

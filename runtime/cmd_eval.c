@@ -391,28 +391,16 @@ static void print_summary(eval_state *st)
     }
 }
 
-static int open_intake(lua_State *L)
-{
-    ed_json_open(L);
-    return 0;
-}
-
 int ed_cmd_eval(int argc, char **argv)
 {
-    enum { O_PACKS = 256, O_TENANTS, O_TENANT, O_AS_OF, O_FAIL_ON, O_EXPLAIN,
-           O_SUMMARY, O_LIM_I, O_LIM_M, O_LIM_T, O_HELP };
+    enum { O_TENANT = ED_OPT_OWN, O_AS_OF, O_FAIL_ON, O_EXPLAIN, O_SUMMARY };
     static const struct option options[] = {
-        {"packs", required_argument, 0, O_PACKS},
-        {"tenants", required_argument, 0, O_TENANTS},
+        ED_CLI_SHARED_OPTIONS,
         {"tenant", required_argument, 0, O_TENANT},
         {"as-of", required_argument, 0, O_AS_OF},
         {"fail-on", required_argument, 0, O_FAIL_ON},
         {"explain", no_argument, 0, O_EXPLAIN},
         {"summary", no_argument, 0, O_SUMMARY},
-        {"limit-instructions", required_argument, 0, O_LIM_I},
-        {"limit-memory", required_argument, 0, O_LIM_M},
-        {"limit-time", required_argument, 0, O_LIM_T},
-        {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
     ed_cli cli;
     ed_cli_init(&cli);
@@ -421,9 +409,15 @@ int ed_cmd_eval(int argc, char **argv)
     st.fail_on = -1;
     int summary = 0, opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        int shared = ed_cli_option(&cli, opt, optarg);
+        if (shared < 0) {
+            ed_cli_free(&cli);
+            return ED_EXIT_USAGE;
+        }
+        if (shared > 0) {
+            continue;
+        }
         switch (opt) {
-        case O_PACKS: ed_cli_add_pack_dir(&cli, optarg); break;
-        case O_TENANTS: cli.tenants_dir = optarg; cli.tenants_explicit = 1; break;
         case O_TENANT: st.tenant = optarg; break;
         case O_AS_OF: {
             ed_time t;
@@ -449,16 +443,7 @@ int ed_cmd_eval(int argc, char **argv)
             break;
         case O_EXPLAIN: st.opt.explain = 1; break;
         case O_SUMMARY: summary = 1; break;
-        case O_LIM_I: case O_LIM_M: case O_LIM_T:
-            if (ed_cli_limit(&cli, opt == O_LIM_I ? "--limit-instructions"
-                                   : opt == O_LIM_M ? "--limit-memory"
-                                                    : "--limit-time",
-                             optarg) != 0) {
-                ed_cli_free(&cli);
-                return ED_EXIT_USAGE;
-            }
-            break;
-        case O_HELP: fputs(usage, stdout); ed_cli_free(&cli); return ED_EXIT_OK;
+        case ED_OPT_HELP: fputs(usage, stdout); ed_cli_free(&cli); return ED_EXIT_OK;
         default: fputs(usage, stderr); ed_cli_free(&cli); return ED_EXIT_USAGE;
         }
     }
@@ -492,9 +477,8 @@ int ed_cmd_eval(int argc, char **argv)
         status = ED_EXIT_HOST;
         goto done;
     }
-    st.intake = luaL_newstate();
-    lua_pushcfunction(st.intake, open_intake);
-    if (st.intake == NULL || lua_pcall(st.intake, 0, 0, 0) != LUA_OK) {
+    st.intake = ed_json_host_state();
+    if (st.intake == NULL) {
         fputs("edict: cannot start the JSON decoder\n", stderr);
         status = ED_EXIT_HOST;
         goto done;

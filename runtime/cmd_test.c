@@ -486,43 +486,14 @@ static void run_pack(test_run *t, const ed_pack *p)
     free(cache.items);
 }
 
-static int open_json(lua_State *L)
-{
-    ed_json_open(L);
-    return 0;
-}
-
 int ed_cmd_test(int argc, char **argv)
 {
-    enum { O_TENANTS = 256, O_LIM_I, O_LIM_M, O_LIM_T, O_HELP };
-    static const struct option options[] = {
-        {"tenants", required_argument, 0, O_TENANTS},
-        {"limit-instructions", required_argument, 0, O_LIM_I},
-        {"limit-memory", required_argument, 0, O_LIM_M},
-        {"limit-time", required_argument, 0, O_LIM_T},
-        {"help", no_argument, 0, O_HELP},
-        {0, 0, 0, 0}};
     ed_cli cli;
     ed_cli_init(&cli);
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
-        case O_TENANTS: cli.tenants_dir = optarg; cli.tenants_explicit = 1; break;
-        case O_LIM_I: case O_LIM_M: case O_LIM_T:
-            if (ed_cli_limit(&cli, opt == O_LIM_I ? "--limit-instructions"
-                                   : opt == O_LIM_M ? "--limit-memory"
-                                                    : "--limit-time",
-                             optarg) != 0) {
-                ed_cli_free(&cli);
-                return ED_EXIT_USAGE;
-            }
-            break;
-        case O_HELP: fputs(usage, stdout); ed_cli_free(&cli); return ED_EXIT_OK;
-        default: fputs(usage, stderr); ed_cli_free(&cli); return ED_EXIT_USAGE;
-        }
-    }
-    for (int i = optind; i < argc; i++) {
-        ed_cli_add_pack_dir(&cli, argv[i]);
+    int status;
+    if (ed_cli_parse_pack_command(argc, argv, &cli, 1, usage, &status) != 0) {
+        ed_cli_free(&cli);
+        return status;
     }
     test_run t;
     memset(&t, 0, sizeof t);
@@ -532,16 +503,11 @@ int ed_cmd_test(int argc, char **argv)
      * the sound ones are still tested. */
     ed_diags_print(&d, stdout, 0);
     t.failed += t.cat->problems;
-    t.intake = luaL_newstate();
+    t.intake = ed_json_host_state();
     t.fixtures = ed_sandbox_new();
-    int status = ED_EXIT_HOST;
-    lua_pushcfunction(t.intake, open_json);
-    if (t.fixtures == NULL || lua_pcall(t.intake, 0, 0, 0) != LUA_OK) {
-        fputs("edict: cannot start\n", stderr);
-        goto done;
-    }
-    lua_pushcfunction(ed_sandbox_state(t.fixtures), open_json);
-    if (lua_pcall(ed_sandbox_state(t.fixtures), 0, 0, 0) != LUA_OK) {
+    status = ED_EXIT_HOST;
+    if (t.intake == NULL || t.fixtures == NULL ||
+        ed_json_open_protected(ed_sandbox_state(t.fixtures)) != 0) {
         fputs("edict: cannot start\n", stderr);
         goto done;
     }

@@ -142,55 +142,6 @@ int ed_event_read(lua_State *L, int idx, const char *tenant, const char *as_of,
     return 0;
 }
 
-static void copy_value(lua_State *from, int idx, lua_State *to, int depth)
-{
-    switch (lua_type(from, idx)) {
-    case LUA_TSTRING: {
-        size_t len;
-        const char *s = lua_tolstring(from, idx, &len);
-        lua_pushlstring(to, s, len);
-        break;
-    }
-    case LUA_TNUMBER:
-        if (lua_isinteger(from, idx)) {
-            lua_pushinteger(to, lua_tointeger(from, idx));
-        } else {
-            lua_pushnumber(to, lua_tonumber(from, idx));
-        }
-        break;
-    case LUA_TBOOLEAN:
-        lua_pushboolean(to, lua_toboolean(from, idx));
-        break;
-    case LUA_TTABLE:
-        if (depth > ED_JSON_MAX_DEPTH) {
-            luaL_error(to, "event nested deeper than %d levels", ED_JSON_MAX_DEPTH);
-        }
-        luaL_checkstack(to, 4, "event copy");
-        if (!lua_checkstack(from, 4)) {
-            luaL_error(to, "event copy: stack overflow");
-        }
-        lua_createtable(to, (int)lua_rawlen(from, idx), 4);
-        lua_pushnil(from);
-        while (lua_next(from, idx) != 0) {
-            int top = lua_gettop(from);
-            copy_value(from, top - 1, to, depth + 1);
-            copy_value(from, top, to, depth + 1);
-            lua_rawset(to, -3);
-            lua_pop(from, 1);
-        }
-        break;
-    default:
-        /* cjson.null (and anything else) arrives as JSON null */
-        lua_pushlightuserdata(to, NULL);
-        break;
-    }
-}
-
-void ed_event_copy(lua_State *from, int idx, lua_State *to)
-{
-    copy_value(from, lua_absindex(from, idx), to, 0);
-}
-
 typedef struct copy_args {
     lua_State *from;
     int idx;

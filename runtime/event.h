@@ -36,10 +36,6 @@ typedef struct ed_event {
 int ed_event_read(lua_State *L, int idx, const char *tenant, const char *as_of,
                   ed_event *ev, ed_buf *err);
 
-/* Copy the value at idx of `from` onto the top of `to` (tables deeply,
- * JSON null as null). Raises in `to` on memory exhaustion. */
-void ed_event_copy(lua_State *from, int idx, lua_State *to);
-
 /* Copy the event into `to` as the read-only table rules receive
  * (ed_readonly_copy), protected: returns 0 with it pushed on `to`, or -1
  * with nothing pushed and the reason in err. */

@@ -34,6 +34,28 @@ void ed_json_open(lua_State *L)
     /* Keep cjson out of package.loaded views; rules never see it. */
 }
 
+static int open_cfunction(lua_State *L)
+{
+    ed_json_open(L);
+    return 0;
+}
+
+int ed_json_open_protected(lua_State *L)
+{
+    lua_pushcfunction(L, open_cfunction);
+    return lua_pcall(L, 0, 0, 0) == LUA_OK ? 0 : (lua_pop(L, 1), -1);
+}
+
+lua_State *ed_json_host_state(void)
+{
+    lua_State *L = luaL_newstate();
+    if (L != NULL && ed_json_open_protected(L) != 0) {
+        lua_close(L);
+        L = NULL;
+    }
+    return L;
+}
+
 int ed_json_decode(lua_State *L, const char *s, size_t len, ed_buf *err)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &decode_key);

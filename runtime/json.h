@@ -23,6 +23,13 @@
  * registry, out of reach of rule code. Raises on failure. */
 void ed_json_open(lua_State *L);
 
+/* ed_json_open, protected: 0, or -1 when it failed (out of memory). */
+int ed_json_open_protected(lua_State *L);
+
+/* A plain host state (not a sandbox) with lua-cjson open, for decoding
+ * input; NULL on failure. Close it with lua_close. */
+lua_State *ed_json_host_state(void);
+
 /* Decode s. On success pushes the value and returns 0; on failure pushes
  * nothing, writes cjson's message to err and returns -1. Never raises
  * (except on memory exhaustion). */
