@@ -213,14 +213,33 @@ static void decide(eval_state *st, const char *unit, long where)
     }
 }
 
+static void report_json_error(eval_state *st, long line)
+{
+    ed_buf msg = {0};
+    ed_buf_printf(&msg, "invalid JSON: %s", st->err.data);
+    report_bad(st, "line", line, NULL, msg.data);
+    ed_buf_free(&msg);
+}
+
+/* Input must be UTF-8 (decisions are JSON, and JSON is UTF-8). Returns 1,
+ * or 0 with the reason in st->err. */
+static int utf8_ok(eval_state *st, const char *text, size_t len)
+{
+    size_t bad;
+    ed_buf_reset(&st->err);
+    if (ed_utf8_valid(text, len, &bad)) {
+        return 1;
+    }
+    ed_buf_printf(&st->err, "not UTF-8 at byte %zu", bad + 1);
+    return 0;
+}
+
 /* Decode text as one event and decide it. */
 static void decide_text(eval_state *st, const char *text, size_t len, long line)
 {
-    if (ed_json_decode(st->intake, text, len, &st->err) != 0) {
-        ed_buf msg = {0};
-        ed_buf_printf(&msg, "invalid JSON: %s", st->err.data);
-        report_bad(st, "line", line, NULL, msg.data);
-        ed_buf_free(&msg);
+    if (!utf8_ok(st, text, len) ||
+        ed_json_decode(st->intake, text, len, &st->err) != 0) {
+        report_json_error(st, line);
         return;
     }
     decide(st, "line", line);
@@ -250,14 +269,21 @@ static long lone_brace(const char *s, size_t n)
     return (long)i;
 }
 
-/* Is this line the "}" at indentation `indent` that closes the object? */
+/* Can this line close the object opened at indentation `indent`: a "}"
+ * indented no deeper? (Whether it does is cjson's to say.) */
 static int closing_brace(const char *s, size_t n, long indent)
 {
     size_t i = 0;
     while (i < n && (s[i] == ' ' || s[i] == '\t')) {
         i++;
     }
-    return (long)i == indent && i < n && s[i] == '}';
+    return (long)i <= indent && i < n && s[i] == '}';
+}
+
+/* Has cjson stopped because the text ended, not because it is wrong? */
+static int incomplete(const ed_buf *err)
+{
+    return err->data && strstr(err->data, "T_END") != NULL;
 }
 
 static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
@@ -294,9 +320,16 @@ static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
                 pending_line = 0;
                 continue;
             }
-            /* the object ends at the "}" indented like its "{" */
-            if (closing_brace(text, len, pending_indent)) {
-                decide_text(st, pending.data, pending.len, pending_line);
+            /* the object ends at the first "}" line where it decodes */
+            if (closing_brace(text, len, pending_indent) &&
+                (!utf8_ok(st, pending.data, pending.len) ||
+                 ed_json_decode(st->intake, pending.data, pending.len, &st->err) == 0 ||
+                 !incomplete(&st->err))) {
+                if (st->err.len == 0) {
+                    decide(st, "line", pending_line);
+                } else {
+                    report_json_error(st, pending_line);
+                }
                 ed_buf_reset(&pending);
                 pending_line = 0;
             }
@@ -343,11 +376,9 @@ static void run_array(eval_state *st, FILE *in, char *first, size_t first_len)
         return;
     }
     lua_State *L = st->intake;
-    if (ed_json_decode(L, all.data, all.len, &st->err) != 0) {
-        ed_buf msg = {0};
-        ed_buf_printf(&msg, "invalid JSON: %s", st->err.data);
-        report_bad(st, "line", 1, NULL, msg.data);
-        ed_buf_free(&msg);
+    if (!utf8_ok(st, all.data, all.len) ||
+        ed_json_decode(L, all.data, all.len, &st->err) != 0) {
+        report_json_error(st, 1);
         ed_buf_free(&all);
         return;
     }

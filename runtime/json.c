@@ -74,23 +74,99 @@ int ed_json_is_null(lua_State *L, int idx)
     return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 if malformed. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned long cp, min;
+    if (c < 0x80) {
+        return 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        len = 2, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return len;
+}
+
+int ed_utf8_valid(const char *s, size_t len, size_t *bad)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = utf8_sequence(u + i, len - i);
+        if (n == 0) {
+            *bad = i;
+            return 0;
+        }
+        i += n;
+    }
+    return 1;
+}
+
+/* Does s need cjson's escaping (1), or UTF-8 repair (2)? */
 static int needs_escape(const char *s, size_t len)
 {
+    int need = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == '"' || c == '\\' || c == '/' || c == 0x7f) {
-            return 1;
+            need |= 1;
+        } else if (c >= 0x80) {
+            need |= 4;
         }
     }
-    return 0;
+    if (need & 4) {
+        size_t bad;
+        need = (need & 1) | (ed_utf8_valid(s, len, &bad) ? 0 : 2);
+    }
+    return need;
 }
 
 void ed_json_emit_string(lua_State *L, const char *s, size_t len, ed_buf *out)
 {
-    if (!needs_escape(s, len)) {
+    int need = needs_escape(s, len);
+    ed_buf repaired = {0};
+    if (need & 2) {
+        const unsigned char *u = (const unsigned char *)s;
+        for (size_t i = 0; i < len;) {
+            size_t n = utf8_sequence(u + i, len - i);
+            if (n == 0) {
+                ed_buf_puts(&repaired, "\xef\xbf\xbd"); /* U+FFFD */
+                i++;
+            } else {
+                ed_buf_append(&repaired, s + i, n);
+                i += n;
+            }
+        }
+        s = repaired.data;
+        len = repaired.len;
+    }
+    if (!(need & 1)) {
         ed_buf_putc(out, '"');
         ed_buf_append(out, s, len);
         ed_buf_putc(out, '"');
+        ed_buf_free(&repaired);
         return;
     }
     lua_rawgetp(L, LUA_REGISTRYINDEX, &encode_key);
@@ -113,6 +189,7 @@ void ed_json_emit_string(lua_State *L, const char *s, size_t len, ed_buf *out)
         }
     }
     lua_pop(L, 1);
+    ed_buf_free(&repaired);
 }
 
 static int fail(ed_buf *err, const char *path, const char *what)

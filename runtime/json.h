@@ -39,8 +39,14 @@ int ed_json_decode(lua_State *L, const char *s, size_t len, ed_buf *err);
  * message naming the offending path in err (functions, cycles, NaN...). */
 int ed_json_emit(lua_State *L, int idx, ed_buf *out, ed_buf *err);
 
-/* Append a JSON string literal for s. */
+/* Append a JSON string literal for s. Bytes that are not UTF-8 (from a
+ * rule, say) become U+FFFD, so the output is always valid JSON. */
 void ed_json_emit_string(lua_State *L, const char *s, size_t len, ed_buf *out);
+
+/* Is s[0..len) well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF)? On failure *bad is the offset of the first byte
+ * that is not. */
+int ed_utf8_valid(const char *s, size_t len, size_t *bad);
 
 /* Is the value at idx JSON null (cjson.null)? */
 int ed_json_is_null(lua_State *L, int idx);

@@ -523,16 +523,25 @@ void ed_sandbox_push_env(ed_sandbox *sb)
 static int msghandler(lua_State *L)
 {
     ed_sandbox *sb = ed_sandbox_of(L);
+    if (sb->stop == ED_STOP_NONE) {
+        note_where(sb, L, 1);
+    }
     if (lua_type(L, 1) != LUA_TSTRING) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) {
             return 1;
         }
         lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
-    if (sb->stop == ED_STOP_NONE) {
-        note_where(sb, L, 1);
-    }
     return 1;
+}
+
+/* Is msg[0..n) the name of a chunk: a Lua file ("x/y.lua") or a string
+ * chunk ("[string ...]")? Only those make a "name:line: " prefix a
+ * position; "cutoff 17:00: late" is a message. */
+static int chunk_name(const char *msg, size_t n)
+{
+    return (n > 4 && memcmp(msg + n - 4, ".lua", 4) == 0) ||
+           (n > 8 && memcmp(msg, "[string ", 8) == 0 && msg[n - 1] == ']');
 }
 
 /* Split "file:line: message" into where and message when the error text
@@ -546,7 +555,8 @@ static void split_position(ed_sandbox *sb, const char *msg)
         while (*p >= '0' && *p <= '9') {
             p++;
         }
-        if (p > digits && p[0] == ':' && p[1] == ' ') {
+        if (p > digits && p[0] == ':' && p[1] == ' ' &&
+            chunk_name(msg, (size_t)(colon - msg))) {
             size_t n = (size_t)(p - msg);
             if (n < sizeof sb->where) {
                 memcpy(sb->where, msg, n);

@@ -1,0 +1,167 @@
+# test_check.sh — `edict check`: every problem as file:line: message, all of
+# them in one run, exit 1; a sound pack is "ok ..." and exit 0.
+. tests/cli/lib.sh
+
+B=$TMP/bad
+# Lua syntax error in a manifest
+write "$B/syn/pack.lua" <<'EOF'
+return {
+  name = "syn", version = "1",
+  jurisdiction = "US-XX"
+  rules = { "rules.lua" },
+}
+EOF
+# manifest missing name, version and rules; with an unknown field
+write "$B/bare/pack.lua" <<'EOF'
+-- a manifest that forgot most things
+return {
+  jurisdiction = "US-XX",
+  colour = "blue",
+}
+EOF
+# manifest missing its jurisdiction
+write "$B/nojur/pack.lua" <<'EOF'
+return {
+  name = "nojur",
+  version = "1",
+  rules = { "rules.lua" },
+}
+EOF
+: | write "$B/nojur/rules.lua"
+# fields of the wrong type
+write "$B/types/pack.lua" <<'EOF'
+return {
+  name = 5,
+  version = {},
+  jurisdiction = "us-xx",
+  effective_from = "2024-1-1",
+  effective_until = 20241231,
+  title = false,
+  params = "none",
+  rules = 7,
+}
+EOF
+# a manifest that does not return a table
+write "$B/notable/pack.lua" <<'EOF'
+return "pack"
+EOF
+# a manifest that raises
+write "$B/raises/pack.lua" <<'EOF'
+local t = nil
+return { name = t.name }
+EOF
+# rule problems
+write "$B/rul/pack.lua" <<'EOF'
+return {
+  name = "rul", version = "1", jurisdiction = "US-XX",
+  rules = { "a.lua", "b.lua", "c.lua", "gone.lua" },
+}
+EOF
+write "$B/rul/a.lua" <<'EOF'
+rule { on = "t.a", severity = "major", cite = "C", check = function() end }
+rule { id = "rul/no-on", severity = "major", cite = "C", check = function() end }
+rule { id = "rul/no-sev", on = "t.a", cite = "C", check = function() end }
+rule { id = "rul/no-cite", on = "t.a", severity = "major", check = function() end }
+rule { id = "rul/no-check", on = "t.a", severity = "major", cite = "C" }
+rule { id = "rul/bad-sev", on = "t.a", severity = "high", cite = "C", check = function() end }
+rule { id = "rul/dup", on = "t.a", severity = "major", cite = "C", check = function() end }
+rule { id = "other/x", on = "t.a", severity = "major", cite = "C", check = function() end }
+rule { id = "rul/extra", on = "t.a", severity = "major", cite = "C", check = function() end, colour = 1 }
+rule { id = "rul/juris", on = "t.a", severity = "major", cite = "C", check = function() end, jurisdiction = "US-XX" }
+rule { id = "rul/on-type", on = 5, severity = "major", cite = "C", check = function() end }
+rule "not a table"
+EOF
+write "$B/rul/b.lua" <<'EOF'
+-- the same id again, in another file
+rule { id = "rul/dup", on = "t.a", severity = "minor", cite = "C", check = function() end }
+EOF
+write "$B/rul/c.lua" <<'EOF'
+local ok = 1
+local broken = = 2
+EOF
+# a rule file that raises while loading
+mkpack "$B/loaderr" loaderr 1 US-XX
+write "$B/loaderr/rules.lua" <<'EOF'
+-- line 1
+local cfg = nil
+local x = cfg.field
+EOF
+
+run "$EDICT" check "$B"
+cp "$OUT" "$TMP/check.out"
+C=$TMP/check.out
+is "check: exit 1" "$RC" 1
+p() { has "check: $1" "$C" "$2"; }
+p "syntax error in a manifest" "bad/syn/pack.lua:4: '}' expected (to close '{' at line 1) near 'rules'"
+p "manifest without name" "bad/bare/pack.lua:2: name: expected a pack name (string)"
+p "manifest without version" "bad/bare/pack.lua:2: version: expected a version string (e.g. \"2026.1\")"
+p "manifest without rules" "bad/bare/pack.lua:2: rules: expected a list of rule files (e.g. { \"waste.lua\" })"
+p "manifest: unknown field" "bad/bare/pack.lua:4: pack.lua: unknown field 'colour'"
+p "manifest without jurisdiction" "bad/nojur/pack.lua:1: jurisdiction: expected a jurisdiction code (\"US-OR\"), a list of them, or \"*\" for any"
+p "name of the wrong type" "bad/types/pack.lua:2: name: expected a pack name (string)"
+p "version of the wrong type" "bad/types/pack.lua:3: version: expected a version string"
+p "jurisdiction not a code" "bad/types/pack.lua:4: jurisdiction: 'us-xx' is not a jurisdiction code (upper-case letters, digits, '-')"
+p "effective_from not a date" "bad/types/pack.lua:5: effective_from: expected a date YYYY-MM-DD"
+p "effective_until a number" "bad/types/pack.lua:6: effective_until: expected a date string, got number"
+p "title of the wrong type" "bad/types/pack.lua:7: title: expected a string"
+p "params of the wrong type" "bad/types/pack.lua:8: params: expected a table"
+p "rules of the wrong type" "bad/types/pack.lua:9: rules: expected a list of rule files"
+p "manifest returning a string" "bad/notable/pack.lua:1: pack.lua must return a table, not string"
+p "manifest raising" "bad/raises/pack.lua:2: attempt to index a nil value (local 't')"
+p "rule without id" "bad/rul/a.lua:1: rule without an id (expected id = \"rul/<name>\")"
+p "rule without on" "bad/rul/a.lua:2: rule 'rul/no-on': 'on' must name an event type or a list of them"
+p "rule without severity" "bad/rul/a.lua:3: rule 'rul/no-sev': severity (missing) is not one of critical, major, minor, info"
+p "rule without cite" "bad/rul/a.lua:4: rule 'rul/no-cite': cite must name the regulation or policy it encodes"
+p "rule without check" "bad/rul/a.lua:5: rule 'rul/no-check': check must be a function(e, ctx)"
+p "bad severity" "bad/rul/a.lua:6: rule 'rul/bad-sev': severity 'high' is not one of critical, major, minor, info"
+p "id not prefixed by the pack name" "bad/rul/a.lua:8: rule id 'other/x' must be 'rul/<name>' (letters, digits, '-', '_', '.')"
+p "unknown rule field" "bad/rul/a.lua:9: rule: unknown field 'colour'"
+p "jurisdiction in a pack's rule" "bad/rul/a.lua:10: rule 'rul/juris': jurisdiction belongs in pack.lua, not in a rule"
+p "on of the wrong type" "bad/rul/a.lua:11: rule 'rul/on-type': 'on' must name an event type or a list of them"
+p "rule given a string" "bad/rul/a.lua:12: rule expects a table ({ id = ..., on = ..., severity = ..., cite = ..., check = ... }), got string"
+p "duplicate id names the first definition" "bad/rul/b.lua:2: duplicate rule id 'rul/dup' (first defined at bad/rul/a.lua:7)"
+p "syntax error in a rule file" "bad/rul/c.lua:2: unexpected symbol near '='"
+p "listed rule file missing" "bad/rul/pack.lua:3: rules: no file 'gone.lua' in bad/rul"
+p "rule file raising while loading" "bad/loaderr/rules.lua:3: attempt to index a nil value (local 'cfg')"
+lacks "check: a sound rule is not a problem" "$C" "rul/dup', on"
+nprob=$(grep -c '^bad/[^ ]*:[0-9][0-9]*: ' "$C")
+is "check: all problems in one run, each as file:line: message" "$nprob" 31
+has "check: the count of problems" "$C" "0 packs, 0 tenants, $nprob problems"
+lacks "check: no pack with problems is ok" "$C" "ok bad/"
+
+# --- a sound pack ------------------------------------------------------------------
+G=$TMP/good
+mkpack "$G/fine" fine 1.2 US-XX 2024-01-01 2024-12-31 'params = { n = 1 },'
+write "$G/fine/rules.lua" <<'EOF'
+local helpers = require "lib.helpers"
+rule { id = "fine/a", on = { "t.a", "t.b" }, severity = "minor", cite = "F-1",
+  title = "a", description = "first", check = function(e, ctx) return helpers.msg(e) end }
+rule { id = "fine/b_2.x", on = "t.a", severity = "info", cite = "F-2", check = function() end }
+EOF
+write "$G/fine/lib/helpers.lua" <<'EOF'
+return { msg = function(e) return nil end }
+EOF
+run "$EDICT" check "$G/fine"
+is "sound pack: exit 0" "$RC" 0
+is "sound pack: ok line, then the totals" "$(cat "$OUT")" "ok good/fine (fine 1.2, 2 rules)
+1 pack, 0 tenants, 0 problems"
+run "$EDICT" check "$G"
+is "sound folder of packs: exit 0" "$RC:$(head -1 "$OUT")" "0:ok good/fine (fine 1.2, 2 rules)"
+
+# sound and broken together: still exit 1, the sound one still ok
+run "$EDICT" check "$G" "$B/loaderr"
+is "mixed: exit 1" "$RC" 1
+has "mixed: the sound pack ok" "$OUT" "ok good/fine (fine 1.2, 2 rules)"
+has "mixed: totals" "$OUT" "1 pack, 0 tenants, 1 problem"
+
+run "$EDICT" check "$TMP/no-such-folder"
+is "missing folder: exit 1" "$RC" 1
+has "missing folder: named" "$OUT" "no such pack folder"
+
+# the shipped pack is sound
+if [ -d rules ]; then
+    run "$EDICT" check rules
+    is "shipped rules/: check passes" "$RC" 0
+fi
+
+summary
