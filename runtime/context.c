@@ -6,6 +6,8 @@
 
 #include "context.h"
 
+#include "engine.h"
+
 #include "fsutil.h"
 #include "json.h"
 #include "readonly.h"
@@ -47,6 +49,14 @@ static int l_ctx_obligation(lua_State *L)
     if (sink->slot == NULL) {
         return luaL_error(L, "ctx.obligation can only be called from a check");
     }
+    if (sink->obligations.len - sink->rule_start > ED_MAX_RULE_OUTPUT_BYTES) {
+        return luaL_error(L, "ctx.obligation: the rule's obligations are larger "
+                             "than 1 MiB");
+    }
+    if (sink->rule_obligations >= ED_MAX_OBLIGATIONS_PER_RULE) {
+        return luaL_error(L, "ctx.obligation: one rule may add at most %d "
+                             "obligations to a decision", ED_MAX_OBLIGATIONS_PER_RULE);
+    }
     lua_pushnil(L);
     while (lua_next(L, 1) != 0) {
         lua_pop(L, 1);
@@ -74,8 +84,15 @@ static int l_ctx_obligation(lua_State *L)
         (note_type != LUA_TNIL && note_type != LUA_TSTRING)) {
         return luaL_error(L, "ctx.obligation: 'cite' and 'note' must be strings");
     }
+    for (int i = 2; i <= 5; i++) {
+        if (lua_type(L, i) == LUA_TSTRING && lua_rawlen(L, i) > ED_MAX_TEXT_BYTES) {
+            return luaL_error(L, "ctx.obligation: a field is longer than %d bytes",
+                              ED_MAX_TEXT_BYTES);
+        }
+    }
     /* Stack now: args action due cite note */
     ed_buf *b = &sink->obligations;
+    sink->rule_obligations++;
     if (sink->n_obligations++ > 0) {
         ed_buf_putc(b, ',');
     }

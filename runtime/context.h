@@ -33,6 +33,8 @@ typedef struct ed_sink {
     const ed_slot *slot;  /* the rule running */
     ed_buf obligations;   /* JSON objects, comma-separated */
     size_t n_obligations;
+    size_t rule_obligations; /* added by the running rule */
+    size_t rule_start;       /* obligations.len when it began */
     char retain[16];      /* latest date the running rule asked for */
 } ed_sink;
 

@@ -38,6 +38,7 @@ typedef struct eval_run {
     size_t n_findings, n_waivers, n_errors, n_packs, n_explain;
     char retain[16];
     ed_buf *bad;         /* why the event is refused, when it is */
+    size_t rule_start;   /* findings->len when the running rule began */
 } eval_run;
 
 static void put_string(lua_State *L, ed_buf *b, const char *s)
@@ -125,6 +126,14 @@ static int finding_error(ed_buf *why, const char *fmt, const char *a)
     return -1;
 }
 
+/* Push t[name] without metamethods: a rule's result is data, and host code
+ * must not run a rule's __index outside its limits. */
+static int rawfield(lua_State *L, int t, const char *name)
+{
+    lua_pushstring(L, name);
+    return lua_rawget(L, t);
+}
+
 /* Emit one finding from the string or table at idx. */
 static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
 {
@@ -148,9 +157,9 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
                                      k[0] ? k : "(not a string)");
             }
         }
-        lua_getfield(L, t, "message");
+        rawfield(L, t, "message");
         message = lua_gettop(L);
-        if (lua_getfield(L, t, "severity") != LUA_TNIL) {
+        if (rawfield(L, t, "severity") != LUA_TNIL) {
             if (lua_type(L, -1) != LUA_TSTRING ||
                 ed_severity_parse(lua_tostring(L, -1), &sev) != 0) {
                 const char *bad = lua_type(L, -1) == LUA_TSTRING
@@ -162,7 +171,7 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
                 return -1;
             }
         }
-        if (lua_getfield(L, t, "evidence_required") != LUA_TNIL) {
+        if (rawfield(L, t, "evidence_required") != LUA_TNIL) {
             evidence = lua_gettop(L);
             ed_readonly_backing(L, evidence);
             lua_replace(L, evidence);
@@ -178,7 +187,7 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
                                      "a list of strings%s", "");
             }
         }
-        if (lua_getfield(L, t, "details") != LUA_TNIL) {
+        if (rawfield(L, t, "details") != LUA_TNIL) {
             details = lua_gettop(L);
             if (!lua_istable(L, details)) {
                 lua_settop(L, top);
@@ -190,6 +199,11 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
         lua_settop(L, top);
         return finding_error(why, "a finding needs a message (a non-empty "
                              "string)%s", "");
+    }
+    if (lua_rawlen(L, message) > ED_MAX_TEXT_BYTES) {
+        lua_settop(L, top);
+        return finding_error(why, "a finding's message is longer than %s bytes",
+                             "16384");
     }
     size_t mark = r->findings->len;
     sep(r->findings, &r->n_findings);
@@ -224,6 +238,11 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
         }
     }
     ed_buf_putc(r->findings, '}');
+    if (r->findings->len - r->rule_start > ED_MAX_RULE_OUTPUT_BYTES) {
+        lua_settop(L, top);
+        return finding_error(why, "the rule's findings are larger than %s "
+                             "(details included)", "1 MiB");
+    }
     r->outcome->counts[sev]++;
     if (r->outcome->n_fired < ED_OUTCOME_MAX_FIRED) {
         r->outcome->fired[r->outcome->n_fired].rule = s->rule;
@@ -253,7 +272,7 @@ static int collect(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
     case LUA_TTABLE: {
         ed_readonly_backing(L, idx);
         int t = lua_gettop(L);
-        lua_getfield(L, t, "message");
+        rawfield(L, t, "message");
         int single = !lua_isnil(L, -1);
         lua_pop(L, 1);
         if (single) {
@@ -261,6 +280,13 @@ static int collect(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
             return emit_finding(r, idx, s, why) == 0 ? 1 : -1;
         }
         size_t n = lua_rawlen(L, t);
+        if (n > ED_MAX_FINDINGS_PER_RULE) {
+            lua_pop(L, 1);
+            ed_buf_reset(why);
+            ed_buf_printf(why, "check returned %zu findings; one rule may give "
+                          "at most %d", n, ED_MAX_FINDINGS_PER_RULE);
+            return -1;
+        }
         for (size_t i = 1; i <= n; i++) {
             lua_rawgeti(L, t, (lua_Integer)i);
             int et = lua_type(L, -1);
@@ -297,9 +323,12 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
     ed_sink *sink = &ctx->sink;
     size_t obl_len = sink->obligations.len, obl_n = sink->n_obligations;
     size_t find_len = r->findings->len, find_n = r->n_findings;
+    r->rule_start = find_len;
     ed_outcome saved = *r->outcome;
     sink->slot = s;
     sink->retain[0] = '\0';
+    sink->rule_obligations = 0;
+    sink->rule_start = sink->obligations.len;
 
     int64_t start = r->opt->explain ? now_us() : 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->check_ref);

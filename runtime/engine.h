@@ -20,6 +20,13 @@ typedef struct ed_eval_options {
 
 #define ED_OUTCOME_MAX_FIRED 64
 
+/* What one rule may put in one decision. More is an error of the rule:
+ * a decision must stay small enough to read, store and send. */
+#define ED_MAX_FINDINGS_PER_RULE 1000
+#define ED_MAX_OBLIGATIONS_PER_RULE 100
+#define ED_MAX_TEXT_BYTES (16 * 1024)         /* a message, action, note */
+#define ED_MAX_RULE_OUTPUT_BYTES (1024 * 1024) /* findings + obligations */
+
 /* What the caller may want to know about a decision without parsing it. */
 typedef struct ed_outcome {
     ed_flag flag;

@@ -205,8 +205,14 @@ static int compare_keys(const void *a, const void *b)
     return strcmp(*x, *y);
 }
 
+/* What one ed_json_emit call has written so far. */
+typedef struct emit_budget {
+    size_t values;
+    size_t start; /* out->len when the call began */
+} emit_budget;
+
 static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth);
+                      ed_buf *path, int depth, emit_budget *eb);
 
 /* Is the table at idx a sequence 1..n with no other keys? Sets *n. */
 static int is_array(lua_State *L, int idx, lua_Integer *n)
@@ -230,7 +236,7 @@ static int is_array(lua_State *L, int idx, lua_Integer *n)
 }
 
 static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth)
+                      ed_buf *path, int depth, emit_budget *eb)
 {
     if (depth >= ED_JSON_MAX_DEPTH) {
         return fail(err, path->data ? path->data : "", "nested too deeply (a cycle?)");
@@ -245,7 +251,7 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
             }
             lua_rawgeti(L, idx, i);
             ed_buf_printf(path, "[%lld]", (long long)i);
-            int rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1);
+            int rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1, eb);
             path->len = mark;
             path->data[mark] = '\0';
             lua_pop(L, 1);
@@ -293,7 +299,7 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         lua_pushstring(L, keys[i]);
         lua_rawget(L, idx);
         ed_buf_printf(path, ".%s", keys[i]);
-        rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1);
+        rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1, eb);
         path->len = mark;
         path->data[mark] = '\0';
         lua_pop(L, 1);
@@ -306,8 +312,16 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
 }
 
 static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth)
+                      ed_buf *path, int depth, emit_budget *eb)
 {
+    if (++eb->values > ED_JSON_MAX_VALUES || out->len - eb->start > ED_JSON_MAX_BYTES) {
+        return fail(err, path->data ? path->data : "",
+                    "too large to encode (more than 100000 values or 1 MiB)");
+    }
+    /* Every level of nesting holds a few slots of this one C call's stack. */
+    if (!lua_checkstack(L, 8)) {
+        return fail(err, path->data ? path->data : "", "nested too deeply");
+    }
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
         ed_buf_puts(out, "null");
@@ -339,7 +353,7 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         /* A read-only proxy is encoded through its backing table. */
         int top = lua_gettop(L);
         ed_readonly_backing(L, idx);
-        int rc = emit_table(L, lua_gettop(L), out, err, path, depth);
+        int rc = emit_table(L, lua_gettop(L), out, err, path, depth, eb);
         lua_settop(L, top);
         return rc;
     }
@@ -364,7 +378,8 @@ int ed_json_emit(lua_State *L, int idx, ed_buf *out, ed_buf *err)
     ed_buf path = {0};
     ed_buf_puts(&path, "");
     int top = lua_gettop(L);
-    int rc = emit_value(L, lua_absindex(L, idx), out, err, &path, 0);
+    emit_budget eb = {0, out->len};
+    int rc = emit_value(L, lua_absindex(L, idx), out, err, &path, 0, &eb);
     lua_settop(L, top);
     ed_buf_free(&path);
     return rc;

@@ -35,8 +35,15 @@ lua_State *ed_json_host_state(void);
  * (except on memory exhaustion). */
 int ed_json_decode(lua_State *L, const char *s, size_t len, ed_buf *err);
 
+/* Most values and bytes one ed_json_emit may write: a table that refers to
+ * the same subtable many times would otherwise be written out in full at
+ * every reference, doubling at every level. */
+#define ED_JSON_MAX_VALUES 100000
+#define ED_JSON_MAX_BYTES ((size_t)1 << 20)
+
 /* Append the value at idx as canonical JSON. Returns 0, or -1 with a
- * message naming the offending path in err (functions, cycles, NaN...). */
+ * message naming the offending path in err (functions, cycles, NaN, more
+ * than ED_JSON_MAX_VALUES values or ED_JSON_MAX_BYTES bytes). */
 int ed_json_emit(lua_State *L, int idx, ed_buf *out, ed_buf *err);
 
 /* Append a JSON string literal for s. Bytes that are not UTF-8 (from a

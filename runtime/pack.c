@@ -330,9 +330,12 @@ static int load_file(lua_State *L, const ed_pack *p, const ed_file *f,
     ed_buf_printf(&name, "@%s/%s", p->label, f->path);
     int status = luaL_loadbufferx(L, f->data, f->len, name.data, "t");
     if (status != LUA_OK) {
-        /* Syntax errors read "label/file:line: message". */
+        /* Syntax errors read "label/file:line: message"; other load errors
+         * (a binary chunk) name no file, so give them this one. */
         const char *msg = lua_tostring(L, -1);
-        ed_diags_add(d, "", "%s", msg ? msg : "cannot load chunk");
+        const char *shown = name.data + 1;
+        int named = msg && strncmp(msg, shown, strlen(shown)) == 0;
+        ed_diags_add(d, named ? "" : shown, "%s", msg ? msg : "cannot load chunk");
         lua_pop(L, 1);
     }
     ed_buf_free(&name);
@@ -530,9 +533,20 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
         }
     }
     *loading = 0;
-    /* From now on the pack's globals are fixed: a check that assigns one
-     * gets an error instead of leaking state into the next evaluation. */
+    /* From now on the pack's globals are fixed, and so is every table
+     * they hold or its checks close over: a check that assigns one gets
+     * an error instead of changing what the next rule or event sees. */
     ed_readonly_freeze_in_place(L, env, "_ENV");
+    ed_readonly_freeze_deep(L, env, "pack data");
+    size_t n = lua_rawlen(L, defs);
+    for (size_t i = 1; i <= n; i++) {
+        lua_rawgeti(L, defs, (lua_Integer)i);
+        if (lua_istable(L, -1) && lua_getfield(L, -1, "def") == LUA_TTABLE &&
+            lua_getfield(L, -1, "check") == LUA_TFUNCTION) {
+            ed_readonly_freeze_deep(L, -1, "pack data");
+        }
+        lua_settop(L, flag + 1);
+    }
     lua_settop(L, defs);
     return problems;
 }

@@ -35,6 +35,7 @@ static void push_path(lua_State *L, int mt)
     lua_pushvalue(L, mt);
     /* Stack now: ... mt_k. Walk up to the root, leaving keys on the stack. */
     for (;;) {
+        luaL_checkstack(L, 4, "read-only path");
         if (lua_getfield(L, -1, RO_ROOT) == LUA_TSTRING) {
             lua_remove(L, -2); /* root name replaces the metatable */
             break;
@@ -207,7 +208,25 @@ void ed_readonly_wrap(lua_State *L, int idx, const char *path)
     wrap(L, idx, 0, 0, path, 0);
 }
 
+/* Is the key at idx a metamethod name ("__index", "__call"...)? Lua reads
+ * those raw from a metatable, so a frozen table must keep them. */
+static int metafield(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TSTRING) {
+        return 0;
+    }
+    const char *k = lua_tostring(L, idx);
+    return k[0] == '_' && k[1] == '_';
+}
+
+static void freeze(lua_State *L, int idx, const char *path, int keep_metafields);
+
 void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path)
+{
+    freeze(L, idx, path, 0);
+}
+
+static void freeze(lua_State *L, int idx, const char *path, int keep_metafields)
 {
     idx = lua_absindex(L, idx);
     lua_newtable(L);                        /* backing */
@@ -219,6 +238,10 @@ void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path)
     }
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
+        if (keep_metafields && metafield(L, -2)) {
+            lua_pop(L, 1);
+            continue;
+        }
         lua_pushvalue(L, -2);
         lua_insert(L, -2);
         lua_rawset(L, backing);
@@ -230,6 +253,9 @@ void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path)
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
+        if (keep_metafields && metafield(L, -1)) {
+            continue;
+        }
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++n);
     }
@@ -339,4 +365,78 @@ static void copy_value(lua_State *from, int idx, lua_State *to, int parent_mt,
 void ed_readonly_copy(lua_State *from, int idx, lua_State *to, const char *root)
 {
     copy_value(from, lua_absindex(from, idx), to, 0, 0, root, 0);
+}
+
+/* Push v on the work list (a sequence at `work`) unless already seen. */
+static void push_work(lua_State *L, int work, int seen, int v)
+{
+    int t = lua_type(L, v);
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION) {
+        return;
+    }
+    lua_pushvalue(L, v);
+    if (lua_rawget(L, seen) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, v);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, seen);
+    lua_pushvalue(L, v);
+    lua_rawseti(L, work, (lua_Integer)lua_rawlen(L, work) + 1);
+}
+
+void ed_readonly_freeze_deep(lua_State *L, int idx, const char *path)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 8, "deep freeze");
+    lua_newtable(L);
+    int work = lua_gettop(L);
+    lua_newtable(L);
+    int seen = lua_gettop(L);
+    push_work(L, work, seen, idx);
+    lua_Integer n;
+    while ((n = (lua_Integer)lua_rawlen(L, work)) > 0) {
+        lua_rawgeti(L, work, n);
+        lua_pushnil(L);
+        lua_rawseti(L, work, n);
+        int v = lua_gettop(L);
+        if (lua_type(L, v) == LUA_TFUNCTION) {
+            /* a Lua function's upvalues are the state it keeps; a C
+             * function's belong to the host */
+            if (!lua_iscfunction(L, v)) {
+                for (int i = 1; lua_getupvalue(L, v, i) != NULL; i++) {
+                    push_work(L, work, seen, lua_gettop(L));
+                    lua_pop(L, 1);
+                }
+            }
+        } else if (ed_readonly_is(L, v)) {
+            /* already read-only: look inside, but leave its backing be */
+            ed_readonly_backing(L, v);
+            int b = lua_gettop(L);
+            lua_pushvalue(L, b);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, seen);
+            lua_pushnil(L);
+            while (lua_next(L, b) != 0) {
+                push_work(L, work, seen, lua_gettop(L));
+                lua_pop(L, 1);
+            }
+        } else {
+            lua_pushnil(L);
+            while (lua_next(L, v) != 0) {
+                push_work(L, work, seen, lua_gettop(L) - 1);
+                push_work(L, work, seen, lua_gettop(L));
+                lua_pop(L, 1);
+            }
+            if (lua_getmetatable(L, v)) {
+                push_work(L, work, seen, lua_gettop(L));
+                lua_pop(L, 1);
+            }
+            freeze(L, v, path, 1);
+        }
+        lua_settop(L, seen);
+    }
+    lua_pop(L, 2);
 }

@@ -32,6 +32,15 @@ void ed_readonly_copy(lua_State *from, int idx, lua_State *to, const char *root)
  * left as they are (callers wrap them first when needed). */
 void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path);
 
+/* Freeze, in place, every table reachable from the value at `idx`:
+ * through table keys and values, metatables, and the upvalues of Lua
+ * functions. Identity is kept, so every reference (a global, a local a
+ * function closes over) sees the frozen table. Fields named "__*" stay
+ * where they are, because Lua reads metamethods raw: a frozen table still
+ * works as a metatable (but such fields stay writable). C functions and
+ * tables that are already read-only are not changed. */
+void ed_readonly_freeze_deep(lua_State *L, int idx, const char *path);
+
 /* Is the value at `idx` a read-only proxy? */
 int ed_readonly_is(lua_State *L, int idx);
 

@@ -32,6 +32,12 @@
  * which is why creating one is charged this much) and slower. */
 #define HOOK_INTERVAL 1000
 
+/* Bytes allocated during a call that count as one instruction. */
+#define ALLOC_BYTES_PER_STEP 64
+
+/* Bytes a string function reads or writes that count as one instruction. */
+#define SCAN_BYTES_PER_STEP 16
+
 /* Registry key of the frozen safe globals (the fallback of every env). */
 #define REGISTRY_GLOBALS "edict.sandbox.globals"
 
@@ -42,6 +48,9 @@ struct ed_sandbox {
     size_t mem_entry;    /* mem_used when the call began */
     size_t mem_peak;
     int armed;           /* inside ed_sandbox_call */
+    int refused;         /* the last request was refused... */
+    void *refused_ptr;   /* ...this one */
+    size_t refused_size;
     ed_stop stop;
     int64_t steps_left;
     int64_t deadline_ns;
@@ -68,6 +77,8 @@ const char *ed_stop_name(ed_stop stop)
 /* Allocator                                                            */
 /* ------------------------------------------------------------------ */
 
+static void note_where(ed_sandbox *sb, lua_State *L, int level);
+
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     ed_sandbox *sb = ud;
@@ -79,10 +90,24 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         sb->mem_used -= osize;
         return NULL;
     }
+    /* Lua answers a refused allocation with an emergency full collection
+     * and asks again for the same block right away (lauxlib's buffers do
+     * not: they raise at once). So a refusal stops the call, and the very
+     * next request, when it is that retry and succeeds, takes the stop
+     * back: the live data fitted once the garbage was gone. */
+    int retry = sb->refused && sb->refused_ptr == ptr && sb->refused_size == nsize;
+    sb->refused = 0;
     if (nsize > osize && sb->mem_limit != 0 &&
         sb->mem_used + (nsize - osize) > sb->mem_limit) {
         if (sb->armed && sb->stop == ED_STOP_NONE) {
             sb->stop = ED_STOP_MEMORY;
+            sb->refused = 1;
+            sb->refused_ptr = ptr;
+            sb->refused_size = nsize;
+            /* memory errors skip the message handler: note the place now
+             * (reading the call stack allocates nothing) */
+            sb->where[0] = '\0';
+            note_where(sb, sb->L, 0);
         }
         return NULL;
     }
@@ -90,9 +115,19 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (p == NULL) {
         return NULL;
     }
+    if (retry && sb->stop == ED_STOP_MEMORY) {
+        sb->stop = ED_STOP_NONE;
+        sb->where[0] = '\0';
+    }
     sb->mem_used = sb->mem_used - osize + nsize;
     if (sb->mem_used > sb->mem_peak) {
         sb->mem_peak = sb->mem_used;
+    }
+    if (sb->armed && nsize > osize) {
+        /* producing data is work: concatenating or growing large values
+         * costs few instructions but much time. The count hook checks the
+         * budget; the allocator must not raise. */
+        sb->steps_left -= (int64_t)((nsize - osize) / ALLOC_BYTES_PER_STEP);
     }
     return p;
 }
@@ -171,6 +206,10 @@ static int over_budget(ed_sandbox *sb, int64_t steps)
 {
     if (sb->stop != ED_STOP_NONE) {
         return 1;
+    }
+    /* saturating: a charge never refunds, and never wraps around */
+    if (steps < 0 || steps > sb->steps_left + INT64_MAX / 2) {
+        steps = INT64_MAX / 2;
     }
     sb->steps_left -= steps;
     if (sb->steps_left < 0) {
@@ -301,12 +340,64 @@ static int l_sandbox_sort(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Integer n = luaL_len(L, 1);
-    int64_t steps = n;
-    for (lua_Integer m = n; m > 1; m >>= 1) {
-        steps += n;
+    int64_t steps = 0;
+    if (n > ((lua_Integer)1 << 40)) {
+        steps = INT64_MAX; /* a __len this large cannot be sorted anyway */
+    } else if (n > 1) {
+        for (lua_Integer m = n; m > 1; m >>= 1) {
+            steps += n; /* n log n comparisons */
+        }
     }
     ed_budget_charge(L, steps);
     return call_original(L);
+}
+
+/* A string function whose work is linear in the bytes it reads and
+ * writes (upper, byte, utf8.len, concat...): charge those bytes. */
+static int l_sandbox_scan(lua_State *L)
+{
+    int n = lua_gettop(L);
+    size_t bytes = 0;
+    for (int i = 1; i <= n; i++) {
+        if (lua_type(L, i) == LUA_TSTRING) {
+            bytes += lua_rawlen(L, i);
+        } else if (lua_type(L, i) == LUA_TTABLE && i == 1) {
+            /* table.concat: the result is charged by the allocator */
+        }
+    }
+    ed_budget_charge(L, (int64_t)(bytes / SCAN_BYTES_PER_STEP));
+    return call_original(L);
+}
+
+/* xpcall(f, msgh, ...): the handler runs after the error has unwound, not
+ * at the point of the error. Lua calls a message handler with hooks off
+ * when the error was raised by a hook (a limit stop), so a handler that
+ * loops there would run unbudgeted; here it runs like any other code. Rules
+ * have no debug library, so a handler could not look at the failed frames
+ * anyway. */
+static int l_sandbox_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);
+    for (int i = 3; i <= n; i++) {
+        lua_pushvalue(L, i);
+    }
+    int base = n;
+    if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+        lua_pushboolean(L, 1);
+        lua_insert(L, base + 1);
+        return lua_gettop(L) - base;
+    }
+    /* Stack now: args... error. Call the handler with the error. */
+    lua_pushvalue(L, 2);
+    lua_insert(L, -2);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        /* an error in the handler: like Lua, return it as the message */
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
 }
 
 static int l_sandbox_newthread(lua_State *L)
@@ -384,7 +475,12 @@ static int install_globals(lua_State *L)
     static const char *const base_names[] = {
         "assert", "error", "getmetatable", "ipairs", "next", "pairs",
         "pcall", "rawequal", "rawget", "rawlen", "select", "tonumber",
-        "tostring", "type", "xpcall", "_VERSION", NULL};
+        "tostring", "type", "_VERSION", NULL};
+    static const char *const string_scanners[] = {
+        "byte", "format", "lower", "upper", "reverse", "sub", "pack",
+        "unpack", "char", NULL};
+    static const char *const utf8_scanners[] = {
+        "len", "codepoint", "offset", "char", NULL};
     static const char *const string_names[] = {
         "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower",
         "match", "rep", "reverse", "sub", "upper", "pack", "packsize",
@@ -418,6 +514,8 @@ static int install_globals(lua_State *L)
     lua_setfield(L, g, "load");
     lua_pushcfunction(L, l_sandbox_print);
     lua_setfield(L, g, "print");
+    lua_pushcfunction(L, l_sandbox_xpcall);
+    lua_setfield(L, g, "xpcall");
 
     /* string: budgeted patterns, safe rep, no dump. The string metatable
      * is shared by every string in the state, so it gets the frozen copy
@@ -425,6 +523,9 @@ static int install_globals(lua_State *L)
     int s = push_lib_copy(L, LUA_STRLIBNAME, luaopen_string, string_names);
     ed_pattern_install(L);
     wrap_field(L, s, "rep", l_sandbox_rep);
+    for (int i = 0; string_scanners[i]; i++) {
+        wrap_field(L, s, string_scanners[i], l_sandbox_scan);
+    }
     ed_readonly_wrap(L, s, "string");
     lua_pushvalue(L, -1);
     lua_setfield(L, g, "string");
@@ -437,6 +538,7 @@ static int install_globals(lua_State *L)
     lua_pop(L, 4);
 
     int t = push_lib_copy(L, LUA_TABLIBNAME, luaopen_table, table_names);
+    wrap_field(L, t, "concat", l_sandbox_scan);
     wrap_field(L, t, "move", l_sandbox_move);
     wrap_field(L, t, "sort", l_sandbox_sort);
     ed_readonly_wrap(L, t, "table");
@@ -452,7 +554,10 @@ static int install_globals(lua_State *L)
     lua_setfield(L, g, "math");
     lua_pop(L, 1);
 
-    push_lib_copy(L, LUA_UTF8LIBNAME, luaopen_utf8, utf8_names);
+    int u = push_lib_copy(L, LUA_UTF8LIBNAME, luaopen_utf8, utf8_names);
+    for (int i = 0; utf8_scanners[i]; i++) {
+        wrap_field(L, u, utf8_scanners[i], l_sandbox_scan);
+    }
     ed_readonly_wrap(L, -1, "utf8");
     lua_setfield(L, g, "utf8");
     lua_pop(L, 1);
@@ -590,6 +695,7 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
     sb->mem_entry = sb->mem_used;
     sb->mem_peak = sb->mem_used;
     sb->mem_limit = sb->mem_used + limits->memory_bytes;
+    sb->refused = 0;
     sb->armed = 1;
 
     int status = lua_pcall(L, nargs, nresults, base);
