@@ -90,6 +90,16 @@ static int limit_value(const char *option, const char *value, long long *out)
     return 0;
 }
 
+static int beyond(const char *option, long long v, long long max)
+{
+    if (v > max) {
+        fprintf(stderr, "edict: %s %lld is past the ceiling of %lld\n", option,
+                v, max);
+        return 1;
+    }
+    return 0;
+}
+
 int ed_cli_option(ed_cli *cli, int opt, const char *arg)
 {
     long long v;
@@ -102,23 +112,22 @@ int ed_cli_option(ed_cli *cli, int opt, const char *arg)
         cli->tenants_explicit = 1;
         return 1;
     case ED_OPT_LIMIT_INSTRUCTIONS:
-        if (limit_value("--limit-instructions", arg, &v) != 0) {
+        if (limit_value("--limit-instructions", arg, &v) != 0 ||
+            beyond("--limit-instructions", v, ED_LIMIT_INSTRUCTIONS_MAX)) {
             return -1;
         }
         cli->limits.instructions = v;
         return 1;
     case ED_OPT_LIMIT_MEMORY:
-        if (limit_value("--limit-memory", arg, &v) != 0) {
-            return -1;
-        }
-        if (v > 1 << 20) {
-            fprintf(stderr, "edict: --limit-memory is in MB; %lld is too large\n", v);
+        if (limit_value("--limit-memory", arg, &v) != 0 ||
+            beyond("--limit-memory", v, (long long)(ED_LIMIT_MEMORY_MAX >> 20))) {
             return -1;
         }
         cli->limits.memory_bytes = (size_t)v << 20;
         return 1;
     case ED_OPT_LIMIT_TIME:
-        if (limit_value("--limit-time", arg, &v) != 0) {
+        if (limit_value("--limit-time", arg, &v) != 0 ||
+            beyond("--limit-time", v, ED_LIMIT_TIME_MAX_MS)) {
             return -1;
         }
         cli->limits.time_ms = v;

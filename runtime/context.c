@@ -197,6 +197,12 @@ static int load_one(ed_context *ctx, const ed_pack *p, int overrides,
     ld->pack = p;
     ld->first_slot = ctx->n_slots;
     ld->n_slots = p->n_rules;
+    ld->restore_ref = LUA_NOREF;
+    if (lua_getfield(L, out, "restore") == LUA_TTABLE && lua_rawlen(L, -1) > 0) {
+        ld->restore_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    } else {
+        lua_pop(L, 1);
+    }
     lua_getfield(L, out, "checks");
     for (size_t i = 0; i < p->n_rules; i++) {
         ed_slot *s = &ctx->slots[ctx->n_slots++];

@@ -25,6 +25,7 @@ typedef struct ed_loaded {
     const ed_pack *pack;
     int ctx_ref;          /* the read-only ctx its rules receive */
     int ctx_backing_ref;  /* where the host sets as_of & co per event */
+    int restore_ref;      /* upvalues set back after each event, or LUA_NOREF */
     size_t first_slot, n_slots;
 } ed_loaded;
 

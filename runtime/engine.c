@@ -559,6 +559,13 @@ static void decide(eval_run *r, int event)
                 run_rule(r, s, event, ctx_proxy);
             }
             lua_pop(L, 1);
+            if (chosen->restore_ref != LUA_NOREF) {
+                /* what the checks changed in the pack's plain upvalues
+                 * must not reach the next event */
+                lua_rawgeti(L, LUA_REGISTRYINDEX, chosen->restore_ref);
+                ed_readonly_restore(L, -1);
+                lua_pop(L, 1);
+            }
         }
         i = end;
     }

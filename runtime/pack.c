@@ -480,8 +480,9 @@ static int l_pack_require(lua_State *L)
 }
 
 /* Run the rule files in a fresh environment with rule() and require().
- * Leaves the list of recorded definitions on the stack; returns the
- * number of problems found. */
+ * Leaves the list of recorded definitions and the upvalue restore list
+ * (ed_readonly_freeze_deep) on the stack; returns the number of problems
+ * found. */
 static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
                           const ed_limits *limits, ed_diags *d)
 {
@@ -537,17 +538,33 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
      * they hold or its checks close over: a check that assigns one gets
      * an error instead of changing what the next rule or event sees. */
     ed_readonly_freeze_in_place(L, env, "_ENV");
-    ed_readonly_freeze_deep(L, env, "pack data");
+    /* Plain values checks close over (`local n = 0`) cannot be frozen: the
+     * engine sets them back to these load-time values after every event. */
+    lua_newtable(L);
+    int restore = lua_gettop(L);
+    int threads = ed_readonly_freeze_deep(L, env, "pack data", restore);
     size_t n = lua_rawlen(L, defs);
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, defs, (lua_Integer)i);
         if (lua_istable(L, -1) && lua_getfield(L, -1, "def") == LUA_TTABLE &&
             lua_getfield(L, -1, "check") == LUA_TFUNCTION) {
-            ed_readonly_freeze_deep(L, -1, "pack data");
+            threads += ed_readonly_freeze_deep(L, -1, "pack data", restore);
         }
-        lua_settop(L, flag + 1);
+        lua_settop(L, restore);
     }
-    lua_settop(L, defs);
+    if (threads > 0) {
+        ed_buf where = {0};
+        ed_buf_printf(&where, "%s", p->label);
+        ed_diags_add(d, where.data, "the pack keeps %d coroutine%s made while "
+                     "it loaded; a coroutine carries state from one event to the "
+                     "next: create coroutines inside check", threads,
+                     threads == 1 ? "" : "s");
+        ed_buf_free(&where);
+        problems++;
+    }
+    /* Stack now: defs flag env restore -> defs restore */
+    lua_replace(L, flag);
+    lua_settop(L, flag);
     return problems;
 }
 
@@ -936,9 +953,17 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         for (int i = 0; lim_fields[i]; i++) {
             int lt = lua_getfield(L, l, lim_fields[i]);
             if (lt != LUA_TNIL) {
+                static const lua_Integer ceilings[] = {
+                    ED_LIMIT_INSTRUCTIONS_MAX, (lua_Integer)(ED_LIMIT_MEMORY_MAX >> 20),
+                    ED_LIMIT_TIME_MAX_MS};
                 if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) <= 0) {
                     ed_diags_add(d, where, "limits.%s: expected a positive integer",
                                  lim_fields[i]);
+                    problems++;
+                } else if (lua_tointeger(L, -1) > ceilings[i]) {
+                    ed_diags_add(d, where, "limits.%s: %lld is past the host's "
+                                 "ceiling of %lld", lim_fields[i],
+                                 (long long)lua_tointeger(L, -1), (long long)ceilings[i]);
                     problems++;
                 } else {
                     lua_Integer v = lua_tointeger(L, -1);
@@ -1104,7 +1129,7 @@ int ed_pack_inspect(ed_pack *p, const ed_limits *limits, ed_diags *d)
         p->name = ed_strdup("?");
     }
     problems += run_rule_files(sb, p, limits, d);
-    int defs = lua_gettop(L);
+    int defs = lua_gettop(L) - 1;
     size_t n = lua_rawlen(L, defs), cap = 0;
     lua_newtable(L);
     int seen = lua_gettop(L);
@@ -1142,6 +1167,7 @@ int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
         lua_settop(L, top);
         return -1;
     }
+    lua_setfield(L, out, "restore");
     int defs = lua_gettop(L);
     size_t n = lua_rawlen(L, defs);
     if (n != p->n_rules) {

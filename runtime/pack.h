@@ -103,7 +103,8 @@ void ed_pack_free(ed_pack *p);
 int ed_pack_inspect(ed_pack *p, const ed_limits *limits, ed_diags *diags);
 
 /* Load an inspected pack into sb for evaluation. Pushes a table
- * { params = <manifest params or tenant params>, checks = { fn, ... } }
+ * { params = <manifest params or tenant params>, checks = { fn, ... },
+ *   restore = <upvalues to set back after each event> }
  * with one check function per ed_rule, in order; plus for tenants
  * `overrides` (pack name -> table). Returns 0, or -1 with diagnostics and
  * nothing pushed. */

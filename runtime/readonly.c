@@ -14,6 +14,8 @@
 
 #include "readonly.h"
 
+#include "order.h"
+
 #include <lauxlib.h>
 #include <math.h>
 #include <string.h>
@@ -97,25 +99,13 @@ static int ro_len(lua_State *L)
     return 1;
 }
 
-/* Iterator over the backing table (upvalue 1); the proxy is the state, so
- * the backing table itself never reaches rule code. */
-static int ro_next(lua_State *L)
-{
-    lua_settop(L, 2);
-    if (lua_next(L, lua_upvalueindex(1)) == 0) {
-        lua_pushnil(L);
-        return 1;
-    }
-    return 2;
-}
-
+/* pairs(proxy): the backing table's keys in stable order (order.h); the
+ * proxy is the state, so the backing table never reaches rule code. */
 static int ro_pairs(lua_State *L)
 {
     lua_getmetatable(L, 1);
     lua_getfield(L, -1, "__index");
-    lua_pushcclosure(L, ro_next, 1);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
+    ed_order_push_iterator(L, lua_gettop(L), 1);
     return 3;
 }
 
@@ -371,7 +361,7 @@ void ed_readonly_copy(lua_State *from, int idx, lua_State *to, const char *root)
 static void push_work(lua_State *L, int work, int seen, int v)
 {
     int t = lua_type(L, v);
-    if (t != LUA_TTABLE && t != LUA_TFUNCTION) {
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION && t != LUA_TTHREAD) {
         return;
     }
     lua_pushvalue(L, v);
@@ -387,9 +377,12 @@ static void push_work(lua_State *L, int work, int seen, int v)
     lua_rawseti(L, work, (lua_Integer)lua_rawlen(L, work) + 1);
 }
 
-void ed_readonly_freeze_deep(lua_State *L, int idx, const char *path)
+int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
+                            int restore)
 {
     idx = lua_absindex(L, idx);
+    restore = restore ? lua_absindex(L, restore) : 0;
+    int threads = 0;
     luaL_checkstack(L, 8, "deep freeze");
     lua_newtable(L);
     int work = lua_gettop(L);
@@ -404,13 +397,42 @@ void ed_readonly_freeze_deep(lua_State *L, int idx, const char *path)
         int v = lua_gettop(L);
         if (lua_type(L, v) == LUA_TFUNCTION) {
             /* a Lua function's upvalues are the state it keeps; a C
-             * function's belong to the host */
-            if (!lua_iscfunction(L, v)) {
+             * function's belong to the host, except the coroutine that
+             * coroutine.wrap keeps there */
+            if (lua_iscfunction(L, v)) {
                 for (int i = 1; lua_getupvalue(L, v, i) != NULL; i++) {
-                    push_work(L, work, seen, lua_gettop(L));
+                    threads += lua_type(L, -1) == LUA_TTHREAD;
                     lua_pop(L, 1);
                 }
+            } else {
+                for (int i = 1; lua_getupvalue(L, v, i) != NULL; i++) {
+                    int u = lua_gettop(L);
+                    int ut = lua_type(L, u);
+                    if (restore && (ut == LUA_TNIL || ut == LUA_TBOOLEAN ||
+                                           ut == LUA_TNUMBER || ut == LUA_TSTRING)) {
+                        /* once per upvalue, however many closures share it */
+                        lua_pushlightuserdata(L, lua_upvalueid(L, v, i));
+                        if (lua_rawget(L, seen) == LUA_TNIL) {
+                            lua_pushlightuserdata(L, lua_upvalueid(L, v, i));
+                            lua_pushboolean(L, 1);
+                            lua_rawset(L, seen);
+                            lua_Integer len = (lua_Integer)lua_rawlen(L, restore);
+                            lua_pushvalue(L, v);
+                            lua_rawseti(L, restore, len + 1);
+                            lua_pushinteger(L, i);
+                            lua_rawseti(L, restore, len + 2);
+                            lua_pushvalue(L, u);
+                            lua_rawseti(L, restore, len + 3);
+                        }
+                        lua_pop(L, 1);
+                    } else {
+                        push_work(L, work, seen, u);
+                    }
+                    lua_settop(L, u - 1);
+                }
             }
+        } else if (lua_type(L, v) == LUA_TTHREAD) {
+            threads++;
         } else if (ed_readonly_is(L, v)) {
             /* already read-only: look inside, but leave its backing be */
             ed_readonly_backing(L, v);
@@ -439,4 +461,20 @@ void ed_readonly_freeze_deep(lua_State *L, int idx, const char *path)
         lua_settop(L, seen);
     }
     lua_pop(L, 2);
+    return threads;
+}
+
+void ed_readonly_restore(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    for (lua_Integer i = 1; i + 2 <= n; i += 3) {
+        lua_rawgeti(L, idx, i);          /* the function */
+        lua_rawgeti(L, idx, i + 1);      /* its upvalue number */
+        int up = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        lua_rawgeti(L, idx, i + 2);      /* the value at load time */
+        lua_setupvalue(L, -2, up);       /* pops the value */
+        lua_pop(L, 1);
+    }
 }

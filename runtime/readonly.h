@@ -38,8 +38,20 @@ void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path);
  * function closes over) sees the frozen table. Fields named "__*" stay
  * where they are, because Lua reads metamethods raw: a frozen table still
  * works as a metatable (but such fields stay writable). C functions and
- * tables that are already read-only are not changed. */
-void ed_readonly_freeze_deep(lua_State *L, int idx, const char *path);
+ * tables that are already read-only are not changed.
+ *
+ * Upvalues holding plain values (nil, booleans, numbers, strings) cannot be
+ * frozen; when `restore` is a table index, each such upvalue (once, however
+ * many closures share it) is appended to it as three entries: function,
+ * upvalue number, value at load time. ed_readonly_restore() puts those
+ * values back. Returns the number of coroutines found, which hold state no
+ * freeze or restore can reach. */
+int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
+                            int restore);
+
+/* Set every upvalue listed in the restore table at `idx` back to its
+ * recorded value. */
+void ed_readonly_restore(lua_State *L, int idx);
 
 /* Is the value at `idx` a read-only proxy? */
 int ed_readonly_is(lua_State *L, int idx);

@@ -17,6 +17,7 @@
 
 #include "sandbox.h"
 
+#include "order.h"
 #include "readonly.h"
 #include "../stdlib/pattern.h"
 
@@ -64,6 +65,19 @@ static int64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void ed_limits_clamp(ed_limits *l)
+{
+    if (l->instructions <= 0 || l->instructions > ED_LIMIT_INSTRUCTIONS_MAX) {
+        l->instructions = ED_LIMIT_INSTRUCTIONS_MAX;
+    }
+    if (l->memory_bytes == 0 || l->memory_bytes > ED_LIMIT_MEMORY_MAX) {
+        l->memory_bytes = ED_LIMIT_MEMORY_MAX;
+    }
+    if (l->time_ms <= 0 || l->time_ms > ED_LIMIT_TIME_MAX_MS) {
+        l->time_ms = ED_LIMIT_TIME_MAX_MS;
+    }
 }
 
 const char *ed_stop_name(ed_stop stop)
@@ -208,10 +222,11 @@ static int over_budget(ed_sandbox *sb, int64_t steps)
         return 1;
     }
     /* saturating: a charge never refunds, and never wraps around */
-    if (steps < 0 || steps > sb->steps_left + INT64_MAX / 2) {
-        steps = INT64_MAX / 2;
+    if (steps < 0 || steps > sb->steps_left) {
+        sb->steps_left = -1;
+    } else {
+        sb->steps_left -= steps;
     }
-    sb->steps_left -= steps;
     if (sb->steps_left < 0) {
         sb->stop = ED_STOP_INSTRUCTIONS;
     } else if (now_ns() > sb->deadline_ns) {
@@ -290,6 +305,79 @@ static int l_sandbox_load(lua_State *L)
     lua_settop(L, 4);
     lua_pushliteral(L, "t");
     lua_replace(L, 3);
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        /* compiling is work too, linear in the source */
+        ed_budget_charge(L, (int64_t)(lua_rawlen(L, 1) / SCAN_BYTES_PER_STEP));
+    }
+    return call_original(L);
+}
+
+/* Push tostring(v) for the value at idx without the address Lua adds to
+ * tables, functions and threads ("table: 0x55..."): it differs from run
+ * to run and would tell a rule where the heap is. */
+static void push_tostring(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: case LUA_TBOOLEAN: case LUA_TNUMBER: case LUA_TSTRING:
+        luaL_tolstring(L, idx, NULL);
+        return;
+    default:
+        if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+            lua_pop(L, 1);
+            luaL_tolstring(L, idx, NULL);
+            return;
+        }
+        int t = luaL_getmetafield(L, idx, "__name");
+        if (t == LUA_TSTRING) {
+            return;             /* "edict.chain.cursor" */
+        }
+        if (t != LUA_TNIL) {
+            lua_pop(L, 1);
+        }
+        lua_pushstring(L, luaL_typename(L, idx));
+    }
+}
+
+static int l_sandbox_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    push_tostring(L, 1);
+    return 1;
+}
+
+/* string.format without %p, and with %s of a table or function written as
+ * tostring would (no address). */
+static int l_sandbox_format(lua_State *L)
+{
+    size_t len;
+    const char *fmt = luaL_checklstring(L, 1, &len);
+    int arg = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (fmt[i] != '%') {
+            continue;
+        }
+        if (++i < len && fmt[i] == '%') {
+            continue;
+        }
+        while (i < len && strchr("-+ #0123456789.", fmt[i]) != NULL) {
+            i++;
+        }
+        if (i >= len) {
+            break;
+        }
+        arg++;
+        if (fmt[i] == 'p') {
+            return luaL_error(L, "string.format: %%p is not available to rules "
+                                 "(addresses differ from run to run)");
+        }
+        if (fmt[i] == 's' && arg <= lua_gettop(L) && !lua_isstring(L, arg) &&
+            lua_type(L, arg) != LUA_TNIL && lua_type(L, arg) != LUA_TBOOLEAN) {
+            push_tostring(L, arg);
+            lua_replace(L, arg);
+        }
+    }
+    ed_budget_charge(L, (int64_t)(len / SCAN_BYTES_PER_STEP));
     return call_original(L);
 }
 
@@ -302,7 +390,7 @@ static int l_sandbox_print(lua_State *L)
         if (i > 1) {
             luaL_addchar(&b, '\t');
         }
-        luaL_tolstring(L, i, NULL);
+        push_tostring(L, i);
         luaL_addvalue(&b);
     }
     luaL_pushresult(&b);
@@ -473,11 +561,10 @@ static int push_lib_copy(lua_State *L, const char *name, lua_CFunction open,
 static int install_globals(lua_State *L)
 {
     static const char *const base_names[] = {
-        "assert", "error", "getmetatable", "ipairs", "next", "pairs",
-        "pcall", "rawequal", "rawget", "rawlen", "select", "tonumber",
-        "tostring", "type", "_VERSION", NULL};
+        "assert", "error", "getmetatable", "ipairs", "pcall", "rawequal",
+        "rawget", "rawlen", "select", "tonumber", "type", "_VERSION", NULL};
     static const char *const string_scanners[] = {
-        "byte", "format", "lower", "upper", "reverse", "sub", "pack",
+        "byte", "lower", "upper", "reverse", "sub", "pack",
         "unpack", "char", NULL};
     static const char *const utf8_scanners[] = {
         "len", "codepoint", "offset", "char", NULL};
@@ -516,6 +603,14 @@ static int install_globals(lua_State *L)
     lua_setfield(L, g, "print");
     lua_pushcfunction(L, l_sandbox_xpcall);
     lua_setfield(L, g, "xpcall");
+    /* stable iteration order and no addresses: decisions must not depend
+     * on the string hash seed or on where the heap is */
+    lua_pushcfunction(L, ed_order_pairs);
+    lua_setfield(L, g, "pairs");
+    lua_pushcfunction(L, ed_order_next);
+    lua_setfield(L, g, "next");
+    lua_pushcfunction(L, l_sandbox_tostring);
+    lua_setfield(L, g, "tostring");
 
     /* string: budgeted patterns, safe rep, no dump. The string metatable
      * is shared by every string in the state, so it gets the frozen copy
@@ -523,6 +618,7 @@ static int install_globals(lua_State *L)
     int s = push_lib_copy(L, LUA_STRLIBNAME, luaopen_string, string_names);
     ed_pattern_install(L);
     wrap_field(L, s, "rep", l_sandbox_rep);
+    wrap_field(L, s, "format", l_sandbox_format);
     for (int i = 0; string_scanners[i]; i++) {
         wrap_field(L, s, string_scanners[i], l_sandbox_scan);
     }
@@ -686,15 +782,18 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
     lua_pushcfunction(L, msghandler);
     lua_insert(L, base);
 
-    sb->limits = *limits;
     sb->stop = ED_STOP_NONE;
     sb->where[0] = '\0';
     sb->message[0] = '\0';
-    sb->steps_left = limits->instructions;
-    sb->deadline_ns = now_ns() + limits->time_ms * 1000000;
+    /* ed_limits_clamp keeps every limit small enough for this arithmetic */
+    ed_limits lim = *limits;
+    ed_limits_clamp(&lim);
+    sb->limits = lim;
+    sb->steps_left = lim.instructions;
+    sb->deadline_ns = now_ns() + lim.time_ms * 1000000;
     sb->mem_entry = sb->mem_used;
     sb->mem_peak = sb->mem_used;
-    sb->mem_limit = sb->mem_used + limits->memory_bytes;
+    sb->mem_limit = sb->mem_used + lim.memory_bytes;
     sb->refused = 0;
     sb->armed = 1;
 
@@ -709,7 +808,7 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
     lua_remove(L, base); /* the message handler */
 
     result->stop = sb->stop;
-    result->instructions = limits->instructions - sb->steps_left;
+    result->instructions = lim.instructions - (sb->steps_left < 0 ? 0 : sb->steps_left);
     result->memory_peak = sb->mem_peak - sb->mem_entry;
     if (sb->stop != ED_STOP_NONE) {
         /* A limit stop wins over whatever the code did after it, even a

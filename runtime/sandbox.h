@@ -35,6 +35,14 @@ typedef struct ed_limits {
 #define ED_LIMIT_INSTRUCTIONS_DEFAULT ((int64_t)5000000)
 #define ED_LIMIT_TIME_DEFAULT_MS ((int64_t)1000)
 
+/* The host's ceilings: no option or tenant policy can go past them. */
+#define ED_LIMIT_MEMORY_MAX ((size_t)1 << 30)
+#define ED_LIMIT_INSTRUCTIONS_MAX ((int64_t)1000000000)
+#define ED_LIMIT_TIME_MAX_MS ((int64_t)60000)
+
+/* Bring each limit within (0, ceiling]. */
+void ed_limits_clamp(ed_limits *l);
+
 typedef struct ed_sandbox ed_sandbox;
 
 /* The outcome of ed_sandbox_call(). `message` and `where` are owned by the

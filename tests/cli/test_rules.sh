@@ -242,7 +242,7 @@ is "limits: memory limit" "$(jv "$OUT" 'tostring(D[1].errors[1].limit) .. " | " 
 is "limits: after the memory stop, the next rule and event are fine" \
     "$(jv "$OUT" 'D[1].findings[1].rule .. " " .. #D[2].errors .. " " .. D[2].flag')" "lm/after 0 yellow"
 event l6 '{"what":"time"}' >"$TMP/time.ndjson"
-run "$EDICT" eval --packs "$TMP/lim" --limit-time 100 --limit-instructions 100000000000 "$TMP/time.ndjson"
+run "$EDICT" eval --packs "$TMP/lim" --limit-time 100 --limit-instructions 1000000000 "$TMP/time.ndjson"
 is "limits: time limit" "$(jv "$OUT" 'tostring(D[1].errors[1].limit) .. " | " .. tostring(D[1].errors[1].message)')" \
     "time | time limit exceeded (100 ms)"
 
