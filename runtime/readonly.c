@@ -26,9 +26,6 @@
 #define RO_KEY "__edict_key"
 #define RO_ROOT "__edict_root"
 
-/* Registry slots for the shared metamethods, keyed by static addresses. */
-static char newindex_key, len_key, pairs_key;
-
 /* Append the path of the proxy whose metatable is at `mt` to buffer `b`. */
 static void push_path(lua_State *L, int mt)
 {
@@ -109,16 +106,6 @@ static int ro_pairs(lua_State *L)
     return 3;
 }
 
-static void push_shared(lua_State *L, void *key, lua_CFunction fn)
-{
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) != LUA_TFUNCTION) {
-        lua_pop(L, 1);
-        lua_pushcfunction(L, fn);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, key);
-    }
-}
-
 /* Push a proxy metatable for the backing table at `backing`. `parent_mt` is
  * the parent's metatable index (0 for a root named `root`). */
 static void push_metatable(lua_State *L, int backing, int parent_mt,
@@ -127,11 +114,12 @@ static void push_metatable(lua_State *L, int backing, int parent_mt,
     lua_createtable(L, 0, 8);
     lua_pushvalue(L, backing);
     lua_setfield(L, -2, "__index");
-    push_shared(L, &newindex_key, ro_newindex);
+    /* light C functions: no allocation, and equal by address */
+    lua_pushcfunction(L, ro_newindex);
     lua_setfield(L, -2, "__newindex");
-    push_shared(L, &len_key, ro_len);
+    lua_pushcfunction(L, ro_len);
     lua_setfield(L, -2, "__len");
-    push_shared(L, &pairs_key, ro_pairs);
+    lua_pushcfunction(L, ro_pairs);
     lua_setfield(L, -2, "__pairs");
     lua_pushliteral(L, "read-only");
     lua_setfield(L, -2, "__metatable");
@@ -266,9 +254,8 @@ int ed_readonly_is(lua_State *L, int idx)
     if (lua_type(L, idx) == LUA_TTABLE && lua_getmetatable(L, idx)) {
         lua_pushliteral(L, "__newindex");
         lua_rawget(L, -2);
-        push_shared(L, &newindex_key, ro_newindex);
-        is = lua_rawequal(L, -1, -2);
-        lua_pop(L, 3);
+        is = lua_tocfunction(L, -1) == ro_newindex;
+        lua_pop(L, 2);
     }
     return is;
 }
