@@ -217,8 +217,9 @@ static int load_one(ed_context *ctx, const ed_pack *p, int overrides,
     /* params: the pack's, with the tenant's overrides on top */
     lua_getfield(L, out, "params");
     int params = lua_gettop(L);
+    lua_pushstring(L, p->name);
     if (overrides && !p->is_tenant &&
-        lua_getfield(L, overrides, p->name) == LUA_TTABLE) {
+        lua_rawget(L, overrides) == LUA_TTABLE) { /* raw: an author table */
         lua_pushnil(L);
         while (lua_next(L, -2) != 0) {
             lua_pushvalue(L, -2);

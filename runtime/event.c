@@ -56,6 +56,11 @@ static int string_field(lua_State *L, int t, const char *name, char *out,
         lua_pop(L, 1);
         return -1;
     }
+    if (memchr(s, '\0', len) != NULL) {
+        ed_buf_printf(err, "field '%s' must not contain a NUL character", name);
+        lua_pop(L, 1);
+        return -1;
+    }
     memcpy(out, s, len + 1);
     lua_pop(L, 1);
     return 0;

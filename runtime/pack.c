@@ -48,6 +48,16 @@ int ed_severity_parse(const char *s, ed_severity *out)
     return -1;
 }
 
+/* Push t[k] raw. Manifests and rule definitions are author tables: a
+ * metamethod there would run author code in host context, outside every
+ * limit, so the host never triggers one. */
+static int rawfield(lua_State *L, int t, const char *k)
+{
+    t = lua_absindex(L, t);
+    lua_pushstring(L, k);
+    return lua_rawget(L, t);
+}
+
 /* ------------------------------------------------------------------ */
 /* Reading a pack folder                                                */
 /* ------------------------------------------------------------------ */
@@ -417,7 +427,7 @@ static int module_name_ok(const char *name)
 static int l_pack_require(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
-    if (lua_getfield(L, lua_upvalueindex(1), name) != LUA_TNIL) {
+    if (rawfield(L, lua_upvalueindex(1), name) != LUA_TNIL) {
         if (lua_rawequal(L, -1, lua_upvalueindex(2))) {
             return luaL_error(L, "require '%s': a require cycle (the module "
                                  "requires itself, directly or not)", name);
@@ -546,8 +556,8 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
     size_t n = lua_rawlen(L, defs);
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, defs, (lua_Integer)i);
-        if (lua_istable(L, -1) && lua_getfield(L, -1, "def") == LUA_TTABLE &&
-            lua_getfield(L, -1, "check") == LUA_TFUNCTION) {
+        if (lua_istable(L, -1) && rawfield(L, -1, "def") == LUA_TTABLE &&
+            rawfield(L, -1, "check") == LUA_TFUNCTION) {
             threads += ed_readonly_freeze_deep(L, -1, "pack data", restore);
         }
         lua_settop(L, restore);
@@ -579,7 +589,7 @@ static int string_list(lua_State *L, int t, const char *name, char ***out,
 {
     *out = NULL;
     *n = 0;
-    int type = lua_getfield(L, t, name);
+    int type = rawfield(L, t, name);
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return 1;
@@ -685,7 +695,7 @@ static int jurisdiction_ok(const char *j)
 static int date_field(lua_State *L, int t, const char *name, ed_pack *p,
                       ed_diags *d, int64_t *day, char *text, size_t textlen)
 {
-    int type = lua_getfield(L, t, name);
+    int type = rawfield(L, t, name);
     if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return 1;
@@ -743,7 +753,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         "effective_from", "effective_until", "params", "rules", NULL};
     int problems = unknown_fields(L, m, allowed, d, p, NULL, "pack.lua");
 
-    if (lua_getfield(L, m, "name") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
+    if (rawfield(L, m, "name") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
         diag_field(d, p, "name", "name: expected a pack name (string)%s%s", "", "");
         problems++;
     } else {
@@ -761,7 +771,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     }
     lua_pop(L, 1);
 
-    if (lua_getfield(L, m, "version") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
+    if (rawfield(L, m, "version") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
         diag_field(d, p, "version", "version: expected a version string "
                    "(e.g. \"2026.1\")%s%s", "", "");
         problems++;
@@ -770,7 +780,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     }
     lua_pop(L, 1);
 
-    int t = lua_getfield(L, m, "title");
+    int t = rawfield(L, m, "title");
     if (t == LUA_TSTRING) {
         p->title = ed_strdup(lua_tostring(L, -1));
     } else if (t != LUA_TNIL) {
@@ -813,7 +823,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         problems++;
     }
 
-    t = lua_getfield(L, m, "params");
+    t = rawfield(L, m, "params");
     if (t == LUA_TTABLE) {
         record_params(L, lua_gettop(L), p, NULL);
     } else if (t != LUA_TNIL) {
@@ -839,7 +849,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     int problems = unknown_fields(L, m, allowed, d, p, NULL, "policy.lua");
     char *folder = ed_path_base(p->dir);
 
-    int t = lua_getfield(L, m, "tenant");
+    int t = rawfield(L, m, "tenant");
     if (t == LUA_TSTRING && strcmp(lua_tostring(L, -1), folder) != 0) {
         diag_field(d, p, "tenant", "tenant: '%s' differs from the folder name "
                    "'%s'", lua_tostring(L, -1), folder);
@@ -851,10 +861,10 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     lua_pop(L, 1);
     p->name = folder;
 
-    t = lua_getfield(L, m, "version");
+    t = rawfield(L, m, "version");
     p->version = ed_strdup(t == LUA_TSTRING ? lua_tostring(L, -1) : "1");
     lua_pop(L, 1);
-    t = lua_getfield(L, m, "title");
+    t = rawfield(L, m, "title");
     if (t == LUA_TSTRING) {
         p->title = ed_strdup(lua_tostring(L, -1));
     }
@@ -877,7 +887,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     }
     p->any_jurisdiction = p->n_jurisdictions == 0;
 
-    t = lua_getfield(L, m, "params");
+    t = rawfield(L, m, "params");
     if (t == LUA_TTABLE) {
         int params = lua_gettop(L);
         lua_pushnil(L);
@@ -903,7 +913,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         problems++;
     }
 
-    t = lua_getfield(L, m, "waivers");
+    t = rawfield(L, m, "waivers");
     if (t == LUA_TTABLE) {
         int w = lua_gettop(L);
         size_t cap = 0;
@@ -943,7 +953,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     }
     lua_pop(L, 1);
 
-    t = lua_getfield(L, m, "limits");
+    t = rawfield(L, m, "limits");
     if (t == LUA_TTABLE) {
         static const char *const lim_fields[] = {"instructions", "memory_mb",
                                                  "time_ms", NULL};
@@ -951,7 +961,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         char *where = ed_pack_field_where(p, "limits");
         problems += unknown_fields(L, l, lim_fields, d, p, where, "limits");
         for (int i = 0; lim_fields[i]; i++) {
-            int lt = lua_getfield(L, l, lim_fields[i]);
+            int lt = rawfield(L, l, lim_fields[i]);
             if (lt != LUA_TNIL) {
                 static const lua_Integer ceilings[] = {
                     ED_LIMIT_INSTRUCTIONS_MAX, (lua_Integer)(ED_LIMIT_MEMORY_MAX >> 20),
@@ -996,11 +1006,11 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
     static const char *const allowed[] = {
         "id", "on", "severity", "cite", "check", "title", "description",
         "jurisdiction", NULL};
-    lua_getfield(L, entry, "where");
+    rawfield(L, entry, "where");
     char *where = ed_strdup(lua_tostring(L, -1));
     lua_pop(L, 1);
     int problems = 0;
-    if (lua_getfield(L, entry, "def") != LUA_TTABLE) {
+    if (rawfield(L, entry, "def") != LUA_TTABLE) {
         ed_diags_add(d, where, "rule expects a table ({ id = ..., on = ..., "
                      "severity = ..., cite = ..., check = ... }), got %s",
                      luaL_typename(L, -1));
@@ -1014,7 +1024,7 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
     ed_rule r = {0};
     r.where = where;
     const char *id_text = "?";
-    if (lua_getfield(L, def, "id") != LUA_TSTRING) {
+    if (rawfield(L, def, "id") != LUA_TSTRING) {
         ed_diags_add(d, where, "rule without an id (expected id = \"%s/<name>\")",
                      p->name ? p->name : "<pack>");
         problems++;
@@ -1041,7 +1051,7 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
                      "list of them", id_text);
         problems++;
     }
-    if (lua_getfield(L, def, "severity") != LUA_TSTRING ||
+    if (rawfield(L, def, "severity") != LUA_TSTRING ||
         ed_severity_parse(lua_tostring(L, -1), &r.severity) != 0) {
         ed_diags_add(d, where, "rule '%s': severity %s%s%s is not one of "
                      "critical, major, minor, info", id_text,
@@ -1052,7 +1062,7 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
         problems++;
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, def, "cite") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
+    if (rawfield(L, def, "cite") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
         ed_diags_add(d, where, "rule '%s': cite must name the regulation or "
                      "policy it encodes", id_text);
         problems++;
@@ -1060,7 +1070,7 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
         r.cite = ed_strdup(lua_tostring(L, -1));
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, def, "check") != LUA_TFUNCTION) {
+    if (rawfield(L, def, "check") != LUA_TFUNCTION) {
         ed_diags_add(d, where, "rule '%s': check must be a function(e, ctx)",
                      id_text);
         problems++;
@@ -1077,7 +1087,7 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
     if (r.id) {
         /* ids of every definition so far, sound or not: a duplicate is a
          * problem of its own even when the first definition has others */
-        lua_getfield(L, seen, r.id);
+        rawfield(L, seen, r.id);
         if (lua_isstring(L, -1)) {
             ed_diags_add(d, where, "duplicate rule id '%s' (first defined at %s)",
                          r.id, lua_tostring(L, -1));
@@ -1153,14 +1163,14 @@ int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
     int m = lua_gettop(L);
     lua_createtable(L, 0, 3);
     int out = lua_gettop(L);
-    if (lua_getfield(L, m, "params") != LUA_TTABLE) {
+    if (rawfield(L, m, "params") != LUA_TTABLE) {
         lua_pop(L, 1);
         lua_newtable(L);
     }
     lua_setfield(L, out, "params");
     if (p->is_tenant) {
         /* tenant params are overrides keyed by pack name */
-        lua_getfield(L, out, "params");
+        rawfield(L, out, "params");
         lua_setfield(L, out, "overrides");
     }
     if (run_rule_files(sb, p, limits, d) != 0) {
@@ -1180,8 +1190,8 @@ int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
     lua_createtable(L, (int)n, 0);
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, defs, (lua_Integer)i);
-        lua_getfield(L, -1, "def");
-        lua_getfield(L, -1, "check");
+        rawfield(L, -1, "def");
+        rawfield(L, -1, "check");
         lua_rawseti(L, -4, (lua_Integer)i);
         lua_pop(L, 2);
     }
