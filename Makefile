@@ -89,3 +89,45 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
+
+# ---- fuzzing (tests/fuzz/README.md) ---------------------------------------
+#   make fuzz                      build build/fuzz/fuzz_eval and fuzz_pack
+#   make fuzz-run FUZZ_SECONDS=60  run each for FUZZ_SECONDS
+# clang + libFuzzer (Debian: clang, libclang-rt-14-dev). New corpus entries
+# go to build/fuzz/corpus/<name>; crashes to build/fuzz/artifacts/.
+
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_LINK := -fsanitize=fuzzer,address,undefined
+FUZZ_NAMES := fuzz_eval fuzz_pack
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
+FUZZ_FLAGS ?= -timeout=10 -rss_limit_mb=4096
+
+.PHONY: fuzz fuzz-run
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/obj/tests/fuzz/%.o)
+
+fuzz: $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(PKG_CFLAGS) $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+
+fuzz-run: fuzz
+	@rc=0; for f in $(FUZZ_NAMES); do \
+		c=$${f#fuzz_}; \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$c $(FUZZ_BUILD)/artifacts; \
+		echo "== $$f ($(FUZZ_SECONDS)s)"; \
+		$(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+			-dict=tests/fuzz/$$c.dict \
+			-artifact_prefix=$(FUZZ_BUILD)/artifacts/$$c- \
+			$(FUZZ_BUILD)/corpus/$$c tests/fuzz/corpus/$$c || rc=1; \
+	done; exit $$rc
+
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/obj/tests/fuzz/%.d)

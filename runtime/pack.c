@@ -1119,18 +1119,28 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
     return 0;
 }
 
-int ed_pack_inspect(ed_pack *p, const ed_limits *limits, ed_diags *d)
+typedef struct inspect_args {
+    ed_sandbox *sb;
+    ed_pack *p;
+    const ed_limits *limits;
+    ed_diags *d;
+    int problems;
+} inspect_args;
+
+/* The body of ed_pack_inspect, run protected: host code here can still
+ * raise (out of memory), and must not take the process down. */
+static int inspect_protected(lua_State *L)
 {
-    ed_sandbox *sb = ed_sandbox_new();
-    if (sb == NULL) {
-        ed_diags_add(d, p->label, "out of memory creating a sandbox");
-        return 1;
-    }
-    lua_State *L = ed_sandbox_state(sb);
+    inspect_args *a = lua_touserdata(L, 1);
+    ed_sandbox *sb = a->sb;
+    ed_pack *p = a->p;
+    const ed_limits *limits = a->limits;
+    ed_diags *d = a->d;
+    lua_settop(L, 0);
     int problems = 0;
     if (run_manifest(sb, p, limits, d) != 0) {
-        ed_sandbox_free(sb);
-        return 1;
+        a->problems = 1;
+        return 0;
     }
     int m = lua_gettop(L);
     problems += p->is_tenant ? check_tenant_manifest(L, m, p, d)
@@ -1148,8 +1158,28 @@ int ed_pack_inspect(ed_pack *p, const ed_limits *limits, ed_diags *d)
         problems += check_rule(L, lua_gettop(L), seen, p, d, &cap);
         lua_pop(L, 1);
     }
+    a->problems = problems;
+    return 0;
+}
+
+int ed_pack_inspect(ed_pack *p, const ed_limits *limits, ed_diags *d)
+{
+    ed_sandbox *sb = ed_sandbox_new();
+    if (sb == NULL) {
+        ed_diags_add(d, p->label, "out of memory creating a sandbox");
+        return 1;
+    }
+    lua_State *L = ed_sandbox_state(sb);
+    inspect_args a = {sb, p, limits, d, 0};
+    lua_pushcfunction(L, inspect_protected);
+    lua_pushlightuserdata(L, &a);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        ed_diags_add(d, p->label, "checking the pack failed: %s",
+                     lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        a.problems++;
+    }
     ed_sandbox_free(sb);
-    return problems;
+    return a.problems;
 }
 
 int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,

@@ -1,0 +1,3 @@
+return { name = "fuzz", version = "1", jurisdiction = "*", rules = { "rules.lua" } }
+--8<--
+rule { id = "fuzz/a", on = "x", severity = "major", cite = "c", check = function( end }

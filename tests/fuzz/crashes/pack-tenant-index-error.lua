@@ -1,0 +1,2 @@
+--tenant
+return setmetatable({}, { __index = function() error("boom") end })
