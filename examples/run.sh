@@ -12,4 +12,7 @@ for f in examples/*.ndjson; do
     # 2 = some events were refused (expected in the examples); 1 = failure
     [ "$rc" -eq 1 ] && status=1
 done
+# every decision above went to the audit journal first; walk its chains
+echo "== audit journal"
+"$EDICT" audit verify || status=1
 exit $status

@@ -80,5 +80,6 @@ int ed_cmd_eval(int argc, char **argv);
 int ed_cmd_check(int argc, char **argv);
 int ed_cmd_test(int argc, char **argv);
 int ed_cmd_packs(int argc, char **argv);
+int ed_cmd_audit(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "event.h"
 #include "fsutil.h"
+#include "journal.h"
 #include "json.h"
 
 #include <errno.h>
@@ -53,12 +54,23 @@ static const char usage[] =
     "                          the events' own as_of)\n"
     "  --fail-on red|yellow    exit 3 when a decision reaches this flag\n"
     "  --explain               add a trace of every rule considered\n"
+    "  --journal DIR           append every decision to the audit journal in\n"
+    "                          DIR (default: $EDICT_JOURNAL_DIR, else\n"
+    "                          var/journal) before writing it out\n"
+    "  --no-journal            do not journal\n"
+    "  --fsync-every N         at most N decisions per fsync (default 256;\n"
+    "                          1 when the input is a pipe or a terminal)\n"
     "  --summary               print a summary to stderr at the end\n"
     ED_CLI_LIMIT_HELP
     "  --help                  this text\n"
     "\n"
+    "A decision is written out only once it is durable in the journal: the\n"
+    "journal is synced (fdatasync) at least every N decisions, and the lines\n"
+    "held until then are written after the sync.\n"
+    "\n"
     "exit status: 0 all decided; 2 some events were bad; 3 --fail-on reached;\n"
-    "1 edict could not run (unreadable input, packs with problems).\n";
+    "1 edict could not run (unreadable input, packs with problems, a journal\n"
+    "that cannot be written).\n";
 
 typedef struct rule_count {
     const ed_rule *rule;
@@ -82,7 +94,36 @@ typedef struct eval_state {
     size_t n_counts;
     int host_failure;
     ed_buf out, err;
+    ed_journal *journal;  /* NULL with --no-journal */
+    long fsync_every;
+    ed_buf held;          /* output lines waiting for the journal sync */
 } eval_state;
+
+/* Write out the held lines once what they acknowledge is durable. */
+static void commit(eval_state *st, int force)
+{
+    if (st->held.len == 0) {
+        return;
+    }
+    if (st->journal != NULL) {
+        if (!force && !st->flush_each &&
+            (long)ed_journal_pending(st->journal) < st->fsync_every) {
+            return;
+        }
+        if (ed_journal_sync(st->journal, &st->err) != 0) {
+            fprintf(stderr, "edict: %s; the decisions not yet written out are "
+                    "not acknowledged\n", st->err.data);
+            st->host_failure = 1;
+            ed_buf_reset(&st->held);
+            return;
+        }
+    }
+    fwrite(st->held.data, 1, st->held.len, stdout);
+    if (st->flush_each || force) {
+        fflush(stdout);
+    }
+    ed_buf_reset(&st->held);
+}
 
 static ed_context *context_for(eval_state *st, const char *tenant)
 {
@@ -152,7 +193,8 @@ static void report_bad(eval_state *st, const char *unit, long where,
     ed_buf_puts(&b, ",\"error\":");
     ed_json_emit_string(st->intake, message, strlen(message), &b);
     ed_buf_puts(&b, "}\n");
-    fputs(b.data, stdout);
+    ed_buf_append(&st->held, b.data, b.len);
+    commit(st, 0);
     fprintf(stderr, "edict: %s %ld: %s\n", unit, where, message);
     ed_buf_free(&b);
     st->refused++;
@@ -197,11 +239,16 @@ static void decide(eval_state *st, const char *unit, long where)
                 "rebuilding it\n", ctx->tenant, CONTEXT_REBUILD_BYTES >> 20);
         drop_context(st, ctx);
     }
-    ed_buf_putc(&st->out, '\n');
-    fwrite(st->out.data, 1, st->out.len, stdout);
-    if (st->flush_each) {
-        fflush(stdout);
+    if (st->journal != NULL &&
+        ed_journal_append(st->journal, ev.tenant, st->out.data, st->out.len,
+                          &st->err) != 0) {
+        fprintf(stderr, "edict: %s\n", st->err.data);
+        st->host_failure = 1;
+        return;
     }
+    ed_buf_putc(&st->out, '\n');
+    ed_buf_append(&st->held, st->out.data, st->out.len);
+    commit(st, 0);
     st->decided++;
     st->flags[o.flag]++;
     st->rule_errors += (long)o.n_errors;
@@ -311,6 +358,9 @@ static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
             len = (size_t)n;
         }
         lineno++;
+        if (st->host_failure) {
+            break;
+        }
         if (pending_line) {
             ed_buf_append(&pending, text, len);
             if (pending.len > MAX_EVENT_BYTES) {
@@ -384,7 +434,7 @@ static void run_array(eval_state *st, FILE *in, char *first, size_t first_len)
     }
     ed_buf_free(&all);
     lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
-    for (lua_Integer i = 1; i <= count; i++) {
+    for (lua_Integer i = 1; i <= count && !st->host_failure; i++) {
         lua_rawgeti(L, -1, i);
         decide(st, "index", (long)i);
     }
@@ -424,7 +474,8 @@ static void print_summary(eval_state *st)
 
 int ed_cmd_eval(int argc, char **argv)
 {
-    enum { O_TENANT = ED_OPT_OWN, O_AS_OF, O_FAIL_ON, O_EXPLAIN, O_SUMMARY };
+    enum { O_TENANT = ED_OPT_OWN, O_AS_OF, O_FAIL_ON, O_EXPLAIN, O_SUMMARY,
+           O_JOURNAL, O_NO_JOURNAL, O_FSYNC_EVERY };
     static const struct option options[] = {
         ED_CLI_SHARED_OPTIONS,
         {"tenant", required_argument, 0, O_TENANT},
@@ -432,12 +483,18 @@ int ed_cmd_eval(int argc, char **argv)
         {"fail-on", required_argument, 0, O_FAIL_ON},
         {"explain", no_argument, 0, O_EXPLAIN},
         {"summary", no_argument, 0, O_SUMMARY},
+        {"journal", required_argument, 0, O_JOURNAL},
+        {"no-journal", no_argument, 0, O_NO_JOURNAL},
+        {"fsync-every", required_argument, 0, O_FSYNC_EVERY},
         {0, 0, 0, 0}};
+    const char *journal_dir = getenv("EDICT_JOURNAL_DIR");
+    int no_journal = 0;
     ed_cli cli;
     ed_cli_init(&cli);
     eval_state st;
     memset(&st, 0, sizeof st);
     st.fail_on = -1;
+    st.fsync_every = 256;
     int summary = 0, opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         int shared = ed_cli_option(&cli, opt, optarg);
@@ -474,6 +531,19 @@ int ed_cmd_eval(int argc, char **argv)
             break;
         case O_EXPLAIN: st.opt.explain = 1; break;
         case O_SUMMARY: summary = 1; break;
+        case O_JOURNAL: journal_dir = optarg; break;
+        case O_NO_JOURNAL: no_journal = 1; break;
+        case O_FSYNC_EVERY: {
+            char *end;
+            st.fsync_every = strtol(optarg, &end, 10);
+            if (*end || end == optarg || st.fsync_every <= 0 || st.fsync_every > 1000000) {
+                fprintf(stderr, "edict: --fsync-every takes a whole number from 1 "
+                        "to 1000000\n");
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            break;
+        }
         case ED_OPT_HELP: fputs(usage, stdout); ed_cli_free(&cli); return ED_EXIT_OK;
         default: fputs(usage, stderr); ed_cli_free(&cli); return ED_EXIT_USAGE;
         }
@@ -515,6 +585,16 @@ int ed_cmd_eval(int argc, char **argv)
         goto done;
     }
     st.flush_each = fstat(fileno(in), &sb) == 0 && !S_ISREG(sb.st_mode);
+    if (!no_journal) {
+        st.journal = ed_journal_open(journal_dir && *journal_dir ? journal_dir
+                                                                 : ED_JOURNAL_DEFAULT_DIR,
+                                     &st.err);
+        if (st.journal == NULL) {
+            fprintf(stderr, "edict: %s\n", st.err.data);
+            status = ED_EXIT_HOST;
+            goto done;
+        }
+    }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
@@ -540,6 +620,7 @@ int ed_cmd_eval(int argc, char **argv)
         }
     }
     free(first);
+    commit(&st, 1);
     fflush(stdout);
     if (summary) {
         print_summary(&st);
@@ -555,6 +636,8 @@ done:
     if (in != stdin) {
         fclose(in);
     }
+    ed_journal_close(st.journal);
+    ed_buf_free(&st.held);
     for (size_t i = 0; i < st.n_contexts; i++) {
         ed_context_free(st.contexts[i]);
     }

@@ -19,6 +19,7 @@ static const char usage[] =
     "  check [PACK_DIR...] load packs and report every problem with file:line\n"
     "  test [PACK_DIR...]  run the packs' fixtures\n"
     "  packs               list the loaded packs\n"
+    "  audit verify        walk the audit journal's hash chains\n"
     "\n"
     "  edict <command> --help   options of a command\n"
     "  edict --version\n"
@@ -50,6 +51,7 @@ int main(int argc, char **argv)
         {"check", ed_cmd_check},
         {"test", ed_cmd_test},
         {"packs", ed_cmd_packs},
+        {"audit", ed_cmd_audit},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

@@ -14,7 +14,10 @@ export EDICT
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# every edict eval of the suites journals here, not into the source tree
+EDICT_JOURNAL_DIR=$(mktemp -d)
+export EDICT_JOURNAL_DIR
+trap 'rm -f "$log"; rm -rf "$EDICT_JOURNAL_DIR"' EXIT
 
 suite() {
     name=$1

@@ -1,0 +1,66 @@
+/*
+ * journal.h — the audit journal, embedded store: per-tenant append-only
+ * files of decisions, each entry chained to the one before by SHA-256.
+ *
+ * An entry is one line:
+ *
+ *     E1 <seq> <len> <hash> <bytes>\n
+ *
+ * where <bytes> are exactly the decision as written (len bytes, never a
+ * newline: decisions are single-line JSON) and
+ *
+ *     hash_n = SHA-256(hash_{n-1} || bytes_n),   hash_0 = 32 zero bytes
+ *
+ * (raw 32-byte hashes; <hash> is hash_n in hex). A tenant's entries live
+ * in <dir>/<tenant>/segment-000001.log; the tenant name is percent-encoded
+ * for the file system. docs/AUDIT.md shows how to re-verify a journal with
+ * standard tools.
+ *
+ * Durability: ed_journal_append() writes (to the page cache);
+ * ed_journal_sync() makes everything appended so far durable (fdatasync),
+ * which is when callers may acknowledge those decisions.
+ */
+#ifndef EDICT_JOURNAL_H
+#define EDICT_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+
+#define ED_JOURNAL_DEFAULT_DIR "var/journal"
+#define ED_JOURNAL_MAX_ENTRY ((size_t)16 << 20)
+
+typedef struct ed_journal ed_journal;
+
+/* Open (creating it if need be) the journal in dir. NULL with err set when
+ * the folder cannot be made. MUST BE CLOSED with ed_journal_close. */
+ed_journal *ed_journal_open(const char *dir, ed_buf *err);
+
+/* Append a decision to tenant's chain. The first append for a tenant opens
+ * its file, takes an exclusive lock (one writer at a time), and cuts a torn
+ * last entry (a crash during a write) with a warning on stderr. Returns 0,
+ * or -1 with err (the journal is unusable then: stop acknowledging). */
+int ed_journal_append(ed_journal *j, const char *tenant, const char *bytes,
+                      size_t len, ed_buf *err);
+
+/* Entries appended and not yet made durable. */
+size_t ed_journal_pending(const ed_journal *j);
+
+/* Make every appended entry durable. 0, or -1 with err. */
+int ed_journal_sync(ed_journal *j, ed_buf *err);
+
+/* Sync and close. */
+void ed_journal_close(ed_journal *j);
+
+/* Walk the chains in dir (one tenant, or all when tenant is NULL) and print
+ * one line per tenant to out: entries, head hash, or the first broken link
+ * (sequence number and what is wrong). Returns 0 when every chain
+ * verifies, 1 when one does not, -1 when the journal cannot be read. */
+int ed_journal_verify(const char *dir, const char *tenant, FILE *out);
+
+/* The file-system name of a tenant (percent-encoded), malloc'd. */
+char *ed_journal_tenant_dirname(const char *tenant);
+
+#endif
