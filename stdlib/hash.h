@@ -1,6 +1,7 @@
 /*
- * hash.h — SHA-256 for the host (pack digests, decision ids) and the Lua
- * module `edict.hash` for rules. Everything goes through OpenSSL's EVP.
+ * hash.h — SHA-256, SHA-512 and HMAC-SHA256 for the host (pack digests,
+ * decision ids, evidence, the journal) and the Lua module `edict.hash` for
+ * rules. Everything goes through OpenSSL's EVP.
  */
 #ifndef EDICT_HASH_H
 #define EDICT_HASH_H
@@ -10,6 +11,8 @@
 
 #define ED_SHA256_LEN 32
 #define ED_SHA256_HEX_LEN 64
+#define ED_SHA512_LEN 64
+#define ED_SHA512_HEX_LEN 128
 
 typedef struct ed_sha256 ed_sha256;
 
@@ -22,6 +25,23 @@ void ed_sha256_final(ed_sha256 *h, char hex[ED_SHA256_HEX_LEN + 1]);
 
 /* One-shot SHA-256 as hex. */
 void ed_sha256_hex(const void *data, size_t len, char hex[ED_SHA256_HEX_LEN + 1]);
+
+/**
+ * One-shot SHA-512 as lowercase hex.
+ * @param hex receives 128 hex digits and a NUL (129 bytes).
+ * Aborts the process if OpenSSL fails (out of memory), like ed_sha256_hex.
+ */
+void ed_sha512_hex(const void *data, size_t len, char hex[ED_SHA512_HEX_LEN + 1]);
+
+/**
+ * HMAC-SHA256 (RFC 2104) of `msg` under `key`; any key length, an empty
+ * key included (key may be NULL when keylen is 0, msg when len is 0).
+ * @param out receives the 32-byte MAC.
+ * @return 0 on success, -1 when OpenSSL fails (out of memory); out is then
+ *         unspecified.
+ */
+int ed_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len,
+                   unsigned char out[ED_SHA256_LEN]);
 
 /* Lua module entry point: require "edict.hash". */
 int luaopen_edict_hash(lua_State *L);

@@ -70,7 +70,7 @@ LUA
 # --- the same decisions, once -------------------------------------------------
 if [ "$have_edict" = 1 ]; then
     head -n 1000 "$EVENTS" > "$OUT/first1000.ndjson"
-    "$EDICT" eval --packs rules "$OUT/first1000.ndjson" > "$OUT/edict.1000.out" 2> "$OUT/edict.1000.err"
+    "$EDICT" eval --packs rules --no-journal "$OUT/first1000.ndjson" > "$OUT/edict.1000.out" 2> "$OUT/edict.1000.err"
     rc=$?
     [ "$rc" = 0 ] || echo "bench: note: edict eval exited $rc on the first 1000 events (stderr in $OUT/edict.1000.err)"
     $FLOOR "$OUT/first1000.ndjson" > "$OUT/floor.1000.out"
@@ -93,7 +93,7 @@ fi
 if command -v hyperfine > /dev/null 2>&1; then
     method="mean of 5 runs, hyperfine"
     set -- -n floor "$FLOOR $EVENTS > /dev/null"
-    [ "$have_edict" = 1 ] && set -- -n edict "$EDICT eval --packs rules $EVENTS > /dev/null" "$@"
+    [ "$have_edict" = 1 ] && set -- -n edict "$EDICT eval --packs rules --no-journal $EVENTS > /dev/null" "$@"
     hyperfine --warmup 1 --runs 5 -i --style basic --export-json "$OUT/hyperfine.json" "$@" > "$OUT/hyperfine.txt" 2>&1 ||
         { echo "bench: hyperfine failed, see $OUT/hyperfine.txt" >&2; exit 0; }
     seconds_for() {
@@ -119,7 +119,7 @@ else
     }
     floor_secs=$(best_of_3 "$FLOOR $EVENTS")
     edict_secs=""
-    [ "$have_edict" = 1 ] && edict_secs=$(best_of_3 "$EDICT eval --packs rules $EVENTS")
+    [ "$have_edict" = 1 ] && edict_secs=$(best_of_3 "$EDICT eval --packs rules --no-journal $EVENTS")
     seconds_for() {
         case $1 in
             floor) secs=$floor_secs ;;
@@ -149,9 +149,34 @@ if [ "$have_edict" = 1 ] && [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgr
             awk '/Collected/ { print $NF }'
     }
     fi_=$(instructions $FLOOR "$OUT/first5000.ndjson")
-    ei_=$(instructions "$EDICT" eval --packs rules "$OUT/first5000.ndjson")
+    ei_=$(instructions "$EDICT" eval --packs rules --no-journal "$OUT/first5000.ndjson")
     awk -v f="$fi_" -v e="$ei_" 'BEGIN {
         printf "bench: instructions, 5000 events (callgrind): floor %d, edict %d\n", f, e
         printf "bench: ratio edict/floor by instructions  %.2f  (target >= 0.7)\n", f / e }'
 fi
+# --- the audit journal ------------------------------------------------------------
+# Appends/s with an fsync per decision and with group commit (the default,
+# 256 decisions per fsync), and how fast `edict audit verify` walks a chain.
+if [ "$have_edict" = 1 ]; then
+    J=$(mktemp -d)
+    head -n 2000 "$EVENTS" > "$OUT/first2000.ndjson"
+    t0=$(date +%s.%N)
+    "$EDICT" eval --packs rules --journal "$J/each" --fsync-every 1 "$OUT/first2000.ndjson" > /dev/null
+    t1=$(date +%s.%N)
+    "$EDICT" eval --packs rules --journal "$J/group" "$EVENTS" > /dev/null
+    t2=$(date +%s.%N)
+    "$EDICT" audit verify --journal "$J/group" > /dev/null
+    t3=$(date +%s.%N)
+    bytes=$(cat "$J"/group/*/segment-000001.log | wc -c)
+    awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$n" -v mb="$bytes" 'BEGIN {
+        printf "bench: journal, fsync per decision   %10.0f decisions/s (2000 events)\n", 2000 / (b - a)
+        printf "bench: journal, group commit (256)   %10.0f decisions/s (eval included)\n", n / (c - b)
+        printf "bench: audit verify                  %10.1f MB/s (%d MB)\n", mb / 1e6 / (d - c), mb / 1e6 }'
+    rm -rf "$J"
+fi
+
+# --- the stdlib modules -----------------------------------------------------------
+for extra in tests/bench/hash.sh tests/bench/chain.sh; do
+    [ -f "$extra" ] && EDICT="$EDICT" sh "$extra"
+done
 exit 0
