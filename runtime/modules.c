@@ -7,13 +7,16 @@
 #include "modules.h"
 
 #include "readonly.h"
+#include "../stdlib/chain.h"
 #include "../stdlib/hash.h"
 #include "../stdlib/time.h"
 
 #include <lauxlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static const luaL_Reg stdlib_modules[] = {
+    {"edict.chain", luaopen_edict_chain},
     {"edict.hash", luaopen_edict_hash},
     {"edict.time", luaopen_edict_time},
     {NULL, NULL}};
@@ -49,5 +52,18 @@ int ed_modules_require(lua_State *L, const char *name)
 
 const char *ed_modules_names(void)
 {
-    return "edict.hash, edict.time";
+    /* built from the list, so the message cannot fall behind it */
+    static char names[256];
+    if (names[0] == '\0') {
+        size_t used = 0;
+        for (const luaL_Reg *m = stdlib_modules; m->name; m++) {
+            int n = snprintf(names + used, sizeof names - used, "%s%s",
+                             used ? ", " : "", m->name);
+            if (n < 0 || (size_t)n >= sizeof names - used) {
+                break;
+            }
+            used += (size_t)n;
+        }
+    }
+    return names;
 }
