@@ -7,6 +7,7 @@
 #include "cli.h"
 
 #include "journal.h"
+#include "signing.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -14,20 +15,29 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: edict audit verify [--tenant T] [--journal DIR]\n"
+    "usage: edict audit verify [--tenant T] [--journal DIR] [--pub FILE]\n"
+    "       edict audit keygen --key FILE\n"
+    "       edict audit checkpoint --key FILE [--tenant T] [--journal DIR]\n"
     "\n"
-    "Walk the audit journal's hash chains (every tenant, or T) and print, per\n"
-    "tenant, the number of entries and the head hash; on damage, the entry\n"
-    "where the chain breaks and what is wrong (a changed, missing, repeated or\n"
-    "reordered entry). A torn last entry, left by an interrupted write, is\n"
-    "noted: it was never acknowledged.\n"
+    "verify      walk the journal's hash chains (every tenant, or T): per tenant\n"
+    "            the number of entries and the head hash; on damage, the entry\n"
+    "            where the chain breaks and what is wrong. Every signed\n"
+    "            checkpoint must match its entry; with --pub (the public key),\n"
+    "            its signature is checked too, which catches a chain rewritten\n"
+    "            whole. A torn last entry (an interrupted write) is noted.\n"
+    "keygen      make an Ed25519 key pair: FILE (private, mode 0600) and\n"
+    "            FILE.pub\n"
+    "checkpoint  verify each chain and sign its head into\n"
+    "            <journal>/<tenant>/checkpoints.log\n"
     "\n"
     "options:\n"
-    "  --tenant T      only this tenant's chain\n"
+    "  --tenant T      only this tenant\n"
     "  --journal DIR   the journal (default: $EDICT_JOURNAL_DIR, else var/journal)\n"
+    "  --key FILE      the private key (keygen, checkpoint)\n"
+    "  --pub FILE      the public key (verify)\n"
     "  --help          this text\n"
     "\n"
-    "exit status: 0 when every chain verifies, 1 otherwise.\n";
+    "exit status: 0 when everything verifies (or was made), 1 otherwise.\n";
 
 int ed_cmd_audit(int argc, char **argv)
 {
@@ -35,17 +45,20 @@ int ed_cmd_audit(int argc, char **argv)
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? ED_EXIT_USAGE : ED_EXIT_OK;
     }
-    if (strcmp(argv[1], "verify") != 0) {
-        fprintf(stderr, "edict audit: unknown subcommand '%s'\n\n%s", argv[1], usage);
+    const char *sub = argv[1];
+    if (strcmp(sub, "verify") && strcmp(sub, "keygen") && strcmp(sub, "checkpoint")) {
+        fprintf(stderr, "edict audit: unknown subcommand '%s'\n\n%s", sub, usage);
         return ED_EXIT_USAGE;
     }
-    enum { O_TENANT = ED_OPT_OWN, O_JOURNAL, O_HELP };
+    enum { O_TENANT = ED_OPT_OWN, O_JOURNAL, O_KEY, O_PUB, O_HELP };
     static const struct option options[] = {
         {"tenant", required_argument, 0, O_TENANT},
         {"journal", required_argument, 0, O_JOURNAL},
+        {"key", required_argument, 0, O_KEY},
+        {"pub", required_argument, 0, O_PUB},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    const char *tenant = NULL;
+    const char *tenant = NULL, *key_path = NULL, *pub_path = NULL;
     const char *dir = getenv("EDICT_JOURNAL_DIR");
     int opt;
     optind = 1;
@@ -53,15 +66,44 @@ int ed_cmd_audit(int argc, char **argv)
         switch (opt) {
         case O_TENANT: tenant = optarg; break;
         case O_JOURNAL: dir = optarg; break;
+        case O_KEY: key_path = optarg; break;
+        case O_PUB: pub_path = optarg; break;
         case O_HELP: fputs(usage, stdout); return ED_EXIT_OK;
         default: fputs(usage, stderr); return ED_EXIT_USAGE;
         }
     }
-    if (optind < argc - 1) {
+    if (optind < argc - 1 || (strcmp(sub, "verify") != 0 && key_path == NULL)) {
         fputs(usage, stderr);
         return ED_EXIT_USAGE;
     }
-    int rc = ed_journal_verify(dir && *dir ? dir : ED_JOURNAL_DEFAULT_DIR, tenant,
-                               stdout);
+    if (dir == NULL || *dir == '\0') {
+        dir = ED_JOURNAL_DEFAULT_DIR;
+    }
+    ed_buf err = {0};
+    int rc;
+    if (strcmp(sub, "keygen") == 0) {
+        rc = ed_key_generate(key_path, &err) == 0 ? 0 : 1;
+        if (rc) {
+            fprintf(stderr, "edict: %s\n", err.data);
+        } else {
+            printf("wrote %s (private, 0600) and %s.pub\n", key_path, key_path);
+        }
+    } else {
+        ed_key *key = NULL;
+        const char *path = strcmp(sub, "verify") == 0 ? pub_path : key_path;
+        if (path != NULL) {
+            key = strcmp(sub, "verify") == 0 ? ed_key_load_public(path, &err)
+                                             : ed_key_load_private(path, &err);
+            if (key == NULL) {
+                fprintf(stderr, "edict: %s\n", err.data);
+                ed_buf_free(&err);
+                return ED_EXIT_HOST;
+            }
+        }
+        rc = strcmp(sub, "verify") == 0 ? ed_journal_verify(dir, tenant, key, stdout)
+                                        : ed_journal_checkpoint(dir, tenant, key, stdout);
+        ed_key_free(key);
+    }
+    ed_buf_free(&err);
     return rc == 0 ? ED_EXIT_OK : ED_EXIT_HOST;
 }

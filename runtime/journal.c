@@ -465,16 +465,78 @@ void ed_journal_close(ed_journal *j)
 /* Verifying                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Walk one tenant's chain. Returns 0 when it verifies, 1 when not. */
-static int verify_tenant(const char *dir, const char *name, FILE *out)
+#define CHECKPOINTS "checkpoints.log"
+
+typedef struct checkpoint {
+    uint64_t seq;
+    char hash[ED_SHA256_HEX_LEN + 1];
+    char sig[129];
+    int matched;
+} checkpoint;
+
+static void checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
+                               const char *hash)
+{
+    ed_buf_printf(b, "edict-checkpoint-v1\n%s\n%llu\n%s\n", tenant,
+                  (unsigned long long)seq, hash);
+}
+
+/* Read <tdir>/checkpoints.log (absent: none). -1 when it is malformed. */
+static int load_checkpoints(const char *tdir, checkpoint **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    char *path = ed_path_join(tdir, CHECKPOINTS);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (f == NULL) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    char line[512];
+    int rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        checkpoint c = {0};
+        unsigned long long seq;
+        if (sscanf(line, "C1 %llu %64s %128s", &seq, c.hash, c.sig) != 3) {
+            rc = -1;
+            break;
+        }
+        c.seq = seq;
+        checkpoint *p = realloc(*out, (*n + 1) * sizeof *p);
+        if (p == NULL) {
+            abort();
+        }
+        p[(*n)++] = c;
+        *out = p;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Walk one tenant's chain. Returns 0 when it verifies, 1 when not; sets
+ * the head (entries and last hash). */
+static int verify_tenant(const char *dir, const char *name, ed_key *pub,
+                         FILE *out, uint64_t *head_seq,
+                         char head[ED_SHA256_HEX_LEN + 1])
 {
     char *tdir = ed_path_join(dir, name);
     char *path = ed_path_join(tdir, SEGMENT);
     char *tenant = tenant_from_dirname(name);
+    checkpoint *cps = NULL;
+    size_t n_cps = 0;
     FILE *f = fopen(path, "rb");
     int rc = 0;
+    strcpy(head, "(none)");
+    *head_seq = 0;
     if (f == NULL) {
         fprintf(out, "tenant %s: cannot open %s: %s\n", tenant, path, strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    if (load_checkpoints(tdir, &cps, &n_cps) != 0) {
+        fprintf(out, "tenant %s: BROKEN: %s/%s is not a list of checkpoints\n",
+                tenant, name, CHECKPOINTS);
+        fclose(f);
         rc = 1;
         goto done;
     }
@@ -483,7 +545,6 @@ static int verify_tenant(const char *dir, const char *name, FILE *out)
     size_t cap = 0;
     ssize_t n;
     uint64_t expect = 1;
-    char head[ED_SHA256_HEX_LEN + 1] = "(none)";
     while ((n = getline(&line, &cap, f)) >= 0) {
         if (n == 0 || line[n - 1] != '\n') {
             fprintf(out, "tenant %s: note: a torn last entry after entry %llu (an "
@@ -518,36 +579,82 @@ static int verify_tenant(const char *dir, const char *name, FILE *out)
             rc = 1;
             break;
         }
+        for (size_t i = 0; i < n_cps && rc == 0; i++) {
+            if (cps[i].seq != seq) {
+                continue;
+            }
+            if (strcmp(cps[i].hash, hash) != 0) {
+                fprintf(out, "tenant %s: BROKEN at entry %llu: it differs from the "
+                        "signed checkpoint (the chain was rewritten from here or "
+                        "before)\n", tenant, (unsigned long long)seq);
+                rc = 1;
+            }
+            cps[i].matched = 1;
+        }
+        if (rc) {
+            break;
+        }
         unhex(hash, prev);
-        memcpy(head, hash, sizeof head);
+        memcpy(head, hash, ED_SHA256_HEX_LEN + 1);
         expect++;
     }
     free(line);
     fclose(f);
+    *head_seq = expect - 1;
+    for (size_t i = 0; i < n_cps && rc == 0; i++) {
+        if (!cps[i].matched) {
+            fprintf(out, "tenant %s: BROKEN: the chain ends at entry %llu, before "
+                    "the signed checkpoint at entry %llu (entries were removed)\n",
+                    tenant, (unsigned long long)*head_seq,
+                    (unsigned long long)cps[i].seq);
+            rc = 1;
+        } else if (pub != NULL) {
+            ed_buf msg = {0};
+            checkpoint_message(&msg, tenant, cps[i].seq, cps[i].hash);
+            int good = ed_key_verify(pub, msg.data, msg.len, cps[i].sig);
+            ed_buf_free(&msg);
+            if (!good) {
+                fprintf(out, "tenant %s: BROKEN: the checkpoint at entry %llu has a "
+                        "bad signature (checkpoints forged or from another key)\n",
+                        tenant, (unsigned long long)cps[i].seq);
+                rc = 1;
+            }
+        }
+    }
     if (rc == 0) {
-        fprintf(out, "tenant %s: %llu entries, head %s, ok\n", tenant,
-                (unsigned long long)(expect - 1), head);
+        fprintf(out, "tenant %s: %llu entries, head %s, ok", tenant,
+                (unsigned long long)*head_seq, head);
+        if (n_cps > 0) {
+            fprintf(out, "; %zu checkpoint%s %s", n_cps, n_cps == 1 ? "" : "s",
+                    pub ? "signed and matching" : "matching (signatures not "
+                    "checked: give --pub)");
+        }
+        fputc('\n', out);
     }
 done:
+    free(cps);
     free(tdir);
     free(path);
     free(tenant);
     return rc;
 }
 
-int ed_journal_verify(const char *dir, const char *tenant, FILE *out)
+/* Run fn on one tenant or on every tenant folder in dir. */
+static int each_tenant(const char *dir, const char *tenant, FILE *out,
+                       int (*fn)(const char *, const char *, void *, FILE *),
+                       void *arg)
 {
     if (tenant != NULL) {
         char *name = ed_journal_tenant_dirname(tenant);
         char *tdir = ed_path_join(dir, name);
         int exists = ed_is_dir(tdir);
         free(tdir);
+        int rc = 1;
         if (!exists) {
             fprintf(out, "tenant %s: no journal in %s\n", tenant, dir);
-            free(name);
-            return 1;
+        } else {
+            rc = fn(dir, name, arg, out);
         }
-        int rc = verify_tenant(dir, name, out);
         free(name);
         return rc;
     }
@@ -562,7 +669,7 @@ int ed_journal_verify(const char *dir, const char *tenant, FILE *out)
         char *tdir = ed_path_join(dir, names[i]);
         if (names[i][0] != '.' && ed_is_dir(tdir)) {
             tenants++;
-            rc |= verify_tenant(dir, names[i], out);
+            rc |= fn(dir, names[i], arg, out);
         }
         free(tdir);
     }
@@ -571,4 +678,67 @@ int ed_journal_verify(const char *dir, const char *tenant, FILE *out)
         fprintf(out, "no tenant journals in %s\n", dir);
     }
     return rc;
+}
+
+static int verify_one(const char *dir, const char *name, void *pub, FILE *out)
+{
+    uint64_t seq;
+    char head[ED_SHA256_HEX_LEN + 1];
+    return verify_tenant(dir, name, pub, out, &seq, head);
+}
+
+int ed_journal_verify(const char *dir, const char *tenant, ed_key *pub, FILE *out)
+{
+    return each_tenant(dir, tenant, out, verify_one, pub);
+}
+
+static int checkpoint_one(const char *dir, const char *name, void *key, FILE *out)
+{
+    uint64_t seq;
+    char head[ED_SHA256_HEX_LEN + 1];
+    if (verify_tenant(dir, name, NULL, out, &seq, head) != 0) {
+        return 1; /* a broken chain is not signed */
+    }
+    char *tenant = tenant_from_dirname(name);
+    char *tdir = ed_path_join(dir, name);
+    char *path = ed_path_join(tdir, CHECKPOINTS);
+    int rc = 0;
+    if (seq > 0) {
+        ed_buf msg = {0}, err = {0};
+        char sig[129];
+        checkpoint_message(&msg, tenant, seq, head);
+        int fd = -1;
+        if (ed_key_sign(key, msg.data, msg.len, sig, &err) != 0) {
+            fprintf(out, "tenant %s: %s\n", tenant, err.data);
+            rc = 1;
+        } else if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+            fprintf(out, "tenant %s: cannot open %s: %s\n", tenant, path, strerror(errno));
+            rc = 1;
+        } else {
+            ed_buf line = {0};
+            ed_buf_printf(&line, "C1 %llu %s %s\n", (unsigned long long)seq, head, sig);
+            if (write_all(fd, line.data, line.len) != 0 || fsync(fd) != 0) {
+                fprintf(out, "tenant %s: writing %s: %s\n", tenant, path, strerror(errno));
+                rc = 1;
+            } else {
+                fprintf(out, "tenant %s: checkpoint signed at entry %llu\n", tenant,
+                        (unsigned long long)seq);
+            }
+            ed_buf_free(&line);
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        ed_buf_free(&msg);
+        ed_buf_free(&err);
+    }
+    free(tenant);
+    free(tdir);
+    free(path);
+    return rc;
+}
+
+int ed_journal_checkpoint(const char *dir, const char *tenant, ed_key *key, FILE *out)
+{
+    return each_tenant(dir, tenant, out, checkpoint_one, key);
 }

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "signing.h"
 
 #define ED_JOURNAL_DEFAULT_DIR "var/journal"
 #define ED_JOURNAL_MAX_ENTRY ((size_t)16 << 20)
@@ -56,9 +57,20 @@ void ed_journal_close(ed_journal *j);
 
 /* Walk the chains in dir (one tenant, or all when tenant is NULL) and print
  * one line per tenant to out: entries, head hash, or the first broken link
- * (sequence number and what is wrong). Returns 0 when every chain
- * verifies, 1 when one does not, -1 when the journal cannot be read. */
-int ed_journal_verify(const char *dir, const char *tenant, FILE *out);
+ * (sequence number and what is wrong). Every signed checkpoint
+ * (<tenant>/checkpoints.log) must match the entry it names; with `pub`,
+ * its signature is checked too, so a chain rewritten whole, hashes
+ * recomputed, is caught. Returns 0 when every chain verifies, 1 when one
+ * does not, -1 when the journal cannot be read. */
+int ed_journal_verify(const char *dir, const char *tenant, ed_key *pub,
+                      FILE *out);
+
+/* Verify each tenant's chain and sign its head with `key`, appending
+ * "C1 <seq> <hash> <signature>" to <tenant>/checkpoints.log. The signed
+ * message is "edict-checkpoint-v1\n<tenant>\n<seq>\n<hash>\n". Returns 0,
+ * or 1 when a chain does not verify (it is not signed). */
+int ed_journal_checkpoint(const char *dir, const char *tenant, ed_key *key,
+                          FILE *out);
 
 /* The file-system name of a tenant (percent-encoded), malloc'd. */
 char *ed_journal_tenant_dirname(const char *tenant);

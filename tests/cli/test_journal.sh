@@ -108,6 +108,62 @@ run "$EDICT" eval --packs rules --journal "$CJ" "$TMP/ev.ndjson"
 run "$EDICT" audit verify --journal "$CJ"
 is "after the kills (and a writer that cut any torn tail) every chain verifies" "$RC" 0
 
+# signed checkpoints catch what the chain alone cannot: a chain rewritten
+# whole, every hash recomputed
+K=$TMP/keys/audit.key
+mkdir -p "$TMP/keys"
+run "$EDICT" audit keygen --key "$K"
+is "keygen" "$RC" 0
+is "the private key is readable by its owner only" "$(stat -c %a "$K")" 600
+run "$EDICT" audit keygen --key "$K"
+is "keygen never writes over a key" "$RC" 1
+run "$EDICT" audit checkpoint --key "$K" --journal "$J"
+is "checkpoint signs every chain head" "$RC:$(grep -c 'checkpoint signed' "$OUT")" "0:2"
+run "$EDICT" audit verify --journal "$J" --pub "$K.pub"
+is "verify --pub: checkpoints signed and matching" "$RC" 0
+has "and says so" "$OUT" "1 checkpoint signed and matching"
+
+# rewrite acme's chain with changed bytes and recomputed hashes
+rewrite() {  # SEGMENT: change entry 2's bytes, recompute every hash
+    prev=0000000000000000000000000000000000000000000000000000000000000000
+    n=0
+    while IFS= read -r line; do
+        n=$((n + 1))
+        bytes=${line#* * * * }
+        [ "$n" = 2 ] && bytes=$(printf '%s' "$bytes" | sed 's/"event_id":"j/"event_id":"forged-/')
+        len=$(printf '%s' "$bytes" | wc -c | tr -d ' ')
+        h=$( { printf '%s' "$prev" | xxd -r -p; printf '%s' "$bytes"; } |
+             openssl dgst -sha256 -r | cut -d' ' -f1)
+        printf 'E1 %d %d %s %s\n' "$n" "$len" "$h" "$bytes"
+        prev=$h
+    done <"$1" >"$1.new"
+    mv "$1.new" "$1"
+}
+cp -R "$J" "$TMP/rw"
+rewrite "$TMP/rw/acme/segment-000001.log"
+is "the rewritten chain re-verifies on its own (this is what checkpoints are for)" \
+    "$(reverify "$TMP/rw/acme/segment-000001.log")" ok
+run "$EDICT" audit verify --journal "$TMP/rw" --tenant acme
+is "rewritten chain: caught by the checkpoint" "$RC" 1
+has "rewritten chain: named" "$OUT" "differs from the signed checkpoint"
+
+# ... and with the checkpoints forged too, under another key
+run "$EDICT" audit keygen --key "$TMP/keys/other.key"
+rm "$TMP/rw/acme/checkpoints.log"
+run "$EDICT" audit checkpoint --key "$TMP/keys/other.key" --journal "$TMP/rw" --tenant acme
+run "$EDICT" audit verify --journal "$TMP/rw" --tenant acme --pub "$K.pub"
+is "forged checkpoints: caught by the signature" "$RC" 1
+has "forged checkpoints: named" "$OUT" "bad signature"
+
+# entries removed from the end, below a checkpoint
+cp -R "$J" "$TMP/cut"
+sed -i '$d' "$TMP/cut/acme/segment-000001.log"
+run "$EDICT" audit verify --journal "$TMP/cut" --tenant acme
+is "removed entries: caught by the checkpoint" "$RC" 1
+has "removed entries: named" "$OUT" "before the signed checkpoint"
+run "$EDICT" audit checkpoint --journal "$J"
+is "checkpoint without --key: usage" "$RC" 64
+
 run "$EDICT" audit
 is "audit without a subcommand: usage" "$RC" 64
 run "$EDICT" audit verify --help
