@@ -18,7 +18,7 @@ PKGS := lua5.4 lua5.4-cjson libcrypto
 # The Debian packages edict needs to build, test and bench; `make deps`
 # installs what is missing (as root) and .ci/run uses the same list.
 DEB_PACKAGES := build-essential pkg-config clang liblua5.4-dev lua5.4 \
-	lua-cjson lua-cjson-dev libssl-dev hyperfine valgrind
+	lua-cjson lua-cjson-dev libssl-dev hyperfine valgrind tzdata
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san

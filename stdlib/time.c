@@ -9,14 +9,18 @@
  * the conversions are the era-based days-from-civil / civil-from-days
  * algorithms, which need no tables and no loops.
  *
- * Layout: civil arithmetic, RFC 3339 parsing, Lua argument helpers, the
- * Lua functions, and the registration table at the bottom. Later parts of
- * the module (business days, holidays, IANA zones) build on the civil
- * arithmetic section and add their functions to the same table.
+ * The one exception is IANA time zones (local_date, local_time, to_zone,
+ * business_deadline with a zone): they read the system tz database
+ * through tz.c, so their answers follow the installed tzdata version.
+ *
+ * Layout: civil arithmetic, RFC 3339 parsing, US federal holidays and
+ * business days, Lua argument helpers, the Lua functions, and the
+ * registration table at the bottom.
  */
 #define edict_time_c
 
 #include "time.h"
+#include "tz.h"
 
 #include <lauxlib.h>
 #include <limits.h>
@@ -336,6 +340,245 @@ int ed_time_parse(const char *s, size_t len, int allow_date, ed_time *out,
 }
 
 /* ------------------------------------------------------------------ */
+/* US federal holidays and business days                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The legal public holidays of 5 U.S.C. 6103(a), with the dates each rule
+ * took effect:
+ *   - New Year's Day, Independence Day, Christmas Day: every year here.
+ *   - Washington's Birthday: Feb 22; 3rd Monday of February from 1971
+ *     (Uniform Monday Holiday Act, Pub. L. 90-363).
+ *   - Memorial Day: May 30; last Monday of May from 1971.
+ *   - Labor Day: 1st Monday of September.
+ *   - Columbus Day: 2nd Monday of October from 1971. Pub. L. 90-363 made
+ *     it a legal public holiday; before, it was only proclaimed, so no
+ *     Columbus Day is listed before 1971. [U: whether federal offices
+ *     closed on Oct 12 in 1937-1970]
+ *   - Armistice Day, Nov 11, from 1938 (Act of May 13, 1938), renamed
+ *     Veterans Day in 1954; 4th Monday of October 1971-1977, Nov 11 again
+ *     from 1978 (Pub. L. 94-97).
+ *   - Thanksgiving Day: 4th Thursday of November from 1942 (Pub. L.
+ *     77-379). Before, the day was proclaimed each year: the last
+ *     Thursday, except the second-to-last in 1939-1941. [U]
+ *   - Birthday of Martin Luther King, Jr.: 3rd Monday of January from
+ *     1986.
+ *   - Juneteenth National Independence Day: June 19 from 2021.
+ * Inauguration Day (DC area only) is not a nationwide holiday and is
+ * left out.
+ *
+ * Observed days (6103(b); Executive Order 11582 of 1971 for the Saturday
+ * rule): a holiday on a Saturday is observed on the Friday before, one
+ * on a Sunday on the Monday after. The rule is applied to every year
+ * here, also before 1971 [U]. New Year's Day on a Saturday is observed on
+ * Friday Dec 31 of the previous year, so that Dec 31 is a holiday of the
+ * previous year's calendar too (2021-12-31 for 2022). No two holidays
+ * ever share an observed day.
+ */
+
+/* Day number of the n-th (1..5) ISO weekday wd of month m of year y. */
+static int64_t nth_weekday(int64_t y, int m, int wd, int n)
+{
+    int64_t first = ed_days_from_civil(y, m, 1);
+    return first + (wd - weekday(first) + 7) % 7 + 7 * (n - 1);
+}
+
+/* Day number of the last ISO weekday wd of month m of year y. */
+static int64_t last_weekday(int64_t y, int m, int wd)
+{
+    int64_t last = ed_days_from_civil(y, m, days_in_month(y, m));
+    return last - (weekday(last) - wd + 7) % 7;
+}
+
+static int add_holiday(ed_holiday *out, int n, int64_t date, const char *name)
+{
+    int wd = weekday(date);
+    out[n].date = date;
+    out[n].observed = wd == 6 ? date - 1 : wd == 7 ? date + 1 : date;
+    out[n].name = name;
+    return n + 1;
+}
+
+/* The holidays of any year (the range is checked by callers; business
+ * arithmetic looks one year beyond each end), in date order. */
+static int holidays_of(int64_t y, ed_holiday *out)
+{
+    int n = 0;
+    n = add_holiday(out, n, ed_days_from_civil(y, 1, 1), "New Year's Day");
+    if (y >= 1986)
+        n = add_holiday(out, n, nth_weekday(y, 1, 1, 3),
+                        "Birthday of Martin Luther King, Jr.");
+    n = add_holiday(out, n, y >= 1971 ? nth_weekday(y, 2, 1, 3)
+                                      : ed_days_from_civil(y, 2, 22),
+                    "Washington's Birthday");
+    n = add_holiday(out, n, y >= 1971 ? last_weekday(y, 5, 1)
+                                      : ed_days_from_civil(y, 5, 30),
+                    "Memorial Day");
+    if (y >= 2021)
+        n = add_holiday(out, n, ed_days_from_civil(y, 6, 19),
+                        "Juneteenth National Independence Day");
+    n = add_holiday(out, n, ed_days_from_civil(y, 7, 4), "Independence Day");
+    n = add_holiday(out, n, nth_weekday(y, 9, 1, 1), "Labor Day");
+    if (y >= 1971)
+        n = add_holiday(out, n, nth_weekday(y, 10, 1, 2), "Columbus Day");
+    if (y >= 1971 && y <= 1977)
+        n = add_holiday(out, n, nth_weekday(y, 10, 1, 4), "Veterans Day");
+    else if (y >= 1938)
+        n = add_holiday(out, n, ed_days_from_civil(y, 11, 11),
+                        y >= 1954 ? "Veterans Day" : "Armistice Day");
+    int64_t thanks;
+    if (y >= 1942)
+        thanks = nth_weekday(y, 11, 4, 4);
+    else if (y >= 1939)
+        thanks = last_weekday(y, 11, 4) - 7;
+    else
+        thanks = last_weekday(y, 11, 4);
+    n = add_holiday(out, n, thanks, "Thanksgiving Day");
+    n = add_holiday(out, n, ed_days_from_civil(y, 12, 25), "Christmas Day");
+    return n;
+}
+
+int ed_us_holidays(int year, ed_holiday *out)
+{
+    if (year < ED_HOLIDAY_YEAR_MIN || year > ED_HOLIDAY_YEAR_MAX)
+        return -1;
+    return holidays_of(year, out);
+}
+
+/* The holiday observed on day (any year), or NULL. Only the day's own
+ * year and, on Dec 31, next year's New Year's Day can be observed on it. */
+static const char *observed_on(int64_t day)
+{
+    ed_holiday h[ED_HOLIDAYS_MAX];
+    int y, m, d;
+    ed_civil_from_days(day, &y, &m, &d);
+    int n = holidays_of(y, h);
+    for (int i = 0; i < n; i++) {
+        if (h[i].observed == day)
+            return h[i].name;
+    }
+    if (m == 12 && d == 31) {
+        holidays_of((int64_t)y + 1, h);
+        if (h[0].observed == day)
+            return h[0].name;
+    }
+    return NULL;
+}
+
+static int in_business_range(int64_t day)
+{
+    return day >= ED_BUSINESS_DAY_MIN && day <= ED_BUSINESS_DAY_MAX;
+}
+
+const char *ed_us_holiday_on(int64_t day)
+{
+    return in_business_range(day) ? observed_on(day) : NULL;
+}
+
+static int business_day(int64_t day)
+{
+    return weekday(day) <= 5 && observed_on(day) == NULL;
+}
+
+int ed_is_business_day(int64_t day)
+{
+    return in_business_range(day) ? business_day(day) : -1;
+}
+
+/* Mondays..Fridays before day x, counted from the Monday 1969-12-29
+ * (day -3); only differences of it mean anything. */
+static int64_t weekdays_before(int64_t x)
+{
+    int64_t r = floor_mod(x + 3, 7);
+    return 5 * floor_div(x + 3, 7) + (r < 5 ? r : 5);
+}
+
+/* Business days in (a, b] for a <= b, any years: weekdays minus the
+ * observed holidays in the span (always weekdays, never shared). The
+ * holiday lists of year(a)..year(b)+1 hold every day observed in it. */
+static int64_t business_between(int64_t a, int64_t b)
+{
+    ed_holiday h[ED_HOLIDAYS_MAX];
+    int ya, yb, m, d;
+    int64_t count = weekdays_before(b + 1) - weekdays_before(a + 1);
+    ed_civil_from_days(a, &ya, &m, &d);
+    ed_civil_from_days(b, &yb, &m, &d);
+    for (int64_t y = ya; y <= (int64_t)yb + 1; y++) {
+        int n = holidays_of(y, h);
+        for (int i = 0; i < n; i++) {
+            if (h[i].observed > a && h[i].observed <= b)
+                count--;
+        }
+    }
+    return count;
+}
+
+int64_t ed_business_days_between(int64_t a, int64_t b)
+{
+    if (!in_business_range(a) || !in_business_range(b))
+        return 0;
+    return a <= b ? business_between(a, b) : -business_between(b, a);
+}
+
+/*
+ * Forward: skip whole years while the rest of the current year has fewer
+ * business days than still needed, then step day by day inside the last
+ * year (at most 366 steps), so the cost is bounded by the range, not n.
+ * Backward mirrors it with the business days in [Jan 1, x).
+ */
+int ed_add_business_days(int64_t day, int64_t n, int64_t *out)
+{
+    int64_t x = day;
+    int y, m, d;
+    if (!in_business_range(day))
+        return -1;
+    if (n == 0) {
+        while (x <= ED_BUSINESS_DAY_MAX && !business_day(x))
+            x++;
+        if (x > ED_BUSINESS_DAY_MAX)
+            return -1;
+        *out = x;
+        return 0;
+    }
+    if (n > 0) {
+        for (;;) {
+            if (x >= ED_BUSINESS_DAY_MAX)
+                return -1;
+            ed_civil_from_days(x + 1, &y, &m, &d);
+            int64_t end = ed_days_from_civil(y, 12, 31); /* <= the max */
+            int64_t rest = business_between(x, end);    /* (x, end] */
+            if (rest >= n)
+                break;
+            n -= rest;
+            x = end;
+        }
+        while (n > 0) {
+            x++;
+            n -= business_day(x);
+        }
+    } else {
+        /* n may be INT64_MIN: add to it, never negate it. */
+        for (;;) {
+            if (x <= ED_BUSINESS_DAY_MIN)
+                return -1;
+            ed_civil_from_days(x - 1, &y, &m, &d);
+            int64_t start = ed_days_from_civil(y, 1, 1);          /* >= the min */
+            int64_t rest = business_between(start - 1, x - 1); /* [start, x) */
+            if (rest + n >= 0)
+                break;
+            n += rest;
+            x = start;
+        }
+        while (n < 0) {
+            x--;
+            n += business_day(x);
+        }
+    }
+    *out = x;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Lua argument helpers                                                */
 /* ------------------------------------------------------------------ */
 
@@ -638,6 +881,273 @@ static int l_time_format_date(lua_State *L)
     return 1;
 }
 
+/* ---- Federal holidays and business days ---------------------------- */
+
+/* A date argument of the business-day functions: its civil date as
+ * written, which must lie in 1900-01-01..2200-12-31. */
+static void check_business_range(lua_State *L, int arg, int64_t day)
+{
+    char err[ERRLEN];
+    int y, m, d;
+    if (ed_is_business_day(day) < 0) {
+        ed_civil_from_days(day, &y, &m, &d);
+        snprintf(err, sizeof err,
+                 "year %04d is out of range for federal holidays (%d..%d)", y,
+                 ED_HOLIDAY_YEAR_MIN, ED_HOLIDAY_YEAR_MAX);
+        luaL_argerror(L, arg, err);
+    }
+}
+
+static int64_t check_business_day(lua_State *L, int arg)
+{
+    int64_t day = check_day(L, arg);
+    check_business_range(L, arg, day);
+    return day;
+}
+
+/* Raise for a business-day result outside the range; blame argument arg
+ * (the count), naming the end it passed. */
+static void business_result_error(lua_State *L, int arg, lua_Integer n)
+{
+    luaL_argerror(L, arg, n >= 0 ? "date out of range (after 2200-12-31)"
+                                 : "date out of range (before 1900-01-01)");
+}
+
+/* holidays(year) -> { {date=, observed=, name=}, ... } in date order. */
+static int l_time_holidays(lua_State *L)
+{
+    ed_holiday h[ED_HOLIDAYS_MAX];
+    char err[ERRLEN];
+    lua_Integer y = luaL_checkinteger(L, 1);
+    if (y < ED_HOLIDAY_YEAR_MIN || y > ED_HOLIDAY_YEAR_MAX) {
+        snprintf(err, sizeof err,
+                 "year %lld is out of range for federal holidays (%d..%d)",
+                 (long long)y, ED_HOLIDAY_YEAR_MIN, ED_HOLIDAY_YEAR_MAX);
+        return luaL_argerror(L, 1, err);
+    }
+    int n = ed_us_holidays((int)y, h);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_createtable(L, 0, 3);
+        push_date(L, h[i].date);
+        lua_setfield(L, -2, "date");
+        push_date(L, h[i].observed);
+        lua_setfield(L, -2, "observed");
+        lua_pushstring(L, h[i].name);
+        lua_setfield(L, -2, "name");
+        lua_rawseti(L, -2, i + 1); /* list[i + 1] = entry */
+    }
+    return 1;
+}
+
+/* is_holiday(d) -> true, name | false. Observed days only: a Saturday
+ * July 4 is false, the Friday before is true. */
+static int l_time_is_holiday(lua_State *L)
+{
+    const char *name = ed_us_holiday_on(check_business_day(L, 1));
+    lua_pushboolean(L, name != NULL);
+    if (name == NULL)
+        return 1;
+    lua_pushstring(L, name);
+    return 2;
+}
+
+/* is_business_day(d) -> Monday..Friday and no federal holiday observed. */
+static int l_time_is_business_day(lua_State *L)
+{
+    lua_pushboolean(L, ed_is_business_day(check_business_day(L, 1)) == 1);
+    return 1;
+}
+
+/* add_business_days(d, n) -> "YYYY-MM-DD", always a business day: the
+ * n-th business day after d (before d for n < 0); for n = 0, d itself
+ * when it is a business day, else the next one. */
+static int l_time_add_business_days(lua_State *L)
+{
+    int64_t day = check_business_day(L, 1), out;
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (ed_add_business_days(day, n, &out) != 0)
+        business_result_error(L, 2, n);
+    push_date(L, out);
+    return 1;
+}
+
+/* business_days_between(a, b) -> business days after a up to and
+ * including b; negative (the same count, negated) when b is before a. */
+static int l_time_business_days_between(lua_State *L)
+{
+    int64_t a = check_business_day(L, 1);
+    int64_t b = check_business_day(L, 2);
+    lua_pushinteger(L, ed_business_days_between(a, b));
+    return 1;
+}
+
+/* ---- IANA time zones ------------------------------------------------ */
+
+#define TZ_ERRLEN 256
+
+/* An instant argument: an RFC 3339 string (a plain date is its midnight
+ * UTC) or an integer count of seconds since 1970-01-01T00:00:00Z. Sets
+ * *nsec to the string's fraction (0 for integers). */
+static int64_t check_instant(lua_State *L, int arg, int32_t *nsec)
+{
+    int64_t epoch;
+    *nsec = 0;
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        epoch = luaL_checkinteger(L, arg);
+    } else {
+        ed_time t;
+        check_time(L, arg, &t);
+        epoch = t.epoch;
+        *nsec = t.nanosecond;
+    }
+    if (epoch < ED_TIME_DAY_MIN * SECS_PER_DAY ||
+        epoch >= (ED_TIME_DAY_MAX + 1) * SECS_PER_DAY)
+        luaL_argerror(L, arg, "instant out of range (0001-01-01 .. 9999-12-31 UTC)");
+    return epoch;
+}
+
+/* The zone argument's local time type at epoch; raises "unknown time zone
+ * 'X'", "invalid time zone name 'X'", ... on argument arg. */
+static void check_zone(lua_State *L, int arg, int64_t epoch, ed_tz_info *info)
+{
+    char err[TZ_ERRLEN];
+    size_t len;
+    const char *zone = check_string(L, arg, &len);
+    if (ed_tz_lookup_len(zone, len, epoch, info, err, sizeof err) != ED_TZ_OK)
+        luaL_argerror(L, arg, err);
+}
+
+/* Local wall-clock seconds of an instant at a UTC offset, range-checked
+ * (blaming the instant, argument 1) so its date is 0001..9999. */
+static int64_t local_seconds(lua_State *L, int64_t epoch, int offset)
+{
+    int64_t local = epoch + offset;
+    check_result_day(L, 1, floor_div(local, SECS_PER_DAY));
+    return local;
+}
+
+/* local_date(ts, zone) -> "YYYY-MM-DD", the civil date of the instant ts
+ * on the zone's wall clock. */
+static int l_time_local_date(lua_State *L)
+{
+    ed_tz_info info;
+    int32_t nsec;
+    int64_t epoch = check_instant(L, 1, &nsec);
+    check_zone(L, 2, epoch, &info);
+    push_date(L, floor_div(local_seconds(L, epoch, info.offset_seconds), SECS_PER_DAY));
+    return 1;
+}
+
+/* local_time(ts, zone) -> {year, month, day, hour, min, sec, offset, date,
+ * dst}: the zone's wall clock at ts; offset in minutes east of UTC
+ * (truncated for the few pre-1972 offsets with seconds, as in to_zone),
+ * dst true in daylight saving time. */
+static int l_time_local_time(lua_State *L)
+{
+    ed_tz_info info;
+    int32_t nsec;
+    int y, m, d;
+    int64_t epoch = check_instant(L, 1, &nsec);
+    check_zone(L, 2, epoch, &info);
+    int64_t local = local_seconds(L, epoch, info.offset_seconds);
+    int64_t day = floor_div(local, SECS_PER_DAY);
+    int64_t sod = floor_mod(local, SECS_PER_DAY);
+    ed_civil_from_days(day, &y, &m, &d);
+
+    lua_createtable(L, 0, 9);
+    lua_pushinteger(L, y);
+    lua_setfield(L, -2, "year");
+    lua_pushinteger(L, m);
+    lua_setfield(L, -2, "month");
+    lua_pushinteger(L, d);
+    lua_setfield(L, -2, "day");
+    lua_pushinteger(L, sod / 3600);
+    lua_setfield(L, -2, "hour");
+    lua_pushinteger(L, sod / 60 % 60);
+    lua_setfield(L, -2, "min");
+    lua_pushinteger(L, sod % 60);
+    lua_setfield(L, -2, "sec");
+    lua_pushinteger(L, info.offset_seconds / 60);
+    lua_setfield(L, -2, "offset");
+    push_date(L, day);
+    lua_setfield(L, -2, "date");
+    lua_pushboolean(L, info.isdst);
+    lua_setfield(L, -2, "dst");
+    return 1;
+}
+
+/* to_zone(ts, zone) -> RFC 3339 string of the same instant at the zone's
+ * offset, e.g. "2026-03-08T01:59:59-08:00"; "+00:00" for a zero offset,
+ * the fraction of ts kept (trailing zeros dropped). RFC 3339 offsets
+ * have no seconds, so an offset such as LMT -4:56:02 is truncated to
+ * whole minutes (-04:56) and the wall clock shifted to match: the string
+ * always denotes exactly the instant ts. */
+static int l_time_to_zone(lua_State *L)
+{
+    ed_tz_info info;
+    int32_t nsec;
+    int y, m, d;
+    char frac[11] = "", buf[48];
+    int64_t epoch = check_instant(L, 1, &nsec);
+    check_zone(L, 2, epoch, &info);
+    int off_min = info.offset_seconds / 60;
+    int64_t local = local_seconds(L, epoch, off_min * 60);
+    int64_t day = floor_div(local, SECS_PER_DAY);
+    int64_t sod = floor_mod(local, SECS_PER_DAY);
+    ed_civil_from_days(day, &y, &m, &d);
+    if (nsec != 0) {
+        int digits = 9;
+        int32_t f = nsec;
+        while (f % 10 == 0) {
+            f /= 10;
+            digits--;
+        }
+        snprintf(frac, sizeof frac, ".%0*d", digits, (int)f);
+    }
+    int a = off_min < 0 ? -off_min : off_min;
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", y, m, d,
+             (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), frac,
+             off_min < 0 ? '-' : '+', a / 60, a % 60);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+/* business_deadline(d, n [, zone]) -> "YYYY-MM-DD".
+ *
+ * Reading of "by the close of the n-th business day after" (49 CFR
+ * 382.705(b): employers report "by the close of the third business day
+ * following the date on which they obtained that information"): the day
+ * of learning does not count, whatever its hour; the deadline is the
+ * whole n-th business day strictly after it, i.e. add_business_days with
+ * n >= 1. The day of learning is d's civil date as written or, when zone
+ * is given and d is a timestamp, its civil date on that zone's clock (an
+ * event at 2026-07-03T02:00:00Z is July 2 in America/Chicago). A plain
+ * date is already a civil date and is taken as is. Example: learned
+ * Thursday 2026-07-02, n = 3: July 3 is the observed Independence Day
+ * (July 4 is a Saturday), so July 6, 7, 8 count: 2026-07-08. */
+static int l_time_business_deadline(lua_State *L)
+{
+    ed_time t;
+    int64_t day, out;
+    check_time(L, 1, &t);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 1, 2, "business day count must be at least 1");
+    day = ed_time_day_number(&t);
+    if (!lua_isnoneornil(L, 3)) {
+        ed_tz_info info;
+        check_zone(L, 3, t.epoch, &info);
+        if (t.has_time)
+            day = floor_div(local_seconds(L, t.epoch, info.offset_seconds),
+                            SECS_PER_DAY);
+    }
+    check_business_range(L, 1, day);
+    if (ed_add_business_days(day, n, &out) != 0)
+        business_result_error(L, 2, n);
+    push_date(L, out);
+    return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Registration                                                        */
 /* ------------------------------------------------------------------ */
@@ -659,6 +1169,15 @@ static const luaL_Reg time_funcs[] = {
     {"is_leap", l_time_is_leap},
     {"compare", l_time_compare},
     {"format_date", l_time_format_date},
+    {"holidays", l_time_holidays},
+    {"is_holiday", l_time_is_holiday},
+    {"is_business_day", l_time_is_business_day},
+    {"add_business_days", l_time_add_business_days},
+    {"business_days_between", l_time_business_days_between},
+    {"business_deadline", l_time_business_deadline},
+    {"local_date", l_time_local_date},
+    {"local_time", l_time_local_time},
+    {"to_zone", l_time_to_zone},
     {NULL, NULL},
 };
 

@@ -53,6 +53,62 @@ int64_t ed_time_day_number(const ed_time *t);
  * (month 00) is never a date. */
 void ed_format_date(int64_t days, char *buf);
 
+/* ---- US federal holidays and business days ------------------------- */
+
+/* Years with a federal holiday calendar, and the day numbers of the days
+ * business-day arithmetic accepts and produces (1900-01-01..2200-12-31). */
+#define ED_HOLIDAY_YEAR_MIN 1900
+#define ED_HOLIDAY_YEAR_MAX 2200
+#define ED_BUSINESS_DAY_MIN ((int64_t)-25567) /* 1900-01-01 */
+#define ED_BUSINESS_DAY_MAX ((int64_t)84370)  /* 2200-12-31 */
+#define ED_HOLIDAYS_MAX 11                    /* holidays in one year */
+
+/* One legal public holiday (5 U.S.C. 6103(a)) of a year. */
+typedef struct ed_holiday {
+    int64_t date;     /* the day the statute names (day number) */
+    int64_t observed; /* the day off (6103(b), E.O. 11582): Saturday ->
+                       * Friday before, Sunday -> Monday after; may be in
+                       * the previous year (New Year's Day on a Saturday) */
+    const char *name; /* static, e.g. "Independence Day" */
+} ed_holiday;
+
+/**
+ * The federal holidays of `year`, in date order, into out (room for
+ * ED_HOLIDAYS_MAX). Returns their number, or -1 when year is outside
+ * ED_HOLIDAY_YEAR_MIN..ED_HOLIDAY_YEAR_MAX.
+ */
+int ed_us_holidays(int year, ed_holiday *out);
+
+/**
+ * Name of the federal holiday observed on `day`, or NULL (also outside
+ * ED_BUSINESS_DAY_MIN..ED_BUSINESS_DAY_MAX). Only observed days count:
+ * a Saturday July 4 gives NULL, the Friday before gives the name.
+ */
+const char *ed_us_holiday_on(int64_t day);
+
+/**
+ * 1 when `day` is Monday..Friday and no federal holiday is observed on it,
+ * 0 when not, -1 outside ED_BUSINESS_DAY_MIN..ED_BUSINESS_DAY_MAX.
+ */
+int ed_is_business_day(int64_t day);
+
+/**
+ * Business-day arithmetic. *out is always a business day:
+ *   n > 0: the n-th business day strictly after day;
+ *   n < 0: the |n|-th business day strictly before day;
+ *   n = 0: day itself when it is a business day, else the next one.
+ * Returns 0, or -1 when day or the result is outside the business range
+ * (*out untouched).
+ */
+int ed_add_business_days(int64_t day, int64_t n, int64_t *out);
+
+/**
+ * Business days after a up to and including b; for b < a, minus the
+ * business days after b up to and including a. Both days must be in the
+ * business range (else 0 is returned; check first).
+ */
+int64_t ed_business_days_between(int64_t a, int64_t b);
+
 /* Lua module entry point: require "edict.time". */
 int luaopen_edict_time(lua_State *L);
 

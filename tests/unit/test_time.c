@@ -1,8 +1,10 @@
 /*
  * test_time.c — unit tests of stdlib/time.c: the RFC 3339 parser with the
  * exact text of every rejection, the civil arithmetic against glibc's
- * timegm()/gmtime_r() as an independent oracle, and the Lua module
- * edict.time driven through a real lua_State.
+ * timegm()/gmtime_r() as an independent oracle, US federal holidays
+ * against a table written from the statute, business-day arithmetic
+ * against naive day-by-day loops, and the Lua module edict.time driven
+ * through a real lua_State. Time zones are in test_tz.c.
  */
 #define _DEFAULT_SOURCE /* timegm() */
 
@@ -532,7 +534,7 @@ TEST(mod_module_table)
     static const lua_case cases[] = {
         {"(function() local n = 0 for k, v in pairs(time) do"
          " assert(type(v) == 'function', k) n = n + 1 end return n end)()",
-         "16"},
+         "25"},
         {"require('edict.time') == time", "true"},
     };
     return RUN_LUA(cases);
@@ -799,6 +801,469 @@ TEST(mod_format_date)
     return RUN_LUA(cases);
 }
 
+/* ------------------------------------------------------------------ */
+/* Federal holidays and business days                                  */
+/* ------------------------------------------------------------------ */
+
+/* Every holiday of 2021-2027, written out from the rules of 5 U.S.C.
+ * 6103 (see time.c) and the observed-day rule, and matching OPM's
+ * published tables: statute date, observed date, name. */
+static const struct {
+    const char *date, *observed, *name;
+} holiday_table[] = {
+    {"2021-01-01", "2021-01-01", "New Year's Day"},
+    {"2021-01-18", "2021-01-18", "Birthday of Martin Luther King, Jr."},
+    {"2021-02-15", "2021-02-15", "Washington's Birthday"},
+    {"2021-05-31", "2021-05-31", "Memorial Day"},
+    {"2021-06-19", "2021-06-18", "Juneteenth National Independence Day"},
+    {"2021-07-04", "2021-07-05", "Independence Day"},
+    {"2021-09-06", "2021-09-06", "Labor Day"},
+    {"2021-10-11", "2021-10-11", "Columbus Day"},
+    {"2021-11-11", "2021-11-11", "Veterans Day"},
+    {"2021-11-25", "2021-11-25", "Thanksgiving Day"},
+    {"2021-12-25", "2021-12-24", "Christmas Day"},
+    {"2022-01-01", "2021-12-31", "New Year's Day"}, /* Saturday */
+    {"2022-01-17", "2022-01-17", "Birthday of Martin Luther King, Jr."},
+    {"2022-02-21", "2022-02-21", "Washington's Birthday"},
+    {"2022-05-30", "2022-05-30", "Memorial Day"},
+    {"2022-06-19", "2022-06-20", "Juneteenth National Independence Day"},
+    {"2022-07-04", "2022-07-04", "Independence Day"},
+    {"2022-09-05", "2022-09-05", "Labor Day"},
+    {"2022-10-10", "2022-10-10", "Columbus Day"},
+    {"2022-11-11", "2022-11-11", "Veterans Day"},
+    {"2022-11-24", "2022-11-24", "Thanksgiving Day"},
+    {"2022-12-25", "2022-12-26", "Christmas Day"},
+    {"2023-01-01", "2023-01-02", "New Year's Day"},
+    {"2023-01-16", "2023-01-16", "Birthday of Martin Luther King, Jr."},
+    {"2023-02-20", "2023-02-20", "Washington's Birthday"},
+    {"2023-05-29", "2023-05-29", "Memorial Day"},
+    {"2023-06-19", "2023-06-19", "Juneteenth National Independence Day"},
+    {"2023-07-04", "2023-07-04", "Independence Day"},
+    {"2023-09-04", "2023-09-04", "Labor Day"},
+    {"2023-10-09", "2023-10-09", "Columbus Day"},
+    {"2023-11-11", "2023-11-10", "Veterans Day"},
+    {"2023-11-23", "2023-11-23", "Thanksgiving Day"},
+    {"2023-12-25", "2023-12-25", "Christmas Day"},
+    {"2024-01-01", "2024-01-01", "New Year's Day"},
+    {"2024-01-15", "2024-01-15", "Birthday of Martin Luther King, Jr."},
+    {"2024-02-19", "2024-02-19", "Washington's Birthday"},
+    {"2024-05-27", "2024-05-27", "Memorial Day"},
+    {"2024-06-19", "2024-06-19", "Juneteenth National Independence Day"},
+    {"2024-07-04", "2024-07-04", "Independence Day"},
+    {"2024-09-02", "2024-09-02", "Labor Day"},
+    {"2024-10-14", "2024-10-14", "Columbus Day"},
+    {"2024-11-11", "2024-11-11", "Veterans Day"},
+    {"2024-11-28", "2024-11-28", "Thanksgiving Day"},
+    {"2024-12-25", "2024-12-25", "Christmas Day"},
+    {"2025-01-01", "2025-01-01", "New Year's Day"},
+    {"2025-01-20", "2025-01-20", "Birthday of Martin Luther King, Jr."},
+    {"2025-02-17", "2025-02-17", "Washington's Birthday"},
+    {"2025-05-26", "2025-05-26", "Memorial Day"},
+    {"2025-06-19", "2025-06-19", "Juneteenth National Independence Day"},
+    {"2025-07-04", "2025-07-04", "Independence Day"},
+    {"2025-09-01", "2025-09-01", "Labor Day"},
+    {"2025-10-13", "2025-10-13", "Columbus Day"},
+    {"2025-11-11", "2025-11-11", "Veterans Day"},
+    {"2025-11-27", "2025-11-27", "Thanksgiving Day"},
+    {"2025-12-25", "2025-12-25", "Christmas Day"},
+    {"2026-01-01", "2026-01-01", "New Year's Day"},
+    {"2026-01-19", "2026-01-19", "Birthday of Martin Luther King, Jr."},
+    {"2026-02-16", "2026-02-16", "Washington's Birthday"},
+    {"2026-05-25", "2026-05-25", "Memorial Day"},
+    {"2026-06-19", "2026-06-19", "Juneteenth National Independence Day"},
+    {"2026-07-04", "2026-07-03", "Independence Day"}, /* Saturday */
+    {"2026-09-07", "2026-09-07", "Labor Day"},
+    {"2026-10-12", "2026-10-12", "Columbus Day"},
+    {"2026-11-11", "2026-11-11", "Veterans Day"},
+    {"2026-11-26", "2026-11-26", "Thanksgiving Day"},
+    {"2026-12-25", "2026-12-25", "Christmas Day"},
+    {"2027-01-01", "2027-01-01", "New Year's Day"},
+    {"2027-01-18", "2027-01-18", "Birthday of Martin Luther King, Jr."},
+    {"2027-02-15", "2027-02-15", "Washington's Birthday"},
+    {"2027-05-31", "2027-05-31", "Memorial Day"},
+    {"2027-06-19", "2027-06-18", "Juneteenth National Independence Day"},
+    {"2027-07-04", "2027-07-05", "Independence Day"},
+    {"2027-09-06", "2027-09-06", "Labor Day"},
+    {"2027-10-11", "2027-10-11", "Columbus Day"},
+    {"2027-11-11", "2027-11-11", "Veterans Day"},
+    {"2027-11-25", "2027-11-25", "Thanksgiving Day"},
+    {"2027-12-25", "2027-12-24", "Christmas Day"},
+    {"2028-01-01", "2027-12-31", "New Year's Day"}, /* Saturday */
+};
+
+#define N_HOLIDAY_TABLE (sizeof holiday_table / sizeof holiday_table[0])
+
+static int64_t day_of(const char *s)
+{
+    ed_time t;
+    if (ed_time_parse(s, strlen(s), 1, &t, NULL, 0) != 0)
+        return INT64_MIN;
+    return ed_time_day_number(&t);
+}
+
+static const char *date_text(int64_t day)
+{
+    static char buf[4][11];
+    static int k;
+    k = (k + 1) % 4;
+    ed_format_date(day, buf[k]);
+    return buf[k];
+}
+
+/* ed_us_holidays for 2021-2027 is exactly the table, in order. */
+TEST(holidays_2021_2027_table)
+{
+    size_t row = 0;
+    for (int y = 2021; y <= 2027; y++) {
+        ed_holiday h[ED_HOLIDAYS_MAX];
+        int n = ed_us_holidays(y, h);
+        CHECK(n == 11, "%d: %d holidays", y, n);
+        for (int i = 0; i < n; i++, row++) {
+            CHECK(row < N_HOLIDAY_TABLE, "more holidays than the table");
+            CHECK_STR(date_text(h[i].date), holiday_table[row].date);
+            CHECK_STR(date_text(h[i].observed), holiday_table[row].observed);
+            CHECK_STR(h[i].name, holiday_table[row].name);
+        }
+    }
+    /* The last row is 2028's New Year's Day, observed in 2027. */
+    CHECK(row == N_HOLIDAY_TABLE - 1, "table rows %zu, listed %zu", N_HOLIDAY_TABLE, row);
+    PASS();
+}
+
+/* Every day 2021-01-01..2027-12-31: a holiday is observed on it exactly
+ * when the table says so, with that name; business day = Mon-Fri and
+ * not observed. */
+TEST(holidays_every_day_2021_2027)
+{
+    int observed = 0;
+    for (int64_t day = day_of("2021-01-01"); day <= day_of("2027-12-31"); day++) {
+        const char *want = NULL;
+        for (size_t i = 0; i < N_HOLIDAY_TABLE; i++) {
+            if (day_of(holiday_table[i].observed) == day)
+                want = holiday_table[i].name;
+        }
+        const char *got = ed_us_holiday_on(day);
+        CHECK((got == NULL) == (want == NULL), "%s: got %s, want %s", date_text(day),
+              got ? got : "none", want ? want : "none");
+        if (want != NULL) {
+            CHECK_STR(got, want);
+            observed++;
+        }
+        int wd = (int)(((day + 3) % 7 + 7) % 7) + 1;
+        CHECK(ed_is_business_day(day) == (wd <= 5 && want == NULL), "%s",
+              date_text(day));
+    }
+    CHECK(observed == (int)N_HOLIDAY_TABLE, "observed %d", observed);
+    PASS();
+}
+
+/* The rule changes: dates each holiday took effect or moved. */
+TEST(holidays_history)
+{
+    static const struct {
+        int year;
+        int count;
+        const char *has; /* "date observed name" of one holiday */
+    } cases[] = {
+        {1900, 7, "1900-05-30 1900-05-30 Memorial Day"},
+        {1900, 7, "1900-02-22 1900-02-22 Washington's Birthday"},
+        {1937, 7, "1937-11-25 1937-11-25 Thanksgiving Day"}, /* last Thu */
+        {1938, 8, "1938-11-11 1938-11-11 Armistice Day"},
+        {1938, 8, "1938-11-24 1938-11-24 Thanksgiving Day"},
+        {1939, 8, "1939-11-23 1939-11-23 Thanksgiving Day"}, /* 2nd-to-last */
+        {1940, 8, "1940-11-21 1940-11-21 Thanksgiving Day"},
+        {1941, 8, "1941-11-20 1941-11-20 Thanksgiving Day"},
+        {1942, 8, "1942-11-26 1942-11-26 Thanksgiving Day"}, /* 4th Thu */
+        {1954, 8, "1954-11-11 1954-11-11 Veterans Day"},
+        {1970, 8, "1970-02-22 1970-02-23 Washington's Birthday"},
+        {1970, 8, "1970-05-30 1970-05-29 Memorial Day"},
+        {1971, 9, "1971-02-15 1971-02-15 Washington's Birthday"},
+        {1971, 9, "1971-05-31 1971-05-31 Memorial Day"},
+        {1971, 9, "1971-10-11 1971-10-11 Columbus Day"},
+        {1971, 9, "1971-10-25 1971-10-25 Veterans Day"},
+        {1977, 9, "1977-10-24 1977-10-24 Veterans Day"},
+        {1978, 9, "1978-11-11 1978-11-10 Veterans Day"},
+        {1985, 9, "1985-11-28 1985-11-28 Thanksgiving Day"},
+        {1986, 10, "1986-01-20 1986-01-20 Birthday of Martin Luther King, Jr."},
+        {2020, 10, "2020-07-04 2020-07-03 Independence Day"},
+        {2021, 11, "2021-06-19 2021-06-18 Juneteenth National Independence Day"},
+        {2200, 11, "2200-01-01 2200-01-01 New Year's Day"},
+        {2200, 11, "2200-12-25 2200-12-25 Christmas Day"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ed_holiday h[ED_HOLIDAYS_MAX];
+        int n = ed_us_holidays(cases[i].year, h), found = 0;
+        CHECK(n == cases[i].count, "%d: %d holidays", cases[i].year, n);
+        for (int k = 0; k < n; k++) {
+            char line[96];
+            snprintf(line, sizeof line, "%s %s %s", date_text(h[k].date),
+                     date_text(h[k].observed), h[k].name);
+            found |= strcmp(line, cases[i].has) == 0;
+            CHECK(k == 0 || h[k].date > h[k - 1].date, "%d: out of order", cases[i].year);
+        }
+        CHECK(found, "%d: missing %s", cases[i].year, cases[i].has);
+    }
+    ed_holiday h[ED_HOLIDAYS_MAX];
+    CHECK(ed_us_holidays(1899, h) == -1 && ed_us_holidays(2201, h) == -1, "range");
+    CHECK(ED_BUSINESS_DAY_MIN == day_of("1900-01-01"), "ED_BUSINESS_DAY_MIN");
+    CHECK(ED_BUSINESS_DAY_MAX == day_of("2200-12-31"), "ED_BUSINESS_DAY_MAX");
+    CHECK(ed_is_business_day(ED_BUSINESS_DAY_MIN - 1) == -1, "before range");
+    CHECK(ed_is_business_day(ED_BUSINESS_DAY_MAX + 1) == -1, "after range");
+    CHECK(ed_us_holiday_on(ED_BUSINESS_DAY_MAX + 1) == NULL, "after range");
+    PASS();
+}
+
+/* Naive references: step one day at a time. */
+static int64_t naive_add(int64_t day, int64_t n)
+{
+    if (n == 0) {
+        while (ed_is_business_day(day) == 0)
+            day++;
+        return day;
+    }
+    for (int64_t step = n > 0 ? 1 : -1; n != 0;) {
+        day += step;
+        int b = ed_is_business_day(day);
+        if (b < 0)
+            return INT64_MIN;
+        n -= b * step;
+    }
+    return day;
+}
+
+static int64_t naive_between(int64_t a, int64_t b)
+{
+    int64_t lo = a < b ? a : b, hi = a < b ? b : a, n = 0;
+    for (int64_t d = lo + 1; d <= hi; d++)
+        n += ed_is_business_day(d);
+    return a <= b ? n : -n;
+}
+
+/* Random days across the whole range against the naive loops, including
+ * spans of several years (the year-skipping path). */
+TEST(business_random_against_naive)
+{
+    rng_state = 0xb0d1e5ULL;
+    for (int i = 0; i < 10000; i++) {
+        int64_t day = rng_range(ED_BUSINESS_DAY_MIN + 800, ED_BUSINESS_DAY_MAX - 800);
+        int64_t n = i % 10 == 0 ? rng_range(-500, 500) : rng_range(-25, 25);
+        int64_t got, want = naive_add(day, n);
+        CHECK(ed_add_business_days(day, n, &got) == 0, "%s %+lld failed", date_text(day),
+              (long long)n);
+        CHECK(got == want, "%s %+lld: %s, want %s", date_text(day), (long long)n,
+              date_text(got), date_text(want));
+        CHECK(ed_is_business_day(got) == 1, "%s not a business day", date_text(got));
+        int64_t other = day + rng_range(-700, 700);
+        CHECK(ed_business_days_between(day, other) == naive_between(day, other),
+              "between %s %s", date_text(day), date_text(other));
+        /* Between and add are inverse when day is a business day. */
+        if (ed_is_business_day(day) == 1)
+            CHECK(ed_business_days_between(day, got) == n, "%s %+lld: between",
+                  date_text(day), (long long)n);
+    }
+    /* The ends of the range: 1900-01-01 is a holiday (a Monday), and
+     * 2200-12-31 a business day (a Wednesday). */
+    int64_t out;
+    int64_t total = naive_between(ED_BUSINESS_DAY_MIN, ED_BUSINESS_DAY_MAX);
+    CHECK(ed_business_days_between(ED_BUSINESS_DAY_MIN, ED_BUSINESS_DAY_MAX) == total,
+          "whole range");
+    CHECK(ed_add_business_days(ED_BUSINESS_DAY_MIN, total, &out) == 0 &&
+              out == ED_BUSINESS_DAY_MAX,
+          "to the end");
+    CHECK(ed_add_business_days(ED_BUSINESS_DAY_MIN, total + 1, &out) == -1, "past the end");
+    CHECK(ed_add_business_days(ED_BUSINESS_DAY_MAX, 1 - total, &out) == 0 &&
+              out == day_of("1900-01-02"),
+          "to the start");
+    CHECK(ed_add_business_days(ED_BUSINESS_DAY_MAX, -total, &out) == -1,
+          "past the start");
+    CHECK(ed_add_business_days(ED_BUSINESS_DAY_MAX, 1, &out) == -1, "after max");
+    CHECK(ed_add_business_days(ED_BUSINESS_DAY_MIN, -1, &out) == -1, "before min");
+    CHECK(ed_add_business_days(day_of("2026-01-01"), INT64_MAX, &out) == -1, "INT64_MAX");
+    CHECK(ed_add_business_days(day_of("2026-01-01"), INT64_MIN, &out) == -1, "INT64_MIN");
+    CHECK(ed_add_business_days(ED_BUSINESS_DAY_MAX + 1, 0, &out) == -1, "day out of range");
+    PASS();
+}
+
+/* 10,000 random dates through Lua: is_business_day agrees with weekday()
+ * and the holidays() lists (this year's, and next year's New Year's Day
+ * observed on Dec 31), and is_holiday with the same lists. */
+TEST(mod_business_day_random_consistency)
+{
+    static const char fn[] =
+        "local time = require 'edict.time'\n"
+        "return function(d)\n"
+        "  local y = tonumber(d:sub(1, 4))\n"
+        "  local listed\n"
+        "  for _, yy in ipairs({y, y + 1}) do\n"
+        "    if yy <= 2200 then\n"
+        "      for _, h in ipairs(time.holidays(yy)) do\n"
+        "        if h.observed == d then listed = h.name end\n"
+        "      end\n"
+        "    end\n"
+        "  end\n"
+        "  local want = time.weekday(d) <= 5 and listed == nil\n"
+        "  local is_h, name = time.is_holiday(d)\n"
+        "  return time.is_business_day(d) == want and is_h == (listed ~= nil)\n"
+        "     and name == listed\n"
+        "end\n";
+    lua_State *L = new_state();
+    int holidays = 0;
+    CHECK(L != NULL, "no Lua state");
+    CHECK(luaL_loadbuffer(L, fn, sizeof fn - 1, "@rules/t.lua") == LUA_OK &&
+              lua_pcall(L, 0, 1, 0) == LUA_OK,
+          "load: %s", lua_tostring(L, -1));
+    rng_state = 0xda7e5ULL;
+    for (int i = 0; i < 10000; i++) {
+        int64_t day = rng_range(ED_BUSINESS_DAY_MIN, ED_BUSINESS_DAY_MAX);
+        lua_pushvalue(L, -1);
+        lua_pushstring(L, date_text(day));
+        CHECK(lua_pcall(L, 1, 1, 0) == LUA_OK, "%s: %s", date_text(day),
+              lua_tostring(L, -1));
+        CHECK(lua_toboolean(L, -1), "%s: inconsistent", date_text(day));
+        lua_pop(L, 1);
+        holidays += ed_us_holiday_on(day) != NULL;
+    }
+    lua_close(L);
+    /* About 10 holidays in 261 weekdays: both kinds were seen. */
+    CHECK(holidays > 200, "only %d holidays drawn", holidays);
+    PASS();
+}
+
+TEST(mod_holidays)
+{
+    static const lua_case cases[] = {
+        {"#time.holidays(2026), #time.holidays(2020), #time.holidays(1900)", "11,10,7"},
+        {"(function() local h = time.holidays(2026)[6]"
+         " return h.date, h.observed, h.name end)()",
+         "2026-07-04,2026-07-03,Independence Day"},
+        {"(function() local h = time.holidays(2022)[1]"
+         " return h.date, h.observed, h.name end)()",
+         "2022-01-01,2021-12-31,New Year's Day"},
+        {"time.is_holiday('2021-12-31')", "true,New Year's Day"},
+        {"time.is_holiday('2022-06-20')", "true,Juneteenth National Independence Day"},
+        {"time.is_holiday('2022-06-19')", "false"},
+        {"time.is_holiday('2026-07-03')", "true,Independence Day"},
+        {"time.is_holiday('2026-07-04')", "false"},
+        {"time.is_holiday('2027-12-24'), time.is_holiday('2027-12-31')",
+         "true,true,New Year's Day"},
+        {"time.is_holiday('2026-07-03T23:30:00-07:00')", "true,Independence Day"},
+        {"time.is_business_day('2026-07-03'), time.is_business_day('2026-07-06')",
+         "false,true"},
+        {"time.is_business_day('2026-07-04'), time.is_business_day('2026-07-05')",
+         "false,false"},
+        {"time.is_business_day('2200-12-31'), time.is_business_day('1900-01-01')",
+         "true,false"},
+        {"time.holidays(1899)",
+         BAD(1, "holidays", "year 1899 is out of range for federal holidays (1900..2200)")},
+        {"time.holidays(2201)",
+         BAD(1, "holidays", "year 2201 is out of range for federal holidays (1900..2200)")},
+        {"time.holidays(2026.5)", BAD(1, "holidays", "number has no integer representation")},
+        {"type(time.holidays('2026'))", "table"},
+        {"time.is_holiday('2201-01-01')",
+         BAD(1, "is_holiday", "year 2201 is out of range for federal holidays (1900..2200)")},
+        {"time.is_business_day('1899-12-31')",
+         BAD(1, "is_business_day",
+             "year 1899 is out of range for federal holidays (1900..2200)")},
+        {"time.is_business_day('2026-02-30')",
+         BAD(1, "is_business_day", "day 30 is out of range for 2026-02")},
+        {"time.is_business_day(20260302)",
+         BAD(1, "is_business_day", "string expected, got number")},
+    };
+    return RUN_LUA(cases);
+}
+
+TEST(mod_business_days)
+{
+    static const lua_case cases[] = {
+        /* across a weekend */
+        {"time.add_business_days('2026-01-02', 1)", "2026-01-05"},
+        {"time.add_business_days('2026-03-02', 5)", "2026-03-09"},
+        {"time.add_business_days('2026-03-02', -5)", "2026-02-23"},
+        {"time.add_business_days('2026-03-07', 1)", "2026-03-09"},
+        {"time.add_business_days('2026-03-07', -1)", "2026-03-06"},
+        /* across holidays */
+        {"time.add_business_days('2026-07-02', 1)", "2026-07-06"},
+        {"time.add_business_days('2026-07-06', -1)", "2026-07-02"},
+        {"time.add_business_days('2021-12-30', 1)", "2022-01-03"},
+        {"time.add_business_days('2022-01-03', -1)", "2021-12-30"},
+        {"time.add_business_days('2026-11-25', 1)", "2026-11-27"},
+        {"time.add_business_days('2026-02-17', -1)", "2026-02-13"},
+        {"time.add_business_days('2027-12-23', 1)", "2027-12-27"},
+        {"time.add_business_days('2027-12-30', 1)", "2028-01-03"},
+        /* n = 0: d itself when a business day, else the next one */
+        {"time.add_business_days('2026-07-06', 0)", "2026-07-06"},
+        {"time.add_business_days('2026-07-03', 0)", "2026-07-06"},
+        {"time.add_business_days('2026-07-04', 0)", "2026-07-06"},
+        {"time.add_business_days('2026-07-06T23:00:00-10:00', 1)", "2026-07-07"},
+        {"time.add_business_days('2026-01-01', 250)", "2026-12-31"},
+        {"time.add_business_days('2200-12-31', 1)",
+         BAD(2, "add_business_days", "date out of range (after 2200-12-31)")},
+        {"time.add_business_days('1900-01-02', -1)",
+         BAD(2, "add_business_days", "date out of range (before 1900-01-01)")},
+        {"time.add_business_days('2026-01-01', math.maxinteger)",
+         BAD(2, "add_business_days", "date out of range (after 2200-12-31)")},
+        {"time.add_business_days('2026-01-01', math.mininteger)",
+         BAD(2, "add_business_days", "date out of range (before 1900-01-01)")},
+        {"time.add_business_days('2026-01-01', 1.5)",
+         BAD(2, "add_business_days", "number has no integer representation")},
+        {"time.add_business_days('2026-01-01')",
+         BAD(2, "add_business_days", "number expected, got no value")},
+        {"time.add_business_days('2250-01-01', 1)",
+         BAD(1, "add_business_days",
+             "year 2250 is out of range for federal holidays (1900..2200)")},
+        /* between: after a, up to and including b */
+        {"time.business_days_between('2026-07-02', '2026-07-08')", "3"},
+        {"time.business_days_between('2026-07-08', '2026-07-02')", "-3"},
+        {"time.business_days_between('2026-07-02', '2026-07-02')", "0"},
+        {"time.business_days_between('2026-07-03', '2026-07-06')", "1"},
+        {"time.business_days_between('2026-07-03', '2026-07-05')", "0"},
+        {"time.business_days_between('2026-01-01', '2026-12-31')", "250"},
+        {"time.business_days_between('2025-12-31', '2026-12-31')", "250"},
+        {"time.business_days_between('2021-12-30', '2022-01-03')", "1"},
+        {"time.business_days_between('2026-07-02', '2199-07-02T10:00:00Z') > 0", "true"},
+        {"time.business_days_between('2026-07-02', '2201-01-01')",
+         BAD(2, "business_days_between",
+             "year 2201 is out of range for federal holidays (1900..2200)")},
+    };
+    return RUN_LUA(cases);
+}
+
+TEST(mod_business_deadline)
+{
+    static const lua_case cases[] = {
+        /* FMCSA 382.705(b): by the close of the 3rd business day after */
+        {"time.business_deadline('2026-03-04', 3)", "2026-03-09"}, /* Wed: weekend */
+        {"time.business_deadline('2026-03-06', 3)", "2026-03-11"}, /* Fri */
+        {"time.business_deadline('2026-03-07', 3)", "2026-03-11"}, /* Sat */
+        {"time.business_deadline('2026-07-02', 3)", "2026-07-08"}, /* July 3 off */
+        {"time.business_deadline('2026-11-25', 2)", "2026-11-30"}, /* Thanksgiving */
+        {"time.business_deadline('2021-12-29', 3)", "2022-01-04"}, /* Dec 31 off */
+        {"time.business_deadline('2026-07-03', 1)", "2026-07-06"}, /* on a holiday */
+        /* The hour does not matter; the date is as written... */
+        {"time.business_deadline('2026-07-02T23:59:59-05:00', 3)", "2026-07-08"},
+        {"time.business_deadline('2026-07-07T03:00:00Z', 3)", "2026-07-10"},
+        /* ...or on the zone's clock: July 6 in Chicago. */
+        {"time.business_deadline('2026-07-07T03:00:00Z', 3, 'America/Chicago')",
+         "2026-07-09"},
+        {"time.business_deadline('2026-07-07', 3, 'America/Chicago')", "2026-07-10"},
+        {"time.business_deadline('2026-07-07T03:00:00Z', 3, nil)", "2026-07-10"},
+        {"time.business_deadline('2026-07-02', 0)",
+         BAD(2, "business_deadline", "business day count must be at least 1")},
+        {"time.business_deadline('2026-07-02', -3)",
+         BAD(2, "business_deadline", "business day count must be at least 1")},
+        {"time.business_deadline('2200-12-30', 3)",
+         BAD(2, "business_deadline", "date out of range (after 2200-12-31)")},
+        {"time.business_deadline('1899-12-29', 3)",
+         BAD(1, "business_deadline",
+             "year 1899 is out of range for federal holidays (1900..2200)")},
+        {"time.business_deadline('2026-07-02', 3, 'Mars/Olympus')",
+         BAD(3, "business_deadline", "unknown time zone 'Mars/Olympus'")},
+        {"time.business_deadline('2026-07-02')",
+         BAD(2, "business_deadline", "number expected, got no value")},
+    };
+    return RUN_LUA(cases);
+}
+
 /* Argument errors name the argument and the function, and carry the
  * caller's file:line, whichever way the rule calls the function. */
 TEST(mod_errors_name_caller)
@@ -833,4 +1298,8 @@ ED_TEST_MAIN(T(parse_valid), T(parse_errors), T(parse_edge_inputs), T(leap_days)
              T(random_against_glibc), T(mutations_accept_only_real_instants), T(mod_module_table), T(mod_parse), T(mod_valid),
              T(mod_date_and_epoch), T(mod_between), T(mod_add_days),
              T(mod_add_months_and_years), T(mod_month_bounds), T(mod_weekday_and_is_leap),
-             T(mod_compare), T(mod_format_date), T(mod_errors_name_caller))
+             T(mod_compare), T(mod_format_date), T(mod_errors_name_caller),
+             T(holidays_2021_2027_table), T(holidays_every_day_2021_2027),
+             T(holidays_history), T(business_random_against_naive),
+             T(mod_business_day_random_consistency), T(mod_holidays),
+             T(mod_business_days), T(mod_business_deadline))
