@@ -81,5 +81,6 @@ int ed_cmd_check(int argc, char **argv);
 int ed_cmd_test(int argc, char **argv);
 int ed_cmd_packs(int argc, char **argv);
 int ed_cmd_audit(int argc, char **argv);
+int ed_cmd_retention(int argc, char **argv);
 
 #endif

@@ -111,12 +111,18 @@ static void chain_hash(const unsigned char prev[32], const char *bytes,
 
 /* Parse one entry line (without its newline). Returns NULL, or what is
  * wrong with it. */
+/* An archived entry ("A1 <seq> <len> <hash> -") keeps its place and its
+ * hash in the chain, without the decision: *bytes is NULL for it. */
+#define ARCHIVED_TAG "A1 "
+
 static const char *parse_entry(const char *line, size_t n, uint64_t *seq,
                                char hash[ED_SHA256_HEX_LEN + 1],
                                const char **bytes, size_t *len)
 {
-    if (n < sizeof TAG - 1 || memcmp(line, TAG, sizeof TAG - 1) != 0) {
-        return "not an entry (no E1 tag)";
+    int archived = n >= sizeof ARCHIVED_TAG - 1 &&
+                   memcmp(line, ARCHIVED_TAG, sizeof ARCHIVED_TAG - 1) == 0;
+    if (!archived && (n < sizeof TAG - 1 || memcmp(line, TAG, sizeof TAG - 1) != 0)) {
+        return "not an entry (no E1 or A1 tag)";
     }
     const char *p = line + sizeof TAG - 1, *end = line + n;
     char *q;
@@ -142,6 +148,15 @@ static const char *parse_entry(const char *line, size_t n, uint64_t *seq,
     memcpy(hash, p, ED_SHA256_HEX_LEN);
     hash[ED_SHA256_HEX_LEN] = '\0';
     p += ED_SHA256_HEX_LEN + 1;
+    if (archived) {
+        if (end - p != 1 || *p != '-') {
+            return "an archived entry must end in '-'";
+        }
+        *seq = s;
+        *bytes = NULL;
+        *len = (size_t)l;
+        return NULL;
+    }
     if ((unsigned long long)(end - p) != l) {
         return "length does not match the bytes stored";
     }
@@ -513,12 +528,30 @@ static int load_checkpoints(const char *tdir, checkpoint **out, size_t *n)
     return rc;
 }
 
-/* Walk one tenant's chain. Returns 0 when it verifies, 1 when not; sets
- * the head (entries and last hash). */
-static int verify_tenant(const char *dir, const char *name, ed_key *pub,
-                         FILE *out, uint64_t *head_seq,
-                         char head[ED_SHA256_HEX_LEN + 1])
+/* One verified entry, as the walk hands it to a visitor. */
+typedef struct entry_view {
+    const char *tenant;
+    uint64_t seq;
+    const char *prev;   /* hex */
+    const char *hash;   /* hex */
+    const char *bytes;  /* NULL for an archived entry */
+    size_t len;
+} entry_view;
+
+typedef int (*entry_visitor)(void *arg, const entry_view *e);
+
+/* Walk one tenant's chain, calling visit (when given) for every entry that
+ * verifies. Returns 0 when it verifies, 1 when not (or when visit fails);
+ * sets the head (entries and last hash). */
+static int walk_tenant(const char *dir, const char *name, ed_key *pub,
+                       FILE *out, uint64_t *head_seq,
+                       char head[ED_SHA256_HEX_LEN + 1], entry_visitor visit,
+                       void *varg)
 {
+    size_t archived = 0;
+    char prev_hex[ED_SHA256_HEX_LEN + 1];
+    memset(prev_hex, '0', ED_SHA256_HEX_LEN);
+    prev_hex[ED_SHA256_HEX_LEN] = '\0';
     char *tdir = ed_path_join(dir, name);
     char *path = ed_path_join(tdir, SEGMENT);
     char *tenant = tenant_from_dirname(name);
@@ -571,7 +604,14 @@ static int verify_tenant(const char *dir, const char *name, ed_key *pub,
             rc = 1;
             break;
         }
-        chain_hash(prev, bytes, len, want);
+        if (bytes == NULL) {
+            /* archived: its hash stands for the removed decision, and the
+             * next entry's link still checks it */
+            archived++;
+            memcpy(want, hash, sizeof want);
+        } else {
+            chain_hash(prev, bytes, len, want);
+        }
         if (strcmp(want, hash) != 0) {
             fprintf(out, "tenant %s: BROKEN at entry %llu: hash mismatch (stored "
                     "%.16s…, computed %.16s…): the entry or one before it was "
@@ -594,7 +634,15 @@ static int verify_tenant(const char *dir, const char *name, ed_key *pub,
         if (rc) {
             break;
         }
+        if (visit != NULL) {
+            entry_view ev = {tenant, seq, prev_hex, hash, bytes, len};
+            if (visit(varg, &ev) != 0) {
+                rc = 1;
+                break;
+            }
+        }
         unhex(hash, prev);
+        memcpy(prev_hex, hash, sizeof prev_hex);
         memcpy(head, hash, ED_SHA256_HEX_LEN + 1);
         expect++;
     }
@@ -624,6 +672,9 @@ static int verify_tenant(const char *dir, const char *name, ed_key *pub,
     if (rc == 0) {
         fprintf(out, "tenant %s: %llu entries, head %s, ok", tenant,
                 (unsigned long long)*head_seq, head);
+        if (archived > 0) {
+            fprintf(out, "; %zu archived (hash kept, decision removed)", archived);
+        }
         if (n_cps > 0) {
             fprintf(out, "; %zu checkpoint%s %s", n_cps, n_cps == 1 ? "" : "s",
                     pub ? "signed and matching" : "matching (signatures not "
@@ -678,6 +729,13 @@ static int each_tenant(const char *dir, const char *tenant, FILE *out,
         fprintf(out, "no tenant journals in %s\n", dir);
     }
     return rc;
+}
+
+static int verify_tenant(const char *dir, const char *name, ed_key *pub,
+                         FILE *out, uint64_t *head_seq,
+                         char head[ED_SHA256_HEX_LEN + 1])
+{
+    return walk_tenant(dir, name, pub, out, head_seq, head, NULL, NULL);
 }
 
 static int verify_one(const char *dir, const char *name, void *pub, FILE *out)
@@ -741,4 +799,215 @@ static int checkpoint_one(const char *dir, const char *name, void *key, FILE *ou
 int ed_journal_checkpoint(const char *dir, const char *tenant, ed_key *key, FILE *out)
 {
     return each_tenant(dir, tenant, out, checkpoint_one, key);
+}
+
+/* ------------------------------------------------------------------ */
+/* Export and retention                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Copy the string value of "key" in a decision (canonical JSON, whose
+ * envelope strings need no unescaping: dates, ids) into out. Returns 1, or
+ * 0 when the key is absent or null. */
+static int decision_field(const char *bytes, size_t len, const char *key,
+                          char *out, size_t outlen)
+{
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    size_t plen = strlen(pattern);
+    for (size_t i = 0; i + plen <= len; i++) {
+        if (memcmp(bytes + i, pattern, plen) == 0) {
+            const char *v = bytes + i + plen;
+            const char *q = memchr(v, '"', len - (size_t)(v - bytes));
+            if (q == NULL || (size_t)(q - v) >= outlen) {
+                return 0;
+            }
+            memcpy(out, v, (size_t)(q - v));
+            out[q - v] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct export_arg {
+    const char *from, *to; /* YYYY-MM-DD, inclusive; NULL: open */
+    FILE *out;
+    size_t written;
+} export_arg;
+
+static int export_entry(void *varg, const entry_view *e)
+{
+    export_arg *a = varg;
+    char date[64] = "";
+    if (e->bytes != NULL && decision_field(e->bytes, e->len, "occurred_at", date,
+                                           sizeof date)) {
+        date[10] = '\0';
+        if ((a->from && strcmp(date, a->from) < 0) || (a->to && strcmp(date, a->to) > 0)) {
+            return 0;
+        }
+    } else if (a->from || a->to) {
+        return 0; /* archived: no date to filter on */
+    }
+    /* the decision is embedded as its exact bytes, so a regulator can cut
+     * them out and re-hash: hash = SHA-256(prev || decision) */
+    fprintf(a->out, "{\"tenant\":");
+    ed_buf t = {0};
+    for (const char *s = e->tenant; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            ed_buf_putc(&t, '\\');
+        }
+        ed_buf_putc(&t, *s);
+    }
+    fprintf(a->out, "\"%s\",\"seq\":%llu,\"prev\":\"%s\",\"hash\":\"%s\",", t.data ? t.data : "",
+            (unsigned long long)e->seq, e->prev, e->hash);
+    ed_buf_free(&t);
+    if (e->bytes == NULL) {
+        fprintf(a->out, "\"archived\":true}\n");
+    } else {
+        fprintf(a->out, "\"decision\":");
+        fwrite(e->bytes, 1, e->len, a->out);
+        fputs("}\n", a->out);
+    }
+    a->written++;
+    return ferror(a->out) ? -1 : 0;
+}
+
+int ed_journal_export(const char *dir, const char *tenant, const char *from,
+                      const char *to, FILE *out, FILE *msgs)
+{
+    char *name = ed_journal_tenant_dirname(tenant);
+    char *tdir = ed_path_join(dir, name);
+    int rc = 1;
+    if (!ed_is_dir(tdir)) {
+        fprintf(msgs, "tenant %s: no journal in %s\n", tenant, dir);
+    } else {
+        export_arg a = {from, to, out, 0};
+        uint64_t seq;
+        char head[ED_SHA256_HEX_LEN + 1];
+        rc = walk_tenant(dir, name, NULL, msgs, &seq, head, export_entry, &a);
+        fprintf(msgs, "exported %zu entr%s\n", a.written, a.written == 1 ? "y" : "ies");
+    }
+    free(tdir);
+    free(name);
+    return rc;
+}
+
+typedef struct retention_arg {
+    const char *as_of;       /* YYYY-MM-DD */
+    size_t entries, past, undated, archived;
+    char next[16];           /* earliest retention date not yet past */
+    FILE *rewrite;           /* archive: the new segment, or NULL */
+} retention_arg;
+
+static int retention_entry(void *varg, const entry_view *e)
+{
+    retention_arg *a = varg;
+    char until[64];
+    int expired = 0;
+    a->entries++;
+    if (e->bytes == NULL) {
+        a->archived++;
+    } else if (!decision_field(e->bytes, e->len, "retention_until", until,
+                               sizeof until)) {
+        a->undated++;
+    } else if (strcmp(until, a->as_of) < 0) {
+        a->past++;
+        expired = 1;
+    } else if (a->next[0] == '\0' || strcmp(until, a->next) < 0) {
+        snprintf(a->next, sizeof a->next, "%.10s", until);
+    }
+    if (a->rewrite != NULL) {
+        if (e->bytes == NULL || expired) {
+            fprintf(a->rewrite, ARCHIVED_TAG "%llu %zu %s -\n",
+                    (unsigned long long)e->seq, e->len, e->hash);
+        } else {
+            fprintf(a->rewrite, TAG "%llu %zu %s ", (unsigned long long)e->seq,
+                    e->len, e->hash);
+            fwrite(e->bytes, 1, e->len, a->rewrite);
+            fputc('\n', a->rewrite);
+        }
+        if (ferror(a->rewrite)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int retention_one(const char *dir, const char *name, void *varg, FILE *out)
+{
+    const retention_arg *tmpl = varg;
+    retention_arg a = *tmpl;
+    char *tenant = tenant_from_dirname(name);
+    char *tdir = ed_path_join(dir, name);
+    char *path = ed_path_join(tdir, SEGMENT);
+    char *tmp = ed_path_join(tdir, SEGMENT ".archive");
+    int rc = 0, lock = -1;
+    if (tmpl->rewrite != NULL) {
+        /* archiving rewrites the segment: no writer may be appending */
+        lock = open(path, O_RDWR | O_CLOEXEC);
+        if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+            fprintf(out, "tenant %s: the journal is in use (or unreadable); not "
+                    "archived\n", tenant);
+            rc = 1;
+            goto done;
+        }
+        a.rewrite = fopen(tmp, "wb");
+        if (a.rewrite == NULL) {
+            fprintf(out, "tenant %s: cannot write %s: %s\n", tenant, tmp, strerror(errno));
+            rc = 1;
+            goto done;
+        }
+    }
+    uint64_t seq;
+    char head[ED_SHA256_HEX_LEN + 1];
+    FILE *quiet = fopen("/dev/null", "w");
+    rc = walk_tenant(dir, name, NULL, quiet ? quiet : out, &seq, head,
+                     retention_entry, &a);
+    if (quiet) {
+        fclose(quiet);
+    }
+    if (rc != 0) {
+        fprintf(out, "tenant %s: the chain does not verify: run `edict audit verify`\n",
+                tenant);
+    } else {
+        fprintf(out, "tenant %s: %zu entries; %zu past retention on %s%s; %zu "
+                "without a retention date (kept); %zu archived; %s%s\n", tenant,
+                a.entries, a.past, a.as_of, tmpl->rewrite ? " (archived now)" : "",
+                a.undated, a.archived + (tmpl->rewrite ? a.past : 0),
+                a.next[0] ? "the next may go after " : "nothing else has a date",
+                a.next);
+    }
+    if (a.rewrite != NULL) {
+        int ok = rc == 0 && fflush(a.rewrite) == 0 && fsync(fileno(a.rewrite)) == 0;
+        fclose(a.rewrite);
+        if (ok && rename(tmp, path) == 0 && fsync_dir(tdir) == 0) {
+            rc = 0;
+        } else {
+            unlink(tmp);
+            if (rc == 0) {
+                fprintf(out, "tenant %s: cannot replace %s: %s\n", tenant, path,
+                        strerror(errno));
+                rc = 1;
+            }
+        }
+    }
+done:
+    if (lock >= 0) {
+        close(lock);
+    }
+    free(tenant);
+    free(tdir);
+    free(path);
+    free(tmp);
+    return rc;
+}
+
+int ed_journal_retention(const char *dir, const char *tenant, const char *as_of,
+                         int archive, FILE *out)
+{
+    retention_arg a;
+    memset(&a, 0, sizeof a);
+    a.as_of = as_of;
+    a.rewrite = archive ? stdout : NULL; /* a marker: each tenant opens its own */
+    return each_tenant(dir, tenant, out, retention_one, &a);
 }

@@ -72,6 +72,23 @@ int ed_journal_verify(const char *dir, const char *tenant, ed_key *pub,
 int ed_journal_checkpoint(const char *dir, const char *tenant, ed_key *key,
                           FILE *out);
 
+/* Write a tenant's entries as JSON lines for a regulator: tenant, seq,
+ * prev, hash and the decision's exact bytes (or "archived": true), so that
+ * hash = SHA-256(prev || decision) can be checked entry by entry. from/to
+ * (YYYY-MM-DD, inclusive, may be NULL) select by the decision's
+ * occurred_at. Messages go to msgs. 0, or 1 when the chain is broken. */
+int ed_journal_export(const char *dir, const char *tenant, const char *from,
+                      const char *to, FILE *out, FILE *msgs);
+
+/* Per tenant: entries past their retention_until on as_of (YYYY-MM-DD),
+ * entries without one, and the next date anything may go. With archive,
+ * the decisions past retention are removed from the segment (rewritten
+ * atomically, under the writers' lock), each leaving "A1 <seq> <len>
+ * <hash> -": the chain still verifies, and nothing not yet past its date
+ * is touched. 0, or 1 when a chain is broken or in use. */
+int ed_journal_retention(const char *dir, const char *tenant, const char *as_of,
+                         int archive, FILE *out);
+
 /* The file-system name of a tenant (percent-encoded), malloc'd. */
 char *ed_journal_tenant_dirname(const char *tenant);
 

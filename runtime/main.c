@@ -19,7 +19,11 @@ static const char usage[] =
     "  check [PACK_DIR...] load packs and report every problem with file:line\n"
     "  test [PACK_DIR...]  run the packs' fixtures\n"
     "  packs               list the loaded packs\n"
-    "  audit verify        walk the audit journal's hash chains\n"
+    "  audit verify|keygen|checkpoint|export\n"
+    "                      the audit journal: verify its hash chains, sign\n"
+    "                      their heads, export a tenant's entries\n"
+    "  retention status|archive\n"
+    "                      what is past its retention date; archive it\n"
     "\n"
     "  edict <command> --help   options of a command\n"
     "  edict --version\n"
@@ -52,6 +56,7 @@ int main(int argc, char **argv)
         {"test", ed_cmd_test},
         {"packs", ed_cmd_packs},
         {"audit", ed_cmd_audit},
+        {"retention", ed_cmd_retention},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

@@ -164,6 +164,58 @@ has "removed entries: named" "$OUT" "before the signed checkpoint"
 run "$EDICT" audit checkpoint --journal "$J"
 is "checkpoint without --key: usage" "$RC" 64
 
+# export: JSON lines a regulator re-hashes entry by entry
+run "$EDICT" audit export --tenant acme --journal "$J"
+is "export" "$RC" 0
+is "export: one line per entry" "$(grep -c . "$OUT")" 10
+rehash() {
+    while IFS= read -r line; do
+        prev=$(printf '%s' "$line" | sed 's/.*"prev":"\([0-9a-f]*\)".*/\1/')
+        hash=$(printf '%s' "$line" | sed 's/.*"hash":"\([0-9a-f]*\)".*/\1/')
+        dec=${line#*\"decision\":}
+        dec=${dec%\}}
+        got=$( { printf '%s' "$prev" | xxd -r -p; printf '%s' "$dec"; } |
+               openssl dgst -sha256 -r | cut -d' ' -f1)
+        [ "$got" = "$hash" ] || { echo "entry does not re-hash: $line" | cut -c1-80; return; }
+    done <"$1"
+    echo ok
+}
+is "export: every entry re-hashes with openssl" "$(rehash "$OUT")" ok
+run "$EDICT" audit export --tenant acme --journal "$J" --from 2026-01-02 --to 2026-01-03
+is "export --from/--to: by occurred_at" "$(grep -c . "$OUT")" 4
+run "$EDICT" audit export --journal "$J"
+is "export without --tenant: usage" "$RC" 64
+
+# retention: status, and archive keeps the chain verifiable
+R=$TMP/ret
+mkpack "$TMP/rp/keep" keep 1 US-XX
+write "$TMP/rp/keep/rules.lua" <<'EOF2'
+rule { id = "keep/retain", on = "t.a", severity = "info", cite = "test retention",
+  check = function(e, ctx) if e.data.keep then ctx.retain_until(e.data.keep) end end }
+EOF2
+{ event r1 '{"keep":"2020-01-01"}'; event r2 '{"keep":"2030-06-30"}'; event r3 '{}'; } >"$TMP/ret.ndjson"
+run "$EDICT" eval --packs "$TMP/rp" --journal "$R" "$TMP/ret.ndjson"
+run "$EDICT" retention status --journal "$R" --as-of 2026-01-01
+is "retention status" "$RC" 0
+has "status: one past retention, one undated, the next date" "$OUT" \
+    "3 entries; 1 past retention on 2026-01-01; 1 without a retention date (kept); 0 archived; the next may go after 2030-06-30"
+run "$EDICT" audit checkpoint --key "$K" --journal "$R"
+run "$EDICT" retention archive --journal "$R"
+is "archive without --as-of: usage (nothing removed by accident)" "$RC" 64
+run "$EDICT" retention archive --journal "$R" --as-of 2026-01-01
+is "archive" "$RC" 0
+lacks "archive: the expired decision is gone" "$R/acme/segment-000001.log" '"event_id":"r1"'
+has "archive: the others are kept" "$R/acme/segment-000001.log" '"event_id":"r2"'
+run "$EDICT" audit verify --journal "$R" --pub "$K.pub"
+is "archive: the chain and its signed checkpoint still verify" "$RC" 0
+has "archive: verify counts the archived entry" "$OUT" "1 archived (hash kept, decision removed)"
+run "$EDICT" audit export --tenant acme --journal "$R"
+has "archive: export marks it" "$OUT" '"seq":1,' 
+has "archive: as archived" "$OUT" '"archived":true'
+run "$EDICT" eval --packs "$TMP/rp" --journal "$R" "$TMP/ret.ndjson"
+run "$EDICT" audit verify --journal "$R"
+is "archive: appending goes on, and verifies" "$RC:$(grep -c . "$R/acme/segment-000001.log")" "0:6"
+
 run "$EDICT" audit
 is "audit without a subcommand: usage" "$RC" 64
 run "$EDICT" audit verify --help
