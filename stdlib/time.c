@@ -49,7 +49,7 @@
 
 /* Floor division and modulo for b > 0 (C's / and % truncate toward 0,
  * which would put dates before 1970 or before year 0 in the wrong era). */
-static int64_t floor_div(int64_t a, int64_t b)
+int64_t ed_floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
     if (a % b < 0)
@@ -57,13 +57,13 @@ static int64_t floor_div(int64_t a, int64_t b)
     return q;
 }
 
-static int64_t floor_mod(int64_t a, int64_t b)
+int64_t ed_floor_mod(int64_t a, int64_t b)
 {
     int64_t r = a % b;
     return r < 0 ? r + b : r;
 }
 
-static int is_leap(int64_t y)
+int ed_is_leap_year(int64_t y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
@@ -73,7 +73,7 @@ static int days_in_month(int64_t y, int m)
 {
     static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30,
                                             31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : mdays[m - 1];
+    return m == 2 && ed_is_leap_year(y) ? 29 : mdays[m - 1];
 }
 
 /* Days since 1970-01-01 of y-m-d. A month outside 1..12 carries into the
@@ -88,14 +88,14 @@ int64_t ed_days_from_civil(int64_t y, int m, int d)
         y = CIVIL_YEAR_CLAMP;
     else if (y < -CIVIL_YEAR_CLAMP)
         y = -CIVIL_YEAR_CLAMP;
-    y += floor_div(m0, 12);
-    m0 = floor_mod(m0, 12);
+    y += ed_floor_div(m0, 12);
+    m0 = ed_floor_mod(m0, 12);
 
     /* Count years from March so that the leap day is the last day of the
      * counted year: January and February belong to the previous one. */
     if (m0 < 2)
         y--;
-    int64_t era = floor_div(y, 400);
+    int64_t era = ed_floor_div(y, 400);
     int64_t yoe = y - era * 400;                       /* [0, 399] */
     int64_t mp = (m0 + 10) % 12;                       /* March = 0 */
     int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1; /* day of year */
@@ -110,8 +110,8 @@ void ed_civil_from_days(int64_t days, int *y, int *m, int *d)
 {
     /* Split into eras before shifting to the 0000-03-01 origin, so that
      * the shift cannot overflow near INT64_MAX. */
-    int64_t era = floor_div(days, DAYS_PER_ERA);
-    int64_t doe = floor_mod(days, DAYS_PER_ERA) + DAYS_0000_03_01;
+    int64_t era = ed_floor_div(days, DAYS_PER_ERA);
+    int64_t doe = ed_floor_mod(days, DAYS_PER_ERA) + DAYS_0000_03_01;
     era += doe / DAYS_PER_ERA;
     doe %= DAYS_PER_ERA;                                    /* [0, 146096] */
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
@@ -147,7 +147,7 @@ void ed_format_date(int64_t days, char *buf)
  * 1970-01-01 was a Thursday. */
 static int weekday(int64_t days)
 {
-    return (int)floor_mod(days + 3, 7) + 1;
+    return (int)ed_floor_mod(days + 3, 7) + 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -489,8 +489,8 @@ int ed_is_business_day(int64_t day)
  * (day -3); only differences of it mean anything. */
 static int64_t weekdays_before(int64_t x)
 {
-    int64_t r = floor_mod(x + 3, 7);
-    return 5 * floor_div(x + 3, 7) + (r < 5 ? r : 5);
+    int64_t r = ed_floor_mod(x + 3, 7);
+    return 5 * ed_floor_div(x + 3, 7) + (r < 5 ? r : 5);
 }
 
 /* Business days in (a, b] for a <= b, any years: weekdays minus the
@@ -660,8 +660,8 @@ static int64_t add_months(lua_State *L, int arg, int64_t day, lua_Integer n)
     if (n < -span)
         check_result_day(L, arg, ED_TIME_DAY_MIN - 1);
     int64_t total = (int64_t)y * 12 + (m - 1) + n;
-    int64_t ny = floor_div(total, 12);
-    int nm = (int)floor_mod(total, 12) + 1;
+    int64_t ny = ed_floor_div(total, 12);
+    int nm = (int)ed_floor_mod(total, 12) + 1;
     if (ny > ED_TIME_YEAR_MAX)
         check_result_day(L, arg, ED_TIME_DAY_MAX + 1);
     if (ny < ED_TIME_YEAR_MIN)
@@ -843,11 +843,11 @@ static int l_time_weekday(lua_State *L)
     return 1;
 }
 
-/* is_leap(year) -> boolean, proleptic Gregorian for any integer year. */
+/* ed_is_leap_year(year) -> boolean, proleptic Gregorian for any integer year. */
 static int l_time_is_leap(lua_State *L)
 {
     lua_Integer y = luaL_checkinteger(L, 1);
-    lua_pushboolean(L, is_leap(y));
+    lua_pushboolean(L, ed_is_leap_year(y));
     return 1;
 }
 
@@ -1023,7 +1023,7 @@ static void check_zone(lua_State *L, int arg, int64_t epoch, ed_tz_info *info)
 static int64_t local_seconds(lua_State *L, int64_t epoch, int offset)
 {
     int64_t local = epoch + offset;
-    check_result_day(L, 1, floor_div(local, SECS_PER_DAY));
+    check_result_day(L, 1, ed_floor_div(local, SECS_PER_DAY));
     return local;
 }
 
@@ -1035,7 +1035,7 @@ static int l_time_local_date(lua_State *L)
     int32_t nsec;
     int64_t epoch = check_instant(L, 1, &nsec);
     check_zone(L, 2, epoch, &info);
-    push_date(L, floor_div(local_seconds(L, epoch, info.offset_seconds), SECS_PER_DAY));
+    push_date(L, ed_floor_div(local_seconds(L, epoch, info.offset_seconds), SECS_PER_DAY));
     return 1;
 }
 
@@ -1051,8 +1051,8 @@ static int l_time_local_time(lua_State *L)
     int64_t epoch = check_instant(L, 1, &nsec);
     check_zone(L, 2, epoch, &info);
     int64_t local = local_seconds(L, epoch, info.offset_seconds);
-    int64_t day = floor_div(local, SECS_PER_DAY);
-    int64_t sod = floor_mod(local, SECS_PER_DAY);
+    int64_t day = ed_floor_div(local, SECS_PER_DAY);
+    int64_t sod = ed_floor_mod(local, SECS_PER_DAY);
     ed_civil_from_days(day, &y, &m, &d);
 
     lua_createtable(L, 0, 9);
@@ -1093,8 +1093,8 @@ static int l_time_to_zone(lua_State *L)
     check_zone(L, 2, epoch, &info);
     int off_min = info.offset_seconds / 60;
     int64_t local = local_seconds(L, epoch, off_min * 60);
-    int64_t day = floor_div(local, SECS_PER_DAY);
-    int64_t sod = floor_mod(local, SECS_PER_DAY);
+    int64_t day = ed_floor_div(local, SECS_PER_DAY);
+    int64_t sod = ed_floor_mod(local, SECS_PER_DAY);
     ed_civil_from_days(day, &y, &m, &d);
     if (nsec != 0) {
         int digits = 9;
@@ -1138,7 +1138,7 @@ static int l_time_business_deadline(lua_State *L)
         ed_tz_info info;
         check_zone(L, 3, t.epoch, &info);
         if (t.has_time)
-            day = floor_div(local_seconds(L, t.epoch, info.offset_seconds),
+            day = ed_floor_div(local_seconds(L, t.epoch, info.offset_seconds),
                             SECS_PER_DAY);
     }
     check_business_range(L, 1, day);

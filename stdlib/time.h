@@ -38,6 +38,12 @@ typedef struct ed_time {
 int ed_time_parse(const char *s, size_t len, int allow_date, ed_time *out,
                   char *err, size_t errlen);
 
+/* Floor division and modulo for b > 0 (C's / and % truncate toward zero),
+ * and the Gregorian leap-year rule: shared by the civil and zone code. */
+int64_t ed_floor_div(int64_t a, int64_t b);
+int64_t ed_floor_mod(int64_t a, int64_t b);
+int ed_is_leap_year(int64_t y);
+
 /* Days since 1970-01-01 of a civil date, and back. Never overflow for any
  * argument. days_from_civil is exact for |y| <= 1e15 (a month outside
  * 1..12 or a day past the month's end carries over); civil_from_days is

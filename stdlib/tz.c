@@ -72,24 +72,6 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
     return code;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if (a % b < 0)
-        q--;
-    return q;
-}
-
-static int64_t floor_mod(int64_t a, int64_t b)
-{
-    int64_t r = a % b;
-    return r < 0 ? r + b : r;
-}
-
-static int is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
 
 static int is_digit(char c)
 {
@@ -283,12 +265,12 @@ static int64_t when_day(const tz_when *w, int64_t y)
 {
     int64_t jan1 = ed_days_from_civil(y, 1, 1);
     if (w->kind == 'J') /* Feb 29 is never counted */
-        return jan1 + w->n - 1 + (is_leap(y) && w->n >= 60);
+        return jan1 + w->n - 1 + (ed_is_leap_year(y) && w->n >= 60);
     if (w->kind == 'N')
         return jan1 + w->n;
     /* Mm.w.d: the w-th weekday d (0 = Sunday) of month m, 5 = last. */
     int64_t first = ed_days_from_civil(y, w->m, 1);
-    int wd_first = (int)floor_mod(first + 4, 7); /* 1970-01-01: Thursday */
+    int wd_first = (int)ed_floor_mod(first + 4, 7); /* 1970-01-01: Thursday */
     int64_t day = first + (w->d - wd_first + 7) % 7 + 7 * (w->w - 1);
     int64_t next = ed_days_from_civil(y, w->m + 1, 1);
     while (day >= next)
@@ -307,7 +289,7 @@ static void posix_at(const tz_posix *p, int64_t t, ed_tz_info *out)
     if (p->has_dst) {
         int y0, mo, da;
         int64_t best = INT64_MIN;
-        ed_civil_from_days(floor_div(t + p->std_off, SECS_PER_DAY), &y0, &mo, &da);
+        ed_civil_from_days(ed_floor_div(t + p->std_off, SECS_PER_DAY), &y0, &mo, &da);
         for (int64_t y = (int64_t)y0 - 1; y <= (int64_t)y0 + 1; y++) {
             /* The start is written in standard time, the end in DST. */
             int64_t s = when_day(&p->start, y) * SECS_PER_DAY + p->start.secs -
