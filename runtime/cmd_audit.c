@@ -78,7 +78,7 @@ int ed_cmd_audit(int argc, char **argv)
         {0, 0, 0, 0}};
     const char *tenant = NULL, *key_path = NULL, *pub_path = NULL;
     const char *from = NULL, *to = NULL;
-    const char *dir = getenv("EDICT_JOURNAL_DIR");
+    const char *dir = ed_journal_default_dir();
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
@@ -99,9 +99,6 @@ int ed_cmd_audit(int argc, char **argv)
         (from && !date_ok(from)) || (to && !date_ok(to))) {
         fputs(usage, stderr);
         return ED_EXIT_USAGE;
-    }
-    if (dir == NULL || *dir == '\0') {
-        dir = ED_JOURNAL_DEFAULT_DIR;
     }
     ed_buf err = {0};
     int rc;
@@ -164,7 +161,7 @@ int ed_cmd_retention(int argc, char **argv)
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
     const char *tenant = NULL, *as_of = NULL;
-    const char *dir = getenv("EDICT_JOURNAL_DIR");
+    const char *dir = ed_journal_default_dir();
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
@@ -192,7 +189,6 @@ int ed_cmd_retention(int argc, char **argv)
         fprintf(stderr, "edict: --as-of takes a date YYYY-MM-DD, not '%s'\n", as_of);
         return ED_EXIT_USAGE;
     }
-    int rc = ed_journal_retention(dir && *dir ? dir : ED_JOURNAL_DEFAULT_DIR, tenant,
-                                  as_of, archive, stdout);
+    int rc = ed_journal_retention(dir, tenant, as_of, archive, stdout);
     return rc == 0 ? ED_EXIT_OK : ED_EXIT_HOST;
 }

@@ -487,7 +487,7 @@ int ed_cmd_eval(int argc, char **argv)
         {"no-journal", no_argument, 0, O_NO_JOURNAL},
         {"fsync-every", required_argument, 0, O_FSYNC_EVERY},
         {0, 0, 0, 0}};
-    const char *journal_dir = getenv("EDICT_JOURNAL_DIR");
+    const char *journal_dir = ed_journal_default_dir();
     int no_journal = 0;
     ed_cli cli;
     ed_cli_init(&cli);
@@ -586,9 +586,7 @@ int ed_cmd_eval(int argc, char **argv)
     }
     st.flush_each = fstat(fileno(in), &sb) == 0 && !S_ISREG(sb.st_mode);
     if (!no_journal) {
-        st.journal = ed_journal_open(journal_dir && *journal_dir ? journal_dir
-                                                                 : ED_JOURNAL_DEFAULT_DIR,
-                                     &st.err);
+        st.journal = ed_journal_open(journal_dir, &st.err);
         if (st.journal == NULL) {
             fprintf(stderr, "edict: %s\n", st.err.data);
             status = ED_EXIT_HOST;

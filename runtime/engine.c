@@ -19,6 +19,7 @@
 #include "../stdlib/hash.h"
 
 #include <lauxlib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -119,10 +120,19 @@ static void add_trace(eval_run *r, const ed_slot *slot, const ed_pack *p,
 /* Turning what check returned into findings                             */
 /* ------------------------------------------------------------------ */
 
-static int finding_error(ed_buf *why, const char *fmt, const char *a)
+static int finding_error(ed_buf *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Say why a check's result is not a finding; returns -1. */
+static int finding_error(ed_buf *why, const char *fmt, ...)
 {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     ed_buf_reset(why);
-    ed_buf_printf(why, fmt, a);
+    ed_buf_puts(why, msg);
     return -1;
 }
 
@@ -184,26 +194,26 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
             if (!ok) {
                 lua_settop(L, top);
                 return finding_error(why, "a finding's evidence_required must be "
-                                     "a list of strings%s", "");
+                                     "a list of strings");
             }
         }
         if (rawfield(L, t, "details") != LUA_TNIL) {
             details = lua_gettop(L);
             if (!lua_istable(L, details)) {
                 lua_settop(L, top);
-                return finding_error(why, "a finding's details must be a table%s", "");
+                return finding_error(why, "a finding's details must be a table");
             }
         }
     }
     if (lua_type(L, message) != LUA_TSTRING || lua_rawlen(L, message) == 0) {
         lua_settop(L, top);
         return finding_error(why, "a finding needs a message (a non-empty "
-                             "string)%s", "");
+                             "string)");
     }
     if (lua_rawlen(L, message) > ED_MAX_TEXT_BYTES) {
         lua_settop(L, top);
-        return finding_error(why, "a finding's message is longer than %s bytes",
-                             "16384");
+        return finding_error(why, "a finding's message is longer than %d bytes",
+                             ED_MAX_TEXT_BYTES);
     }
     size_t mark = r->findings->len;
     sep(r->findings, &r->n_findings);
@@ -240,8 +250,8 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
     ed_buf_putc(r->findings, '}');
     if (r->findings->len - r->rule_start > ED_MAX_RULE_OUTPUT_BYTES) {
         lua_settop(L, top);
-        return finding_error(why, "the rule's findings are larger than %s "
-                             "(details included)", "1 MiB");
+        return finding_error(why, "the rule's findings are larger than 1 MiB "
+                             "(details included)");
     }
     r->outcome->counts[sev]++;
     if (r->outcome->n_fired < ED_OUTCOME_MAX_FIRED) {
@@ -266,7 +276,7 @@ static int collect(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
         }
         return finding_error(why, "check returned true; return nothing (or "
                              "false) when the rule holds, a message when it "
-                             "does not%s", "");
+                             "does not");
     case LUA_TSTRING:
         return emit_finding(r, idx, s, why) == 0 ? 1 : -1;
     case LUA_TTABLE: {

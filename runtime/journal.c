@@ -369,6 +369,12 @@ fail:
 /* Appending                                                            */
 /* ------------------------------------------------------------------ */
 
+const char *ed_journal_default_dir(void)
+{
+    const char *env = getenv("EDICT_JOURNAL_DIR");
+    return env && *env ? env : ED_JOURNAL_DEFAULT_DIR;
+}
+
 ed_journal *ed_journal_open(const char *dir, ed_buf *err)
 {
     if (make_dirs(dir) != 0) {

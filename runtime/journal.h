@@ -35,6 +35,10 @@
 
 typedef struct ed_journal ed_journal;
 
+/* The journal folder when none is named: $EDICT_JOURNAL_DIR, else
+ * ED_JOURNAL_DEFAULT_DIR. */
+const char *ed_journal_default_dir(void);
+
 /* Open (creating it if need be) the journal in dir. NULL with err set when
  * the folder cannot be made. MUST BE CLOSED with ed_journal_close. */
 ed_journal *ed_journal_open(const char *dir, ed_buf *err);

@@ -22,6 +22,8 @@
 #include "../stdlib/time.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,13 +312,19 @@ char *ed_pack_field_where(const ed_pack *p, const char *field)
 }
 
 static void diag_field(ed_diags *d, const ed_pack *p, const char *field,
-                       const char *fmt, const char *a, const char *b)
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A problem with a manifest field, placed at the line that sets it. */
+static void diag_field(ed_diags *d, const ed_pack *p, const char *field,
+                       const char *fmt, ...)
 {
     char *where = ed_pack_field_where(p, field);
-    ed_buf msg = {0};
-    ed_buf_printf(&msg, fmt, a ? a : "", b ? b : "");
-    ed_diags_add(d, where, "%s", msg.data);
-    ed_buf_free(&msg);
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ed_diags_add(d, where, "%s", msg);
     free(where);
 }
 
@@ -327,8 +335,8 @@ static void diag_field(ed_diags *d, const ed_pack *p, const char *field,
 static void add_call_diag(ed_diags *d, const ed_call_result *res,
                           const char *fallback)
 {
-    ed_diags_add(d, res->where[0] ? res->where : fallback, "%s%s%s",
-                 res->message, res->stop ? " while loading" : "", "");
+    ed_diags_add(d, res->where[0] ? res->where : fallback, "%s%s",
+                 res->message, res->stop ? " while loading" : "");
 }
 
 /* Load the chunk of file f (no call). Pushes the function and returns 0,
@@ -754,7 +762,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     int problems = unknown_fields(L, m, allowed, d, p, NULL, "pack.lua");
 
     if (rawfield(L, m, "name") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
-        diag_field(d, p, "name", "name: expected a pack name (string)%s%s", "", "");
+        diag_field(d, p, "name", "name: expected a pack name (string)");
         problems++;
     } else {
         const char *name = lua_tostring(L, -1);
@@ -764,7 +772,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         }
         if (!ok) {
             diag_field(d, p, "name", "name: '%s' is not a pack name (lower-case "
-                       "letters, digits, '-', '_', '.')%s", name, "");
+                       "letters, digits, '-', '_', '.')", name);
             problems++;
         }
         p->name = ed_strdup(name);
@@ -773,7 +781,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
 
     if (rawfield(L, m, "version") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
         diag_field(d, p, "version", "version: expected a version string "
-                   "(e.g. \"2026.1\")%s%s", "", "");
+                   "(e.g. \"2026.1\")");
         problems++;
     } else {
         p->version = ed_strdup(lua_tostring(L, -1));
@@ -784,7 +792,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     if (t == LUA_TSTRING) {
         p->title = ed_strdup(lua_tostring(L, -1));
     } else if (t != LUA_TNIL) {
-        diag_field(d, p, "title", "title: expected a string%s%s", "", "");
+        diag_field(d, p, "title", "title: expected a string");
         problems++;
     }
     lua_pop(L, 1);
@@ -793,14 +801,14 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
                          &p->n_jurisdictions);
     if (rc != 0) {
         diag_field(d, p, "jurisdiction", "jurisdiction: expected a jurisdiction "
-                   "code (\"US-OR\"), a list of them, or \"*\" for any%s%s", "", "");
+                   "code (\"US-OR\"), a list of them, or \"*\" for any");
         problems++;
     }
     for (size_t i = 0; i < p->n_jurisdictions; i++) {
         if (!jurisdiction_ok(p->jurisdictions[i])) {
             diag_field(d, p, "jurisdiction", "jurisdiction: '%s' is not a "
-                       "jurisdiction code (upper-case letters, digits, '-')%s",
-                       p->jurisdictions[i], "");
+                       "jurisdiction code (upper-case letters, digits, '-')",
+                       p->jurisdictions[i]);
             problems++;
         }
         if (strcmp(p->jurisdictions[i], "*") == 0) {
@@ -827,7 +835,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     if (t == LUA_TTABLE) {
         record_params(L, lua_gettop(L), p, NULL);
     } else if (t != LUA_TNIL) {
-        diag_field(d, p, "params", "params: expected a table%s%s", "", "");
+        diag_field(d, p, "params", "params: expected a table");
         problems++;
     }
     lua_pop(L, 1);
@@ -835,7 +843,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     rc = string_list(L, m, "rules", &p->rule_files, &p->n_rule_files);
     if (rc != 0) {
         diag_field(d, p, "rules", "rules: expected a list of rule files "
-                   "(e.g. { \"waste.lua\" })%s%s", "", "");
+                   "(e.g. { \"waste.lua\" })");
         problems++;
     }
     return problems;
@@ -855,7 +863,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
                    "'%s'", lua_tostring(L, -1), folder);
         problems++;
     } else if (t != LUA_TSTRING && t != LUA_TNIL) {
-        diag_field(d, p, "tenant", "tenant: expected a string%s%s", "", "");
+        diag_field(d, p, "tenant", "tenant: expected a string");
         problems++;
     }
     lua_pop(L, 1);
@@ -874,14 +882,14 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
                          &p->n_jurisdictions);
     if (rc < 0) {
         diag_field(d, p, "jurisdictions", "jurisdictions: expected a list of "
-                   "jurisdiction codes%s%s", "", "");
+                   "jurisdiction codes");
         problems++;
     }
     for (size_t i = 0; i < p->n_jurisdictions; i++) {
         if (!jurisdiction_ok(p->jurisdictions[i]) ||
             strcmp(p->jurisdictions[i], "*") == 0) {
             diag_field(d, p, "jurisdictions", "jurisdictions: '%s' is not a "
-                       "jurisdiction code%s", p->jurisdictions[i], "");
+                       "jurisdiction code", p->jurisdictions[i]);
             problems++;
         }
     }
@@ -894,7 +902,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         while (lua_next(L, params) != 0) {
             if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1)) {
                 diag_field(d, p, "params", "params: expected { [\"<pack>\"] = "
-                           "{ <param> = <value> } }%s%s", "", "");
+                           "{ <param> = <value> } }");
                 problems++;
             } else {
                 record_params(L, lua_gettop(L), p, lua_tostring(L, -2));
@@ -902,14 +910,14 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
             lua_pop(L, 1);
         }
     } else if (t != LUA_TNIL) {
-        diag_field(d, p, "params", "params: expected a table%s%s", "", "");
+        diag_field(d, p, "params", "params: expected a table");
         problems++;
     }
     lua_pop(L, 1);
 
     rc = string_list(L, m, "rules", &p->rule_files, &p->n_rule_files);
     if (rc < 0) {
-        diag_field(d, p, "rules", "rules: expected a list of rule files%s%s", "", "");
+        diag_field(d, p, "rules", "rules: expected a list of rule files");
         problems++;
     }
 
@@ -948,7 +956,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
             lua_pop(L, 1);
         }
     } else if (t != LUA_TNIL) {
-        diag_field(d, p, "waivers", "waivers: expected a table%s%s", "", "");
+        diag_field(d, p, "waivers", "waivers: expected a table");
         problems++;
     }
     lua_pop(L, 1);
@@ -990,7 +998,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         }
         free(where);
     } else if (t != LUA_TNIL) {
-        diag_field(d, p, "limits", "limits: expected a table%s%s", "", "");
+        diag_field(d, p, "limits", "limits: expected a table");
         problems++;
     }
     lua_pop(L, 1);

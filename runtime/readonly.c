@@ -134,6 +134,13 @@ static void push_metatable(lua_State *L, int backing, int parent_mt,
     }
 }
 
+/* cjson decodes every number as a float: is d integral (and in range),
+ * so that rules get it back as an integer and print 1200, not 1200.0? */
+static int integral(lua_Number d, lua_Integer *i)
+{
+    return floor(d) == d && lua_numbertointeger(d, i);
+}
+
 /* Wrap the table at `t` (absolute); its proxy's metatable gets parent
  * `parent_mt` and key `key` (absolute indices, 0 for the root). */
 static void wrap(lua_State *L, int t, int parent_mt, int key,
@@ -160,11 +167,8 @@ static void wrap(lua_State *L, int t, int parent_mt, int key,
             lua_insert(L, -2);
             lua_rawset(L, t);
         } else if (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-            /* cjson decodes every number as a float; give integral ones
-             * back their integer subtype so rules print 1200, not 1200.0. */
-            lua_Number d = lua_tonumber(L, -1);
             lua_Integer i;
-            if (floor(d) == d && lua_numbertointeger(d, &i)) {
+            if (integral(lua_tonumber(L, -1), &i)) {
                 lua_pushvalue(L, -2);
                 lua_pushinteger(L, i);
                 lua_rawset(L, t);
@@ -288,9 +292,8 @@ static void copy_value(lua_State *from, int idx, lua_State *to, int parent_mt,
         if (lua_isinteger(from, idx)) {
             lua_pushinteger(to, lua_tointeger(from, idx));
         } else {
-            /* integral floats become integers, as in ed_readonly_wrap */
             lua_Number d = lua_tonumber(from, idx);
-            if (floor(d) == d && lua_numbertointeger(d, &i)) {
+            if (integral(d, &i)) {
                 lua_pushinteger(to, i);
             } else {
                 lua_pushnumber(to, d);
