@@ -1,0 +1,40 @@
+-- jurisdictions/us-ca/pack.lua — manifest of the California pack: DCC
+-- track-and-trace rules (4 CCR div. 19) for waste.recorded, inventory.moved
+-- and plant.phase_changed events of tenants licensed in California.
+--
+-- Which requirement is law and which is a figure to confirm:
+--   * 24-hour Metrc recording of destruction/disposal and of inventory
+--     movements, destruction notes naming the employee and the reason:
+--     4 CCR §15049(b), primary text seen (FACTS CA1), in effect since
+--     2022-11-07, hence this version's effective_from.
+--   * individual plant UIDs once plants enter the canopy (flowering = mature):
+--     4 CCR §15049 "everything on the premises carries a plant or package
+--     tag" [P CA1]; "individual tags on entering canopy, immature plants in
+--     lots of up to 100" is secondary (FACTS CA7, CA3).
+--   * 7-year retention: legacy CDFA 3 CCR §8400 [P CA6]; the DCC section
+--     (4 CCR §15037) is believed to match but was not seen [U]: a param,
+--     listed in README.md under "Figures to confirm with counsel".
+return {
+  name = "us-ca",
+  version = "2026.1",
+  jurisdiction = "US-CA",
+  title = "California DCC cannabis track-and-trace (4 CCR div. 19)",
+  description = "Metrc 24-hour recording (4 CCR §15049(b)), destruction notes, plant UIDs in the canopy, 7-year retention",
+  effective_from = "2022-11-07", -- §15049(b) as amended, in effect since 7 Nov 2022 (FACTS CA1)
+  params = {
+    -- Hours after occurred_at within which the activity must be in Metrc
+    -- (4 CCR §15049(b): "within 24 hours"). Instant arithmetic: exactly
+    -- 24 h 0 s is on time, 24 h + 1 s is late, whatever the DST change.
+    report_window_hours = 24,
+    -- Zone whose clock deadlines are written in (obligations, messages).
+    -- The window itself is measured in real elapsed time, not wall clock.
+    zone = "America/Los_Angeles",
+    -- Phases in which a plant must carry its own UID (plant tag). Immature
+    -- (vegetative) plants may be tracked in lots of up to 100 under one UID,
+    -- so only the mature, flowering phase is listed.
+    individual_tag_phases = { "flowering" },
+    -- Years to keep records: 7 per legacy 3 CCR §8400 [P]; 4 CCR §15037 [U].
+    retention_years = 7,
+  },
+  rules = { "waste.lua", "inventory.lua", "plants.lua", "retention.lua" },
+}
