@@ -1,0 +1,54 @@
+-- jurisdictions/us-dot/pack.lua — manifest of the US DOT / FMCSA pack:
+-- Drug and Alcohol Clearinghouse queries and violation reports (49 CFR 382
+-- subpart G), the driver's medical certificate (49 CFR 391.45) and the
+-- record retention that follows from them, all for `driver.status` events
+-- (one snapshot of one driver's Clearinghouse and DQ-file dates).
+--
+-- Effective from 2020-01-06, the day the Clearinghouse started operating and
+-- the query and reporting duties of 382.701 and 382.705 began to bind
+-- employers. A driver.status event that occurred earlier is not decided by
+-- this pack (the engine says "no version of pack us-dot is in force").
+--
+-- What is statute and what is a reading or an unconfirmed figure is said on
+-- every rule; README.md lists the readings and the figures to confirm.
+return {
+  name = "us-dot",
+  version = "2026.1",
+  jurisdiction = "US-DOT",
+  title = "FMCSA Drug and Alcohol Clearinghouse and driver medical certificate (49 CFR 382 subpart G, 391)",
+  effective_from = "2020-01-06",
+  params = {
+    -- Whose clock says which civil day a violation was determined on and
+    -- when "the close of" a business day is (382.705). "" (the default):
+    -- the clock of the determined_at timestamp as written, i.e. its own UTC
+    -- offset, held fixed for the whole deadline. An IANA zone such as
+    -- "America/Chicago" (the employer's place of business) follows that
+    -- zone's daylight-saving changes instead.
+    zone = "",
+    -- The annual query cycle (382.701(b), "at least once a year"):
+    -- "calendar_year": a query on day D is good through the same day a year
+    --   later (add_years, so 2024-02-29 is good through 2025-02-28);
+    -- "365_days": good through D + 365 days (FMCSA FAQs, [S] in FACTS.md,
+    --   let the employer choose a 365-day cycle).
+    annual_query_cycle = "calendar_year",
+    -- Hours after a limited query showing information within which the full
+    -- query must be run (382.701(b)). Instant arithmetic: exactly this many
+    -- hours is on time.
+    followup_full_query_hours = 24,
+    -- Business days after the day of determination by whose close an
+    -- employer must report a violation (382.705(b)); [U] in FACTS.md.
+    violation_report_business_days = 3,
+    -- Lead times in days before medical_cert_expires (its last valid day):
+    -- 0..major days left → major, major+1..minor → minor, minor+1..info →
+    -- info, further out → nothing. Must ascend. Operator policy (seed 001's
+    -- 30/60/90-day alerts), not statute.
+    medical_cert_alert_days = { major = 30, minor = 60, info = 90 },
+    -- Retention in years: query records (382.701(e)) and consents
+    -- (382.703) from the latest query; violation records from the
+    -- determination (382.401: positives and refusals, 5 years).
+    query_record_retention_years = 3,
+    consent_retention_years = 3,
+    violation_record_retention_years = 5,
+  },
+  rules = { "queries.lua", "violations.lua", "medical.lua", "retention.lua" },
+}
