@@ -504,7 +504,13 @@ static void decide(eval_run *r, int event)
         const ed_loaded *chosen = NULL;
         int applies = 0;
         for (size_t k = i; k < end; k++) {
-            if (loaded_applies(ctx, &ctx->loaded[k])) {
+            /* an overlay whose params or waivers shape the decision is part
+             * of what made it, even when none of its own rules apply: the
+             * decision names it (and its digest) so it can be replayed */
+            const ed_pack *kp = ctx->loaded[k].pack;
+            int shapes = kp->is_tenant && r->n_packs > 0 &&
+                         (kp->n_params > 0 || kp->n_waivers > 0);
+            if (shapes || loaded_applies(ctx, &ctx->loaded[k])) {
                 applies = 1;
                 if (ed_pack_in_force(ctx->loaded[k].pack, ev->occurred_day)) {
                     chosen = &ctx->loaded[k];
