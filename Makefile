@@ -18,7 +18,8 @@ PKGS := lua5.4 lua5.4-cjson libcrypto
 # The Debian packages edict needs to build, test and bench; `make deps`
 # installs what is missing (as root) and .ci/run uses the same list.
 DEB_PACKAGES := build-essential pkg-config clang liblua5.4-dev lua5.4 \
-	lua-cjson lua-cjson-dev libssl-dev hyperfine valgrind tzdata
+	lua-cjson lua-cjson-dev libssl-dev hyperfine valgrind tzdata \
+	libev-dev libhttp-parser-dev curl wrk
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san
@@ -38,7 +39,7 @@ CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter $(SAN) $(PKG_CFLAGS) \
 	-DEDICT_SOURCE_ROOT='"$(CURDIR)"' -MMD -MP
 LDFLAGS += $(SAN)
-LDLIBS += $(PKG_LIBS) -lpthread -lm
+LDLIBS += $(PKG_LIBS) -lev -lhttp_parser -lpthread -lm
 
 LIB_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c stdlib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -117,7 +118,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 	$(FUZZ_CC) $(CFLAGS) $(PKG_CFLAGS) $(FUZZ_SAN) -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
-	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ $(PKG_LIBS) -lpthread -lm
+	$(FUZZ_CC) $(FUZZ_LINK) -o $@ $^ $(PKG_LIBS) -lev -lhttp_parser -lpthread -lm
 
 fuzz-run: fuzz
 	@rc=0; for f in $(FUZZ_NAMES); do \

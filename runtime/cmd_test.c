@@ -48,6 +48,7 @@ typedef struct test_run {
     ed_sandbox *fixtures;   /* where fixture files run */
     int passed, failed;
     ed_buf why;
+    FILE *out;              /* where the ok/FAIL lines go */
 } test_run;
 
 static const char *const expect_fields[] = {
@@ -289,7 +290,7 @@ static ed_context *cached_context(test_run *t, context_cache *cache,
     ed_diags d = {0};
     ed_context *ctx = ed_context_new(t->cat, tenant, only_pack, &d);
     if (ctx == NULL) {
-        ed_diags_print(&d, stdout, 0);
+        ed_diags_print(&d, t->out, 0);
     }
     ed_diags_free(&d);
     if (ctx) {
@@ -430,7 +431,7 @@ static void run_file(test_run *t, context_cache *cache, const ed_pack *p,
         res.where = "";
     }
     if (status != LUA_OK || !lua_istable(L, -1)) {
-        printf("FAIL - %s: %s%s%s\n", name, res.where ? res.where : "",
+        fprintf(t->out, "FAIL - %s: %s%s%s\n", name, res.where ? res.where : "",
                res.where && res.where[0] ? ": " : "",
                status != LUA_OK ? res.message : "a fixture file must return a "
                                                 "list of fixtures");
@@ -455,10 +456,10 @@ static void run_file(test_run *t, context_cache *cache, const ed_pack *p,
             run_fixture(t, cache, p, tenant, fx, i, f->path);
         }
         if (t->why.len == 0) {
-            printf("ok - %s: %s\n", name, fname);
+            fprintf(t->out, "ok - %s: %s\n", name, fname);
             t->passed++;
         } else {
-            printf("FAIL - %s: %s%s\n", name, fname, t->why.data);
+            fprintf(t->out, "FAIL - %s: %s%s\n", name, fname, t->why.data);
             t->failed++;
         }
         lua_settop(L, list);
@@ -486,6 +487,37 @@ static void run_pack(test_run *t, const ed_pack *p)
     free(cache.items);
 }
 
+int ed_fixtures_run(ed_catalog *cat, FILE *out, int *passed, int *failed)
+{
+    test_run t;
+    memset(&t, 0, sizeof t);
+    t.cat = cat;
+    t.out = out;
+    t.intake = ed_json_host_state();
+    t.fixtures = ed_sandbox_new();
+    int rc = -1;
+    if (t.intake == NULL || t.fixtures == NULL ||
+        ed_json_open_protected(ed_sandbox_state(t.fixtures)) != 0) {
+        goto done;
+    }
+    for (size_t i = 0; i < cat->n_packs; i++) {
+        run_pack(&t, cat->packs[i]);
+    }
+    for (size_t i = 0; i < cat->n_tenants; i++) {
+        run_pack(&t, cat->tenants[i]);
+    }
+    *passed = t.passed;
+    *failed = t.failed;
+    rc = 0;
+done:
+    if (t.intake) {
+        lua_close(t.intake);
+    }
+    ed_sandbox_free(t.fixtures);
+    ed_buf_free(&t.why);
+    return rc;
+}
+
 int ed_cmd_test(int argc, char **argv)
 {
     ed_cli cli;
@@ -495,37 +527,21 @@ int ed_cmd_test(int argc, char **argv)
         ed_cli_free(&cli);
         return status;
     }
-    test_run t;
-    memset(&t, 0, sizeof t);
     ed_diags d = {0};
-    t.cat = ed_cli_catalog(&cli, &d);
+    ed_catalog *cat = ed_cli_catalog(&cli, &d);
     /* Packs with problems are reported and counted as one failure each;
      * the sound ones are still tested. */
     ed_diags_print(&d, stdout, 0);
-    t.failed += t.cat->problems;
-    t.intake = ed_json_host_state();
-    t.fixtures = ed_sandbox_new();
-    status = ED_EXIT_HOST;
-    if (t.intake == NULL || t.fixtures == NULL ||
-        ed_json_open_protected(ed_sandbox_state(t.fixtures)) != 0) {
+    int passed = 0, failed = 0;
+    if (ed_fixtures_run(cat, stdout, &passed, &failed) != 0) {
         fputs("edict: cannot start\n", stderr);
-        goto done;
+        status = ED_EXIT_HOST;
+    } else {
+        failed += cat->problems;
+        printf("%d passed, %d failed\n", passed, failed);
+        status = failed ? ED_EXIT_HOST : ED_EXIT_OK;
     }
-    for (size_t i = 0; i < t.cat->n_packs; i++) {
-        run_pack(&t, t.cat->packs[i]);
-    }
-    for (size_t i = 0; i < t.cat->n_tenants; i++) {
-        run_pack(&t, t.cat->tenants[i]);
-    }
-    printf("%d passed, %d failed\n", t.passed, t.failed);
-    status = t.failed ? ED_EXIT_HOST : ED_EXIT_OK;
-done:
-    if (t.intake) {
-        lua_close(t.intake);
-    }
-    ed_sandbox_free(t.fixtures);
-    ed_buf_free(&t.why);
-    ed_catalog_free(t.cat);
+    ed_catalog_free(cat);
     ed_diags_free(&d);
     ed_cli_free(&cli);
     return status;

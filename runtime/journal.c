@@ -534,17 +534,8 @@ static int load_checkpoints(const char *tdir, checkpoint **out, size_t *n)
     return rc;
 }
 
-/* One verified entry, as the walk hands it to a visitor. */
-typedef struct entry_view {
-    const char *tenant;
-    uint64_t seq;
-    const char *prev;   /* hex */
-    const char *hash;   /* hex */
-    const char *bytes;  /* NULL for an archived entry */
-    size_t len;
-} entry_view;
-
-typedef int (*entry_visitor)(void *arg, const entry_view *e);
+typedef ed_journal_entry entry_view;
+typedef ed_journal_visitor entry_visitor;
 
 /* Walk one tenant's chain, calling visit (when given) for every entry that
  * verifies. Returns 0 when it verifies, 1 when not (or when visit fails);
@@ -749,6 +740,24 @@ static int verify_one(const char *dir, const char *name, void *pub, FILE *out)
     uint64_t seq;
     char head[ED_SHA256_HEX_LEN + 1];
     return verify_tenant(dir, name, pub, out, &seq, head);
+}
+
+int ed_journal_each(const char *dir, const char *tenant, ed_journal_visitor visit,
+                    void *arg, uint64_t *head_seq, FILE *msgs)
+{
+    char *name = ed_journal_tenant_dirname(tenant);
+    char *tdir = ed_path_join(dir, name);
+    int rc = 1;
+    *head_seq = 0;
+    if (!ed_is_dir(tdir)) {
+        rc = 2;
+    } else {
+        char head[ED_SHA256_HEX_LEN + 1];
+        rc = walk_tenant(dir, name, NULL, msgs, head_seq, head, visit, arg);
+    }
+    free(tdir);
+    free(name);
+    return rc;
 }
 
 int ed_journal_verify(const char *dir, const char *tenant, ed_key *pub, FILE *out)

@@ -56,6 +56,27 @@ size_t ed_journal_pending(const ed_journal *j);
 /* Make every appended entry durable. 0, or -1 with err. */
 int ed_journal_sync(ed_journal *j, ed_buf *err);
 
+/* One verified entry, as a walk of a chain hands it to a visitor. */
+typedef struct ed_journal_entry {
+    const char *tenant;
+    uint64_t seq;
+    const char *prev;   /* hex */
+    const char *hash;   /* hex */
+    const char *bytes;  /* NULL for an archived entry */
+    size_t len;
+} ed_journal_entry;
+
+/* Return 0 to go on, anything else to stop the walk (it is then "broken"). */
+typedef int (*ed_journal_visitor)(void *arg, const ed_journal_entry *e);
+
+/* Walk tenant's chain in dir, verifying it, and call visit for every
+ * entry that verifies. Problems are described on msgs. Returns 0 when the
+ * chain verifies, 1 when not, 2 when the tenant has no journal; *head_seq
+ * is the last good entry. Safe while a writer appends (a half-written
+ * last line is a torn tail, not a failure). */
+int ed_journal_each(const char *dir, const char *tenant, ed_journal_visitor visit,
+                    void *arg, uint64_t *head_seq, FILE *msgs);
+
 /* Sync and close. */
 void ed_journal_close(ed_journal *j);
 

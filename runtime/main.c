@@ -19,9 +19,12 @@ static const char usage[] =
     "  check [PACK_DIR...] load packs and report every problem with file:line\n"
     "  test [PACK_DIR...]  run the packs' fixtures\n"
     "  packs               list the loaded packs\n"
+    "  diff                what changes between two sets of packs, event by event\n"
     "  audit verify|keygen|checkpoint|export\n"
     "                      the audit journal: verify its hash chains, sign\n"
     "                      their heads, export a tenant's entries\n"
+    "  serve               the HTTP service: evaluate, webhooks, decisions,\n"
+    "                      audit, packs, hot reload, metrics\n"
     "  retention status|archive\n"
     "                      what is past its retention date; archive it\n"
     "\n"
@@ -57,6 +60,8 @@ int main(int argc, char **argv)
         {"packs", ed_cmd_packs},
         {"audit", ed_cmd_audit},
         {"retention", ed_cmd_retention},
+        {"serve", ed_cmd_serve},
+        {"diff", ed_cmd_diff},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {
