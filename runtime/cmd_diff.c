@@ -2,7 +2,7 @@
  * cmd_diff.c — `edict diff`: decide the same events under two sets of packs
  * (--from and --to) and report every decision that would change, for a
  * person (text blocks) or a machine (--json). The comparison itself is
- * diff.c's; this file reads the options and the events.
+ * diff.c's, and reading the events intake.c's; this file reads the options.
  *
  * Input is what `edict eval` takes: a JSON object, a JSON array of
  * objects, or NDJSON (an event may span lines when its first line is a lone
@@ -15,6 +15,7 @@
 #include "cli.h"
 
 #include "diff.h"
+#include "intake.h"
 #include "json.h"
 #include "../stdlib/time.h"
 
@@ -25,8 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define MAX_EVENT_BYTES ((size_t)8 << 20)
 
 static const char usage[] =
     "usage: edict diff --from DIR --to DIR [options] [FILE|-]\n"
@@ -81,19 +80,23 @@ static void flush_report(diff_run *run)
     }
 }
 
-static void report_bad(diff_run *run, const char *unit, long where,
-                       const char *message)
+/* An event the intake could not read (intake.h's bad). */
+static int report_bad(void *arg, const char *unit, long where,
+                      const char *event_id, const char *message)
 {
-    ed_differ_refuse(run->differ, unit, where, NULL, message, &run->out);
+    diff_run *run = arg;
+    ed_differ_refuse(run->differ, unit, where, event_id, message, &run->out);
     flush_report(run);
     fprintf(stderr, "edict: %s %ld: %s\n", unit, where, message);
+    return run->host_failure;
 }
 
-/* Compare the decoded event at the top of the intake stack (popped). */
-static void compare_event(diff_run *run, const char *unit, long where)
+/* Compare the decoded event at the top of L (popped); intake.h's decide. */
+static int compare_event(void *arg, lua_State *L, const char *unit, long where)
 {
-    ed_diff_result r = ed_differ_event(run->differ, run->intake, unit, where,
-                                       NULL, 0, &run->out, &run->err);
+    diff_run *run = arg;
+    ed_diff_result r = ed_differ_event(run->differ, L, unit, where, NULL, 0,
+                                       &run->out, &run->err);
     flush_report(run);
     if (r == ED_DIFF_REFUSED) {
         fprintf(stderr, "edict: %s %ld: %s\n", unit, where, run->err.data);
@@ -101,184 +104,7 @@ static void compare_event(diff_run *run, const char *unit, long where)
         fprintf(stderr, "edict: %s\n", run->err.data);
         run->host_failure = 1;
     }
-}
-
-static void report_json_error(diff_run *run, long line)
-{
-    ed_buf msg = {0};
-    ed_buf_printf(&msg, "invalid JSON: %s", run->err.data);
-    report_bad(run, "line", line, msg.data);
-    ed_buf_free(&msg);
-}
-
-/* Input must be UTF-8. Returns 1, or 0 with the reason in run->err. */
-static int utf8_ok(diff_run *run, const char *text, size_t len)
-{
-    size_t bad;
-    ed_buf_reset(&run->err);
-    if (ed_utf8_valid(text, len, &bad)) {
-        return 1;
-    }
-    ed_buf_printf(&run->err, "not UTF-8 at byte %zu", bad + 1);
-    return 0;
-}
-
-static void compare_text(diff_run *run, const char *text, size_t len, long line)
-{
-    if (!utf8_ok(run, text, len) ||
-        ed_json_decode(run->intake, text, len, &run->err) != 0) {
-        report_json_error(run, line);
-        return;
-    }
-    compare_event(run, "line", line);
-}
-
-static int blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* A lone "{" starts a pretty-printed event; returns its indentation, or -1. */
-static long lone_brace(const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
-        i++;
-    }
-    if (i >= n || s[i] != '{' || !blank(s + i + 1, n - i - 1)) {
-        return -1;
-    }
-    return (long)i;
-}
-
-/* Could this line close the object opened at `indent`? */
-static int closing_brace(const char *s, size_t n, long indent)
-{
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
-        i++;
-    }
-    return (long)i <= indent && i < n && s[i] == '}';
-}
-
-/* Has cjson stopped because the text ended, not because it is wrong? */
-static int incomplete(const ed_buf *err)
-{
-    return err->data && strstr(err->data, "T_END") != NULL;
-}
-
-/* NDJSON, with pretty-printed objects: as `edict eval` reads it. */
-static void run_lines(diff_run *run, FILE *in, char *first, size_t first_len)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    long lineno = 0;
-    ed_buf pending = {0};
-    long pending_line = 0, pending_indent = 0;
-    int have_first = first != NULL;
-    for (;;) {
-        const char *text;
-        size_t len;
-        if (have_first) {
-            text = first;
-            len = first_len;
-            have_first = 0;
-        } else {
-            n = getline(&line, &cap, in);
-            if (n < 0) {
-                break;
-            }
-            text = line;
-            len = (size_t)n;
-        }
-        lineno++;
-        if (run->host_failure) {
-            break;
-        }
-        if (pending_line) {
-            ed_buf_append(&pending, text, len);
-            if (pending.len > MAX_EVENT_BYTES) {
-                report_bad(run, "line", pending_line, "event larger than 8 MiB");
-                ed_buf_reset(&pending);
-                pending_line = 0;
-                continue;
-            }
-            if (closing_brace(text, len, pending_indent) &&
-                (!utf8_ok(run, pending.data, pending.len) ||
-                 ed_json_decode(run->intake, pending.data, pending.len,
-                                &run->err) == 0 ||
-                 !incomplete(&run->err))) {
-                if (run->err.len == 0) {
-                    compare_event(run, "line", pending_line);
-                } else {
-                    report_json_error(run, pending_line);
-                }
-                ed_buf_reset(&pending);
-                pending_line = 0;
-            }
-            continue;
-        }
-        if (blank(text, len)) {
-            continue;
-        }
-        if ((pending_indent = lone_brace(text, len)) >= 0) {
-            ed_buf_append(&pending, text, len);
-            pending_line = lineno;
-            continue;
-        }
-        if (len > MAX_EVENT_BYTES) {
-            report_bad(run, "line", lineno, "event larger than 8 MiB");
-            continue;
-        }
-        compare_text(run, text, len, lineno);
-    }
-    if (pending_line && !run->host_failure) {
-        compare_text(run, pending.data, pending.len, pending_line);
-    }
-    if (ferror(in)) {
-        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
-        run->host_failure = 1;
-    }
-    ed_buf_free(&pending);
-    free(line);
-}
-
-/* A JSON array of events: decoded whole, compared element by element. */
-static void run_array(diff_run *run, FILE *in, char *first, size_t first_len)
-{
-    ed_buf all = {0};
-    ed_buf_append(&all, first, first_len);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
-        ed_buf_append(&all, chunk, n);
-    }
-    if (ferror(in)) {
-        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
-        run->host_failure = 1;
-        ed_buf_free(&all);
-        return;
-    }
-    lua_State *L = run->intake;
-    if (!utf8_ok(run, all.data, all.len) ||
-        ed_json_decode(L, all.data, all.len, &run->err) != 0) {
-        report_json_error(run, 1);
-        ed_buf_free(&all);
-        return;
-    }
-    ed_buf_free(&all);
-    lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
-    for (lua_Integer i = 1; i <= count && !run->host_failure; i++) {
-        lua_rawgeti(L, -1, i);
-        compare_event(run, "index", (long)i);
-    }
-    lua_pop(L, 1);
+    return run->host_failure;
 }
 
 /* Read the packs of one side; print its problems. Returns the catalog
@@ -395,28 +221,11 @@ int ed_cmd_diff(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
-    /* The first non-blank byte: '[' is an array, else NDJSON. */
-    char *first = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    while ((n = getline(&first, &cap, in)) >= 0 && blank(first, (size_t)n)) {
-    }
-    if (n < 0 && ferror(in)) {
-        fprintf(stderr, "edict: reading %s: %s\n", path, strerror(errno));
+    ed_intake intake = {.L = run.intake, .err = &run.err, .decide = compare_event,
+                        .bad = report_bad, .arg = &run};
+    if (ed_intake_read(&intake, in, path) != 0) {
         run.host_failure = 1;
     }
-    if (n >= 0) {
-        size_t i = 0;
-        while (first[i] == ' ' || first[i] == '\t') {
-            i++;
-        }
-        if (first[i] == '[') {
-            run_array(&run, in, first, (size_t)n);
-        } else {
-            run_lines(&run, in, first, (size_t)n);
-        }
-    }
-    free(first);
     const ed_diff_counts *counts = ed_differ_counts(run.differ);
     if (run.host_failure) {
         status = ED_EXIT_HOST;

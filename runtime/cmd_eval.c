@@ -4,8 +4,8 @@
  *
  * Input is a JSON object, a JSON array of objects, or NDJSON (an event per
  * line; an event may span lines when its first line is a lone "{", as
- * pretty-printers write it). A bad event never stops the run: it gets an
- * error line in its place and the rest are decided.
+ * pretty-printers write it), read by intake.c. A bad event never stops the
+ * run: it gets an error line in its place and the rest are decided.
  */
 #define _POSIX_C_SOURCE 200809L
 #define cmd_eval_c
@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "event.h"
 #include "fsutil.h"
+#include "intake.h"
 #include "journal.h"
 #include "json.h"
 
@@ -28,7 +29,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_EVENT_BYTES ((size_t)8 << 20)
 /* A rule may keep state in upvalues; each call is bounded, but their sum
  * is not. A context whose state grows past this is rebuilt from the
  * catalog before the next event. */
@@ -260,185 +260,20 @@ static void decide(eval_state *st, const char *unit, long where)
     }
 }
 
-static void report_json_error(eval_state *st, long line)
+/* The intake's callbacks (intake.h). */
+static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
 {
-    ed_buf msg = {0};
-    ed_buf_printf(&msg, "invalid JSON: %s", st->err.data);
-    report_bad(st, "line", line, NULL, msg.data);
-    ed_buf_free(&msg);
+    eval_state *st = arg;
+    decide(st, unit, where);
+    return st->host_failure;
 }
 
-/* Input must be UTF-8 (decisions are JSON, and JSON is UTF-8). Returns 1,
- * or 0 with the reason in st->err. */
-static int utf8_ok(eval_state *st, const char *text, size_t len)
+static int intake_bad(void *arg, const char *unit, long where,
+                      const char *event_id, const char *message)
 {
-    size_t bad;
-    ed_buf_reset(&st->err);
-    if (ed_utf8_valid(text, len, &bad)) {
-        return 1;
-    }
-    ed_buf_printf(&st->err, "not UTF-8 at byte %zu", bad + 1);
-    return 0;
-}
-
-/* Decode text as one event and decide it. */
-static void decide_text(eval_state *st, const char *text, size_t len, long line)
-{
-    if (!utf8_ok(st, text, len) ||
-        ed_json_decode(st->intake, text, len, &st->err) != 0) {
-        report_json_error(st, line);
-        return;
-    }
-    decide(st, "line", line);
-}
-
-static int blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* A lone "{" (pretty-printed object) starts an event of several lines;
- * returns its indentation, or -1. */
-static long lone_brace(const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
-        i++;
-    }
-    if (i >= n || s[i] != '{' || !blank(s + i + 1, n - i - 1)) {
-        return -1;
-    }
-    return (long)i;
-}
-
-/* Can this line close the object opened at indentation `indent`: a "}"
- * indented no deeper? (Whether it does is cjson's to say.) */
-static int closing_brace(const char *s, size_t n, long indent)
-{
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
-        i++;
-    }
-    return (long)i <= indent && i < n && s[i] == '}';
-}
-
-/* Has cjson stopped because the text ended, not because it is wrong? */
-static int incomplete(const ed_buf *err)
-{
-    return err->data && strstr(err->data, "T_END") != NULL;
-}
-
-static void run_lines(eval_state *st, FILE *in, char *first, size_t first_len)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    long lineno = 0;
-    ed_buf pending = {0};
-    long pending_line = 0, pending_indent = 0;
-    int have_first = first != NULL;
-    for (;;) {
-        const char *text;
-        size_t len;
-        if (have_first) {
-            text = first;
-            len = first_len;
-            have_first = 0;
-        } else {
-            n = getline(&line, &cap, in);
-            if (n < 0) {
-                break;
-            }
-            text = line;
-            len = (size_t)n;
-        }
-        lineno++;
-        if (st->host_failure) {
-            break;
-        }
-        if (pending_line) {
-            ed_buf_append(&pending, text, len);
-            if (pending.len > MAX_EVENT_BYTES) {
-                report_bad(st, "line", pending_line, NULL,
-                           "event larger than 8 MiB");
-                ed_buf_reset(&pending);
-                pending_line = 0;
-                continue;
-            }
-            /* the object ends at the first "}" line where it decodes */
-            if (closing_brace(text, len, pending_indent) &&
-                (!utf8_ok(st, pending.data, pending.len) ||
-                 ed_json_decode(st->intake, pending.data, pending.len, &st->err) == 0 ||
-                 !incomplete(&st->err))) {
-                if (st->err.len == 0) {
-                    decide(st, "line", pending_line);
-                } else {
-                    report_json_error(st, pending_line);
-                }
-                ed_buf_reset(&pending);
-                pending_line = 0;
-            }
-            continue;
-        }
-        if (blank(text, len)) {
-            continue;
-        }
-        if ((pending_indent = lone_brace(text, len)) >= 0) {
-            ed_buf_append(&pending, text, len);
-            pending_line = lineno;
-            continue;
-        }
-        if (len > MAX_EVENT_BYTES) {
-            report_bad(st, "line", lineno, NULL, "event larger than 8 MiB");
-            continue;
-        }
-        decide_text(st, text, len, lineno);
-    }
-    if (pending_line) {
-        decide_text(st, pending.data, pending.len, pending_line);
-    }
-    if (ferror(in)) {
-        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
-        st->host_failure = 1;
-    }
-    ed_buf_free(&pending);
-    free(line);
-}
-
-static void run_array(eval_state *st, FILE *in, char *first, size_t first_len)
-{
-    ed_buf all = {0};
-    ed_buf_append(&all, first, first_len);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
-        ed_buf_append(&all, chunk, n);
-    }
-    if (ferror(in)) {
-        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
-        st->host_failure = 1;
-        ed_buf_free(&all);
-        return;
-    }
-    lua_State *L = st->intake;
-    if (!utf8_ok(st, all.data, all.len) ||
-        ed_json_decode(L, all.data, all.len, &st->err) != 0) {
-        report_json_error(st, 1);
-        ed_buf_free(&all);
-        return;
-    }
-    ed_buf_free(&all);
-    lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
-    for (lua_Integer i = 1; i <= count && !st->host_failure; i++) {
-        lua_rawgeti(L, -1, i);
-        decide(st, "index", (long)i);
-    }
-    lua_pop(L, 1);
+    eval_state *st = arg;
+    report_bad(st, unit, where, event_id, message);
+    return st->host_failure;
 }
 
 static int compare_counts(const void *a, const void *b)
@@ -596,28 +431,11 @@ int ed_cmd_eval(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
-    /* Look at the first non-blank byte: '[' is an array, else NDJSON. */
-    char *first = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    while ((n = getline(&first, &cap, in)) >= 0 && blank(first, (size_t)n)) {
-    }
-    if (n < 0 && ferror(in)) {
-        fprintf(stderr, "edict: reading %s: %s\n", path, strerror(errno));
+    ed_intake intake = {.L = st.intake, .err = &st.err, .decide = intake_decide,
+                        .bad = intake_bad, .arg = &st};
+    if (ed_intake_read(&intake, in, path) != 0) {
         st.host_failure = 1;
     }
-    if (n >= 0) {
-        size_t i = 0;
-        while (first[i] == ' ' || first[i] == '\t') {
-            i++;
-        }
-        if (first[i] == '[') {
-            run_array(&st, in, first, (size_t)n);
-        } else {
-            run_lines(&st, in, first, (size_t)n);
-        }
-    }
-    free(first);
     commit(&st, 1);
     fflush(stdout);
     if (summary) {
