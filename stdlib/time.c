@@ -10,8 +10,9 @@
  * algorithms, which need no tables and no loops.
  *
  * The one exception is IANA time zones (local_date, local_time, to_zone,
- * business_deadline with a zone): they read the system tz database
- * through tz.c, so their answers follow the installed tzdata version.
+ * business_deadline and add_seconds with a zone): they read the system tz
+ * database through tz.c, so their answers follow the installed tzdata
+ * version.
  *
  * Layout: civil arithmetic, RFC 3339 parsing, US federal holidays and
  * business days, Lua argument helpers, the Lua functions, and the
@@ -1077,22 +1078,16 @@ static int l_time_local_time(lua_State *L)
     return 1;
 }
 
-/* to_zone(ts, zone) -> RFC 3339 string of the same instant at the zone's
- * offset, e.g. "2026-03-08T01:59:59-08:00"; "+00:00" for a zero offset,
- * the fraction of ts kept (trailing zeros dropped). RFC 3339 offsets
- * have no seconds, so an offset such as LMT -4:56:02 is truncated to
- * whole minutes (-04:56) and the wall clock shifted to match: the string
- * always denotes exactly the instant ts. */
-static int l_time_to_zone(lua_State *L)
+/* Push the RFC 3339 text of the wall clock `local` (seconds since
+ * 1970-01-01T00:00:00 on that clock) at UTC offset off_min (minutes east),
+ * with fraction nsec (trailing zeros dropped). `zero` is how a zero offset
+ * is written: 'Z' for "Z", '+' for "+00:00", '-' for "-00:00". The caller
+ * has range-checked local's date. */
+static void push_rfc3339(lua_State *L, int64_t local, int32_t nsec,
+                         int off_min, char zero)
 {
-    ed_tz_info info;
-    int32_t nsec;
     int y, m, d;
-    char frac[11] = "", buf[48];
-    int64_t epoch = check_instant(L, 1, &nsec);
-    check_zone(L, 2, epoch, &info);
-    int off_min = info.offset_seconds / 60;
-    int64_t local = local_seconds(L, epoch, off_min * 60);
+    char frac[11] = "", off[8], buf[48];
     int64_t day = ed_floor_div(local, SECS_PER_DAY);
     int64_t sod = ed_floor_mod(local, SECS_PER_DAY);
     ed_civil_from_days(day, &y, &m, &d);
@@ -1105,11 +1100,75 @@ static int l_time_to_zone(lua_State *L)
         }
         snprintf(frac, sizeof frac, ".%0*d", digits, (int)f);
     }
-    int a = off_min < 0 ? -off_min : off_min;
-    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%c%02d:%02d", y, m, d,
+    if (off_min == 0 && zero == 'Z') {
+        memcpy(off, "Z", 2);
+    } else {
+        int a = off_min < 0 ? -off_min : off_min;
+        char sign = off_min < 0 ? '-' : off_min > 0 ? '+' : zero;
+        snprintf(off, sizeof off, "%c%02d:%02d", sign, a / 60 % 100, a % 60);
+    }
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", y, m, d,
              (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), frac,
-             off_min < 0 ? '-' : '+', a / 60, a % 60);
+             off);
     lua_pushstring(L, buf);
+}
+
+/* to_zone(ts, zone) -> RFC 3339 string of the same instant at the zone's
+ * offset, e.g. "2026-03-08T01:59:59-08:00"; "+00:00" for a zero offset,
+ * the fraction of ts kept (trailing zeros dropped). RFC 3339 offsets
+ * have no seconds, so an offset such as LMT -4:56:02 is truncated to
+ * whole minutes (-04:56) and the wall clock shifted to match: the string
+ * always denotes exactly the instant ts. */
+static int l_time_to_zone(lua_State *L)
+{
+    ed_tz_info info;
+    int32_t nsec;
+    int64_t epoch = check_instant(L, 1, &nsec);
+    check_zone(L, 2, epoch, &info);
+    int off_min = info.offset_seconds / 60;
+    push_rfc3339(L, local_seconds(L, epoch, off_min * 60), nsec, off_min, '+');
+    return 1;
+}
+
+/* add_seconds(ts, n [, zone]) -> the RFC 3339 instant n seconds after the
+ * timestamp ts (before it for n < 0), fraction kept. Instant arithmetic:
+ * a DST change in between moves the wall clock, never the instant.
+ *
+ * Written in ts's own offset as ts writes it ("Z" stays "Z", "-00:00"
+ * stays "-00:00"), or, when zone is given, in that zone's offset at the
+ * result (truncated to whole minutes, as in to_zone). ts must be a full
+ * timestamp: a plain date has no offset of its own. A result whose date
+ * on its clock falls outside 0001-01-01..9999-12-31 blames n. */
+static int l_time_add_seconds(lua_State *L)
+{
+    char err[ERRLEN];
+    size_t len;
+    ed_time t;
+    const char *s = check_string(L, 1, &len);
+    if (ed_time_parse(s, len, 0, &t, err, sizeof err) != 0)
+        return luaL_argerror(L, 1, err);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    /* Bound n before adding (t.epoch + n must not overflow): any n past
+     * the whole span of years lands outside the range anyway. */
+    const int64_t span = (ED_TIME_DAY_MAX - ED_TIME_DAY_MIN + 2) * SECS_PER_DAY;
+    if (n > span)
+        check_result_day(L, 2, ED_TIME_DAY_MAX + 1);
+    if (n < -span)
+        check_result_day(L, 2, ED_TIME_DAY_MIN - 1);
+    int64_t epoch = t.epoch + n;
+    int off_min = t.offset_minutes;
+    char zero = s[len - 1] == 'Z' || s[len - 1] == 'z' ? 'Z' : s[len - 6];
+    if (!lua_isnoneornil(L, 3)) {
+        ed_tz_info info;
+        /* The zone is asked about the result, so keep that in range. */
+        check_result_day(L, 2, ed_floor_div(epoch, SECS_PER_DAY));
+        check_zone(L, 3, epoch, &info);
+        off_min = info.offset_seconds / 60;
+        zero = '+';
+    }
+    int64_t local = epoch + (int64_t)off_min * 60;
+    check_result_day(L, 2, ed_floor_div(local, SECS_PER_DAY));
+    push_rfc3339(L, local, t.nanosecond, off_min, zero);
     return 1;
 }
 
@@ -1178,6 +1237,7 @@ static const luaL_Reg time_funcs[] = {
     {"local_date", l_time_local_date},
     {"local_time", l_time_local_time},
     {"to_zone", l_time_to_zone},
+    {"add_seconds", l_time_add_seconds},
     {NULL, NULL},
 };
 

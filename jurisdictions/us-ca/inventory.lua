@@ -10,11 +10,13 @@
 -- window, internal room-to-room moves included.
 -- luacheck: globals rule
 
+local window = require "edict.window"
 local metrc = require "lib.metrc"
 
 -- Severity major: the catalogue's figure. Same instant arithmetic and edges
--- as waste (lib/metrc.lua): 24 h 0 s on time, 24 h + 1 s late; not yet
--- recorded → obligation `record_in_metrc` until as_of passes the deadline.
+-- as waste (edict.window, via lib/metrc.lua): 24 h 0 s on time, 24 h + 1 s
+-- late; not yet recorded → obligation `record_in_metrc` until as_of passes
+-- the deadline.
 rule {
   id = "us-ca/inventory-metrc-24h",
   on = "inventory.moved",
@@ -23,8 +25,8 @@ rule {
   title = "Inventory movement recorded in Metrc within 24 hours",
   check = function(e, ctx)
     local d = e.data or {}
-    local what = "move of package " .. metrc.record(e, "package_id")
-    local from, to = metrc.text(d.from), metrc.text(d.to)
+    local what = "move of package " .. window.record(e, "package_id")
+    local from, to = window.text(d.from), window.text(d.to)
     if from and to then
       what = ("%s from %s to %s"):format(what, from, to)
     end

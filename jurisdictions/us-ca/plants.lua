@@ -26,13 +26,13 @@
 --     on the counsel list in README.md.
 -- luacheck: globals rule
 
-local metrc = require "lib.metrc"
+local window = require "edict.window"
 
 local KNOWN_PHASES = { vegetative = true, flowering = true }
 
 -- The event's phase, lower-cased, or nil when not usable text.
 local function phase_of(d)
-  local p = metrc.text(d.phase)
+  local p = window.text(d.phase)
   return p and p:lower()
 end
 
@@ -61,11 +61,11 @@ rule {
     local d = e.data or {}
     local p = phase_of(d)
     if not p or not needs_own_tag(ctx, p) then return nil end
-    if metrc.text(d.tag) then return nil end
-    local plant = "plant " .. metrc.record(e, "plant_id")
+    if window.text(d.tag) then return nil end
+    local plant = "plant " .. window.record(e, "plant_id")
     local why = (d.tag == nil or type(d.tag) == "string") and "no plant tag recorded"
-      or ("tag is %s, not a UID"):format(metrc.show(d.tag))
-    local lot = metrc.text(d.batch_tag)
+      or ("tag is %s, not a UID"):format(window.show(d.tag))
+    local lot = window.text(d.batch_tag)
     if lot then
       return {
         severity = "major",
@@ -98,11 +98,11 @@ rule {
   title = "The phase of a phase change is recorded",
   check = function(e)
     local d = e.data or {}
-    local plant = "plant " .. metrc.record(e, "plant_id")
+    local plant = "plant " .. window.record(e, "plant_id")
     local p = phase_of(d)
     if not p then
       local why = (d.phase == nil or type(d.phase) == "string") and "no phase recorded"
-        or ("phase is %s"):format(metrc.show(d.phase))
+        or ("phase is %s"):format(window.show(d.phase))
       return {
         message = ("phase change of %s cannot be checked for its UID: %s. "
           .. "Record the new phase (vegetative or flowering)"):format(plant, why),

@@ -14,18 +14,19 @@
 --     tenant can see and waive them separately).
 -- luacheck: globals rule
 
+local window = require "edict.window"
 local metrc = require "lib.metrc"
 
 local CITE = "4 CCR §15049(b)"
 
 local function waste_name(e)
-  return "waste " .. metrc.record(e, "waste_id")
+  return "waste " .. window.record(e, "waste_id")
 end
 
 -- Severity major: the catalogue (DESIGN.md) rates a late Metrc entry of a
 -- destruction major. Reading: 24 h of real time after occurred_at
--- (lib/metrc.lua); not recorded yet and as_of within the window gives an
--- obligation `record_in_metrc` due at occurred_at + 24 h.
+-- (edict.window, via lib/metrc.lua); not recorded yet and as_of within the
+-- window gives an obligation `record_in_metrc` due at occurred_at + 24 h.
 rule {
   id = "us-ca/waste-metrc-24h",
   on = "waste.recorded",
@@ -45,15 +46,15 @@ rule {
 -- a non-empty name, or a table with a non-empty name or employee_id.
 -- Returns the name/id, or nil and why it is not usable.
 local function employee_of(v)
-  if metrc.text(v) then return metrc.text(v) end
+  if window.text(v) then return window.text(v) end
   if type(v) == "table" then
-    local who = metrc.text(v.name) or metrc.text(v.employee_id)
+    local who = window.text(v.name) or window.text(v.employee_id)
       or (math.type(v.employee_id) == "integer" and tostring(v.employee_id))
     if who then return who end
     return nil, "recorded_by names no one (no name or employee_id)"
   end
   if v == nil or type(v) == "string" then return nil, "no employee recorded (recorded_by is empty or missing)" end
-  return nil, ("recorded_by is %s, not an employee's name"):format(metrc.show(v))
+  return nil, ("recorded_by is %s, not an employee's name"):format(window.show(v))
 end
 
 -- Severity major (brief and catalogue): incomplete notes are a record-keeping
@@ -87,9 +88,9 @@ rule {
   title = "Destruction notes give the reason",
   check = function(e)
     local d = e.data or {}
-    if metrc.text(d.reason) then return nil end
+    if window.text(d.reason) then return nil end
     local why = (d.reason == nil or type(d.reason) == "string") and "no reason recorded"
-      or ("reason is %s, not a description"):format(metrc.show(d.reason))
+      or ("reason is %s, not a description"):format(window.show(d.reason))
     return {
       message = ("destruction notes of %s do not give the reason for the destruction: %s. "
         .. "Add the reason to the Metrc destruction notes")

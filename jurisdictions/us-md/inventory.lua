@@ -11,13 +11,14 @@
 -- luacheck: globals rule
 
 local time = require "edict.time"
+local window = require "edict.window"
 local metrc = require "lib.metrc"
 
 -- The package and, when recorded, its route, for messages.
 local function move_name(e)
   local d = e.data or {}
-  local what = "move of package " .. metrc.record(e, "package_id")
-  local from, to = metrc.text(d.from), metrc.text(d.to)
+  local what = "move of package " .. window.record(e, "package_id")
+  local from, to = window.text(d.from), window.text(d.to)
   if from and to then what = ("%s from %s to %s"):format(what, from, to) end
   return what
 end
@@ -28,7 +29,7 @@ end
 -- window. The hour figure is therefore params.report_window_hours, default
 -- 24 (the same window the seed gives California), on the counsel list.
 -- Severity major: a late entry is a record-keeping breach (as the catalogue
--- rates California's), not untracked product. Edges as lib/metrc.lua:
+-- rates California's), not untracked product. Edges as edict.window:
 -- 24 h 0 s on time, 24 h + 1 s late; not yet reported and as_of within the
 -- window → obligation `record_in_metrc`, no finding.
 rule {
@@ -49,7 +50,7 @@ rule {
 -- A license number as comparable text (numbers allowed), or nil.
 local function license(v)
   if math.type(v) == "integer" then return tostring(v) end
-  local s = metrc.text(v)
+  local s = window.text(v)
   return s and s:upper()
 end
 
@@ -70,9 +71,9 @@ rule {
     local d = e.data or {}
     local from, to = license(d.from_license), license(d.to_license)
     if not (from and to) or from == to then return nil end
-    if metrc.text(d.manifest_id) or math.type(d.manifest_id) == "integer" then return nil end
+    if window.text(d.manifest_id) or math.type(d.manifest_id) == "integer" then return nil end
     local why = (d.manifest_id == nil or type(d.manifest_id) == "string") and "no manifest_id recorded"
-      or ("manifest_id is %s"):format(metrc.show(d.manifest_id))
+      or ("manifest_id is %s"):format(window.show(d.manifest_id))
     return {
       message = ("%s is a shipment from license %s to license %s without an electronic "
         .. "manifest (%s): create the Metrc manifest, or link the existing one to the move")
@@ -85,7 +86,7 @@ rule {
 
 -- "micro_dispensary", "Micro-Dispensary", "micro dispensary" all match.
 local function is_micro(v)
-  local s = metrc.text(v)
+  local s = window.text(v)
   return s ~= nil and s:lower():gsub("[%s%-]+", "_") == "micro_dispensary"
 end
 
@@ -108,11 +109,11 @@ rule {
     if not is_micro(d.license_type) then return nil end
     local occ, v = e.occurred_at, d.metrc_reported_at
     local what = move_name(e)
-    if v == nil or (type(v) == "string" and metrc.text(v) == nil) then
+    if v == nil or (type(v) == "string" and window.text(v) == nil) then
       if time.seconds_between(occ, ctx.as_of) < 0 then
         ctx.obligation {
           action = "complete_metrc_transfer",
-          due = metrc.at(time.epoch(occ), metrc.zone(ctx)),
+          due = window.deadline(occ, 0, metrc.zone(ctx)),
           note = ("micro dispensary: complete the Metrc transfer for %s before it happens"):format(what),
         }
         return nil
@@ -125,12 +126,12 @@ rule {
         details = { occurred_at = occ, as_of = ctx.as_of },
       }
     end
-    if not metrc.is_timestamp(v) then return nil end
+    if not window.is_timestamp(v) then return nil end
     local after = time.seconds_between(occ, v)
     if after > 0 then
       return {
         message = ("%s by a micro dispensary: the Metrc transfer was completed at %s, %s "
-          .. "after the move at %s; it must be completed before the move"):format(what, v, metrc.span(after), occ),
+          .. "after the move at %s; it must be completed before the move"):format(what, v, window.span(after), occ),
         evidence_required = { "metrc_transfer_record" },
         details = { occurred_at = occ, metrc_reported_at = v, after_seconds = after },
       }

@@ -23,7 +23,7 @@
 --     by the tag rule; an info finding says so, in case it is a typo.
 -- luacheck: globals rule
 
-local metrc = require "lib.metrc"
+local window = require "edict.window"
 
 local POLICY = "seed 000 policy: individual plant tags in vegetative stage "
   .. "(COMAR 14.17; MD tagging section not found)"
@@ -31,7 +31,7 @@ local KNOWN_PHASES = { vegetative = true, flowering = true }
 
 -- The event's phase, lower-cased, or nil when not usable text.
 local function phase_of(d)
-  local p = metrc.text(d.phase)
+  local p = window.text(d.phase)
   return p and p:lower()
 end
 
@@ -62,9 +62,9 @@ rule {
     local d = e.data or {}
     local p = phase_of(d)
     if not p or not needs_own_tag(ctx, p) then return nil end
-    if metrc.text(d.tag) then return nil end
+    if window.text(d.tag) then return nil end
     local why = (d.tag == nil or type(d.tag) == "string") and "no tag recorded"
-      or ("tag is %s, not a plant tag"):format(metrc.show(d.tag))
+      or ("tag is %s, not a plant tag"):format(window.show(d.tag))
     local msg
     if p == "vegetative" then
       msg = "plant %s entered the %s stage without an individual plant tag (%s): "
@@ -75,7 +75,7 @@ rule {
         .. "find out why it was not tagged earlier"
     end
     return {
-      message = msg:format(metrc.record(e, "plant_id"), p, why),
+      message = msg:format(window.record(e, "plant_id"), p, why),
       evidence_required = { "plant_tag" },
       details = { plant_id = d.plant_id, phase = p },
     }
@@ -92,11 +92,11 @@ rule {
   title = "The phase of a phase change is recorded",
   check = function(e)
     local d = e.data or {}
-    local plant = "plant " .. metrc.record(e, "plant_id")
+    local plant = "plant " .. window.record(e, "plant_id")
     local p = phase_of(d)
     if not p then
       local why = (d.phase == nil or type(d.phase) == "string") and "no phase recorded"
-        or ("phase is %s"):format(metrc.show(d.phase))
+        or ("phase is %s"):format(window.show(d.phase))
       return {
         message = ("phase change of %s cannot be checked for its plant tag: %s. "
           .. "Record the new phase (vegetative or flowering)"):format(plant, why),

@@ -12,11 +12,12 @@
 -- notes are NOT applied to Maryland. Retention: retention.lua.
 -- luacheck: globals rule
 
+local window = require "edict.window"
 local metrc = require "lib.metrc"
 
 -- Reading: the window runs from occurred_at, the occurrence of the waste
 -- event (the catalogue's anchor, as for California). Severity major, as for
--- moves. Edges as lib/metrc.lua.
+-- moves. Edges as edict.window.
 rule {
   id = "us-md/waste-metrc-report",
   on = "waste.recorded",
@@ -25,7 +26,7 @@ rule {
   title = "Waste entered in Metrc in time",
   check = function(e, ctx)
     return metrc.report_window(e, ctx, {
-      what = "waste " .. metrc.record(e, "waste_id"),
+      what = "waste " .. window.record(e, "waste_id"),
       window_name = "reporting window set for COMAR 14.17.11.03A's 'timely' data",
       action = "record_in_metrc",
     })

@@ -11,6 +11,7 @@
 
 local time = require "edict.time"
 local U = require "lib.util"
+local window = require "edict.window"
 
 local MONTHLY = "seed 000 policy: Monthly reports due 15 days after month end"
 local CTS = "OAR 845-025-7540; seed 000 policy: Keep state systems updated with all inventory movements"
@@ -133,8 +134,8 @@ rule {
     local d = e.data or {}
     local zone = U.zone(ctx)
     local hours = U.positive_param(ctx, "cts_report_window_hours")
-    local window = math.floor(hours * 3600)
-    local due = U.instant_plus(e.occurred_at, window, zone)
+    local secs = math.floor(hours * 3600)
+    local due = window.deadline(e.occurred_at, secs, zone)
     local pkg = U.name(d.package_id, "package_id")
     local details = { package_id = d.package_id, occurred_at = e.occurred_at, due = due,
       window_hours = hours }
@@ -150,7 +151,7 @@ rule {
         }
       end
       local after = time.seconds_between(e.occurred_at, at)
-      if after <= window then return end
+      if after <= secs then return end
       details.metrc_reported_at, details.hours_after = at, after / 3600
       return {
         message = ("movement of package %s was entered in CTS %s, %.1f h after it happened "
@@ -166,7 +167,7 @@ rule {
       note = ("enter the movement of package %s in CTS (Metrc)"):format(pkg),
     }
     local since = time.seconds_between(e.occurred_at, ctx.as_of)
-    if since <= window then return end
+    if since <= secs then return end
     details.as_of, details.hours_since = ctx.as_of, since / 3600
     return {
       message = ("movement of package %s (%s → %s) is not in CTS %.1f h after it happened "

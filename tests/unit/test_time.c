@@ -534,7 +534,7 @@ TEST(mod_module_table)
     static const lua_case cases[] = {
         {"(function() local n = 0 for k, v in pairs(time) do"
          " assert(type(v) == 'function', k) n = n + 1 end return n end)()",
-         "25"},
+         "26"},
         {"require('edict.time') == time", "true"},
     };
     return RUN_LUA(cases);
@@ -1264,6 +1264,117 @@ TEST(mod_business_deadline)
     return RUN_LUA(cases);
 }
 
+TEST(mod_add_seconds)
+{
+    static const lua_case cases[] = {
+        /* In ts's own offset, as ts writes it */
+        {"time.add_seconds('2026-03-02T10:00:00Z', 1)", "2026-03-02T10:00:01Z"},
+        {"time.add_seconds('2026-03-02t10:00:00z', 1)", "2026-03-02T10:00:01Z"},
+        {"time.add_seconds('2026-03-02 10:00:00+00:00', 60)", "2026-03-02T10:01:00+00:00"},
+        {"time.add_seconds('2026-03-02T10:00:00-00:00', 3600)", "2026-03-02T11:00:00-00:00"},
+        {"time.add_seconds('2026-01-01T00:00:00+05:30', -1)", "2025-12-31T23:59:59+05:30"},
+        {"time.add_seconds('2024-02-28T23:00:00-08:00', 3600)", "2024-02-29T00:00:00-08:00"},
+        {"time.add_seconds('2026-03-02T10:00:00-08:00', 0)", "2026-03-02T10:00:00-08:00"},
+        {"time.add_seconds('2026-03-02T10:00:00-08:00', 2.0)", "2026-03-02T10:00:02-08:00"},
+        {"time.add_seconds('2026-03-02T10:00:00.250Z', 60)", "2026-03-02T10:01:00.25Z"},
+        {"time.add_seconds('2026-03-02T10:00:00.000000001+01:00', -1)",
+         "2026-03-02T09:59:59.000000001+01:00"},
+        /* A DST change moves the wall clock, not the instant: 24 h of real
+         * time from 10:00 PST ends at 11:00 PDT, from 10:00 PDT in the
+         * autumn at 09:00 PST. The offset is the zone's at the result. */
+        {"time.add_seconds('2026-03-07T10:00:00-08:00', 86400)", "2026-03-08T10:00:00-08:00"},
+        {"time.add_seconds('2026-03-07T10:00:00-08:00', 86400, 'America/Los_Angeles')",
+         "2026-03-08T11:00:00-07:00"},
+        {"time.add_seconds('2026-10-31T10:00:00-07:00', 86400, 'America/Los_Angeles')",
+         "2026-11-01T09:00:00-08:00"},
+        {"time.add_seconds('2026-03-08T01:59:59-08:00', 1, 'America/Los_Angeles')",
+         "2026-03-08T03:00:00-07:00"},
+        {"time.add_seconds('2026-07-01T14:00:00+02:00', 0, 'UTC')", "2026-07-01T12:00:00+00:00"},
+        {"time.add_seconds('2026-07-01T12:00:00.5Z', 0, 'Asia/Kathmandu')",
+         "2026-07-01T17:45:00.5+05:45"},
+        {"time.add_seconds('2026-03-07T10:00:00-08:00', 86400, nil)", "2026-03-08T10:00:00-08:00"},
+        /* The same instant, whichever way it is written */
+        {"time.seconds_between('2026-03-07T10:00:00-08:00',"
+         " time.add_seconds('2026-03-07T10:00:00-08:00', 90061, 'Asia/Tokyo'))", "90061"},
+        {"time.add_seconds('0001-01-01T00:00:00Z', 315537897599)", "9999-12-31T23:59:59Z"},
+        {"time.add_seconds('9999-12-31T23:59:59Z', -315537897599)", "0001-01-01T00:00:00Z"},
+        /* Errors */
+        {"time.add_seconds('9999-12-31T23:59:59Z', 1)",
+         BAD(2, "add_seconds", "date out of range (after 9999-12-31)")},
+        {"time.add_seconds('0001-01-01T00:00:00Z', -1)",
+         BAD(2, "add_seconds", "date out of range (before 0001-01-01)")},
+        {"time.add_seconds('9999-12-31T23:00:00+01:00', 3600)",
+         BAD(2, "add_seconds", "date out of range (after 9999-12-31)")},
+        {"time.add_seconds('9999-12-31T23:30:00Z', 0, 'Asia/Tokyo')",
+         BAD(2, "add_seconds", "date out of range (after 9999-12-31)")},
+        {"time.add_seconds('9999-12-31T23:30:00Z', 3600, 'Asia/Tokyo')",
+         BAD(2, "add_seconds", "date out of range (after 9999-12-31)")},
+        {"time.add_seconds('2026-01-01T00:00:00Z', math.maxinteger)",
+         BAD(2, "add_seconds", "date out of range (after 9999-12-31)")},
+        {"time.add_seconds('2026-01-01T00:00:00Z', math.mininteger)",
+         BAD(2, "add_seconds", "date out of range (before 0001-01-01)")},
+        {"time.add_seconds('2026-01-01T00:00:00Z', 1.5)",
+         BAD(2, "add_seconds", "number has no integer representation")},
+        {"time.add_seconds('2026-01-01T00:00:00Z')",
+         BAD(2, "add_seconds", "number expected, got no value")},
+        {"time.add_seconds('2026-01-01', 1)",
+         BAD(1, "add_seconds", "expected 'T' or a space at offset 10")},
+        {"time.add_seconds('2026-02-30T00:00:00Z', 1)",
+         BAD(1, "add_seconds", "day 30 is out of range for 2026-02")},
+        {"time.add_seconds(1772474400, 1)", BAD(1, "add_seconds", "string expected, got number")},
+        {"time.add_seconds()", BAD(1, "add_seconds", "string expected, got no value")},
+        {"time.add_seconds('2026-01-01T00:00:00Z', 1, 'Mars/Olympus')",
+         BAD(3, "add_seconds", "unknown time zone 'Mars/Olympus'")},
+        {"time.add_seconds('2026-01-01T00:00:00Z', 1, '/etc/passwd')",
+         BAD(3, "add_seconds", "invalid time zone name '/etc/passwd'")},
+        {"time.add_seconds('2026-01-01T00:00:00Z', 1, 5)",
+         BAD(3, "add_seconds", "string expected, got number")},
+    };
+    return RUN_LUA(cases);
+}
+
+/* Random timestamps, offsets and counts: the result parses, denotes the
+ * instant epoch + n, and keeps ts's offset and fraction. */
+TEST(mod_add_seconds_random)
+{
+    lua_State *L = new_state();
+    CHECK(L != NULL, "no Lua state");
+    for (int i = 0; i < 3000; i++) {
+        char ts[64], expr[160], err[128];
+        int off = (int)rng_range(-1439, 1439);
+        int64_t epoch = rng_range(ED_TIME_DAY_MIN * 86400 + 86400,
+                                  ED_TIME_DAY_MAX * 86400 - 86400);
+        int64_t n = i % 3 == 0 ? rng_range(-86400 * 3, 86400 * 3)
+                               : rng_range(-(int64_t)1e10, (int64_t)1e10);
+        int64_t local = epoch + off * 60;
+        int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+        int64_t sod = local - day * 86400;
+        int y, m, d, a = off < 0 ? -off : off;
+        ed_civil_from_days(day, &y, &m, &d);
+        int nsec = i % 2 ? (int)rng_range(0, 999) * 1000000 : 0;
+        snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%09d%c%02d:%02d", y, m,
+                 d, (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), nsec,
+                 off < 0 ? '-' : '+', a / 60, a % 60);
+        snprintf(expr, sizeof expr, "time.add_seconds('%s', %lld)", ts, (long long)n);
+        const char *got = eval(L, expr);
+        ed_time in, out;
+        CHECK(parse(ts, 0, &in, err, sizeof err) == 0, "%s: %s", ts, err);
+        if (strstr(got, "bad argument") != NULL) {
+            /* only when the result leaves 0001..9999 on ts's clock */
+            int64_t r = epoch + n + off * 60;
+            CHECK(r < ED_TIME_DAY_MIN * 86400 || r >= (ED_TIME_DAY_MAX + 1) * 86400,
+                  "%s: %s", expr, got);
+            continue;
+        }
+        CHECK(parse(got, 0, &out, err, sizeof err) == 0, "%s -> %s: %s", expr, got, err);
+        CHECK(out.epoch == in.epoch + n && out.offset_minutes == in.offset_minutes &&
+                  out.nanosecond == in.nanosecond,
+              "%s -> %s", expr, got);
+    }
+    lua_close(L);
+    PASS();
+}
+
 /* Argument errors name the argument and the function, and carry the
  * caller's file:line, whichever way the rule calls the function. */
 TEST(mod_errors_name_caller)
@@ -1302,4 +1413,5 @@ ED_TEST_MAIN(T(parse_valid), T(parse_errors), T(parse_edge_inputs), T(leap_days)
              T(holidays_2021_2027_table), T(holidays_every_day_2021_2027),
              T(holidays_history), T(business_random_against_naive),
              T(mod_business_day_random_consistency), T(mod_holidays),
-             T(mod_business_days), T(mod_business_deadline))
+             T(mod_business_days), T(mod_business_deadline), T(mod_add_seconds),
+             T(mod_add_seconds_random))

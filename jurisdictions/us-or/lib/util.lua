@@ -7,16 +7,12 @@
 -- read-only once loaded).
 
 local time = require "edict.time"
+local window = require "edict.window"
 
 local M = {}
 
 -- v as a trimmed non-empty string, else nil.
-function M.text(v)
-  if type(v) ~= "string" then return nil end
-  local s = v:match("^%s*(.-)%s*$")
-  if s == "" then return nil end
-  return s
-end
+M.text = window.text
 
 -- v as an identifier (a non-empty string or an integer), else nil.
 function M.ident(v)
@@ -60,16 +56,6 @@ function M.local_day(s, zone)
   if not ok then return nil, ("%q is not a valid date or timestamp (%s)"):format(s, tostring(why)) end
   if s:match(PLAIN_DATE) then return s end
   return time.local_date(s, zone)
-end
-
--- The RFC 3339 timestamp `seconds` after the instant ts, written in zone's
--- offset (instant arithmetic: a DST change in between moves the clock time).
-function M.instant_plus(ts, seconds, zone)
-  local ep = math.floor(time.epoch(ts)) + seconds
-  local days, rem = ep // 86400, ep % 86400
-  local utc = ("%sT%02d:%02d:%02dZ"):format(time.add_days("1970-01-01", days),
-    rem // 3600, rem % 3600 // 60, rem % 60)
-  return time.to_zone(utc, zone)
 end
 
 -- A param that must be an integer >= min; a bad tenant override fails with
