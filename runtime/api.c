@@ -364,6 +364,8 @@ static void evaluate(ed_worker *w, const ed_tenant_auth *t, const char *body,
             ed_metrics_inc(srv->metrics, "edict_events_refused_total", labels.data, 1);
         }
     }
+    /* a state grown too large is rebuilt for the next request */
+    ed_contexts_done(&w->ctxs, ctx);
     /* acknowledged only once durable */
     if (!failed && decided > 0 && ed_server_journal_sync(srv, &err) != 0) {
         failed = 1;
@@ -417,14 +419,8 @@ static void evaluate_once(ed_worker *w, const ed_tenant_auth *t, const char *sco
     }
     ed_buf scoped = {0};
     ed_buf_printf(&scoped, "%s:%s", scope, key);
-    unsigned char digest[32];
-    char hex[ED_SHA256_HEX_LEN + 1];
-    ed_sha256_hex(body, len, hex);
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        digest[i] = (unsigned char)v;
-    }
+    unsigned char digest[ED_SHA256_LEN];
+    ed_sha256_raw(body, len, digest);
     int status = 0;
     char *headers = NULL, *stored = NULL;
     size_t stored_len = 0;
@@ -517,17 +513,6 @@ static ed_sandbox *normaliser(ed_worker *w, size_t k, ed_buf *err)
     return sb;
 }
 
-static int hex_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static void webhook(ed_worker *w, const ed_request *req, const char *source,
                     ed_response *res)
 {
@@ -570,12 +555,7 @@ static void webhook(ed_worker *w, const ed_request *req, const char *source,
     ed_hmac_sha256(src->secret, strlen(src->secret), signed_text.data, signed_text.len, mac);
     ed_buf_free(&signed_text);
     unsigned char given[ED_SHA256_LEN];
-    int ok = strlen(sig) == 2 * ED_SHA256_LEN && hex_digits(sig, 2 * ED_SHA256_LEN);
-    for (int i = 0; ok && i < ED_SHA256_LEN; i++) {
-        unsigned v;
-        sscanf(sig + 2 * i, "%2x", &v);
-        given[i] = (unsigned char)v;
-    }
+    int ok = strlen(sig) == 2 * ED_SHA256_LEN && ed_unhex(sig, 2 * ED_SHA256_LEN, given) == 0;
     if (!ok || CRYPTO_memcmp(mac, given, ED_SHA256_LEN) != 0) {
         ed_api_error(w, res, 401, "bad_signature", "the signature does not match the body");
         return;
@@ -714,9 +694,9 @@ static const char *query_param(const char *query, const char *name, char *out, s
         if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
             size_t o = 0;
             for (size_t i = nl + 1; i < len && o + 1 < cap; i++) {
-                unsigned v;
-                if (p[i] == '%' && i + 2 < len + 1 && sscanf(p + i + 1, "%2x", &v) == 1) {
-                    out[o++] = (char)v;
+                unsigned char byte;
+                if (p[i] == '%' && i + 2 < len && ed_unhex(p + i + 1, 2, &byte) == 0) {
+                    out[o++] = (char)byte;
                     i += 2;
                 } else {
                     out[o++] = p[i] == '+' ? ' ' : p[i];
@@ -1200,8 +1180,7 @@ static void diff_refuse_packs(ed_worker *w, ed_response *res, const char *code,
     ed_buf_puts(&res->body, ",\"errors\":[");
     for (size_t i = 0; i < d->n; i++) {
         ed_buf line = {0};
-        const char *where = d->items[i].where ? d->items[i].where : "";
-        ed_buf_printf(&line, "%s%s%s", where, where[0] ? ": " : "", d->items[i].message);
+        ed_diag_text(&d->items[i], &line);
         ed_buf_puts(&res->body, i ? "," : "");
         ed_json_emit_string(L, line.data, line.len, &res->body);
         ed_buf_free(&line);
@@ -1215,22 +1194,8 @@ static void diff_refuse_packs(ed_worker *w, ed_response *res, const char *code,
 static ed_catalog *diff_to_catalog(ed_worker *w, const diff_request *dr, ed_response *res)
 {
     ed_diags d = {0};
-    ed_catalog *cat = ed_catalog_new(&w->srv->cfg->limits);
-    for (size_t i = 0; i < dr->n_to; i++) {
-        if (!ed_is_dir(dr->to[i])) {
-            ed_diags_add(&d, dr->to[i], "no such pack folder");
-            cat->problems++;
-            continue;
-        }
-        ed_catalog_add_packs(cat, dr->to[i], &d);
-    }
-    if (dr->tenants_dir && ed_is_dir(dr->tenants_dir)) {
-        ed_catalog_add_tenants(cat, dr->tenants_dir, &d);
-    } else if (dr->tenants_dir && dr->tenants_dir_given) {
-        ed_diags_add(&d, dr->tenants_dir, "no such tenants folder");
-        cat->problems++;
-    }
-    ed_catalog_finish(cat, &d);
+    ed_catalog *cat = ed_catalog_load(&w->srv->cfg->limits, dr->to, dr->n_to,
+                                      dr->tenants_dir, dr->tenants_dir_given, &d);
     if (cat->problems == 0 && cat->n_packs == 0) {
         ed_diags_add(&d, "", "no packs found under \"to\"");
         cat->problems++;

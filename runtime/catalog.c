@@ -147,6 +147,25 @@ void ed_catalog_add_packs(ed_catalog *c, const char *dir, ed_diags *d)
     free(label);
 }
 
+ed_catalog *ed_catalog_load(const ed_limits *limits, char *const *dirs, size_t n_dirs,
+                            const char *tenants_dir, int tenants_required, ed_diags *d)
+{
+    ed_catalog *c = ed_catalog_new(limits);
+    for (size_t i = 0; i < n_dirs; i++) {
+        ed_catalog_add_packs(c, dirs[i], d);
+    }
+    if (tenants_dir != NULL) {
+        if (ed_is_dir(tenants_dir)) {
+            ed_catalog_add_tenants(c, tenants_dir, d);
+        } else if (tenants_required) {
+            ed_diags_add(d, tenants_dir, "no such tenants folder");
+            c->problems++;
+        }
+    }
+    ed_catalog_finish(c, d);
+    return c;
+}
+
 void ed_catalog_add_tenants(ed_catalog *c, const char *dir, ed_diags *d)
 {
     char **names;

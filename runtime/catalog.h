@@ -34,6 +34,14 @@ void ed_catalog_add_tenants(ed_catalog *c, const char *dir, ed_diags *d);
  * windows of one pack, tenant overrides and waivers that name nothing. */
 void ed_catalog_finish(ed_catalog *c, ed_diags *d);
 
+/* All of the above in one: a new catalog with the packs under each of
+ * dirs and the overlays under tenants_dir (NULL: none), finished. A
+ * tenants_dir that is not a folder is a problem when tenants_required,
+ * else it is skipped. The catalog is returned even when it has problems
+ * (c->problems); diagnostics go to d. */
+ed_catalog *ed_catalog_load(const ed_limits *limits, char *const *dirs, size_t n_dirs,
+                            const char *tenants_dir, int tenants_required, ed_diags *d);
+
 const ed_pack *ed_catalog_tenant(const ed_catalog *c, const char *name);
 
 /* Does any version of pack `name` declare rule `id`? */

@@ -159,19 +159,8 @@ ed_catalog *ed_cli_catalog(ed_cli *cli, ed_diags *d)
         free(rules);
         free(juris);
     }
-    ed_catalog *c = ed_catalog_new(&cli->limits);
-    for (size_t i = 0; i < cli->n_pack_dirs; i++) {
-        ed_catalog_add_packs(c, cli->pack_dirs[i], d);
-    }
-    if (cli->tenants_dir) {
-        if (ed_is_dir(cli->tenants_dir)) {
-            ed_catalog_add_tenants(c, cli->tenants_dir, d);
-        } else if (cli->tenants_explicit) {
-            ed_diags_add(d, cli->tenants_dir, "no such tenants folder");
-            c->problems++;
-        }
-    }
-    ed_catalog_finish(c, d);
+    ed_catalog *c = ed_catalog_load(&cli->limits, cli->pack_dirs, cli->n_pack_dirs,
+                                    cli->tenants_dir, cli->tenants_explicit, d);
     if (default_tenants) {
         cli->tenants_dir = NULL;
         free(default_tenants);

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char usage[] =
     "usage: edict diff --from DIR --to DIR [options] [FILE|-]\n"
@@ -190,13 +189,7 @@ int ed_cmd_diff(int argc, char **argv)
         goto done;
     }
     const char *path = optind < argc ? argv[optind] : "-";
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    struct stat sb;
-    if (in != NULL && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(in);
-        in = NULL;
-        errno = EISDIR;
-    }
+    FILE *in = ed_intake_open(path);
     if (in == NULL) {
         fprintf(stderr, "edict: cannot open %s: %s\n", path, strerror(errno));
         status = ED_EXIT_HOST;

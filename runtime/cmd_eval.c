@@ -29,10 +29,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* A rule may keep state in upvalues; each call is bounded, but their sum
- * is not. A context whose state grows past this is rebuilt from the
- * catalog before the next event. */
-#define CONTEXT_REBUILD_BYTES ((size_t)256 << 20)
 #define SUMMARY_TOP 8
 
 static const char usage[] =
@@ -81,8 +77,7 @@ typedef struct rule_count {
 typedef struct eval_state {
     ed_catalog *cat;
     lua_State *intake;
-    ed_context **contexts;
-    size_t n_contexts;
+    ed_contexts contexts;
     const char *tenant;
     const char *as_of;
     ed_eval_options opt;
@@ -127,38 +122,14 @@ static void commit(eval_state *st, int force)
 
 static ed_context *context_for(eval_state *st, const char *tenant)
 {
-    for (size_t i = 0; i < st->n_contexts; i++) {
-        if (strcmp(st->contexts[i]->tenant, tenant) == 0) {
-            return st->contexts[i];
-        }
-    }
     ed_diags d = {0};
-    ed_context *ctx = ed_context_new(st->cat, tenant, NULL, &d);
+    ed_context *ctx = ed_contexts_get(&st->contexts, st->cat, tenant, NULL, &d);
     if (ctx == NULL) {
         fprintf(stderr, "edict: cannot build the context of tenant %s:\n", tenant);
         ed_diags_print(&d, stderr, 0);
-        ed_diags_free(&d);
-        return NULL;
     }
     ed_diags_free(&d);
-    ed_context **p = realloc(st->contexts, (st->n_contexts + 1) * sizeof *p);
-    if (p == NULL) {
-        abort();
-    }
-    p[st->n_contexts++] = ctx;
-    st->contexts = p;
     return ctx;
-}
-
-static void drop_context(eval_state *st, ed_context *ctx)
-{
-    for (size_t i = 0; i < st->n_contexts; i++) {
-        if (st->contexts[i] == ctx) {
-            st->contexts[i] = st->contexts[--st->n_contexts];
-            break;
-        }
-    }
-    ed_context_free(ctx);
 }
 
 static void count_rule(eval_state *st, const ed_rule *r, ed_severity sev)
@@ -234,10 +205,9 @@ static void decide(eval_state *st, const char *unit, long where)
         st->host_failure = 1;
         return;
     }
-    if (ed_sandbox_memory(ctx->sb) > CONTEXT_REBUILD_BYTES) {
+    if (ed_contexts_done(&st->contexts, ctx)) {
         fprintf(stderr, "edict: tenant %s: its Lua state grew past %zu MiB; "
-                "rebuilding it\n", ctx->tenant, CONTEXT_REBUILD_BYTES >> 20);
-        drop_context(st, ctx);
+                "rebuilding it\n", ev.tenant, ED_CONTEXT_REBUILD_BYTES >> 20);
     }
     if (st->journal != NULL &&
         ed_journal_append(st->journal, ev.tenant, st->out.data, st->out.len,
@@ -389,13 +359,7 @@ int ed_cmd_eval(int argc, char **argv)
         return ED_EXIT_USAGE;
     }
     const char *path = optind < argc ? argv[optind] : "-";
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    struct stat sb;
-    if (in != NULL && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(in);
-        in = NULL;
-        errno = EISDIR;
-    }
+    FILE *in = ed_intake_open(path);
     if (in == NULL) {
         fprintf(stderr, "edict: cannot open %s: %s\n", path, strerror(errno));
         ed_cli_free(&cli);
@@ -419,6 +383,7 @@ int ed_cmd_eval(int argc, char **argv)
         status = ED_EXIT_HOST;
         goto done;
     }
+    struct stat sb;
     st.flush_each = fstat(fileno(in), &sb) == 0 && !S_ISREG(sb.st_mode);
     if (!no_journal) {
         st.journal = ed_journal_open(journal_dir, &st.err);
@@ -454,10 +419,7 @@ done:
     }
     ed_journal_close(st.journal);
     ed_buf_free(&st.held);
-    for (size_t i = 0; i < st.n_contexts; i++) {
-        ed_context_free(st.contexts[i]);
-    }
-    free(st.contexts);
+    ed_contexts_clear(&st.contexts);
     free(st.counts);
     if (st.intake) {
         lua_close(st.intake);

@@ -274,33 +274,15 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
 /* Running one fixture                                                   */
 /* ------------------------------------------------------------------ */
 
-typedef struct context_cache {
-    ed_context **items;
-    size_t n;
-} context_cache;
-
-static ed_context *cached_context(test_run *t, context_cache *cache,
+static ed_context *cached_context(test_run *t, ed_contexts *cache,
                                   const char *tenant, const char *only_pack)
 {
-    for (size_t i = 0; i < cache->n; i++) {
-        if (strcmp(cache->items[i]->tenant, tenant) == 0) {
-            return cache->items[i];
-        }
-    }
     ed_diags d = {0};
-    ed_context *ctx = ed_context_new(t->cat, tenant, only_pack, &d);
+    ed_context *ctx = ed_contexts_get(cache, t->cat, tenant, only_pack, &d);
     if (ctx == NULL) {
         ed_diags_print(&d, t->out, 0);
     }
     ed_diags_free(&d);
-    if (ctx) {
-        ed_context **p = realloc(cache->items, (cache->n + 1) * sizeof *p);
-        if (p == NULL) {
-            abort();
-        }
-        p[cache->n++] = ctx;
-        cache->items = p;
-    }
     return ctx;
 }
 
@@ -314,7 +296,7 @@ static void set_default(lua_State *L, int t, const char *field, const char *valu
 }
 
 /* Run the fixture at idx (of the fixture state). Fills t->why on failure. */
-static void run_fixture(test_run *t, context_cache *cache, const ed_pack *p,
+static void run_fixture(test_run *t, ed_contexts *cache, const ed_pack *p,
                         const char *default_tenant, int idx, size_t number,
                         const char *file)
 {
@@ -411,7 +393,7 @@ out:
 }
 
 /* Load the fixture file f of pack p in the fixture sandbox and run each. */
-static void run_file(test_run *t, context_cache *cache, const ed_pack *p,
+static void run_file(test_run *t, ed_contexts *cache, const ed_pack *p,
                      const ed_file *f)
 {
     lua_State *L = ed_sandbox_state(t->fixtures);
@@ -472,7 +454,7 @@ static void run_file(test_run *t, context_cache *cache, const ed_pack *p,
 
 static void run_pack(test_run *t, const ed_pack *p)
 {
-    context_cache cache = {0};
+    ed_contexts cache = {0};
     for (size_t i = 0; i < p->n_files; i++) {
         const char *path = p->files[i].path;
         size_t len = strlen(path);
@@ -481,10 +463,7 @@ static void run_pack(test_run *t, const ed_pack *p)
             run_file(t, &cache, p, &p->files[i]);
         }
     }
-    for (size_t i = 0; i < cache.n; i++) {
-        ed_context_free(cache.items[i]);
-    }
-    free(cache.items);
+    ed_contexts_clear(&cache);
 }
 
 int ed_fixtures_run(ed_catalog *cat, FILE *out, int *passed, int *failed)

@@ -374,3 +374,50 @@ void ed_context_free(ed_context *ctx)
     free(ctx->tenant);
     free(ctx);
 }
+
+ed_context *ed_contexts_get(ed_contexts *set, const ed_catalog *cat,
+                            const char *tenant, const char *only_pack,
+                            ed_diags *d)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        if (strcmp(set->items[i]->tenant, tenant) == 0) {
+            return set->items[i];
+        }
+    }
+    ed_context *ctx = ed_context_new(cat, tenant, only_pack, d);
+    if (ctx == NULL) {
+        return NULL;
+    }
+    ed_context **grown = realloc(set->items, (set->n + 1) * sizeof *grown);
+    if (grown == NULL) {
+        abort();
+    }
+    grown[set->n++] = ctx;
+    set->items = grown;
+    return ctx;
+}
+
+int ed_contexts_done(ed_contexts *set, ed_context *ctx)
+{
+    if (ed_sandbox_memory(ctx->sb) <= ED_CONTEXT_REBUILD_BYTES) {
+        return 0;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->items[i] == ctx) {
+            set->items[i] = set->items[--set->n];
+            break;
+        }
+    }
+    ed_context_free(ctx);
+    return 1;
+}
+
+void ed_contexts_clear(ed_contexts *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        ed_context_free(set->items[i]);
+    }
+    free(set->items);
+    set->items = NULL;
+    set->n = 0;
+}

@@ -69,4 +69,28 @@ ed_context *ed_context_new(const ed_catalog *cat, const char *tenant,
                            const char *only_pack, ed_diags *d);
 void ed_context_free(ed_context *ctx);
 
+/* The contexts of several tenants, each built on first use and kept. A
+ * rule may keep state in upvalues; each call is bounded, but their sum is
+ * not, so a context whose Lua state has grown past
+ * ED_CONTEXT_REBUILD_BYTES is freed after use and rebuilt next time. */
+#define ED_CONTEXT_REBUILD_BYTES ((size_t)256 << 20)
+
+typedef struct ed_contexts {
+    ed_context **items;
+    size_t n;
+} ed_contexts;
+
+/* The context of tenant, from cat (only_pack as in ed_context_new). NULL
+ * with the reasons in d when it cannot be built. */
+ed_context *ed_contexts_get(ed_contexts *set, const ed_catalog *cat,
+                            const char *tenant, const char *only_pack,
+                            ed_diags *d);
+
+/* Call after deciding an event in ctx. Returns 1 when ctx had grown past
+ * ED_CONTEXT_REBUILD_BYTES and was freed (do not use it again), else 0. */
+int ed_contexts_done(ed_contexts *set, ed_context *ctx);
+
+/* Free every context (the set is empty and reusable afterwards). */
+void ed_contexts_clear(ed_contexts *set);
+
 #endif

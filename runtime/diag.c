@@ -40,15 +40,32 @@ void ed_diags_add(ed_diags *d, const char *where, const char *fmt, ...)
     d->n++;
 }
 
+void ed_diag_text(const ed_diag *item, ed_buf *b)
+{
+    if (item->where && item->where[0]) {
+        ed_buf_printf(b, "%s: %s", item->where, item->message);
+    } else {
+        ed_buf_puts(b, item->message);
+    }
+}
+
+void ed_diags_text(const ed_diags *d, ed_buf *b)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        ed_diag_text(&d->items[i], b);
+        ed_buf_putc(b, '\n');
+    }
+}
+
 void ed_diags_print(const ed_diags *d, FILE *f, size_t from)
 {
+    ed_buf b = {0};
     for (size_t i = from; i < d->n; i++) {
-        if (d->items[i].where[0]) {
-            fprintf(f, "%s: %s\n", d->items[i].where, d->items[i].message);
-        } else {
-            fprintf(f, "%s\n", d->items[i].message);
-        }
+        ed_buf_reset(&b);
+        ed_diag_text(&d->items[i], &b);
+        fprintf(f, "%s\n", b.data ? b.data : "");
     }
+    ed_buf_free(&b);
 }
 
 void ed_diags_free(ed_diags *d)

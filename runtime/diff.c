@@ -32,10 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* As in `edict eval`: a tenant state grown past this (rules keeping state
- * in upvalues) is rebuilt from the catalog before the next event. */
-#define CONTEXT_REBUILD_BYTES ((size_t)256 << 20)
-
 /* A decision nests a finding's details (up to ED_JSON_MAX_DEPTH levels)
  * three levels down: decision, findings, finding. */
 #define DECISION_MAX_DEPTH (ED_JSON_MAX_DEPTH + 4)
@@ -49,16 +45,11 @@ static const char *const group_names[] = {"findings", "obligations", "errors",
                                           "waivers"};
 #define GROUP_COUNT (sizeof group_names / sizeof group_names[0])
 
-typedef struct tenant_contexts {
-    ed_context **items;
-    size_t n;
-} tenant_contexts;
-
 struct ed_differ {
     const ed_catalog *cat[SIDE_COUNT];
     ed_diff_options opt;
     lua_State *json;                   /* decodes and compares decisions */
-    tenant_contexts contexts[SIDE_COUNT];
+    ed_contexts contexts[SIDE_COUNT];
     ed_buf decision[SIDE_COUNT];       /* decision JSON, or refusal reason */
     int refused[SIDE_COUNT];
     ed_buf report;                     /* the changed event's report */
@@ -124,10 +115,7 @@ void ed_differ_free(ed_differ *df)
         return;
     }
     for (int side = 0; side < SIDE_COUNT; side++) {
-        for (size_t i = 0; i < df->contexts[side].n; i++) {
-            ed_context_free(df->contexts[side].items[i]);
-        }
-        free(df->contexts[side].items);
+        ed_contexts_clear(&df->contexts[side]);
         ed_buf_free(&df->decision[side]);
     }
     lua_close(df->json);
@@ -149,46 +137,20 @@ const ed_diff_counts *ed_differ_counts(const ed_differ *df)
 static ed_context *context_for(ed_differ *df, int side, const char *tenant,
                                ed_buf *err)
 {
-    tenant_contexts *tc = &df->contexts[side];
-    for (size_t i = 0; i < tc->n; i++) {
-        if (strcmp(tc->items[i]->tenant, tenant) == 0) {
-            return tc->items[i];
-        }
-    }
     ed_diags d = {0};
-    ed_context *ctx = ed_context_new(df->cat[side], tenant, NULL, &d);
+    ed_context *ctx = ed_contexts_get(&df->contexts[side], df->cat[side], tenant,
+                                      NULL, &d);
     if (ctx == NULL) {
         ed_buf_reset(err);
         ed_buf_printf(err, "cannot build the context of tenant %s under the "
                       "\"%s\" packs", tenant, side_names[side]);
         for (size_t i = 0; i < d.n; i++) {
-            const char *where = d.items[i].where ? d.items[i].where : "";
-            ed_buf_printf(err, "\n%s%s%s", where, where[0] ? ": " : "",
-                          d.items[i].message);
+            ed_buf_putc(err, '\n');
+            ed_diag_text(&d.items[i], err);
         }
-        ed_diags_free(&d);
-        return NULL;
     }
     ed_diags_free(&d);
-    ed_context **grown = realloc(tc->items, (tc->n + 1) * sizeof *grown);
-    if (grown == NULL) {
-        abort();
-    }
-    grown[tc->n++] = ctx;
-    tc->items = grown;
     return ctx;
-}
-
-static void drop_context(ed_differ *df, int side, ed_context *ctx)
-{
-    tenant_contexts *tc = &df->contexts[side];
-    for (size_t i = 0; i < tc->n; i++) {
-        if (tc->items[i] == ctx) {
-            tc->items[i] = tc->items[--tc->n];
-            break;
-        }
-    }
-    ed_context_free(ctx);
 }
 
 enum { SIDE_DECIDED = 0, SIDE_REFUSED = 1, SIDE_BAD_EVENT = 2,
@@ -226,9 +188,7 @@ static int decide_side(ed_differ *df, int side, lua_State *in,
         ed_buf_puts(decision, text_of(err));
         df->refused[side] = 1;
     }
-    if (ed_sandbox_memory(ctx->sb) > CONTEXT_REBUILD_BYTES) {
-        drop_context(df, side, ctx);
-    }
+    ed_contexts_done(&df->contexts[side], ctx);
     return rc == 1 ? SIDE_REFUSED : SIDE_DECIDED;
 }
 

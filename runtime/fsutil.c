@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 char *ed_strdup(const char *s)
 {
@@ -161,4 +162,47 @@ char *ed_path_base(const char *path)
     memcpy(p, path + start, n - start);
     p[n - start] = '\0';
     return p;
+}
+
+static int make_dir(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode) == 0) {
+        return 1;
+    }
+    return errno == EEXIST && ed_is_dir(path) ? 0 : -1;
+}
+
+int ed_make_dirs(const char *dir, mode_t mode)
+{
+    char *copy = ed_strdup(dir);
+    for (char *p = copy + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (make_dir(copy, mode) < 0) {
+                free(copy);
+                return -1;
+            }
+            *p = '/';
+        }
+    }
+    int rc = make_dir(copy, mode);
+    free(copy);
+    return rc;
+}
+
+int ed_write_all(int fd, const void *p, size_t n)
+{
+    const char *at = p;
+    while (n > 0) {
+        ssize_t w = write(fd, at, n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        at += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }

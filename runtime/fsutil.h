@@ -6,6 +6,7 @@
 #define EDICT_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Read a whole file. Returns a malloc'd NUL-terminated buffer (MUST BE
  * FREED by the caller) and its length, or NULL with errno set. */
@@ -25,6 +26,14 @@ char *ed_path_join(const char *a, const char *b);
 
 /* The last component of a path ("x/y/" -> "y"), malloc'd. */
 char *ed_path_base(const char *path);
+
+/* Make dir, and its parents, with mode (like mkdir -p). Returns 1 when dir
+ * itself was created, 0 when it was already a folder, -1 with errno set. */
+int ed_make_dirs(const char *dir, mode_t mode);
+
+/* Write all n bytes to fd, retrying short writes and EINTR. 0, or -1 with
+ * errno set. */
+int ed_write_all(int fd, const void *p, size_t n);
 
 /* strdup that aborts on allocation failure. */
 char *ed_strdup(const char *s);

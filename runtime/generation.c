@@ -96,29 +96,9 @@ static ed_generation *build(const ed_config *cfg, char **pack_dirs, size_t n_dir
                             const char *tenants_dir, int run_fixtures, ed_buf *err)
 {
     ed_diags d = {0};
-    ed_catalog *cat = ed_catalog_new(&cfg->limits);
-    for (size_t i = 0; i < n_dirs; i++) {
-        if (!ed_is_dir(pack_dirs[i])) {
-            ed_diags_add(&d, pack_dirs[i], "no such pack folder");
-            cat->problems++;
-            continue;
-        }
-        ed_catalog_add_packs(cat, pack_dirs[i], &d);
-    }
-    if (tenants_dir && ed_is_dir(tenants_dir)) {
-        ed_catalog_add_tenants(cat, tenants_dir, &d);
-    }
-    ed_catalog_finish(cat, &d);
+    ed_catalog *cat = ed_catalog_load(&cfg->limits, pack_dirs, n_dirs, tenants_dir, 0, &d);
     if (cat->problems > 0 || cat->n_packs == 0) {
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-        if (f) {
-            ed_diags_print(&d, f, 0);
-            fclose(f);
-            ed_buf_append(err, text, len);
-            free(text);
-        }
+        ed_diags_text(&d, err);
         if (cat->n_packs == 0 && cat->problems == 0) {
             ed_buf_puts(err, "no packs found\n");
         }
@@ -132,15 +112,8 @@ static ed_generation *build(const ed_config *cfg, char **pack_dirs, size_t n_dir
         ed_diags cd = {0};
         ed_context *ctx = ed_context_new(cat, cfg->tenants[i].name, NULL, &cd);
         if (ctx == NULL) {
-            char *text = NULL;
-            size_t len = 0;
-            FILE *f = open_memstream(&text, &len);
-            if (f) {
-                ed_diags_print(&cd, f, 0);
-                fclose(f);
-                ed_buf_printf(err, "tenant %s: %s", cfg->tenants[i].name, text);
-                free(text);
-            }
+            ed_buf_printf(err, "tenant %s: ", cfg->tenants[i].name);
+            ed_diags_text(&cd, err);
         }
         ed_context_free(ctx);
         ed_diags_free(&cd);
@@ -205,45 +178,24 @@ static void remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static int make_dirs_for(const char *file)
-{
-    char *p = ed_strdup(file);
-    for (char *s = p + 1; *s; s++) {
-        if (*s == '/') {
-            *s = '\0';
-            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-                free(p);
-                return -1;
-            }
-            *s = '/';
-        }
-    }
-    free(p);
-    return 0;
-}
-
+/* Write a file (and the folders above it) durably. */
 static int write_file(const char *path, const char *data, size_t len)
 {
-    if (make_dirs_for(path) != 0) {
+    char *dir = ed_strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+    int made = slash == NULL ? 0 : ed_make_dirs(dir, 0755);
+    free(dir);
+    if (made < 0) {
         return -1;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         return -1;
     }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            close(fd);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    int rc = fsync(fd);
+    int rc = ed_write_all(fd, data, len) == 0 && fsync(fd) == 0 ? 0 : -1;
     close(fd);
     return rc;
 }

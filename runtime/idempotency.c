@@ -17,6 +17,7 @@
 #include "idempotency.h"
 #include "fsutil.h"
 #include "keyhash.h"
+#include "../stdlib/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -468,22 +469,6 @@ static void format_entries(ed_idem *idem, double now, ed_buf *out)
     }
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* fsync the folder holding path, so the rename itself is durable. */
 static int fsync_parent(const char *path)
 {
@@ -516,7 +501,7 @@ int ed_idem_save(ed_idem *idem, const char *path, double now, ed_buf *err)
     if (fd < 0) {
         failed = tmp.data;
     } else {
-        int ok = write_all(fd, text.data, text.len) == 0 && fsync(fd) == 0;
+        int ok = ed_write_all(fd, text.data, text.len) == 0 && fsync(fd) == 0;
         int saved = errno;
         if (close(fd) != 0 && ok) {
             ok = 0;
@@ -541,20 +526,6 @@ int ed_idem_save(ed_idem *idem, const char *path, double now, ed_buf *err)
     ed_buf_free(&tmp);
     ed_buf_free(&text);
     return failed != NULL ? -1 : 0;
-}
-
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /* Cut the next space-separated field off *line (a NUL replaces the
@@ -584,12 +555,11 @@ static int unescape(char *field, size_t *len)
     char *out = field;
     for (const char *p = field + 1; *p; p++) {
         if (*p == '%') {
-            int hi = hex_digit((unsigned char)p[1]);
-            int lo = hi < 0 ? -1 : hex_digit((unsigned char)p[2]);
-            if (lo < 0) {
+            unsigned char byte;
+            if (ed_unhex(p + 1, 2, &byte) != 0) {
                 return -1;
             }
-            *out++ = (char)(hi << 4 | lo);
+            *out++ = (char)byte;
             p += 2;
         } else {
             *out++ = *p;
@@ -624,12 +594,8 @@ static const char *load_line(ed_idem *idem, char *line, double now)
     if (strlen(f_sha) != 64) {
         return "bad body hash";
     }
-    for (int i = 0; i < 32; i++) {
-        int hi = hex_digit((unsigned char)f_sha[2 * i]), lo = hex_digit((unsigned char)f_sha[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return "bad body hash";
-        }
-        sha[i] = (unsigned char)(hi << 4 | lo);
+    if (ed_unhex(f_sha, 64, sha) != 0) {
+        return "bad body hash";
     }
     size_t tenant_len, key_len, headers_len = 0, body_len;
     if (unescape(f_tenant, &tenant_len) != 0 || strlen(f_tenant) != tenant_len) {

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct reader {
@@ -244,4 +245,16 @@ int ed_intake_read(const ed_intake *in, FILE *f, const char *path)
     }
     free(first);
     return rc;
+}
+
+FILE *ed_intake_open(const char *path)
+{
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    struct stat sb;
+    if (in != NULL && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(in);
+        in = NULL;
+        errno = EISDIR;
+    }
+    return in;
 }

@@ -44,6 +44,10 @@ typedef struct ed_intake {
     void *arg;
 } ed_intake;
 
+/* Open the input the commands take: a file, or "-" for stdin. A folder
+ * is refused (EISDIR). NULL with errno set. */
+FILE *ed_intake_open(const char *path);
+
 /* Read every event of f (named path in messages) and hand each to the
  * callbacks, in input order, until the end of f or a callback asks to
  * stop. Returns 0, or -1 when f could not be read (said on stderr). */

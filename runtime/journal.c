@@ -84,18 +84,6 @@ static char *tenant_from_dirname(const char *name)
     return out;
 }
 
-static int unhex(const char *hex, unsigned char out[32])
-{
-    for (int i = 0; i < 32; i++) {
-        unsigned int v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
-            return -1;
-        }
-        out[i] = (unsigned char)v;
-    }
-    return 0;
-}
-
 /* hash_n = SHA-256(prev || bytes), as hex. */
 static void chain_hash(const unsigned char prev[32], const char *bytes,
                        size_t len, char hex[ED_SHA256_HEX_LEN + 1])
@@ -178,33 +166,6 @@ static int fsync_dir(const char *path)
     }
     int rc = fsync(fd);
     close(fd);
-    return rc;
-}
-
-static int make_dir(const char *path)
-{
-    if (mkdir(path, 0750) == 0) {
-        return 1;
-    }
-    return errno == EEXIST && ed_is_dir(path) ? 0 : -1;
-}
-
-/* Make dir and its parents (like mkdir -p). */
-static int make_dirs(const char *dir)
-{
-    char *copy = ed_strdup(dir);
-    for (char *p = copy + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (make_dir(copy) < 0) {
-                free(copy);
-                return -1;
-            }
-            *p = '/';
-        }
-    }
-    int rc = make_dir(copy) < 0 ? -1 : 0;
-    free(copy);
     return rc;
 }
 
@@ -302,7 +263,7 @@ static int recover(tenant_log *lg, const char *path, ed_buf *err)
     const char *why = parse_entry(line, (size_t)(size - 1 - start), &seq, hash,
                                   &bytes, &len);
     free(line);
-    if (why != NULL || unhex(hash, lg->hash) != 0) {
+    if (why != NULL || ed_unhex(hash, 64, lg->hash) != 0) {
         ed_buf_printf(err, "journal of tenant %s is damaged at its last entry "
                       "(%s): run `edict audit verify`", lg->tenant,
                       why ? why : "bad hash");
@@ -324,7 +285,7 @@ static tenant_log *open_log(ed_journal *j, const char *tenant, ed_buf *err)
     char *path = ed_path_join(dir, SEGMENT);
     free(name);
     tenant_log lg = {ed_strdup(tenant), -1, 0, {0}, 0};
-    int created = make_dir(dir);
+    int created = ed_make_dirs(dir, 0750);
     if (created < 0) {
         ed_buf_printf(err, "cannot make %s: %s", dir, strerror(errno));
         goto fail;
@@ -377,7 +338,7 @@ const char *ed_journal_default_dir(void)
 
 ed_journal *ed_journal_open(const char *dir, ed_buf *err)
 {
-    if (make_dirs(dir) != 0) {
+    if (ed_make_dirs(dir, 0750) < 0) {
         ed_buf_printf(err, "cannot make the journal folder %s: %s", dir,
                       strerror(errno));
         return NULL;
@@ -388,22 +349,6 @@ ed_journal *ed_journal_open(const char *dir, ed_buf *err)
     }
     j->dir = ed_strdup(dir);
     return j;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 int ed_journal_append(ed_journal *j, const char *tenant, const char *bytes,
@@ -427,7 +372,7 @@ int ed_journal_append(ed_journal *j, const char *tenant, const char *bytes,
     ed_buf_printf(&rec, TAG "%llu %zu %s ", (unsigned long long)lg->seq + 1, len, hex);
     ed_buf_append(&rec, bytes, len);
     ed_buf_putc(&rec, '\n');
-    int rc = write_all(lg->fd, rec.data, rec.len);
+    int rc = ed_write_all(lg->fd, rec.data, rec.len);
     ed_buf_free(&rec);
     if (rc != 0) {
         ed_buf_printf(err, "writing the journal of tenant %s: %s", tenant,
@@ -436,7 +381,7 @@ int ed_journal_append(ed_journal *j, const char *tenant, const char *bytes,
         return -1;
     }
     lg->seq++;
-    unhex(hex, lg->hash);
+    ed_unhex(hex, 64, lg->hash);
     lg->dirty = 1;
     j->pending++;
     return 0;
@@ -638,7 +583,7 @@ static int walk_tenant(const char *dir, const char *name, ed_key *pub,
                 break;
             }
         }
-        unhex(hash, prev);
+        ed_unhex(hash, 64, prev);
         memcpy(prev_hex, hash, sizeof prev_hex);
         memcpy(head, hash, ED_SHA256_HEX_LEN + 1);
         expect++;
@@ -790,7 +735,7 @@ static int checkpoint_one(const char *dir, const char *name, void *key, FILE *ou
         } else {
             ed_buf line = {0};
             ed_buf_printf(&line, "C1 %llu %s %s\n", (unsigned long long)seq, head, sig);
-            if (write_all(fd, line.data, line.len) != 0 || fsync(fd) != 0) {
+            if (ed_write_all(fd, line.data, line.len) != 0 || fsync(fd) != 0) {
                 fprintf(out, "tenant %s: writing %s: %s\n", tenant, path, strerror(errno));
                 rc = 1;
             } else {

@@ -609,16 +609,6 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
 /* Workers                                                               */
 /* ------------------------------------------------------------------ */
 
-static void drop_contexts(ed_worker *w)
-{
-    for (size_t i = 0; i < w->n_ctxs; i++) {
-        ed_context_free(w->ctxs[i]);
-    }
-    free(w->ctxs);
-    w->ctxs = NULL;
-    w->n_ctxs = 0;
-}
-
 void ed_worker_sync_generation(ed_worker *w)
 {
     ed_generation *cur = ed_gen_acquire(&w->srv->gens);
@@ -626,7 +616,7 @@ void ed_worker_sync_generation(ed_worker *w)
         ed_gen_release(&w->srv->gens, cur);
         return;
     }
-    drop_contexts(w);
+    ed_contexts_clear(&w->ctxs);
     if (w->gen) {
         ed_gen_release(&w->srv->gens, w->gen);
     }
@@ -635,25 +625,12 @@ void ed_worker_sync_generation(ed_worker *w)
 
 ed_context *ed_worker_context(ed_worker *w, const char *tenant, ed_buf *err)
 {
-    for (size_t i = 0; i < w->n_ctxs; i++) {
-        if (strcmp(w->ctxs[i]->tenant, tenant) == 0) {
-            return w->ctxs[i];
-        }
-    }
     ed_diags d = {0};
-    ed_context *ctx = ed_context_new(w->gen->cat, tenant, NULL, &d);
+    ed_context *ctx = ed_contexts_get(&w->ctxs, w->gen->cat, tenant, NULL, &d);
     if (ctx == NULL) {
         ed_buf_printf(err, "the context of tenant %s cannot be built", tenant);
-        ed_diags_free(&d);
-        return NULL;
     }
     ed_diags_free(&d);
-    ed_context **p = realloc(w->ctxs, (w->n_ctxs + 1) * sizeof *p);
-    if (p == NULL) {
-        abort();
-    }
-    p[w->n_ctxs++] = ctx;
-    w->ctxs = p;
     return ctx;
 }
 
@@ -1039,7 +1016,7 @@ static void server_free(ed_server *srv)
 {
     for (int i = 0; i < srv->n_workers; i++) {
         ed_worker *w = &srv->workers[i];
-        drop_contexts(w);
+        ed_contexts_clear(&w->ctxs);
         if (w->gen) {
             ed_gen_release(&srv->gens, w->gen);
         }

@@ -42,8 +42,7 @@ typedef struct ed_worker {
     ed_conn *conns;           /* open connections, a list */
     int n_conns;
     ed_generation *gen;       /* the generation ctxs belong to (held) */
-    ed_context **ctxs;
-    size_t n_ctxs;
+    ed_contexts ctxs;
     lua_State *intake;        /* JSON decoding and encoding */
     ed_sandbox **normalisers; /* per webhook source, built lazily */
     unsigned long requests;   /* for request ids */

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Work charged to the sandbox: one instruction per 64 bytes (one block of
  * SHA-256) hashed, compared or converted. */
@@ -135,17 +136,30 @@ void ed_sha256_final(ed_sha256 *h, char hex[ED_SHA256_HEX_LEN + 1])
     free(h);
 }
 
-/* One-shot digest of a host buffer as hex; aborts if OpenSSL fails. */
-static void digest_hex(const EVP_MD *md, const char *name, const void *data,
-                       size_t len, char *hex)
+/* One-shot digest of a host buffer; aborts if OpenSSL fails. */
+static unsigned int digest_raw(const EVP_MD *md, const char *name, const void *data,
+                               size_t len, unsigned char raw[EVP_MAX_MD_SIZE])
 {
-    unsigned char raw[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     if (EVP_Digest(data, len, raw, &n, md, NULL) != 1) {
         fprintf(stderr, "edict: %s failed\n", name);
         abort();
     }
-    to_hex(raw, n, hex);
+    return n;
+}
+
+static void digest_hex(const EVP_MD *md, const char *name, const void *data,
+                       size_t len, char *hex)
+{
+    unsigned char raw[EVP_MAX_MD_SIZE];
+    to_hex(raw, digest_raw(md, name, data, len, raw), hex);
+}
+
+void ed_sha256_raw(const void *data, size_t len, unsigned char out[ED_SHA256_LEN])
+{
+    unsigned char raw[EVP_MAX_MD_SIZE];
+    digest_raw(sha256(), "SHA-256", data, len, raw);
+    memcpy(out, raw, ED_SHA256_LEN);
 }
 
 void ed_sha256_hex(const void *data, size_t len, char hex[ED_SHA256_HEX_LEN + 1])
@@ -325,6 +339,24 @@ static int hex_digit(unsigned char c)
     return -1;
 }
 
+int ed_unhex(const char *hex, size_t len, unsigned char *out)
+{
+    if (len % 2 != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < len / 2; i++) {
+        /* the low digit is not read after a bad high one: a NUL there
+         * ends the string */
+        int hi = hex_digit((unsigned char)hex[2 * i]);
+        int lo = hi < 0 ? -1 : hex_digit((unsigned char)hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return -1;
+        }
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
 /* edict.hash.unhex(s) -> the bytes the hex string s spells (either case,
  * even length); raises "not a hex string" otherwise. */
 static int l_hash_unhex(lua_State *L)
@@ -335,12 +367,8 @@ static int l_hash_unhex(lua_State *L)
     luaL_argcheck(L, len % 2 == 0, 1, "not a hex string");
     charge(L, len);
     char *out = luaL_buffinitsize(L, &b, len / 2);
-    for (size_t i = 0; i < len / 2; i++) {
-        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return luaL_argerror(L, 1, "not a hex string");
-        }
-        out[i] = (char)(hi << 4 | lo);
+    if (ed_unhex((const char *)s, len, (unsigned char *)out) != 0) {
+        return luaL_argerror(L, 1, "not a hex string");
     }
     luaL_pushresultsize(&b, len / 2);
     return 1;

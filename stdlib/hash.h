@@ -23,8 +23,13 @@ ed_sha256 *ed_sha256_new(void);
 void ed_sha256_update(ed_sha256 *h, const void *data, size_t len);
 void ed_sha256_final(ed_sha256 *h, char hex[ED_SHA256_HEX_LEN + 1]);
 
-/* One-shot SHA-256 as hex. */
+/* One-shot SHA-256 as hex, or as the raw 32 bytes. */
 void ed_sha256_hex(const void *data, size_t len, char hex[ED_SHA256_HEX_LEN + 1]);
+void ed_sha256_raw(const void *data, size_t len, unsigned char out[ED_SHA256_LEN]);
+
+/* Decode len hex digits (either case; len even) into len / 2 bytes at
+ * out. 0, or -1 when hex holds a non-hex character or len is odd. */
+int ed_unhex(const char *hex, size_t len, unsigned char *out);
 
 /**
  * One-shot SHA-512 as lowercase hex.
