@@ -27,8 +27,8 @@
 #include "chain.h"
 
 #include "time.h"
-#include "../runtime/readonly.h"
-#include "../runtime/sandbox.h"
+#include "engine/readonly.h"
+#include "engine/sandbox.h"
 
 #include <lauxlib.h>
 #include <math.h>

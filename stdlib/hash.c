@@ -12,7 +12,7 @@
 
 #include "hash.h"
 
-#include "../runtime/sandbox.h"
+#include "engine/sandbox.h"
 
 #include <lauxlib.h>
 #include <openssl/core_names.h>

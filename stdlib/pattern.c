@@ -30,7 +30,7 @@
 
 #include "pattern.h"
 
-#include "../runtime/sandbox.h"
+#include "engine/sandbox.h"
 
 #include <ctype.h>
 #include <lauxlib.h>

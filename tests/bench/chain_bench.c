@@ -12,7 +12,7 @@
  */
 #define _XOPEN_SOURCE 700 /* clock_gettime */
 
-#include "../../stdlib/chain.h"
+#include "stdlib/chain.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

@@ -9,8 +9,8 @@
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
-#include "../../runtime/modules.h"
-#include "../../runtime/sandbox.h"
+#include "engine/modules.h"
+#include "engine/sandbox.h"
 
 #include <lauxlib.h>
 #include <stdio.h>

@@ -26,11 +26,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "../../runtime/catalog.h"
-#include "../../runtime/context.h"
-#include "../../runtime/engine.h"
-#include "../../runtime/event.h"
-#include "../../runtime/json.h"
+#include "engine/catalog.h"
+#include "engine/context.h"
+#include "engine/engine.h"
+#include "engine/event.h"
+#include "engine/json.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

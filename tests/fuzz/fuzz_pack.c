@@ -22,7 +22,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "../../runtime/pack.h"
+#include "engine/pack.h"
 
 #include <lauxlib.h>
 #include <stdint.h>

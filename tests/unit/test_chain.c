@@ -12,10 +12,10 @@
 #define _XOPEN_SOURCE 700 /* clock_gettime */
 
 #include "check.h"
-#include "../../runtime/readonly.h"
-#include "../../runtime/sandbox.h"
-#include "../../runtime/modules.h"
-#include "../../stdlib/chain.h"
+#include "engine/readonly.h"
+#include "engine/sandbox.h"
+#include "engine/modules.h"
+#include "stdlib/chain.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

@@ -10,9 +10,9 @@
  * checks: hashers left to __gc, closed by <close>, or stopped mid-update.
  */
 #include "check.h"
-#include "../../runtime/modules.h"
-#include "../../runtime/sandbox.h"
-#include "../../stdlib/hash.h"
+#include "engine/modules.h"
+#include "engine/sandbox.h"
+#include "stdlib/hash.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

@@ -9,7 +9,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
 
 #include "check.h"
-#include "../../runtime/idempotency.h"
+#include "server/idempotency.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -5,7 +5,7 @@
  * hashing through one object at once.
  */
 #include "check.h"
-#include "../../runtime/keyhash.h"
+#include "util/keyhash.h"
 
 #include <pthread.h>
 #include <stdint.h>

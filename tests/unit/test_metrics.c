@@ -6,7 +6,7 @@
  * that do not fit, describe's checks, and increments from four threads.
  */
 #include "check.h"
-#include "../../runtime/metrics.h"
+#include "server/metrics.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -8,8 +8,8 @@
  * Chunks run as "@rules/t.lua" with `require` reaching the stdlib only.
  */
 #include "check.h"
-#include "../../runtime/modules.h"
-#include "../../runtime/sandbox.h"
+#include "engine/modules.h"
+#include "engine/sandbox.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

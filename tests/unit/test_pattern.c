@@ -8,8 +8,8 @@
 
 #include "check.h"
 
-#include "../../runtime/sandbox.h"
-#include "../../stdlib/pattern.h"
+#include "engine/sandbox.h"
+#include "stdlib/pattern.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

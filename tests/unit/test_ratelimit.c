@@ -7,7 +7,7 @@
  * the wall clock.
  */
 #include "check.h"
-#include "../../runtime/ratelimit.h"
+#include "server/ratelimit.h"
 
 #include <math.h>
 #include <pthread.h>

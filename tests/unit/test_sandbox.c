@@ -17,16 +17,16 @@
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw, clock_gettime */
 
 #include "check.h"
-#include "../../runtime/buf.h"
-#include "../../runtime/catalog.h"
-#include "../../runtime/context.h"
-#include "../../runtime/diag.h"
-#include "../../runtime/engine.h"
-#include "../../runtime/event.h"
-#include "../../runtime/json.h"
-#include "../../runtime/pack.h"
-#include "../../runtime/readonly.h"
-#include "../../runtime/sandbox.h"
+#include "util/buf.h"
+#include "engine/catalog.h"
+#include "engine/context.h"
+#include "util/diag.h"
+#include "engine/engine.h"
+#include "engine/event.h"
+#include "engine/json.h"
+#include "engine/pack.h"
+#include "engine/readonly.h"
+#include "engine/sandbox.h"
 
 #include <ftw.h>
 #include <lauxlib.h>

@@ -9,7 +9,7 @@
 #define _DEFAULT_SOURCE /* timegm() */
 
 #include "check.h"
-#include "../../stdlib/time.h"
+#include "stdlib/time.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

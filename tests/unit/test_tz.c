@@ -12,8 +12,8 @@
 #define _DEFAULT_SOURCE /* fork, setenv, tm_gmtoff, tm_zone */
 
 #include "check.h"
-#include "../../stdlib/time.h"
-#include "../../stdlib/tz.h"
+#include "stdlib/time.h"
+#include "stdlib/tz.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

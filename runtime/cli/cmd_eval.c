@@ -1,0 +1,433 @@
+/*
+ * cmd_eval.c — `edict eval`: decide events from a file or stdin and write
+ * one decision per line, in input order.
+ *
+ * Input is a JSON object, a JSON array of objects, or NDJSON (an event per
+ * line; an event may span lines when its first line is a lone "{", as
+ * pretty-printers write it), read by intake.c. A bad event never stops the
+ * run: it gets an error line in its place and the rest are decided.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define cmd_eval_c
+
+#include "cli.h"
+
+#include "engine/context.h"
+#include "engine/engine.h"
+#include "engine/event.h"
+#include "util/fsutil.h"
+#include "decider/intake.h"
+#include "store/journal.h"
+#include "engine/json.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SUMMARY_TOP 8
+
+static const char usage[] =
+    "usage: edict eval [options] [FILE|-]\n"
+    "\n"
+    "Decide the events in FILE (or stdin) and write one decision per line\n"
+    "(NDJSON) to stdout, in input order. Input: a JSON object, an array of\n"
+    "objects, or NDJSON. A bad event gives {\"line\":N,\"error\":...} in its\n"
+    "place (and on stderr); the other events are still decided.\n"
+    "\n"
+    "options:\n"
+    "  --packs DIR             a folder of packs (repeatable; replaces the\n"
+    "                          default rules/ and jurisdictions/)\n"
+    "  --tenants DIR           tenant overlays (default: the shipped tenants/\n"
+    "                          when no --packs is given)\n"
+    "  --tenant NAME           events belong to NAME: an event without a\n"
+    "                          tenant takes it, one with another is refused\n"
+    "  --as-of RFC3339         decide every event as of this moment (overrides\n"
+    "                          the events' own as_of)\n"
+    "  --fail-on red|yellow    exit 3 when a decision reaches this flag\n"
+    "  --explain               add a trace of every rule considered\n"
+    "  --journal DIR           append every decision to the audit journal in\n"
+    "                          DIR (default: $EDICT_JOURNAL_DIR, else\n"
+    "                          var/journal) before writing it out\n"
+    "  --no-journal            do not journal\n"
+    "  --fsync-every N         at most N decisions per fsync (default 256;\n"
+    "                          1 when the input is a pipe or a terminal)\n"
+    "  --summary               print a summary to stderr at the end\n"
+    ED_CLI_LIMIT_HELP
+    "  --help                  this text\n"
+    "\n"
+    "A decision is written out only once it is durable in the journal: the\n"
+    "journal is synced (fdatasync) at least every N decisions, and the lines\n"
+    "held until then are written after the sync.\n"
+    "\n"
+    "exit status: 0 all decided; 2 some events were bad; 3 --fail-on reached;\n"
+    "1 edict could not run (unreadable input, packs with problems, a journal\n"
+    "that cannot be written).\n";
+
+typedef struct rule_count {
+    const ed_rule *rule;
+    ed_severity severity;
+    long count;
+} rule_count;
+
+typedef struct eval_state {
+    ed_catalog *cat;
+    lua_State *intake;
+    ed_contexts contexts;
+    const char *tenant;
+    const char *as_of;
+    ed_eval_options opt;
+    int fail_on;          /* -1 none, else the flag */
+    int flush_each;       /* stream input: flush every decision */
+    long decided, refused, flagged, rule_errors;
+    long flags[3];
+    rule_count *counts;
+    size_t n_counts;
+    int host_failure;
+    ed_buf out, err;
+    ed_journal *journal;  /* NULL with --no-journal */
+    long fsync_every;
+    ed_buf held;          /* output lines waiting for the journal sync */
+} eval_state;
+
+/* Write out the held lines once what they acknowledge is durable. */
+static void commit(eval_state *st, int force)
+{
+    if (st->held.len == 0) {
+        return;
+    }
+    if (st->journal != NULL) {
+        if (!force && !st->flush_each &&
+            (long)ed_journal_pending(st->journal) < st->fsync_every) {
+            return;
+        }
+        if (ed_journal_sync(st->journal, &st->err) != 0) {
+            fprintf(stderr, "edict: %s; the decisions not yet written out are "
+                    "not acknowledged\n", st->err.data);
+            st->host_failure = 1;
+            ed_buf_reset(&st->held);
+            return;
+        }
+    }
+    fwrite(st->held.data, 1, st->held.len, stdout);
+    if (st->flush_each || force) {
+        fflush(stdout);
+    }
+    ed_buf_reset(&st->held);
+}
+
+static ed_context *context_for(eval_state *st, const char *tenant)
+{
+    ed_diags d = {0};
+    ed_context *ctx = ed_contexts_get(&st->contexts, st->cat, tenant, NULL, &d);
+    if (ctx == NULL) {
+        fprintf(stderr, "edict: cannot build the context of tenant %s:\n", tenant);
+        ed_diags_print(&d, stderr, 0);
+    }
+    ed_diags_free(&d);
+    return ctx;
+}
+
+static void count_rule(eval_state *st, const ed_rule *r, ed_severity sev)
+{
+    for (size_t i = 0; i < st->n_counts; i++) {
+        if (st->counts[i].rule == r && st->counts[i].severity == sev) {
+            st->counts[i].count++;
+            return;
+        }
+    }
+    rule_count *p = realloc(st->counts, (st->n_counts + 1) * sizeof *p);
+    if (p == NULL) {
+        abort();
+    }
+    p[st->n_counts].rule = r;
+    p[st->n_counts].severity = sev;
+    p[st->n_counts].count = 1;
+    st->n_counts++;
+    st->counts = p;
+}
+
+/* Write the error line of a refused event: {"line":N,...} or {"index":N,...}. */
+static void report_bad(eval_state *st, const char *unit, long where,
+                       const char *event_id, const char *message)
+{
+    ed_buf b = {0};
+    ed_buf_printf(&b, "{\"%s\":%ld", unit, where);
+    if (event_id && event_id[0]) {
+        ed_buf_puts(&b, ",\"event_id\":");
+        ed_json_emit_string(st->intake, event_id, strlen(event_id), &b);
+    }
+    ed_buf_puts(&b, ",\"error\":");
+    ed_json_emit_string(st->intake, message, strlen(message), &b);
+    ed_buf_puts(&b, "}\n");
+    ed_buf_append(&st->held, b.data, b.len);
+    commit(st, 0);
+    fprintf(stderr, "edict: %s %ld: %s\n", unit, where, message);
+    ed_buf_free(&b);
+    st->refused++;
+}
+
+/* Decide the decoded event at the top of the intake stack (popped). */
+static void decide(eval_state *st, const char *unit, long where)
+{
+    lua_State *in = st->intake;
+    ed_event ev;
+    if (ed_event_read(in, -1, st->tenant, st->as_of, &ev, &st->err) != 0) {
+        report_bad(st, unit, where, ev.id, st->err.data);
+        lua_pop(in, 1);
+        return;
+    }
+    ed_context *ctx = context_for(st, ev.tenant);
+    if (ctx == NULL) {
+        st->host_failure = 1;
+        lua_pop(in, 1);
+        return;
+    }
+    if (ed_event_copy_protected(in, -1, ctx->L, &st->err) != 0) {
+        report_bad(st, unit, where, ev.id, st->err.data);
+        lua_pop(in, 1);
+        return;
+    }
+    lua_pop(in, 1);
+    ed_outcome o;
+    ed_buf_reset(&st->out);
+    int rc = ed_engine_evaluate(ctx, &ev, &st->opt, &st->out, &o, &st->err);
+    if (rc == 1) {
+        report_bad(st, unit, where, ev.id, st->err.data);
+        return;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "edict: %s\n", st->err.data);
+        st->host_failure = 1;
+        return;
+    }
+    if (ed_contexts_done(&st->contexts, ctx)) {
+        fprintf(stderr, "edict: tenant %s: its Lua state grew past %zu MiB; "
+                "rebuilding it\n", ev.tenant, ED_CONTEXT_REBUILD_BYTES >> 20);
+    }
+    if (st->journal != NULL &&
+        ed_journal_append(st->journal, ev.tenant, st->out.data, st->out.len,
+                          &st->err) != 0) {
+        fprintf(stderr, "edict: %s\n", st->err.data);
+        st->host_failure = 1;
+        return;
+    }
+    ed_buf_putc(&st->out, '\n');
+    ed_buf_append(&st->held, st->out.data, st->out.len);
+    commit(st, 0);
+    st->decided++;
+    st->flags[o.flag]++;
+    st->rule_errors += (long)o.n_errors;
+    if (st->fail_on >= 0 && (int)o.flag >= st->fail_on) {
+        st->flagged++;
+    }
+    for (size_t i = 0; i < o.n_fired; i++) {
+        count_rule(st, o.fired[i].rule, o.fired[i].severity);
+    }
+}
+
+/* The intake's callbacks (intake.h). */
+static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
+{
+    eval_state *st = arg;
+    decide(st, unit, where);
+    return st->host_failure;
+}
+
+static int intake_bad(void *arg, const char *unit, long where,
+                      const char *event_id, const char *message)
+{
+    eval_state *st = arg;
+    report_bad(st, unit, where, event_id, message);
+    return st->host_failure;
+}
+
+static int compare_counts(const void *a, const void *b)
+{
+    const rule_count *x = a, *y = b;
+    if (x->count != y->count) {
+        return x->count < y->count ? 1 : -1;
+    }
+    int c = strcmp(x->rule->id, y->rule->id);
+    return c ? c : (int)x->severity - (int)y->severity;
+}
+
+static void print_summary(eval_state *st)
+{
+    fprintf(stderr, "\n%ld events: %ld decided (red %ld, yellow %ld, green %ld), "
+            "%ld refused, %ld rule errors\n", st->decided + st->refused,
+            st->decided, st->flags[ED_FLAG_RED], st->flags[ED_FLAG_YELLOW],
+            st->flags[ED_FLAG_GREEN], st->refused, st->rule_errors);
+    if (st->n_counts == 0) {
+        return;
+    }
+    if (st->n_counts > 1) {
+        qsort(st->counts, st->n_counts, sizeof *st->counts, compare_counts);
+    }
+    fprintf(stderr, "top findings:\n");
+    for (size_t i = 0; i < st->n_counts && i < SUMMARY_TOP; i++) {
+        fprintf(stderr, "  %6ld  %-40s %-8s %s\n", st->counts[i].count,
+                st->counts[i].rule->id,
+                ed_severity_name(st->counts[i].severity),
+                st->counts[i].rule->cite);
+    }
+}
+
+int ed_cmd_eval(int argc, char **argv)
+{
+    enum { O_TENANT = ED_OPT_OWN, O_AS_OF, O_FAIL_ON, O_EXPLAIN, O_SUMMARY,
+           O_JOURNAL, O_NO_JOURNAL, O_FSYNC_EVERY };
+    static const struct option options[] = {
+        ED_CLI_SHARED_OPTIONS,
+        {"tenant", required_argument, 0, O_TENANT},
+        {"as-of", required_argument, 0, O_AS_OF},
+        {"fail-on", required_argument, 0, O_FAIL_ON},
+        {"explain", no_argument, 0, O_EXPLAIN},
+        {"summary", no_argument, 0, O_SUMMARY},
+        {"journal", required_argument, 0, O_JOURNAL},
+        {"no-journal", no_argument, 0, O_NO_JOURNAL},
+        {"fsync-every", required_argument, 0, O_FSYNC_EVERY},
+        {0, 0, 0, 0}};
+    const char *journal_dir = ed_journal_default_dir();
+    int no_journal = 0;
+    ed_cli cli;
+    ed_cli_init(&cli);
+    eval_state st;
+    memset(&st, 0, sizeof st);
+    st.fail_on = -1;
+    st.fsync_every = 256;
+    int summary = 0, opt;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        int shared = ed_cli_option(&cli, opt, optarg);
+        if (shared < 0) {
+            ed_cli_free(&cli);
+            return ED_EXIT_USAGE;
+        }
+        if (shared > 0) {
+            continue;
+        }
+        switch (opt) {
+        case O_TENANT: st.tenant = optarg; break;
+        case O_AS_OF: {
+            ed_time t;
+            char why[160];
+            if (ed_time_parse(optarg, strlen(optarg), 0, &t, why, sizeof why) != 0) {
+                fprintf(stderr, "edict: --as-of: %s\n", why);
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            st.as_of = optarg;
+            break;
+        }
+        case O_FAIL_ON:
+            if (strcmp(optarg, "red") == 0) {
+                st.fail_on = ED_FLAG_RED;
+            } else if (strcmp(optarg, "yellow") == 0) {
+                st.fail_on = ED_FLAG_YELLOW;
+            } else {
+                fprintf(stderr, "edict: --fail-on takes red or yellow\n");
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            break;
+        case O_EXPLAIN: st.opt.explain = 1; break;
+        case O_SUMMARY: summary = 1; break;
+        case O_JOURNAL: journal_dir = optarg; break;
+        case O_NO_JOURNAL: no_journal = 1; break;
+        case O_FSYNC_EVERY: {
+            char *end;
+            st.fsync_every = strtol(optarg, &end, 10);
+            if (*end || end == optarg || st.fsync_every <= 0 || st.fsync_every > 1000000) {
+                fprintf(stderr, "edict: --fsync-every takes a whole number from 1 "
+                        "to 1000000\n");
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            break;
+        }
+        case ED_OPT_HELP: fputs(usage, stdout); ed_cli_free(&cli); return ED_EXIT_OK;
+        default: fputs(usage, stderr); ed_cli_free(&cli); return ED_EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fputs("edict eval: give one input file (or - for stdin)\n", stderr);
+        ed_cli_free(&cli);
+        return ED_EXIT_USAGE;
+    }
+    const char *path = optind < argc ? argv[optind] : "-";
+    FILE *in = ed_intake_open(path);
+    if (in == NULL) {
+        fprintf(stderr, "edict: cannot open %s: %s\n", path, strerror(errno));
+        ed_cli_free(&cli);
+        return ED_EXIT_HOST;
+    }
+
+    ed_diags d = {0};
+    st.cat = ed_cli_catalog(&cli, &d);
+    int status = ED_EXIT_OK;
+    if (st.cat->problems > 0) {
+        ed_diags_print(&d, stderr, 0);
+        fprintf(stderr, "edict: %d problem%s in the packs; nothing was decided "
+                "(see `edict check`)\n", st.cat->problems,
+                st.cat->problems == 1 ? "" : "s");
+        status = ED_EXIT_HOST;
+        goto done;
+    }
+    st.intake = ed_json_host_state();
+    if (st.intake == NULL) {
+        fputs("edict: cannot start the JSON decoder\n", stderr);
+        status = ED_EXIT_HOST;
+        goto done;
+    }
+    struct stat sb;
+    st.flush_each = fstat(fileno(in), &sb) == 0 && !S_ISREG(sb.st_mode);
+    if (!no_journal) {
+        st.journal = ed_journal_open(journal_dir, &st.err);
+        if (st.journal == NULL) {
+            fprintf(stderr, "edict: %s\n", st.err.data);
+            status = ED_EXIT_HOST;
+            goto done;
+        }
+    }
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+
+    ed_intake intake = {.L = st.intake, .err = &st.err, .decide = intake_decide,
+                        .bad = intake_bad, .arg = &st};
+    if (ed_intake_read(&intake, in, path) != 0) {
+        st.host_failure = 1;
+    }
+    commit(&st, 1);
+    fflush(stdout);
+    if (summary) {
+        print_summary(&st);
+    }
+    if (st.host_failure) {
+        status = ED_EXIT_HOST;
+    } else if (st.refused) {
+        status = ED_EXIT_BAD_INPUT;
+    } else if (st.flagged) {
+        status = ED_EXIT_FLAGGED;
+    }
+done:
+    if (in != stdin) {
+        fclose(in);
+    }
+    ed_journal_close(st.journal);
+    ed_buf_free(&st.held);
+    ed_contexts_clear(&st.contexts);
+    free(st.counts);
+    if (st.intake) {
+        lua_close(st.intake);
+    }
+    ed_buf_free(&st.out);
+    ed_buf_free(&st.err);
+    ed_catalog_free(st.cat);
+    ed_diags_free(&d);
+    ed_cli_free(&cli);
+    return status;
+}

@@ -1,0 +1,423 @@
+/*
+ * generation.c — building, swapping, releasing and persisting pack
+ * generations (see generation.h).
+ */
+#define _XOPEN_SOURCE 700 /* nftw, open_memstream */
+#define generation_c
+
+#include "generation.h"
+
+#include "cli/cli.h"
+#include "engine/context.h"
+#include "util/fsutil.h"
+#include "engine/json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LAST_GOOD "last-good"
+
+void ed_utc_now(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ------------------------------------------------------------------ */
+/* Building a generation                                                 */
+/* ------------------------------------------------------------------ */
+
+static void packs_json(const ed_catalog *cat, ed_buf *out)
+{
+    lua_State *L = ed_json_host_state();
+    if (L == NULL) {
+        abort();
+    }
+    ed_buf_putc(out, '[');
+    for (size_t i = 0; i < cat->n_packs; i++) {
+        const ed_pack *p = cat->packs[i];
+        ed_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+        ed_json_emit_string(L, p->name, strlen(p->name), out);
+        ed_buf_puts(out, ",\"version\":");
+        ed_json_emit_string(L, p->version, strlen(p->version), out);
+        ed_buf_printf(out, ",\"digest\":\"%s\",\"effective_from\":", p->digest);
+        if (p->from_text[0]) {
+            ed_buf_printf(out, "\"%s\"", p->from_text);
+        } else {
+            ed_buf_puts(out, "null");
+        }
+        ed_buf_puts(out, ",\"effective_until\":");
+        if (p->until_text[0]) {
+            ed_buf_printf(out, "\"%s\"", p->until_text);
+        } else {
+            ed_buf_puts(out, "null");
+        }
+        ed_buf_puts(out, ",\"jurisdictions\":[");
+        for (size_t j = 0; j < p->n_jurisdictions; j++) {
+            if (j) {
+                ed_buf_putc(out, ',');
+            }
+            ed_json_emit_string(L, p->jurisdictions[j], strlen(p->jurisdictions[j]), out);
+        }
+        ed_buf_printf(out, "],\"rules\":%zu}", p->n_rules);
+    }
+    ed_buf_putc(out, ']');
+    lua_close(L);
+}
+
+/* Keep what a fixture run says beyond its "ok" lines: FAIL lines, what
+ * was expected and got, diagnostics. */
+static void failures_of(const char *text, ed_buf *err)
+{
+    for (const char *line = text; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        if (n > 0 && strncmp(line, "ok - ", 5) != 0) {
+            ed_buf_append(err, line, n);
+            ed_buf_putc(err, '\n');
+        }
+        line = nl ? nl + 1 : line + n;
+    }
+}
+
+/* Read, check and (when configured) test the packs under pack_dirs and
+ * tenants_dir. NULL with the reasons in err. */
+static ed_generation *build(const ed_config *cfg, char **pack_dirs, size_t n_dirs,
+                            const char *tenants_dir, int run_fixtures, ed_buf *err)
+{
+    ed_diags d = {0};
+    ed_catalog *cat = ed_catalog_load(&cfg->limits, pack_dirs, n_dirs, tenants_dir, 0, &d);
+    if (cat->problems > 0 || cat->n_packs == 0) {
+        ed_diags_text(&d, err);
+        if (cat->n_packs == 0 && cat->problems == 0) {
+            ed_buf_puts(err, "no packs found\n");
+        }
+        ed_diags_free(&d);
+        ed_catalog_free(cat);
+        return NULL;
+    }
+    ed_diags_free(&d);
+    /* every configured tenant's context must build on the new packs */
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        ed_diags cd = {0};
+        ed_context *ctx = ed_context_new(cat, cfg->tenants[i].name, NULL, &cd);
+        if (ctx == NULL) {
+            ed_buf_printf(err, "tenant %s: ", cfg->tenants[i].name);
+            ed_diags_text(&cd, err);
+        }
+        ed_context_free(ctx);
+        ed_diags_free(&cd);
+    }
+    if (err->len == 0 && run_fixtures) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        int passed = 0, failed = 0;
+        if (f == NULL || ed_fixtures_run(cat, f, &passed, &failed) != 0) {
+            ed_buf_puts(err, "the fixtures could not be run\n");
+        }
+        if (f) {
+            fclose(f);
+        }
+        if (failed > 0 && text) {
+            failures_of(text, err);
+            ed_buf_printf(err, "%d fixtures passed, %d failed\n", passed, failed);
+        }
+        free(text);
+    }
+    if (err->len > 0) {
+        ed_catalog_free(cat);
+        return NULL;
+    }
+    ed_generation *gen = calloc(1, sizeof *gen);
+    if (gen == NULL) {
+        abort();
+    }
+    gen->cat = cat;
+    ed_utc_now(gen->loaded_at);
+    ed_buf pj = {0};
+    packs_json(cat, &pj);
+    gen->packs_json = pj.data;
+    return gen;
+}
+
+static void gen_free(ed_generation *gen)
+{
+    if (gen) {
+        ed_catalog_free(gen->cat);
+        free(gen->packs_json);
+        free(gen);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Last known good                                                       */
+/* ------------------------------------------------------------------ */
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Write a file (and the folders above it) durably. */
+static int write_file(const char *path, const char *data, size_t len)
+{
+    char *dir = ed_strdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    }
+    int made = slash == NULL ? 0 : ed_make_dirs(dir, 0755);
+    free(dir);
+    if (made < 0) {
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        return -1;
+    }
+    int rc = ed_write_all(fd, data, len) == 0 && fsync(fd) == 0 ? 0 : -1;
+    close(fd);
+    return rc;
+}
+
+static int write_pack(const char *root, const ed_pack *p)
+{
+    for (size_t i = 0; i < p->n_files; i++) {
+        char *path = ed_path_join(root, p->files[i].path);
+        int rc = write_file(path, p->files[i].data, p->files[i].len);
+        free(path);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Write the generation's exact files (the bytes its digests cover) to
+ * <state>/last-good, replacing the previous copy atomically. */
+static void persist(const ed_config *cfg, const ed_generation *gen)
+{
+    if (cfg->state_dir == NULL) {
+        return;
+    }
+    char *tmp = ed_path_join(cfg->state_dir, LAST_GOOD ".tmp");
+    char *dst = ed_path_join(cfg->state_dir, LAST_GOOD);
+    char *old = ed_path_join(cfg->state_dir, LAST_GOOD ".old");
+    remove_tree(tmp);
+    int rc = 0;
+    for (size_t i = 0; i < gen->cat->n_packs && rc == 0; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "packs/p%04zu", i);
+        char *root = ed_path_join(tmp, name);
+        rc = write_pack(root, gen->cat->packs[i]);
+        free(root);
+    }
+    for (size_t i = 0; i < gen->cat->n_tenants && rc == 0; i++) {
+        char *t = ed_path_join(tmp, "tenants");
+        char *root = ed_path_join(t, gen->cat->tenants[i]->name);
+        rc = write_pack(root, gen->cat->tenants[i]);
+        free(root);
+        free(t);
+    }
+    if (rc == 0) {
+        remove_tree(old);
+        if (ed_is_dir(dst)) {
+            rc = rename(dst, old);
+        }
+        if (rc == 0) {
+            rc = rename(tmp, dst);
+        }
+        remove_tree(old);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"cannot persist the last "
+                "known good packs under %s: %s\"}\n", cfg->state_dir, strerror(errno));
+        remove_tree(tmp);
+    }
+    free(tmp);
+    free(dst);
+    free(old);
+}
+
+/* ------------------------------------------------------------------ */
+/* The registry                                                          */
+/* ------------------------------------------------------------------ */
+
+static void set_last(ed_generations *g, int ok, const char *by, const char *errors)
+{
+    pthread_mutex_lock(&g->mu);
+    g->last_ok = ok;
+    ed_utc_now(g->last_at);
+    snprintf(g->last_by, sizeof g->last_by, "%s", by);
+    free(g->last_errors);
+    g->last_errors = errors && errors[0] ? ed_strdup(errors) : NULL;
+    if (ok) {
+        g->reloads_ok++;
+    } else {
+        g->reloads_failed++;
+    }
+    pthread_mutex_unlock(&g->mu);
+}
+
+int ed_gens_start(ed_generations *g, const ed_config *cfg, ed_buf *err)
+{
+    memset(g, 0, sizeof *g);
+    g->cfg = cfg;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_mutex_init(&g->reload_mu, NULL);
+    g->next_id = 1;
+    ed_generation *gen = build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
+                               cfg->tenants_dir, cfg->reload_runs_fixtures, err);
+    if (gen != NULL) {
+        snprintf(gen->source, sizeof gen->source, "packs");
+        persist(cfg, gen);
+    } else if (cfg->state_dir) {
+        char *lg = ed_path_join(cfg->state_dir, LAST_GOOD);
+        char *packs = ed_path_join(lg, "packs");
+        char *tenants = ed_path_join(lg, "tenants");
+        if (ed_is_dir(packs)) {
+            ed_buf lerr = {0};
+            gen = build(cfg, &packs, 1, tenants, 0, &lerr);
+            if (gen) {
+                snprintf(gen->source, sizeof gen->source, "last-known-good");
+                fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"the configured packs do "
+                        "not pass; serving the last known good ones from %s\"}\n", lg);
+                set_last(g, 0, "start", err->data);
+                ed_buf_reset(err);
+            } else {
+                ed_buf_printf(err, "last known good packs in %s: %s", lg,
+                              lerr.data ? lerr.data : "");
+            }
+            ed_buf_free(&lerr);
+        }
+        free(lg);
+        free(packs);
+        free(tenants);
+    }
+    if (gen == NULL) {
+        pthread_mutex_destroy(&g->mu);
+        pthread_mutex_destroy(&g->reload_mu);
+        return -1;
+    }
+    gen->id = g->next_id++;
+    gen->refs = 1; /* the registry's own */
+    g->current = gen;
+    if (g->last_at[0] == '\0') {
+        g->last_ok = 1;
+        ed_utc_now(g->last_at);
+        snprintf(g->last_by, sizeof g->last_by, "start");
+    }
+    return 0;
+}
+
+void ed_gens_stop(ed_generations *g)
+{
+    if (g->current) {
+        ed_gen_release(g, g->current);
+        g->current = NULL;
+    }
+    free(g->last_errors);
+    pthread_mutex_destroy(&g->mu);
+    pthread_mutex_destroy(&g->reload_mu);
+}
+
+ed_generation *ed_gen_acquire(ed_generations *g)
+{
+    pthread_mutex_lock(&g->mu);
+    ed_generation *gen = g->current;
+    gen->refs++;
+    pthread_mutex_unlock(&g->mu);
+    return gen;
+}
+
+void ed_gen_release(ed_generations *g, ed_generation *gen)
+{
+    pthread_mutex_lock(&g->mu);
+    int last = --gen->refs == 0;
+    pthread_mutex_unlock(&g->mu);
+    if (last) {
+        gen_free(gen);
+    }
+}
+
+unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
+                            char **before, char **after)
+{
+    pthread_mutex_lock(&g->reload_mu);
+    const ed_config *cfg = g->cfg;
+    ed_generation *gen = build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
+                               cfg->tenants_dir, cfg->reload_runs_fixtures, err);
+    unsigned long id = 0;
+    if (gen == NULL) {
+        set_last(g, 0, by, err->data);
+    } else {
+        snprintf(gen->source, sizeof gen->source, "packs");
+        persist(cfg, gen);
+        pthread_mutex_lock(&g->mu);
+        gen->id = id = g->next_id++;
+        gen->refs = 1;
+        ed_generation *old = g->current;
+        g->current = gen;
+        if (before) {
+            *before = ed_strdup(old->packs_json);
+        }
+        if (after) {
+            *after = ed_strdup(gen->packs_json);
+        }
+        pthread_mutex_unlock(&g->mu);
+        ed_gen_release(g, old);
+        set_last(g, 1, by, NULL);
+    }
+    pthread_mutex_unlock(&g->reload_mu);
+    return id;
+}
+
+void ed_gen_last_reload_json(ed_generations *g, ed_buf *out)
+{
+    lua_State *L = ed_json_host_state();
+    if (L == NULL) {
+        abort();
+    }
+    pthread_mutex_lock(&g->mu);
+    ed_buf_printf(out, "{\"ok\":%s,\"at\":\"%s\",\"by\":", g->last_ok ? "true" : "false",
+                  g->last_at);
+    ed_json_emit_string(L, g->last_by, strlen(g->last_by), out);
+    ed_buf_puts(out, ",\"errors\":[");
+    int first = 1;
+    for (const char *s = g->last_errors; s && *s;) {
+        const char *nl = strchr(s, '\n');
+        size_t n = nl ? (size_t)(nl - s) : strlen(s);
+        if (n > 0) {
+            if (!first) {
+                ed_buf_putc(out, ',');
+            }
+            ed_json_emit_string(L, s, n, out);
+            first = 0;
+        }
+        s = nl ? nl + 1 : s + n;
+    }
+    ed_buf_printf(out, "],\"reloads_ok\":%ld,\"reloads_failed\":%ld}", g->reloads_ok,
+                  g->reloads_failed);
+    pthread_mutex_unlock(&g->mu);
+    lua_close(L);
+}

@@ -1,0 +1,67 @@
+/*
+ * generation.h — pack generations for `edict serve`: an immutable catalog
+ * (every pack version and tenant overlay, checked and with passing
+ * fixtures) that evaluations hold a reference to. A reload builds the next
+ * generation off to the side and swaps it in atomically; the old one is
+ * freed when its last holder lets go. The last good generation's files
+ * are kept under the state folder, so a restart after a bad edit still
+ * serves the rules that were last known to be good.
+ */
+#ifndef EDICT_GENERATION_H
+#define EDICT_GENERATION_H
+
+#include <pthread.h>
+
+#include "util/buf.h"
+#include "engine/catalog.h"
+#include "server/config.h"
+
+typedef struct ed_generation {
+    unsigned long id;        /* 1, 2, ... in this process */
+    ed_catalog *cat;
+    int refs;                /* guarded by ed_generations.mu */
+    char loaded_at[32];      /* UTC, RFC 3339 */
+    char source[32];         /* "packs" or "last-known-good" */
+    char *packs_json;        /* [{name, version, digest, ...}] */
+} ed_generation;
+
+typedef struct ed_generations {
+    const ed_config *cfg;
+    pthread_mutex_t mu;        /* current, refs and the last result */
+    pthread_mutex_t reload_mu; /* one reload at a time */
+    ed_generation *current;
+    unsigned long next_id;
+    /* the last reload, for /v1/packs and /metrics */
+    int last_ok;
+    char last_at[32];
+    char last_by[96];
+    char *last_errors;         /* file:line messages of a failed reload */
+    long reloads_ok, reloads_failed;
+} ed_generations;
+
+/* Load the first generation from the configured folders, falling back to
+ * the persisted last-known-good one when they do not pass. 0, or -1 with
+ * the reasons in err. */
+int ed_gens_start(ed_generations *g, const ed_config *cfg, ed_buf *err);
+void ed_gens_stop(ed_generations *g);
+
+/* The current generation, held: release it when done. */
+ed_generation *ed_gen_acquire(ed_generations *g);
+void ed_gen_release(ed_generations *g, ed_generation *gen);
+
+/* Build, check and test a new generation and make it current. `by` says
+ * who asked (signal, watch, admin:<tenant>). Returns the new generation's
+ * id, or 0 when the reload failed (the current one stays; err holds the
+ * file:line messages). With before/after set, fills them with the packs
+ * JSON of the generation replaced and its successor (malloc'd). */
+unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
+                            char **before, char **after);
+
+/* The last reload as a JSON object {ok, at, by, errors, ok_count,
+ * failed_count}. */
+void ed_gen_last_reload_json(ed_generations *g, ed_buf *out);
+
+/* UTC now as RFC 3339 with seconds. */
+void ed_utc_now(char out[32]);
+
+#endif

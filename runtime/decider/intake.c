@@ -1,0 +1,260 @@
+/*
+ * intake.c — the event reader shared by `edict eval` and `edict diff`:
+ * an object, an array of objects or NDJSON (with pretty-printed events)
+ * from a file or stdin, each decoded event handed to a callback, each
+ * unreadable one reported through another. See intake.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "intake.h"
+
+#include "engine/json.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+typedef struct reader {
+    const ed_intake *in;
+    int stopped; /* a callback asked to stop */
+} reader;
+
+static void decide(reader *r, const char *unit, long where)
+{
+    r->stopped = r->in->decide(r->in->arg, r->in->L, unit, where) != 0;
+}
+
+static void report_bad(reader *r, const char *unit, long where,
+                       const char *message)
+{
+    r->stopped = r->in->bad(r->in->arg, unit, where, NULL, message) != 0;
+}
+
+static void report_json_error(reader *r, long line)
+{
+    ed_buf msg = {0};
+    ed_buf_printf(&msg, "invalid JSON: %s", r->in->err->data);
+    report_bad(r, "line", line, msg.data);
+    ed_buf_free(&msg);
+}
+
+/* Input must be UTF-8 (decisions are JSON, and JSON is UTF-8). Returns 1,
+ * or 0 with the reason in the error buffer (reset either way). */
+static int utf8_ok(reader *r, const char *text, size_t len)
+{
+    size_t bad;
+    ed_buf_reset(r->in->err);
+    if (ed_utf8_valid(text, len, &bad)) {
+        return 1;
+    }
+    ed_buf_printf(r->in->err, "not UTF-8 at byte %zu", bad + 1);
+    return 0;
+}
+
+/* Decode text as one event and decide it. */
+static void decide_text(reader *r, const char *text, size_t len, long line)
+{
+    if (!utf8_ok(r, text, len) ||
+        ed_json_decode(r->in->L, text, len, r->in->err) != 0) {
+        report_json_error(r, line);
+        return;
+    }
+    decide(r, "line", line);
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A lone "{" (pretty-printed object) starts an event of several lines;
+ * returns its indentation, or -1. */
+static long lone_brace(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+        i++;
+    }
+    if (i >= n || s[i] != '{' || !blank(s + i + 1, n - i - 1)) {
+        return -1;
+    }
+    return (long)i;
+}
+
+/* Can this line close the object opened at indentation `indent`: a "}"
+ * indented no deeper? (Whether it does is cjson's to say.) */
+static int closing_brace(const char *s, size_t n, long indent)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+        i++;
+    }
+    return (long)i <= indent && i < n && s[i] == '}';
+}
+
+/* Has cjson stopped because the text ended, not because it is wrong? */
+static int incomplete(const ed_buf *err)
+{
+    return err->data && strstr(err->data, "T_END") != NULL;
+}
+
+/* NDJSON, with pretty-printed objects; first is its first non-blank line. */
+static int run_lines(reader *r, FILE *f, const char *first, size_t first_len)
+{
+    ed_buf *err = r->in->err;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    ed_buf pending = {0};
+    long pending_line = 0, pending_indent = 0;
+    int have_first = first != NULL;
+    int rc = 0;
+    for (;;) {
+        const char *text;
+        size_t len;
+        if (have_first) {
+            text = first;
+            len = first_len;
+            have_first = 0;
+        } else {
+            n = getline(&line, &cap, f);
+            if (n < 0) {
+                break;
+            }
+            text = line;
+            len = (size_t)n;
+        }
+        lineno++;
+        if (r->stopped) {
+            break;
+        }
+        if (pending_line) {
+            ed_buf_append(&pending, text, len);
+            if (pending.len > ED_INTAKE_MAX_EVENT) {
+                report_bad(r, "line", pending_line, "event larger than 8 MiB");
+                ed_buf_reset(&pending);
+                pending_line = 0;
+                continue;
+            }
+            /* the object ends at the first "}" line where it decodes */
+            if (closing_brace(text, len, pending_indent) &&
+                (!utf8_ok(r, pending.data, pending.len) ||
+                 ed_json_decode(r->in->L, pending.data, pending.len, err) == 0 ||
+                 !incomplete(err))) {
+                if (err->len == 0) {
+                    decide(r, "line", pending_line);
+                } else {
+                    report_json_error(r, pending_line);
+                }
+                ed_buf_reset(&pending);
+                pending_line = 0;
+            }
+            continue;
+        }
+        if (blank(text, len)) {
+            continue;
+        }
+        if ((pending_indent = lone_brace(text, len)) >= 0) {
+            ed_buf_append(&pending, text, len);
+            pending_line = lineno;
+            continue;
+        }
+        if (len > ED_INTAKE_MAX_EVENT) {
+            report_bad(r, "line", lineno, "event larger than 8 MiB");
+            continue;
+        }
+        decide_text(r, text, len, lineno);
+    }
+    /* an object still open at the end: whatever cjson makes of it */
+    if (pending_line && !r->stopped) {
+        decide_text(r, pending.data, pending.len, pending_line);
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
+        rc = -1;
+    }
+    ed_buf_free(&pending);
+    free(line);
+    return rc;
+}
+
+/* A JSON array of events: decoded whole, decided element by element. */
+static int run_array(reader *r, FILE *f, const char *first, size_t first_len)
+{
+    ed_buf all = {0};
+    ed_buf_append(&all, first, first_len);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        ed_buf_append(&all, chunk, n);
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
+        ed_buf_free(&all);
+        return -1;
+    }
+    lua_State *L = r->in->L;
+    if (!utf8_ok(r, all.data, all.len) ||
+        ed_json_decode(L, all.data, all.len, r->in->err) != 0) {
+        report_json_error(r, 1);
+        ed_buf_free(&all);
+        return 0;
+    }
+    ed_buf_free(&all);
+    lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= count && !r->stopped; i++) {
+        lua_rawgeti(L, -1, i);
+        decide(r, "index", (long)i);
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+int ed_intake_read(const ed_intake *in, FILE *f, const char *path)
+{
+    reader r = {in, 0};
+    int rc = 0;
+    /* Look at the first non-blank byte: '[' is an array, else NDJSON. */
+    char *first = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&first, &cap, f)) >= 0 && blank(first, (size_t)n)) {
+    }
+    if (n < 0 && ferror(f)) {
+        fprintf(stderr, "edict: reading %s: %s\n", path, strerror(errno));
+        rc = -1;
+    }
+    if (n >= 0) {
+        size_t i = 0;
+        while (first[i] == ' ' || first[i] == '\t') {
+            i++;
+        }
+        if (first[i] == '[') {
+            rc = run_array(&r, f, first, (size_t)n);
+        } else {
+            rc = run_lines(&r, f, first, (size_t)n);
+        }
+    }
+    free(first);
+    return rc;
+}
+
+FILE *ed_intake_open(const char *path)
+{
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    struct stat sb;
+    if (in != NULL && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(in);
+        in = NULL;
+        errno = EISDIR;
+    }
+    return in;
+}

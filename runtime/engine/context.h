@@ -1,0 +1,96 @@
+/*
+ * context.h — a tenant's evaluation context: one sandboxed Lua state with
+ * the packs the tenant uses (every version), its own rules, its params and
+ * waivers. Contexts are never shared between tenants.
+ */
+#ifndef EDICT_CONTEXT_H
+#define EDICT_CONTEXT_H
+
+#include <lua.h>
+
+#include "util/buf.h"
+#include "catalog.h"
+#include "sandbox.h"
+
+/* A rule as loaded in this context. */
+typedef struct ed_slot {
+    const ed_pack *pack;
+    const ed_rule *rule;
+    int check_ref;            /* the check function, in the registry */
+    const ed_waiver *waiver;  /* set when the tenant waives the rule */
+} ed_slot;
+
+/* A pack version as loaded in this context. */
+typedef struct ed_loaded {
+    const ed_pack *pack;
+    int ctx_ref;          /* the read-only ctx its rules receive */
+    int ctx_backing_ref;  /* where the host sets as_of & co per event */
+    int restore_ref;      /* upvalues set back after each event, or LUA_NOREF */
+    size_t first_slot, n_slots;
+} ed_loaded;
+
+/* Where ctx.obligation and ctx.retain_until put what a rule asks for. */
+typedef struct ed_sink {
+    const ed_slot *slot;  /* the rule running */
+    ed_buf obligations;   /* JSON objects, comma-separated */
+    size_t n_obligations;
+    size_t rule_obligations; /* added by the running rule */
+    size_t rule_start;       /* obligations.len when it began */
+    char retain[16];      /* latest date the running rule asked for */
+} ed_sink;
+
+/* Space the engine reuses from one event to the next, so deciding an
+ * event allocates nothing that lives outside the Lua state. */
+typedef struct ed_scratch {
+    ed_buf findings, waivers, errors, packs, explain, bad;
+    char type[136], jurisdiction[136]; /* what the memo below is for */
+    unsigned char *slot_applies;       /* per slot: rule applies to them */
+    unsigned char *loaded_applies;     /* per loaded pack version */
+} ed_scratch;
+
+typedef struct ed_context {
+    char *tenant;
+    const ed_catalog *cat;
+    const ed_pack *policy;  /* NULL: the default policy (every pack) */
+    ed_sandbox *sb;
+    lua_State *L;
+    ed_loaded *loaded;      /* by pack name, then effective_from; tenant last */
+    size_t n_loaded;
+    ed_slot *slots;
+    size_t n_slots;
+    ed_limits limits;
+    ed_sink sink;
+    ed_scratch scratch;
+} ed_context;
+
+/* Build the context of `tenant`. With only_pack set, load only the
+ * versions of that pack (fixture runs). Returns NULL with diagnostics. */
+ed_context *ed_context_new(const ed_catalog *cat, const char *tenant,
+                           const char *only_pack, ed_diags *d);
+void ed_context_free(ed_context *ctx);
+
+/* The contexts of several tenants, each built on first use and kept. A
+ * rule may keep state in upvalues; each call is bounded, but their sum is
+ * not, so a context whose Lua state has grown past
+ * ED_CONTEXT_REBUILD_BYTES is freed after use and rebuilt next time. */
+#define ED_CONTEXT_REBUILD_BYTES ((size_t)256 << 20)
+
+typedef struct ed_contexts {
+    ed_context **items;
+    size_t n;
+} ed_contexts;
+
+/* The context of tenant, from cat (only_pack as in ed_context_new). NULL
+ * with the reasons in d when it cannot be built. */
+ed_context *ed_contexts_get(ed_contexts *set, const ed_catalog *cat,
+                            const char *tenant, const char *only_pack,
+                            ed_diags *d);
+
+/* Call after deciding an event in ctx. Returns 1 when ctx had grown past
+ * ED_CONTEXT_REBUILD_BYTES and was freed (do not use it again), else 0. */
+int ed_contexts_done(ed_contexts *set, ed_context *ctx);
+
+/* Free every context (the set is empty and reusable afterwards). */
+void ed_contexts_clear(ed_contexts *set);
+
+#endif

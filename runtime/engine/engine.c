@@ -1,0 +1,730 @@
+/*
+ * engine.c — deciding one event (see engine.h).
+ *
+ * The decision is written as JSON while the rules run: findings,
+ * obligations, waivers, errors and the trace each go to a buffer, and the
+ * envelope is written around them at the end, once flag and score are
+ * known. Nothing per event is kept in Lua tables but the event itself.
+ * A rule that fails (error, limit, or a result that is not a finding)
+ * leaves nothing behind but its error entry: its findings, obligations and
+ * retention are dropped, so a decision never holds half a rule.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define engine_c
+
+#include "engine.h"
+
+#include "json.h"
+#include "readonly.h"
+#include "stdlib/hash.h"
+
+#include <lauxlib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const char *ed_flag_name(ed_flag f)
+{
+    static const char *const names[] = {"green", "yellow", "red"};
+    return names[f];
+}
+
+typedef struct eval_run {
+    ed_context *ctx;
+    const ed_event *ev;
+    const ed_eval_options *opt;
+    ed_outcome *outcome;
+    ed_buf *findings, *waivers, *errors, *packs, *explain; /* ctx->scratch */
+    size_t n_findings, n_waivers, n_errors, n_packs, n_explain;
+    char retain[16];
+    ed_buf *bad;         /* why the event is refused, when it is */
+    size_t rule_start;   /* findings->len when the running rule began */
+} eval_run;
+
+static void put_string(lua_State *L, ed_buf *b, const char *s)
+{
+    ed_json_emit_string(L, s, strlen(s), b);
+}
+
+static void sep(ed_buf *b, size_t *n)
+{
+    if ((*n)++ > 0) {
+        ed_buf_putc(b, ',');
+    }
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void add_error(eval_run *r, const ed_slot *slot, const char *pack,
+                      const char *where, const char *message, ed_stop stop)
+{
+    lua_State *L = r->ctx->L;
+    sep(r->errors, &r->n_errors);
+    if (slot != NULL) {
+        ed_buf_puts(r->errors, "{\"rule\":");
+        put_string(L, r->errors, slot->rule->id);
+    } else {
+        ed_buf_puts(r->errors, "{\"pack\":");
+        put_string(L, r->errors, pack);
+    }
+    if (where != NULL && where[0]) {
+        ed_buf_puts(r->errors, ",\"where\":");
+        put_string(L, r->errors, where);
+    }
+    ed_buf_puts(r->errors, ",\"message\":");
+    put_string(L, r->errors, message);
+    if (stop != ED_STOP_NONE) {
+        ed_buf_puts(r->errors, ",\"limit\":");
+        put_string(L, r->errors, ed_stop_name(stop));
+    }
+    ed_buf_putc(r->errors, '}');
+}
+
+static void add_trace(eval_run *r, const ed_slot *slot, const ed_pack *p,
+                      const char *outcome, int64_t us, size_t findings)
+{
+    if (!r->opt->explain) {
+        return;
+    }
+    lua_State *L = r->ctx->L;
+    sep(r->explain, &r->n_explain);
+    ed_buf_putc(r->explain, '{');
+    if (slot != NULL) {
+        ed_buf_puts(r->explain, "\"rule\":");
+        put_string(L, r->explain, slot->rule->id);
+        ed_buf_putc(r->explain, ',');
+    }
+    ed_buf_puts(r->explain, "\"pack\":");
+    put_string(L, r->explain, p->name);
+    ed_buf_puts(r->explain, ",\"version\":");
+    put_string(L, r->explain, p->version);
+    ed_buf_puts(r->explain, ",\"outcome\":");
+    put_string(L, r->explain, outcome);
+    if (slot == NULL) {
+        ed_buf_printf(r->explain, ",\"effective\":\"%s..%s\"", p->from_text,
+                      p->until_text);
+    } else if (us >= 0) {
+        ed_buf_printf(r->explain, ",\"findings\":%zu,\"us\":%lld", findings,
+                      (long long)us);
+    }
+    ed_buf_putc(r->explain, '}');
+}
+
+/* ------------------------------------------------------------------ */
+/* Turning what check returned into findings                             */
+/* ------------------------------------------------------------------ */
+
+static int finding_error(ed_buf *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Say why a check's result is not a finding; returns -1. */
+static int finding_error(ed_buf *why, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ed_buf_reset(why);
+    ed_buf_puts(why, msg);
+    return -1;
+}
+
+/* Push t[name] without metamethods: a rule's result is data, and host code
+ * must not run a rule's __index outside its limits. */
+static int rawfield(lua_State *L, int t, const char *name)
+{
+    lua_pushstring(L, name);
+    return lua_rawget(L, t);
+}
+
+/* Emit one finding from the string or table at idx. */
+static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
+{
+    lua_State *L = r->ctx->L;
+    ed_severity sev = s->rule->severity;
+    int top = lua_gettop(L);
+    int message = idx, evidence = 0, details = 0;
+    if (lua_type(L, idx) == LUA_TTABLE) {
+        ed_readonly_backing(L, idx);
+        int t = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, t) != 0) {
+            lua_pop(L, 1);
+            const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            if (strcmp(k, "message") && strcmp(k, "severity") &&
+                strcmp(k, "evidence_required") && strcmp(k, "details")) {
+                lua_settop(L, top);
+                return finding_error(why, "a finding has an unknown field '%s' "
+                                     "(expected message, severity, "
+                                     "evidence_required, details)",
+                                     k[0] ? k : "(not a string)");
+            }
+        }
+        rawfield(L, t, "message");
+        message = lua_gettop(L);
+        if (rawfield(L, t, "severity") != LUA_TNIL) {
+            if (lua_type(L, -1) != LUA_TSTRING ||
+                ed_severity_parse(lua_tostring(L, -1), &sev) != 0) {
+                const char *bad = lua_type(L, -1) == LUA_TSTRING
+                                      ? lua_tostring(L, -1) : "(not a string)";
+                ed_buf_reset(why);
+                ed_buf_printf(why, "a finding has severity '%s'; expected "
+                              "critical, major, minor or info", bad);
+                lua_settop(L, top);
+                return -1;
+            }
+        }
+        if (rawfield(L, t, "evidence_required") != LUA_TNIL) {
+            evidence = lua_gettop(L);
+            ed_readonly_backing(L, evidence);
+            lua_replace(L, evidence);
+            size_t n = lua_istable(L, evidence) ? lua_rawlen(L, evidence) : 0;
+            int ok = n > 0;
+            for (size_t i = 1; i <= n && ok; i++) {
+                ok = lua_rawgeti(L, evidence, (lua_Integer)i) == LUA_TSTRING;
+                lua_pop(L, 1);
+            }
+            if (!ok) {
+                lua_settop(L, top);
+                return finding_error(why, "a finding's evidence_required must be "
+                                     "a list of strings");
+            }
+        }
+        if (rawfield(L, t, "details") != LUA_TNIL) {
+            details = lua_gettop(L);
+            if (!lua_istable(L, details)) {
+                lua_settop(L, top);
+                return finding_error(why, "a finding's details must be a table");
+            }
+        }
+    }
+    if (lua_type(L, message) != LUA_TSTRING || lua_rawlen(L, message) == 0) {
+        lua_settop(L, top);
+        return finding_error(why, "a finding needs a message (a non-empty "
+                             "string)");
+    }
+    if (lua_rawlen(L, message) > ED_MAX_TEXT_BYTES) {
+        lua_settop(L, top);
+        return finding_error(why, "a finding's message is longer than %d bytes",
+                             ED_MAX_TEXT_BYTES);
+    }
+    size_t mark = r->findings->len;
+    sep(r->findings, &r->n_findings);
+    ed_buf_puts(r->findings, "{\"rule\":");
+    put_string(L, r->findings, s->rule->id);
+    ed_buf_printf(r->findings, ",\"severity\":\"%s\",\"message\":",
+                  ed_severity_name(sev));
+    size_t len;
+    const char *msg = lua_tolstring(L, message, &len);
+    ed_json_emit_string(L, msg, len, r->findings);
+    ed_buf_puts(r->findings, ",\"cite\":");
+    put_string(L, r->findings, s->rule->cite);
+    if (evidence) {
+        ed_buf_puts(r->findings, ",\"evidence_required\":");
+        ed_json_emit(L, evidence, r->findings, why);
+    }
+    if (details) {
+        ed_buf_puts(r->findings, ",\"details\":");
+        if (ed_json_emit(L, details, r->findings, why) != 0) {
+            /* ed_json_emit named the path; say it is the details' */
+            ed_buf msg2 = {0};
+            ed_buf_printf(&msg2, "a finding's details cannot be encoded: %s",
+                          why->data);
+            ed_buf_reset(why);
+            ed_buf_puts(why, msg2.data);
+            ed_buf_free(&msg2);
+            r->findings->len = mark;
+            r->findings->data[mark] = '\0';
+            r->n_findings--;
+            lua_settop(L, top);
+            return -1;
+        }
+    }
+    ed_buf_putc(r->findings, '}');
+    if (r->findings->len - r->rule_start > ED_MAX_RULE_OUTPUT_BYTES) {
+        lua_settop(L, top);
+        return finding_error(why, "the rule's findings are larger than 1 MiB "
+                             "(details included)");
+    }
+    r->outcome->counts[sev]++;
+    if (r->outcome->n_fired < ED_OUTCOME_MAX_FIRED) {
+        r->outcome->fired[r->outcome->n_fired].rule = s->rule;
+        r->outcome->fired[r->outcome->n_fired++].severity = sev;
+    }
+    lua_settop(L, top);
+    return 0;
+}
+
+/* Interpret the value check returned (at idx). Returns the number of
+ * findings, or -1 with why filled. */
+static int collect(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
+{
+    lua_State *L = r->ctx->L;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return 0;
+    case LUA_TBOOLEAN:
+        if (!lua_toboolean(L, idx)) {
+            return 0;
+        }
+        return finding_error(why, "check returned true; return nothing (or "
+                             "false) when the rule holds, a message when it "
+                             "does not");
+    case LUA_TSTRING:
+        return emit_finding(r, idx, s, why) == 0 ? 1 : -1;
+    case LUA_TTABLE: {
+        ed_readonly_backing(L, idx);
+        int t = lua_gettop(L);
+        rawfield(L, t, "message");
+        int single = !lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (single) {
+            lua_pop(L, 1);
+            return emit_finding(r, idx, s, why) == 0 ? 1 : -1;
+        }
+        size_t n = lua_rawlen(L, t);
+        if (n > ED_MAX_FINDINGS_PER_RULE) {
+            lua_pop(L, 1);
+            ed_buf_reset(why);
+            ed_buf_printf(why, "check returned %zu findings; one rule may give "
+                          "at most %d", n, ED_MAX_FINDINGS_PER_RULE);
+            return -1;
+        }
+        for (size_t i = 1; i <= n; i++) {
+            lua_rawgeti(L, t, (lua_Integer)i);
+            int et = lua_type(L, -1);
+            if ((et != LUA_TSTRING && et != LUA_TTABLE) ||
+                emit_finding(r, lua_gettop(L), s, why) != 0) {
+                if (et != LUA_TSTRING && et != LUA_TTABLE) {
+                    finding_error(why, "check returned a list holding a %s; "
+                                  "expected finding tables or messages",
+                                  luaL_typename(L, -1));
+                }
+                lua_settop(L, t - 1);
+                return -1;
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+        return (int)n;
+    }
+    default:
+        return finding_error(why, "check returned a %s; expected nothing, a "
+                             "message, a finding table or a list of them",
+                             luaL_typename(L, idx));
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Running the rules                                                    */
+/* ------------------------------------------------------------------ */
+
+static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
+{
+    ed_context *ctx = r->ctx;
+    lua_State *L = ctx->L;
+    ed_sink *sink = &ctx->sink;
+    size_t obl_len = sink->obligations.len, obl_n = sink->n_obligations;
+    size_t find_len = r->findings->len, find_n = r->n_findings;
+    r->rule_start = find_len;
+    ed_outcome saved = *r->outcome;
+    sink->slot = s;
+    sink->retain[0] = '\0';
+    sink->rule_obligations = 0;
+    sink->rule_start = sink->obligations.len;
+
+    int64_t start = r->opt->explain ? now_us() : 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->check_ref);
+    lua_pushvalue(L, event);
+    lua_pushvalue(L, ctx_proxy);
+    ed_call_result res;
+    ed_sandbox_call(ctx->sb, 2, 1, &ctx->limits, &res);
+    sink->slot = NULL;
+
+    int found = 0;
+    const char *outcome;
+    if (res.status != LUA_OK) {
+        add_error(r, s, NULL, res.where, res.message, res.stop);
+        outcome = res.stop ? "stopped" : "error";
+        found = -1;
+    } else {
+        ed_buf why = {0};
+        found = collect(r, lua_gettop(L), s, &why);
+        lua_pop(L, 1);
+        if (found < 0) {
+            add_error(r, s, NULL, s->rule->where, why.data, ED_STOP_NONE);
+            outcome = "error";
+        } else {
+            outcome = found ? "failed" : "held";
+        }
+        ed_buf_free(&why);
+    }
+    if (found < 0) {
+        /* all or nothing: drop what the rule produced before failing */
+        sink->obligations.len = obl_len;
+        if (sink->obligations.data) {
+            sink->obligations.data[obl_len] = '\0';
+        }
+        sink->n_obligations = obl_n;
+        r->findings->len = find_len;
+        if (r->findings->data) {
+            r->findings->data[find_len] = '\0';
+        }
+        r->n_findings = find_n;
+        *r->outcome = saved;
+    } else if (strcmp(sink->retain, r->retain) > 0) {
+        memcpy(r->retain, sink->retain, sizeof r->retain);
+    }
+    add_trace(r, s, s->pack, outcome,
+              r->opt->explain ? now_us() - start : -1, found > 0 ? (size_t)found : 0);
+}
+
+static int rule_applies(const ed_slot *s, const ed_event *ev)
+{
+    if (!ed_rule_on(s->rule, ev->type)) {
+        return 0;
+    }
+    if (s->rule->n_jurisdictions == 0) {
+        return 1;
+    }
+    for (size_t i = 0; i < s->rule->n_jurisdictions; i++) {
+        if (strcmp(s->rule->jurisdictions[i], ev->jurisdiction) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Work out which rules and pack versions apply to events of this type and
+ * jurisdiction; streams repeat both, so the answer is kept until they
+ * change. */
+static void memoize(ed_context *ctx, const ed_event *ev)
+{
+    ed_scratch *sc = &ctx->scratch;
+    if (strcmp(sc->type, ev->type) == 0 &&
+        strcmp(sc->jurisdiction, ev->jurisdiction) == 0) {
+        return;
+    }
+    snprintf(sc->type, sizeof sc->type, "%s", ev->type);
+    snprintf(sc->jurisdiction, sizeof sc->jurisdiction, "%s", ev->jurisdiction);
+    for (size_t i = 0; i < ctx->n_loaded; i++) {
+        const ed_loaded *ld = &ctx->loaded[i];
+        int any = 0;
+        int serves = ed_pack_serves(ld->pack, ev->jurisdiction);
+        for (size_t k = 0; k < ld->n_slots; k++) {
+            size_t slot = ld->first_slot + k;
+            sc->slot_applies[slot] = serves && rule_applies(&ctx->slots[slot], ev);
+            any = any || sc->slot_applies[slot];
+        }
+        sc->loaded_applies[i] = (unsigned char)any;
+    }
+}
+
+static int slot_applies(const ed_context *ctx, const ed_slot *s)
+{
+    return ctx->scratch.slot_applies[s - ctx->slots];
+}
+
+/* Does this loaded pack version decide events like the current one? */
+static int loaded_applies(const ed_context *ctx, const ed_loaded *ld)
+{
+    return ctx->scratch.loaded_applies[ld - ctx->loaded];
+}
+
+/* Is the event one this tenant's packs can decide? Fills r->bad if not. */
+static int refuse(eval_run *r)
+{
+    const ed_context *ctx = r->ctx;
+    const ed_event *ev = r->ev;
+    const ed_pack *policy = ctx->policy;
+    if (policy && policy->n_jurisdictions > 0 &&
+        !ed_pack_serves(policy, ev->jurisdiction)) {
+        ed_buf_printf(r->bad, "field 'jurisdiction': tenant '%s' does not use "
+                      "jurisdiction '%s' (its policy lists", ctx->tenant,
+                      ev->jurisdiction);
+        for (size_t i = 0; i < policy->n_jurisdictions; i++) {
+            ed_buf_printf(r->bad, "%s %s", i ? "," : "", policy->jurisdictions[i]);
+        }
+        ed_buf_puts(r->bad, ")");
+        return 1;
+    }
+    int served = 0;
+    for (size_t i = 0; i < ctx->n_loaded; i++) {
+        const ed_loaded *ld = &ctx->loaded[i];
+        if (loaded_applies(ctx, ld)) {
+            return 0;
+        }
+        served = served || (!ld->pack->any_jurisdiction && !ld->pack->is_tenant &&
+                            ed_pack_serves(ld->pack, ev->jurisdiction));
+    }
+    if (!served) {
+        ed_buf_printf(r->bad, "field 'jurisdiction': no loaded pack serves "
+                      "jurisdiction '%s'", ev->jurisdiction);
+    } else {
+        ed_buf_printf(r->bad, "field 'type': no loaded pack decides events of "
+                      "type '%s' in jurisdiction '%s'", ev->type, ev->jurisdiction);
+    }
+    return 1;
+}
+
+static void set_event_fields(lua_State *L, const ed_loaded *ld,
+                             const ed_event *ev)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ld->ctx_backing_ref);
+    lua_pushstring(L, ev->as_of);
+    lua_setfield(L, -2, "as_of");
+    lua_pushlstring(L, ev->as_of, 10);
+    lua_setfield(L, -2, "as_of_date");
+    lua_pushstring(L, ev->jurisdiction);
+    lua_setfield(L, -2, "jurisdiction");
+    lua_pop(L, 1);
+}
+
+static void decide(eval_run *r, int event)
+{
+    ed_context *ctx = r->ctx;
+    lua_State *L = ctx->L;
+    const ed_event *ev = r->ev;
+    size_t i = 0;
+    while (i < ctx->n_loaded) {
+        /* versions of one pack are adjacent, by effective_from */
+        size_t end = i + 1;
+        while (end < ctx->n_loaded && !ctx->loaded[i].pack->is_tenant &&
+               !ctx->loaded[end].pack->is_tenant &&
+               strcmp(ctx->loaded[end].pack->name, ctx->loaded[i].pack->name) == 0) {
+            end++;
+        }
+        const ed_loaded *chosen = NULL;
+        int applies = 0;
+        for (size_t k = i; k < end; k++) {
+            /* an overlay whose params or waivers shape the decision is part
+             * of what made it, even when none of its own rules apply: the
+             * decision names it (and its digest) so it can be replayed */
+            const ed_pack *kp = ctx->loaded[k].pack;
+            int shapes = kp->is_tenant && r->n_packs > 0 &&
+                         (kp->n_params > 0 || kp->n_waivers > 0);
+            if (shapes || loaded_applies(ctx, &ctx->loaded[k])) {
+                applies = 1;
+                if (ed_pack_in_force(ctx->loaded[k].pack, ev->occurred_day)) {
+                    chosen = &ctx->loaded[k];
+                }
+            }
+        }
+        if (applies && r->opt->explain) {
+            for (size_t k = i; k < end; k++) {
+                if (&ctx->loaded[k] != chosen &&
+                    loaded_applies(ctx, &ctx->loaded[k])) {
+                    add_trace(r, NULL, ctx->loaded[k].pack, "not_in_force", -1, 0);
+                }
+            }
+        }
+        if (applies && chosen == NULL) {
+            ed_buf msg = {0};
+            ed_buf_printf(&msg, "no version of pack %s is in force on %.10s "
+                          "(versions:", ctx->loaded[i].pack->name, ev->occurred_at);
+            for (size_t k = i; k < end; k++) {
+                const ed_pack *p = ctx->loaded[k].pack;
+                ed_buf_printf(&msg, "%s %s %s..%s", k > i ? ";" : "", p->version,
+                              p->from_text, p->until_text);
+            }
+            ed_buf_puts(&msg, ")");
+            add_error(r, NULL, ctx->loaded[i].pack->name, NULL, msg.data,
+                      ED_STOP_NONE);
+            ed_buf_free(&msg);
+        }
+        if (chosen != NULL) {
+            sep(r->packs, &r->n_packs);
+            ed_buf_puts(r->packs, "{\"name\":");
+            if (chosen->pack->is_tenant) {
+                /* the overlay's rules and digest are part of the decision */
+                ed_buf name = {0};
+                ed_buf_printf(&name, "tenant:%s", chosen->pack->name);
+                put_string(L, r->packs, name.data);
+                ed_buf_free(&name);
+            } else {
+                put_string(L, r->packs, chosen->pack->name);
+            }
+            ed_buf_puts(r->packs, ",\"version\":");
+            put_string(L, r->packs, chosen->pack->version);
+            ed_buf_printf(r->packs, ",\"digest\":\"%s\"}", chosen->pack->digest);
+            set_event_fields(L, chosen, ev);
+            lua_rawgeti(L, LUA_REGISTRYINDEX, chosen->ctx_ref);
+            int ctx_proxy = lua_gettop(L);
+            for (size_t k = 0; k < chosen->n_slots; k++) {
+                const ed_slot *s = &ctx->slots[chosen->first_slot + k];
+                if (!slot_applies(ctx, s)) {
+                    continue;
+                }
+                if (s->waiver != NULL) {
+                    sep(r->waivers, &r->n_waivers);
+                    ed_buf_puts(r->waivers, "{\"rule\":");
+                    put_string(L, r->waivers, s->rule->id);
+                    ed_buf_puts(r->waivers, ",\"reason\":");
+                    put_string(L, r->waivers, s->waiver->reason);
+                    ed_buf_putc(r->waivers, '}');
+                    add_trace(r, s, s->pack, "waived", -1, 0);
+                    continue;
+                }
+                run_rule(r, s, event, ctx_proxy);
+            }
+            lua_pop(L, 1);
+            if (chosen->restore_ref != LUA_NOREF) {
+                /* what the checks changed in the pack's plain upvalues
+                 * must not reach the next event */
+                lua_rawgeti(L, LUA_REGISTRYINDEX, chosen->restore_ref);
+                ed_readonly_restore(L, -1);
+                lua_pop(L, 1);
+            }
+        }
+        i = end;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The decision                                                         */
+/* ------------------------------------------------------------------ */
+
+static void assemble(eval_run *r, ed_buf *out)
+{
+    lua_State *L = r->ctx->L;
+    const ed_event *ev = r->ev;
+    ed_outcome *o = r->outcome;
+    o->n_errors = r->n_errors;
+    int score = 100 - 25 * o->counts[ED_SEV_CRITICAL] -
+                10 * o->counts[ED_SEV_MAJOR] - 5 * o->counts[ED_SEV_MINOR];
+    o->score = score < 0 ? 0 : score;
+    if (o->counts[ED_SEV_CRITICAL] > 0) {
+        o->flag = ED_FLAG_RED;
+    } else if (o->counts[ED_SEV_MAJOR] + o->counts[ED_SEV_MINOR] > 0 ||
+               r->n_errors > 0) {
+        o->flag = ED_FLAG_YELLOW;
+    } else {
+        o->flag = ED_FLAG_GREEN;
+    }
+
+    /* Deterministic id: the same event decided by the same packs at the
+     * same as_of is the same decision. */
+    ed_buf key = {0};
+    ed_buf_printf(&key, "%s", r->ctx->tenant);
+    ed_buf_putc(&key, '\0');
+    ed_buf_puts(&key, ev->id);
+    ed_buf_putc(&key, '\0');
+    ed_buf_puts(&key, ev->as_of);
+    ed_buf_putc(&key, '\0');
+    if (r->packs->data) {
+        ed_buf_puts(&key, r->packs->data);
+    }
+    char hex[ED_SHA256_HEX_LEN + 1];
+    ed_sha256_hex(key.data, key.len, hex);
+    ed_buf_free(&key);
+
+    ed_buf_printf(out, "{\"decision_id\":\"dec-%.32s\",\"event_id\":", hex);
+    put_string(L, out, ev->id);
+    ed_buf_puts(out, ",\"tenant\":");
+    put_string(L, out, ev->tenant);
+    ed_buf_puts(out, ",\"jurisdiction\":");
+    put_string(L, out, ev->jurisdiction);
+    ed_buf_puts(out, ",\"type\":");
+    put_string(L, out, ev->type);
+    ed_buf_puts(out, ",\"occurred_at\":");
+    put_string(L, out, ev->occurred_at);
+    ed_buf_puts(out, ",\"as_of\":");
+    put_string(L, out, ev->as_of);
+    ed_buf_printf(out, ",\"flag\":\"%s\",\"score\":%d,\"findings\":[%s]",
+                  ed_flag_name(o->flag), o->score,
+                  r->findings->data ? r->findings->data : "");
+    ed_buf_printf(out, ",\"obligations\":[%s]",
+                  r->ctx->sink.obligations.data ? r->ctx->sink.obligations.data : "");
+    if (r->retain[0]) {
+        ed_buf_printf(out, ",\"retention_until\":\"%s\"", r->retain);
+    } else {
+        ed_buf_puts(out, ",\"retention_until\":null");
+    }
+    ed_buf_printf(out, ",\"packs\":[%s],\"waivers\":[%s],\"errors\":[%s]",
+                  r->packs->data ? r->packs->data : "",
+                  r->waivers->data ? r->waivers->data : "",
+                  r->errors->data ? r->errors->data : "");
+    if (r->opt->explain) {
+        ed_buf_printf(out, ",\"explain\":[%s]", r->explain->data ? r->explain->data : "");
+    }
+    ed_buf_putc(out, '}');
+}
+
+typedef struct protected_args {
+    eval_run *run;
+    ed_buf *out;
+    int refused;
+} protected_args;
+
+static int evaluate_protected(lua_State *L)
+{
+    protected_args *a = lua_touserdata(L, 2);
+    eval_run *r = a->run;
+    lua_settop(L, 1);
+    memoize(r->ctx, r->ev);
+    if (refuse(r)) {
+        a->refused = 1;
+        return 0;
+    }
+    if (!ed_readonly_is(L, 1)) {
+        ed_readonly_wrap(L, 1, "event");
+    }
+    decide(r, lua_gettop(L));
+    assemble(r, a->out);
+    return 0;
+}
+
+int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
+                       const ed_eval_options *opt, ed_buf *out,
+                       ed_outcome *outcome, ed_buf *err)
+{
+    lua_State *L = ctx->L;
+    eval_run r;
+    memset(&r, 0, sizeof r);
+    memset(outcome, 0, sizeof *outcome);
+    r.ctx = ctx;
+    r.ev = ev;
+    r.opt = opt;
+    r.outcome = outcome;
+    ed_scratch *sc = &ctx->scratch;
+    r.findings = &sc->findings;
+    r.waivers = &sc->waivers;
+    r.errors = &sc->errors;
+    r.packs = &sc->packs;
+    r.explain = &sc->explain;
+    r.bad = &sc->bad;
+    ed_buf_reset(r.findings);
+    ed_buf_reset(r.waivers);
+    ed_buf_reset(r.errors);
+    ed_buf_reset(r.packs);
+    ed_buf_reset(r.explain);
+    ed_buf_reset(r.bad);
+    ed_buf_reset(&ctx->sink.obligations);
+    ctx->sink.n_obligations = 0;
+    ctx->sink.slot = NULL;
+
+    protected_args a = {&r, out, 0};
+    lua_pushcfunction(L, evaluate_protected);
+    lua_insert(L, -2);
+    lua_pushlightuserdata(L, &a);
+    int status = lua_pcall(L, 2, 0, 0);
+    int rc = 0;
+    ed_buf_reset(err);
+    if (status != LUA_OK) {
+        ed_buf_printf(err, "evaluating event %s: %s", ev->id,
+                      lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        lua_pop(L, 1);
+        rc = -1;
+    } else if (a.refused) {
+        ed_buf_puts(err, r.bad->data);
+        rc = 1;
+    }
+    return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * engine.h — deciding one event in a tenant's context: pick the pack
+ * versions in force, run each applicable rule under the sandbox limits,
+ * and assemble the decision (DESIGN.md "Core data") as canonical JSON.
+ */
+#ifndef EDICT_ENGINE_H
+#define EDICT_ENGINE_H
+
+#include "util/buf.h"
+#include "context.h"
+#include "event.h"
+
+typedef enum ed_flag { ED_FLAG_GREEN = 0, ED_FLAG_YELLOW, ED_FLAG_RED } ed_flag;
+
+const char *ed_flag_name(ed_flag f);
+
+typedef struct ed_eval_options {
+    int explain; /* add the per-rule trace (with timings) */
+} ed_eval_options;
+
+#define ED_OUTCOME_MAX_FIRED 64
+
+/* What one rule may put in one decision. More is an error of the rule:
+ * a decision must stay small enough to read, store and send. */
+#define ED_MAX_FINDINGS_PER_RULE 1000
+#define ED_MAX_OBLIGATIONS_PER_RULE 100
+#define ED_MAX_TEXT_BYTES (16 * 1024)         /* a message, action, note */
+#define ED_MAX_RULE_OUTPUT_BYTES (1024 * 1024) /* findings + obligations */
+
+/* What the caller may want to know about a decision without parsing it. */
+typedef struct ed_outcome {
+    ed_flag flag;
+    int score;
+    int counts[ED_SEV_COUNT];
+    size_t n_errors;
+    struct {
+        const ed_rule *rule;
+        ed_severity severity;
+    } fired[ED_OUTCOME_MAX_FIRED]; /* one per finding, the first ones */
+    size_t n_fired;
+} ed_outcome;
+
+/* Decide the event whose decoded table (plain, or already read-only as
+ * ed_event_copy_protected leaves it) is on top of ctx's stack (it is
+ * popped) and whose envelope is ev. Appends the decision JSON (one line,
+ * no newline) to out. Returns 0 when decided; 1 when the event is refused
+ * (err names the field); -1 on a host failure (err says what). */
+int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
+                       const ed_eval_options *opt, ed_buf *out,
+                       ed_outcome *outcome, ed_buf *err);
+
+#endif

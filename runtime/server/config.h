@@ -1,0 +1,76 @@
+/*
+ * config.h — the configuration of `edict serve`: a Lua file returning one
+ * table (README.md, "edict serve"), read in a bare Lua state with no
+ * libraries and an instruction cap, checked field by field. Every option
+ * has a default that works on a laptop.
+ */
+#ifndef EDICT_CONFIG_H
+#define EDICT_CONFIG_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "engine/sandbox.h"
+
+typedef struct ed_tenant_auth {
+    char *name;
+    char token_sha256[65];   /* hex SHA-256 of the bearer token */
+    double rate_per_minute;  /* token bucket refill */
+    double burst;            /* bucket size */
+} ed_tenant_auth;
+
+typedef struct ed_webhook_source {
+    char *name;              /* the {source} of /v1/webhooks/{source} */
+    char *tenant;            /* whose events the payloads become */
+    char *secret;            /* HMAC-SHA256 key */
+    char *normaliser;        /* Lua file: payload -> catalogue events */
+    char *normaliser_code;   /* its text, read at start */
+    double tolerance_s;      /* replay window for the timestamp header */
+} ed_webhook_source;
+
+typedef struct ed_config {
+    char *path;              /* the file, or NULL for the defaults */
+    char *host;              /* listen address */
+    int port;                /* 0: an ephemeral port (see port_file) */
+    char *port_file;         /* write the bound port here, if set */
+    int workers;             /* event-loop threads */
+    char **pack_dirs;
+    size_t n_pack_dirs;
+    char *tenants_dir;       /* may be NULL: no overlays */
+    char *journal_dir;
+    char *state_dir;         /* last-known-good packs, idempotency keys */
+    int watch;               /* reload on changes under the pack folders */
+    double reload_debounce_s;
+    int reload_runs_fixtures;
+    char admin_token_sha256[65]; /* "" = admin endpoints disabled */
+    ed_tenant_auth *tenants;
+    size_t n_tenants;
+    ed_webhook_source *webhooks;
+    size_t n_webhooks;
+    size_t max_body_bytes;
+    size_t max_batch_events;
+    int max_connections;
+    double header_timeout_s; /* request line + headers must arrive within */
+    double body_timeout_s;   /* the body within, once headers are in */
+    double idle_timeout_s;   /* a keep-alive connection may idle */
+    double shutdown_grace_s; /* in-flight requests get this long on SIGTERM */
+    double idempotency_window_s;
+    double default_rate_per_minute, default_burst;
+    ed_limits limits;        /* per rule call */
+} ed_config;
+
+/* Fill cfg with the defaults (packs and tenants from ed_home()). */
+void ed_config_defaults(ed_config *cfg);
+
+/* Read path over the defaults. 0, or -1 with "path: field: problem"
+ * messages in err (one per line). */
+int ed_config_load(ed_config *cfg, const char *path, ed_buf *err);
+
+void ed_config_free(ed_config *cfg);
+
+const ed_tenant_auth *ed_config_tenant_by_token(const ed_config *cfg,
+                                                const char *token);
+const ed_webhook_source *ed_config_webhook(const ed_config *cfg,
+                                           const char *name);
+
+#endif

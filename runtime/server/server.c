@@ -1,0 +1,1204 @@
+/*
+ * server.c — `edict serve`: the listening socket, the worker threads and
+ * their libev loops, HTTP/1.1 connections parsed by http-parser
+ * (keep-alive, pipelining, size and time limits), the pack-folder
+ * watchers and SIGHUP that trigger reloads, and graceful shutdown.
+ * What each endpoint does is api.c's.
+ */
+#define _GNU_SOURCE /* accept4, memmem */
+#define server_c
+
+#include "server.h"
+
+#include "cli/cli.h"
+#include "engine/engine.h"
+#include "util/fsutil.h"
+#include "engine/json.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <http_parser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stdlib/hash.h"
+
+#define READ_CHUNK 16384
+#define MAX_URL 8192
+#define MAX_HEADER_VALUE 8192
+#define OUT_HIGH_WATER ((size_t)4 << 20)
+
+double ed_now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------ */
+/* Logs: one JSON object per line on stderr                              */
+/* ------------------------------------------------------------------ */
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void log_line(const char *line, size_t len)
+{
+    pthread_mutex_lock(&log_mu);
+    fwrite(line, 1, len, stderr);
+    fputc('\n', stderr);
+    fflush(stderr);
+    pthread_mutex_unlock(&log_mu);
+}
+
+/* {"ts":..,"level":..,"msg":..} plus the fields already formatted in extra
+ * (",\"k\":v..." or ""). */
+static void log_event(lua_State *L, const char *level, const char *msg, const char *extra)
+{
+    char ts[32];
+    ed_utc_now(ts);
+    ed_buf b = {0};
+    ed_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level);
+    if (L) {
+        ed_json_emit_string(L, msg, strlen(msg), &b);
+    } else {
+        ed_buf_printf(&b, "\"%s\"", msg); /* callers pass plain text */
+    }
+    ed_buf_printf(&b, "%s}", extra ? extra : "");
+    log_line(b.data, b.len);
+    ed_buf_free(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                           */
+/* ------------------------------------------------------------------ */
+
+enum conn_phase { PHASE_HEADERS, PHASE_BODY, PHASE_IDLE };
+
+struct ed_conn {
+    ed_worker *w;
+    int fd;
+    ev_io rio, wio;
+    ev_timer timer;
+    http_parser parser;
+    enum conn_phase phase;
+    int in_message;        /* a request has begun and is not complete */
+    /* the request being read */
+    ed_buf url, body;
+    ed_buf field, value;   /* the header being read (in pieces) */
+    int value_seen;
+    char *authorization, *idempotency_key, *content_type, *signature,
+        *timestamp, *request_id;
+    int too_large;         /* body over the limit: answer 413 */
+    double started;
+    /* responses waiting to be written, in order */
+    ed_buf out;
+    size_t out_off;
+    int close_after;       /* close once out is written */
+    ed_conn *next, *prev;
+};
+
+static http_parser_settings parser_settings;
+
+static void conn_reset_request(ed_conn *c)
+{
+    ed_buf_reset(&c->url);
+    ed_buf_reset(&c->body);
+    ed_buf_reset(&c->field);
+    ed_buf_reset(&c->value);
+    c->value_seen = 0;
+    char **hs[] = {&c->authorization, &c->idempotency_key, &c->content_type,
+                   &c->signature, &c->timestamp, &c->request_id};
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+        free(*hs[i]);
+        *hs[i] = NULL;
+    }
+    c->too_large = 0;
+}
+
+static void conn_close(ed_conn *c)
+{
+    ed_worker *w = c->w;
+    ev_io_stop(w->loop, &c->rio);
+    ev_io_stop(w->loop, &c->wio);
+    ev_timer_stop(w->loop, &c->timer);
+    close(c->fd);
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        w->conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    w->n_conns--;
+    atomic_fetch_sub(&w->srv->connections, 1);
+    conn_reset_request(c);
+    ed_buf_free(&c->url);
+    ed_buf_free(&c->body);
+    ed_buf_free(&c->field);
+    ed_buf_free(&c->value);
+    ed_buf_free(&c->out);
+    free(c);
+    if (w->draining && w->n_conns == 0) {
+        ev_break(w->loop, EVBREAK_ONE);
+    }
+}
+
+static void conn_timer_set(ed_conn *c, double seconds)
+{
+    ev_timer_stop(c->w->loop, &c->timer);
+    ev_timer_set(&c->timer, seconds, 0);
+    ev_timer_start(c->w->loop, &c->timer);
+}
+
+/* Write what is pending. Returns 0, or -1 when the connection was closed. */
+static int conn_flush(ed_conn *c)
+{
+    while (c->out_off < c->out.len) {
+        ssize_t n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                ev_io_start(c->w->loop, &c->wio);
+                /* stop reading until the client reads: backpressure, and
+                 * pipelined answers stay in order */
+                ev_io_stop(c->w->loop, &c->rio);
+                return 0;
+            }
+            conn_close(c);
+            return -1;
+        }
+        c->out_off += (size_t)n;
+    }
+    ed_buf_reset(&c->out);
+    c->out_off = 0;
+    ev_io_stop(c->w->loop, &c->wio);
+    if (c->close_after || (c->w->draining && !c->in_message)) {
+        conn_close(c);
+        return -1;
+    }
+    ev_io_start(c->w->loop, &c->rio);
+    return 0;
+}
+
+static const char *status_text(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+/* Queue a response. */
+static void conn_respond(ed_conn *c, ed_response *res, const char *request_id)
+{
+    ed_buf *o = &c->out;
+    ed_buf_printf(o, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                  "X-Request-Id: %s\r\n",
+                  res->status, status_text(res->status),
+                  res->content_type ? res->content_type : "application/json",
+                  res->body.len, request_id);
+    if (res->headers.len) {
+        ed_buf_append(o, res->headers.data, res->headers.len);
+    }
+    if (c->close_after) {
+        ed_buf_puts(o, "Connection: close\r\n");
+    }
+    ed_buf_puts(o, "\r\n");
+    if (res->body.len) {
+        ed_buf_append(o, res->body.data, res->body.len);
+    }
+}
+
+static void make_request_id(ed_worker *w, char out[64])
+{
+    snprintf(out, 64, "%s-%d-%lu", w->srv->instance, w->index, ++w->requests);
+}
+
+static int sane_request_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63) {
+        return 0;
+    }
+    for (; *s; s++) {
+        char ch = *s;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void log_request(ed_worker *w, const char *rid, const char *method,
+                        const char *path, const ed_response *res, double ms)
+{
+    lua_State *L = w->intake;
+    ed_buf x = {0};
+    ed_buf_puts(&x, ",\"request_id\":");
+    ed_json_emit_string(L, rid, strlen(rid), &x);
+    ed_buf_printf(&x, ",\"method\":\"%s\",\"path\":", method);
+    ed_json_emit_string(L, path, strlen(path), &x);
+    ed_buf_printf(&x, ",\"status\":%d,\"ms\":%.3f", res->status, ms);
+    if (res->tenant[0]) {
+        ed_buf_puts(&x, ",\"tenant\":");
+        ed_json_emit_string(L, res->tenant, strlen(res->tenant), &x);
+    }
+    log_event(L, "info", "request", x.data);
+    ed_buf_free(&x);
+}
+
+static void count_request(ed_worker *w, const ed_response *res, double seconds)
+{
+    ed_buf labels = {0};
+    ed_buf_puts(&labels, "route=\"");
+    ed_metrics_label_escape(res->route[0] ? res->route : "other", &labels);
+    ed_buf_printf(&labels, "\",status=\"%d\"", res->status);
+    ed_metrics_inc(w->srv->metrics, "edict_http_requests_total", labels.data, 1);
+    ed_buf_reset(&labels);
+    ed_buf_puts(&labels, "route=\"");
+    ed_metrics_label_escape(res->route[0] ? res->route : "other", &labels);
+    ed_buf_putc(&labels, '"');
+    ed_metrics_observe(w->srv->metrics, "edict_http_request_seconds", labels.data, seconds);
+    ed_buf_free(&labels);
+}
+
+/* Answer a request the parser could not take (400, 408, 413, 431) and
+ * close. */
+static void conn_fail(ed_conn *c, int status, const char *code, const char *message)
+{
+    ed_response res;
+    memset(&res, 0, sizeof res);
+    snprintf(res.route, sizeof res.route, "(protocol)");
+    ed_api_error(c->w, &res, status, code, message);
+    char rid[64];
+    make_request_id(c->w, rid);
+    c->close_after = 1;
+    conn_respond(c, &res, rid);
+    count_request(c->w, &res, 0);
+    log_request(c->w, rid, "-", c->url.len ? c->url.data : "-", &res, 0);
+    ed_buf_free(&res.body);
+    ed_buf_free(&res.headers);
+    ev_io_stop(c->w->loop, &c->rio);
+    conn_flush(c);
+}
+
+static void dispatch(ed_conn *c)
+{
+    ed_worker *w = c->w;
+    char rid[64];
+    if (c->request_id && sane_request_id(c->request_id)) {
+        snprintf(rid, sizeof rid, "%.63s", c->request_id);
+    } else {
+        make_request_id(w, rid);
+    }
+    ed_buf_putc(&c->url, '\0');
+    c->url.len--;
+    char *url = c->url.data ? c->url.data : "";
+    char *q = strchr(url, '?');
+    const char *query = "";
+    if (q) {
+        *q = '\0';
+        query = q + 1;
+    }
+    ed_request req = {
+        .method = http_method_str((enum http_method)c->parser.method),
+        .path = url,
+        .query = query,
+        .authorization = c->authorization,
+        .idempotency_key = c->idempotency_key,
+        .content_type = c->content_type,
+        .signature = c->signature,
+        .timestamp = c->timestamp,
+        .body = c->body.data ? c->body.data : "",
+        .body_len = c->body.len,
+        .request_id = rid,
+    };
+    ed_response res;
+    memset(&res, 0, sizeof res);
+    double t0 = ed_now_mono();
+    ed_api_handle(w, &req, &res);
+    double took = ed_now_mono() - t0;
+    if (!http_should_keep_alive(&c->parser) || w->draining) {
+        c->close_after = 1;
+    }
+    conn_respond(c, &res, rid);
+    count_request(w, &res, took);
+    log_request(w, rid, req.method, req.path, &res, took * 1000);
+    ed_buf_free(&res.body);
+    ed_buf_free(&res.headers);
+}
+
+/* --- http-parser callbacks ------------------------------------------- */
+
+static int on_message_begin(http_parser *p)
+{
+    ed_conn *c = p->data;
+    conn_reset_request(c);
+    c->in_message = 1;
+    c->phase = PHASE_HEADERS;
+    c->started = ed_now_mono();
+    conn_timer_set(c, c->w->srv->cfg->header_timeout_s);
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    ed_conn *c = p->data;
+    if (c->url.len + len > MAX_URL) {
+        return 1;
+    }
+    ed_buf_append(&c->url, at, len);
+    return 0;
+}
+
+static void keep_header(ed_conn *c)
+{
+    if (!c->value_seen) {
+        return;
+    }
+    ed_buf_putc(&c->field, '\0');
+    ed_buf_putc(&c->value, '\0');
+    const char *f = c->field.data;
+    static const struct {
+        const char *name;
+        size_t offset;
+    } wanted[] = {
+        {"authorization", offsetof(ed_conn, authorization)},
+        {"idempotency-key", offsetof(ed_conn, idempotency_key)},
+        {"content-type", offsetof(ed_conn, content_type)},
+        {"x-edict-signature", offsetof(ed_conn, signature)},
+        {"x-edict-timestamp", offsetof(ed_conn, timestamp)},
+        {"x-request-id", offsetof(ed_conn, request_id)},
+    };
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        if (strcasecmp(f, wanted[i].name) == 0) {
+            char **slot = (char **)((char *)c + wanted[i].offset);
+            free(*slot);
+            *slot = ed_strdup(c->value.data);
+        }
+    }
+    ed_buf_reset(&c->field);
+    ed_buf_reset(&c->value);
+    c->value_seen = 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    ed_conn *c = p->data;
+    keep_header(c);
+    if (c->field.len + len > MAX_HEADER_VALUE) {
+        return 1;
+    }
+    ed_buf_append(&c->field, at, len);
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    ed_conn *c = p->data;
+    if (c->value.len + len > MAX_HEADER_VALUE) {
+        return 1;
+    }
+    ed_buf_append(&c->value, at, len);
+    c->value_seen = 1;
+    return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    ed_conn *c = p->data;
+    keep_header(c);
+    c->phase = PHASE_BODY;
+    conn_timer_set(c, c->w->srv->cfg->body_timeout_s);
+    /* a declared body over the limit is refused before it is read */
+    if ((p->flags & F_CONTENTLENGTH) &&
+        p->content_length > (uint64_t)c->w->srv->cfg->max_body_bytes) {
+        c->too_large = 1;
+    }
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    ed_conn *c = p->data;
+    if (c->too_large || c->body.len + len > c->w->srv->cfg->max_body_bytes) {
+        c->too_large = 1;
+        return 0;
+    }
+    ed_buf_append(&c->body, at, len);
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    ed_conn *c = p->data;
+    c->in_message = 0;
+    c->phase = PHASE_IDLE;
+    if (c->too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is larger than %zu bytes",
+                 c->w->srv->cfg->max_body_bytes);
+        c->close_after = 1;
+        ed_response res;
+        memset(&res, 0, sizeof res);
+        snprintf(res.route, sizeof res.route, "(protocol)");
+        ed_api_error(c->w, &res, 413, "body_too_large", msg);
+        char rid[64];
+        make_request_id(c->w, rid);
+        conn_respond(c, &res, rid);
+        count_request(c->w, &res, 0);
+        ed_buf_free(&res.body);
+        ed_buf_free(&res.headers);
+        http_parser_pause(p, 1);
+        return 0;
+    }
+    dispatch(c);
+    conn_timer_set(c, c->w->srv->cfg->idle_timeout_s);
+    if (c->close_after) {
+        http_parser_pause(p, 1);
+    }
+    return 0;
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    ed_conn *c = io->data;
+    char buf[READ_CHUNK];
+    ssize_t n = read(c->fd, buf, sizeof buf);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) {
+            return;
+        }
+        conn_close(c);
+        return;
+    }
+    if (n == 0) {
+        conn_close(c);
+        return;
+    }
+    if (c->close_after) {
+        return; /* a response that ends the connection is on its way */
+    }
+    size_t used = http_parser_execute(&c->parser, &parser_settings, buf, (size_t)n);
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (e == HPE_PAUSED) {
+        /* paused to close after the response: ignore what follows */
+    } else if (e != HPE_OK) {
+        if (e == HPE_HEADER_OVERFLOW) {
+            conn_fail(c, 431, "headers_too_large", "the request headers are too large");
+        } else if (e == HPE_CB_url || e == HPE_CB_header_field ||
+                   e == HPE_CB_header_value) {
+            conn_fail(c, 431, "headers_too_large", "the URL or a header is too long");
+        } else {
+            char msg[160];
+            snprintf(msg, sizeof msg, "malformed HTTP request at byte %zu: %s",
+                     used, http_errno_description(e));
+            conn_fail(c, 400, "bad_request", msg);
+        }
+        return;
+    }
+    if (c->out.len) {
+        conn_flush(c);
+    }
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    conn_flush(io->data);
+}
+
+static void on_conn_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    ed_conn *c = t->data;
+    if (c->in_message || c->phase != PHASE_IDLE || c->w->draining) {
+        if (c->out.len == 0 && (c->in_message || c->phase == PHASE_HEADERS)) {
+            conn_fail(c, 408, "request_timeout",
+                      c->phase == PHASE_BODY ? "the body did not arrive in time"
+                                             : "the request headers did not arrive in time");
+            return;
+        }
+    }
+    conn_close(c); /* idle keep-alive connection */
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)revents;
+    ed_worker *w = io->data;
+    ed_server *srv = w->srv;
+    for (int burst = 0; burst < 64; burst++) {
+        int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            return; /* EAGAIN: another worker took it, or nothing left */
+        }
+        if (atomic_fetch_add(&srv->connections, 1) >= srv->cfg->max_connections) {
+            atomic_fetch_sub(&srv->connections, 1);
+            static const char busy[] =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                "Content-Length: 80\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+                "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"try again shortly\"}}\n";
+            ssize_t ignored = write(fd, busy, sizeof busy - 1);
+            (void)ignored;
+            close(fd);
+            ed_metrics_inc(srv->metrics, "edict_connections_refused_total", "", 1);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        ed_conn *c = calloc(1, sizeof *c);
+        if (c == NULL) {
+            abort();
+        }
+        c->w = w;
+        c->fd = fd;
+        http_parser_init(&c->parser, HTTP_REQUEST);
+        c->parser.data = c;
+        ev_io_init(&c->rio, on_readable, fd, EV_READ);
+        ev_io_init(&c->wio, on_writable, fd, EV_WRITE);
+        ev_init(&c->timer, on_conn_timer);
+        c->rio.data = c->wio.data = c->timer.data = c;
+        c->next = w->conns;
+        if (w->conns) {
+            w->conns->prev = c;
+        }
+        w->conns = c;
+        w->n_conns++;
+        ed_metrics_inc(srv->metrics, "edict_connections_accepted_total", "", 1);
+        c->phase = PHASE_HEADERS; /* a client that connects must speak */
+        conn_timer_set(c, srv->cfg->header_timeout_s);
+        ev_io_start(loop, &c->rio);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Workers                                                               */
+/* ------------------------------------------------------------------ */
+
+void ed_worker_sync_generation(ed_worker *w)
+{
+    ed_generation *cur = ed_gen_acquire(&w->srv->gens);
+    if (cur == w->gen) {
+        ed_gen_release(&w->srv->gens, cur);
+        return;
+    }
+    ed_contexts_clear(&w->ctxs);
+    if (w->gen) {
+        ed_gen_release(&w->srv->gens, w->gen);
+    }
+    w->gen = cur; /* the worker keeps this reference */
+}
+
+ed_context *ed_worker_context(ed_worker *w, const char *tenant, ed_buf *err)
+{
+    ed_diags d = {0};
+    ed_context *ctx = ed_contexts_get(&w->ctxs, w->gen->cat, tenant, NULL, &d);
+    if (ctx == NULL) {
+        ed_buf_printf(err, "the context of tenant %s cannot be built", tenant);
+    }
+    ed_diags_free(&d);
+    return ctx;
+}
+
+static void on_grace_over(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)revents;
+    (void)t;
+    ev_break(loop, EVBREAK_ONE);
+}
+
+static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
+{
+    (void)revents;
+    ed_worker *w = a->data;
+    if (atomic_load(&w->srv->draining) && !w->draining) {
+        w->draining = 1;
+        ev_io_stop(loop, &w->accept_watcher);
+        /* idle connections go now; busy ones after their response */
+        ed_conn *c = w->conns;
+        while (c) {
+            ed_conn *next = c->next;
+            if (!c->in_message && c->out.len == 0) {
+                conn_close(c);
+            } else {
+                c->close_after = 1;
+            }
+            c = next;
+        }
+        if (w->n_conns == 0) {
+            ev_break(loop, EVBREAK_ONE);
+            return;
+        }
+        ev_timer_init(&w->grace, on_grace_over, w->srv->cfg->shutdown_grace_s, 0);
+        ev_timer_start(loop, &w->grace);
+        return;
+    }
+    /* a reload: let go of the old generation now, not at the next request */
+    if (w->gen != NULL) {
+        ed_worker_sync_generation(w);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    ed_worker *w = arg;
+    ev_run(w->loop, 0);
+    /* whatever is left after the grace period is cut */
+    while (w->conns) {
+        conn_close(w->conns);
+    }
+    return NULL;
+}
+
+void ed_server_wake_workers(ed_server *srv)
+{
+    for (int i = 0; i < srv->n_workers; i++) {
+        ev_async_send(srv->workers[i].loop, &srv->workers[i].wake);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Journal, reload                                                       */
+/* ------------------------------------------------------------------ */
+
+int ed_server_journal(ed_server *srv, const char *tenant, const char *bytes,
+                      size_t len, ed_buf *err)
+{
+    pthread_mutex_lock(&srv->journal_mu);
+    int rc = ed_journal_append(srv->journal, tenant, bytes, len, err);
+    pthread_mutex_unlock(&srv->journal_mu);
+    return rc;
+}
+
+int ed_server_journal_sync(ed_server *srv, ed_buf *err)
+{
+    double t0 = ed_now_mono();
+    pthread_mutex_lock(&srv->journal_mu);
+    int rc = ed_journal_sync(srv->journal, err);
+    pthread_mutex_unlock(&srv->journal_mu);
+    ed_metrics_observe(srv->metrics, "edict_journal_fsync_seconds", "",
+                       ed_now_mono() - t0);
+    return rc;
+}
+
+unsigned long ed_server_reload(ed_server *srv, const char *by, ed_buf *err)
+{
+    char *before = NULL, *after = NULL;
+    double t0 = ed_now_mono();
+    unsigned long id = ed_gen_reload(&srv->gens, by, err, &before, &after);
+    lua_State *L = ed_json_host_state();
+    ed_buf x = {0};
+    ed_buf_puts(&x, ",\"by\":");
+    ed_json_emit_string(L, by, strlen(by), &x);
+    ed_buf_printf(&x, ",\"seconds\":%.3f", ed_now_mono() - t0);
+    if (id == 0) {
+        ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"failed\"", 1);
+        ed_buf_puts(&x, ",\"errors\":");
+        ed_json_emit_string(L, err->data ? err->data : "", err->len, &x);
+        log_event(L, "error", "reload failed; the current generation stays", x.data);
+    } else {
+        ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"ok\"", 1);
+        ed_buf_printf(&x, ",\"generation\":%lu", id);
+        log_event(L, "info", "reloaded", x.data);
+        /* an auditor must see which rules were in force when: the reload
+         * goes into every configured tenant's chain */
+        char at[32];
+        ed_utc_now(at);
+        ed_buf rec = {0};
+        ed_buf_printf(&rec, "{\"kind\":\"reload\",\"generation\":%lu,\"at\":\"%s\",\"by\":",
+                      id, at);
+        ed_json_emit_string(L, by, strlen(by), &rec);
+        ed_buf_printf(&rec, ",\"packs_before\":%s,\"packs_after\":%s}", before, after);
+        ed_buf jerr = {0};
+        for (size_t i = 0; i < srv->cfg->n_tenants; i++) {
+            if (ed_server_journal(srv, srv->cfg->tenants[i].name, rec.data, rec.len,
+                                  &jerr) != 0) {
+                break;
+            }
+        }
+        if (jerr.len == 0) {
+            ed_server_journal_sync(srv, &jerr);
+        }
+        if (jerr.len) {
+            log_event(L, "error", jerr.data, NULL);
+        }
+        ed_buf_free(&jerr);
+        ed_buf_free(&rec);
+        ed_server_wake_workers(srv);
+    }
+    ed_buf_free(&x);
+    lua_close(L);
+    free(before);
+    free(after);
+    return id;
+}
+
+/* ------------------------------------------------------------------ */
+/* Main thread: signals, watchers                                        */
+/* ------------------------------------------------------------------ */
+
+static void watch_packs(ed_server *srv);
+
+static void reload_now(ed_server *srv, const char *by)
+{
+    ed_buf err = {0};
+    ed_server_reload(srv, by, &err);
+    ed_buf_free(&err);
+    watch_packs(srv); /* files may have come or gone */
+}
+
+static void on_sighup(struct ev_loop *loop, ev_signal *s, int revents)
+{
+    (void)loop;
+    (void)revents;
+    reload_now(s->data, "signal:SIGHUP");
+}
+
+static void on_sigterm(struct ev_loop *loop, ev_signal *s, int revents)
+{
+    (void)revents;
+    ed_server *srv = s->data;
+    log_event(NULL, "info", "shutting down: no new connections; finishing in-flight requests", NULL);
+    atomic_store(&srv->draining, 1);
+    ed_server_wake_workers(srv);
+    ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_debounced(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    reload_now(t->data, "watch");
+}
+
+static void on_stat(struct ev_loop *loop, ev_stat *st, int revents)
+{
+    (void)revents;
+    ed_server *srv = st->data;
+    /* many files change at once when a pack is replaced: wait for quiet */
+    ev_timer_stop(loop, &srv->debounce);
+    ev_timer_set(&srv->debounce, srv->cfg->reload_debounce_s, 0);
+    ev_timer_start(loop, &srv->debounce);
+}
+
+static void add_stat(ed_server *srv, const char *path, size_t *cap)
+{
+    if (srv->n_stats == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        /* watchers are started: they must not move; rebuilt from scratch */
+        ev_stat *p = calloc(*cap, sizeof *p);
+        if (p == NULL) {
+            abort();
+        }
+        for (size_t i = 0; i < srv->n_stats; i++) {
+            ev_stat_stop(srv->main_loop, &srv->stats[i]);
+            ev_stat_init(&p[i], on_stat, srv->stats[i].path, 0.5);
+            p[i].data = srv;
+            ev_stat_start(srv->main_loop, &p[i]);
+        }
+        free(srv->stats);
+        srv->stats = p;
+    }
+    char *copy = ed_strdup(path);
+    ev_stat *s = &srv->stats[srv->n_stats++];
+    ev_stat_init(s, on_stat, copy, 0.5);
+    s->data = srv;
+    ev_stat_start(srv->main_loop, s);
+}
+
+static void unwatch(ed_server *srv)
+{
+    for (size_t i = 0; i < srv->n_stats; i++) {
+        ev_stat_stop(srv->main_loop, &srv->stats[i]);
+        free((char *)srv->stats[i].path);
+    }
+    free(srv->stats);
+    srv->stats = NULL;
+    srv->n_stats = 0;
+}
+
+/* Watch every folder under root (new, removed and renamed files change a
+ * folder) and every file in it (edits in place). */
+static void watch_tree(ed_server *srv, const char *root, size_t *cap, int depth)
+{
+    if (depth > 6 || srv->n_stats > 4096) {
+        return;
+    }
+    add_stat(srv, root, cap);
+    char **names;
+    int n = ed_list_dir(root, &names);
+    for (int i = 0; i < n; i++) {
+        if (names[i][0] == '.') {
+            continue;
+        }
+        char *p = ed_path_join(root, names[i]);
+        if (ed_is_dir(p)) {
+            watch_tree(srv, p, cap, depth + 1);
+        } else {
+            add_stat(srv, p, cap);
+        }
+        free(p);
+    }
+    if (n > 0) {
+        ed_free_names(names, n);
+    }
+}
+
+static void watch_packs(ed_server *srv)
+{
+    if (!srv->cfg->watch) {
+        return;
+    }
+    unwatch(srv);
+    size_t cap = 0;
+    for (size_t i = 0; i < srv->cfg->n_pack_dirs; i++) {
+        watch_tree(srv, srv->cfg->pack_dirs[i], &cap, 0);
+    }
+    if (srv->cfg->tenants_dir) {
+        watch_tree(srv, srv->cfg->tenants_dir, &cap, 0);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Start and stop                                                        */
+/* ------------------------------------------------------------------ */
+
+static int listen_on(ed_server *srv, ed_buf *err)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char port[16];
+    snprintf(port, sizeof port, "%d", srv->cfg->port);
+    int gai = getaddrinfo(srv->cfg->host, port, &hints, &res);
+    if (gai != 0) {
+        ed_buf_printf(err, "listen %s:%d: %s", srv->cfg->host, srv->cfg->port,
+                      gai_strerror(gai));
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        ed_buf_printf(err, "listen %s:%d: %s", srv->cfg->host, srv->cfg->port,
+                      strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    srv->listen_fd = fd;
+    return 0;
+}
+
+static void describe_metrics(ed_metrics *m)
+{
+    static const double latency[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+    size_t nl = sizeof latency / sizeof latency[0];
+    ed_metrics_describe(m, "edict_http_requests_total", "counter",
+                        "HTTP requests by route and status", NULL, 0);
+    ed_metrics_describe(m, "edict_http_request_seconds", "histogram",
+                        "time to answer a request, by route", latency, nl);
+    ed_metrics_describe(m, "edict_evaluation_seconds", "histogram",
+                        "time to decide one event", latency, nl);
+    ed_metrics_describe(m, "edict_decisions_total", "counter",
+                        "decisions made, by tenant and flag", NULL, 0);
+    ed_metrics_describe(m, "edict_events_refused_total", "counter",
+                        "events refused, by tenant", NULL, 0);
+    ed_metrics_describe(m, "edict_rule_errors_total", "counter",
+                        "rule errors, by pack", NULL, 0);
+    ed_metrics_describe(m, "edict_rule_limit_stops_total", "counter",
+                        "rules stopped by a sandbox limit, by pack and limit", NULL, 0);
+    ed_metrics_describe(m, "edict_reloads_total", "counter",
+                        "pack reloads, by result", NULL, 0);
+    ed_metrics_describe(m, "edict_generation", "gauge",
+                        "the pack generation serving new evaluations", NULL, 0);
+    ed_metrics_describe(m, "edict_last_reload_ok", "gauge",
+                        "1 when the last reload succeeded", NULL, 0);
+    ed_metrics_describe(m, "edict_journal_fsync_seconds", "histogram",
+                        "time to make journal appends durable", latency, nl);
+    ed_metrics_describe(m, "edict_connections", "gauge", "open connections", NULL, 0);
+    ed_metrics_describe(m, "edict_connections_accepted_total", "counter",
+                        "connections accepted", NULL, 0);
+    ed_metrics_describe(m, "edict_connections_refused_total", "counter",
+                        "connections refused over max_connections", NULL, 0);
+    ed_metrics_describe(m, "edict_rate_limited_total", "counter",
+                        "requests refused by the rate limit, by tenant", NULL, 0);
+    ed_metrics_describe(m, "edict_idempotent_replays_total", "counter",
+                        "responses replayed for a repeated Idempotency-Key, by tenant",
+                        NULL, 0);
+}
+
+static const char usage[] =
+    "usage: edict serve [--config FILE] [--hash-token]\n"
+    "\n"
+    "Serve the HTTP API (README.md, \"edict serve\"): evaluate, webhooks,\n"
+    "decisions, audit verify, packs, reload, health and metrics. Packs are\n"
+    "reloaded on SIGHUP, POST /v1/admin/reload and changes under the pack\n"
+    "folders; a reload that does not pass check and the fixtures keeps the\n"
+    "current packs. SIGTERM or SIGINT: stop accepting, finish in-flight\n"
+    "requests, flush the journal, exit.\n"
+    "\n"
+    "options:\n"
+    "  --config FILE   the configuration (a Lua file returning a table);\n"
+    "                  without it: 127.0.0.1:8080, the shipped packs, no\n"
+    "                  tenant tokens\n"
+    "  --hash-token    read a token on stdin and print the SHA-256 the\n"
+    "                  configuration wants (token_sha256 = ...)\n"
+    "  --check         read the configuration and the packs, then exit\n"
+    "  --help          this text\n"
+    "\n"
+    "exit status: 0 after a clean shutdown; 1 when it cannot start; 64 usage.\n";
+
+static int hash_token(void)
+{
+    char line[4096];
+    if (fgets(line, sizeof line, stdin) == NULL) {
+        fputs("edict: no token on stdin\n", stderr);
+        return ED_EXIT_USAGE;
+    }
+    size_t n = strcspn(line, "\r\n");
+    line[n] = '\0';
+    if (n < 16) {
+        fputs("edict: a token needs at least 16 characters\n", stderr);
+        return ED_EXIT_USAGE;
+    }
+    char hex[ED_SHA256_HEX_LEN + 1];
+    ed_sha256_hex(line, n, hex);
+    puts(hex);
+    return ED_EXIT_OK;
+}
+
+static void server_free(ed_server *srv)
+{
+    for (int i = 0; i < srv->n_workers; i++) {
+        ed_worker *w = &srv->workers[i];
+        ed_contexts_clear(&w->ctxs);
+        if (w->gen) {
+            ed_gen_release(&srv->gens, w->gen);
+        }
+        if (w->intake) {
+            lua_close(w->intake);
+        }
+        for (size_t k = 0; w->normalisers && k < srv->cfg->n_webhooks; k++) {
+            ed_sandbox_free(w->normalisers[k]);
+        }
+        free(w->normalisers);
+        if (w->loop) {
+            ev_loop_destroy(w->loop);
+        }
+    }
+    free(srv->workers);
+    if (srv->listen_fd > 0) {
+        close(srv->listen_fd);
+    }
+    unwatch(srv);
+    if (srv->journal) {
+        ed_journal_close(srv->journal);
+    }
+    pthread_mutex_destroy(&srv->journal_mu);
+    ed_ratelimit_free(srv->rate);
+    ed_idem_free(srv->idem);
+    ed_metrics_free(srv->metrics);
+}
+
+int ed_cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, 0, 'c'},
+        {"hash-token", no_argument, 0, 't'},
+        {"check", no_argument, 0, 'k'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *config_path = NULL;
+    int only_check = 0, opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': config_path = optarg; break;
+        case 't': return hash_token();
+        case 'k': only_check = 1; break;
+        case 'h': fputs(usage, stdout); return ED_EXIT_OK;
+        default: fputs(usage, stderr); return ED_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "edict: serve takes no arguments ('%s')\n\n%s", argv[optind], usage);
+        return ED_EXIT_USAGE;
+    }
+    ed_config cfg;
+    ed_config_defaults(&cfg);
+    ed_buf err = {0};
+    if (config_path && ed_config_load(&cfg, config_path, &err) != 0) {
+        fputs(err.data, stderr);
+        ed_buf_free(&err);
+        ed_config_free(&cfg);
+        return ED_EXIT_HOST;
+    }
+    ed_server srv;
+    memset(&srv, 0, sizeof srv);
+    srv.cfg = &cfg;
+    srv.listen_fd = -1;
+    pthread_mutex_init(&srv.journal_mu, NULL);
+    srv.rate = ed_ratelimit_new();
+    srv.idem = ed_idem_new(cfg.idempotency_window_s, 100000);
+    srv.metrics = ed_metrics_new();
+    describe_metrics(srv.metrics);
+    ed_utc_now(srv.started_at);
+    snprintf(srv.instance, sizeof srv.instance, "%lx%x", (unsigned long)time(NULL),
+             (unsigned)getpid());
+    int status = ED_EXIT_HOST;
+    if (ed_gens_start(&srv.gens, &cfg, &err) != 0) {
+        fprintf(stderr, "edict: the packs do not pass and there is no last known good "
+                "generation:\n%s", err.data ? err.data : "");
+        goto out_nogens;
+    }
+    if (only_check) {
+        printf("configuration and packs ok (generation from %s)\n", srv.gens.current->source);
+        status = ED_EXIT_OK;
+        goto out;
+    }
+    if ((srv.journal = ed_journal_open(cfg.journal_dir, &err)) == NULL ||
+        listen_on(&srv, &err) != 0) {
+        fprintf(stderr, "edict: %s\n", err.data);
+        goto out;
+    }
+    if (cfg.n_tenants == 0) {
+        log_event(NULL, "warn", "no tenant tokens are configured: every /v1 request will be 401 (see README, edict serve)", NULL);
+    }
+    /* the workers must not take signals: the main loop handles them */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    signal(SIGPIPE, SIG_IGN);
+    srv.n_workers = cfg.workers;
+    srv.workers = calloc((size_t)cfg.workers, sizeof *srv.workers);
+    if (srv.workers == NULL) {
+        abort();
+    }
+    memset(&parser_settings, 0, sizeof parser_settings);
+    parser_settings.on_message_begin = on_message_begin;
+    parser_settings.on_url = on_url;
+    parser_settings.on_header_field = on_header_field;
+    parser_settings.on_header_value = on_header_value;
+    parser_settings.on_headers_complete = on_headers_complete;
+    parser_settings.on_body = on_body;
+    parser_settings.on_message_complete = on_message_complete;
+    for (int i = 0; i < srv.n_workers; i++) {
+        ed_worker *w = &srv.workers[i];
+        w->srv = &srv;
+        w->index = i;
+        w->loop = ev_loop_new(EVFLAG_AUTO);
+        w->intake = ed_json_host_state();
+        w->normalisers = calloc(cfg.n_webhooks + 1, sizeof *w->normalisers);
+        if (w->loop == NULL || w->intake == NULL || w->normalisers == NULL) {
+            fputs("edict: cannot start a worker\n", stderr);
+            goto out;
+        }
+        ed_worker_sync_generation(w);
+        ev_io_init(&w->accept_watcher, on_accept, srv.listen_fd, EV_READ);
+        w->accept_watcher.data = w;
+        ev_io_start(w->loop, &w->accept_watcher);
+        ev_async_init(&w->wake, on_wake);
+        w->wake.data = w;
+        ev_async_start(w->loop, &w->wake);
+    }
+    for (int i = 0; i < srv.n_workers; i++) {
+        if (pthread_create(&srv.workers[i].thread, NULL, worker_main, &srv.workers[i]) != 0) {
+            fputs("edict: cannot start a worker thread\n", stderr);
+            abort();
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    srv.main_loop = ev_default_loop(EVFLAG_AUTO);
+    ev_signal sighup, sigterm, sigint;
+    ev_signal_init(&sighup, on_sighup, SIGHUP);
+    ev_signal_init(&sigterm, on_sigterm, SIGTERM);
+    ev_signal_init(&sigint, on_sigterm, SIGINT);
+    sighup.data = sigterm.data = sigint.data = &srv;
+    ev_signal_start(srv.main_loop, &sighup);
+    ev_signal_start(srv.main_loop, &sigterm);
+    ev_signal_start(srv.main_loop, &sigint);
+    ev_init(&srv.debounce, on_debounced);
+    srv.debounce.data = &srv;
+    watch_packs(&srv);
+    if (cfg.port_file) {
+        FILE *pf = fopen(cfg.port_file, "w");
+        if (pf) {
+            fprintf(pf, "%d\n", srv.port);
+            fclose(pf);
+        }
+    }
+    {
+        ed_buf x = {0};
+        ed_buf_printf(&x, ",\"host\":\"%s\",\"port\":%d,\"workers\":%d,\"generation\":%lu",
+                      cfg.host, srv.port, srv.n_workers, srv.gens.current->id);
+        log_event(NULL, "info", "listening", x.data);
+        ed_buf_free(&x);
+    }
+    ev_run(srv.main_loop, 0);
+    /* draining: the workers finish what they have, then stop */
+    for (int i = 0; i < srv.n_workers; i++) {
+        pthread_join(srv.workers[i].thread, NULL);
+    }
+    ev_timer_stop(srv.main_loop, &srv.debounce);
+    status = ED_EXIT_OK;
+    log_event(NULL, "info", "stopped; the journal is flushed", NULL);
+out:
+    server_free(&srv);
+    ed_gens_stop(&srv.gens);
+    ed_config_free(&cfg);
+    ed_buf_free(&err);
+    return status;
+out_nogens:
+    ed_ratelimit_free(srv.rate);
+    ed_idem_free(srv.idem);
+    ed_metrics_free(srv.metrics);
+    pthread_mutex_destroy(&srv.journal_mu);
+    ed_config_free(&cfg);
+    ed_buf_free(&err);
+    return status;
+}
