@@ -20,7 +20,7 @@ PKGS := lua5.4 lua5.4-cjson libcrypto
 # installs what is missing (as root) and .ci/run uses the same list.
 DEB_PACKAGES := build-essential pkg-config clang liblua5.4-dev lua5.4 \
 	lua-cjson lua-cjson-dev libssl-dev hyperfine valgrind tzdata \
-	libev-dev libhttp-parser-dev curl wrk
+	libev-dev libhttp-parser-dev curl wrk strace
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san

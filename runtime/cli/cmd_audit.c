@@ -7,8 +7,7 @@
 
 #include "cli.h"
 
-#include "store/journal.h"
-#include "store/signing.h"
+#include "store/store.h"
 #include "stdlib/time.h"
 
 #include <getopt.h>
@@ -78,7 +77,7 @@ int ed_cmd_audit(int argc, char **argv)
         {0, 0, 0, 0}};
     const char *tenant = NULL, *key_path = NULL, *pub_path = NULL;
     const char *from = NULL, *to = NULL;
-    const char *dir = ed_journal_default_dir();
+    const char *dir = ed_store_default_location();
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
@@ -102,8 +101,20 @@ int ed_cmd_audit(int argc, char **argv)
     }
     ed_buf err = {0};
     int rc;
+    ed_store *store = NULL;
+    if (strcmp(sub, "keygen") != 0) {
+        /* verify, checkpoint and export read: they never take the writer's
+         * lock, so they run beside `edict serve` */
+        ed_store_options so = {.mode = ED_STORE_READ};
+        store = ed_store_open(dir, &so, &err);
+        if (store == NULL) {
+            fprintf(stderr, "edict: %s\n", err.data);
+            ed_buf_free(&err);
+            return ED_EXIT_HOST;
+        }
+    }
     if (strcmp(sub, "export") == 0) {
-        rc = ed_journal_export(dir, tenant, from, to, stdout, stderr);
+        rc = ed_store_export(store, tenant, from, to, stdout, stderr);
     } else if (strcmp(sub, "keygen") == 0) {
         rc = ed_key_generate(key_path, &err) == 0 ? 0 : 1;
         if (rc) {
@@ -120,13 +131,16 @@ int ed_cmd_audit(int argc, char **argv)
             if (key == NULL) {
                 fprintf(stderr, "edict: %s\n", err.data);
                 ed_buf_free(&err);
+                ed_store_close(store);
                 return ED_EXIT_HOST;
             }
         }
-        rc = strcmp(sub, "verify") == 0 ? ed_journal_verify(dir, tenant, key, stdout)
-                                        : ed_journal_checkpoint(dir, tenant, key, stdout);
+        rc = strcmp(sub, "verify") == 0
+                 ? ed_store_walk(store, tenant, key, NULL, NULL, NULL, stdout)
+                 : ed_store_checkpoint(store, tenant, key, stdout);
         ed_key_free(key);
     }
+    ed_store_close(store);
     ed_buf_free(&err);
     return rc == 0 ? ED_EXIT_OK : ED_EXIT_HOST;
 }
@@ -161,7 +175,7 @@ int ed_cmd_retention(int argc, char **argv)
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
     const char *tenant = NULL, *as_of = NULL;
-    const char *dir = ed_journal_default_dir();
+    const char *dir = ed_store_default_location();
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
@@ -189,6 +203,16 @@ int ed_cmd_retention(int argc, char **argv)
         fprintf(stderr, "edict: --as-of takes a date YYYY-MM-DD, not '%s'\n", as_of);
         return ED_EXIT_USAGE;
     }
-    int rc = ed_journal_retention(dir, tenant, as_of, archive, stdout);
+    ed_buf err = {0};
+    ed_store_options so = {.mode = archive ? ED_STORE_WRITE : ED_STORE_READ};
+    ed_store *store = ed_store_open(dir, &so, &err);
+    if (store == NULL) {
+        fprintf(stdout, "edict: %s\n", err.data);
+        ed_buf_free(&err);
+        return ED_EXIT_HOST;
+    }
+    int rc = ed_store_retention(store, tenant, as_of, archive, stdout);
+    ed_store_close(store);
+    ed_buf_free(&err);
     return rc == 0 ? ED_EXIT_OK : ED_EXIT_HOST;
 }

@@ -16,6 +16,7 @@
 
 #include "decider/diff.h"
 #include "decider/intake.h"
+#include "decider/decider.h"
 #include "engine/json.h"
 #include "stdlib/time.h"
 
@@ -189,7 +190,7 @@ int ed_cmd_diff(int argc, char **argv)
         goto done;
     }
     const char *path = optind < argc ? argv[optind] : "-";
-    FILE *in = ed_intake_open(path);
+    FILE *in = ed_decider_open_input(path);
     if (in == NULL) {
         fprintf(stderr, "edict: cannot open %s: %s\n", path, strerror(errno));
         status = ED_EXIT_HOST;

@@ -12,18 +12,10 @@
 
 #include "cli.h"
 
-#include "engine/context.h"
-#include "engine/engine.h"
-#include "engine/event.h"
-#include "util/fsutil.h"
-#include "decider/intake.h"
-#include "store/journal.h"
-#include "engine/json.h"
+#include "decider/decider.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <lauxlib.h>
-#include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,11 +68,7 @@ typedef struct rule_count {
 
 typedef struct eval_state {
     ed_catalog *cat;
-    lua_State *intake;
-    ed_contexts contexts;
-    const char *tenant;
-    const char *as_of;
-    ed_eval_options opt;
+    ed_decider *decider;
     int fail_on;          /* -1 none, else the flag */
     int flush_each;       /* stream input: flush every decision */
     long decided, refused, flagged, rule_errors;
@@ -88,8 +76,8 @@ typedef struct eval_state {
     rule_count *counts;
     size_t n_counts;
     int host_failure;
-    ed_buf out, err;
-    ed_journal *journal;  /* NULL with --no-journal */
+    ed_buf err;
+    ed_store *store;      /* NULL with --no-journal */
     long fsync_every;
     ed_buf held;          /* output lines waiting for the journal sync */
 } eval_state;
@@ -100,12 +88,13 @@ static void commit(eval_state *st, int force)
     if (st->held.len == 0) {
         return;
     }
-    if (st->journal != NULL) {
+    if (st->store != NULL) {
         if (!force && !st->flush_each &&
-            (long)ed_journal_pending(st->journal) < st->fsync_every) {
+            (long)ed_store_pending(st->store) < st->fsync_every) {
             return;
         }
-        if (ed_journal_sync(st->journal, &st->err) != 0) {
+        ed_buf_reset(&st->err);
+        if (ed_store_commit(st->store, ED_TICKET_ALL, &st->err) != 0) {
             fprintf(stderr, "edict: %s; the decisions not yet written out are "
                     "not acknowledged\n", st->err.data);
             st->host_failure = 1;
@@ -118,18 +107,6 @@ static void commit(eval_state *st, int force)
         fflush(stdout);
     }
     ed_buf_reset(&st->held);
-}
-
-static ed_context *context_for(eval_state *st, const char *tenant)
-{
-    ed_diags d = {0};
-    ed_context *ctx = ed_contexts_get(&st->contexts, st->cat, tenant, NULL, &d);
-    if (ctx == NULL) {
-        fprintf(stderr, "edict: cannot build the context of tenant %s:\n", tenant);
-        ed_diags_print(&d, stderr, 0);
-    }
-    ed_diags_free(&d);
-    return ctx;
 }
 
 static void count_rule(eval_state *st, const ed_rule *r, ed_severity sev)
@@ -151,98 +128,37 @@ static void count_rule(eval_state *st, const ed_rule *r, ed_severity sev)
     st->counts = p;
 }
 
-/* Write the error line of a refused event: {"line":N,...} or {"index":N,...}. */
-static void report_bad(eval_state *st, const char *unit, long where,
-                       const char *event_id, const char *message)
+/* One verdict of the decider: its decision line, or the error line of an
+ * event not decided ({"line":N,...} or {"index":N,...}), in input order. */
+static int on_verdict(void *arg, const ed_verdict *v)
 {
-    ed_buf b = {0};
-    ed_buf_printf(&b, "{\"%s\":%ld", unit, where);
-    if (event_id && event_id[0]) {
-        ed_buf_puts(&b, ",\"event_id\":");
-        ed_json_emit_string(st->intake, event_id, strlen(event_id), &b);
-    }
-    ed_buf_puts(&b, ",\"error\":");
-    ed_json_emit_string(st->intake, message, strlen(message), &b);
-    ed_buf_puts(&b, "}\n");
-    ed_buf_append(&st->held, b.data, b.len);
-    commit(st, 0);
-    fprintf(stderr, "edict: %s %ld: %s\n", unit, where, message);
-    ed_buf_free(&b);
-    st->refused++;
-}
-
-/* Decide the decoded event at the top of the intake stack (popped). */
-static void decide(eval_state *st, const char *unit, long where)
-{
-    lua_State *in = st->intake;
-    ed_event ev;
-    if (ed_event_read(in, -1, st->tenant, st->as_of, &ev, &st->err) != 0) {
-        report_bad(st, unit, where, ev.id, st->err.data);
-        lua_pop(in, 1);
-        return;
-    }
-    ed_context *ctx = context_for(st, ev.tenant);
-    if (ctx == NULL) {
+    eval_state *st = arg;
+    if (v->status == ED_HOST_FAILURE) {
+        fprintf(stderr, "edict: %s\n", v->error);
         st->host_failure = 1;
-        lua_pop(in, 1);
-        return;
+        return 1;
     }
-    if (ed_event_copy_protected(in, -1, ctx->L, &st->err) != 0) {
-        report_bad(st, unit, where, ev.id, st->err.data);
-        lua_pop(in, 1);
-        return;
+    if (v->status != ED_DECIDED) {
+        ed_decider_error_json(st->decider, v, &st->held);
+        ed_buf_putc(&st->held, '\n');
+        commit(st, 0);
+        fprintf(stderr, "edict: %s %ld: %s\n", v->unit, v->where, v->error);
+        st->refused++;
+        return st->host_failure;
     }
-    lua_pop(in, 1);
-    ed_outcome o;
-    ed_buf_reset(&st->out);
-    int rc = ed_engine_evaluate(ctx, &ev, &st->opt, &st->out, &o, &st->err);
-    if (rc == 1) {
-        report_bad(st, unit, where, ev.id, st->err.data);
-        return;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "edict: %s\n", st->err.data);
-        st->host_failure = 1;
-        return;
-    }
-    if (ed_contexts_done(&st->contexts, ctx)) {
-        fprintf(stderr, "edict: tenant %s: its Lua state grew past %zu MiB; "
-                "rebuilding it\n", ev.tenant, ED_CONTEXT_REBUILD_BYTES >> 20);
-    }
-    if (st->journal != NULL &&
-        ed_journal_append(st->journal, ev.tenant, st->out.data, st->out.len,
-                          &st->err) != 0) {
-        fprintf(stderr, "edict: %s\n", st->err.data);
-        st->host_failure = 1;
-        return;
-    }
-    ed_buf_putc(&st->out, '\n');
-    ed_buf_append(&st->held, st->out.data, st->out.len);
+    const ed_outcome *o = v->outcome;
+    ed_buf_append(&st->held, v->decision, v->len);
+    ed_buf_putc(&st->held, '\n');
     commit(st, 0);
     st->decided++;
-    st->flags[o.flag]++;
-    st->rule_errors += (long)o.n_errors;
-    if (st->fail_on >= 0 && (int)o.flag >= st->fail_on) {
+    st->flags[o->flag]++;
+    st->rule_errors += (long)o->n_errors;
+    if (st->fail_on >= 0 && (int)o->flag >= st->fail_on) {
         st->flagged++;
     }
-    for (size_t i = 0; i < o.n_fired; i++) {
-        count_rule(st, o.fired[i].rule, o.fired[i].severity);
+    for (size_t i = 0; i < o->n_fired; i++) {
+        count_rule(st, o->fired[i].rule, o->fired[i].severity);
     }
-}
-
-/* The intake's callbacks (intake.h). */
-static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
-{
-    eval_state *st = arg;
-    decide(st, unit, where);
-    return st->host_failure;
-}
-
-static int intake_bad(void *arg, const char *unit, long where,
-                      const char *event_id, const char *message)
-{
-    eval_state *st = arg;
-    report_bad(st, unit, where, event_id, message);
     return st->host_failure;
 }
 
@@ -292,7 +208,8 @@ int ed_cmd_eval(int argc, char **argv)
         {"no-journal", no_argument, 0, O_NO_JOURNAL},
         {"fsync-every", required_argument, 0, O_FSYNC_EVERY},
         {0, 0, 0, 0}};
-    const char *journal_dir = ed_journal_default_dir();
+    const char *journal_dir = ed_store_default_location();
+    ed_decider_config dc = {0};
     int no_journal = 0;
     ed_cli cli;
     ed_cli_init(&cli);
@@ -311,7 +228,7 @@ int ed_cmd_eval(int argc, char **argv)
             continue;
         }
         switch (opt) {
-        case O_TENANT: st.tenant = optarg; break;
+        case O_TENANT: dc.tenant = optarg; break;
         case O_AS_OF: {
             ed_time t;
             char why[160];
@@ -320,7 +237,7 @@ int ed_cmd_eval(int argc, char **argv)
                 ed_cli_free(&cli);
                 return ED_EXIT_USAGE;
             }
-            st.as_of = optarg;
+            dc.as_of = optarg;
             break;
         }
         case O_FAIL_ON:
@@ -334,7 +251,7 @@ int ed_cmd_eval(int argc, char **argv)
                 return ED_EXIT_USAGE;
             }
             break;
-        case O_EXPLAIN: st.opt.explain = 1; break;
+        case O_EXPLAIN: dc.explain = 1; break;
         case O_SUMMARY: summary = 1; break;
         case O_JOURNAL: journal_dir = optarg; break;
         case O_NO_JOURNAL: no_journal = 1; break;
@@ -359,7 +276,7 @@ int ed_cmd_eval(int argc, char **argv)
         return ED_EXIT_USAGE;
     }
     const char *path = optind < argc ? argv[optind] : "-";
-    FILE *in = ed_intake_open(path);
+    FILE *in = ed_decider_open_input(path);
     if (in == NULL) {
         fprintf(stderr, "edict: cannot open %s: %s\n", path, strerror(errno));
         ed_cli_free(&cli);
@@ -377,28 +294,28 @@ int ed_cmd_eval(int argc, char **argv)
         status = ED_EXIT_HOST;
         goto done;
     }
-    st.intake = ed_json_host_state();
-    if (st.intake == NULL) {
-        fputs("edict: cannot start the JSON decoder\n", stderr);
-        status = ED_EXIT_HOST;
-        goto done;
-    }
     struct stat sb;
     st.flush_each = fstat(fileno(in), &sb) == 0 && !S_ISREG(sb.st_mode);
     if (!no_journal) {
-        st.journal = ed_journal_open(journal_dir, &st.err);
-        if (st.journal == NULL) {
+        ed_store_options so = {.mode = ED_STORE_WRITE};
+        st.store = ed_store_open(journal_dir, &so, &st.err);
+        if (st.store == NULL) {
             fprintf(stderr, "edict: %s\n", st.err.data);
             status = ED_EXIT_HOST;
             goto done;
         }
     }
+    dc.cat = st.cat;
+    dc.store = st.store;
+    st.decider = ed_decider_new(&dc, &st.err);
+    if (st.decider == NULL) {
+        fprintf(stderr, "edict: %s\n", st.err.data);
+        status = ED_EXIT_HOST;
+        goto done;
+    }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-
-    ed_intake intake = {.L = st.intake, .err = &st.err, .decide = intake_decide,
-                        .bad = intake_bad, .arg = &st};
-    if (ed_intake_read(&intake, in, path) != 0) {
+    if (ed_decider_read_file(st.decider, in, path, on_verdict, &st) != 0) {
         st.host_failure = 1;
     }
     commit(&st, 1);
@@ -417,14 +334,10 @@ done:
     if (in != stdin) {
         fclose(in);
     }
-    ed_journal_close(st.journal);
+    ed_decider_free(st.decider);
+    ed_store_close(st.store);
     ed_buf_free(&st.held);
-    ed_contexts_clear(&st.contexts);
     free(st.counts);
-    if (st.intake) {
-        lua_close(st.intake);
-    }
-    ed_buf_free(&st.out);
     ed_buf_free(&st.err);
     ed_catalog_free(st.cat);
     ed_diags_free(&d);

@@ -22,6 +22,7 @@
 
 #include "diff.h"
 
+#include "decide.h"
 #include "engine/context.h"
 #include "engine/engine.h"
 #include "engine/event.h"
@@ -49,7 +50,7 @@ struct ed_differ {
     const ed_catalog *cat[SIDE_COUNT];
     ed_diff_options opt;
     lua_State *json;                   /* decodes and compares decisions */
-    ed_contexts contexts[SIDE_COUNT];
+    ed_decider *deciders[SIDE_COUNT];  /* NULL for a side without packs */
     ed_buf decision[SIDE_COUNT];       /* decision JSON, or refusal reason */
     int refused[SIDE_COUNT];
     ed_buf report;                     /* the changed event's report */
@@ -92,6 +93,15 @@ ed_differ *ed_differ_new(const ed_catalog *from, const ed_catalog *to,
     df->cat[SIDE_FROM] = from;
     df->cat[SIDE_TO] = to;
     df->opt = *opt;
+    for (int side = 0; side < SIDE_COUNT; side++) {
+        /* each side decides as eval would, never journaling */
+        ed_decider_config dc = {.cat = df->cat[side], .tenant = opt->tenant,
+                                .as_of = opt->as_of};
+        if (df->cat[side] != NULL && (df->deciders[side] = ed_decider_new(&dc, err)) == NULL) {
+            ed_differ_free(df);
+            return NULL;
+        }
+    }
     df->json = ed_json_host_state();
     if (df->json != NULL) {
         lua_pushcfunction(df->json, allow_decision_depth);
@@ -115,7 +125,7 @@ void ed_differ_free(ed_differ *df)
         return;
     }
     for (int side = 0; side < SIDE_COUNT; side++) {
-        ed_contexts_clear(&df->contexts[side]);
+        ed_decider_free(df->deciders[side]);
         ed_buf_free(&df->decision[side]);
     }
     lua_close(df->json);
@@ -134,62 +144,44 @@ const ed_diff_counts *ed_differ_counts(const ed_differ *df)
 /* Deciding one event under one catalog                                */
 /* ------------------------------------------------------------------ */
 
-static ed_context *context_for(ed_differ *df, int side, const char *tenant,
-                               ed_buf *err)
-{
-    ed_diags d = {0};
-    ed_context *ctx = ed_contexts_get(&df->contexts[side], df->cat[side], tenant,
-                                      NULL, &d);
-    if (ctx == NULL) {
-        ed_buf_reset(err);
-        ed_buf_printf(err, "cannot build the context of tenant %s under the "
-                      "\"%s\" packs", tenant, side_names[side]);
-        for (size_t i = 0; i < d.n; i++) {
-            ed_buf_putc(err, '\n');
-            ed_diag_text(&d.items[i], err);
-        }
-    }
-    ed_diags_free(&d);
-    return ctx;
-}
-
 enum { SIDE_DECIDED = 0, SIDE_REFUSED = 1, SIDE_BAD_EVENT = 2,
        SIDE_HOST_FAILURE = -1 };
 
-/* Decide the event at the top of `in` (left there) under one catalog:
- * its decision, or the reason it is refused, goes to df->decision[side]. */
+/* Decide the event at the top of `in` (left there) under one catalog,
+ * through that side's decider: its decision, or the reason it is refused,
+ * goes to df->decision[side]. */
 static int decide_side(ed_differ *df, int side, lua_State *in,
                        const ed_event *ev, ed_buf *err)
 {
     ed_buf *decision = &df->decision[side];
     ed_buf_reset(decision);
     df->refused[side] = 0;
-    if (df->cat[side] == NULL) {
-        ed_buf_reset(err);
+    ed_buf_reset(err);
+    if (df->deciders[side] == NULL) {
         ed_buf_printf(err, "no \"%s\" packs and no \"%s\" decision for event %s",
                       side_names[side], side_names[side], ev->id);
         return SIDE_HOST_FAILURE;
     }
-    ed_context *ctx = context_for(df, side, ev->tenant, err);
-    if (ctx == NULL) {
-        return SIDE_HOST_FAILURE;
-    }
-    if (ed_event_copy_protected(in, -1, ctx->L, err) != 0) {
-        return SIDE_BAD_EVENT;
-    }
-    ed_eval_options no_explain = {0};
+    ed_verdict v = {0};
     ed_outcome outcome;
-    int rc = ed_engine_evaluate(ctx, ev, &no_explain, decision, &outcome, err);
-    if (rc < 0) {
+    lua_pushvalue(in, -1); /* the event is decided under both sides */
+    ed_decide_top(df->deciders[side], in, &v, decision, &outcome);
+    switch (v.status) {
+    case ED_DECIDED:
+        return SIDE_DECIDED;
+    case ED_HOST_FAILURE:
+        ed_buf_printf(err, "%s (the \"%s\" packs)", v.error, side_names[side]);
         return SIDE_HOST_FAILURE;
-    }
-    if (rc == 1) {
+    case ED_BAD_EVENT:
+        ed_buf_puts(err, v.error);
+        return SIDE_BAD_EVENT;
+    default:
         ed_buf_reset(decision);
-        ed_buf_puts(decision, text_of(err));
+        ed_buf_puts(decision, v.error);
+        ed_buf_puts(err, v.error);
         df->refused[side] = 1;
+        return SIDE_REFUSED;
     }
-    ed_contexts_done(&df->contexts[side], ctx);
-    return rc == 1 ? SIDE_REFUSED : SIDE_DECIDED;
 }
 
 /* ------------------------------------------------------------------ */

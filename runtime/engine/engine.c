@@ -66,6 +66,10 @@ static void add_error(eval_run *r, const ed_slot *slot, const char *pack,
 {
     lua_State *L = r->ctx->L;
     sep(r->errors, &r->n_errors);
+    if (r->outcome->n_errored < ED_OUTCOME_MAX_FIRED) {
+        r->outcome->errored[r->outcome->n_errored].pack = slot ? slot->pack->name : pack;
+        r->outcome->errored[r->outcome->n_errored++].stop = stop;
+    }
     if (slot != NULL) {
         ed_buf_puts(r->errors, "{\"rule\":");
         put_string(L, r->errors, slot->rule->id);
@@ -378,6 +382,9 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
             r->findings->data[find_len] = '\0';
         }
         r->n_findings = find_n;
+        /* the rule's findings go, its error stays */
+        memcpy(saved.errored, r->outcome->errored, sizeof saved.errored);
+        saved.n_errored = r->outcome->n_errored;
         *r->outcome = saved;
     } else if (strcmp(sink->retain, r->retain) > 0) {
         memcpy(r->retain, sink->retain, sizeof r->retain);
@@ -625,7 +632,9 @@ static void assemble(eval_run *r, ed_buf *out)
     ed_sha256_hex(key.data, key.len, hex);
     ed_buf_free(&key);
 
-    ed_buf_printf(out, "{\"decision_id\":\"dec-%.32s\",\"event_id\":", hex);
+    snprintf(o->decision_id, sizeof o->decision_id, "dec-%.32s", hex);
+    snprintf(o->retention_until, sizeof o->retention_until, "%s", r->retain);
+    ed_buf_printf(out, "{\"decision_id\":\"%s\",\"event_id\":", o->decision_id);
     put_string(L, out, ev->id);
     ed_buf_puts(out, ",\"tenant\":");
     put_string(L, out, ev->tenant);

@@ -38,6 +38,13 @@ typedef struct ed_outcome {
         ed_severity severity;
     } fired[ED_OUTCOME_MAX_FIRED]; /* one per finding, the first ones */
     size_t n_fired;
+    struct {
+        const char *pack;     /* the pack whose rule failed (the catalog's) */
+        ed_stop stop;         /* the limit that stopped it, if any */
+    } errored[ED_OUTCOME_MAX_FIRED]; /* one per error, the first ones */
+    size_t n_errored;
+    char decision_id[40];     /* "dec-" + 32 hex digits */
+    char retention_until[16]; /* YYYY-MM-DD, or "" when none */
 } ed_outcome;
 
 /* Decide the event whose decoded table (plain, or already read-only as

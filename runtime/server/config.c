@@ -13,7 +13,7 @@
 
 #include "cli/cli.h"
 #include "util/fsutil.h"
-#include "store/journal.h"
+#include "store/store.h"
 #include "stdlib/hash.h"
 
 #include <lauxlib.h>
@@ -42,7 +42,7 @@ void ed_config_defaults(ed_config *cfg)
     cfg->pack_dirs[1] = ed_path_join(home, "jurisdictions");
     cfg->n_pack_dirs = 2;
     cfg->tenants_dir = ed_path_join(home, "tenants");
-    cfg->journal_dir = ed_strdup(ed_journal_default_dir());
+    cfg->journal_dir = ed_strdup(ed_store_default_location());
     cfg->state_dir = ed_strdup("var/state");
     cfg->watch = 1;
     cfg->reload_debounce_s = 0.3;

@@ -10,10 +10,12 @@
 
 #include "server.h"
 
-#include "cli/cli.h"
-#include "engine/engine.h"
+#include "api.h"
+
+#include <ev.h>
+#include "log.h"
 #include "util/fsutil.h"
-#include "engine/json.h"
+#include "util/jsonstr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,52 +33,43 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stdlib/hash.h"
 
 #define READ_CHUNK 16384
 #define MAX_URL 8192
 #define MAX_HEADER_VALUE 8192
 #define OUT_HIGH_WATER ((size_t)4 << 20)
 
-double ed_now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* What the workers share (api.h) and what only the connection layer
+ * needs. */
+typedef struct ed_worker ed_worker;
+typedef struct ed_conn ed_conn;
 
-/* ------------------------------------------------------------------ */
-/* Logs: one JSON object per line on stderr                              */
-/* ------------------------------------------------------------------ */
+typedef struct ed_server {
+    ed_service svc;
+    int listen_fd;
+    int port;                 /* bound */
+    ed_worker *workers;
+    int n_workers;
+    struct ev_loop *main_loop;
+    ev_timer debounce;        /* pack folders changed: reload after a pause */
+    ev_stat *stats;
+    size_t n_stats;
+} ed_server;
 
-static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void log_line(const char *line, size_t len)
-{
-    pthread_mutex_lock(&log_mu);
-    fwrite(line, 1, len, stderr);
-    fputc('\n', stderr);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_mu);
-}
-
-/* {"ts":..,"level":..,"msg":..} plus the fields already formatted in extra
- * (",\"k\":v..." or ""). */
-static void log_event(lua_State *L, const char *level, const char *msg, const char *extra)
-{
-    char ts[32];
-    ed_utc_now(ts);
-    ed_buf b = {0};
-    ed_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level);
-    if (L) {
-        ed_json_emit_string(L, msg, strlen(msg), &b);
-    } else {
-        ed_buf_printf(&b, "\"%s\"", msg); /* callers pass plain text */
-    }
-    ed_buf_printf(&b, "%s}", extra ? extra : "");
-    log_line(b.data, b.len);
-    ed_buf_free(&b);
-}
+struct ed_worker {
+    ed_server *srv;
+    ed_api_worker api;        /* its decider: its own Lua states */
+    int index;
+    struct ev_loop *loop;
+    pthread_t thread;
+    ev_io accept_watcher;
+    ev_async wake;            /* a reload happened, or shutdown began */
+    ev_timer grace;           /* shutdown: the in-flight requests' time */
+    ed_conn *conns;           /* open connections, a list */
+    int n_conns;
+    unsigned long requests;   /* for request ids */
+    int draining;
+};
 
 /* ------------------------------------------------------------------ */
 /* Connections                                                           */
@@ -141,7 +134,7 @@ static void conn_close(ed_conn *c)
         c->next->prev = c->prev;
     }
     w->n_conns--;
-    atomic_fetch_sub(&w->srv->connections, 1);
+    atomic_fetch_sub(&w->srv->svc.connections, 1);
     conn_reset_request(c);
     ed_buf_free(&c->url);
     ed_buf_free(&c->body);
@@ -239,7 +232,7 @@ static void conn_respond(ed_conn *c, ed_response *res, const char *request_id)
 
 static void make_request_id(ed_worker *w, char out[64])
 {
-    snprintf(out, 64, "%s-%d-%lu", w->srv->instance, w->index, ++w->requests);
+    snprintf(out, 64, "%s-%d-%lu", w->srv->svc.instance, w->index, ++w->requests);
 }
 
 static int sane_request_id(const char *s)
@@ -261,18 +254,17 @@ static int sane_request_id(const char *s)
 static void log_request(ed_worker *w, const char *rid, const char *method,
                         const char *path, const ed_response *res, double ms)
 {
-    lua_State *L = w->intake;
     ed_buf x = {0};
     ed_buf_puts(&x, ",\"request_id\":");
-    ed_json_emit_string(L, rid, strlen(rid), &x);
+    ed_json_escape(&x, rid, strlen(rid));
     ed_buf_printf(&x, ",\"method\":\"%s\",\"path\":", method);
-    ed_json_emit_string(L, path, strlen(path), &x);
+    ed_json_escape(&x, path, strlen(path));
     ed_buf_printf(&x, ",\"status\":%d,\"ms\":%.3f", res->status, ms);
     if (res->tenant[0]) {
         ed_buf_puts(&x, ",\"tenant\":");
-        ed_json_emit_string(L, res->tenant, strlen(res->tenant), &x);
+        ed_json_escape(&x, res->tenant, strlen(res->tenant));
     }
-    log_event(L, "info", "request", x.data);
+    ed_log("info", "request", x.data);
     ed_buf_free(&x);
 }
 
@@ -282,12 +274,12 @@ static void count_request(ed_worker *w, const ed_response *res, double seconds)
     ed_buf_puts(&labels, "route=\"");
     ed_metrics_label_escape(res->route[0] ? res->route : "other", &labels);
     ed_buf_printf(&labels, "\",status=\"%d\"", res->status);
-    ed_metrics_inc(w->srv->metrics, "edict_http_requests_total", labels.data, 1);
+    ed_metrics_inc(w->srv->svc.metrics, "edict_http_requests_total", labels.data, 1);
     ed_buf_reset(&labels);
     ed_buf_puts(&labels, "route=\"");
     ed_metrics_label_escape(res->route[0] ? res->route : "other", &labels);
     ed_buf_putc(&labels, '"');
-    ed_metrics_observe(w->srv->metrics, "edict_http_request_seconds", labels.data, seconds);
+    ed_metrics_observe(w->srv->svc.metrics, "edict_http_request_seconds", labels.data, seconds);
     ed_buf_free(&labels);
 }
 
@@ -298,7 +290,7 @@ static void conn_fail(ed_conn *c, int status, const char *code, const char *mess
     ed_response res;
     memset(&res, 0, sizeof res);
     snprintf(res.route, sizeof res.route, "(protocol)");
-    ed_api_error(c->w, &res, status, code, message);
+    ed_api_error(&res, status, code, message);
     char rid[64];
     make_request_id(c->w, rid);
     c->close_after = 1;
@@ -345,7 +337,7 @@ static void dispatch(ed_conn *c)
     ed_response res;
     memset(&res, 0, sizeof res);
     double t0 = ed_now_mono();
-    ed_api_handle(w, &req, &res);
+    ed_api_handle(&w->api, &req, &res);
     double took = ed_now_mono() - t0;
     if (!http_should_keep_alive(&c->parser) || w->draining) {
         c->close_after = 1;
@@ -366,7 +358,7 @@ static int on_message_begin(http_parser *p)
     c->in_message = 1;
     c->phase = PHASE_HEADERS;
     c->started = ed_now_mono();
-    conn_timer_set(c, c->w->srv->cfg->header_timeout_s);
+    conn_timer_set(c, c->w->srv->svc.cfg->header_timeout_s);
     return 0;
 }
 
@@ -438,10 +430,10 @@ static int on_headers_complete(http_parser *p)
     ed_conn *c = p->data;
     keep_header(c);
     c->phase = PHASE_BODY;
-    conn_timer_set(c, c->w->srv->cfg->body_timeout_s);
+    conn_timer_set(c, c->w->srv->svc.cfg->body_timeout_s);
     /* a declared body over the limit is refused before it is read */
     if ((p->flags & F_CONTENTLENGTH) &&
-        p->content_length > (uint64_t)c->w->srv->cfg->max_body_bytes) {
+        p->content_length > (uint64_t)c->w->srv->svc.cfg->max_body_bytes) {
         c->too_large = 1;
     }
     return 0;
@@ -450,7 +442,7 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t len)
 {
     ed_conn *c = p->data;
-    if (c->too_large || c->body.len + len > c->w->srv->cfg->max_body_bytes) {
+    if (c->too_large || c->body.len + len > c->w->srv->svc.cfg->max_body_bytes) {
         c->too_large = 1;
         return 0;
     }
@@ -466,12 +458,12 @@ static int on_message_complete(http_parser *p)
     if (c->too_large) {
         char msg[96];
         snprintf(msg, sizeof msg, "the body is larger than %zu bytes",
-                 c->w->srv->cfg->max_body_bytes);
+                 c->w->srv->svc.cfg->max_body_bytes);
         c->close_after = 1;
         ed_response res;
         memset(&res, 0, sizeof res);
         snprintf(res.route, sizeof res.route, "(protocol)");
-        ed_api_error(c->w, &res, 413, "body_too_large", msg);
+        ed_api_error(&res, 413, "body_too_large", msg);
         char rid[64];
         make_request_id(c->w, rid);
         conn_respond(c, &res, rid);
@@ -482,7 +474,7 @@ static int on_message_complete(http_parser *p)
         return 0;
     }
     dispatch(c);
-    conn_timer_set(c, c->w->srv->cfg->idle_timeout_s);
+    conn_timer_set(c, c->w->srv->svc.cfg->idle_timeout_s);
     if (c->close_after) {
         http_parser_pause(p, 1);
     }
@@ -566,8 +558,8 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
         if (fd < 0) {
             return; /* EAGAIN: another worker took it, or nothing left */
         }
-        if (atomic_fetch_add(&srv->connections, 1) >= srv->cfg->max_connections) {
-            atomic_fetch_sub(&srv->connections, 1);
+        if (atomic_fetch_add(&srv->svc.connections, 1) >= srv->svc.cfg->max_connections) {
+            atomic_fetch_sub(&srv->svc.connections, 1);
             static const char busy[] =
                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                 "Content-Length: 80\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
@@ -575,7 +567,7 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
             ssize_t ignored = write(fd, busy, sizeof busy - 1);
             (void)ignored;
             close(fd);
-            ed_metrics_inc(srv->metrics, "edict_connections_refused_total", "", 1);
+            ed_metrics_inc(srv->svc.metrics, "edict_connections_refused_total", "", 1);
             continue;
         }
         int one = 1;
@@ -598,9 +590,9 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
         }
         w->conns = c;
         w->n_conns++;
-        ed_metrics_inc(srv->metrics, "edict_connections_accepted_total", "", 1);
+        ed_metrics_inc(srv->svc.metrics, "edict_connections_accepted_total", "", 1);
         c->phase = PHASE_HEADERS; /* a client that connects must speak */
-        conn_timer_set(c, srv->cfg->header_timeout_s);
+        conn_timer_set(c, srv->svc.cfg->header_timeout_s);
         ev_io_start(loop, &c->rio);
     }
 }
@@ -608,31 +600,6 @@ static void on_accept(struct ev_loop *loop, ev_io *io, int revents)
 /* ------------------------------------------------------------------ */
 /* Workers                                                               */
 /* ------------------------------------------------------------------ */
-
-void ed_worker_sync_generation(ed_worker *w)
-{
-    ed_generation *cur = ed_gen_acquire(&w->srv->gens);
-    if (cur == w->gen) {
-        ed_gen_release(&w->srv->gens, cur);
-        return;
-    }
-    ed_contexts_clear(&w->ctxs);
-    if (w->gen) {
-        ed_gen_release(&w->srv->gens, w->gen);
-    }
-    w->gen = cur; /* the worker keeps this reference */
-}
-
-ed_context *ed_worker_context(ed_worker *w, const char *tenant, ed_buf *err)
-{
-    ed_diags d = {0};
-    ed_context *ctx = ed_contexts_get(&w->ctxs, w->gen->cat, tenant, NULL, &d);
-    if (ctx == NULL) {
-        ed_buf_printf(err, "the context of tenant %s cannot be built", tenant);
-    }
-    ed_diags_free(&d);
-    return ctx;
-}
 
 static void on_grace_over(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -645,7 +612,7 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
 {
     (void)revents;
     ed_worker *w = a->data;
-    if (atomic_load(&w->srv->draining) && !w->draining) {
+    if (atomic_load(&w->srv->svc.draining) && !w->draining) {
         w->draining = 1;
         ev_io_stop(loop, &w->accept_watcher);
         /* idle connections go now; busy ones after their response */
@@ -663,14 +630,12 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
             ev_break(loop, EVBREAK_ONE);
             return;
         }
-        ev_timer_init(&w->grace, on_grace_over, w->srv->cfg->shutdown_grace_s, 0);
+        ev_timer_init(&w->grace, on_grace_over, w->srv->svc.cfg->shutdown_grace_s, 0);
         ev_timer_start(loop, &w->grace);
         return;
     }
     /* a reload: let go of the old generation now, not at the next request */
-    if (w->gen != NULL) {
-        ed_worker_sync_generation(w);
-    }
+    ed_decider_refresh(w->api.decider);
 }
 
 static void *worker_main(void *arg)
@@ -684,8 +649,9 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-void ed_server_wake_workers(ed_server *srv)
+static void wake_workers(void *arg)
 {
+    ed_server *srv = arg;
     for (int i = 0; i < srv->n_workers; i++) {
         ev_async_send(srv->workers[i].loop, &srv->workers[i].wake);
     }
@@ -694,78 +660,6 @@ void ed_server_wake_workers(ed_server *srv)
 /* ------------------------------------------------------------------ */
 /* Journal, reload                                                       */
 /* ------------------------------------------------------------------ */
-
-int ed_server_journal(ed_server *srv, const char *tenant, const char *bytes,
-                      size_t len, ed_buf *err)
-{
-    pthread_mutex_lock(&srv->journal_mu);
-    int rc = ed_journal_append(srv->journal, tenant, bytes, len, err);
-    pthread_mutex_unlock(&srv->journal_mu);
-    return rc;
-}
-
-int ed_server_journal_sync(ed_server *srv, ed_buf *err)
-{
-    double t0 = ed_now_mono();
-    pthread_mutex_lock(&srv->journal_mu);
-    int rc = ed_journal_sync(srv->journal, err);
-    pthread_mutex_unlock(&srv->journal_mu);
-    ed_metrics_observe(srv->metrics, "edict_journal_fsync_seconds", "",
-                       ed_now_mono() - t0);
-    return rc;
-}
-
-unsigned long ed_server_reload(ed_server *srv, const char *by, ed_buf *err)
-{
-    char *before = NULL, *after = NULL;
-    double t0 = ed_now_mono();
-    unsigned long id = ed_gen_reload(&srv->gens, by, err, &before, &after);
-    lua_State *L = ed_json_host_state();
-    ed_buf x = {0};
-    ed_buf_puts(&x, ",\"by\":");
-    ed_json_emit_string(L, by, strlen(by), &x);
-    ed_buf_printf(&x, ",\"seconds\":%.3f", ed_now_mono() - t0);
-    if (id == 0) {
-        ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"failed\"", 1);
-        ed_buf_puts(&x, ",\"errors\":");
-        ed_json_emit_string(L, err->data ? err->data : "", err->len, &x);
-        log_event(L, "error", "reload failed; the current generation stays", x.data);
-    } else {
-        ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"ok\"", 1);
-        ed_buf_printf(&x, ",\"generation\":%lu", id);
-        log_event(L, "info", "reloaded", x.data);
-        /* an auditor must see which rules were in force when: the reload
-         * goes into every configured tenant's chain */
-        char at[32];
-        ed_utc_now(at);
-        ed_buf rec = {0};
-        ed_buf_printf(&rec, "{\"kind\":\"reload\",\"generation\":%lu,\"at\":\"%s\",\"by\":",
-                      id, at);
-        ed_json_emit_string(L, by, strlen(by), &rec);
-        ed_buf_printf(&rec, ",\"packs_before\":%s,\"packs_after\":%s}", before, after);
-        ed_buf jerr = {0};
-        for (size_t i = 0; i < srv->cfg->n_tenants; i++) {
-            if (ed_server_journal(srv, srv->cfg->tenants[i].name, rec.data, rec.len,
-                                  &jerr) != 0) {
-                break;
-            }
-        }
-        if (jerr.len == 0) {
-            ed_server_journal_sync(srv, &jerr);
-        }
-        if (jerr.len) {
-            log_event(L, "error", jerr.data, NULL);
-        }
-        ed_buf_free(&jerr);
-        ed_buf_free(&rec);
-        ed_server_wake_workers(srv);
-    }
-    ed_buf_free(&x);
-    lua_close(L);
-    free(before);
-    free(after);
-    return id;
-}
 
 /* ------------------------------------------------------------------ */
 /* Main thread: signals, watchers                                        */
@@ -776,7 +670,7 @@ static void watch_packs(ed_server *srv);
 static void reload_now(ed_server *srv, const char *by)
 {
     ed_buf err = {0};
-    ed_server_reload(srv, by, &err);
+    ed_api_reload(&srv->svc, by, &err);
     ed_buf_free(&err);
     watch_packs(srv); /* files may have come or gone */
 }
@@ -792,9 +686,9 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *s, int revents)
 {
     (void)revents;
     ed_server *srv = s->data;
-    log_event(NULL, "info", "shutting down: no new connections; finishing in-flight requests", NULL);
-    atomic_store(&srv->draining, 1);
-    ed_server_wake_workers(srv);
+    ed_log("info", "shutting down: no new connections; finishing in-flight requests", NULL);
+    atomic_store(&srv->svc.draining, 1);
+    wake_workers(srv);
     ev_break(loop, EVBREAK_ALL);
 }
 
@@ -811,7 +705,7 @@ static void on_stat(struct ev_loop *loop, ev_stat *st, int revents)
     ed_server *srv = st->data;
     /* many files change at once when a pack is replaced: wait for quiet */
     ev_timer_stop(loop, &srv->debounce);
-    ev_timer_set(&srv->debounce, srv->cfg->reload_debounce_s, 0);
+    ev_timer_set(&srv->debounce, srv->svc.cfg->reload_debounce_s, 0);
     ev_timer_start(loop, &srv->debounce);
 }
 
@@ -880,16 +774,16 @@ static void watch_tree(ed_server *srv, const char *root, size_t *cap, int depth)
 
 static void watch_packs(ed_server *srv)
 {
-    if (!srv->cfg->watch) {
+    if (!srv->svc.cfg->watch) {
         return;
     }
     unwatch(srv);
     size_t cap = 0;
-    for (size_t i = 0; i < srv->cfg->n_pack_dirs; i++) {
-        watch_tree(srv, srv->cfg->pack_dirs[i], &cap, 0);
+    for (size_t i = 0; i < srv->svc.cfg->n_pack_dirs; i++) {
+        watch_tree(srv, srv->svc.cfg->pack_dirs[i], &cap, 0);
     }
-    if (srv->cfg->tenants_dir) {
-        watch_tree(srv, srv->cfg->tenants_dir, &cap, 0);
+    if (srv->svc.cfg->tenants_dir) {
+        watch_tree(srv, srv->svc.cfg->tenants_dir, &cap, 0);
     }
 }
 
@@ -904,10 +798,10 @@ static int listen_on(ed_server *srv, ed_buf *err)
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char port[16];
-    snprintf(port, sizeof port, "%d", srv->cfg->port);
-    int gai = getaddrinfo(srv->cfg->host, port, &hints, &res);
+    snprintf(port, sizeof port, "%d", srv->svc.cfg->port);
+    int gai = getaddrinfo(srv->svc.cfg->host, port, &hints, &res);
     if (gai != 0) {
-        ed_buf_printf(err, "listen %s:%d: %s", srv->cfg->host, srv->cfg->port,
+        ed_buf_printf(err, "listen %s:%d: %s", srv->svc.cfg->host, srv->svc.cfg->port,
                       gai_strerror(gai));
         return -1;
     }
@@ -915,7 +809,7 @@ static int listen_on(ed_server *srv, ed_buf *err)
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        ed_buf_printf(err, "listen %s:%d: %s", srv->cfg->host, srv->cfg->port,
+        ed_buf_printf(err, "listen %s:%d: %s", srv->svc.cfg->host, srv->svc.cfg->port,
                       strerror(errno));
         if (fd >= 0) {
             close(fd);
@@ -972,61 +866,11 @@ static void describe_metrics(ed_metrics *m)
                         NULL, 0);
 }
 
-static const char usage[] =
-    "usage: edict serve [--config FILE] [--hash-token]\n"
-    "\n"
-    "Serve the HTTP API (README.md, \"edict serve\"): evaluate, webhooks,\n"
-    "decisions, audit verify, packs, reload, health and metrics. Packs are\n"
-    "reloaded on SIGHUP, POST /v1/admin/reload and changes under the pack\n"
-    "folders; a reload that does not pass check and the fixtures keeps the\n"
-    "current packs. SIGTERM or SIGINT: stop accepting, finish in-flight\n"
-    "requests, flush the journal, exit.\n"
-    "\n"
-    "options:\n"
-    "  --config FILE   the configuration (a Lua file returning a table);\n"
-    "                  without it: 127.0.0.1:8080, the shipped packs, no\n"
-    "                  tenant tokens\n"
-    "  --hash-token    read a token on stdin and print the SHA-256 the\n"
-    "                  configuration wants (token_sha256 = ...)\n"
-    "  --check         read the configuration and the packs, then exit\n"
-    "  --help          this text\n"
-    "\n"
-    "exit status: 0 after a clean shutdown; 1 when it cannot start; 64 usage.\n";
-
-static int hash_token(void)
-{
-    char line[4096];
-    if (fgets(line, sizeof line, stdin) == NULL) {
-        fputs("edict: no token on stdin\n", stderr);
-        return ED_EXIT_USAGE;
-    }
-    size_t n = strcspn(line, "\r\n");
-    line[n] = '\0';
-    if (n < 16) {
-        fputs("edict: a token needs at least 16 characters\n", stderr);
-        return ED_EXIT_USAGE;
-    }
-    char hex[ED_SHA256_HEX_LEN + 1];
-    ed_sha256_hex(line, n, hex);
-    puts(hex);
-    return ED_EXIT_OK;
-}
-
 static void server_free(ed_server *srv)
 {
     for (int i = 0; i < srv->n_workers; i++) {
         ed_worker *w = &srv->workers[i];
-        ed_contexts_clear(&w->ctxs);
-        if (w->gen) {
-            ed_gen_release(&srv->gens, w->gen);
-        }
-        if (w->intake) {
-            lua_close(w->intake);
-        }
-        for (size_t k = 0; w->normalisers && k < srv->cfg->n_webhooks; k++) {
-            ed_sandbox_free(w->normalisers[k]);
-        }
-        free(w->normalisers);
+        ed_decider_free(w->api.decider);
         if (w->loop) {
             ev_loop_destroy(w->loop);
         }
@@ -1036,86 +880,55 @@ static void server_free(ed_server *srv)
         close(srv->listen_fd);
     }
     unwatch(srv);
-    if (srv->journal) {
-        ed_journal_close(srv->journal);
-    }
-    pthread_mutex_destroy(&srv->journal_mu);
-    ed_ratelimit_free(srv->rate);
-    ed_idem_free(srv->idem);
-    ed_metrics_free(srv->metrics);
+    ed_store_close(srv->svc.store);
+    ed_ratelimit_free(srv->svc.rate);
+    ed_idem_free(srv->svc.idem);
+    ed_metrics_free(srv->svc.metrics);
 }
 
-int ed_cmd_serve(int argc, char **argv)
+int ed_serve(ed_config *cfg, int only_check)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},
-        {"hash-token", no_argument, 0, 't'},
-        {"check", no_argument, 0, 'k'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *config_path = NULL;
-    int only_check = 0, opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': config_path = optarg; break;
-        case 't': return hash_token();
-        case 'k': only_check = 1; break;
-        case 'h': fputs(usage, stdout); return ED_EXIT_OK;
-        default: fputs(usage, stderr); return ED_EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "edict: serve takes no arguments ('%s')\n\n%s", argv[optind], usage);
-        return ED_EXIT_USAGE;
-    }
-    ed_config cfg;
-    ed_config_defaults(&cfg);
     ed_buf err = {0};
-    if (config_path && ed_config_load(&cfg, config_path, &err) != 0) {
-        fputs(err.data, stderr);
-        ed_buf_free(&err);
-        ed_config_free(&cfg);
-        return ED_EXIT_HOST;
-    }
     ed_server srv;
     memset(&srv, 0, sizeof srv);
-    srv.cfg = &cfg;
+    srv.svc.cfg = cfg;
+    srv.svc.wake_workers = wake_workers;
+    srv.svc.wake_arg = &srv;
     srv.listen_fd = -1;
-    pthread_mutex_init(&srv.journal_mu, NULL);
-    srv.rate = ed_ratelimit_new();
-    srv.idem = ed_idem_new(cfg.idempotency_window_s, 100000);
-    srv.metrics = ed_metrics_new();
-    describe_metrics(srv.metrics);
-    ed_utc_now(srv.started_at);
-    snprintf(srv.instance, sizeof srv.instance, "%lx%x", (unsigned long)time(NULL),
+    srv.svc.rate = ed_ratelimit_new();
+    srv.svc.idem = ed_idem_new(cfg->idempotency_window_s, 100000);
+    srv.svc.metrics = ed_metrics_new();
+    describe_metrics(srv.svc.metrics);
+    ed_utc_now(srv.svc.started_at);
+    snprintf(srv.svc.instance, sizeof srv.svc.instance, "%lx%x", (unsigned long)time(NULL),
              (unsigned)getpid());
-    int status = ED_EXIT_HOST;
-    if (ed_gens_start(&srv.gens, &cfg, &err) != 0) {
+    int status = 1;
+    if (ed_gens_start(&srv.svc.gens, cfg, &err) != 0) {
         fprintf(stderr, "edict: the packs do not pass and there is no last known good "
                 "generation:\n%s", err.data ? err.data : "");
         goto out_nogens;
     }
     if (only_check) {
-        printf("configuration and packs ok (generation from %s)\n", srv.gens.current->source);
-        status = ED_EXIT_OK;
+        printf("configuration and packs ok (generation from %s)\n", srv.svc.gens.current->source);
+        status = 0;
         goto out;
     }
-    if ((srv.journal = ed_journal_open(cfg.journal_dir, &err)) == NULL ||
+    ed_store_options so = {.mode = ED_STORE_WRITE};
+    if ((srv.svc.store = ed_store_open(cfg->journal_dir, &so, &err)) == NULL ||
         listen_on(&srv, &err) != 0) {
         fprintf(stderr, "edict: %s\n", err.data);
         goto out;
     }
-    if (cfg.n_tenants == 0) {
-        log_event(NULL, "warn", "no tenant tokens are configured: every /v1 request will be 401 (see README, edict serve)", NULL);
+    if (cfg->n_tenants == 0) {
+        ed_log("warn", "no tenant tokens are configured: every /v1 request will be 401 (see README, edict serve)", NULL);
     }
     /* the workers must not take signals: the main loop handles them */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     signal(SIGPIPE, SIG_IGN);
-    srv.n_workers = cfg.workers;
-    srv.workers = calloc((size_t)cfg.workers, sizeof *srv.workers);
+    srv.n_workers = cfg->workers;
+    srv.workers = calloc((size_t)cfg->workers, sizeof *srv.workers);
     if (srv.workers == NULL) {
         abort();
     }
@@ -1132,13 +945,14 @@ int ed_cmd_serve(int argc, char **argv)
         w->srv = &srv;
         w->index = i;
         w->loop = ev_loop_new(EVFLAG_AUTO);
-        w->intake = ed_json_host_state();
-        w->normalisers = calloc(cfg.n_webhooks + 1, sizeof *w->normalisers);
-        if (w->loop == NULL || w->intake == NULL || w->normalisers == NULL) {
+        w->api.svc = &srv.svc;
+        w->api.index = i;
+        ed_decider_config dc = {.gens = &srv.svc.gens, .store = srv.svc.store};
+        w->api.decider = ed_decider_new(&dc, &err);
+        if (w->loop == NULL || w->api.decider == NULL) {
             fputs("edict: cannot start a worker\n", stderr);
             goto out;
         }
-        ed_worker_sync_generation(w);
         ev_io_init(&w->accept_watcher, on_accept, srv.listen_fd, EV_READ);
         w->accept_watcher.data = w;
         ev_io_start(w->loop, &w->accept_watcher);
@@ -1165,8 +979,8 @@ int ed_cmd_serve(int argc, char **argv)
     ev_init(&srv.debounce, on_debounced);
     srv.debounce.data = &srv;
     watch_packs(&srv);
-    if (cfg.port_file) {
-        FILE *pf = fopen(cfg.port_file, "w");
+    if (cfg->port_file) {
+        FILE *pf = fopen(cfg->port_file, "w");
         if (pf) {
             fprintf(pf, "%d\n", srv.port);
             fclose(pf);
@@ -1175,8 +989,8 @@ int ed_cmd_serve(int argc, char **argv)
     {
         ed_buf x = {0};
         ed_buf_printf(&x, ",\"host\":\"%s\",\"port\":%d,\"workers\":%d,\"generation\":%lu",
-                      cfg.host, srv.port, srv.n_workers, srv.gens.current->id);
-        log_event(NULL, "info", "listening", x.data);
+                      cfg->host, srv.port, srv.n_workers, srv.svc.gens.current->id);
+        ed_log("info", "listening", x.data);
         ed_buf_free(&x);
     }
     ev_run(srv.main_loop, 0);
@@ -1185,20 +999,17 @@ int ed_cmd_serve(int argc, char **argv)
         pthread_join(srv.workers[i].thread, NULL);
     }
     ev_timer_stop(srv.main_loop, &srv.debounce);
-    status = ED_EXIT_OK;
-    log_event(NULL, "info", "stopped; the journal is flushed", NULL);
+    status = 0;
+    ed_log("info", "stopped; the journal is flushed", NULL);
 out:
     server_free(&srv);
-    ed_gens_stop(&srv.gens);
-    ed_config_free(&cfg);
+    ed_gens_stop(&srv.svc.gens);
     ed_buf_free(&err);
     return status;
 out_nogens:
-    ed_ratelimit_free(srv.rate);
-    ed_idem_free(srv.idem);
-    ed_metrics_free(srv.metrics);
-    pthread_mutex_destroy(&srv.journal_mu);
-    ed_config_free(&cfg);
+    ed_ratelimit_free(srv.svc.rate);
+    ed_idem_free(srv.svc.idem);
+    ed_metrics_free(srv.svc.metrics);
     ed_buf_free(&err);
     return status;
 }

@@ -28,6 +28,12 @@ static void reserve(ed_buf *b, size_t extra)
     b->cap = cap;
 }
 
+void ed_buf_reserve(ed_buf *b, size_t extra)
+{
+    reserve(b, extra);
+    b->data[b->len] = '\0';
+}
+
 void ed_buf_append(ed_buf *b, const void *p, size_t n)
 {
     reserve(b, n);

@@ -21,6 +21,9 @@ void ed_buf_putc(ed_buf *b, char c);
 void ed_buf_printf(ed_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void ed_buf_reset(ed_buf *b);
+/* Room for `extra` more bytes (and the NUL) past len, for writing into
+ * data directly. */
+void ed_buf_reserve(ed_buf *b, size_t extra);
 void ed_buf_free(ed_buf *b);
 
 #endif

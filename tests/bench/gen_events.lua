@@ -1,7 +1,11 @@
 -- tests/bench/gen_events.lua — deterministic benchmark input: N
 -- employee.compliance events as NDJSON for a seed.
 --
---   lua5.4 tests/bench/gen_events.lua N SEED > events.ndjson
+--   lua5.4 tests/bench/gen_events.lua N SEED [TENANTS] > events.ndjson
+--
+-- With TENANTS (more than 3), event i belongs to tenant number i % TENANTS
+-- ("acme-7", "globex-12", ...; the vocabulary of acme, globex or initech):
+-- the many-tenant workload of the journal bench.
 --
 -- Its own PRNG (a 64-bit LCG, Knuth's MMIX constants, wrapping integer
 -- arithmetic) and hand-written JSON with a fixed key order, so the output
@@ -18,6 +22,7 @@ if not N or N < 0 or not SEED then
   os.exit(2)
 end
 N, SEED = math.tointeger(N), math.tointeger(SEED)
+local NT = math.tointeger(tonumber(arg[3] or "3")) or 3
 
 -- PRNG ------------------------------------------------------------------
 local state = SEED * 2862933555777941757 + 3037000493 -- spread small seeds
@@ -76,7 +81,14 @@ local out = io.stdout
 out:setvbuf("full")
 
 for i = 1, N do
-  local t = pick(TENANTS)
+  local t, tenant
+  if NT > 3 then
+    t = TENANTS[i % 3 + 1]
+    tenant = ("%s-%d"):format(t.name, i % NT)
+  else
+    t = pick(TENANTS)
+    tenant = t.name
+  end
   local day = JAN1 + rand(365)
   local _, month = civil_from_days(day)
   local offset = (month >= 4 and month <= 10) and "-05:00" or "-06:00"
@@ -117,7 +129,7 @@ for i = 1, N do
 
   out:write(('{"id":"bench-%d-%07d","type":"employee.compliance","tenant":"%s","jurisdiction":"US-TX",'
     .. '"occurred_at":"%s",%s"data":{%s}}\n')
-    :format(SEED, i, t.name, occurred, as_of and ('"as_of":"' .. as_of .. '",') or "",
+    :format(SEED, i, tenant, occurred, as_of and ('"as_of":"' .. as_of .. '",') or "",
       table.concat(parts, ",")))
 end
 out:flush()

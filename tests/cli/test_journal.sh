@@ -14,10 +14,13 @@ J=$TMP/journal
 
 run "$EDICT" eval --packs rules --journal "$J" "$TMP/ev.ndjson"
 is "eval journals and decides" "$RC" 0
-SEG=$J/acme/segment-000001.log
-is "one entry per decision of the tenant" "$(wc -l <"$SEG" | tr -d ' ')" 5
+SEG=$J/segment-000001.log
+is "one entry per decision, every tenant in one segment" \
+    "$(grep -c '^E2 [0-9]* acme ' "$SEG") $(grep -c '^E2 [0-9]* globex ' "$SEG")" "5 1"
 is "the entry holds exactly the bytes written out" \
-    "$(sed -n 1p "$SEG" | cut -d' ' -f5-)" "$(sed -n 1p "$OUT")"
+    "$(sed -n 1p "$SEG" | cut -d' ' -f12-)" "$(sed -n 1p "$OUT")"
+is "the host writes the fields lookups need beside the bytes" \
+    "$(sed -n 1p "$SEG" | cut -d' ' -f6-10)" "j1 2026-01-01T10:00:00Z green employee.compliance -"
 run "$EDICT" audit verify --journal "$J"
 is "verify: ok" "$RC" 0
 has "verify: acme has 5 entries" "$OUT" "tenant acme: 5 entries"
@@ -26,10 +29,13 @@ run "$EDICT" audit verify --journal "$J" --tenant globex
 lacks "verify --tenant: only that tenant" "$OUT" "acme"
 
 # re-verification without edict: openssl, xxd, the shell (docs/AUDIT.md)
-reverify() {
+reverify() {  # SEGMENT [TENANT]
     prev=0000000000000000000000000000000000000000000000000000000000000000
+    t=${2:-acme}
+    set -f
     while IFS= read -r line; do
         set -- $line
+        [ "$3" = "$t" ] || continue
         stored=$4
         bytes=${line#* * * * }
         got=$( { printf '%s' "$prev" | xxd -r -p; printf '%s' "$bytes"; } |
@@ -49,7 +55,7 @@ has "appending continues the chain" "$OUT" "tenant acme: 10 entries"
 # tampering: each kind is caught and named
 tamper() {  # NAME SED-OR-COMMAND EXPECTED-TEXT
     cp -R "$J" "$TMP/t"
-    sh -c "$2" sh "$TMP/t/acme/segment-000001.log"
+    sh -c "$2" sh "$TMP/t/segment-000001.log"
     run "$EDICT" audit verify --journal "$TMP/t" --tenant acme
     is "$1: verify fails" "$RC" 1
     has "$1: names the entry and what is wrong" "$OUT" "$3"
@@ -58,22 +64,23 @@ tamper() {  # NAME SED-OR-COMMAND EXPECTED-TEXT
 tamper "one byte flipped" 'sed -i "3s/employee-flags/employee-flagz/" "$1"' "BROKEN at entry 3: hash mismatch"
 tamper "an entry deleted" 'sed -i "4d" "$1"' "BROKEN at entry 4: sequence number 5"
 tamper "two entries swapped" 'awk "NR==3{h=\$0;next} NR==4{print;print h;next} 1" "$1" >"$1.x" && mv "$1.x" "$1"' "BROKEN at entry 3: sequence number 4"
-tamper "a forged entry appended" 'printf "E1 11 2 %064d {}\n" 0 >> "$1"' "BROKEN at entry 11: hash mismatch"
-tamper "a length that lies" 'sed -i "2s/^E1 2 [0-9]*/E1 2 7/" "$1"' "BROKEN at entry 2: length does not match"
+tamper "a forged entry appended" 'printf "E2 11 acme %064d - - - - - - 2 {}\n" 0 >> "$1"' "BROKEN at entry 11: hash mismatch"
+tamper "a length that lies" 'sed -i -E "2s/^(E2 2 acme [0-9a-f]+ ([^ ]+ ){6})[0-9]+/\\17/" "$1"' "BROKEN in segment-000001.log: length does not match"
+tamper "a host field changed (retention_until)" 'sed -i -E "3s/^(E2 3 acme [0-9a-f]+ ([^ ]+ ){5})-/\\11999-01-01/" "$1"' "BROKEN at entry 3: hash mismatch"
 
 # a torn last entry (a write cut short): noted by verify, cut by the next writer
 cp -R "$J" "$TMP/torn"
-printf 'E1 11 40 0123' >>"$TMP/torn/acme/segment-000001.log"
+printf 'E2 11 acme 0123' >>"$TMP/torn/segment-000001.log"
 run "$EDICT" audit verify --journal "$TMP/torn" --tenant acme
 is "torn tail: the complete entries still verify" "$RC" 0
-has "torn tail: noted" "$OUT" "torn last entry after entry 10"
+has "torn tail: noted" "$OUT" "a torn last entry at the end of segment-000001.log"
 run "$EDICT" eval --packs rules --journal "$TMP/torn" "$TMP/ev.ndjson"
 has "torn tail: the next writer cuts it, with a warning" "$ERR" "cut a torn last entry"
 run "$EDICT" audit verify --journal "$TMP/torn" --tenant acme
-is "torn tail: the chain goes on from entry 10" "$RC:$(grep -c . "$TMP/torn/acme/segment-000001.log")" "0:15"
+is "torn tail: the chain goes on from entry 10" "$RC:$(grep -c '^E2 [0-9]* acme ' "$TMP/torn/segment-000001.log")" "0:15"
 
 # one writer at a time
-exec 9>>"$SEG"
+exec 9>>"$J/lock"
 flock -n 9
 run "$EDICT" eval --packs rules --journal "$J" "$TMP/ev.ndjson"
 is "a locked journal: edict refuses to write" "$RC" 1
@@ -98,7 +105,7 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
     wait "$pid" 2>/dev/null
     # every acknowledged decision line must be in its tenant's journal
     grep '"decision_id"' "$TMP/acked.$round" | while IFS= read -r d; do
-        grep -qF -- "$d" "$CJ"/*/segment-000001.log || echo missing
+        grep -qF -- "$d" "$CJ"/segment-*.log || echo missing
     done >"$TMP/missing.$round"
     [ -s "$TMP/missing.$round" ] && lost=$((lost + 1))
     run "$EDICT" eval --packs rules --journal "$CJ" --no-journal /dev/null
@@ -124,32 +131,38 @@ is "verify --pub: checkpoints signed and matching" "$RC" 0
 has "and says so" "$OUT" "1 checkpoint signed and matching"
 
 # rewrite acme's chain with changed bytes and recomputed hashes
-rewrite() {  # SEGMENT: change entry 2's bytes, recompute every hash
+rewrite() {  # SEGMENT: change acme's entry 2, recompute acme's every hash
+    seg=$1
     prev=0000000000000000000000000000000000000000000000000000000000000000
-    n=0
+    set -f
     while IFS= read -r line; do
-        n=$((n + 1))
-        bytes=${line#* * * * }
+        set -- $line
+        if [ "$3" != acme ]; then printf '%s\n' "$line"; continue; fi
+        n=$2
+        rec=${line#* * * * }
+        set -- $rec
+        meta="$1 $2 $3 $4 $5 $6"
+        bytes=${rec#* * * * * * * }
         [ "$n" = 2 ] && bytes=$(printf '%s' "$bytes" | sed 's/"event_id":"j/"event_id":"forged-/')
-        len=$(printf '%s' "$bytes" | wc -c | tr -d ' ')
-        h=$( { printf '%s' "$prev" | xxd -r -p; printf '%s' "$bytes"; } |
+        rec="$meta $(printf '%s' "$bytes" | wc -c | tr -d ' ') $bytes"
+        h=$( { printf '%s' "$prev" | xxd -r -p; printf '%s' "$rec"; } |
              openssl dgst -sha256 -r | cut -d' ' -f1)
-        printf 'E1 %d %d %s %s\n' "$n" "$len" "$h" "$bytes"
+        printf 'E2 %d acme %s %s\n' "$n" "$h" "$rec"
         prev=$h
-    done <"$1" >"$1.new"
-    mv "$1.new" "$1"
+    done <"$seg" >"$seg.new"
+    mv "$seg.new" "$seg"
 }
 cp -R "$J" "$TMP/rw"
-rewrite "$TMP/rw/acme/segment-000001.log"
+rewrite "$TMP/rw/segment-000001.log"
 is "the rewritten chain re-verifies on its own (this is what checkpoints are for)" \
-    "$(reverify "$TMP/rw/acme/segment-000001.log")" ok
+    "$(reverify "$TMP/rw/segment-000001.log")" ok
 run "$EDICT" audit verify --journal "$TMP/rw" --tenant acme
 is "rewritten chain: caught by the checkpoint" "$RC" 1
 has "rewritten chain: named" "$OUT" "differs from the signed checkpoint"
 
 # ... and with the checkpoints forged too, under another key
 run "$EDICT" audit keygen --key "$TMP/keys/other.key"
-rm "$TMP/rw/acme/checkpoints.log"
+rm "$TMP/rw/checkpoints.log"
 run "$EDICT" audit checkpoint --key "$TMP/keys/other.key" --journal "$TMP/rw" --tenant acme
 run "$EDICT" audit verify --journal "$TMP/rw" --tenant acme --pub "$K.pub"
 is "forged checkpoints: caught by the signature" "$RC" 1
@@ -157,7 +170,8 @@ has "forged checkpoints: named" "$OUT" "bad signature"
 
 # entries removed from the end, below a checkpoint
 cp -R "$J" "$TMP/cut"
-sed -i '$d' "$TMP/cut/acme/segment-000001.log"
+last=$(grep -n '^E2 [0-9]* acme ' "$TMP/cut/segment-000001.log" | tail -1 | cut -d: -f1)
+sed -i "${last}d" "$TMP/cut/segment-000001.log"
 run "$EDICT" audit verify --journal "$TMP/cut" --tenant acme
 is "removed entries: caught by the checkpoint" "$RC" 1
 has "removed entries: named" "$OUT" "before the signed checkpoint"
@@ -172,9 +186,10 @@ rehash() {
     while IFS= read -r line; do
         prev=$(printf '%s' "$line" | sed 's/.*"prev":"\([0-9a-f]*\)".*/\1/')
         hash=$(printf '%s' "$line" | sed 's/.*"hash":"\([0-9a-f]*\)".*/\1/')
+        rec=$(printf '%s' "$line" | sed 's/.*"record":"\([^"]*\)".*/\1/')
         dec=${line#*\"decision\":}
         dec=${dec%\}}
-        got=$( { printf '%s' "$prev" | xxd -r -p; printf '%s' "$dec"; } |
+        got=$( { printf '%s' "$prev" | xxd -r -p; printf '%s%s' "$rec" "$dec"; } |
                openssl dgst -sha256 -r | cut -d' ' -f1)
         [ "$got" = "$hash" ] || { echo "entry does not re-hash: $line" | cut -c1-80; return; }
     done <"$1"
@@ -204,8 +219,8 @@ run "$EDICT" retention archive --journal "$R"
 is "archive without --as-of: usage (nothing removed by accident)" "$RC" 64
 run "$EDICT" retention archive --journal "$R" --as-of 2026-01-01
 is "archive" "$RC" 0
-lacks "archive: the expired decision is gone" "$R/acme/segment-000001.log" '"event_id":"r1"'
-has "archive: the others are kept" "$R/acme/segment-000001.log" '"event_id":"r2"'
+lacks "archive: the expired decision is gone" "$R/segment-000001.log" '"event_id":"r1"'
+has "archive: the others are kept" "$R/segment-000001.log" '"event_id":"r2"'
 run "$EDICT" audit verify --journal "$R" --pub "$K.pub"
 is "archive: the chain and its signed checkpoint still verify" "$RC" 0
 has "archive: verify counts the archived entry" "$OUT" "1 archived (hash kept, decision removed)"
@@ -214,7 +229,26 @@ has "archive: export marks it" "$OUT" '"seq":1,'
 has "archive: as archived" "$OUT" '"archived":true'
 run "$EDICT" eval --packs "$TMP/rp" --journal "$R" "$TMP/ret.ndjson"
 run "$EDICT" audit verify --journal "$R"
-is "archive: appending goes on, and verifies" "$RC:$(grep -c . "$R/acme/segment-000001.log")" "0:6"
+is "archive: appending goes on, and verifies" "$RC:$(grep -c . "$R/segment-000001.log")" "0:6"
+
+# a rule's own details.retention_until never decides what archive removes:
+# only the decision's top-level retention_until does (issue 9, defect 1)
+R2=$TMP/ret2
+mkpack "$TMP/rp2/trick" trick 1 US-XX
+write "$TMP/rp2/trick/rules.lua" <<'EOF2'
+rule { id = "trick/early", on = "t.a", severity = "minor", cite = "test retention",
+  check = function(e, ctx)
+    ctx.retain_until("2099-01-01")
+    return { { message = "m", details = { retention_until = "1999-01-01" } } }
+  end }
+EOF2
+event t1 '{}' >"$TMP/ret2.ndjson"
+run "$EDICT" eval --packs "$TMP/rp2" --journal "$R2" "$TMP/ret2.ndjson"
+has "the decision keeps until 2099" "$OUT" '"retention_until":"2099-01-01"'
+run "$EDICT" retention archive --journal "$R2" --as-of 2026-06-01
+is "archive: nothing past its own date" "$RC" 0
+has "archive: the decision kept until 2099 stays" "$R2/segment-000001.log" '"event_id":"t1"'
+has "archive: counted as not yet past" "$OUT" "0 past retention on 2026-06-01"
 
 run "$EDICT" audit
 is "audit without a subcommand: usage" "$RC" 64

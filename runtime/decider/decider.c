@@ -1,0 +1,520 @@
+/*
+ * decider.c — one event to one decision, for every caller (decider.h):
+ * the intake's events through the envelope, the tenant's context, the
+ * engine and the store, each outcome handed back as a verdict.
+ */
+#define _GNU_SOURCE /* fmemopen */
+#define decider_c
+
+#include "decider.h"
+#include "decide.h"
+
+#include "intake.h"
+#include "engine/context.h"
+#include "engine/event.h"
+#include "engine/json.h"
+#include "engine/sandbox.h"
+#include "util/fsutil.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct ed_decider {
+    ed_decider_config cfg;
+    const ed_catalog *cat;       /* in force */
+    ed_generation *gen;          /* held, with cfg.gens */
+    ed_contexts contexts;
+    lua_State *intake;           /* cjson, to decode events into */
+    ed_buf out, err, scratch;
+    /* the envelope of the event being decided, for its verdict */
+    char id[ED_EVENT_ID_MAX + 1], tenant[ED_EVENT_NAME_MAX + 1], type[ED_EVENT_NAME_MAX + 1];
+    ed_sandbox **normalisers;
+    size_t n_normalisers;
+    /* the reading under way */
+    ed_verdict_fn fn;
+    void *arg;
+    long ordinal;
+    int failed;
+};
+
+static double now_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+ed_decider *ed_decider_new(const ed_decider_config *cfg, ed_buf *err)
+{
+    ed_decider *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        abort();
+    }
+    d->cfg = *cfg;
+    d->intake = ed_json_host_state();
+    if (d->intake == NULL) {
+        ed_buf_puts(err, "cannot start the JSON decoder");
+        free(d);
+        return NULL;
+    }
+    d->cat = cfg->cat;
+    if (cfg->gens) {
+        ed_decider_refresh(d);
+    }
+    return d;
+}
+
+void ed_decider_free(ed_decider *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    ed_contexts_clear(&d->contexts);
+    if (d->gen) {
+        ed_gen_release(d->cfg.gens, d->gen);
+    }
+    for (size_t i = 0; i < d->n_normalisers; i++) {
+        ed_sandbox_free(d->normalisers[i]);
+    }
+    free(d->normalisers);
+    lua_close(d->intake);
+    ed_buf_free(&d->out);
+    ed_buf_free(&d->err);
+    ed_buf_free(&d->scratch);
+    free(d);
+}
+
+unsigned long ed_decider_refresh(ed_decider *d)
+{
+    if (d->cfg.gens == NULL) {
+        return 0;
+    }
+    ed_generation *cur = ed_gen_acquire(d->cfg.gens);
+    if (cur == d->gen) {
+        ed_gen_release(d->cfg.gens, cur);
+    } else {
+        ed_contexts_clear(&d->contexts);
+        if (d->gen) {
+            ed_gen_release(d->cfg.gens, d->gen);
+        }
+        d->gen = cur; /* kept until the next generation */
+        d->cat = cur->cat;
+    }
+    return d->gen->id;
+}
+
+int ed_decider_commit(ed_decider *d, ed_ticket ticket, ed_buf *err)
+{
+    return d->cfg.store ? ed_store_commit(d->cfg.store, ticket, err) : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Deciding one event                                                   */
+/* ------------------------------------------------------------------ */
+
+void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
+                   ed_outcome *o)
+{
+    ed_buf *err = &d->err;
+    ed_event ev;
+    double t0 = now_mono();
+    ed_buf_reset(err);
+    v->status = ED_REFUSED;
+    v->event_id = v->tenant = v->type = "";
+    v->decision = NULL;
+    v->len = 0;
+    v->outcome = NULL;
+    v->ticket = 0;
+    v->error = "";
+    char *id = d->id, *tenant = d->tenant, *type = d->type;
+    id[0] = tenant[0] = type[0] = '\0';
+    int read = ed_event_read(L, -1, d->cfg.tenant, d->cfg.as_of, &ev, err);
+    memcpy(id, ev.id, sizeof d->id);
+    v->event_id = id;
+    if (read != 0) {
+        lua_pop(L, 1);
+        v->error = err->data;
+        return;
+    }
+    memcpy(tenant, ev.tenant, sizeof d->tenant);
+    memcpy(type, ev.type, sizeof d->type);
+    v->tenant = tenant;
+    v->type = type;
+    ed_diags diags = {0};
+    ed_context *ctx = ed_contexts_get(&d->contexts, d->cat, ev.tenant, d->cfg.only_pack,
+                                      &diags);
+    if (ctx == NULL) {
+        lua_pop(L, 1);
+        ed_buf_printf(err, "cannot build the context of tenant %s: ", ev.tenant);
+        ed_diags_text(&diags, err);
+        while (err->len && err->data[err->len - 1] == '\n') {
+            err->data[--err->len] = '\0';
+        }
+        ed_diags_free(&diags);
+        v->status = ED_HOST_FAILURE;
+        v->error = err->data;
+        return;
+    }
+    ed_diags_free(&diags);
+    if (ed_event_copy_protected(L, -1, ctx->L, err) != 0) {
+        /* too deep or too large for the tenant's state: not readable */
+        lua_pop(L, 1);
+        v->status = ED_BAD_EVENT;
+        v->error = err->data;
+        return;
+    }
+    lua_pop(L, 1);
+    ed_eval_options opt = {d->cfg.explain};
+    ed_buf_reset(out);
+    int rc = ed_engine_evaluate(ctx, &ev, &opt, out, o, err);
+    v->seconds = now_mono() - t0;
+    if (rc != 0) {
+        v->status = rc > 0 ? ED_REFUSED : ED_HOST_FAILURE;
+        v->error = err->data;
+        return;
+    }
+    if (ed_contexts_done(&d->contexts, ctx)) {
+        fprintf(stderr, "edict: tenant %s: its Lua state grew past %zu MiB; rebuilding "
+                "it\n", ev.tenant, ED_CONTEXT_REBUILD_BYTES >> 20);
+    }
+    if (d->cfg.store != NULL) {
+        ed_record rec = {ev.tenant, o->decision_id, ev.id, ev.occurred_at, ed_flag_name(o->flag),
+                         ev.type, o->retention_until, out->data, out->len};
+        if (ed_store_append(d->cfg.store, &rec, &v->ticket, err) != 0) {
+            v->status = ED_HOST_FAILURE;
+            v->error = err->data;
+            return;
+        }
+    }
+    v->status = ED_DECIDED;
+    v->decision = out->data;
+    v->len = out->len;
+    v->outcome = o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                              */
+/* ------------------------------------------------------------------ */
+
+static int hand_over(ed_decider *d, ed_verdict *v)
+{
+    if (v->status == ED_HOST_FAILURE) {
+        d->failed = 1;
+    }
+    int stop = d->fn(d->arg, v) != 0;
+    return stop || v->status == ED_HOST_FAILURE;
+}
+
+static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
+{
+    ed_decider *d = arg;
+    ed_verdict v = {0};
+    ed_outcome o;
+    v.unit = unit;
+    v.where = where;
+    v.ordinal = ++d->ordinal;
+    ed_decide_top(d, L, &v, &d->out, &o);
+    return hand_over(d, &v);
+}
+
+static int intake_bad(void *arg, const char *unit, long where, const char *event_id,
+                      const char *message)
+{
+    ed_decider *d = arg;
+    ed_verdict v = {0};
+    v.status = ED_BAD_EVENT;
+    v.unit = unit;
+    v.where = where;
+    v.ordinal = ++d->ordinal;
+    v.event_id = event_id ? event_id : "";
+    v.tenant = v.type = "";
+    v.error = message;
+    return hand_over(d, &v);
+}
+
+int ed_decider_read_file(ed_decider *d, FILE *f, const char *path, ed_verdict_fn fn,
+                         void *arg)
+{
+    d->fn = fn;
+    d->arg = arg;
+    d->ordinal = 0;
+    d->failed = 0;
+    if (d->cfg.gens) {
+        ed_decider_refresh(d);
+    }
+    ed_intake in = {.L = d->intake, .err = &d->scratch, .decide = intake_decide,
+                    .bad = intake_bad, .arg = d};
+    int rc = ed_intake_read(&in, f, path);
+    lua_settop(d->intake, 0);
+    return rc != 0 || d->failed ? -1 : 0;
+}
+
+/* A buffer is read whole before anything is decided, so that a request
+ * over its event limit is refused without a decision journaled. */
+typedef struct pending_event {
+    const char *unit;
+    long where;
+    char *bad;        /* the reason it could not be read, or NULL */
+} pending_event;
+
+typedef struct collector {
+    ed_decider *d;
+    pending_event *items;
+    size_t n, cap, max;
+    int too_many;
+} collector;
+
+static pending_event *collect_one(collector *c, const char *unit, long where)
+{
+    if (c->n == c->max) {
+        c->too_many = 1;
+        return NULL;
+    }
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        pending_event *p = realloc(c->items, c->cap * sizeof *p);
+        if (p == NULL) {
+            abort();
+        }
+        c->items = p;
+    }
+    pending_event *e = &c->items[c->n++];
+    e->unit = unit;
+    e->where = where;
+    e->bad = NULL;
+    return e;
+}
+
+static int collect_decoded(void *arg, lua_State *L, const char *unit, long where)
+{
+    collector *c = arg;
+    if (collect_one(c, unit, where) == NULL) {
+        lua_pop(L, 1);
+        return 1;
+    }
+    lua_rawseti(L, 1, (lua_Integer)c->n); /* the list at index 1 */
+    return 0;
+}
+
+static int collect_bad(void *arg, const char *unit, long where, const char *event_id,
+                       const char *message)
+{
+    collector *c = arg;
+    pending_event *e = collect_one(c, unit, where);
+    if (e == NULL) {
+        return 1;
+    }
+    e->bad = ed_strdup(message);
+    return 0;
+}
+
+int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t max_events,
+                           ed_verdict_fn fn, void *arg)
+{
+    lua_State *L = d->intake;
+    collector c = {d, NULL, 0, 0, max_events ? max_events : SIZE_MAX, 0};
+    d->fn = fn;
+    d->arg = arg;
+    d->ordinal = 0;
+    d->failed = 0;
+    if (d->cfg.gens) {
+        ed_decider_refresh(d);
+    }
+    lua_settop(L, 0);
+    lua_newtable(L);
+    int rc = 0;
+    if (len > 0) {
+        FILE *f = fmemopen((void *)body, len, "r");
+        if (f == NULL) {
+            return -1;
+        }
+        ed_intake in = {.L = L, .err = &d->scratch, .decide = collect_decoded,
+                        .bad = collect_bad, .arg = &c};
+        rc = ed_intake_read(&in, f, "the body");
+        fclose(f);
+    }
+    if (c.too_many) {
+        rc = -2;
+    }
+    for (size_t i = 0; i < c.n; i++) {
+        if (rc == 0 && !d->failed) {
+            if (c.items[i].bad) {
+                intake_bad(d, c.items[i].unit, c.items[i].where, NULL, c.items[i].bad);
+            } else {
+                lua_rawgeti(L, 1, (lua_Integer)i + 1);
+                intake_decide(d, L, c.items[i].unit, c.items[i].where);
+            }
+        }
+        free(c.items[i].bad);
+    }
+    free(c.items);
+    lua_settop(L, 0);
+    return rc != 0 ? rc : d->failed ? -1 : 0;
+}
+
+typedef struct list_decode {
+    long n;
+    int list;          /* its stack index */
+    ed_buf *err;
+} list_decode;
+
+static int list_decoded(void *arg, lua_State *L, const char *unit, long where)
+{
+    list_decode *ld = arg;
+    lua_rawseti(L, ld->list, ++ld->n);
+    return 0;
+}
+
+static int list_bad(void *arg, const char *unit, long where, const char *event_id,
+                    const char *message)
+{
+    list_decode *ld = arg;
+    ed_buf_printf(ld->err, "%s %ld: %s", unit, where, message);
+    return 1;
+}
+
+long ed_decider_decode_list(ed_decider *d, const char *text, size_t len, ed_buf *err)
+{
+    lua_State *L = d->intake;
+    lua_newtable(L);
+    list_decode ld = {0, lua_gettop(L), err};
+    FILE *f = len ? fmemopen((void *)text, len, "r") : NULL;
+    if (f != NULL) {
+        ed_intake in = {.L = L, .err = &d->scratch, .decide = list_decoded, .bad = list_bad,
+                        .arg = &ld};
+        ed_intake_read(&in, f, "the events");
+        fclose(f);
+    }
+    lua_settop(L, ld.list);
+    if (err->len > 0) {
+        lua_pop(L, 1);
+        return -1;
+    }
+    return ld.n;
+}
+
+void ed_decider_error_json(ed_decider *d, const ed_verdict *v, ed_buf *out)
+{
+    ed_buf_printf(out, "{\"%s\":%ld", v->unit, v->where);
+    if (v->event_id && v->event_id[0]) {
+        ed_buf_puts(out, ",\"event_id\":");
+        ed_json_emit_string(d->intake, v->event_id, strlen(v->event_id), out);
+    }
+    ed_buf_puts(out, ",\"error\":");
+    ed_json_emit_string(d->intake, v->error, strlen(v->error), out);
+    ed_buf_putc(out, '}');
+}
+
+FILE *ed_decider_open_input(const char *path)
+{
+    return ed_intake_open(path);
+}
+
+void ed_decider_set_tenant(ed_decider *d, const char *tenant)
+{
+    d->cfg.tenant = tenant;
+}
+
+const ed_catalog *ed_decider_catalog(ed_decider *d)
+{
+    return d->cat;
+}
+
+lua_State *ed_decider_intake(ed_decider *d)
+{
+    return d->intake;
+}
+
+/* ------------------------------------------------------------------ */
+/* Webhook normalisers                                                  */
+/* ------------------------------------------------------------------ */
+
+static ed_sandbox *normaliser(ed_decider *d, size_t k, const ed_normaliser *src,
+                              const ed_limits *limits, ed_buf *err)
+{
+    if (k >= d->n_normalisers) {
+        ed_sandbox **p = realloc(d->normalisers, (k + 1) * sizeof *p);
+        if (p == NULL) {
+            abort();
+        }
+        for (size_t i = d->n_normalisers; i <= k; i++) {
+            p[i] = NULL;
+        }
+        d->normalisers = p;
+        d->n_normalisers = k + 1;
+    }
+    if (d->normalisers[k]) {
+        return d->normalisers[k];
+    }
+    ed_sandbox *sb = ed_sandbox_new();
+    if (sb == NULL) {
+        ed_buf_puts(err, "out of memory");
+        return NULL;
+    }
+    lua_State *L = ed_sandbox_state(sb);
+    ed_buf chunk = {0};
+    ed_buf_printf(&chunk, "@%s", src->chunkname);
+    if (ed_json_open_protected(L) != 0 ||
+        luaL_loadbufferx(L, src->code, strlen(src->code), chunk.data, "t") != LUA_OK) {
+        ed_buf_printf(err, "%s", lua_isstring(L, -1) ? lua_tostring(L, -1) : "cannot load");
+        ed_buf_free(&chunk);
+        ed_sandbox_free(sb);
+        return NULL;
+    }
+    ed_buf_free(&chunk);
+    ed_sandbox_push_env(sb);
+    lua_setupvalue(L, -2, 1);
+    ed_call_result cr;
+    ed_sandbox_call(sb, 0, 1, limits, &cr);
+    if (cr.status != LUA_OK || !lua_isfunction(L, -1)) {
+        ed_buf_printf(err, "%s%s%s", cr.where ? cr.where : "",
+                      cr.where && cr.where[0] ? ": " : "",
+                      cr.status != LUA_OK ? cr.message : "the normaliser must return a function");
+        ed_sandbox_free(sb);
+        return NULL;
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, "edict.normaliser");
+    d->normalisers[k] = sb;
+    return sb;
+}
+
+int ed_decider_normalise(ed_decider *d, size_t k, const ed_normaliser *src,
+                         const ed_limits *limits, const char *payload, size_t len,
+                         ed_buf *events, ed_buf *err)
+{
+    ed_sandbox *sb = normaliser(d, k, src, limits, err);
+    if (sb == NULL) {
+        return -1;
+    }
+    lua_State *L = ed_sandbox_state(sb);
+    int top = lua_gettop(L);
+    size_t bad;
+    if (!ed_utf8_valid(payload, len, &bad)) {
+        ed_buf_printf(err, "the payload is not UTF-8 at byte offset %zu", bad);
+        return 1;
+    }
+    if (ed_json_decode(L, payload, len, err) != 0) {
+        lua_settop(L, top);
+        return 1;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, "edict.normaliser");
+    lua_insert(L, -2);
+    ed_call_result cr;
+    ed_sandbox_call(sb, 1, 1, limits, &cr);
+    int rc = 0;
+    if (cr.status != LUA_OK) {
+        ed_buf_printf(err, "the %s normaliser failed: %s%s%s", src->name, cr.where,
+                      cr.where[0] ? ": " : "", cr.message);
+        rc = 2;
+    } else if (!lua_istable(L, -1) || ed_json_emit(L, -1, events, err) != 0) {
+        if (err->len == 0) {
+            ed_buf_puts(err, "the normaliser must return an event or a list");
+        }
+        rc = 2;
+    }
+    lua_settop(L, top);
+    return rc;
+}

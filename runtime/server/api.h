@@ -1,0 +1,55 @@
+/*
+ * api.h — the endpoints of `edict serve` (api.c): what every worker
+ * shares (ed_service: the configuration, the pack generations, the store,
+ * rate limits, idempotency keys, metrics) and what each worker brings (its
+ * decider). The connection layer (server.c) calls down into this; nothing
+ * here calls back up, except through the wake_workers hook it is given.
+ */
+#ifndef EDICT_API_H
+#define EDICT_API_H
+
+#include <stdatomic.h>
+
+#include "http.h"
+#include "config.h"
+#include "idempotency.h"
+#include "metrics.h"
+#include "ratelimit.h"
+#include "decider/decider.h"
+
+typedef struct ed_service {
+    ed_config *cfg;
+    ed_generations gens;
+    ed_store *store;
+    ed_ratelimit *rate;
+    ed_idem *idem;
+    ed_metrics *metrics;
+    atomic_int draining;
+    atomic_int connections;
+    char started_at[32];
+    char instance[24];        /* request id prefix */
+    /* after a reload: tell every worker (set by the connection layer) */
+    void (*wake_workers)(void *arg);
+    void *wake_arg;
+} ed_service;
+
+typedef struct ed_api_worker {
+    ed_service *svc;
+    ed_decider *decider;      /* this worker's: its own Lua states */
+    int index;
+} ed_api_worker;
+
+/* Decide the request. Runs on a worker thread, synchronously. */
+void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res);
+
+/* Set res to {"error":{"code":..,"message":..}} with status. */
+void ed_api_error(ed_response *res, int status, const char *code, const char *message);
+
+/* Reload the packs and journal the reload in every configured tenant's
+ * chain. `by` says who asked. The new generation's id, or 0 (err). */
+unsigned long ed_api_reload(ed_service *svc, const char *by, ed_buf *err);
+
+/* The service's metrics, described once at start. */
+void ed_api_describe_metrics(ed_metrics *m);
+
+#endif

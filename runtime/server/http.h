@@ -1,0 +1,36 @@
+/*
+ * http.h — one HTTP request as the endpoints see it, and the response
+ * they fill in: what passes between the connection layer (server.c) and
+ * the endpoints (api.c).
+ */
+#ifndef EDICT_HTTP_H
+#define EDICT_HTTP_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+typedef struct ed_request {
+    const char *method;
+    const char *path;         /* without the query */
+    const char *query;        /* after '?', or "" */
+    const char *authorization;
+    const char *idempotency_key;
+    const char *content_type;
+    const char *signature;    /* X-Edict-Signature */
+    const char *timestamp;    /* X-Edict-Timestamp */
+    const char *body;
+    size_t body_len;
+    const char *request_id;
+} ed_request;
+
+typedef struct ed_response {
+    int status;
+    ed_buf body;
+    ed_buf headers;           /* extra "Name: value\r\n" lines */
+    const char *content_type; /* default application/json */
+    char route[48];           /* the route template, for metrics */
+    char tenant[136];         /* for the log line, when known */
+} ed_response;
+
+#endif
