@@ -80,10 +80,6 @@ int ed_cli_parse_pack_command(int argc, char **argv, ed_cli *cli,
 int ed_cmd_eval(int argc, char **argv);
 int ed_cmd_check(int argc, char **argv);
 int ed_cmd_test(int argc, char **argv);
-/* Run the fixtures of every pack and tenant overlay in cat, writing the
- * ok/FAIL lines to out (no summary line). 0, or -1 when the fixture
- * states cannot be made. */
-int ed_fixtures_run(ed_catalog *cat, FILE *out, int *passed, int *failed);
 int ed_cmd_packs(int argc, char **argv);
 int ed_cmd_audit(int argc, char **argv);
 int ed_cmd_retention(int argc, char **argv);

@@ -7,7 +7,7 @@
 
 #include "generation.h"
 
-#include "cli/cli.h"
+#include "fixtures.h"
 #include "engine/context.h"
 #include "util/fsutil.h"
 #include "engine/json.h"
@@ -75,18 +75,14 @@ static void packs_json(const ed_catalog *cat, ed_buf *out)
     lua_close(L);
 }
 
-/* Keep what a fixture run says beyond its "ok" lines: FAIL lines, what
- * was expected and got, diagnostics. */
-static void failures_of(const char *text, ed_buf *err)
+/* Keep each failing fixture: its file, its name, what was expected and
+ * got. */
+static void keep_failure(void *arg, const ed_fixture_result *r)
 {
-    for (const char *line = text; *line;) {
-        const char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        if (n > 0 && strncmp(line, "ok - ", 5) != 0) {
-            ed_buf_append(err, line, n);
-            ed_buf_putc(err, '\n');
-        }
-        line = nl ? nl + 1 : line + n;
+    ed_buf *err = arg;
+    if (!r->ok) {
+        ed_buf_printf(err, "FAIL - %s: %s%s\n", r->file, r->name ? r->name : "",
+                      r->why);
     }
 }
 
@@ -119,21 +115,12 @@ static ed_generation *build(const ed_config *cfg, char **pack_dirs, size_t n_dir
         ed_diags_free(&cd);
     }
     if (err->len == 0 && run_fixtures) {
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
         int passed = 0, failed = 0;
-        if (f == NULL || ed_fixtures_run(cat, f, &passed, &failed) != 0) {
+        if (ed_fixtures_run(cat, keep_failure, err, &passed, &failed) != 0) {
             ed_buf_puts(err, "the fixtures could not be run\n");
-        }
-        if (f) {
-            fclose(f);
-        }
-        if (failed > 0 && text) {
-            failures_of(text, err);
+        } else if (failed > 0) {
             ed_buf_printf(err, "%d fixtures passed, %d failed\n", passed, failed);
         }
-        free(text);
     }
     if (err->len > 0) {
         ed_catalog_free(cat);
