@@ -19,6 +19,7 @@
 #include "decider/intake.h"
 #include "store/journal.h"
 #include "engine/json.h"
+#include "util/jsonstr.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -159,10 +160,10 @@ static void report_bad(eval_state *st, const char *unit, long where,
     ed_buf_printf(&b, "{\"%s\":%ld", unit, where);
     if (event_id && event_id[0]) {
         ed_buf_puts(&b, ",\"event_id\":");
-        ed_json_emit_string(st->intake, event_id, strlen(event_id), &b);
+        ed_json_escape(&b, event_id, strlen(event_id));
     }
     ed_buf_puts(&b, ",\"error\":");
-    ed_json_emit_string(st->intake, message, strlen(message), &b);
+    ed_json_escape(&b, message, strlen(message));
     ed_buf_puts(&b, "}\n");
     ed_buf_append(&st->held, b.data, b.len);
     commit(st, 0);

@@ -10,12 +10,11 @@
 #include "cli/cli.h"
 #include "engine/context.h"
 #include "util/fsutil.h"
-#include "engine/json.h"
+#include "util/jsonstr.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +38,13 @@ void ed_utc_now(char out[32])
 
 static void packs_json(const ed_catalog *cat, ed_buf *out)
 {
-    lua_State *L = ed_json_host_state();
-    if (L == NULL) {
-        abort();
-    }
     ed_buf_putc(out, '[');
     for (size_t i = 0; i < cat->n_packs; i++) {
         const ed_pack *p = cat->packs[i];
         ed_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-        ed_json_emit_string(L, p->name, strlen(p->name), out);
+        ed_json_escape(out, p->name, strlen(p->name));
         ed_buf_puts(out, ",\"version\":");
-        ed_json_emit_string(L, p->version, strlen(p->version), out);
+        ed_json_escape(out, p->version, strlen(p->version));
         ed_buf_printf(out, ",\"digest\":\"%s\",\"effective_from\":", p->digest);
         if (p->from_text[0]) {
             ed_buf_printf(out, "\"%s\"", p->from_text);
@@ -67,12 +62,11 @@ static void packs_json(const ed_catalog *cat, ed_buf *out)
             if (j) {
                 ed_buf_putc(out, ',');
             }
-            ed_json_emit_string(L, p->jurisdictions[j], strlen(p->jurisdictions[j]), out);
+            ed_json_escape(out, p->jurisdictions[j], strlen(p->jurisdictions[j]));
         }
         ed_buf_printf(out, "],\"rules\":%zu}", p->n_rules);
     }
     ed_buf_putc(out, ']');
-    lua_close(L);
 }
 
 /* Keep what a fixture run says beyond its "ok" lines: FAIL lines, what
@@ -394,14 +388,10 @@ unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
 
 void ed_gen_last_reload_json(ed_generations *g, ed_buf *out)
 {
-    lua_State *L = ed_json_host_state();
-    if (L == NULL) {
-        abort();
-    }
     pthread_mutex_lock(&g->mu);
     ed_buf_printf(out, "{\"ok\":%s,\"at\":\"%s\",\"by\":", g->last_ok ? "true" : "false",
                   g->last_at);
-    ed_json_emit_string(L, g->last_by, strlen(g->last_by), out);
+    ed_json_escape(out, g->last_by, strlen(g->last_by));
     ed_buf_puts(out, ",\"errors\":[");
     int first = 1;
     for (const char *s = g->last_errors; s && *s;) {
@@ -411,7 +401,7 @@ void ed_gen_last_reload_json(ed_generations *g, ed_buf *out)
             if (!first) {
                 ed_buf_putc(out, ',');
             }
-            ed_json_emit_string(L, s, n, out);
+            ed_json_escape(out, s, n);
             first = 0;
         }
         s = nl ? nl + 1 : s + n;
@@ -419,5 +409,4 @@ void ed_gen_last_reload_json(ed_generations *g, ed_buf *out)
     ed_buf_printf(out, "],\"reloads_ok\":%ld,\"reloads_failed\":%ld}", g->reloads_ok,
                   g->reloads_failed);
     pthread_mutex_unlock(&g->mu);
-    lua_close(L);
 }

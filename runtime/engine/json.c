@@ -6,6 +6,7 @@
 #include "json.h"
 
 #include "readonly.h"
+#include "util/jsonstr.h"
 
 #include <lauxlib.h>
 #include <lua-cjson.h>
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char decode_key, encode_key;
+static char decode_key;
 
 void ed_json_open(lua_State *L)
 {
@@ -28,8 +29,6 @@ void ed_json_open(lua_State *L)
     lua_call(L, 1, 0);
     lua_getfield(L, -1, "decode");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &decode_key);
-    lua_getfield(L, -1, "encode");
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &encode_key);
     lua_pop(L, 1);
     /* Keep cjson out of package.loaded views; rules never see it. */
 }
@@ -72,124 +71,6 @@ int ed_json_decode(lua_State *L, const char *s, size_t len, ed_buf *err)
 int ed_json_is_null(lua_State *L, int idx)
 {
     return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
-}
-
-/* Length of the UTF-8 sequence at s (at most n bytes), 0 if malformed. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned long cp, min;
-    if (c < 0x80) {
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return len;
-}
-
-int ed_utf8_valid(const char *s, size_t len, size_t *bad)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = utf8_sequence(u + i, len - i);
-        if (n == 0) {
-            *bad = i;
-            return 0;
-        }
-        i += n;
-    }
-    return 1;
-}
-
-/* Does s need cjson's escaping (1), or UTF-8 repair (2)? */
-static int needs_escape(const char *s, size_t len)
-{
-    int need = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\' || c == '/' || c == 0x7f) {
-            need |= 1;
-        } else if (c >= 0x80) {
-            need |= 4;
-        }
-    }
-    if (need & 4) {
-        size_t bad;
-        need = (need & 1) | (ed_utf8_valid(s, len, &bad) ? 0 : 2);
-    }
-    return need;
-}
-
-void ed_json_emit_string(lua_State *L, const char *s, size_t len, ed_buf *out)
-{
-    int need = needs_escape(s, len);
-    ed_buf repaired = {0};
-    if (need & 2) {
-        const unsigned char *u = (const unsigned char *)s;
-        for (size_t i = 0; i < len;) {
-            size_t n = utf8_sequence(u + i, len - i);
-            if (n == 0) {
-                ed_buf_puts(&repaired, "\xef\xbf\xbd"); /* U+FFFD */
-                i++;
-            } else {
-                ed_buf_append(&repaired, s + i, n);
-                i += n;
-            }
-        }
-        s = repaired.data;
-        len = repaired.len;
-    }
-    if (!(need & 1)) {
-        ed_buf_putc(out, '"');
-        ed_buf_append(out, s, len);
-        ed_buf_putc(out, '"');
-        ed_buf_free(&repaired);
-        return;
-    }
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &encode_key);
-    lua_pushlstring(L, s, len);
-    lua_call(L, 1, 1);
-    size_t n;
-    const char *enc = lua_tolstring(L, -1, &n);
-    /* cjson writes '/' as "\/"; both are valid JSON, and plain '/' is what
-     * the fast path above writes, so undo that one escape. */
-    for (size_t i = 0; i < n; i++) {
-        if (enc[i] == '\\' && i + 1 < n) {
-            if (enc[i + 1] == '/') {
-                ed_buf_putc(out, '/');
-            } else {
-                ed_buf_append(out, enc + i, 2);
-            }
-            i++;
-        } else {
-            ed_buf_putc(out, enc[i]);
-        }
-    }
-    lua_pop(L, 1);
-    ed_buf_free(&repaired);
 }
 
 static int fail(ed_buf *err, const char *path, const char *what)
@@ -294,7 +175,7 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         if (i > 0) {
             ed_buf_putc(out, ',');
         }
-        ed_json_emit_string(L, keys[i], strlen(keys[i]), out);
+        ed_json_escape(out, keys[i], strlen(keys[i]));
         ed_buf_putc(out, ':');
         lua_pushstring(L, keys[i]);
         lua_rawget(L, idx);
@@ -346,7 +227,7 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
-        ed_json_emit_string(L, s, len, out);
+        ed_json_escape(out, s, len);
         return 0;
     }
     case LUA_TTABLE: {

@@ -16,6 +16,8 @@
 #include "engine/event.h"
 #include "util/fsutil.h"
 #include "engine/json.h"
+#include "util/jsonstr.h"
+#include "util/utf8.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -38,7 +40,7 @@ void ed_api_error(ed_worker *w, ed_response *res, int status, const char *code,
     res->status = status;
     ed_buf_reset(&res->body);
     ed_buf_printf(&res->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
-    ed_json_emit_string(w->intake, message, strlen(message), &res->body);
+    ed_json_escape(&res->body, message, strlen(message));
     ed_buf_puts(&res->body, "}}\n");
 }
 
@@ -354,10 +356,10 @@ static void evaluate(ed_worker *w, const ed_tenant_auth *t, const char *body,
             ed_buf_printf(&errors, "%ld", i - 1);
             if (ev.id[0]) {
                 ed_buf_puts(&errors, ",\"event_id\":");
-                ed_json_emit_string(L, ev.id, strlen(ev.id), &errors);
+                ed_json_escape(&errors, ev.id, strlen(ev.id));
             }
             ed_buf_puts(&errors, ",\"error\":");
-            ed_json_emit_string(L, err.data ? err.data : "refused", err.len, &errors);
+            ed_json_escape(&errors, err.data ? err.data : "refused", err.len);
             ed_buf_putc(&errors, '}');
             ed_buf_reset(&labels);
             tenant_label(t->name, &labels);
@@ -843,7 +845,7 @@ static void audit_verify(ed_worker *w, const ed_tenant_auth *t, ed_response *res
     fclose(f);
     res->status = 200;
     ed_buf_puts(&res->body, "{\"tenant\":");
-    ed_json_emit_string(w->intake, t->name, strlen(t->name), &res->body);
+    ed_json_escape(&res->body, t->name, strlen(t->name));
     ed_buf_printf(&res->body, ",\"ok\":%s,\"entries\":%llu,\"report\":[",
                   rc == 1 ? "false" : "true", (unsigned long long)head);
     int first = 1;
@@ -852,7 +854,7 @@ static void audit_verify(ed_worker *w, const ed_tenant_auth *t, ed_response *res
         size_t n = nl ? (size_t)(nl - s) : strlen(s);
         if (n) {
             ed_buf_puts(&res->body, first ? "" : ",");
-            ed_json_emit_string(w->intake, s, n, &res->body);
+            ed_json_escape(&res->body, s, n);
             first = 0;
         }
         s = nl ? nl + 1 : s + n;
@@ -1035,7 +1037,7 @@ static int diff_read_request(ed_worker *w, const ed_request *req, diff_request *
             if (lua_type(L, -2) == LUA_TSTRING) {
                 size_t n;
                 const char *key = lua_tolstring(L, -2, &n);
-                ed_json_emit_string(L, key, n, &msg);
+                ed_json_escape(&msg, key, n);
             } else {
                 ed_buf_puts(&msg, "(not a name)");
             }
@@ -1169,20 +1171,19 @@ static int diff_read_request(ed_worker *w, const ed_request *req, diff_request *
 }
 
 /* Answer 422 with the diagnostics as a list of "file:line: message". */
-static void diff_refuse_packs(ed_worker *w, ed_response *res, const char *code,
-                              const char *message, const ed_diags *d)
+static void diff_refuse_packs(ed_response *res, const char *code, const char *message,
+                              const ed_diags *d)
 {
-    lua_State *L = w->intake;
     res->status = 422;
     ed_buf_reset(&res->body);
     ed_buf_printf(&res->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
-    ed_json_emit_string(L, message, strlen(message), &res->body);
+    ed_json_escape(&res->body, message, strlen(message));
     ed_buf_puts(&res->body, ",\"errors\":[");
     for (size_t i = 0; i < d->n; i++) {
         ed_buf line = {0};
         ed_diag_text(&d->items[i], &line);
         ed_buf_puts(&res->body, i ? "," : "");
-        ed_json_emit_string(L, line.data, line.len, &res->body);
+        ed_json_escape(&res->body, line.data, line.len);
         ed_buf_free(&line);
     }
     ed_buf_puts(&res->body, "]}}\n");
@@ -1204,7 +1205,7 @@ static ed_catalog *diff_to_catalog(ed_worker *w, const diff_request *dr, ed_resp
         char message[160];
         snprintf(message, sizeof message, "%d problem%s in the \"to\" packs; nothing was "
                  "compared", cat->problems, cat->problems == 1 ? "" : "s");
-        diff_refuse_packs(w, res, "bad_packs", message, &d);
+        diff_refuse_packs(res, "bad_packs", message, &d);
         ed_diags_free(&d);
         ed_catalog_free(cat);
         return NULL;
@@ -1215,7 +1216,7 @@ static ed_catalog *diff_to_catalog(ed_worker *w, const diff_request *dr, ed_resp
         ed_buf message = {0};
         ed_buf_printf(&message, "the context of tenant %s cannot be built on the \"to\" "
                       "packs; nothing was compared", dr->tenant);
-        diff_refuse_packs(w, res, "bad_packs", message.data, &d);
+        diff_refuse_packs(res, "bad_packs", message.data, &d);
         ed_buf_free(&message);
         ed_diags_free(&d);
         ed_catalog_free(cat);
@@ -1388,7 +1389,7 @@ static void admin_diff(ed_worker *w, const ed_request *req, ed_response *res)
     const ed_diff_counts *c = ed_differ_counts(df);
     res->status = 200;
     ed_buf_puts(&res->body, "{\"tenant\":");
-    ed_json_emit_string(L, dr.tenant, strlen(dr.tenant), &res->body);
+    ed_json_escape(&res->body, dr.tenant, strlen(dr.tenant));
     ed_buf_printf(&res->body, ",\"generation\":%lu,\"events\":%ld,\"changed\":%ld,"
                   "\"unchanged\":%ld,\"refused\":%ld,\"from_journal\":%ld,"
                   "\"from_generation\":%ld,\"summary\":", gen->id, c->events, c->changed,

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "util/fsutil.h"
 #include "engine/json.h"
+#include "util/jsonstr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,17 +63,13 @@ static void log_line(const char *line, size_t len)
 
 /* {"ts":..,"level":..,"msg":..} plus the fields already formatted in extra
  * (",\"k\":v..." or ""). */
-static void log_event(lua_State *L, const char *level, const char *msg, const char *extra)
+static void log_event(const char *level, const char *msg, const char *extra)
 {
     char ts[32];
     ed_utc_now(ts);
     ed_buf b = {0};
     ed_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level);
-    if (L) {
-        ed_json_emit_string(L, msg, strlen(msg), &b);
-    } else {
-        ed_buf_printf(&b, "\"%s\"", msg); /* callers pass plain text */
-    }
+    ed_json_escape(&b, msg, strlen(msg));
     ed_buf_printf(&b, "%s}", extra ? extra : "");
     log_line(b.data, b.len);
     ed_buf_free(&b);
@@ -258,21 +255,20 @@ static int sane_request_id(const char *s)
     return 1;
 }
 
-static void log_request(ed_worker *w, const char *rid, const char *method,
-                        const char *path, const ed_response *res, double ms)
+static void log_request(const char *rid, const char *method, const char *path,
+                        const ed_response *res, double ms)
 {
-    lua_State *L = w->intake;
     ed_buf x = {0};
     ed_buf_puts(&x, ",\"request_id\":");
-    ed_json_emit_string(L, rid, strlen(rid), &x);
+    ed_json_escape(&x, rid, strlen(rid));
     ed_buf_printf(&x, ",\"method\":\"%s\",\"path\":", method);
-    ed_json_emit_string(L, path, strlen(path), &x);
+    ed_json_escape(&x, path, strlen(path));
     ed_buf_printf(&x, ",\"status\":%d,\"ms\":%.3f", res->status, ms);
     if (res->tenant[0]) {
         ed_buf_puts(&x, ",\"tenant\":");
-        ed_json_emit_string(L, res->tenant, strlen(res->tenant), &x);
+        ed_json_escape(&x, res->tenant, strlen(res->tenant));
     }
-    log_event(L, "info", "request", x.data);
+    log_event("info", "request", x.data);
     ed_buf_free(&x);
 }
 
@@ -304,7 +300,7 @@ static void conn_fail(ed_conn *c, int status, const char *code, const char *mess
     c->close_after = 1;
     conn_respond(c, &res, rid);
     count_request(c->w, &res, 0);
-    log_request(c->w, rid, "-", c->url.len ? c->url.data : "-", &res, 0);
+    log_request(rid, "-", c->url.len ? c->url.data : "-", &res, 0);
     ed_buf_free(&res.body);
     ed_buf_free(&res.headers);
     ev_io_stop(c->w->loop, &c->rio);
@@ -352,7 +348,7 @@ static void dispatch(ed_conn *c)
     }
     conn_respond(c, &res, rid);
     count_request(w, &res, took);
-    log_request(w, rid, req.method, req.path, &res, took * 1000);
+    log_request(rid, req.method, req.path, &res, took * 1000);
     ed_buf_free(&res.body);
     ed_buf_free(&res.headers);
 }
@@ -720,20 +716,19 @@ unsigned long ed_server_reload(ed_server *srv, const char *by, ed_buf *err)
     char *before = NULL, *after = NULL;
     double t0 = ed_now_mono();
     unsigned long id = ed_gen_reload(&srv->gens, by, err, &before, &after);
-    lua_State *L = ed_json_host_state();
     ed_buf x = {0};
     ed_buf_puts(&x, ",\"by\":");
-    ed_json_emit_string(L, by, strlen(by), &x);
+    ed_json_escape(&x, by, strlen(by));
     ed_buf_printf(&x, ",\"seconds\":%.3f", ed_now_mono() - t0);
     if (id == 0) {
         ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"failed\"", 1);
         ed_buf_puts(&x, ",\"errors\":");
-        ed_json_emit_string(L, err->data ? err->data : "", err->len, &x);
-        log_event(L, "error", "reload failed; the current generation stays", x.data);
+        ed_json_escape(&x, err->data ? err->data : "", err->len);
+        log_event("error", "reload failed; the current generation stays", x.data);
     } else {
         ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"ok\"", 1);
         ed_buf_printf(&x, ",\"generation\":%lu", id);
-        log_event(L, "info", "reloaded", x.data);
+        log_event("info", "reloaded", x.data);
         /* an auditor must see which rules were in force when: the reload
          * goes into every configured tenant's chain */
         char at[32];
@@ -741,7 +736,7 @@ unsigned long ed_server_reload(ed_server *srv, const char *by, ed_buf *err)
         ed_buf rec = {0};
         ed_buf_printf(&rec, "{\"kind\":\"reload\",\"generation\":%lu,\"at\":\"%s\",\"by\":",
                       id, at);
-        ed_json_emit_string(L, by, strlen(by), &rec);
+        ed_json_escape(&rec, by, strlen(by));
         ed_buf_printf(&rec, ",\"packs_before\":%s,\"packs_after\":%s}", before, after);
         ed_buf jerr = {0};
         for (size_t i = 0; i < srv->cfg->n_tenants; i++) {
@@ -754,14 +749,13 @@ unsigned long ed_server_reload(ed_server *srv, const char *by, ed_buf *err)
             ed_server_journal_sync(srv, &jerr);
         }
         if (jerr.len) {
-            log_event(L, "error", jerr.data, NULL);
+            log_event("error", jerr.data, NULL);
         }
         ed_buf_free(&jerr);
         ed_buf_free(&rec);
         ed_server_wake_workers(srv);
     }
     ed_buf_free(&x);
-    lua_close(L);
     free(before);
     free(after);
     return id;
@@ -792,7 +786,7 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *s, int revents)
 {
     (void)revents;
     ed_server *srv = s->data;
-    log_event(NULL, "info", "shutting down: no new connections; finishing in-flight requests", NULL);
+    log_event("info", "shutting down: no new connections; finishing in-flight requests", NULL);
     atomic_store(&srv->draining, 1);
     ed_server_wake_workers(srv);
     ev_break(loop, EVBREAK_ALL);
@@ -1107,7 +1101,7 @@ int ed_cmd_serve(int argc, char **argv)
         goto out;
     }
     if (cfg.n_tenants == 0) {
-        log_event(NULL, "warn", "no tenant tokens are configured: every /v1 request will be 401 (see README, edict serve)", NULL);
+        log_event("warn", "no tenant tokens are configured: every /v1 request will be 401 (see README, edict serve)", NULL);
     }
     /* the workers must not take signals: the main loop handles them */
     sigset_t all, old;
@@ -1176,7 +1170,7 @@ int ed_cmd_serve(int argc, char **argv)
         ed_buf x = {0};
         ed_buf_printf(&x, ",\"host\":\"%s\",\"port\":%d,\"workers\":%d,\"generation\":%lu",
                       cfg.host, srv.port, srv.n_workers, srv.gens.current->id);
-        log_event(NULL, "info", "listening", x.data);
+        log_event("info", "listening", x.data);
         ed_buf_free(&x);
     }
     ev_run(srv.main_loop, 0);
@@ -1186,7 +1180,7 @@ int ed_cmd_serve(int argc, char **argv)
     }
     ev_timer_stop(srv.main_loop, &srv.debounce);
     status = ED_EXIT_OK;
-    log_event(NULL, "info", "stopped; the journal is flushed", NULL);
+    log_event("info", "stopped; the journal is flushed", NULL);
 out:
     server_free(&srv);
     ed_gens_stop(&srv.gens);
