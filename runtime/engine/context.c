@@ -368,6 +368,7 @@ void ed_context_free(ed_context *ctx)
     ed_buf_free(&sc->packs);
     ed_buf_free(&sc->explain);
     ed_buf_free(&sc->bad);
+    ed_buf_free(&sc->why);
     free(sc->slot_applies);
     free(sc->loaded_applies);
     free(ctx->loaded);

@@ -354,16 +354,19 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
         outcome = res.stop ? "stopped" : "error";
         found = -1;
     } else {
-        ed_buf why = {0};
-        found = collect(r, lua_gettop(L), s, &why);
+        /* collect pushes values, which can raise: the message it may
+         * write goes to the context's buffer, not to a local one a
+         * longjmp would leak */
+        ed_buf *why = &ctx->scratch.why;
+        ed_buf_reset(why);
+        found = collect(r, lua_gettop(L), s, why);
         lua_pop(L, 1);
         if (found < 0) {
-            add_error(r, s, NULL, s->rule->where, why.data, ED_STOP_NONE);
+            add_error(r, s, NULL, s->rule->where, why->data, ED_STOP_NONE);
             outcome = "error";
         } else {
             outcome = found ? "failed" : "held";
         }
-        ed_buf_free(&why);
     }
     if (found < 0) {
         /* all or nothing: drop what the rule produced before failing */

@@ -11,6 +11,7 @@
 #include <lauxlib.h>
 #include <lua-cjson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,10 +74,44 @@ int ed_json_is_null(lua_State *L, int idx)
     return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
-static int fail(ed_buf *err, const char *path, const char *what)
+/* One step of the path from the value ed_json_emit was given to the one
+ * being written, for error messages: a key (kept alive by the table being
+ * walked, which is on the stack) or an index. */
+typedef struct path_step {
+    const char *key; /* NULL: an array index */
+    lua_Integer index;
+} path_step;
+
+/* One ed_json_emit call. The walk pushes values, and a push can raise (out
+ * of memory), so the path lives here on the C stack rather than in
+ * malloc'd memory that a longjmp would leak. */
+typedef struct emit_walk {
+    ed_buf *out, *err;
+    size_t values;
+    size_t start; /* out->len when the call began */
+    path_step path[ED_JSON_MAX_DEPTH + 1];
+} emit_walk;
+
+static int fail(emit_walk *w, int depth, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Write "<path>: <message>" into err ("value: ..." at the top); -1. */
+static int fail(emit_walk *w, int depth, const char *fmt, ...)
 {
-    ed_buf_reset(err);
-    ed_buf_printf(err, "%s: %s", path[0] ? path : "value", what);
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    ed_buf_reset(w->err);
+    for (int i = 0; i < depth; i++) {
+        if (w->path[i].key != NULL) {
+            ed_buf_printf(w->err, ".%s", w->path[i].key);
+        } else {
+            ed_buf_printf(w->err, "[%lld]", (long long)w->path[i].index);
+        }
+    }
+    ed_buf_printf(w->err, "%s: %s", depth > 0 ? "" : "value", what);
     return -1;
 }
 
@@ -86,14 +121,7 @@ static int compare_keys(const void *a, const void *b)
     return strcmp(*x, *y);
 }
 
-/* What one ed_json_emit call has written so far. */
-typedef struct emit_budget {
-    size_t values;
-    size_t start; /* out->len when the call began */
-} emit_budget;
-
-static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth, emit_budget *eb);
+static int emit_value(lua_State *L, int idx, emit_walk *w, int depth);
 
 /* Is the table at idx a sequence 1..n with no other keys? Sets *n. */
 static int is_array(lua_State *L, int idx, lua_Integer *n)
@@ -116,14 +144,13 @@ static int is_array(lua_State *L, int idx, lua_Integer *n)
     return count > 0 && max == count;
 }
 
-static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth, emit_budget *eb)
+static int emit_table(lua_State *L, int idx, emit_walk *w, int depth)
 {
     if (depth >= ED_JSON_MAX_DEPTH) {
-        return fail(err, path->data ? path->data : "", "nested too deeply (a cycle?)");
+        return fail(w, depth, "nested too deeply (a cycle?)");
     }
+    ed_buf *out = w->out;
     lua_Integer n;
-    size_t mark = path->len;
     if (is_array(L, idx, &n)) {
         ed_buf_putc(out, '[');
         for (lua_Integer i = 1; i <= n; i++) {
@@ -131,10 +158,8 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
                 ed_buf_putc(out, ',');
             }
             lua_rawgeti(L, idx, i);
-            ed_buf_printf(path, "[%lld]", (long long)i);
-            int rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1, eb);
-            path->len = mark;
-            path->data[mark] = '\0';
+            w->path[depth] = (path_step){NULL, i};
+            int rc = emit_value(L, lua_gettop(L), w, depth + 1);
             lua_pop(L, 1);
             if (rc != 0) {
                 return rc;
@@ -151,13 +176,9 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING) {
-            ed_buf e = {0};
-            ed_buf_printf(&e, "an object key must be a string, not a %s",
-                          luaL_typename(L, -1));
+            const char *type = luaL_typename(L, -1);
             lua_pop(L, 1);
-            int rc = fail(err, path->data ? path->data : "", e.data);
-            ed_buf_free(&e);
-            return rc;
+            return fail(w, depth, "an object key must be a string, not a %s", type);
         }
         count++;
     }
@@ -179,10 +200,8 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         ed_buf_putc(out, ':');
         lua_pushstring(L, keys[i]);
         lua_rawget(L, idx);
-        ed_buf_printf(path, ".%s", keys[i]);
-        rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1, eb);
-        path->len = mark;
-        path->data[mark] = '\0';
+        w->path[depth] = (path_step){keys[i], 0};
+        rc = emit_value(L, lua_gettop(L), w, depth + 1);
         lua_pop(L, 1);
     }
     lua_pop(L, 1); /* the key array */
@@ -192,16 +211,15 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
     return rc;
 }
 
-static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth, emit_budget *eb)
+static int emit_value(lua_State *L, int idx, emit_walk *w, int depth)
 {
-    if (++eb->values > ED_JSON_MAX_VALUES || out->len - eb->start > ED_JSON_MAX_BYTES) {
-        return fail(err, path->data ? path->data : "",
-                    "too large to encode (more than 100000 values or 1 MiB)");
+    ed_buf *out = w->out;
+    if (++w->values > ED_JSON_MAX_VALUES || out->len - w->start > ED_JSON_MAX_BYTES) {
+        return fail(w, depth, "too large to encode (more than 100000 values or 1 MiB)");
     }
     /* Every level of nesting holds a few slots of this one C call's stack. */
     if (!lua_checkstack(L, 8)) {
-        return fail(err, path->data ? path->data : "", "nested too deeply");
+        return fail(w, depth, "nested too deeply");
     }
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
@@ -216,8 +234,7 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         } else {
             double d = lua_tonumber(L, idx);
             if (!isfinite(d)) {
-                return fail(err, path->data ? path->data : "",
-                            "NaN and infinity cannot be encoded as JSON");
+                return fail(w, depth, "NaN and infinity cannot be encoded as JSON");
             }
             /* cjson's default precision, so decoded and re-encoded
              * numbers look the same. */
@@ -234,7 +251,7 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         /* A read-only proxy is encoded through its backing table. */
         int top = lua_gettop(L);
         ed_readonly_backing(L, idx);
-        int rc = emit_table(L, lua_gettop(L), out, err, path, depth, eb);
+        int rc = emit_table(L, lua_gettop(L), w, depth);
         lua_settop(L, top);
         return rc;
     }
@@ -244,24 +261,20 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
             return 0;
         }
         /* fall through */
-    default: {
-        ed_buf e = {0};
-        ed_buf_printf(&e, "a %s cannot be encoded as JSON", luaL_typename(L, idx));
-        int rc = fail(err, path->data ? path->data : "", e.data);
-        ed_buf_free(&e);
-        return rc;
-    }
+    default:
+        return fail(w, depth, "a %s cannot be encoded as JSON", luaL_typename(L, idx));
     }
 }
 
 int ed_json_emit(lua_State *L, int idx, ed_buf *out, ed_buf *err)
 {
-    ed_buf path = {0};
-    ed_buf_puts(&path, "");
     int top = lua_gettop(L);
-    emit_budget eb = {0, out->len};
-    int rc = emit_value(L, lua_absindex(L, idx), out, err, &path, 0, &eb);
+    emit_walk w;
+    w.out = out;
+    w.err = err;
+    w.values = 0;
+    w.start = out->len;
+    int rc = emit_value(L, lua_absindex(L, idx), &w, 0);
     lua_settop(L, top);
-    ed_buf_free(&path);
     return rc;
 }
