@@ -8,6 +8,7 @@
  * C under test.
  */
 #include "check.h"
+#include "rng.h"
 #include "util/jsonstr.h"
 
 #include <lauxlib.h>
@@ -181,44 +182,33 @@ TEST(exact_text)
     PASS();
 }
 
-static uint64_t rng_state;
-
-static uint32_t rng(void)
-{
-    /* xorshift64*: seeded, so a failure can be replayed */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
 /* Append one random piece to s: mostly the bytes escaping cares about. */
-static size_t random_piece(char *s)
+static size_t random_piece(test_rng *rng, char *s)
 {
     static const char specials[] = "\"\\/\b\t\n\f\r\x7f";
-    switch (rng() % 8) {
+    switch (test_rng_next(rng) % 8) {
     case 0: /* printable ASCII */
-        s[0] = (char)(0x20 + rng() % 95);
+        s[0] = (char)(0x20 + test_rng_next(rng) % 95);
         return 1;
     case 1:
-        s[0] = specials[rng() % (sizeof specials - 1)];
+        s[0] = specials[test_rng_next(rng) % (sizeof specials - 1)];
         return 1;
     case 2: /* any control byte, NUL included */
-        s[0] = (char)(rng() % 0x20);
+        s[0] = (char)(test_rng_next(rng) % 0x20);
         return 1;
     case 3: /* any byte at all */
-        s[0] = (char)(rng() % 256);
+        s[0] = (char)(test_rng_next(rng) % 256);
         return 1;
     case 4: /* a two-byte character */
     {
-        uint32_t cp = 0x80 + rng() % (0x800 - 0x80);
+        uint32_t cp = 0x80 + test_rng_next(rng) % (0x800 - 0x80);
         s[0] = (char)(0xc0 | (cp >> 6));
         s[1] = (char)(0x80 | (cp & 0x3f));
         return 2;
     }
     case 5: /* a three-byte form, surrogates included (not UTF-8) */
     {
-        uint32_t cp = 0x800 + rng() % (0x10000 - 0x800);
+        uint32_t cp = 0x800 + test_rng_next(rng) % (0x10000 - 0x800);
         s[0] = (char)(0xe0 | (cp >> 12));
         s[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
         s[2] = (char)(0x80 | (cp & 0x3f));
@@ -226,7 +216,7 @@ static size_t random_piece(char *s)
     }
     case 6: /* a four-byte form, some past U+10FFFF */
     {
-        uint32_t cp = 0x10000 + rng() % (0x140000 - 0x10000);
+        uint32_t cp = 0x10000 + test_rng_next(rng) % (0x140000 - 0x10000);
         s[0] = (char)(0xf0 | (cp >> 18));
         s[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
         s[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
@@ -234,7 +224,7 @@ static size_t random_piece(char *s)
         return 4;
     }
     default: /* a cut sequence: a lead byte alone */
-        s[0] = (char)(0xc2 + rng() % (0xf5 - 0xc2));
+        s[0] = (char)(0xc2 + test_rng_next(rng) % (0xf5 - 0xc2));
         return 1;
     }
 }
@@ -243,14 +233,14 @@ TEST(random_strings_match_cjson)
 {
     oracle o;
     CHECK(oracle_open(&o) == 0, "could not set up cjson");
-    rng_state = 0x5eed1234abcdULL;
+    test_rng rng = {0x5eed1234abcdULL};
     ed_buf got = {0}, want = {0};
     char s[256];
     int fails = 0;
     for (int round = 0; round < 5000 && !fails; round++) {
-        size_t n = 0, pieces = rng() % 48;
+        size_t n = 0, pieces = test_rng_next(&rng) % 48;
         for (size_t p = 0; p < pieces; p++) {
-            n += random_piece(s + n);
+            n += random_piece(&rng, s + n);
         }
         ed_buf_reset(&got);
         ed_json_escape(&got, s, n);

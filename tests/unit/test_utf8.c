@@ -5,6 +5,7 @@
  * offset included.
  */
 #include "check.h"
+#include "rng.h"
 #include "util/utf8.h"
 
 #include <lauxlib.h>
@@ -54,16 +55,6 @@ TEST(sequences)
     PASS();
 }
 
-static uint64_t rng_state;
-
-static uint32_t rng(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
-}
-
 TEST(random_strings_match_lua)
 {
     lua_State *L = luaL_newstate();
@@ -72,17 +63,16 @@ TEST(random_strings_match_lua)
     lua_getglobal(L, "utf8");
     lua_getfield(L, -1, "len");
     int len_fn = lua_gettop(L);
-    rng_state = 0xfeedface1234ULL;
+    test_rng rng = {0xfeedface1234ULL};
     char s[32];
     int fails = 0;
     for (int round = 0; round < 20000 && !fails; round++) {
-        size_t n = rng() % sizeof s;
+        size_t n = test_rng_next(&rng) % sizeof s;
         for (size_t i = 0; i < n; i++) {
             /* weighted to lead and continuation bytes, so that some
              * strings are well-formed */
-            uint32_t r = rng() % 4;
-            s[i] = (char)(r == 0 ? rng() % 0x80 : r == 1 ? 0x80 + rng() % 0x40
-                                                         : 0xc0 + rng() % 0x40);
+            uint32_t kind = test_rng_next(&rng) % 4, r = test_rng_next(&rng);
+            s[i] = (char)(kind == 0 ? r % 0x80 : kind == 1 ? 0x80 + r % 0x40 : 0xc0 + r % 0x40);
         }
         lua_pushvalue(L, len_fn);
         lua_pushlstring(L, s, n);
