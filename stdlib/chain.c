@@ -27,8 +27,7 @@
 #include "chain.h"
 
 #include "time.h"
-#include "engine/readonly.h"
-#include "engine/sandbox.h"
+#include "engine/budget.h"
 
 #include <lauxlib.h>
 #include <math.h>

@@ -12,7 +12,7 @@
 
 #include "hash.h"
 
-#include "engine/sandbox.h"
+#include "engine/budget.h"
 
 #include <lauxlib.h>
 #include <openssl/core_names.h>

@@ -30,7 +30,7 @@
 
 #include "pattern.h"
 
-#include "engine/sandbox.h"
+#include "engine/budget.h"
 
 #include <ctype.h>
 #include <lauxlib.h>

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +20,17 @@
 #define EDICT_SOURCE_ROOT "."
 #endif
 
-const char *ed_home(void)
+/* Found on first use; under pthread_once because server threads may ask
+ * first (a catalog built for a reload or a diff). */
+static char edict_home[PATH_MAX];
+static pthread_once_t home_once = PTHREAD_ONCE_INIT;
+
+static void find_home(void)
 {
-    static char home[PATH_MAX];
-    if (home[0]) {
-        return home;
-    }
     const char *env = getenv("EDICT_HOME");
     if (env && *env) {
-        snprintf(home, sizeof home, "%s", env);
-        return home;
+        snprintf(edict_home, sizeof edict_home, "%s", env);
+        return;
     }
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -41,13 +43,18 @@ const char *ed_home(void)
             snprintf(candidate, sizeof candidate, "%s/../share/edict", exe);
             char real[PATH_MAX];
             if (realpath(candidate, real) && ed_is_dir(real)) {
-                snprintf(home, sizeof home, "%s", real);
-                return home;
+                snprintf(edict_home, sizeof edict_home, "%s", real);
+                return;
             }
         }
     }
-    snprintf(home, sizeof home, "%s", EDICT_SOURCE_ROOT);
-    return home;
+    snprintf(edict_home, sizeof edict_home, "%s", EDICT_SOURCE_ROOT);
+}
+
+const char *ed_home(void)
+{
+    pthread_once(&home_once, find_home);
+    return edict_home;
 }
 
 void ed_cli_init(ed_cli *cli)

@@ -15,6 +15,7 @@
 #include "engine/event.h"
 #include "engine/json.h"
 #include "util/jsonstr.h"
+#include "util/utf8.h"
 #include "util/fsutil.h"
 
 #include <lauxlib.h>
@@ -170,7 +171,7 @@ static int diff_read_request(admin *w, const diff_body *req, diff_request *dr,
             if (lua_type(L, -2) == LUA_TSTRING) {
                 size_t n;
                 const char *key = lua_tolstring(L, -2, &n);
-                ed_json_emit_string(L, key, n, &msg);
+                ed_json_escape(&msg, key, n);
             } else {
                 ed_buf_puts(&msg, "(not a name)");
             }
@@ -306,20 +307,19 @@ static int diff_read_request(admin *w, const diff_body *req, diff_request *dr,
 }
 
 /* Answer 422 with the diagnostics as a list of "file:line: message". */
-static void diff_refuse_packs(admin *w, ed_answer *res, const char *code,
-                              const char *message, const ed_diags *d)
+static void diff_refuse_packs(ed_answer *res, const char *code, const char *message,
+                              const ed_diags *d)
 {
-    lua_State *L = w->intake;
     res->status = 422;
     ed_buf_reset(&res->body);
     ed_buf_printf(&res->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
-    ed_json_emit_string(L, message, strlen(message), &res->body);
+    ed_json_escape(&res->body, message, strlen(message));
     ed_buf_puts(&res->body, ",\"errors\":[");
     for (size_t i = 0; i < d->n; i++) {
         ed_buf line = {0};
         ed_diag_text(&d->items[i], &line);
         ed_buf_puts(&res->body, i ? "," : "");
-        ed_json_emit_string(L, line.data, line.len, &res->body);
+        ed_json_escape(&res->body, line.data, line.len);
         ed_buf_free(&line);
     }
     ed_buf_puts(&res->body, "]}}\n");
@@ -341,7 +341,7 @@ static ed_catalog *diff_to_catalog(admin *w, const diff_request *dr, ed_answer *
         char message[160];
         snprintf(message, sizeof message, "%d problem%s in the \"to\" packs; nothing was "
                  "compared", cat->problems, cat->problems == 1 ? "" : "s");
-        diff_refuse_packs(w, res, "bad_packs", message, &d);
+        diff_refuse_packs(res, "bad_packs", message, &d);
         ed_diags_free(&d);
         ed_catalog_free(cat);
         return NULL;
@@ -352,7 +352,7 @@ static ed_catalog *diff_to_catalog(admin *w, const diff_request *dr, ed_answer *
         ed_buf message = {0};
         ed_buf_printf(&message, "the context of tenant %s cannot be built on the \"to\" "
                       "packs; nothing was compared", dr->tenant);
-        diff_refuse_packs(w, res, "bad_packs", message.data, &d);
+        diff_refuse_packs(res, "bad_packs", message.data, &d);
         ed_buf_free(&message);
         ed_diags_free(&d);
         ed_catalog_free(cat);
@@ -497,7 +497,7 @@ int ed_decider_admin_diff(ed_decider *d, const ed_admin_diff_env *env, const cha
     const ed_diff_counts *c = ed_differ_counts(df);
     res->status = 200;
     ed_buf_puts(&res->body, "{\"tenant\":");
-    ed_json_emit_string(L, dr.tenant, strlen(dr.tenant), &res->body);
+    ed_json_escape(&res->body, dr.tenant, strlen(dr.tenant));
     ed_buf_printf(&res->body, ",\"generation\":%lu,\"events\":%ld,\"changed\":%ld,"
                   "\"unchanged\":%ld,\"refused\":%ld,\"from_journal\":%ld,"
                   "\"from_generation\":%ld,\"summary\":", gen_id, c->events, c->changed,

@@ -15,6 +15,8 @@
 #include "engine/json.h"
 #include "engine/sandbox.h"
 #include "util/fsutil.h"
+#include "util/jsonstr.h"
+#include "util/utf8.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -235,8 +237,8 @@ static int intake_bad(void *arg, const char *unit, long where, const char *event
     return hand_over(d, &v);
 }
 
-int ed_decider_read_file(ed_decider *d, FILE *f, const char *path, ed_verdict_fn fn,
-                         void *arg)
+/* A reading starts on the generation in force, counting events from 1. */
+static void begin_reading(ed_decider *d, ed_verdict_fn fn, void *arg)
 {
     d->fn = fn;
     d->arg = arg;
@@ -245,6 +247,12 @@ int ed_decider_read_file(ed_decider *d, FILE *f, const char *path, ed_verdict_fn
     if (d->cfg.gens) {
         ed_decider_refresh(d);
     }
+}
+
+int ed_decider_read_file(ed_decider *d, FILE *f, const char *path, ed_verdict_fn fn,
+                         void *arg)
+{
+    begin_reading(d, fn, arg);
     ed_intake in = {.L = d->intake, .err = &d->scratch, .decide = intake_decide,
                     .bad = intake_bad, .arg = d};
     int rc = ed_intake_read(&in, f, path);
@@ -316,13 +324,7 @@ int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t m
 {
     lua_State *L = d->intake;
     collector c = {d, NULL, 0, 0, max_events ? max_events : SIZE_MAX, 0};
-    d->fn = fn;
-    d->arg = arg;
-    d->ordinal = 0;
-    d->failed = 0;
-    if (d->cfg.gens) {
-        ed_decider_refresh(d);
-    }
+    begin_reading(d, fn, arg);
     lua_settop(L, 0);
     lua_newtable(L);
     int rc = 0;
@@ -401,10 +403,10 @@ void ed_decider_error_json(ed_decider *d, const ed_verdict *v, ed_buf *out)
     ed_buf_printf(out, "{\"%s\":%ld", v->unit, v->where);
     if (v->event_id && v->event_id[0]) {
         ed_buf_puts(out, ",\"event_id\":");
-        ed_json_emit_string(d->intake, v->event_id, strlen(v->event_id), out);
+        ed_json_escape(out, v->event_id, strlen(v->event_id));
     }
     ed_buf_puts(out, ",\"error\":");
-    ed_json_emit_string(d->intake, v->error, strlen(v->error), out);
+    ed_json_escape(out, v->error, strlen(v->error));
     ed_buf_putc(out, '}');
 }
 

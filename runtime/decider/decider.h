@@ -139,6 +139,12 @@ int ed_decider_admin_diff(ed_decider *d, const ed_admin_diff_env *env, const cha
 /* The events' tenant from now on (a bearer token's), or NULL. */
 void ed_decider_set_tenant(ed_decider *d, const char *tenant);
 
+/* May cat serve? Every tenant's context builds on it and, with
+ * run_fixtures, every fixture passes (a reload's test; generation.h's
+ * ed_gen_vet_fn calls it). 0, or -1 with the reasons in err. */
+int ed_decider_vet(const ed_catalog *cat, char *const *tenants, size_t n_tenants,
+                   int run_fixtures, ed_buf *err);
+
 /* The catalog in force (with gens: the current generation's). */
 const ed_catalog *ed_decider_catalog(ed_decider *d);
 

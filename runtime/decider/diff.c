@@ -27,6 +27,7 @@
 #include "engine/engine.h"
 #include "engine/event.h"
 #include "engine/json.h"
+#include "util/jsonstr.h"
 
 #include <lauxlib.h>
 #include <stdio.h>
@@ -821,9 +822,9 @@ static void render_text(lua_State *L, compare_args *a, ed_buf *out)
 /* The report of a changed event: JSON                                  */
 /* ------------------------------------------------------------------ */
 
-static void json_text(lua_State *L, const char *s, ed_buf *out)
+static void json_text(const char *s, ed_buf *out)
 {
-    ed_json_emit_string(L, s, strlen(s), out);
+    ed_json_escape(out, s, strlen(s));
 }
 
 /* Append the value at idx (a decoded table or string) as JSON. */
@@ -875,7 +876,7 @@ static void json_finding(lua_State *L, int idx, compare_args *a, ed_buf *out)
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         if (lua_getfield(L, idx, fields[i]) != LUA_TNIL) {
             ed_buf_puts(out, written++ ? "," : "");
-            json_text(L, fields[i], out);
+            json_text(fields[i], out);
             ed_buf_putc(out, ':');
             json_value(L, lua_gettop(L), a, out);
         }
@@ -896,7 +897,7 @@ static void json_side(lua_State *L, int side_number, compare_args *a,
 {
     int side = SLOT_FROM_SIDE + side_number;
     ed_buf_puts(out, "{\"flag\":");
-    json_text(L, ed_diff_outcome_name(a->outcome[side_number]), out);
+    json_text(ed_diff_outcome_name(a->outcome[side_number]), out);
     if (a->refused[side_number]) {
         ed_buf_puts(out, ",\"reason\":");
         json_field(L, side, "refused", a, out);
@@ -976,17 +977,17 @@ static void render_json(lua_State *L, compare_args *a, int versions_changed,
 {
     const ed_event *ev = a->ev;
     ed_buf_puts(out, "{\"event_id\":");
-    json_text(L, ev->id, out);
+    json_text(ev->id, out);
     ed_buf_puts(out, ",\"tenant\":");
-    json_text(L, ev->tenant, out);
+    json_text(ev->tenant, out);
     ed_buf_puts(out, ",\"jurisdiction\":");
-    json_text(L, ev->jurisdiction, out);
+    json_text(ev->jurisdiction, out);
     ed_buf_puts(out, ",\"type\":");
-    json_text(L, ev->type, out);
+    json_text(ev->type, out);
     ed_buf_puts(out, ",\"occurred_at\":");
-    json_text(L, ev->occurred_at, out);
+    json_text(ev->occurred_at, out);
     ed_buf_puts(out, ",\"as_of\":");
-    json_text(L, ev->as_of, out);
+    json_text(ev->as_of, out);
     ed_buf_puts(out, ",\"from\":");
     json_side(L, SIDE_FROM, a, out);
     ed_buf_puts(out, ",\"to\":");
@@ -1066,10 +1067,10 @@ void ed_differ_refuse(ed_differ *df, const char *unit, long where,
         ed_buf_printf(out, "{\"%s\":%ld", unit, where);
         if (event_id && event_id[0]) {
             ed_buf_puts(out, ",\"event_id\":");
-            json_text(df->json, event_id, out);
+            json_text(event_id, out);
         }
         ed_buf_puts(out, ",\"error\":");
-        json_text(df->json, message, out);
+        json_text(message, out);
         ed_buf_puts(out, "}\n");
     } else if (event_id && event_id[0]) {
         ed_buf_printf(out, "%s %ld (event %s): refused: %s\n\n", unit, where,

@@ -16,6 +16,7 @@
 #include "fixtures.h"
 #include "decider.h"
 
+#include "engine/context.h"
 #include "engine/json.h"
 #include "engine/sandbox.h"
 
@@ -483,3 +484,43 @@ done:
     return rc;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Vetting a catalog before it serves                                   */
+/* ------------------------------------------------------------------ */
+
+/* Keep each failing fixture: its file, its name, what was expected and
+ * got. */
+static void keep_failure(void *arg, const ed_fixture_result *r)
+{
+    ed_buf *err = arg;
+    if (!r->ok) {
+        ed_buf_printf(err, "FAIL - %s: %s%s\n", r->file, r->name ? r->name : "", r->why);
+    }
+}
+
+int ed_decider_vet(const ed_catalog *cat, char *const *tenants, size_t n_tenants,
+                   int run_fixtures, ed_buf *err)
+{
+    size_t before = err->len;
+    /* every configured tenant's context must build on the new packs */
+    for (size_t i = 0; i < n_tenants; i++) {
+        ed_diags cd = {0};
+        ed_context *ctx = ed_context_new(cat, tenants[i], NULL, &cd);
+        if (ctx == NULL) {
+            ed_buf_printf(err, "tenant %s: ", tenants[i]);
+            ed_diags_text(&cd, err);
+        }
+        ed_context_free(ctx);
+        ed_diags_free(&cd);
+    }
+    if (err->len == before && run_fixtures) {
+        int passed = 0, failed = 0;
+        if (ed_fixtures_run(cat, keep_failure, err, &passed, &failed) != 0) {
+            ed_buf_puts(err, "the fixtures could not be run\n");
+        } else if (failed > 0) {
+            ed_buf_printf(err, "%d fixtures passed, %d failed\n", passed, failed);
+        }
+    }
+    return err->len == before ? 0 : -1;
+}

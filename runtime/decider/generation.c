@@ -7,15 +7,12 @@
 
 #include "generation.h"
 
-#include "fixtures.h"
-#include "engine/context.h"
 #include "util/fsutil.h"
-#include "engine/json.h"
+#include "util/jsonstr.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +36,13 @@ void ed_utc_now(char out[32])
 
 static void packs_json(const ed_catalog *cat, ed_buf *out)
 {
-    lua_State *L = ed_json_host_state();
-    if (L == NULL) {
-        abort();
-    }
     ed_buf_putc(out, '[');
     for (size_t i = 0; i < cat->n_packs; i++) {
         const ed_pack *p = cat->packs[i];
         ed_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-        ed_json_emit_string(L, p->name, strlen(p->name), out);
+        ed_json_escape(out, p->name, strlen(p->name));
         ed_buf_puts(out, ",\"version\":");
-        ed_json_emit_string(L, p->version, strlen(p->version), out);
+        ed_json_escape(out, p->version, strlen(p->version));
         ed_buf_printf(out, ",\"digest\":\"%s\",\"effective_from\":", p->digest);
         if (p->from_text[0]) {
             ed_buf_printf(out, "\"%s\"", p->from_text);
@@ -67,28 +60,16 @@ static void packs_json(const ed_catalog *cat, ed_buf *out)
             if (j) {
                 ed_buf_putc(out, ',');
             }
-            ed_json_emit_string(L, p->jurisdictions[j], strlen(p->jurisdictions[j]), out);
+            ed_json_escape(out, p->jurisdictions[j], strlen(p->jurisdictions[j]));
         }
         ed_buf_printf(out, "],\"rules\":%zu}", p->n_rules);
     }
     ed_buf_putc(out, ']');
-    lua_close(L);
-}
-
-/* Keep each failing fixture: its file, its name, what was expected and
- * got. */
-static void keep_failure(void *arg, const ed_fixture_result *r)
-{
-    ed_buf *err = arg;
-    if (!r->ok) {
-        ed_buf_printf(err, "FAIL - %s: %s%s\n", r->file, r->name ? r->name : "",
-                      r->why);
-    }
 }
 
 /* Read, check and (when configured) test the packs under pack_dirs and
  * tenants_dir. NULL with the reasons in err. */
-static ed_generation *build(const ed_config *cfg, char **pack_dirs, size_t n_dirs,
+static ed_generation *build(const ed_gen_config *cfg, char **pack_dirs, size_t n_dirs,
                             const char *tenants_dir, int run_fixtures, ed_buf *err)
 {
     ed_diags d = {0};
@@ -103,26 +84,7 @@ static ed_generation *build(const ed_config *cfg, char **pack_dirs, size_t n_dir
         return NULL;
     }
     ed_diags_free(&d);
-    /* every configured tenant's context must build on the new packs */
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        ed_diags cd = {0};
-        ed_context *ctx = ed_context_new(cat, cfg->tenants[i].name, NULL, &cd);
-        if (ctx == NULL) {
-            ed_buf_printf(err, "tenant %s: ", cfg->tenants[i].name);
-            ed_diags_text(&cd, err);
-        }
-        ed_context_free(ctx);
-        ed_diags_free(&cd);
-    }
-    if (err->len == 0 && run_fixtures) {
-        int passed = 0, failed = 0;
-        if (ed_fixtures_run(cat, keep_failure, err, &passed, &failed) != 0) {
-            ed_buf_puts(err, "the fixtures could not be run\n");
-        } else if (failed > 0) {
-            ed_buf_printf(err, "%d fixtures passed, %d failed\n", passed, failed);
-        }
-    }
-    if (err->len > 0) {
+    if ((cfg->vet && cfg->vet(cfg->vet_arg, cat, run_fixtures, err) != 0) || err->len > 0) {
         ed_catalog_free(cat);
         return NULL;
     }
@@ -202,7 +164,7 @@ static int write_pack(const char *root, const ed_pack *p)
 
 /* Write the generation's exact files (the bytes its digests cover) to
  * <state>/last-good, replacing the previous copy atomically. */
-static void persist(const ed_config *cfg, const ed_generation *gen)
+static void persist(const ed_gen_config *cfg, const ed_generation *gen)
 {
     if (cfg->state_dir == NULL) {
         return;
@@ -266,15 +228,16 @@ static void set_last(ed_generations *g, int ok, const char *by, const char *erro
     pthread_mutex_unlock(&g->mu);
 }
 
-int ed_gens_start(ed_generations *g, const ed_config *cfg, ed_buf *err)
+int ed_gens_start(ed_generations *g, const ed_gen_config *config, ed_buf *err)
 {
     memset(g, 0, sizeof *g);
-    g->cfg = cfg;
+    g->cfg = *config;
+    const ed_gen_config *cfg = &g->cfg;
     pthread_mutex_init(&g->mu, NULL);
     pthread_mutex_init(&g->reload_mu, NULL);
     g->next_id = 1;
     ed_generation *gen = build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
-                               cfg->tenants_dir, cfg->reload_runs_fixtures, err);
+                               cfg->tenants_dir, cfg->run_fixtures, err);
     if (gen != NULL) {
         snprintf(gen->source, sizeof gen->source, "packs");
         persist(cfg, gen);
@@ -351,9 +314,9 @@ unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
                             char **before, char **after)
 {
     pthread_mutex_lock(&g->reload_mu);
-    const ed_config *cfg = g->cfg;
+    const ed_gen_config *cfg = &g->cfg;
     ed_generation *gen = build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
-                               cfg->tenants_dir, cfg->reload_runs_fixtures, err);
+                               cfg->tenants_dir, cfg->run_fixtures, err);
     unsigned long id = 0;
     if (gen == NULL) {
         set_last(g, 0, by, err->data);
@@ -381,14 +344,10 @@ unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
 
 void ed_gen_last_reload_json(ed_generations *g, ed_buf *out)
 {
-    lua_State *L = ed_json_host_state();
-    if (L == NULL) {
-        abort();
-    }
     pthread_mutex_lock(&g->mu);
     ed_buf_printf(out, "{\"ok\":%s,\"at\":\"%s\",\"by\":", g->last_ok ? "true" : "false",
                   g->last_at);
-    ed_json_emit_string(L, g->last_by, strlen(g->last_by), out);
+    ed_json_escape(out, g->last_by, strlen(g->last_by));
     ed_buf_puts(out, ",\"errors\":[");
     int first = 1;
     for (const char *s = g->last_errors; s && *s;) {
@@ -398,7 +357,7 @@ void ed_gen_last_reload_json(ed_generations *g, ed_buf *out)
             if (!first) {
                 ed_buf_putc(out, ',');
             }
-            ed_json_emit_string(L, s, n, out);
+            ed_json_escape(out, s, n);
             first = 0;
         }
         s = nl ? nl + 1 : s + n;
@@ -406,5 +365,4 @@ void ed_gen_last_reload_json(ed_generations *g, ed_buf *out)
     ed_buf_printf(out, "],\"reloads_ok\":%ld,\"reloads_failed\":%ld}", g->reloads_ok,
                   g->reloads_failed);
     pthread_mutex_unlock(&g->mu);
-    lua_close(L);
 }

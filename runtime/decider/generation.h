@@ -14,7 +14,25 @@
 
 #include "util/buf.h"
 #include "engine/catalog.h"
-#include "server/config.h"
+
+/* Whether a catalog may serve beyond passing `check`: every configured
+ * tenant's context builds on it and (with run_fixtures) every fixture
+ * passes. 0, or -1 with the reasons in err. Given by whoever starts the
+ * registry (the server passes ed_decider_vet's), so this registry needs
+ * nothing above it. */
+typedef int (*ed_gen_vet_fn)(void *arg, const ed_catalog *cat, int run_fixtures,
+                             ed_buf *err);
+
+typedef struct ed_gen_config {
+    ed_limits limits;
+    char **pack_dirs;
+    size_t n_pack_dirs;
+    const char *tenants_dir;   /* NULL: no overlays */
+    const char *state_dir;     /* the last-known-good copy; NULL: none */
+    int run_fixtures;          /* a reload must pass the fixtures */
+    ed_gen_vet_fn vet;         /* may be NULL */
+    void *vet_arg;
+} ed_gen_config;
 
 typedef struct ed_generation {
     unsigned long id;        /* 1, 2, ... in this process */
@@ -26,7 +44,7 @@ typedef struct ed_generation {
 } ed_generation;
 
 typedef struct ed_generations {
-    const ed_config *cfg;
+    ed_gen_config cfg;
     pthread_mutex_t mu;        /* current, refs and the last result */
     pthread_mutex_t reload_mu; /* one reload at a time */
     ed_generation *current;
@@ -42,7 +60,7 @@ typedef struct ed_generations {
 /* Load the first generation from the configured folders, falling back to
  * the persisted last-known-good one when they do not pass. 0, or -1 with
  * the reasons in err. */
-int ed_gens_start(ed_generations *g, const ed_config *cfg, ed_buf *err);
+int ed_gens_start(ed_generations *g, const ed_gen_config *cfg, ed_buf *err);
 void ed_gens_stop(ed_generations *g);
 
 /* The current generation, held: release it when done. */

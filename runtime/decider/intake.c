@@ -9,6 +9,7 @@
 #include "intake.h"
 
 #include "engine/json.h"
+#include "util/utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>

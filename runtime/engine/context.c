@@ -10,6 +10,7 @@
 
 #include "util/fsutil.h"
 #include "json.h"
+#include "util/jsonstr.h"
 #include "readonly.h"
 #include "stdlib/time.h"
 
@@ -100,24 +101,24 @@ static int l_ctx_obligation(lua_State *L)
     const char *s;
     ed_buf_puts(b, "{\"action\":");
     s = lua_tolstring(L, 2, &len);
-    ed_json_emit_string(L, s, len, b);
+    ed_json_escape(b, s, len);
     ed_buf_puts(b, ",\"due\":");
     s = lua_tolstring(L, 3, &len);
-    ed_json_emit_string(L, s, len, b);
+    ed_json_escape(b, s, len);
     ed_buf_puts(b, ",\"cite\":");
     if (cite_type == LUA_TSTRING) {
         s = lua_tolstring(L, 4, &len);
-        ed_json_emit_string(L, s, len, b);
+        ed_json_escape(b, s, len);
     } else {
         const char *c = sink->slot->rule->cite;
-        ed_json_emit_string(L, c, strlen(c), b);
+        ed_json_escape(b, c, strlen(c));
     }
     ed_buf_puts(b, ",\"rule\":");
-    ed_json_emit_string(L, sink->slot->rule->id, strlen(sink->slot->rule->id), b);
+    ed_json_escape(b, sink->slot->rule->id, strlen(sink->slot->rule->id));
     if (note_type == LUA_TSTRING) {
         ed_buf_puts(b, ",\"note\":");
         s = lua_tolstring(L, 5, &len);
-        ed_json_emit_string(L, s, len, b);
+        ed_json_escape(b, s, len);
     }
     ed_buf_putc(b, '}');
     return 0;
@@ -367,6 +368,7 @@ void ed_context_free(ed_context *ctx)
     ed_buf_free(&sc->packs);
     ed_buf_free(&sc->explain);
     ed_buf_free(&sc->bad);
+    ed_buf_free(&sc->why);
     free(sc->slot_applies);
     free(sc->loaded_applies);
     free(ctx->loaded);

@@ -43,6 +43,8 @@ typedef struct ed_sink {
  * event allocates nothing that lives outside the Lua state. */
 typedef struct ed_scratch {
     ed_buf findings, waivers, errors, packs, explain, bad;
+    ed_buf why; /* why a check's result was refused: held across calls
+                   that can raise, so it must not be a local */
     char type[136], jurisdiction[136]; /* what the memo below is for */
     unsigned char *slot_applies;       /* per slot: rule applies to them */
     unsigned char *loaded_applies;     /* per loaded pack version */

@@ -15,6 +15,7 @@
 #include "engine.h"
 
 #include "json.h"
+#include "util/jsonstr.h"
 #include "readonly.h"
 #include "stdlib/hash.h"
 
@@ -42,9 +43,9 @@ typedef struct eval_run {
     size_t rule_start;   /* findings->len when the running rule began */
 } eval_run;
 
-static void put_string(lua_State *L, ed_buf *b, const char *s)
+static void put_string(ed_buf *b, const char *s)
 {
-    ed_json_emit_string(L, s, strlen(s), b);
+    ed_json_escape(b, s, strlen(s));
 }
 
 static void sep(ed_buf *b, size_t *n)
@@ -64,7 +65,6 @@ static int64_t now_us(void)
 static void add_error(eval_run *r, const ed_slot *slot, const char *pack,
                       const char *where, const char *message, ed_stop stop)
 {
-    lua_State *L = r->ctx->L;
     sep(r->errors, &r->n_errors);
     if (r->outcome->n_errored < ED_OUTCOME_MAX_FIRED) {
         r->outcome->errored[r->outcome->n_errored].pack = slot ? slot->pack->name : pack;
@@ -72,20 +72,20 @@ static void add_error(eval_run *r, const ed_slot *slot, const char *pack,
     }
     if (slot != NULL) {
         ed_buf_puts(r->errors, "{\"rule\":");
-        put_string(L, r->errors, slot->rule->id);
+        put_string(r->errors, slot->rule->id);
     } else {
         ed_buf_puts(r->errors, "{\"pack\":");
-        put_string(L, r->errors, pack);
+        put_string(r->errors, pack);
     }
     if (where != NULL && where[0]) {
         ed_buf_puts(r->errors, ",\"where\":");
-        put_string(L, r->errors, where);
+        put_string(r->errors, where);
     }
     ed_buf_puts(r->errors, ",\"message\":");
-    put_string(L, r->errors, message);
+    put_string(r->errors, message);
     if (stop != ED_STOP_NONE) {
         ed_buf_puts(r->errors, ",\"limit\":");
-        put_string(L, r->errors, ed_stop_name(stop));
+        put_string(r->errors, ed_stop_name(stop));
     }
     ed_buf_putc(r->errors, '}');
 }
@@ -96,20 +96,19 @@ static void add_trace(eval_run *r, const ed_slot *slot, const ed_pack *p,
     if (!r->opt->explain) {
         return;
     }
-    lua_State *L = r->ctx->L;
     sep(r->explain, &r->n_explain);
     ed_buf_putc(r->explain, '{');
     if (slot != NULL) {
         ed_buf_puts(r->explain, "\"rule\":");
-        put_string(L, r->explain, slot->rule->id);
+        put_string(r->explain, slot->rule->id);
         ed_buf_putc(r->explain, ',');
     }
     ed_buf_puts(r->explain, "\"pack\":");
-    put_string(L, r->explain, p->name);
+    put_string(r->explain, p->name);
     ed_buf_puts(r->explain, ",\"version\":");
-    put_string(L, r->explain, p->version);
+    put_string(r->explain, p->version);
     ed_buf_puts(r->explain, ",\"outcome\":");
-    put_string(L, r->explain, outcome);
+    put_string(r->explain, outcome);
     if (slot == NULL) {
         ed_buf_printf(r->explain, ",\"effective\":\"%s..%s\"", p->from_text,
                       p->until_text);
@@ -222,14 +221,14 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
     size_t mark = r->findings->len;
     sep(r->findings, &r->n_findings);
     ed_buf_puts(r->findings, "{\"rule\":");
-    put_string(L, r->findings, s->rule->id);
+    put_string(r->findings, s->rule->id);
     ed_buf_printf(r->findings, ",\"severity\":\"%s\",\"message\":",
                   ed_severity_name(sev));
     size_t len;
     const char *msg = lua_tolstring(L, message, &len);
-    ed_json_emit_string(L, msg, len, r->findings);
+    ed_json_escape(r->findings, msg, len);
     ed_buf_puts(r->findings, ",\"cite\":");
-    put_string(L, r->findings, s->rule->cite);
+    put_string(r->findings, s->rule->cite);
     if (evidence) {
         ed_buf_puts(r->findings, ",\"evidence_required\":");
         ed_json_emit(L, evidence, r->findings, why);
@@ -359,16 +358,19 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
         outcome = res.stop ? "stopped" : "error";
         found = -1;
     } else {
-        ed_buf why = {0};
-        found = collect(r, lua_gettop(L), s, &why);
+        /* collect pushes values, which can raise: the message it may
+         * write goes to the context's buffer, not to a local one a
+         * longjmp would leak */
+        ed_buf *why = &ctx->scratch.why;
+        ed_buf_reset(why);
+        found = collect(r, lua_gettop(L), s, why);
         lua_pop(L, 1);
         if (found < 0) {
-            add_error(r, s, NULL, s->rule->where, why.data, ED_STOP_NONE);
+            add_error(r, s, NULL, s->rule->where, why->data, ED_STOP_NONE);
             outcome = "error";
         } else {
             outcome = found ? "failed" : "held";
         }
-        ed_buf_free(&why);
     }
     if (found < 0) {
         /* all or nothing: drop what the rule produced before failing */
@@ -553,13 +555,13 @@ static void decide(eval_run *r, int event)
                 /* the overlay's rules and digest are part of the decision */
                 ed_buf name = {0};
                 ed_buf_printf(&name, "tenant:%s", chosen->pack->name);
-                put_string(L, r->packs, name.data);
+                put_string(r->packs, name.data);
                 ed_buf_free(&name);
             } else {
-                put_string(L, r->packs, chosen->pack->name);
+                put_string(r->packs, chosen->pack->name);
             }
             ed_buf_puts(r->packs, ",\"version\":");
-            put_string(L, r->packs, chosen->pack->version);
+            put_string(r->packs, chosen->pack->version);
             ed_buf_printf(r->packs, ",\"digest\":\"%s\"}", chosen->pack->digest);
             set_event_fields(L, chosen, ev);
             lua_rawgeti(L, LUA_REGISTRYINDEX, chosen->ctx_ref);
@@ -572,9 +574,9 @@ static void decide(eval_run *r, int event)
                 if (s->waiver != NULL) {
                     sep(r->waivers, &r->n_waivers);
                     ed_buf_puts(r->waivers, "{\"rule\":");
-                    put_string(L, r->waivers, s->rule->id);
+                    put_string(r->waivers, s->rule->id);
                     ed_buf_puts(r->waivers, ",\"reason\":");
-                    put_string(L, r->waivers, s->waiver->reason);
+                    put_string(r->waivers, s->waiver->reason);
                     ed_buf_putc(r->waivers, '}');
                     add_trace(r, s, s->pack, "waived", -1, 0);
                     continue;
@@ -600,7 +602,6 @@ static void decide(eval_run *r, int event)
 
 static void assemble(eval_run *r, ed_buf *out)
 {
-    lua_State *L = r->ctx->L;
     const ed_event *ev = r->ev;
     ed_outcome *o = r->outcome;
     o->n_errors = r->n_errors;
@@ -635,17 +636,17 @@ static void assemble(eval_run *r, ed_buf *out)
     snprintf(o->decision_id, sizeof o->decision_id, "dec-%.32s", hex);
     snprintf(o->retention_until, sizeof o->retention_until, "%s", r->retain);
     ed_buf_printf(out, "{\"decision_id\":\"%s\",\"event_id\":", o->decision_id);
-    put_string(L, out, ev->id);
+    put_string(out, ev->id);
     ed_buf_puts(out, ",\"tenant\":");
-    put_string(L, out, ev->tenant);
+    put_string(out, ev->tenant);
     ed_buf_puts(out, ",\"jurisdiction\":");
-    put_string(L, out, ev->jurisdiction);
+    put_string(out, ev->jurisdiction);
     ed_buf_puts(out, ",\"type\":");
-    put_string(L, out, ev->type);
+    put_string(out, ev->type);
     ed_buf_puts(out, ",\"occurred_at\":");
-    put_string(L, out, ev->occurred_at);
+    put_string(out, ev->occurred_at);
     ed_buf_puts(out, ",\"as_of\":");
-    put_string(L, out, ev->as_of);
+    put_string(out, ev->as_of);
     ed_buf_printf(out, ",\"flag\":\"%s\",\"score\":%d,\"findings\":[%s]",
                   ed_flag_name(o->flag), o->score,
                   r->findings->data ? r->findings->data : "");

@@ -6,15 +6,17 @@
 #include "json.h"
 
 #include "readonly.h"
+#include "util/jsonstr.h"
 
 #include <lauxlib.h>
 #include <lua-cjson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char decode_key, encode_key;
+static char decode_key;
 
 void ed_json_open(lua_State *L)
 {
@@ -28,8 +30,6 @@ void ed_json_open(lua_State *L)
     lua_call(L, 1, 0);
     lua_getfield(L, -1, "decode");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &decode_key);
-    lua_getfield(L, -1, "encode");
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &encode_key);
     lua_pop(L, 1);
     /* Keep cjson out of package.loaded views; rules never see it. */
 }
@@ -74,128 +74,44 @@ int ed_json_is_null(lua_State *L, int idx)
     return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
-/* Length of the UTF-8 sequence at s (at most n bytes), 0 if malformed. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned long cp, min;
-    if (c < 0x80) {
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return 0;
-    }
-    return len;
-}
+/* One step of the path from the value ed_json_emit was given to the one
+ * being written, for error messages: a key (kept alive by the table being
+ * walked, which is on the stack) or an index. */
+typedef struct path_step {
+    const char *key; /* NULL: an array index */
+    lua_Integer index;
+} path_step;
 
-int ed_utf8_valid(const char *s, size_t len, size_t *bad)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = utf8_sequence(u + i, len - i);
-        if (n == 0) {
-            *bad = i;
-            return 0;
-        }
-        i += n;
-    }
-    return 1;
-}
+/* One ed_json_emit call. The walk pushes values, and a push can raise (out
+ * of memory), so the path lives here on the C stack rather than in
+ * malloc'd memory that a longjmp would leak. */
+typedef struct emit_walk {
+    ed_buf *out, *err;
+    size_t values;
+    size_t start; /* out->len when the call began */
+    path_step path[ED_JSON_MAX_DEPTH + 1];
+} emit_walk;
 
-/* Does s need cjson's escaping (1), or UTF-8 repair (2)? */
-static int needs_escape(const char *s, size_t len)
-{
-    int need = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\' || c == '/' || c == 0x7f) {
-            need |= 1;
-        } else if (c >= 0x80) {
-            need |= 4;
-        }
-    }
-    if (need & 4) {
-        size_t bad;
-        need = (need & 1) | (ed_utf8_valid(s, len, &bad) ? 0 : 2);
-    }
-    return need;
-}
+static int fail(emit_walk *w, int depth, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-void ed_json_emit_string(lua_State *L, const char *s, size_t len, ed_buf *out)
+/* Write "<path>: <message>" into err ("value: ..." at the top); -1. */
+static int fail(emit_walk *w, int depth, const char *fmt, ...)
 {
-    int need = needs_escape(s, len);
-    ed_buf repaired = {0};
-    if (need & 2) {
-        const unsigned char *u = (const unsigned char *)s;
-        for (size_t i = 0; i < len;) {
-            size_t n = utf8_sequence(u + i, len - i);
-            if (n == 0) {
-                ed_buf_puts(&repaired, "\xef\xbf\xbd"); /* U+FFFD */
-                i++;
-            } else {
-                ed_buf_append(&repaired, s + i, n);
-                i += n;
-            }
-        }
-        s = repaired.data;
-        len = repaired.len;
-    }
-    if (!(need & 1)) {
-        ed_buf_putc(out, '"');
-        ed_buf_append(out, s, len);
-        ed_buf_putc(out, '"');
-        ed_buf_free(&repaired);
-        return;
-    }
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &encode_key);
-    lua_pushlstring(L, s, len);
-    lua_call(L, 1, 1);
-    size_t n;
-    const char *enc = lua_tolstring(L, -1, &n);
-    /* cjson writes '/' as "\/"; both are valid JSON, and plain '/' is what
-     * the fast path above writes, so undo that one escape. */
-    for (size_t i = 0; i < n; i++) {
-        if (enc[i] == '\\' && i + 1 < n) {
-            if (enc[i + 1] == '/') {
-                ed_buf_putc(out, '/');
-            } else {
-                ed_buf_append(out, enc + i, 2);
-            }
-            i++;
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    ed_buf_reset(w->err);
+    for (int i = 0; i < depth; i++) {
+        if (w->path[i].key != NULL) {
+            ed_buf_printf(w->err, ".%s", w->path[i].key);
         } else {
-            ed_buf_putc(out, enc[i]);
+            ed_buf_printf(w->err, "[%lld]", (long long)w->path[i].index);
         }
     }
-    lua_pop(L, 1);
-    ed_buf_free(&repaired);
-}
-
-static int fail(ed_buf *err, const char *path, const char *what)
-{
-    ed_buf_reset(err);
-    ed_buf_printf(err, "%s: %s", path[0] ? path : "value", what);
+    ed_buf_printf(w->err, "%s: %s", depth > 0 ? "" : "value", what);
     return -1;
 }
 
@@ -205,14 +121,7 @@ static int compare_keys(const void *a, const void *b)
     return strcmp(*x, *y);
 }
 
-/* What one ed_json_emit call has written so far. */
-typedef struct emit_budget {
-    size_t values;
-    size_t start; /* out->len when the call began */
-} emit_budget;
-
-static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth, emit_budget *eb);
+static int emit_value(lua_State *L, int idx, emit_walk *w, int depth);
 
 /* Is the table at idx a sequence 1..n with no other keys? Sets *n. */
 static int is_array(lua_State *L, int idx, lua_Integer *n)
@@ -235,14 +144,13 @@ static int is_array(lua_State *L, int idx, lua_Integer *n)
     return count > 0 && max == count;
 }
 
-static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth, emit_budget *eb)
+static int emit_table(lua_State *L, int idx, emit_walk *w, int depth)
 {
     if (depth >= ED_JSON_MAX_DEPTH) {
-        return fail(err, path->data ? path->data : "", "nested too deeply (a cycle?)");
+        return fail(w, depth, "nested too deeply (a cycle?)");
     }
+    ed_buf *out = w->out;
     lua_Integer n;
-    size_t mark = path->len;
     if (is_array(L, idx, &n)) {
         ed_buf_putc(out, '[');
         for (lua_Integer i = 1; i <= n; i++) {
@@ -250,10 +158,8 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
                 ed_buf_putc(out, ',');
             }
             lua_rawgeti(L, idx, i);
-            ed_buf_printf(path, "[%lld]", (long long)i);
-            int rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1, eb);
-            path->len = mark;
-            path->data[mark] = '\0';
+            w->path[depth] = (path_step){NULL, i};
+            int rc = emit_value(L, lua_gettop(L), w, depth + 1);
             lua_pop(L, 1);
             if (rc != 0) {
                 return rc;
@@ -270,13 +176,9 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING) {
-            ed_buf e = {0};
-            ed_buf_printf(&e, "an object key must be a string, not a %s",
-                          luaL_typename(L, -1));
+            const char *type = luaL_typename(L, -1);
             lua_pop(L, 1);
-            int rc = fail(err, path->data ? path->data : "", e.data);
-            ed_buf_free(&e);
-            return rc;
+            return fail(w, depth, "an object key must be a string, not a %s", type);
         }
         count++;
     }
@@ -294,14 +196,12 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         if (i > 0) {
             ed_buf_putc(out, ',');
         }
-        ed_json_emit_string(L, keys[i], strlen(keys[i]), out);
+        ed_json_escape(out, keys[i], strlen(keys[i]));
         ed_buf_putc(out, ':');
         lua_pushstring(L, keys[i]);
         lua_rawget(L, idx);
-        ed_buf_printf(path, ".%s", keys[i]);
-        rc = emit_value(L, lua_gettop(L), out, err, path, depth + 1, eb);
-        path->len = mark;
-        path->data[mark] = '\0';
+        w->path[depth] = (path_step){keys[i], 0};
+        rc = emit_value(L, lua_gettop(L), w, depth + 1);
         lua_pop(L, 1);
     }
     lua_pop(L, 1); /* the key array */
@@ -311,16 +211,15 @@ static int emit_table(lua_State *L, int idx, ed_buf *out, ed_buf *err,
     return rc;
 }
 
-static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
-                      ed_buf *path, int depth, emit_budget *eb)
+static int emit_value(lua_State *L, int idx, emit_walk *w, int depth)
 {
-    if (++eb->values > ED_JSON_MAX_VALUES || out->len - eb->start > ED_JSON_MAX_BYTES) {
-        return fail(err, path->data ? path->data : "",
-                    "too large to encode (more than 100000 values or 1 MiB)");
+    ed_buf *out = w->out;
+    if (++w->values > ED_JSON_MAX_VALUES || out->len - w->start > ED_JSON_MAX_BYTES) {
+        return fail(w, depth, "too large to encode (more than 100000 values or 1 MiB)");
     }
     /* Every level of nesting holds a few slots of this one C call's stack. */
     if (!lua_checkstack(L, 8)) {
-        return fail(err, path->data ? path->data : "", "nested too deeply");
+        return fail(w, depth, "nested too deeply");
     }
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
@@ -335,8 +234,7 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
         } else {
             double d = lua_tonumber(L, idx);
             if (!isfinite(d)) {
-                return fail(err, path->data ? path->data : "",
-                            "NaN and infinity cannot be encoded as JSON");
+                return fail(w, depth, "NaN and infinity cannot be encoded as JSON");
             }
             /* cjson's default precision, so decoded and re-encoded
              * numbers look the same. */
@@ -346,14 +244,14 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
-        ed_json_emit_string(L, s, len, out);
+        ed_json_escape(out, s, len);
         return 0;
     }
     case LUA_TTABLE: {
         /* A read-only proxy is encoded through its backing table. */
         int top = lua_gettop(L);
         ed_readonly_backing(L, idx);
-        int rc = emit_table(L, lua_gettop(L), out, err, path, depth, eb);
+        int rc = emit_table(L, lua_gettop(L), w, depth);
         lua_settop(L, top);
         return rc;
     }
@@ -363,24 +261,20 @@ static int emit_value(lua_State *L, int idx, ed_buf *out, ed_buf *err,
             return 0;
         }
         /* fall through */
-    default: {
-        ed_buf e = {0};
-        ed_buf_printf(&e, "a %s cannot be encoded as JSON", luaL_typename(L, idx));
-        int rc = fail(err, path->data ? path->data : "", e.data);
-        ed_buf_free(&e);
-        return rc;
-    }
+    default:
+        return fail(w, depth, "a %s cannot be encoded as JSON", luaL_typename(L, idx));
     }
 }
 
 int ed_json_emit(lua_State *L, int idx, ed_buf *out, ed_buf *err)
 {
-    ed_buf path = {0};
-    ed_buf_puts(&path, "");
     int top = lua_gettop(L);
-    emit_budget eb = {0, out->len};
-    int rc = emit_value(L, lua_absindex(L, idx), out, err, &path, 0, &eb);
+    emit_walk w;
+    w.out = out;
+    w.err = err;
+    w.values = 0;
+    w.start = out->len;
+    int rc = emit_value(L, lua_absindex(L, idx), &w, 0);
     lua_settop(L, top);
-    ed_buf_free(&path);
     return rc;
 }

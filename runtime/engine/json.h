@@ -4,9 +4,8 @@
  * Decoding is cjson's, configured strictly (no NaN/Infinity, bounded
  * nesting). Encoding is canonical: object keys sorted, so the same decision
  * is the same bytes in every run (Lua 5.4 seeds its string hash per state,
- * so cjson's own table order differs from run to run). Every string still
- * goes through cjson.encode for escaping unless it needs no escaping at
- * all, in which case the bytes are identical anyway.
+ * so cjson's own table order differs from run to run). Strings are
+ * written by ed_json_escape (util/jsonstr.h), which needs no Lua state.
  */
 #ifndef EDICT_JSON_H
 #define EDICT_JSON_H
@@ -45,15 +44,6 @@ int ed_json_decode(lua_State *L, const char *s, size_t len, ed_buf *err);
  * message naming the offending path in err (functions, cycles, NaN, more
  * than ED_JSON_MAX_VALUES values or ED_JSON_MAX_BYTES bytes). */
 int ed_json_emit(lua_State *L, int idx, ed_buf *out, ed_buf *err);
-
-/* Append a JSON string literal for s. Bytes that are not UTF-8 (from a
- * rule, say) become U+FFFD, so the output is always valid JSON. */
-void ed_json_emit_string(lua_State *L, const char *s, size_t len, ed_buf *out);
-
-/* Is s[0..len) well-formed UTF-8 (no overlong forms, surrogates or code
- * points past U+10FFFF)? On failure *bad is the offset of the first byte
- * that is not. */
-int ed_utf8_valid(const char *s, size_t len, size_t *bad);
 
 /* Is the value at idx JSON null (cjson.null)? */
 int ed_json_is_null(lua_State *L, int idx);

@@ -22,6 +22,7 @@
 #include "stdlib/time.h"
 
 #include <lauxlib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -162,25 +163,40 @@ int ed_modules_require(lua_State *L, const char *name)
     return 1;
 }
 
+/* "edict.chain, edict.hash, ...": built from the lists, so the message
+ * cannot fall behind them; once, under pthread_once, since worker
+ * threads build contexts (and their error messages) at the same time. */
+static char module_names[512];
+static pthread_once_t module_names_once = PTHREAD_ONCE_INIT;
+
+/* Append name to module_names after *used bytes; 0 once it no longer
+ * fits (the list is then cut at the last whole name). */
+static int append_name(size_t *used, const char *name)
+{
+    size_t room = sizeof module_names - *used;
+    int n = snprintf(module_names + *used, room, "%s%s", *used ? ", " : "", name);
+    if (n < 0 || (size_t)n >= room) {
+        module_names[*used] = '\0';
+        return 0;
+    }
+    *used += (size_t)n;
+    return 1;
+}
+
+static void build_module_names(void)
+{
+    size_t used = 0;
+    int fits = 1;
+    for (const luaL_Reg *m = stdlib_modules; m->name && fits; m++) {
+        fits = append_name(&used, m->name);
+    }
+    for (const ed_lua_module *m = ed_stdlib_lua; m->name && fits; m++) {
+        fits = append_name(&used, m->name);
+    }
+}
+
 const char *ed_modules_names(void)
 {
-    /* built from the lists, so the message cannot fall behind them */
-    static char names[512];
-    if (names[0] == '\0') {
-        size_t used = 0;
-        int stop = 0;
-        for (const luaL_Reg *m = stdlib_modules; m->name && !stop; m++) {
-            int n = snprintf(names + used, sizeof names - used, "%s%s",
-                             used ? ", " : "", m->name);
-            stop = n < 0 || (size_t)n >= sizeof names - used;
-            used += stop ? 0 : (size_t)n;
-        }
-        for (const ed_lua_module *m = ed_stdlib_lua; m->name && !stop; m++) {
-            int n = snprintf(names + used, sizeof names - used, "%s%s",
-                             used ? ", " : "", m->name);
-            stop = n < 0 || (size_t)n >= sizeof names - used;
-            used += stop ? 0 : (size_t)n;
-        }
-    }
-    return names;
+    pthread_once(&module_names_once, build_module_names);
+    return module_names;
 }

@@ -12,6 +12,8 @@
 
 #include <lua.h>
 
+#include "budget.h"
+
 /* Replace the table at `idx` by a deep read-only proxy of it. The table is
  * taken over as the backing store: nested tables in it are replaced by their
  * own proxies, integral floats become integers (cjson decodes every
@@ -53,12 +55,8 @@ int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
  * recorded value. */
 void ed_readonly_restore(lua_State *L, int idx);
 
-/* Is the value at `idx` a read-only proxy? */
-int ed_readonly_is(lua_State *L, int idx);
-
-/* Push the backing table of the read-only proxy at `idx` (host use only),
- * or the value itself when it is not a proxy. */
-void ed_readonly_backing(lua_State *L, int idx);
+/* ed_readonly_is and ed_readonly_backing (is it a proxy; its backing
+ * table) are declared in budget.h, with what else stdlib modules use. */
 
 #define ED_READONLY_MAX_DEPTH 64
 

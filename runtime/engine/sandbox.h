@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <lua.h>
 
+#include "budget.h"
+
 /* Why an evaluation was stopped; ED_STOP_COUNT bounds the enum. */
 typedef enum ed_stop {
     ED_STOP_NONE = 0,
@@ -77,12 +79,8 @@ void ed_sandbox_push_env(ed_sandbox *sb);
 void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
                      const ed_limits *limits, ed_call_result *result);
 
-/* Charge `steps` units of work done inside a C function to the running
- * call's instruction budget, and check the wall clock. Raises a Lua error
- * (longjmp) when a limit is exceeded: call it only where no C resource is
- * held. Outside ed_sandbox_call(), or in a state that is not a sandbox,
- * it does nothing. */
-void ed_budget_charge(lua_State *L, int64_t steps);
+/* ed_budget_charge, the C side of a rule's budget, is declared in
+ * budget.h: the one header stdlib modules use. */
 
 /* Name of a stop reason: "memory", "instructions", "time". */
 const char *ed_stop_name(ed_stop stop);

@@ -13,6 +13,7 @@
 #include "api.h"
 
 #include "log.h"
+#include "util/alloc.h"
 #include "util/fsutil.h"
 #include "util/jsonstr.h"
 
@@ -287,7 +288,9 @@ static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char 
     int status = 0;
     char *headers = NULL, *stored = NULL;
     size_t stored_len = 0;
-    double now = ed_now_mono();
+    /* wall clock: the window holds across a restart (the store keeps
+     * finished answers with their expiry) */
+    double now = ed_now_wall();
     ed_idem_result r = ed_idem_begin(w->svc->idem, t->name, scoped.data, digest, now,
                                      &status, &headers, &stored, &stored_len);
     switch (r) {
@@ -322,7 +325,19 @@ static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char 
             ed_buf_putc(&res->headers, '\0');
             ed_idem_finish(w->svc->idem, t->name, scoped.data, res->status,
                            res->headers.data, res->body.data ? res->body.data : "",
-                           res->body.len, ed_now_mono());
+                           res->body.len, now);
+            /* kept in the store too, durable with the next commit: a
+             * crash before it costs a re-evaluation of this request, never
+             * a replay of an answer that was not journaled */
+            ed_idem_record rec = {t->name, scoped.data, {0}, res->status, res->headers.data,
+                                  res->body.data ? res->body.data : "", res->body.len,
+                                  (int64_t)(now + w->svc->cfg->idempotency_window_s)};
+            memcpy(rec.digest, digest, sizeof rec.digest);
+            ed_buf ierr = {0};
+            if (ed_store_idem_put(w->svc->store, &rec, &ierr) != 0) {
+                ed_log("warn", ierr.data, NULL);
+            }
+            ed_buf_free(&ierr);
             res->headers.len--;
         }
         break;
@@ -616,6 +631,19 @@ static void packs(ed_api_worker *w, ed_response *res)
     ed_gen_last_reload_json(&w->svc->gens, &res->body);
     ed_buf_puts(&res->body, "}\n");
     ed_gen_release(&w->svc->gens, gen);
+}
+
+int ed_api_vet(void *arg, const ed_catalog *cat, int run_fixtures, ed_buf *err)
+{
+    const ed_service *srv = arg;
+    size_t n = srv->cfg->n_tenants;
+    char **names = ed_xcalloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+        names[i] = srv->cfg->tenants[i].name;
+    }
+    int rc = ed_decider_vet(cat, names, n, run_fixtures, err);
+    free(names);
+    return rc;
 }
 
 unsigned long ed_api_reload(ed_service *srv, const char *by, ed_buf *err)

@@ -49,7 +49,8 @@ void ed_api_error(ed_response *res, int status, const char *code, const char *me
  * chain. `by` says who asked. The new generation's id, or 0 (err). */
 unsigned long ed_api_reload(ed_service *svc, const char *by, ed_buf *err);
 
-/* The service's metrics, described once at start. */
-void ed_api_describe_metrics(ed_metrics *m);
+/* May a catalog serve the configured tenants (generation.h's vet, given
+ * the service as arg)? */
+int ed_api_vet(void *svc, const ed_catalog *cat, int run_fixtures, ed_buf *err);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * config.h — the configuration of `edict serve`: a Lua file returning one
- * table (README.md, "edict serve"), read in a bare Lua state with no
- * libraries and an instruction cap, checked field by field. Every option
- * has a default that works on a laptop.
+ * config.h — the configuration of `edict serve` (README.md, "edict
+ * serve"). The CLI fills it (cli/serve_config.c: the defaults, then a Lua
+ * file returning one table, read in a bare state and checked field by
+ * field); the server only reads it. Every option has a default that works
+ * on a laptop.
  */
 #ifndef EDICT_CONFIG_H
 #define EDICT_CONFIG_H

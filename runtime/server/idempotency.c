@@ -2,9 +2,9 @@
  * idempotency.c — remembered responses for Idempotency-Key (see
  * idempotency.h).
  *
- * Entries live in a chained hash table keyed by "tenant\0key" (NUL cannot
- * occur in either, so the pair is unambiguous), hashed with SipHash under
- * a random key per object: keys are chosen by clients, and a predictable
+ * Entries live in a table keyed by "tenant\0key" (NUL cannot occur in
+ * either, so the pair is unambiguous), hashed with SipHash under a random
+ * key per object (table.h): keys are chosen by clients, and a predictable
  * hash would let one pile every key into a single chain. Each entry is
  * also on one of two lists ordered by time: finished entries by finish
  * time, in-progress ones by begin time. Expired entries are therefore a
@@ -15,8 +15,9 @@
 #define idempotency_c
 
 #include "idempotency.h"
+#include "util/alloc.h"
 #include "util/fsutil.h"
-#include "util/keyhash.h"
+#include "util/table.h"
 #include "stdlib/hash.h"
 
 #include <errno.h>
@@ -31,10 +32,9 @@
 
 #define FILE_MAGIC "edict-idempotency 1"
 
+/* The value of a table entry; its key (tenant, NUL, key) is the table's. */
 typedef struct entry {
-    struct entry *next;           /* chain in the hash slot */
     struct entry *older, *newer;  /* neighbours on its time list */
-    uint64_t hash;
     int finished;
     double at;                    /* finish time, or begin time in progress */
     unsigned char body_sha256[32];
@@ -42,8 +42,6 @@ typedef struct entry {
     char *headers;                /* NULL when none */
     char *body;
     size_t body_len;
-    size_t id_len;                /* of id: tenant, NUL, key */
-    char id[];
 } entry;
 
 typedef struct time_list {
@@ -51,46 +49,19 @@ typedef struct time_list {
 } time_list;
 
 struct ed_idem {
-    pthread_mutex_t lock;      /* guards everything below but save_lock, keyhash */
+    pthread_mutex_t lock;      /* guards everything below but save_lock */
     pthread_mutex_t save_lock; /* one save at a time: they share path.tmp */
-    ed_keyhash keyhash;        /* keyed once in ed_idem_new, then only read */
     double window_s;
     size_t max_entries;        /* 0: no bound */
-    entry **slots;
-    size_t n_slots;            /* a power of two */
-    size_t count;
+    ed_table *entries;         /* "tenant\0key" -> entry */
     time_list finished;
     time_list in_progress;
 };
 
-static void out_of_memory(void)
-{
-    fputs("edict: out of memory\n", stderr);
-    abort();
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL) {
-        out_of_memory();
-    }
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (p == NULL) {
-        out_of_memory();
-    }
-    return p;
-}
-
 /* A malloc'd copy of n bytes with a NUL after them. */
 static char *copy_bytes(const char *p, size_t n)
 {
-    char *c = xmalloc(n + 1);
+    char *c = ed_xmalloc(n + 1);
     if (n > 0) {
         memcpy(c, p, n);
     }
@@ -111,51 +82,11 @@ static char *make_id(const char *tenant, const char *key, char *buf, size_t buf_
     char *id = buf;
     *owned = NULL;
     if (*len + 1 > buf_size) {
-        id = *owned = xmalloc(*len + 1);
+        id = *owned = ed_xmalloc(*len + 1);
     }
     memcpy(id, tenant, lt + 1);
     memcpy(id + lt + 1, key, lk + 1);
     return id;
-}
-
-static entry *find(ed_idem *idem, const char *id, size_t len, uint64_t hash)
-{
-    for (entry *e = idem->slots[hash & (idem->n_slots - 1)]; e != NULL; e = e->next) {
-        if (e->hash == hash && e->id_len == len && memcmp(e->id, id, len) == 0) {
-            return e;
-        }
-    }
-    return NULL;
-}
-
-static void grow(ed_idem *idem)
-{
-    size_t n = idem->n_slots * 2;
-    entry **slots = xcalloc(n, sizeof *slots);
-    for (size_t i = 0; i < idem->n_slots; i++) {
-        entry *e = idem->slots[i];
-        while (e != NULL) {
-            entry *next = e->next;
-            size_t at = (size_t)(e->hash & (n - 1));
-            e->next = slots[at];
-            slots[at] = e;
-            e = next;
-        }
-    }
-    free(idem->slots);
-    idem->slots = slots;
-    idem->n_slots = n;
-}
-
-static void table_insert(ed_idem *idem, entry *e)
-{
-    if (idem->count >= idem->n_slots) {
-        grow(idem);
-    }
-    size_t at = (size_t)(e->hash & (idem->n_slots - 1));
-    e->next = idem->slots[at];
-    idem->slots[at] = e;
-    idem->count++;
 }
 
 /* Insert e by e->at. Callers' clocks agree closely, so this walks back a
@@ -195,24 +126,13 @@ static void list_remove(time_list *l, entry *e)
     e->older = e->newer = NULL;
 }
 
-static void entry_free(entry *e)
-{
-    free(e->headers);
-    free(e->body);
-    free(e);
-}
-
-/* Unlink e from the table and its list, and free it. */
+/* Unlink e from its list and the table, and free it. */
 static void remove_entry(ed_idem *idem, entry *e)
 {
-    entry **link = &idem->slots[e->hash & (idem->n_slots - 1)];
-    while (*link != e) {
-        link = &(*link)->next;
-    }
-    *link = e->next;
     list_remove(e->finished ? &idem->finished : &idem->in_progress, e);
-    idem->count--;
-    entry_free(e);
+    free(e->headers);
+    free(e->body);
+    ed_table_remove(idem->entries, e);
 }
 
 static int expired(const ed_idem *idem, const entry *e, double now)
@@ -236,19 +156,10 @@ static void drop_expired(ed_idem *idem, double now)
  * left (in-progress entries are never evicted). */
 static void make_room(ed_idem *idem)
 {
-    while (idem->max_entries > 0 && idem->count >= idem->max_entries &&
+    while (idem->max_entries > 0 && ed_table_count(idem->entries) >= idem->max_entries &&
            idem->finished.oldest != NULL) {
         remove_entry(idem, idem->finished.oldest);
     }
-}
-
-static entry *entry_new(const char *id, size_t len, uint64_t hash)
-{
-    entry *e = xcalloc(1, sizeof *e + len + 1);
-    memcpy(e->id, id, len + 1);
-    e->id_len = len;
-    e->hash = hash;
-    return e;
 }
 
 /* ------------------------------------------------------------------ */
@@ -260,17 +171,12 @@ ed_idem *ed_idem_new(double window_s, size_t max_entries)
     if (!isfinite(window_s) || window_s <= 0) {
         return NULL;
     }
-    ed_idem *idem = xcalloc(1, sizeof *idem);
+    ed_idem *idem = ed_xcalloc(1, sizeof *idem);
     pthread_mutex_init(&idem->lock, NULL);
     pthread_mutex_init(&idem->save_lock, NULL);
-    if (ed_keyhash_init(&idem->keyhash) != 0) {
-        fputs("edict: no keyed hash (OpenSSL SipHash unavailable)\n", stderr);
-        abort();
-    }
     idem->window_s = window_s;
     idem->max_entries = max_entries;
-    idem->n_slots = 64;
-    idem->slots = xcalloc(idem->n_slots, sizeof *idem->slots);
+    idem->entries = ed_table_new();
     return idem;
 }
 
@@ -279,16 +185,13 @@ void ed_idem_free(ed_idem *idem)
     if (idem == NULL) {
         return;
     }
-    for (size_t i = 0; i < idem->n_slots; i++) {
-        entry *e = idem->slots[i];
-        while (e != NULL) {
-            entry *next = e->next;
-            entry_free(e);
-            e = next;
-        }
+    ed_table_iter it;
+    ed_table_iter_start(&it, idem->entries);
+    for (entry *e; (e = ed_table_iter_next(&it)) != NULL;) {
+        free(e->headers);
+        free(e->body);
     }
-    free(idem->slots);
-    ed_keyhash_free(&idem->keyhash);
+    ed_table_free(idem->entries);
     pthread_mutex_destroy(&idem->lock);
     pthread_mutex_destroy(&idem->save_lock);
     free(idem);
@@ -318,12 +221,12 @@ ed_idem_result ed_idem_begin(ed_idem *idem, const char *tenant, const char *key,
     char buf[256], *owned;
     size_t len;
     const char *id = make_id(tenant, key, buf, sizeof buf, &len, &owned);
-    uint64_t hash = ed_keyhash_of(&idem->keyhash, id, len); /* no lock needed */
+    ed_table_key k = ed_table_key_of(idem->entries, id, len); /* no lock needed */
 
     pthread_mutex_lock(&idem->lock);
     drop_expired(idem, now);
     ed_idem_result result = ED_IDEM_NEW;
-    entry *e = find(idem, id, len, hash);
+    entry *e = ed_table_find(idem->entries, k);
     if (e != NULL && expired(idem, e, now)) {
         /* Not at the head of its list (a caller's clock lagging behind
          * another's), but expired all the same. */
@@ -348,10 +251,9 @@ ed_idem_result ed_idem_begin(ed_idem *idem, const char *tenant, const char *key,
         }
     } else {
         make_room(idem);
-        e = entry_new(id, len, hash);
+        e = ed_table_insert(idem->entries, k, sizeof *e);
         memcpy(e->body_sha256, body_sha256, 32);
         e->at = now;
-        table_insert(idem, e);
         list_insert(&idem->in_progress, e);
     }
     pthread_mutex_unlock(&idem->lock);
@@ -369,14 +271,14 @@ void ed_idem_finish(ed_idem *idem, const char *tenant, const char *key, int stat
     char buf[256], *owned;
     size_t len;
     const char *id = make_id(tenant, key, buf, sizeof buf, &len, &owned);
-    uint64_t hash = ed_keyhash_of(&idem->keyhash, id, len);
+    ed_table_key k = ed_table_key_of(idem->entries, id, len);
 
     /* Copy outside the lock: bodies can be large. */
     char *headers_copy = headers ? copy_bytes(headers, strlen(headers)) : NULL;
     char *body_copy = copy_bytes(body, body_len);
 
     pthread_mutex_lock(&idem->lock);
-    entry *e = find(idem, id, len, hash);
+    entry *e = ed_table_find(idem->entries, k);
     if (e != NULL && !e->finished) {
         list_remove(&idem->in_progress, e);
         e->finished = 1;
@@ -402,9 +304,9 @@ void ed_idem_abort(ed_idem *idem, const char *tenant, const char *key)
     char buf[256], *owned;
     size_t len;
     const char *id = make_id(tenant, key, buf, sizeof buf, &len, &owned);
-    uint64_t hash = ed_keyhash_of(&idem->keyhash, id, len);
+    ed_table_key k = ed_table_key_of(idem->entries, id, len);
     pthread_mutex_lock(&idem->lock);
-    entry *e = find(idem, id, len, hash);
+    entry *e = ed_table_find(idem->entries, k);
     if (e != NULL && !e->finished) {
         remove_entry(idem, e);
     }
@@ -415,7 +317,7 @@ void ed_idem_abort(ed_idem *idem, const char *tenant, const char *key)
 size_t ed_idem_size(ed_idem *idem)
 {
     pthread_mutex_lock(&idem->lock);
-    size_t n = idem->count;
+    size_t n = ed_table_count(idem->entries);
     pthread_mutex_unlock(&idem->lock);
     return n;
 }
@@ -452,11 +354,13 @@ static void format_entries(ed_idem *idem, double now, ed_buf *out)
         for (int i = 0; i < 32; i++) {
             ed_buf_printf(out, "%02x", e->body_sha256[i]);
         }
-        size_t tenant_len = strlen(e->id);
+        size_t id_len;
+        const char *id = ed_table_key_bytes(e, &id_len);
+        size_t tenant_len = strlen(id);
         ed_buf_putc(out, ' ');
-        put_escaped(out, e->id, tenant_len);
+        put_escaped(out, id, tenant_len);
         ed_buf_putc(out, ' ');
-        put_escaped(out, e->id + tenant_len + 1, e->id_len - tenant_len - 1);
+        put_escaped(out, id + tenant_len + 1, id_len - tenant_len - 1);
         ed_buf_putc(out, ' ');
         if (e->headers) {
             put_escaped(out, e->headers, strlen(e->headers));
@@ -618,17 +522,17 @@ static const char *load_line(ed_idem *idem, char *line, double now)
     char buf[256], *owned;
     size_t len;
     const char *id = make_id(f_tenant, f_key, buf, sizeof buf, &len, &owned);
-    uint64_t hash = ed_keyhash_of(&idem->keyhash, id, len);
+    ed_table_key k = ed_table_key_of(idem->entries, id, len);
     pthread_mutex_lock(&idem->lock);
     drop_expired(idem, now);
-    int full = idem->max_entries > 0 && idem->count >= idem->max_entries;
+    int full = idem->max_entries > 0 && ed_table_count(idem->entries) >= idem->max_entries;
     entry *oldest = idem->finished.oldest;
     /* Present already: the live entry wins. Full: only evict an entry
      * that finished before this one. */
-    if (find(idem, id, len, hash) == NULL &&
+    if (ed_table_find(idem->entries, k) == NULL &&
         (!full || (oldest != NULL && oldest->at < at))) {
         make_room(idem);
-        entry *e = entry_new(id, len, hash);
+        entry *e = ed_table_insert(idem->entries, k, sizeof *e);
         memcpy(e->body_sha256, sha, 32);
         e->finished = 1;
         e->at = at;
@@ -636,7 +540,6 @@ static const char *load_line(ed_idem *idem, char *line, double now)
         e->headers = has_headers ? copy_bytes(f_headers, headers_len) : NULL;
         e->body = copy_bytes(f_body, body_len);
         e->body_len = body_len;
-        table_insert(idem, e);
         list_insert(&idem->finished, e);
     }
     pthread_mutex_unlock(&idem->lock);

@@ -14,4 +14,8 @@ void ed_log(const char *level, const char *msg, const char *extra);
 /* Monotonic seconds. */
 double ed_now_mono(void);
 
+/* Seconds since the epoch (wall clock), for what must hold across a
+ * restart. */
+double ed_now_wall(void);
+
 #endif

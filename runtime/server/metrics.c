@@ -2,17 +2,19 @@
  * metrics.c — counters, gauges, histograms and their Prometheus text
  * exposition (see metrics.h).
  *
- * Series live in one chained hash table keyed by "name\0labels" (NUL
- * cannot occur in either), hashed with SipHash under a random key per
- * object: label values come from requests (tenant names), and a
- * predictable hash would let them pile into one chain. Each family also
- * lists its series, for rendering and for the per-family cap.
+ * Series live in one table keyed by "name\0labels" (NUL cannot occur in
+ * either), hashed with SipHash under a random key per object (table.h):
+ * label values come from requests (tenant names), and a predictable hash
+ * would let them pile into one chain. Each family also lists its series,
+ * for rendering and for the per-family cap.
  */
 #define _POSIX_C_SOURCE 200809L
 #define metrics_c
 
 #include "metrics.h"
-#include "util/keyhash.h"
+#include "util/alloc.h"
+#include "util/fsutil.h"
+#include "util/table.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -39,60 +41,22 @@ typedef struct family {
     size_t n_series, cap_series;
 } family;
 
+/* The value of a table entry; its key (name, NUL, labels) is the table's. */
 struct series {
-    series *next;      /* chain in the hash slot */
-    uint64_t hash;
     family *fam;
     double value;      /* counter, gauge; histogram: the sum */
     uint64_t count;    /* histogram observations */
     uint64_t *buckets; /* histogram: n_bounds + 1 per-bucket (not cumulative) counts, the last +Inf */
-    const char *labels; /* points into id, after the name's NUL */
-    size_t id_len;
-    char id[];         /* name, NUL, labels */
+    const char *labels; /* points into the entry's key, after the name's NUL */
 };
 
 struct ed_metrics {
-    pthread_mutex_t lock; /* guards everything below but keyhash */
-    ed_keyhash keyhash;   /* keyed once in ed_metrics_new, then only read */
+    pthread_mutex_t lock; /* guards everything below */
     family **families;
     size_t n_families, cap_families;
-    series **slots;
-    size_t n_slots;       /* a power of two */
-    size_t count;
+    ed_table *series;     /* "name\0labels" -> series */
     series *dropped;      /* the edict_metrics_dropped_series_total series */
 };
-
-static void out_of_memory(void)
-{
-    fputs("edict: out of memory\n", stderr);
-    abort();
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (p == NULL) {
-        out_of_memory();
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n);
-    if (p == NULL) {
-        out_of_memory();
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *c = xcalloc(1, n + 1);
-    memcpy(c, s, n);
-    return c;
-}
 
 /* ------------------------------------------------------------------ */
 /* Families and series                                                  */
@@ -108,53 +72,23 @@ static family *find_family(ed_metrics *m, const char *name)
     return NULL;
 }
 
-static void grow(ed_metrics *m)
-{
-    size_t n = m->n_slots * 2;
-    series **slots = xcalloc(n, sizeof *slots);
-    for (size_t i = 0; i < m->n_slots; i++) {
-        series *s = m->slots[i];
-        while (s != NULL) {
-            series *next = s->next;
-            size_t at = (size_t)(s->hash & (n - 1));
-            s->next = slots[at];
-            slots[at] = s;
-            s = next;
-        }
-    }
-    free(m->slots);
-    m->slots = slots;
-    m->n_slots = n;
-}
-
-/* A new series of fam for id ("name\0labels", id_len bytes), or NULL when
- * fam is at its cap. */
-static series *add_series(ed_metrics *m, family *fam, const char *id, size_t id_len,
-                          uint64_t hash)
+/* A new series of fam for k ("name\0labels"), or NULL when fam is at its
+ * cap. */
+static series *add_series(ed_metrics *m, family *fam, ed_table_key k)
 {
     if (fam->n_series >= ED_METRICS_MAX_SERIES) {
         return NULL;
     }
-    if (m->count >= m->n_slots) {
-        grow(m);
-    }
-    series *s = xcalloc(1, sizeof *s + id_len + 1);
-    memcpy(s->id, id, id_len);
-    s->id[id_len] = '\0';
-    s->id_len = id_len;
-    s->labels = s->id + strlen(s->id) + 1;
-    s->hash = hash;
+    series *s = ed_table_insert(m->series, k, sizeof *s);
+    const char *id = ed_table_key_bytes(s, NULL);
+    s->labels = id + strlen(id) + 1;
     s->fam = fam;
     if (fam->type == HISTOGRAM) {
-        s->buckets = xcalloc(fam->n_bounds + 1, sizeof *s->buckets);
+        s->buckets = ed_xcalloc(fam->n_bounds + 1, sizeof *s->buckets);
     }
-    size_t at = (size_t)(hash & (m->n_slots - 1));
-    s->next = m->slots[at];
-    m->slots[at] = s;
-    m->count++;
     if (fam->n_series == fam->cap_series) {
         fam->cap_series = fam->cap_series ? fam->cap_series * 2 : 8;
-        fam->series = xrealloc(fam->series, fam->cap_series * sizeof *fam->series);
+        fam->series = ed_xrealloc(fam->series, fam->cap_series * sizeof *fam->series);
     }
     fam->series[fam->n_series++] = s;
     return s;
@@ -162,19 +96,17 @@ static series *add_series(ed_metrics *m, family *fam, const char *id, size_t id_
 
 /* The series for name{labels}, created if its family allows; NULL when
  * the update must be dropped. Called with the lock held. */
-static series *lookup(ed_metrics *m, const char *name, const char *labels, const char *id,
-                      size_t id_len, uint64_t hash)
+static series *lookup(ed_metrics *m, const char *name, const char *labels, ed_table_key k)
 {
-    for (series *s = m->slots[hash & (m->n_slots - 1)]; s != NULL; s = s->next) {
-        if (s->hash == hash && s->id_len == id_len && memcmp(s->id, id, id_len) == 0) {
-            return s;
-        }
+    series *s = ed_table_find(m->series, k);
+    if (s != NULL) {
+        return s;
     }
     family *fam = find_family(m, name);
     if (fam == NULL || strchr(labels, '\n') != NULL) {
         return NULL; /* undescribed, or a label value left unescaped */
     }
-    return add_series(m, fam, id, id_len, hash);
+    return add_series(m, fam, k);
 }
 
 typedef enum { OP_INC, OP_SET, OP_OBSERVE } op_kind;
@@ -191,21 +123,20 @@ static void update(ed_metrics *m, op_kind op, const char *name, const char *labe
     }
     int valid = name != NULL;
     char stack_id[256], *owned = NULL, *id = stack_id;
-    size_t id_len = 0;
-    uint64_t hash = 0;
+    ed_table_key k = {NULL, 0, 0};
     if (valid) {
         size_t ln = strlen(name), ll = strlen(labels);
-        id_len = ln + 1 + ll;
+        size_t id_len = ln + 1 + ll;
         if (id_len + 1 > sizeof stack_id) {
-            id = owned = xcalloc(1, id_len + 1);
+            id = owned = ed_xmalloc(id_len + 1);
         }
         memcpy(id, name, ln + 1);
         memcpy(id + ln + 1, labels, ll + 1);
-        hash = ed_keyhash_of(&m->keyhash, id, id_len); /* no lock needed */
+        k = ed_table_key_of(m->series, id, id_len); /* no lock needed */
     }
 
     pthread_mutex_lock(&m->lock);
-    series *s = valid ? lookup(m, name, labels, id, id_len, hash) : NULL;
+    series *s = valid ? lookup(m, name, labels, k) : NULL;
     metric_type type = s ? s->fam->type : COUNTER;
     if (s == NULL) {
         valid = 0;
@@ -311,18 +242,18 @@ int ed_metrics_describe(ed_metrics *m, const char *name, const char *type, const
         int same = f->type == t && strcmp(f->help, help) == 0 && same_bounds(f, buckets, n_buckets);
         rc = same ? 0 : -1;
     } else {
-        f = xcalloc(1, sizeof *f);
-        f->name = xstrdup(name);
-        f->help = xstrdup(help);
+        f = ed_xcalloc(1, sizeof *f);
+        f->name = ed_strdup(name);
+        f->help = ed_strdup(help);
         f->type = t;
         f->n_bounds = n_buckets;
         if (n_buckets > 0) {
-            f->bounds = xcalloc(n_buckets, sizeof *f->bounds);
+            f->bounds = ed_xcalloc(n_buckets, sizeof *f->bounds);
             memcpy(f->bounds, buckets, n_buckets * sizeof *f->bounds);
         }
         if (m->n_families == m->cap_families) {
             m->cap_families = m->cap_families ? m->cap_families * 2 : 16;
-            m->families = xrealloc(m->families, m->cap_families * sizeof *m->families);
+            m->families = ed_xrealloc(m->families, m->cap_families * sizeof *m->families);
         }
         m->families[m->n_families++] = f;
     }
@@ -332,22 +263,16 @@ int ed_metrics_describe(ed_metrics *m, const char *name, const char *type, const
 
 ed_metrics *ed_metrics_new(void)
 {
-    ed_metrics *m = xcalloc(1, sizeof *m);
+    ed_metrics *m = ed_xcalloc(1, sizeof *m);
     pthread_mutex_init(&m->lock, NULL);
-    if (ed_keyhash_init(&m->keyhash) != 0) {
-        fputs("edict: no keyed hash (OpenSSL SipHash unavailable)\n", stderr);
-        abort();
-    }
-    m->n_slots = 64;
-    m->slots = xcalloc(m->n_slots, sizeof *m->slots);
+    m->series = ed_table_new();
     ed_metrics_describe(m, DROPPED_NAME, "counter",
                         "metric updates dropped: a new series past the per-metric cap, an "
                         "undescribed metric, or a call or value that does not fit the metric",
                         NULL, 0);
     static const char dropped_id[] = DROPPED_NAME "\0";
-    size_t id_len = sizeof dropped_id - 1;
-    m->dropped = add_series(m, m->families[0], dropped_id, id_len,
-                            ed_keyhash_of(&m->keyhash, dropped_id, id_len));
+    m->dropped = add_series(m, m->families[0],
+                            ed_table_key_of(m->series, dropped_id, sizeof dropped_id - 1));
     return m;
 }
 
@@ -359,8 +284,7 @@ void ed_metrics_free(ed_metrics *m)
     for (size_t i = 0; i < m->n_families; i++) {
         family *f = m->families[i];
         for (size_t j = 0; j < f->n_series; j++) {
-            free(f->series[j]->buckets);
-            free(f->series[j]);
+            free(f->series[j]->buckets); /* the series themselves are the table's */
         }
         free(f->series);
         free(f->bounds);
@@ -369,8 +293,7 @@ void ed_metrics_free(ed_metrics *m)
         free(f);
     }
     free(m->families);
-    free(m->slots);
-    ed_keyhash_free(&m->keyhash);
+    ed_table_free(m->series);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }

@@ -11,16 +11,14 @@
 #include "server.h"
 
 #include "api.h"
-
-#include <ev.h>
 #include "log.h"
 #include "util/fsutil.h"
 #include "util/jsonstr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ev.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <http_parser.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -251,8 +249,8 @@ static int sane_request_id(const char *s)
     return 1;
 }
 
-static void log_request(ed_worker *w, const char *rid, const char *method,
-                        const char *path, const ed_response *res, double ms)
+static void log_request(const char *rid, const char *method, const char *path,
+                        const ed_response *res, double ms)
 {
     ed_buf x = {0};
     ed_buf_puts(&x, ",\"request_id\":");
@@ -296,7 +294,7 @@ static void conn_fail(ed_conn *c, int status, const char *code, const char *mess
     c->close_after = 1;
     conn_respond(c, &res, rid);
     count_request(c->w, &res, 0);
-    log_request(c->w, rid, "-", c->url.len ? c->url.data : "-", &res, 0);
+    log_request(rid, "-", c->url.len ? c->url.data : "-", &res, 0);
     ed_buf_free(&res.body);
     ed_buf_free(&res.headers);
     ev_io_stop(c->w->loop, &c->rio);
@@ -344,7 +342,7 @@ static void dispatch(ed_conn *c)
     }
     conn_respond(c, &res, rid);
     count_request(w, &res, took);
-    log_request(w, rid, req.method, req.path, &res, took * 1000);
+    log_request(rid, req.method, req.path, &res, took * 1000);
     ed_buf_free(&res.body);
     ed_buf_free(&res.headers);
 }
@@ -866,6 +864,20 @@ static void describe_metrics(ed_metrics *m)
                         NULL, 0);
 }
 
+/* One remembered answer back into the table: reserved and finished at the
+ * moment it was first given. */
+static int restore_idem(void *arg, const ed_idem_record *r)
+{
+    ed_service *svc = arg;
+    double finished = (double)r->expires_at - svc->cfg->idempotency_window_s;
+    if (ed_idem_begin(svc->idem, r->tenant, r->key, r->digest, finished, NULL, NULL, NULL,
+                      NULL) == ED_IDEM_NEW) {
+        ed_idem_finish(svc->idem, r->tenant, r->key, r->status, r->headers, r->body,
+                       r->body_len, finished);
+    }
+    return 0;
+}
+
 static void server_free(ed_server *srv)
 {
     for (int i = 0; i < srv->n_workers; i++) {
@@ -903,7 +915,9 @@ int ed_serve(ed_config *cfg, int only_check)
     snprintf(srv.svc.instance, sizeof srv.svc.instance, "%lx%x", (unsigned long)time(NULL),
              (unsigned)getpid());
     int status = 1;
-    if (ed_gens_start(&srv.svc.gens, cfg, &err) != 0) {
+    ed_gen_config gc = {cfg->limits, cfg->pack_dirs, cfg->n_pack_dirs, cfg->tenants_dir,
+                        cfg->state_dir, cfg->reload_runs_fixtures, ed_api_vet, &srv.svc};
+    if (ed_gens_start(&srv.svc.gens, &gc, &err) != 0) {
         fprintf(stderr, "edict: the packs do not pass and there is no last known good "
                 "generation:\n%s", err.data ? err.data : "");
         goto out_nogens;
@@ -916,6 +930,12 @@ int ed_serve(ed_config *cfg, int only_check)
     ed_store_options so = {.mode = ED_STORE_WRITE};
     if ((srv.svc.store = ed_store_open(cfg->journal_dir, &so, &err)) == NULL ||
         listen_on(&srv, &err) != 0) {
+        fprintf(stderr, "edict: %s\n", err.data);
+        goto out;
+    }
+    /* the Idempotency-Key answers of before a restart, still in their window */
+    double wall = ed_now_wall();
+    if (ed_store_idem_each(srv.svc.store, (int64_t)wall, restore_idem, &srv.svc, &err) != 0) {
         fprintf(stderr, "edict: %s\n", err.data);
         goto out;
     }

@@ -181,18 +181,13 @@ static void put_token(ed_buf *b, const char *value)
 
 void ed_store_record_fields(const ed_record *rec, ed_buf *out)
 {
-    put_token(out, rec->decision_id);
-    ed_buf_putc(out, ' ');
-    put_token(out, rec->event_id);
-    ed_buf_putc(out, ' ');
-    put_token(out, rec->occurred_at);
-    ed_buf_putc(out, ' ');
-    put_token(out, rec->flag);
-    ed_buf_putc(out, ' ');
-    put_token(out, rec->type);
-    ed_buf_putc(out, ' ');
-    put_token(out, rec->retention_until);
-    ed_buf_printf(out, " %zu ", rec->len);
+    const char *const fields[] = {rec->decision_id, rec->event_id, rec->occurred_at,
+                                  rec->flag, rec->type, rec->retention_until};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        put_token(out, fields[i]);
+        ed_buf_putc(out, ' ');
+    }
+    ed_buf_printf(out, "%zu ", rec->len);
 }
 
 /* ------------------------------------------------------------------ */

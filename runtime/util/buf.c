@@ -5,6 +5,8 @@
 
 #include "buf.h"
 
+#include "alloc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +21,7 @@ static void reserve(ed_buf *b, size_t extra)
     while (cap < b->len + extra + 1) {
         cap *= 2;
     }
-    char *p = realloc(b->data, cap);
-    if (p == NULL) {
-        fputs("edict: out of memory\n", stderr);
-        abort();
-    }
-    b->data = p;
+    b->data = ed_xrealloc(b->data, cap);
     b->cap = cap;
 }
 

@@ -5,6 +5,7 @@
 
 #include "diag.h"
 
+#include "alloc.h"
 #include "buf.h"
 #include "fsutil.h"
 
@@ -15,23 +16,14 @@ void ed_diags_add(ed_diags *d, const char *where, const char *fmt, ...)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
-        ed_diag *p = realloc(d->items, cap * sizeof *p);
-        if (p == NULL) {
-            fputs("edict: out of memory\n", stderr);
-            abort();
-        }
-        d->items = p;
+        d->items = ed_xrealloc(d->items, cap * sizeof *d->items);
         d->cap = cap;
     }
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *msg = malloc(n > 0 ? (size_t)n + 1 : 1);
-    if (msg == NULL) {
-        fputs("edict: out of memory\n", stderr);
-        abort();
-    }
+    char *msg = ed_xmalloc(n > 0 ? (size_t)n + 1 : 1);
     va_start(ap, fmt);
     vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
     va_end(ap);

@@ -6,6 +6,8 @@
 
 #include "fsutil.h"
 
+#include "alloc.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,12 +18,8 @@
 
 char *ed_strdup(const char *s)
 {
-    char *p = strdup(s);
-    if (p == NULL) {
-        fputs("edict: out of memory\n", stderr);
-        abort();
-    }
-    return p;
+    size_t n = strlen(s) + 1;
+    return memcpy(ed_xmalloc(n), s, n);
 }
 
 char *ed_read_file(const char *path, size_t *len)
@@ -133,11 +131,7 @@ char *ed_path_join(const char *a, const char *b)
     while (la > 1 && a[la - 1] == '/') {
         la--;
     }
-    char *p = malloc(la + lb + 2);
-    if (p == NULL) {
-        fputs("edict: out of memory\n", stderr);
-        abort();
-    }
+    char *p = ed_xmalloc(la + lb + 2);
     memcpy(p, a, la);
     p[la] = '/';
     memcpy(p + la + 1, b, lb + 1);
@@ -154,11 +148,7 @@ char *ed_path_base(const char *path)
     while (start > 0 && path[start - 1] != '/') {
         start--;
     }
-    char *p = malloc(n - start + 1);
-    if (p == NULL) {
-        fputs("edict: out of memory\n", stderr);
-        abort();
-    }
+    char *p = ed_xmalloc(n - start + 1);
     memcpy(p, path + start, n - start);
     p[n - start] = '\0';
     return p;

@@ -410,6 +410,10 @@ req GET /v1/packs -H "Authorization: Bearer $ACME"
 is "restart with broken packs: the last known good serves" "$ST $(jv "$TMP/body" 'D[1].source')" "200 last-known-good"
 acme POST /v1/evaluate --data-binary @"$TMP/e1"
 is "restart with broken packs: evaluations work" "$ST" 200
+# an Idempotency-Key answered before the restarts is still answered the same
+acme POST /v1/evaluate --data-binary @"$TMP/i1" -H 'Idempotency-Key: k-1'
+check "Idempotency-Key after a restart: the same bytes back" cmp -s "$TMP/body" "$TMP/first"
+has "Idempotency-Key after a restart: marked as a replay" "$TMP/hdr" "Idempotent-Replayed: true"
 stop
 has "server logs are JSON lines with request ids" "$TMP/server.log" '"request_id":'
 summary

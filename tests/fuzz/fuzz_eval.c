@@ -31,6 +31,7 @@
 #include "engine/engine.h"
 #include "engine/event.h"
 #include "engine/json.h"
+#include "util/utf8.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

@@ -3,20 +3,26 @@
  * written in Lua (stdlib/lua/edict/, embedded by the Makefile): the
  * embedded list, loading in a sandbox (safe environment, budget, frozen,
  * errors at the module's file:line, a failed load that can be retried),
- * loading outside one, and edict.window's generic check.
+ * loading outside one, and edict.window's generic check; the list of
+ * module names, built once when many threads ask for it first at once.
  *
  * Chunks run as "@rules/t.lua" with `require` reaching the stdlib only.
  */
+#define _POSIX_C_SOURCE 200809L /* pthread_barrier_t */
+
 #include "check.h"
 #include "engine/modules.h"
 #include "engine/sandbox.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 static const ed_limits LIM = {(size_t)16 << 20, 1000000, 5000};
+
+#define MODULE_NAMES "edict.chain, edict.hash, edict.time, edict.window"
 
 /* require for the test chunks: the stdlib, as a pack's require gives it. */
 static int l_require(lua_State *L)
@@ -84,7 +90,7 @@ TEST(embedded_list)
     }
     CHECK(found == 1, "edict.window embedded %d times", found);
     const char *names = ed_modules_names();
-    CHECK_STR(names, "edict.chain, edict.hash, edict.time, edict.window");
+    CHECK_STR(names, MODULE_NAMES);
     PASS();
 }
 
@@ -283,6 +289,53 @@ TEST(window_check_generic)
     PASS();
 }
 
-ED_TEST_MAIN(T(embedded_list), T(loads_in_the_sandbox_frozen_and_shared),
+/* Worker threads build contexts, and with them this list (for "module
+ * not found" messages), at the same time. Built lazily without
+ * pthread_once, a thread could see it half written. Must run before any
+ * other test asks for the names. A plain run catches the race only
+ * sometimes; ThreadSanitizer catches it every time. */
+enum { NAME_THREADS = 8 };
+
+typedef struct names_race {
+    pthread_barrier_t start;
+    const char *got[NAME_THREADS];
+    char copy[NAME_THREADS][128];
+} names_race;
+
+static names_race race;
+
+static void *ask_names(void *arg)
+{
+    size_t i = (size_t)arg;
+    pthread_barrier_wait(&race.start);
+    race.got[i] = ed_modules_names();
+    snprintf(race.copy[i], sizeof race.copy[i], "%s", race.got[i]);
+    return NULL;
+}
+
+TEST(names_built_once_for_many_threads)
+{
+    pthread_t threads[NAME_THREADS];
+    CHECK(pthread_barrier_init(&race.start, NULL, NAME_THREADS) == 0, "no barrier");
+    size_t started = 0;
+    for (; started < NAME_THREADS; started++) {
+        if (pthread_create(&threads[started], NULL, ask_names, (void *)started) != 0) {
+            break;
+        }
+    }
+    CHECK(started == NAME_THREADS, "could start only %zu threads", started);
+    for (size_t i = 0; i < NAME_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    pthread_barrier_destroy(&race.start);
+    for (size_t i = 0; i < NAME_THREADS; i++) {
+        CHECK(strcmp(race.copy[i], MODULE_NAMES) == 0,
+              "thread %zu saw \"%s\"", i, race.copy[i]);
+        CHECK(race.got[i] == race.got[0], "thread %zu got another copy", i);
+    }
+    PASS();
+}
+
+ED_TEST_MAIN(T(names_built_once_for_many_threads), T(embedded_list), T(loads_in_the_sandbox_frozen_and_shared),
              T(errors_name_the_place), T(load_is_charged_and_retryable),
              T(loads_outside_a_sandbox), T(window_check_generic))
