@@ -15,14 +15,11 @@
 #include "cli.h"
 
 #include "decider/diff.h"
-#include "decider/intake.h"
 #include "decider/decider.h"
-#include "engine/json.h"
 #include "stdlib/time.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,49 +60,6 @@ static const char usage[] =
     "events were bad or refused on both sides; 1 edict could not run\n"
     "(unreadable input, packs with problems: each is reported as file:line);\n"
     "64 bad usage. When several apply, the lowest of 1, 2, 4 wins.\n";
-
-typedef struct diff_run {
-    ed_differ *differ;
-    lua_State *intake;
-    int host_failure;
-    ed_buf out, err;
-} diff_run;
-
-/* Write what the differ appended to run->out. */
-static void flush_report(diff_run *run)
-{
-    if (run->out.len > 0) {
-        fwrite(run->out.data, 1, run->out.len, stdout);
-        ed_buf_reset(&run->out);
-    }
-}
-
-/* An event the intake could not read (intake.h's bad). */
-static int report_bad(void *arg, const char *unit, long where,
-                      const char *event_id, const char *message)
-{
-    diff_run *run = arg;
-    ed_differ_refuse(run->differ, unit, where, event_id, message, &run->out);
-    flush_report(run);
-    fprintf(stderr, "edict: %s %ld: %s\n", unit, where, message);
-    return run->host_failure;
-}
-
-/* Compare the decoded event at the top of L (popped); intake.h's decide. */
-static int compare_event(void *arg, lua_State *L, const char *unit, long where)
-{
-    diff_run *run = arg;
-    ed_diff_result r = ed_differ_event(run->differ, L, unit, where, NULL, 0,
-                                       &run->out, &run->err);
-    flush_report(run);
-    if (r == ED_DIFF_REFUSED) {
-        fprintf(stderr, "edict: %s %ld: %s\n", unit, where, run->err.data);
-    } else if (r == ED_DIFF_HOST_FAILURE) {
-        fprintf(stderr, "edict: %s\n", run->err.data);
-        run->host_failure = 1;
-    }
-    return run->host_failure;
-}
 
 /* Read the packs of one side; print its problems. Returns the catalog
  * (never NULL); its `problems` say whether it can be used. */
@@ -197,35 +151,26 @@ int ed_cmd_diff(int argc, char **argv)
         goto done;
     }
 
-    diff_run run;
-    memset(&run, 0, sizeof run);
+    ed_differ *differ = NULL;
+    ed_buf err = {0};
     ed_catalog *from = side_catalog(&from_cli, "--from");
     ed_catalog *to = side_catalog(&to_cli, "--to");
     if (from->problems > 0 || to->problems > 0) {
         status = ED_EXIT_HOST;
         goto close;
     }
-    run.intake = ed_json_host_state();
-    run.differ = run.intake ? ed_differ_new(from, to, &diff_opt, &run.err) : NULL;
-    if (run.differ == NULL) {
-        fputs("edict: cannot start the JSON decoder\n", stderr);
+    differ = ed_differ_new(from, to, &diff_opt, &err);
+    if (differ == NULL) {
+        fprintf(stderr, "edict: %s\n", err.data ? err.data : "cannot compare");
         status = ED_EXIT_HOST;
         goto close;
     }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-
-    ed_intake intake = {.L = run.intake, .err = &run.err, .decide = compare_event,
-                        .bad = report_bad, .arg = &run};
-    if (ed_intake_read(&intake, in, path) != 0) {
-        run.host_failure = 1;
-    }
-    const ed_diff_counts *counts = ed_differ_counts(run.differ);
-    if (run.host_failure) {
+    if (ed_differ_read_file(differ, in, path, stdout, stderr) != 0) {
         status = ED_EXIT_HOST;
     } else {
-        ed_differ_summary(run.differ, &run.out);
-        flush_report(&run);
+        const ed_diff_counts *counts = ed_differ_counts(differ);
         status = counts->refused ? ED_EXIT_BAD_INPUT
                  : counts->changed ? ED_EXIT_CHANGED : ED_EXIT_OK;
     }
@@ -234,12 +179,8 @@ close:
     if (in != stdin) {
         fclose(in);
     }
-    ed_differ_free(run.differ);
-    if (run.intake) {
-        lua_close(run.intake);
-    }
-    ed_buf_free(&run.out);
-    ed_buf_free(&run.err);
+    ed_differ_free(differ);
+    ed_buf_free(&err);
     ed_catalog_free(from);
     ed_catalog_free(to);
 done:

@@ -23,6 +23,7 @@
 #include "diff.h"
 
 #include "decide.h"
+#include "intake.h"
 #include "engine/context.h"
 #include "engine/engine.h"
 #include "engine/event.h"
@@ -1272,4 +1273,73 @@ int ed_diff_events(const ed_catalog *from, const ed_catalog *to,
     }
     ed_differ_free(df);
     return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading a file of events                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct diff_reading {
+    ed_differ *df;
+    FILE *out, *msgs;
+    ed_buf report, err;
+    int failed;
+} diff_reading;
+
+static void flush_report(diff_reading *r)
+{
+    if (r->report.len > 0) {
+        fwrite(r->report.data, 1, r->report.len, r->out);
+        ed_buf_reset(&r->report);
+    }
+}
+
+/* An event the intake could not read (intake.h's bad). */
+static int reading_bad(void *arg, const char *unit, long where, const char *event_id,
+                       const char *message)
+{
+    diff_reading *r = arg;
+    ed_differ_refuse(r->df, unit, where, event_id, message, &r->report);
+    flush_report(r);
+    fprintf(r->msgs, "edict: %s %ld: %s\n", unit, where, message);
+    return r->failed;
+}
+
+/* Compare the decoded event at the top of L (popped); intake.h's decide. */
+static int reading_decide(void *arg, lua_State *L, const char *unit, long where)
+{
+    diff_reading *r = arg;
+    ed_diff_result res = ed_differ_event(r->df, L, unit, where, NULL, 0, &r->report,
+                                         &r->err);
+    flush_report(r);
+    if (res == ED_DIFF_REFUSED) {
+        fprintf(r->msgs, "edict: %s %ld: %s\n", unit, where, r->err.data);
+    } else if (res == ED_DIFF_HOST_FAILURE) {
+        fprintf(r->msgs, "edict: %s\n", r->err.data);
+        r->failed = 1;
+    }
+    return r->failed;
+}
+
+int ed_differ_read_file(ed_differ *df, FILE *in, const char *path, FILE *out, FILE *msgs)
+{
+    diff_reading r = {df, out, msgs, {0}, {0}, 0};
+    lua_State *L = ed_json_host_state();
+    if (L == NULL) {
+        fputs("edict: cannot start the JSON decoder\n", msgs);
+        return -1;
+    }
+    ed_intake intake = {.L = L, .err = &r.err, .decide = reading_decide,
+                        .bad = reading_bad, .arg = &r};
+    if (ed_intake_read(&intake, in, path) != 0) {
+        r.failed = 1;
+    }
+    if (!r.failed) {
+        ed_differ_summary(df, &r.report);
+        flush_report(&r);
+    }
+    lua_close(L);
+    ed_buf_free(&r.report);
+    ed_buf_free(&r.err);
+    return r.failed ? -1 : 0;
 }

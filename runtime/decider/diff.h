@@ -21,6 +21,7 @@
 #define EDICT_DIFF_H
 
 #include <lua.h>
+#include <stdio.h>
 
 #include "util/buf.h"
 #include "engine/catalog.h"
@@ -115,5 +116,11 @@ void ed_differ_summary(const ed_differ *df, ed_buf *out);
 int ed_diff_events(const ed_catalog *from, const ed_catalog *to,
                    const ed_diff_options *opt, lua_State *L, int idx,
                    ed_buf *out, ed_diff_counts *counts, ed_buf *err);
+
+/* Read every event of in (path names it in messages; intake.c's forms)
+ * and compare each, writing the reports and then the summary to out and
+ * each refused event's line to msgs. 0, or -1 on a host failure (said on
+ * msgs; no summary then). */
+int ed_differ_read_file(ed_differ *df, FILE *in, const char *path, FILE *out, FILE *msgs);
 
 #endif

@@ -238,6 +238,7 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
         } else {
             ed_api_error(res, 422, "event_refused", msg.data);
         }
+        ed_buf_free(&msg);
         /* the per-event errors too, as a 200 would list them */
         res->body.len -= 3; /* "}}\n" */
         ed_buf_puts(&res->body, "},\"errors\":[");

@@ -175,7 +175,7 @@ TEST(list_filters_and_pages)
     char id[40];
     static const char *flags[] = {"green", "red", "yellow", "red"};
     for (int i = 1; i <= 12; i++) {
-        char at[32];
+        char at[48];
         snprintf(at, sizeof at, "2026-03-%02dT12:00:00-07:00", i);
         CHECK(append(s, i, "acme", flags[i % 4], i % 3 ? "waste.recorded" : "plant.tagged",
                      at, NULL, NULL, id) == 0, "append %d", i);
