@@ -58,7 +58,8 @@ static const char usage[] =
     "\n"
     "exit status: 0 all decided; 2 some events were bad; 3 --fail-on reached;\n"
     "1 edict could not run (unreadable input, packs with problems, a journal\n"
-    "that cannot be written).\n";
+    "that cannot be written) or a tenant's journal does not verify (its events\n"
+    "are not decided; the other tenants' are).\n";
 
 typedef struct rule_count {
     const ed_rule *rule;
@@ -71,7 +72,7 @@ typedef struct eval_state {
     ed_decider *decider;
     int fail_on;          /* -1 none, else the flag */
     int flush_each;       /* stream input: flush every decision */
-    long decided, refused, flagged, rule_errors;
+    long decided, refused, flagged, rule_errors, quarantined;
     long flags[3];
     rule_count *counts;
     size_t n_counts;
@@ -143,7 +144,11 @@ static int on_verdict(void *arg, const ed_verdict *v)
         ed_buf_putc(&st->held, '\n');
         commit(st, 0);
         fprintf(stderr, "edict: %s %ld: %s\n", v->unit, v->where, v->error);
-        st->refused++;
+        if (v->status == ED_QUARANTINED) {
+            st->quarantined++; /* edict's own problem: exit 1, the others go on */
+        } else {
+            st->refused++;
+        }
         return st->host_failure;
     }
     const ed_outcome *o = v->outcome;
@@ -323,7 +328,7 @@ int ed_cmd_eval(int argc, char **argv)
     if (summary) {
         print_summary(&st);
     }
-    if (st.host_failure) {
+    if (st.host_failure || st.quarantined) {
         status = ED_EXIT_HOST;
     } else if (st.refused) {
         status = ED_EXIT_BAD_INPUT;

@@ -171,10 +171,10 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
     lua_pop(L, 1);
     ed_eval_options opt = {d->cfg.explain};
     ed_buf_reset(out);
-    int rc = ed_engine_evaluate(ctx, &ev, &opt, out, o, err);
+    int erc = ed_engine_evaluate(ctx, &ev, &opt, out, o, err);
     v->seconds = now_mono() - t0;
-    if (rc != 0) {
-        v->status = rc > 0 ? ED_REFUSED : ED_HOST_FAILURE;
+    if (erc != 0) {
+        v->status = erc > 0 ? ED_REFUSED : ED_HOST_FAILURE;
         v->error = err->data;
         return;
     }
@@ -185,8 +185,9 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
     if (d->cfg.store != NULL) {
         ed_record rec = {ev.tenant, o->decision_id, ev.id, ev.occurred_at, ed_flag_name(o->flag),
                          ev.type, o->retention_until, out->data, out->len};
-        if (ed_store_append(d->cfg.store, &rec, &v->ticket, err) != 0) {
-            v->status = ED_HOST_FAILURE;
+        int rc = ed_store_append(d->cfg.store, &rec, &v->ticket, err);
+        if (rc != 0) {
+            v->status = rc == ED_STORE_QUARANTINED ? ED_QUARANTINED : ED_HOST_FAILURE;
             v->error = err->data;
             return;
         }

@@ -43,6 +43,8 @@ typedef enum ed_status {
     ED_REFUSED,         /* read, but not decided: the envelope, or no pack
                          * serves it; error says why */
     ED_BAD_EVENT,       /* not readable: not UTF-8, not JSON, too large */
+    ED_QUARANTINED,     /* decided, but its tenant's journal does not verify:
+                         * not journaled, never told (other tenants go on) */
     ED_HOST_FAILURE     /* edict failed (a context, the journal): stop */
 } ed_status;
 

@@ -153,7 +153,7 @@ typedef struct evaluation {
     ed_api_worker *w;
     const char *tenant;
     ed_buf decisions, errors, labels;
-    long decided, not_decided, unreadable, wrong_tenant;
+    long decided, not_decided, unreadable, wrong_tenant, quarantined;
     ed_ticket last;
     const char *failure;     /* a host failure's message */
     ed_buf failure_text;
@@ -189,6 +189,7 @@ static int on_verdict(void *arg, const ed_verdict *v)
     }
     e->not_decided++;
     e->unreadable += v->status == ED_BAD_EVENT;
+    e->quarantined += v->status == ED_QUARANTINED;
     e->wrong_tenant += strstr(v->error, "field 'tenant': the event belongs to") != NULL;
     ed_buf_puts(&e->errors, e->errors.len ? "," : "");
     ed_decider_error_json(e->w->decider, v, &e->errors);
@@ -231,7 +232,11 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
         ed_buf_printf(&msg, events == 1 ? "the event was not decided: %s"
                                         : "no event could be decided; the first: %s",
                       e.first_error.data);
-        if (e.wrong_tenant == events) {
+        if (e.quarantined > 0) {
+            /* the tenant's journal does not verify: edict's problem, not
+             * the client's, and not one a retry mends */
+            ed_api_error(res, 503, "journal_quarantined", msg.data);
+        } else if (e.wrong_tenant == events) {
             ed_api_error(res, 403, "wrong_tenant", msg.data);
         } else if (e.unreadable == events) {
             ed_api_error(res, 400, "bad_json", msg.data);
@@ -716,9 +721,34 @@ static void reload(ed_api_worker *w, ed_response *res)
     ed_buf_free(&err);
 }
 
+/* One quarantined tenant, as a JSON object in a list. */
+static void list_quarantined(void *arg, const char *tenant, const char *why)
+{
+    ed_buf *out = arg;
+    if (out->data[out->len - 1] != '[') {
+        ed_buf_putc(out, ',');
+    }
+    ed_buf_puts(out, "{\"tenant\":");
+    ed_json_escape(out, tenant, strlen(tenant));
+    ed_buf_puts(out, ",\"why\":");
+    ed_json_escape(out, why, strlen(why));
+    ed_buf_putc(out, '}');
+}
+
+/* One quarantined tenant, as a gauge. */
+static void gauge_quarantined(void *arg, const char *tenant, const char *why)
+{
+    ed_service *srv = arg;
+    ed_buf labels = {0};
+    tenant_label(tenant, &labels);
+    ed_metrics_set(srv->metrics, "edict_journal_quarantined", labels.data, 1);
+    ed_buf_free(&labels);
+}
+
 static void metrics(ed_api_worker *w, ed_response *res)
 {
     ed_service *srv = w->svc;
+    ed_store_quarantined(srv->store, gauge_quarantined, srv);
     ed_generation *gen = ed_gen_acquire(&srv->gens);
     ed_metrics_set(srv->metrics, "edict_generation", "", (double)gen->id);
     ed_gen_release(&srv->gens, gen);
@@ -778,9 +808,14 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
         if (atomic_load(&w->svc->draining)) {
             ed_api_error(res, 503, "draining", "shutting down");
         } else {
+            /* ready for every tenant but those whose journal does not
+             * verify: they are named, so that an operator sees them */
             res->status = 200;
-            ed_buf_printf(&res->body, "{\"status\":\"ready\",\"generation\":%lu}\n",
-                          w->svc->gens.current ? w->svc->gens.current->id : 0UL);
+            ed_buf_printf(&res->body, "{\"status\":\"ready\",\"generation\":%lu,"
+                          "\"quarantined\":[", w->svc->gens.current ? w->svc->gens.current->id
+                                                                   : 0UL);
+            ed_store_quarantined(w->svc->store, list_quarantined, &res->body);
+            ed_buf_puts(&res->body, "]}\n");
         }
         return;
     }

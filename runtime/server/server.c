@@ -853,6 +853,9 @@ static void describe_metrics(ed_metrics *m)
     ed_metrics_describe(m, "edict_journal_fsync_seconds", "histogram",
                         "time to make journal appends durable", latency, nl);
     ed_metrics_describe(m, "edict_connections", "gauge", "open connections", NULL, 0);
+    ed_metrics_describe(m, "edict_journal_quarantined", "gauge",
+                        "1 for a tenant whose journal did not verify at start: nothing is "
+                        "appended to it (docs/AUDIT.md)", NULL, 0);
     ed_metrics_describe(m, "edict_connections_accepted_total", "counter",
                         "connections accepted", NULL, 0);
     ed_metrics_describe(m, "edict_connections_refused_total", "counter",
@@ -876,6 +879,19 @@ static int restore_idem(void *arg, const ed_idem_record *r)
                        r->body_len, finished);
     }
     return 0;
+}
+
+/* Say at start which tenants' journals do not verify (they are refused). */
+static void log_quarantined(void *arg, const char *tenant, const char *why)
+{
+    ed_buf x = {0};
+    ed_buf_puts(&x, ",\"tenant\":");
+    ed_json_escape(&x, tenant, strlen(tenant));
+    ed_buf_puts(&x, ",\"why\":");
+    ed_json_escape(&x, why, strlen(why));
+    ed_log("error", "the tenant's journal does not verify: its events are refused until "
+           "it is repaired (docs/AUDIT.md, \"Quarantine and repair\")", x.data);
+    ed_buf_free(&x);
 }
 
 static void server_free(ed_server *srv)
@@ -933,6 +949,7 @@ int ed_serve(ed_config *cfg, int only_check)
         fprintf(stderr, "edict: %s\n", err.data);
         goto out;
     }
+    ed_store_quarantined(srv.svc.store, log_quarantined, NULL);
     /* the Idempotency-Key answers of before a restart, still in their window */
     double wall = ed_now_wall();
     if (ed_store_idem_each(srv.svc.store, (int64_t)wall, restore_idem, &srv.svc, &err) != 0) {

@@ -28,10 +28,12 @@
 
 #include "store_impl.h"
 
+#include "util/alloc.h"
 #include "util/fsutil.h"
 #include "stdlib/hash.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -78,6 +80,7 @@ typedef struct tenant_ix {
     unsigned char head[32]; /* hash of the last entry */
     uint32_t *ids;          /* open addressing: position + 1, 0 empty */
     size_t ids_cap;
+    char *quarantine;       /* why its chain does not verify: never appended to */
 } tenant_ix;
 
 typedef struct file_store {
@@ -627,11 +630,18 @@ static int index_line(file_store *fs, const char *line, size_t n, uint32_t no,
             ed_buf_printf(&fs->tenants_pending, "%s\n", t->token);
         }
     }
+    if (t->quarantine) {
+        return 0; /* past its break nothing of it is indexed */
+    }
     if (p.seq != t->n + 1) {
-        ed_buf_printf(err, "journal %s: tenant %s: entry %llu where %zu was expected: "
-                      "run `edict audit verify`", fs->dir, t->name,
-                      (unsigned long long)p.seq, t->n + 1);
-        return -1;
+        /* an entry missing, repeated or out of order: this tenant's chain
+         * stops here for lookups, and no writer appends to it */
+        ed_buf msg = {0};
+        ed_buf_printf(&msg, "BROKEN at entry %zu: sequence number %llu (an entry is "
+                      "missing, repeated or out of order)", t->n + 1,
+                      (unsigned long long)p.seq);
+        t->quarantine = msg.data;
+        return 0;
     }
     ix_entry e = {0};
     e.offset = offset;
@@ -879,6 +889,9 @@ static int check_heads(file_store *fs, ed_buf *err)
         tenant_ix *t = &fs->tenants[i];
         parsed p;
         unsigned char hash[32];
+        if (t->quarantine) {
+            continue;
+        }
         if (t->n == 0 || read_entry(fs, &t->v[t->n - 1], &line) != 0 ||
             parse_line(line.data, line.len, &p) != NULL || p.seq != t->n ||
             ed_unhex(p.hash, 64, hash) != 0) {
@@ -898,6 +911,7 @@ static int check_heads(file_store *fs, ed_buf *err)
 /* ------------------------------------------------------------------ */
 
 static const ed_store_ops file_ops;
+static int quarantine_broken_chains(file_store *fs, ed_buf *err);
 
 static void free_tenants(file_store *fs)
 {
@@ -906,6 +920,7 @@ static void free_tenants(file_store *fs)
         free(fs->tenants[i].token);
         free(fs->tenants[i].v);
         free(fs->tenants[i].ids);
+        free(fs->tenants[i].quarantine);
     }
     free(fs->tenants);
     fs->tenants = NULL;
@@ -1059,6 +1074,9 @@ ed_store *ed_file_store_open(const char *dir, const ed_store_options *opt, ed_bu
     if (build_index(fs, err) != 0) {
         goto fail;
     }
+    if (mode == ED_STORE_WRITE && quarantine_broken_chains(fs, err) != 0) {
+        goto fail;
+    }
     if (mode == ED_STORE_WRITE) {
         char *idem = store_path(fs, IDEM_FILE);
         fs->idem_fd = open(idem, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -1073,6 +1091,31 @@ ed_store *ed_file_store_open(const char *dir, const ed_store_options *opt, ed_bu
 fail:
     fs->base.ops->close(&fs->base);
     return NULL;
+}
+
+static int run_walk_quiet(file_store *fs, const char *tenant, char **why_of_tenant,
+                          size_t n_tenants);
+
+/* A writer appends to no chain that does not verify: every chain is walked
+ * at open (hashes, sequence, signed checkpoints) and a broken one is
+ * quarantined with the first thing wrong with it. The others go on. */
+static int quarantine_broken_chains(file_store *fs, ed_buf *err)
+{
+    char **why = ed_xcalloc(fs->n_tenants + 1, sizeof *why);
+    int rc = run_walk_quiet(fs, NULL, why, fs->n_tenants);
+    if (rc < 0) {
+        ed_buf_printf(err, "journal %s: cannot be read to verify it", fs->dir);
+    }
+    for (size_t i = 0; i < fs->n_tenants; i++) {
+        tenant_ix *t = &fs->tenants[i];
+        if (why[i] != NULL && t->quarantine == NULL) {
+            t->quarantine = why[i];
+        } else {
+            free(why[i]);
+        }
+    }
+    free(why);
+    return rc < 0 ? -1 : 0;
 }
 
 static int sync_locked_io(file_store *fs, ed_buf *err);
@@ -1182,6 +1225,13 @@ static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_
     int new_tenant = t == NULL;
     if (new_tenant) {
         t = add_tenant(fs, token, strlen(token));
+    }
+    if (t->quarantine != NULL) {
+        ed_buf_printf(err, "the journal of tenant %s does not verify (%s): nothing is "
+                      "appended to it until it is repaired (docs/AUDIT.md, \"Quarantine "
+                      "and repair\")", t->name, t->quarantine);
+        rc = ED_STORE_QUARANTINED;
+        goto out;
     }
     memcpy(hashed.data, t->head, 32);
     unsigned char hash[32];
@@ -1507,6 +1557,7 @@ typedef struct chain {
     unsigned char prev[32];
     char prev_hex[ED_SHA256_HEX_LEN + 1];
     int broken;
+    char why[320];           /* the first BROKEN message, when broken */
     size_t archived;
 } chain;
 
@@ -1522,6 +1573,20 @@ typedef struct walk {
     void *arg;
     int stopped, failed;
 } walk;
+
+/* Say why c does not verify (once, to msgs as "tenant T: BROKEN…") and
+ * keep it: a writer quarantines that tenant with this reason. */
+static void chain_broken(chain *c, FILE *msgs, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void chain_broken(chain *c, FILE *msgs, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->why, sizeof c->why, fmt, ap);
+    va_end(ap);
+    fprintf(msgs, "tenant %s: %s\n", c->name, c->why);
+    c->broken = 1;
+}
 
 static void checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
                                const char *hash)
@@ -1610,10 +1675,9 @@ static void walk_line(walk *w, const char *line, size_t n, uint32_t no)
         return;
     }
     if (p.seq != c->expect) {
-        fprintf(w->msgs, "tenant %s: BROKEN at entry %llu: sequence number %llu (an entry "
-                "is missing, repeated or out of order)\n", c->name,
-                (unsigned long long)c->expect, (unsigned long long)p.seq);
-        c->broken = 1;
+        chain_broken(c, w->msgs, "BROKEN at entry %llu: sequence number %llu (an entry "
+                     "is missing, repeated or out of order)", (unsigned long long)c->expect,
+                     (unsigned long long)p.seq);
         return;
     }
     char hash[ED_SHA256_HEX_LEN + 1], want[ED_SHA256_HEX_LEN + 1];
@@ -1625,7 +1689,6 @@ static void walk_line(walk *w, const char *line, size_t n, uint32_t no)
         c->archived++;
         memcpy(want, hash, sizeof want);
     } else {
-
         ed_buf b = {0};
         ed_buf_append(&b, c->prev, 32);
         ed_buf_append(&b, p.record, p.record_len);
@@ -1633,10 +1696,9 @@ static void walk_line(walk *w, const char *line, size_t n, uint32_t no)
         ed_buf_free(&b);
     }
     if (strcmp(want, hash) != 0) {
-        fprintf(w->msgs, "tenant %s: BROKEN at entry %llu: hash mismatch (stored %.16s…, "
-                "computed %.16s…): the entry or one before it was changed\n", c->name,
-                (unsigned long long)p.seq, hash, want);
-        c->broken = 1;
+        chain_broken(c, w->msgs, "BROKEN at entry %llu: hash mismatch (stored %.16s…, "
+                     "computed %.16s…): the entry or one before it was changed",
+                     (unsigned long long)p.seq, hash, want);
         return;
     }
     for (size_t i = 0; i < w->n_cps; i++) {
@@ -1644,10 +1706,9 @@ static void walk_line(walk *w, const char *line, size_t n, uint32_t no)
             continue;
         }
         if (strcmp(w->cps[i].hash, hash) != 0) {
-            fprintf(w->msgs, "tenant %s: BROKEN at entry %llu: it differs from the signed "
-                    "checkpoint (the chain was rewritten from here or before)\n", c->name,
-                    (unsigned long long)p.seq);
-            c->broken = 1;
+            chain_broken(c, w->msgs, "BROKEN at entry %llu: it differs from the signed "
+                         "checkpoint (the chain was rewritten from here or before)",
+                         (unsigned long long)p.seq);
             return;
         }
         w->cps[i].matched = 1;
@@ -1757,20 +1818,18 @@ static int run_walk(file_store *fs, walk *w_out, const char *tenant, ed_key *pub
             }
             n_cps++;
             if (!cp->matched && !w.stopped) {
-                fprintf(msgs, "tenant %s: BROKEN: the chain ends at entry %llu, before the "
-                        "signed checkpoint at entry %llu (entries were removed)\n", c->name,
-                        (unsigned long long)(c->expect - 1), (unsigned long long)cp->seq);
-                c->broken = 1;
+                chain_broken(c, msgs, "BROKEN: the chain ends at entry %llu, before the "
+                             "signed checkpoint at entry %llu (entries were removed)",
+                             (unsigned long long)(c->expect - 1), (unsigned long long)cp->seq);
             } else if (pub != NULL) {
                 ed_buf msg = {0};
                 checkpoint_message(&msg, c->name, cp->seq, cp->hash);
                 int good = ed_key_verify(pub, msg.data, msg.len, cp->sig);
                 ed_buf_free(&msg);
                 if (!good) {
-                    fprintf(msgs, "tenant %s: BROKEN: the checkpoint at entry %llu has a "
-                            "bad signature (checkpoints forged or from another key)\n",
-                            c->name, (unsigned long long)cp->seq);
-                    c->broken = 1;
+                    chain_broken(c, msgs, "BROKEN: the checkpoint at entry %llu has a bad "
+                                 "signature (checkpoints forged or from another key)",
+                                 (unsigned long long)cp->seq);
                 }
             }
         }
@@ -2050,7 +2109,8 @@ static int file_retention(ed_store *s, const char *tenant, const char *as_of, in
         free_tenants(fs);
         open_read_fds(fs);
         ed_buf e2 = {0};
-        if (open_write_segment(fs, &e2) != 0 || build_index(fs, &e2) != 0) {
+        if (open_write_segment(fs, &e2) != 0 || build_index(fs, &e2) != 0 ||
+            quarantine_broken_chains(fs, &e2) != 0) {
             fprintf(out, "%s\n", e2.data);
             fs->broken = 1;
             snprintf(fs->broken_why, sizeof fs->broken_why, "the index after archiving");
@@ -2183,7 +2243,51 @@ static int file_idem_each(ed_store *s, int64_t now,
 
 static size_t file_pending(ed_store *s);
 
+static size_t file_quarantined(ed_store *s, void (*visit)(void *arg, const char *tenant,
+                                                         const char *why),
+                               void *arg)
+{
+    file_store *fs = (file_store *)s;
+    size_t n = 0;
+    pthread_mutex_lock(&fs->mu);
+    for (size_t i = 0; i < fs->n_tenants; i++) {
+        if (fs->tenants[i].quarantine != NULL) {
+            n++;
+            if (visit) {
+                visit(arg, fs->tenants[i].name, fs->tenants[i].quarantine);
+            }
+        }
+    }
+    pthread_mutex_unlock(&fs->mu);
+    return n;
+}
+
+/* The walk, quietly: why[i] gets the reason of the i-th indexed tenant's
+ * chain when it is broken (malloc'd). */
+static int run_walk_quiet(file_store *fs, const char *tenant, char **why, size_t n_tenants)
+{
+    FILE *devnull = fopen("/dev/null", "w");
+    walk w;
+    int rc = run_walk(fs, &w, tenant, NULL, NULL, NULL, NULL, devnull ? devnull : stderr);
+    if (devnull) {
+        fclose(devnull);
+    }
+    for (size_t i = 0; i < w.n_chains; i++) {
+        if (!w.chains[i].broken) {
+            continue;
+        }
+        for (size_t k = 0; k < n_tenants; k++) {
+            if (strcmp(fs->tenants[k].token, w.chains[i].token) == 0 && why[k] == NULL) {
+                why[k] = ed_strdup(w.chains[i].why[0] ? w.chains[i].why : "BROKEN");
+            }
+        }
+    }
+    free_walk(&w);
+    return rc < 0 ? -1 : 0;
+}
+
 static const ed_store_ops file_ops = {
+    .quarantined = file_quarantined,
     .append = file_append,
     .commit = file_commit,
     .pending = file_pending,

@@ -92,6 +92,13 @@ int ed_store_idem_each(ed_store *s, int64_t now,
     return s->ops->idem_each(s, now, visit, arg, err);
 }
 
+size_t ed_store_quarantined(ed_store *s,
+                            void (*visit)(void *arg, const char *tenant, const char *why),
+                            void *arg)
+{
+    return s->ops->quarantined(s, visit, arg);
+}
+
 /* ------------------------------------------------------------------ */
 /* Export                                                               */
 /* ------------------------------------------------------------------ */

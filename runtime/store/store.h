@@ -81,8 +81,11 @@ typedef struct ed_record {
 typedef uint64_t ed_ticket;
 
 /* Append rec to its tenant's chain. *ticket (may be NULL) is what to
- * commit. Returns 0, or -1 with err (a write failed: the store refuses
- * further appends, and nothing not yet committed may be acknowledged). */
+ * commit. Returns 0; ED_STORE_QUARANTINED with err when that tenant's
+ * chain does not verify (nothing is ever appended to it; other tenants go
+ * on); or -1 with err (a write failed: the store refuses further appends,
+ * and nothing not yet committed may be acknowledged). */
+#define ED_STORE_QUARANTINED (-2)
 int ed_store_append(ed_store *s, const ed_record *rec, ed_ticket *ticket,
                     ed_buf *err);
 
@@ -184,6 +187,13 @@ int ed_store_idem_put(ed_store *s, const ed_idem_record *rec, ed_buf *err);
 int ed_store_idem_each(ed_store *s, int64_t now,
                        int (*visit)(void *arg, const ed_idem_record *rec),
                        void *arg, ed_buf *err);
+
+/* The tenants whose chains did not verify when the writer opened the
+ * store (a byte changed, an entry missing, a checkpoint contradicted):
+ * visit (may be NULL) gets each with the first thing wrong. Their count. */
+size_t ed_store_quarantined(ed_store *s,
+                            void (*visit)(void *arg, const char *tenant, const char *why),
+                            void *arg);
 
 /* The stored form of a name (tenant, type) in the file store: bytes
  * outside [A-Za-z0-9._-] percent-encoded, never empty. malloc'd. */

@@ -25,6 +25,9 @@ typedef struct ed_store_ops {
     int (*idem_each)(ed_store *s, int64_t now,
                      int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
                      ed_buf *err);
+    size_t (*quarantined)(ed_store *s,
+                          void (*visit)(void *arg, const char *tenant, const char *why),
+                          void *arg);
     void (*close)(ed_store *s);
 } ed_store_ops;
 

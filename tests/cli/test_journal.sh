@@ -95,6 +95,20 @@ is "a locked journal: edict refuses to write" "$RC" 1
 has "and says why" "$ERR" "in use by another edict"
 exec 9>&-
 
+# a chain that does not verify is never appended to: eval refuses that
+# tenant's events, naming the entry, and decides the others (issue 10, 7)
+cp -R "$J" "$TMP/q"
+sed -i "2s/employee-flags/employee-flagz/" "$TMP/q/segment-000001.log"
+run "$EDICT" eval --packs rules --journal "$TMP/q" "$TMP/ev.ndjson"
+is "a damaged chain: eval exits 1" "$RC" 1
+has "its tenant's events are refused, naming the entry" "$ERR" \
+    "the journal of tenant acme does not verify (BROKEN at entry 2: hash mismatch"
+is "each of its events gets an error line, the other tenant a decision" \
+    "$(grep -c '"error":"the journal of tenant acme does not verify' "$OUT") $(grep -c '"decision_id"' "$OUT")" "5 1"
+run "$EDICT" audit verify --journal "$TMP/q" --tenant globex
+has "the other tenant's chain goes on and verifies" "$OUT" "tenant globex: 3 entries"
+is "nothing was appended to the damaged chain" "$(grep -c '^E2 [0-9]* acme ' "$TMP/q/segment-000001.log")" 10
+
 # --no-journal writes nothing
 run "$EDICT" eval --packs rules --no-journal --journal "$TMP/none" "$TMP/ev.ndjson"
 is "--no-journal: no journal folder" "$([ -e "$TMP/none" ] && echo made || echo none)" none

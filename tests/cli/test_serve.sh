@@ -416,4 +416,21 @@ check "Idempotency-Key after a restart: the same bytes back" cmp -s "$TMP/body" 
 has "Idempotency-Key after a restart: marked as a replay" "$TMP/hdr" "Idempotent-Replayed: true"
 stop
 has "server logs are JSON lines with request ids" "$TMP/server.log" '"request_id":'
+
+# --- a journal that does not verify ---------------------------------------
+# one byte of acme's second entry changed while the server was down: acme is
+# refused (503, named in /readyz, /metrics and the log), beta goes on
+line=$(grep -n '^E2 2 acme ' "$J/segment-000001.log" | cut -d: -f1)
+sed -i "${line}s/\"score\":/\"scorE\":/" "$J/segment-000001.log"
+start
+req GET /readyz
+has "readyz names the quarantined tenant" "$TMP/body" '"quarantined":[{"tenant":"acme","why":"BROKEN at entry 2: hash mismatch'
+acme POST /v1/evaluate --data-binary @"$TMP/e1"
+is "its evaluations: 503, naming the entry" "$ST:$(grep -c 'BROKEN at entry 2' "$TMP/body")" "503:1"
+req POST /v1/evaluate --data-binary @"$TMP/i1b" -H "Authorization: Bearer $BETA"
+is "another tenant is still served" "$ST" 200
+req GET /metrics
+has "metrics: the quarantine gauge" "$TMP/body" 'edict_journal_quarantined{tenant="acme"} 1'
+stop
+has "the log names it at start" "$TMP/server.log" '"msg":"the tenant'"'"'s journal does not verify'
 summary
