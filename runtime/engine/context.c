@@ -322,14 +322,17 @@ ed_context *ed_context_new(const ed_catalog *cat, const char *tenant,
     ctx->policy = only_pack ? NULL : ed_catalog_tenant(cat, tenant);
     ctx->limits = cat->limits;
     if (ctx->policy) {
+        /* the host's limits (options, the server's configuration) are
+         * ceilings: a tenant may lower them for its rules, never raise
+         * them, or one overlay could spend what every tenant shares */
         const ed_limits *pl = &ctx->policy->limits;
-        if (pl->instructions) {
+        if (pl->instructions && pl->instructions < ctx->limits.instructions) {
             ctx->limits.instructions = pl->instructions;
         }
-        if (pl->memory_bytes) {
+        if (pl->memory_bytes && pl->memory_bytes < ctx->limits.memory_bytes) {
             ctx->limits.memory_bytes = pl->memory_bytes;
         }
-        if (pl->time_ms) {
+        if (pl->time_ms && pl->time_ms < ctx->limits.time_ms) {
             ctx->limits.time_ms = pl->time_ms;
         }
     }

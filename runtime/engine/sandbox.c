@@ -20,6 +20,8 @@
 #include "order.h"
 #include "readonly.h"
 #include "stdlib/pattern.h"
+#include "util/buf.h"
+#include "util/jsonstr.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -385,6 +387,9 @@ static int l_sandbox_format(lua_State *L)
     return call_original(L);
 }
 
+/* What one print may put in the log. */
+#define ED_PRINT_MAX_BYTES 4096
+
 static int l_sandbox_print(lua_State *L)
 {
     int n = lua_gettop(L);
@@ -398,7 +403,20 @@ static int l_sandbox_print(lua_State *L)
         luaL_addvalue(&b);
     }
     luaL_pushresult(&b);
-    fprintf(stderr, "[rule] %s\n", lua_tostring(L, -1));
+    /* a JSON log line, whatever the rule printed: a newline in it cannot
+     * forge another line, and its size is bounded */
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    size_t shown = len > ED_PRINT_MAX_BYTES ? ED_PRINT_MAX_BYTES : len;
+    ed_buf line = {0};
+    ed_buf_puts(&line, "{\"level\":\"info\",\"msg\":\"rule print\",\"text\":");
+    ed_json_escape(&line, text, shown);
+    if (shown < len) {
+        ed_buf_printf(&line, ",\"truncated_bytes\":%zu", len - shown);
+    }
+    ed_buf_puts(&line, "}\n");
+    fwrite(line.data, 1, line.len, stderr);
+    ed_buf_free(&line);
     return 0;
 }
 

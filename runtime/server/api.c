@@ -436,7 +436,16 @@ static void webhook(ed_api_worker *w, const ed_request *req, const char *source,
     } else if (rate_ok(w, t, res)) { /* 4. rate limit */
         /* a delivery repeated within the tolerance (same signature) is a
          * replay: it gets the first answer and is not decided again */
-        evaluate_once(w, t, "webhook", sig, events.data, events.len, res);
+        /* keyed on the signature as canonical lowercase hex: the same
+         * delivery resent with its hex in another case is the same replay */
+        char canonical[2 * ED_SHA256_LEN + 1];
+        static const char digits[] = "0123456789abcdef";
+        for (int i = 0; i < ED_SHA256_LEN; i++) {
+            canonical[2 * i] = digits[mac[i] >> 4];
+            canonical[2 * i + 1] = digits[mac[i] & 15];
+        }
+        canonical[2 * ED_SHA256_LEN] = '\0';
+        evaluate_once(w, t, "webhook", canonical, events.data, events.len, res);
     }
     ed_buf_free(&events);
     ed_buf_free(&err);

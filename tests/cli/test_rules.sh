@@ -246,4 +246,22 @@ run "$EDICT" eval --packs "$TMP/lim" --limit-time 100 --limit-instructions 10000
 is "limits: time limit" "$(jv "$OUT" 'tostring(D[1].errors[1].limit) .. " | " .. tostring(D[1].errors[1].message)')" \
     "time | time limit exceeded (100 ms)"
 
+# a rule's print is one JSON log line, escaped and bounded: a newline in it
+# cannot forge another line (issue 10, 6)
+mkpack "$TMP/pp/pr" pr 1 US-XX
+write "$TMP/pp/pr/rules.lua" <<'EOF2'
+rule { id = "pr/print", on = "t.a", severity = "info", cite = "test print",
+  check = function(e)
+    print('x\n{"level":"error","msg":"forged"}')
+    print(string.rep("y", 10000))
+    return {}
+  end }
+EOF2
+event pr1 >"$TMP/pr.ndjson"
+run "$EDICT" eval --packs "$TMP/pp" --no-journal "$TMP/pr.ndjson"
+is "print: no forged log line" "$(grep -c '^{"level":"error","msg":"forged"' "$ERR")" 0
+is "print: one line per print" "$(grep -c '"msg":"rule print"' "$ERR")" 2
+has "print: the newline escaped in the text" "$ERR" '"text":"x\n{\"level\":\"error\"'
+has "print: bounded, saying how much was cut" "$ERR" '"truncated_bytes":5904'
+
 summary

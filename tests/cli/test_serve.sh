@@ -202,6 +202,9 @@ req POST /v1/webhooks/vendor --data-binary @"$TMP/wh" -H "X-Edict-Timestamp: $NO
 is "webhook, good signature: normalised and decided" "$ST $(jv "$TMP/body" 'D[1].decisions[1].event_id .. D[1].decisions[2].flag')" "200 wh-r1red"
 req POST /v1/webhooks/vendor --data-binary @"$TMP/wh" -H "X-Edict-Timestamp: $NOW" -H "X-Edict-Signature: sha256=$SIG"
 has "webhook, the same delivery again: a replay" "$TMP/hdr" "Idempotent-Replayed: true"
+UPPER=$(printf '%s' "$SIG" | tr 'a-f' 'A-F')
+req POST /v1/webhooks/vendor --data-binary @"$TMP/wh" -H "X-Edict-Timestamp: $NOW" -H "X-Edict-Signature: sha256=$UPPER"
+has "webhook, the same delivery with its hex in upper case: still a replay" "$TMP/hdr" "Idempotent-Replayed: true"
 BAD=$(sign "$NOW" "$TMP/wh" "another-secret-0123456789")
 req POST /v1/webhooks/vendor --data-binary @"$TMP/wh" -H "X-Edict-Timestamp: $NOW" -H "X-Edict-Signature: sha256=$BAD"
 is "webhook, bad signature: 401" "$ST" 401

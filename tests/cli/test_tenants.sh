@@ -228,4 +228,20 @@ run "$EDICT" eval --packs "$P" --tenants "$TMP/tc" "$TMP/tp.ndjson"
 is "tenant named like a pack: the pack's rules still run" "$(jv "$OUT" 'join(pluck(D[1].findings, "rule"))')" "tp/threshold,tp/extra"
 is "tenant named like a pack: both in packs" "$(jv "$OUT" 'join(pluck(D[1].packs, "name"))')" "tp,tenant:tp"
 
+# a tenant's limits may lower the host's, never raise them (issue 10, 6)
+mkpack "$TMP/lp/big" big 1 US-XX
+write "$TMP/lp/big/rules.lua" <<'EOF2'
+rule { id = "big/alloc", on = "t.a", severity = "info", cite = "test limits",
+  check = function(e) local s = string.rep("x", 64 * 1024 * 1024); return {} end }
+EOF2
+printf 'return { limits = { memory_mb = 512 } }\n' | write "$TMP/lt/acme/policy.lua"
+event big1 >"$TMP/big.ndjson"
+run "$EDICT" eval --packs "$TMP/lp" --tenants "$TMP/lt" --limit-memory 16 \
+    --limit-instructions 100000000 --no-journal "$TMP/big.ndjson"
+is "an overlay asking for 512 MiB gets the host's 16 MiB" "$(jv "$OUT" 'D[1].errors[1].limit')" "memory"
+printf 'return { limits = { instructions = 1000 } }\n' | write "$TMP/lt/acme/policy.lua"
+run "$EDICT" eval --packs "$TMP/lp" --tenants "$TMP/lt" --limit-instructions 100000000 \
+    --no-journal "$TMP/big.ndjson"
+is "an overlay may lower a limit" "$(jv "$OUT" 'D[1].errors[1].limit')" "instructions"
+
 summary
