@@ -5,7 +5,8 @@
  *  - a lua_Alloc that counts every byte and refuses growth past the limit;
  *  - a count hook that spends a shared instruction budget and checks the
  *    wall clock; C functions that can loop (pattern matching, string.rep,
- *    table.move, table.sort) charge their work to the same budget;
+ *    the table library, the string and utf8 scanners) charge their work
+ *    to the same budget as they go;
  *  - once a limit is hit the sandbox is stopped: the hook is re-armed to
  *    fire on every instruction and raises again, so a pcall in rule code
  *    can catch the error but cannot go on running.
@@ -19,6 +20,7 @@
 
 #include "order.h"
 #include "readonly.h"
+#include "tablib.h"
 #include "stdlib/pattern.h"
 
 #include <lauxlib.h>
@@ -38,6 +40,9 @@
 
 /* Bytes a string function reads or writes that count as one instruction. */
 #define SCAN_BYTES_PER_STEP 16
+
+/* An allocation at least this large looks at the clock. */
+#define ALLOC_CLOCK_BYTES ((size_t)1 << 20)
 
 /* Registry key of the frozen safe globals (the fallback of every env). */
 #define REGISTRY_GLOBALS "edict.sandbox.globals"
@@ -92,6 +97,7 @@ const char *ed_stop_name(ed_stop stop)
 /* ------------------------------------------------------------------ */
 
 static void note_where(ed_sandbox *sb, lua_State *L, int level);
+static void budget_hook(lua_State *L, lua_Debug *ar);
 
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -140,8 +146,18 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (sb->armed && nsize > osize) {
         /* producing data is work: concatenating or growing large values
          * costs few instructions but much time. The count hook checks the
-         * budget; the allocator must not raise. */
+         * budget; the allocator must not raise. But it can make the hook
+         * look at once: when this charge overdraws the budget, or a large
+         * block is made past the deadline, the main thread's hook fires
+         * at its next instruction instead of up to HOOK_INTERVAL later
+         * (a coroutine's fires at its own next interval). lua_sethook is
+         * safe at any point, as lua.c's signal handler relies on. */
+        int64_t before = sb->steps_left;
         sb->steps_left -= (int64_t)((nsize - osize) / ALLOC_BYTES_PER_STEP);
+        if ((before >= 0 && sb->steps_left < 0) ||
+            (nsize - osize >= ALLOC_CLOCK_BYTES && now_ns() > sb->deadline_ns)) {
+            lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, 1);
+        }
     }
     return p;
 }
@@ -202,8 +218,6 @@ static void stop_message(ed_sandbox *sb, char *buf, size_t len)
     }
 }
 
-static void budget_hook(lua_State *L, lua_Debug *ar);
-
 /* Raise the stop error, and make sure every later instruction on this
  * thread raises it again. */
 static int raise_stop(lua_State *L, ed_sandbox *sb, int level)
@@ -254,11 +268,15 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 
 void ed_budget_charge(lua_State *L, int64_t steps)
 {
-    if (steps == 0) {
+    ed_sandbox *sb = ed_sandbox_of(L);
+    if (sb == NULL || !sb->armed) {
+        return;
+    }
+    if (steps == 0 && sb->steps_left >= 0 && sb->stop == ED_STOP_NONE) {
         return; /* small work: the count hook will look at the clock */
     }
-    ed_sandbox *sb = ed_sandbox_of(L);
-    if (sb != NULL && sb->armed && over_budget(sb, steps)) {
+    /* (a charge of 0 still stops a call the allocator has overdrawn) */
+    if (over_budget(sb, steps)) {
         raise_stop(L, sb, 1);
     }
 }
@@ -381,7 +399,7 @@ static int l_sandbox_format(lua_State *L)
             lua_replace(L, arg);
         }
     }
-    ed_budget_charge(L, (int64_t)(len / SCAN_BYTES_PER_STEP));
+    ed_budget_charge(L, (int64_t)((len + (size_t)lua_gettop(L)) / SCAN_BYTES_PER_STEP));
     return call_original(L);
 }
 
@@ -417,48 +435,57 @@ static int l_sandbox_rep(lua_State *L)
     return call_original(L);
 }
 
-static int l_sandbox_move(lua_State *L)
-{
-    lua_Integer f = luaL_checkinteger(L, 2);
-    lua_Integer e = luaL_checkinteger(L, 3);
-    if (e >= f) {
-        ed_budget_charge(L, (f > 0 || e < LUA_MAXINTEGER + f)
-                                ? (int64_t)(e - f) : LUA_MAXINTEGER);
-    }
-    return call_original(L);
-}
-
-static int l_sandbox_sort(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_Integer n = luaL_len(L, 1);
-    int64_t steps = 0;
-    if (n > ((lua_Integer)1 << 40)) {
-        steps = INT64_MAX; /* a __len this large cannot be sorted anyway */
-    } else if (n > 1) {
-        for (lua_Integer m = n; m > 1; m >>= 1) {
-            steps += n; /* n log n comparisons */
-        }
-    }
-    ed_budget_charge(L, steps);
-    return call_original(L);
-}
-
-/* A string function whose work is linear in the bytes it reads and
- * writes (upper, byte, utf8.len, concat...): charge those bytes. */
+/* A function whose work is linear in the bytes it reads and writes
+ * (upper, byte, utf8.len, tonumber...) or in its arguments (string.char
+ * of a million numbers): charge those. */
 static int l_sandbox_scan(lua_State *L)
 {
     int n = lua_gettop(L);
-    size_t bytes = 0;
+    size_t bytes = (size_t)n;
     for (int i = 1; i <= n; i++) {
-        /* strings read; what is produced (table.concat's result) is
-         * charged by the allocator */
+        /* strings read; what is produced is charged by the allocator */
         if (lua_type(L, i) == LUA_TSTRING) {
             bytes += lua_rawlen(L, i);
         }
     }
     ed_budget_charge(L, (int64_t)(bytes / SCAN_BYTES_PER_STEP));
     return call_original(L);
+}
+
+/* The iterator utf8.codes returns (upvalue 1: the stock one). Given any
+ * position it first skips the continuation bytes there, and a rule can
+ * call it directly: iter(s, 0) on a string of a million continuation
+ * bytes is a million steps of C per call. Count them and charge them. */
+static int l_sandbox_codes_iter(lua_State *L)
+{
+    /* charged every CODES_CHUNK bytes skipped, and the rest at the end */
+    enum { CODES_CHUNK = 1 << 16 };
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    lua_Unsigned n = (lua_Unsigned)lua_tointeger(L, 2);
+    size_t skipped = 0;
+    while (n < len && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n++;
+        if (++skipped % CODES_CHUNK == 0) {
+            ed_budget_charge(L, CODES_CHUNK / SCAN_BYTES_PER_STEP);
+        }
+    }
+    ed_budget_charge(L, (int64_t)((skipped % CODES_CHUNK) / SCAN_BYTES_PER_STEP));
+    lua_CFunction original = lua_tocfunction(L, lua_upvalueindex(1));
+    return original(L);
+}
+
+/* utf8.codes(s [, lax]): the stock function, with its iterator replaced
+ * by the budgeted one. */
+static int l_sandbox_codes(lua_State *L)
+{
+    int n = call_original(L);
+    if (n >= 1 && lua_iscfunction(L, -n)) {
+        lua_pushvalue(L, -n);
+        lua_pushcclosure(L, l_sandbox_codes_iter, 1);
+        lua_replace(L, -n - 1);
+    }
+    return n;
 }
 
 /* xpcall(f, msgh, ...): the handler runs after the error has unwound, not
@@ -593,6 +620,8 @@ static int install_globals(lua_State *L)
     lua_newtable(L);
     int g = lua_gettop(L);
     copy_fields(L, real, g, base_names);
+    /* tonumber parses the whole string: linear in its length */
+    wrap_field(L, g, "tonumber", l_sandbox_scan);
     lua_getfield(L, real, "setmetatable");
     lua_pushcclosure(L, l_sandbox_setmetatable, 1);
     lua_setfield(L, g, "setmetatable");
@@ -637,9 +666,7 @@ static int install_globals(lua_State *L)
     lua_pop(L, 4);
 
     int t = push_lib_copy(L, LUA_TABLIBNAME, luaopen_table, table_names);
-    wrap_field(L, t, "concat", l_sandbox_scan);
-    wrap_field(L, t, "move", l_sandbox_move);
-    wrap_field(L, t, "sort", l_sandbox_sort);
+    ed_tablib_install(L); /* budgeted, __len read once, stable sort */
     ed_readonly_wrap(L, t, "table");
     lua_setfield(L, g, "table");
     lua_pop(L, 1);
@@ -657,6 +684,7 @@ static int install_globals(lua_State *L)
     for (int i = 0; utf8_scanners[i]; i++) {
         wrap_field(L, u, utf8_scanners[i], l_sandbox_scan);
     }
+    wrap_field(L, u, "codes", l_sandbox_codes);
     ed_readonly_wrap(L, -1, "utf8");
     lua_setfield(L, g, "utf8");
     lua_pop(L, 1);

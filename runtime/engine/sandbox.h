@@ -84,6 +84,40 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
  * it does nothing. */
 void ed_budget_charge(lua_State *L, int64_t steps);
 
+/* Work done in a C loop, charged as it goes: ed_meter_add() counts steps
+ * and charges them every ED_METER_QUANTUM (which also looks at the clock),
+ * ed_meter_done() charges the rest. A loop whose count a rule controls
+ * (a __len, an index range) is stopped by the limits like a Lua loop.
+ * Both can raise: hold no C resource across them. */
+#define ED_METER_QUANTUM 1024
+typedef struct ed_meter {
+    lua_State *L;
+    int64_t pending;
+} ed_meter;
+
+static inline void ed_meter_init(ed_meter *m, lua_State *L)
+{
+    m->L = L;
+    m->pending = 0;
+}
+
+static inline void ed_meter_add(ed_meter *m, int64_t steps)
+{
+    m->pending += steps;
+    if (m->pending >= ED_METER_QUANTUM) {
+        int64_t n = m->pending;
+        m->pending = 0;
+        ed_budget_charge(m->L, n);
+    }
+}
+
+static inline void ed_meter_done(ed_meter *m)
+{
+    int64_t n = m->pending;
+    m->pending = 0;
+    ed_budget_charge(m->L, n);
+}
+
 /* Name of a stop reason: "memory", "instructions", "time". */
 const char *ed_stop_name(ed_stop stop);
 

@@ -1,0 +1,88 @@
+# test_hostile.sh — hostile tenant rules through the command line (issue
+# 10): library loops that must stop, interpreter crashes that must not
+# happen, decisions that must not depend on the run, state that must not
+# carry from one event to the next, and pack files that must not reach
+# outside their folder. What `edict serve` would show (a worker held, the
+# process gone) is shown here on `edict eval`, which decides through the
+# same catalog, contexts and sandbox: every run is under `timeout`, so a
+# rule that never stops fails the test instead of stalling the suite.
+. tests/cli/lib.sh
+
+# Seconds any one command may take; a hung host is killed (status 124).
+LIMIT=60
+
+P=$TMP/packs
+mkpack "$P/base" base 1 US-XX
+write "$P/base/rules.lua" <<'EOF'
+rule { id = "base/seen", on = "t.a", severity = "info", cite = "BASE-1",
+  check = function(e) return "base saw " .. e.id end }
+EOF
+T=$TMP/tenants
+
+# --- 1. library loops the budget never saw ----------------------------------
+# The hog tenant's overlay raises its memory limit to the host's ceiling,
+# so only the instruction and time limits can stop its rules; the calm
+# tenant's event comes after the hog's and must be decided all the same.
+write "$T/hog/policy.lua" <<'EOF'
+return { rules = { "hog.lua" }, limits = { memory_mb = 1024 } }
+EOF
+write "$T/hog/hog.lua" <<'EOF'
+-- a table of 2^40 elements made by C functions: no Lua instruction runs
+-- while the library walks it
+local function huge()
+  return setmetatable({}, { __len = function() return 1 << 40 end,
+                            __index = rawlen, __newindex = rawequal })
+end
+rule { id = "hog/loop", on = "t.a", severity = "major", cite = "HOG-1",
+  check = function(e)
+    local a = e.data.attack
+    if a == "remove" then table.remove(huge(), 1)
+    elseif a == "insert" then table.insert(huge(), 1, "x")
+    elseif a == "concat" then return table.concat(huge())
+    elseif a == "sort" then
+      local n = 0
+      local t = setmetatable({}, { __len = function() n = n + 1
+          return n == 1 and 3 or (1 << 31) - 2 end,
+        __index = rawlen, __newindex = rawequal })
+      table.sort(t)
+      return "sorted; the length was asked " .. n .. " time(s)"
+    end
+  end }
+EOF
+write "$T/calm/policy.lua" <<'EOF'
+return { title = "uses the packs as shipped" }
+EOF
+{
+    event h1 '{"attack":"remove"}' "" t.a US-XX hog
+    event h2 '{"attack":"insert"}' "" t.a US-XX hog
+    event h3 '{"attack":"concat"}' "" t.a US-XX hog
+    event h4 '{"attack":"sort"}' "" t.a US-XX hog
+    event c1 '{}' "" t.a US-XX calm
+} >"$TMP/loops.ndjson"
+run timeout $LIMIT "$EDICT" eval --packs "$P" --tenants "$T" "$TMP/loops.ndjson"
+is "loops: eval finishes (not killed by timeout)" "$RC" 0
+is "loops: five decisions" "$(jv "$OUT" 'N')" 5
+INSTR="instruction limit exceeded (5000000 instructions)"
+for i in 1 2 3; do
+    is "loops: h$i ends in the instruction limit" \
+        "$(jv "$OUT" "D[$i].errors[1] and D[$i].errors[1].message")" "$INSTR"
+done
+is "loops: the sort asks the length once" \
+    "$(jv "$OUT" 'D[4].findings[2] and D[4].findings[2].message')" \
+    "sorted; the length was asked 1 time(s)"
+is "loops: the calm tenant's event is decided" \
+    "$(jv "$OUT" 'D[5].tenant .. " " .. D[5].findings[1].message')" "calm base saw c1"
+
+# With the time limit as the only limit that can run out, each stops on
+# the clock instead.
+run timeout $LIMIT "$EDICT" eval --packs "$P" --tenants "$T" \
+    --limit-instructions 1000000000 --limit-time 200 "$TMP/loops.ndjson"
+is "loops (clock): eval finishes" "$RC" 0
+for i in 1 2 3; do
+    is "loops (clock): h$i ends in the time limit" \
+        "$(jv "$OUT" "D[$i].errors[1] and D[$i].errors[1].message")" \
+        "time limit exceeded (200 ms)"
+done
+rm -rf "$T/hog" "$T/calm"
+
+summary
