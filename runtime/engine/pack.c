@@ -16,6 +16,7 @@
 
 #include "util/buf.h"
 #include "util/fsutil.h"
+#include "bytecode.h"
 #include "modules.h"
 #include "readonly.h"
 #include "stdlib/hash.h"
@@ -27,9 +28,14 @@
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_PACK_DEPTH 8
 #define MAX_PACK_FILES 1000
+/* Largest file a pack may hold. Far above any rule file; and it keeps a
+ * table constructor far below the 2^31 fields at which Lua 5.4.4's parser
+ * overflows its count of [exp] = exp fields (fixed in 5.4.8, 267ef461). */
+#define MAX_PACK_FILE_BYTES ((size_t)16 << 20)
 
 static const char *const severity_names[ED_SEV_COUNT] = {
     "critical", "major", "minor", "info"};
@@ -69,6 +75,12 @@ static int compare_files(const void *a, const void *b)
     return strcmp(((const ed_file *)a)->path, ((const ed_file *)b)->path);
 }
 
+static size_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
 /* Add every regular file under dir/rel (hidden ones excepted). */
 static int read_tree(ed_pack *p, const char *rel, int depth, ed_diags *diags,
                      size_t *cap)
@@ -102,6 +114,11 @@ static int read_tree(ed_pack *p, const char *rel, int depth, ed_diags *diags,
             if (p->n_files >= MAX_PACK_FILES) {
                 ed_diags_add(diags, p->label, "more than %d files",
                              MAX_PACK_FILES);
+                rc = -1;
+                free(relpath);
+            } else if (file_size(path) > MAX_PACK_FILE_BYTES) {
+                ed_diags_add(diags, p->label, "%s is larger than %zu MiB", relpath,
+                             MAX_PACK_FILE_BYTES >> 20);
                 rc = -1;
                 free(relpath);
             } else {
@@ -355,6 +372,15 @@ static int load_file(lua_State *L, const ed_pack *p, const ed_file *f,
         int named = msg && strncmp(msg, shown, strlen(shown)) == 0;
         ed_diags_add(d, named ? "" : shown, "%s", msg ? msg : "cannot load chunk");
         lua_pop(L, 1);
+    } else {
+        /* code Lua 5.4.4 cannot name in its error messages (bytecode.h) */
+        char msg[512];
+        size_t work;
+        if (ed_bytecode_check(L, msg, sizeof msg, &work) != 0) {
+            ed_diags_add(d, "", "%s", msg);
+            lua_pop(L, 1);
+            status = LUA_ERRSYNTAX;
+        }
     }
     ed_buf_free(&name);
     return status == LUA_OK ? 0 : -1;
@@ -482,6 +508,14 @@ static int l_pack_require(lua_State *L)
     int status = luaL_loadbufferx(L, f->data, f->len, chunk.data, "t");
     ed_buf_free(&chunk);
     if (status != LUA_OK) {
+        return lua_error(L);
+    }
+    char msg[512];
+    size_t work;
+    status = ed_bytecode_check(L, msg, sizeof msg, &work);
+    ed_budget_charge(L, (int64_t)(work / 16));
+    if (status != 0) {
+        lua_pushstring(L, msg); /* already "file:line: why" */
         return lua_error(L);
     }
     lua_pushvalue(L, lua_upvalueindex(3));

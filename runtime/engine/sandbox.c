@@ -18,6 +18,7 @@
 
 #include "sandbox.h"
 
+#include "bytecode.h"
 #include "order.h"
 #include "readonly.h"
 #include "tablib.h"
@@ -60,6 +61,7 @@ struct ed_sandbox {
     ed_stop stop;
     int64_t steps_left;
     int64_t deadline_ns;
+    int closing;         /* inside coroutine.close */
     ed_limits limits;
     char message[1024];
     char where[256];
@@ -296,15 +298,129 @@ static int call_original(lua_State *L)
     return original(L);
 }
 
+/* ------------------------------------------------------------------ */
+/* Metatables                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The metatable a rule gives setmetatable is not the one Lua uses: Lua
+ * uses a "view", a copy of its metamethods made at that moment, which no
+ * rule can reach (getmetatable answers with the rule's table, through the
+ * view's __metatable). So what a metatable does is fixed when it is set:
+ *  - a metamethod the sandbox refuses cannot be added afterwards, as
+ *    `mt.__mode = "k"` after setmetatable would in stock Lua (the collector
+ *    reads __mode at every cycle, and __concat at every concatenation);
+ *  - a pack's tables can be frozen whole, their own `__*` fields included,
+ *    because the objects using them as metatables read the views.
+ * The refused ones: __gc (a finaliser runs outside any rule's limits),
+ * __mode (a weak table holds what the collector has not yet taken: a
+ * decision would depend on the collector's timing, and Lua 5.4.4 can use
+ * a weak metatable's __newindex after an emergency collection freed it)
+ * and __concat (Lua 5.4.4's luaV_concat keeps a pointer into the stack
+ * across the call, and a __concat that grows the stack makes it write to
+ * freed memory: bug 603b2c64, shipped by Debian's CVE-2022-33099 patch). */
+
+/* The value of a view's VIEW_MARK field: whether the rule's table had a
+ * __metatable of its own (then, as in Lua, the metatable is protected). */
+static const char view_open, view_protected;
+#define VIEW_MARK "__edict_view"
+
+static const char *const view_fields[] = {
+    "__index", "__newindex", "__call", "__tostring", "__name", "__len",
+    "__eq", "__lt", "__le", "__unm", "__add", "__sub", "__mul", "__div",
+    "__mod", "__pow", "__idiv", "__band", "__bor", "__bxor", "__shl",
+    "__shr", "__bnot", "__close", "__pairs", NULL};
+
+/* &view_open or &view_protected if the table at idx is a view, else NULL. */
+static const void *view_kind(lua_State *L, int idx)
+{
+    const void *kind = NULL;
+    idx = lua_absindex(L, idx);
+    lua_pushliteral(L, VIEW_MARK);
+    if (lua_rawget(L, idx) == LUA_TLIGHTUSERDATA) {
+        kind = lua_touserdata(L, -1);
+        if (kind != &view_open && kind != &view_protected) {
+            kind = NULL;
+        }
+    }
+    lua_pop(L, 1);
+    return kind;
+}
+
+int ed_sandbox_is_view(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TTABLE && view_kind(L, idx) != NULL;
+}
+
+/* Push the view of the metatable at `mt` (a read-only table is read
+ * through its backing table, where its fields are). */
+static void push_view(lua_State *L, int mt)
+{
+    static const struct {
+        const char *field, *why;
+    } refused[] = {
+        {"__gc", "__gc metamethods are not allowed in rules (a finaliser would "
+                 "run outside the rule's limits)"},
+        {"__mode", "__mode is not allowed in rules: a weak table holds what the "
+                   "collector has not taken yet, so a decision would depend on "
+                   "when it runs"},
+        {"__concat", "__concat metamethods are not allowed in rules (Lua 5.4.4 "
+                     "can write to freed memory calling one)"},
+    };
+    mt = lua_absindex(L, mt);
+    ed_readonly_backing(L, mt);
+    int src = lua_gettop(L);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        lua_pushstring(L, refused[i].field);
+        if (lua_rawget(L, src) != LUA_TNIL) {
+            luaL_error(L, "%s", refused[i].why);
+        }
+        lua_pop(L, 1);
+    }
+    lua_createtable(L, 0, 4);
+    int view = lua_gettop(L);
+    for (int i = 0; view_fields[i]; i++) {
+        lua_pushstring(L, view_fields[i]);
+        if (lua_rawget(L, src) != LUA_TNIL) {
+            lua_setfield(L, view, view_fields[i]);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushliteral(L, "__metatable");
+    int protected_mt = lua_rawget(L, src) != LUA_TNIL;
+    if (!protected_mt) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, mt);
+    }
+    lua_setfield(L, view, "__metatable");
+    lua_pushlightuserdata(L, (void *)(protected_mt ? &view_protected : &view_open));
+    lua_setfield(L, view, VIEW_MARK);
+    lua_remove(L, src);
+}
+
+/* setmetatable(t, mt): as Lua's, with the view of mt as t's metatable. */
 static int l_sandbox_setmetatable(lua_State *L)
 {
-    if (lua_type(L, 2) == LUA_TTABLE &&
-        lua_getfield(L, 2, "__gc") != LUA_TNIL) {
-        return luaL_error(L, "__gc metamethods are not allowed in rules "
-                             "(a finaliser would run outside the rule's limits)");
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (lua_getmetatable(L, 1)) {
+        /* a view made here can be replaced unless the rule protected it;
+         * any other metatable with __metatable is protected */
+        const void *kind = view_kind(L, -1);
+        lua_pushliteral(L, "__metatable");
+        if (kind == &view_protected ||
+            (kind == NULL && lua_rawget(L, -2) != LUA_TNIL)) {
+            return luaL_error(L, "cannot change a protected metatable");
+        }
     }
     lua_settop(L, 2);
-    return call_original(L);
+    if (t == LUA_TTABLE) {
+        push_view(L, 2);
+    }
+    lua_setmetatable(L, 1);
+    lua_settop(L, 1);
+    return 1;
 }
 
 static int l_sandbox_rawset(lua_State *L)
@@ -331,7 +447,23 @@ static int l_sandbox_load(lua_State *L)
         /* compiling is work too, linear in the source */
         ed_budget_charge(L, (int64_t)(lua_rawlen(L, 1) / SCAN_BYTES_PER_STEP));
     }
-    return call_original(L);
+    int n = call_original(L);
+    if (n >= 1 && lua_type(L, -n) == LUA_TFUNCTION) {
+        /* code whose error messages Lua 5.4.4 cannot name safely is
+         * refused as a load error (bytecode.h) */
+        char msg[512];
+        size_t work;
+        lua_settop(L, lua_gettop(L) - n + 1);
+        int bad = ed_bytecode_check(L, msg, sizeof msg, &work);
+        ed_budget_charge(L, (int64_t)(work / SCAN_BYTES_PER_STEP));
+        if (bad) {
+            luaL_pushfail(L);
+            lua_pushstring(L, msg);
+            return 2;
+        }
+        return 1;
+    }
+    return n;
 }
 
 /* Push tostring(v) for the value at idx without the address Lua adds to
@@ -526,6 +658,33 @@ static int l_sandbox_newthread(lua_State *L)
     return call_original(L);
 }
 
+/* coroutine.close(co): Lua 5.4.4 runs co's __close metamethods without
+ * counting the C stack of the code that closes it (lua_resetthread took
+ * no `from`; fixed in 5.4.5 by 1e64c139), so coroutines closing one
+ * another from their __close, each inside nested pcalls, overflow the C
+ * stack. One close at a time: a __close (or anything it calls) cannot
+ * close another coroutine. Nesting through coroutine.wrap's errors is
+ * counted by Lua (lua_resume carries it). */
+static int l_sandbox_coclose(lua_State *L)
+{
+    ed_sandbox *sb = ed_sandbox_of(L);
+    if (sb->closing) {
+        return luaL_error(L, "coroutine.close: a coroutine cannot be closed while "
+                             "another is being closed (Lua 5.4.4 loses count of the "
+                             "C stack across nested closes)");
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    sb->closing = 1;
+    int status = lua_pcall(L, n, LUA_MULTRET, 0);
+    sb->closing = 0;
+    if (status != LUA_OK) {
+        return lua_error(L);
+    }
+    return lua_gettop(L);
+}
+
 static int l_sandbox_random(lua_State *L)
 {
     return luaL_error(L, "math.random is not available to rules: a decision "
@@ -622,8 +781,7 @@ static int install_globals(lua_State *L)
     copy_fields(L, real, g, base_names);
     /* tonumber parses the whole string: linear in its length */
     wrap_field(L, g, "tonumber", l_sandbox_scan);
-    lua_getfield(L, real, "setmetatable");
-    lua_pushcclosure(L, l_sandbox_setmetatable, 1);
+    lua_pushcfunction(L, l_sandbox_setmetatable);
     lua_setfield(L, g, "setmetatable");
     lua_getfield(L, real, "rawset");
     lua_pushcclosure(L, l_sandbox_rawset, 1);
@@ -693,6 +851,7 @@ static int install_globals(lua_State *L)
                            coroutine_names);
     wrap_field(L, co, "create", l_sandbox_newthread);
     wrap_field(L, co, "wrap", l_sandbox_newthread);
+    wrap_field(L, co, "close", l_sandbox_coclose);
     ed_readonly_wrap(L, co, "coroutine");
     lua_setfield(L, g, "coroutine");
     lua_pop(L, 1);
@@ -729,6 +888,12 @@ ed_sandbox *ed_sandbox_new(void)
         ed_sandbox_free(sb);
         return NULL;
     }
+    /* Lua 5.4.4 makes this message where it must not raise (after an
+     * error in a message handler; luaD_seterrorobj, fixed in 5.4.8 by
+     * 25da574f): with the memory limit reached, making it raised outside
+     * any protected call. Kept alive here, it is found, never made. */
+    lua_pushliteral(sb->L, "error in error handling");
+    lua_setfield(sb->L, LUA_REGISTRYINDEX, "edict.sandbox.errerr");
     return sb;
 }
 
@@ -814,6 +979,7 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
     lua_insert(L, base);
 
     sb->stop = ED_STOP_NONE;
+    sb->closing = 0;
     sb->where[0] = '\0';
     sb->message[0] = '\0';
     /* ed_limits_clamp keeps every limit small enough for this arithmetic */

@@ -118,6 +118,11 @@ static inline void ed_meter_done(ed_meter *m)
     ed_budget_charge(m->L, n);
 }
 
+/* Is the value at idx a metatable view (what setmetatable installs in
+ * place of the table a rule gives it; sandbox.c)? Views are hidden from
+ * rules and never change. */
+int ed_sandbox_is_view(lua_State *L, int idx);
+
 /* Name of a stop reason: "memory", "instructions", "time". */
 const char *ed_stop_name(ed_stop stop);
 

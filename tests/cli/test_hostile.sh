@@ -85,4 +85,83 @@ for i in 1 2 3; do
 done
 rm -rf "$T/hog" "$T/calm"
 
+# --- 2. interpreter crashes (Lua 5.4.4) ---------------------------------------
+# Each of these killed the process at 86c1066 (SIGSEGV): the evaluation
+# that runs them must end in an error entry, and the next tenant's event
+# must be decided by the same process.
+write "$T/crasher/policy.lua" <<'EOF'
+return { rules = { "crash.lua" } }
+EOF
+write "$T/crasher/crash.lua" <<'EOF'
+local function nest(n, f)
+  if n == 0 then return f() end
+  return select(2, pcall(nest, n - 1, f))
+end
+rule { id = "crasher/crash", on = "t.a", severity = "major", cite = "CRASH-1",
+  check = function(e)
+    local a = e.data.attack
+    if a == "close" then
+      -- 300 coroutines, each closing the previous one from its __close,
+      -- inside nested pcalls
+      local prev
+      for i = 1, 300 do
+        local p = prev
+        local co = coroutine.create(function()
+          local x <close> = setmetatable({}, { __close = function()
+            if p then nest(150, function() assert(coroutine.close(p)) end) end
+          end })
+          coroutine.yield()
+        end)
+        coroutine.resume(co)
+        prev = co
+      end
+      nest(150, function() assert(coroutine.close(prev)) end)
+      return "closed them all"
+    elseif a == "chain" then
+      -- t.a.a.a... (100,000 links).x()
+      local f = assert(load("local t = ...\nreturn t" .. (".a"):rep(100000) .. ".x()",
+                            "=chain", "t", {}))
+      f(setmetatable({}, { __index = function(t) return t end }))
+    elseif a == "concat" then
+      local function r(n) if n > 0 then return 1 + r(n - 1) end return 0 end
+      local t = setmetatable({}, { __concat = function() r(5000) return "x" end })
+      for i = 1, 20 do local s = "a" .. t .. "b" end
+    end
+  end }
+EOF
+write "$T/calm/policy.lua" <<'EOF'
+return { title = "uses the packs as shipped" }
+EOF
+{
+    event k1 '{"attack":"close"}' "" t.a US-XX crasher
+    event k2 '{"attack":"chain"}' "" t.a US-XX crasher
+    event k3 '{"attack":"concat"}' "" t.a US-XX crasher
+    event c2 '{}' "" t.a US-XX calm
+} >"$TMP/crash.ndjson"
+run timeout $LIMIT "$EDICT" eval --packs "$P" --tenants "$T" "$TMP/crash.ndjson"
+is "crashes: eval survives" "$RC" 0
+is "crashes: four decisions" "$(jv "$OUT" 'N')" 4
+# (each nested close is refused inside a pcall of the rule's: it goes on)
+is "crashes: the rule closing 300 coroutines ends normally" \
+    "$(jv "$OUT" 'D[1].findings[2].message')" "closed them all"
+has "crashes: the 100,000-link chain is refused when loaded" "$OUT" \
+    "chain:2: more than 100 table reads or moves of one value in a row"
+has "crashes: __concat is refused" "$OUT" "__concat metamethods are not allowed in rules"
+is "crashes: the calm tenant's event is decided" \
+    "$(jv "$OUT" 'D[4].tenant .. " " .. D[4].findings[1].message')" "calm base saw c2"
+
+# The chain written in a tenant's file is refused by check, naming it.
+{
+    printf 'rule { id = "crasher/long", on = "t.a", severity = "info", cite = "C-2",\n'
+    printf '  check = function(e) return e%s.x() end }\n' "$(printf '.a%.0s' $(seq 1 300))"
+} >"$T/crasher/long.lua"
+write "$T/crasher/policy.lua" <<'EOF'
+return { rules = { "crash.lua", "long.lua" } }
+EOF
+run timeout $LIMIT "$EDICT" check --tenants "$T" "$P"
+is "chain in a file: check fails" "$RC" 1
+has "chain in a file: named with its line" "$OUT" \
+    "tenants/crasher/long.lua:2: more than 100 table reads or moves of one value in a row"
+rm -rf "$T/crasher" "$T/calm"
+
 summary

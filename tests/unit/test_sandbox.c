@@ -2468,6 +2468,248 @@ TEST(table_library_behaves_like_lua)
     PASS();
 }
 
+/* Issue 10, class 2: 300 coroutines, each closing the previous one from
+ * its __close, each close inside nested pcalls. Lua 5.4.4 does not count
+ * the closer's C stack when a coroutine runs its __close (lua_resetthread
+ * without `from`; fixed in 5.4.5), so the C stack overflowed: SIGSEGV
+ * (ASan: stack-overflow), and under serve every tenant went down. Now a
+ * coroutine cannot be closed while another is being closed.
+ * Found broken at 86c1066 (runtime/engine/sandbox.c: coroutine.close was
+ * the stock one). */
+TEST(crash_nested_coroutine_close)
+{
+    free_tracked();
+    static const child_case cases[] = {
+        {"300 closes in nested pcalls",
+         "local function nest(n, f)\n"
+         "  if n == 0 then return f() end\n"
+         "  return select(2, pcall(nest, n - 1, f))\n"
+         "end\n"
+         "local refused\n"
+         "local prev\n"
+         "for i = 1, 300 do\n"
+         "  local p = prev\n"
+         "  local co = coroutine.create(function()\n"
+         "    local x <close> = setmetatable({}, { __close = function()\n"
+         "      if p then nest(150, function()\n"
+         "        local ok, err = pcall(coroutine.close, p)\n"
+         "        refused = refused or (not ok and err)\n"
+         "      end) end\n"
+         "    end })\n"
+         "    coroutine.yield()\n"
+         "  end)\n"
+         "  coroutine.resume(co)\n"
+         "  prev = co\n"
+         "end\n"
+         "nest(150, function() return coroutine.close(prev) end)\n"
+         "return tostring(refused)", &LIM_MEM, 1,
+         "a coroutine cannot be closed while another is being closed", 5},
+        {"Lua's own test (1000 closes)",
+         "local coro = false\n"
+         "for i = 1, 1000 do\n"
+         "  local previous = coro\n"
+         "  coro = coroutine.create(function()\n"
+         "    local cc <close> = setmetatable({}, {__close=function()\n"
+         "      if previous then assert(coroutine.close(previous)) end\n"
+         "    end})\n"
+         "    coroutine.yield()\n"
+         "  end)\n"
+         "  assert(coroutine.resume(coro))\n"
+         "end\n"
+         "local st, msg = coroutine.close(coro)\n"
+         "return tostring(st) .. ': ' .. tostring(msg)", &LIM_MEM, 1,
+         "false: attack.lua:6: coroutine.close: a coroutine cannot be closed", 5},
+        {"a close that closes nothing else still works",
+         "local closed = 0\n"
+         "local co = coroutine.create(function()\n"
+         "  local x <close> = setmetatable({}, {__close = function() closed = closed + 1 end})\n"
+         "  coroutine.yield()\n"
+         "end)\n"
+         "coroutine.resume(co)\n"
+         "local ok = coroutine.close(co)\n"
+         "local ok2 = coroutine.close(co)\n"
+         "return tostring(ok) .. tostring(ok2) .. closed .. coroutine.status(co)", &LIM, 1,
+         "truetrue1dead", 5},
+        /* errors of wrapped coroutines close them too; Lua counts those */
+        {"nested coroutine.wrap errors",
+         "local function mk(n)\n"
+         "  return coroutine.wrap(function()\n"
+         "    local x <close> = setmetatable({}, {__close = function()\n"
+         "      if n > 0 then pcall(mk(n - 1)) end\n"
+         "    end})\n"
+         "    error('boom')\n"
+         "  end)\n"
+         "end\n"
+         "return 'survived: ' .. tostring(select(2, pcall(mk(1000))))", &LIM_MEM, 1,
+         "survived", 5},
+        /* Lua 5.4.8's test for 3fe7be95 (a __close overwriting the message
+         * handler of a thread being closed): xpcall here never leaves a
+         * handler in a coroutine, since its function cannot yield */
+        {"__close and a message handler",
+         "local c = coroutine.create(function()\n"
+         "  local clo <close> = setmetatable({}, {__close=function()\n"
+         "    local x = 134\n"
+         "    error(x)\n"
+         "  end})\n"
+         "  xpcall(coroutine.yield, function() return 'XXX' end)\n"
+         "end)\n"
+         "local ok = coroutine.resume(c)\n"
+         "local st, msg = coroutine.close(c)\n"
+         "return 'closed: ' .. tostring(st) .. ' ' .. tostring(msg)", &LIM, 1, "closed: ", 5},
+    };
+    char why[1024];
+    CHECK(run_cases(cases, sizeof cases / sizeof cases[0], 20, why, sizeof why) == 0,
+          "%s", why);
+    PASS();
+}
+
+/* Issue 10, class 2: the error message for t.a.a.a...(100,000 links).x().
+ * To name the called value, Lua 5.4.4's getobjname recursed once per link
+ * and scanned the function's code from the start at each: seconds of C
+ * work no budget saw, then SIGSEGV. Now such code is refused when it is
+ * compiled (by load here; pack files in pack_deep_chains_refused_at_load),
+ * and a chain within the bound still gets its message.
+ * Found broken at 86c1066 (no check of compiled code; fixed upstream in
+ * 5.4.7 by 7923dbbf). */
+TEST(crash_getobjname_chain)
+{
+    free_tracked();
+    static const child_case cases[] = {
+        {"100,000 links",
+         "local src = 'local t = ...\\nreturn t' .. ('.a'):rep(100000) .. '.x()'\n"
+         "local f, err = load(src, '=chain', 't', {})\n"
+         "if not f then return 'refused: ' .. err end\n"
+         "local t = setmetatable({}, { __index = function(t) return t end })\n"
+         "return 'ran: ' .. tostring(select(2, pcall(f, t)))", &LIM_MEM, 1,
+         "refused: chain:2: more than 100 table reads or moves of one value in a row", 5},
+        {"98 links: still allowed, and named",
+         "local src = 'local t = ...\\nreturn t' .. ('.a'):rep(98) .. '.x()'\n"
+         "local f = assert(load(src, '=chain', 't', {}))\n"
+         "local t = setmetatable({}, { __index = function(t) return t end })\n"
+         "return 'ran: ' .. tostring(select(2, pcall(f, t)))", &LIM, 1,
+         "ran: chain:2: attempt to call a table value (field 'x')", 5},
+        {"keys chained through brackets",
+         "local src = 'local t = ...\\nreturn ' .. ('t['):rep(150) .. '1' .. (']'):rep(150)\n"
+         "local f, err = load(src, '=keys', 't', {})\n"
+         "return f and 'loaded' or 'refused: ' .. err", &LIM, 1, "refused: keys:2: more than 100", 5},
+    };
+    char why[1024];
+    CHECK(run_cases(cases, sizeof cases / sizeof cases[0], 20, why, sizeof why) == 0,
+          "%s", why);
+    PASS();
+}
+
+/* The same walk through the pack loader: a rule file, and a module it
+ * requires, are refused with the file and line of the chain. */
+TEST(pack_deep_chains_refused_at_load)
+{
+    free_tracked();
+    static char rules[4096], lib[4096];
+    snprintf(rules, sizeof rules,
+             "local t = {}\n"
+             "rule { id = 'p/deep', on = 'x', severity = 'info', cite = 'c',\n"
+             "  check = function(e) return e");
+    for (int i = 0; i < 200; i++) {
+        strcat(rules, ".a");
+    }
+    strcat(rules, ".x() end }\n");
+    pack_file files[] = {{"pack.lua", MANIFEST, 0}, {"rules.lua", rules, 0}};
+    const char *dir = make_pack(files, 2);
+    CHECK(dir != NULL, "cannot write the pack");
+    int problems;
+    CHECK(inspect(dir, &LIM, &problems) != NULL, "unreadable: %s", diags_text());
+    CHECK(problems > 0, "a 200-link chain loaded");
+    CHECK(has_diag(NULL, "p/rules.lua:3: more than 100 table reads or moves"), "%s",
+          diags_text());
+
+    snprintf(lib, sizeof lib, "local t = {}\nreturn function(e) return e");
+    for (int i = 0; i < 200; i++) {
+        strcat(lib, ".a");
+    }
+    strcat(lib, " end\n");
+    pack_file files2[] = {{"pack.lua", MANIFEST, 0},
+                          {"rules.lua", "local f = require 'lib.deep'\n", 0},
+                          {"lib/deep.lua", lib, 0}};
+    dir = make_pack(files2, 3);
+    CHECK(dir != NULL, "cannot write the pack");
+    CHECK(inspect(dir, &LIM, &problems) != NULL, "unreadable: %s", diags_text());
+    CHECK(problems > 0, "a module with a 200-link chain loaded");
+    CHECK(has_diag("p/lib/deep.lua:2", "more than 100 table reads or moves"), "%s",
+          diags_text());
+    PASS();
+}
+
+/* Issue 10, class 2: metamethods Lua 5.4.4 mishandles are refused, and
+ * since a metatable is read when it is set, cannot be added afterwards.
+ *  - __concat: luaV_concat keeps a pointer into the stack across the call
+ *    (Debian's CVE-2022-33099 patch brought in 42d40581 without its fix
+ *    603b2c64); a __concat that grows the stack writes to freed memory
+ *    (valgrind on lua5.4: "Invalid read ... inside a block free'd").
+ *  - __mode: a weak metatable's __newindex could be freed by an emergency
+ *    collection while in use (983bc433, fixed in 5.4.8).
+ *  - __gc, as before.
+ * Found broken at 86c1066 (runtime/engine/sandbox.c: setmetatable refused
+ * only a __gc present when it was called). */
+TEST(crash_metamethods_refused_and_fixed_when_set)
+{
+    free_tracked();
+    /* in a child: at 86c1066 this wrote to freed memory */
+    static const child_case cases[] = {
+        {"__concat growing the stack",
+         "local function r(n) if n > 0 then return 1 + r(n - 1) end return 0 end\n"
+         "local t = setmetatable({}, {__concat = function(a, b) r(5000) return 'x' end})\n"
+         "for i = 1, 20 do local s = 'a' .. t .. 'b' end", &LIM, 0,
+         "__concat metamethods are not allowed in rules (Lua 5.4.4 can write to "
+         "freed memory calling one)", 5},
+    };
+    char why[1024];
+    CHECK(run_cases(cases, 1, 20, why, sizeof why) == 0, "%s", why);
+    ed_sandbox *sb = new_sandbox();
+    CHECK(sb != NULL, "no sandbox");
+    EXPECT_ERROR(sb, "local mt = {}\n"
+                     "local t = setmetatable({}, mt)\n"
+                     "mt.__concat = function() return 'x' end\n"
+                     "return 'a' .. t",
+                 "attempt to concatenate a table value (local 't')", "attack.lua:4");
+    EXPECT_ERROR(sb, "local mt = setmetatable({__newindex = {}}, {__mode = 'v'})",
+                 "__mode is not allowed in rules: a weak table holds what the collector "
+                 "has not taken yet, so a decision would depend on when it runs",
+                 "attack.lua:1");
+    EXPECT_RESULT(sb, "local mt = {}\n"
+                      "local t = setmetatable({}, mt)\n"
+                      "mt.__mode = 'v'\n"
+                      "t[1] = {}\n"
+                      "for i = 1, 200000 do local garbage = {} end -- collections run\n"
+                      "return 'kept ' .. #t", &LIM, "kept 1");
+    EXPECT_RESULT(sb, "local ran = false\n"
+                      "local mt = {}\n"
+                      "setmetatable({}, mt)\n"
+                      "mt.__gc = function() ran = true end\n"
+                      "return tostring(ran)", &LIM, "false");
+    /* what metatables do keeps working */
+    EXPECT_RESULT(sb, "local C = {} C.__index = C\n"
+                      "function C.new(x) return setmetatable({x = x}, C) end\n"
+                      "function C:get() return self.x end\n"
+                      "C.__add = function(a, b) return C.new(a.x + b.x) end\n"
+                      "C.__tostring = function(s) return 'C(' .. s.x .. ')' end\n"
+                      "C.__eq = function(a, b) return a.x == b.x end\n"
+                      "local a, b = C.new(1), C.new(2)\n"
+                      "return tostring(a + b) .. ' ' .. (a + b):get() .. ' '\n"
+                      "  .. tostring(getmetatable(a) == C) .. ' ' .. tostring(C.new(3) == a + b)",
+                  &LIM, "C(3) 3 true true");
+    EXPECT_RESULT(sb, "local t = setmetatable({}, {__index = function(_, k) return k .. '!' end})\n"
+                      "setmetatable(t, nil)\n"
+                      "local u = setmetatable({}, {__metatable = 'locked'})\n"
+                      "local ok, err = pcall(setmetatable, u, {})\n"
+                      "return tostring(t.x) .. ' ' .. getmetatable(u) .. ' ' .. err", &LIM,
+                  "nil locked cannot change a protected metatable");
+    EXPECT_RESULT(sb, "local closed\n"
+                      "do local x <close> = setmetatable({}, {__close = function() closed = 'yes' end}) end\n"
+                      "return closed", &LIM, "yes");
+    CHECK_USABLE(sb);
+    PASS();
+}
+
 ED_TEST_MAIN(
     T(env_denies_file_and_os_access),
     T(env_undeclared_globals_raise),
@@ -2519,4 +2761,8 @@ ED_TEST_MAIN(
     T(engine_details_cannot_amplify),
     T(limit_table_library_loops_are_charged),
     T(limit_string_scans_are_charged),
-    T(table_library_behaves_like_lua))
+    T(table_library_behaves_like_lua),
+    T(crash_nested_coroutine_close),
+    T(crash_getobjname_chain),
+    T(pack_deep_chains_refused_at_load),
+    T(crash_metamethods_refused_and_fixed_when_set))
