@@ -164,4 +164,51 @@ has "chain in a file: named with its line" "$OUT" \
     "tenants/crasher/long.lua:2: more than 100 table reads or moves of one value in a row"
 rm -rf "$T/crasher" "$T/calm"
 
+# --- 3. same event, different decision ----------------------------------------
+# A rule whose result depended on the run: the order a sort leaves equal
+# elements in, pairs over table keys, a weak table. Decided twice, in two
+# processes, the decisions must be byte for byte the same; the sort keeps
+# equal elements in input order; the other two are refused with a reason.
+write "$T/fickle/policy.lua" <<'EOF'
+return { rules = { "fickle.lua" } }
+EOF
+write "$T/fickle/fickle.lua" <<'EOF'
+rule { id = "fickle/order", on = "t.a", severity = "info", cite = "FICKLE-1",
+  check = function(e)
+    local a = e.data.attack
+    if a == "sort" then
+      local t = {}
+      for i = 1, 400 do t[i] = { id = i, k = (i * 7919) % 4 } end
+      table.sort(t, function(x, y) return x.k < y.k end)
+      local ids = {}
+      for i = 1, #t do ids[i] = t[i].id end
+      return table.concat(ids, " ")
+    elseif a == "pairs" then
+      local out = {}
+      for k, v in pairs({ [{}] = "a", [{}] = "b", [{}] = "c" }) do out[#out + 1] = v end
+      return table.concat(out)
+    elseif a == "weak" then
+      local cache = setmetatable({}, { __mode = "v" })
+      cache[1] = {}
+      return cache[1] and "full" or "empty"
+    end
+  end }
+EOF
+{
+    event f1 '{"attack":"sort"}' "" t.a US-XX fickle
+    event f2 '{"attack":"pairs"}' "" t.a US-XX fickle
+    event f3 '{"attack":"weak"}' "" t.a US-XX fickle
+} >"$TMP/fickle.ndjson"
+run timeout $LIMIT "$EDICT" eval --packs "$P" --tenants "$T" "$TMP/fickle.ndjson"
+cp "$OUT" "$TMP/fickle.1"
+run timeout $LIMIT "$EDICT" eval --packs "$P" --tenants "$T" "$TMP/fickle.ndjson"
+check "determinism: the same decisions, byte for byte, in two runs" cmp -s "$OUT" "$TMP/fickle.1"
+# ids with k = 0 are the multiples of 4, in order: a stable sort
+is "determinism: the sort keeps equal elements in their order" \
+    "$(jv "$OUT" 'D[1].findings[2].message:sub(1, 23)')" "4 8 12 16 20 24 28 32 3"
+has "determinism: pairs over table keys is refused" "$OUT" \
+    "cannot iterate over a table with a key of type table"
+has "determinism: weak tables are refused" "$OUT" "__mode is not allowed in rules"
+rm -rf "$T/fickle"
+
 summary

@@ -2710,6 +2710,100 @@ TEST(crash_metamethods_refused_and_fixed_when_set)
     PASS();
 }
 
+/* Issue 10, class 3: table.sort with ties. The stock sort takes pivots
+ * from clock() and time() once a partition comes out unbalanced, and is
+ * not stable, so records with equal keys came out in an order that could
+ * differ per event and per run. The sort is now a stable merge sort:
+ * equal elements keep their order, in every state, every run.
+ * Found broken at 86c1066 (the stock table.sort). */
+TEST(determinism_sort_ties)
+{
+    free_tracked();
+    static const char code[] =
+        "local t = {}\n"
+        "for i = 1, 500 do t[i] = { id = i, k = (i * 7919) % 5 } end\n"
+        "table.sort(t, function(a, b) return a.k < b.k end)\n"
+        "local out, last = {}, {}\n"
+        "for i, r in ipairs(t) do\n"
+        "  if (last[r.k] or 0) > r.id then return 'tie out of order at ' .. i end\n"
+        "  last[r.k] = r.id\n"
+        "  out[i] = r.id\n"
+        "end\n"
+        "return table.concat(out, ',')";
+    char first[4096] = "";
+    for (int run_no = 0; run_no < 3; run_no++) {
+        ed_sandbox *sb = new_sandbox();
+        CHECK(sb != NULL, "no sandbox");
+        ed_call_result res;
+        const char *out;
+        CHECK(run(sb, code, &LIM, &res, &out) == LUA_OK, "%s", res.message);
+        CHECK(strncmp(out, "tie out of order", 16) != 0, "run %d: %s (the sort is not "
+              "stable)", run_no, out);
+        if (run_no == 0) {
+            snprintf(first, sizeof first, "%s", out);
+        } else {
+            CHECK(strcmp(first, out) == 0, "run %d sorted differently", run_no);
+        }
+        free_tracked();
+    }
+    PASS();
+}
+
+/* Issue 10, class 3: pairs over keys that are tables followed heap
+ * addresses (order.c sorted numbers, strings and booleans, and left the
+ * rest in table order). Now iterating such a table raises, naming the
+ * type; numbers are ordered exactly (2^53 and 2^53 + 1 were equal as
+ * doubles, so their order was the table's).
+ * Found broken at 86c1066 (runtime/engine/order.c, compare_refs). */
+TEST(determinism_pairs_key_order)
+{
+    ed_sandbox *sb = fresh();
+    CHECK(sb != NULL, "no sandbox");
+    static const char msg[] = "cannot iterate over a table with a key of type table: "
+                              "only numbers, strings and booleans have a stable order";
+    EXPECT_ERROR(sb, "local t = { [{}] = 1, [{}] = 2 }\n"
+                     "for k, v in pairs(t) do end", msg, "attack.lua:2");
+    EXPECT_ERROR(sb, "local t = { [{}] = 1 }\n"
+                     "return next(t)", msg, "attack.lua:2");
+    EXPECT_ERROR(sb, "local t = { [print] = 1 }\n"
+                     "for k in pairs(t) do end",
+                 "cannot iterate over a table with a key of type function: only numbers, "
+                 "strings and booleans have a stable order", "attack.lua:2");
+    EXPECT_RESULT(sb, "local t = { [2^53 | 0] = 'a', [(2^53 | 0) + 1] = 'b', [1.5] = 'c',\n"
+                      "  [-1] = 'd', [math.huge] = 'e', [-math.huge] = 'f', [3] = 'g',\n"
+                      "  x = 'h', [true] = 'i', [false] = 'j', [math.mininteger] = 'k',\n"
+                      "  [-2^63] = 'l', [2^63] = 'm', [math.maxinteger] = 'n' }\n"
+                      "local o = {} for k, v in pairs(t) do o[#o + 1] = v end\n"
+                      "return table.concat(o)", &LIM, "fldcgabnmehji");
+    /* (-2^63 is the integer key math.mininteger: 'l' replaced 'k'; the
+     * float 2^63 comes after math.maxinteger) */
+    /* a table key can still be used, just not iterated over */
+    EXPECT_RESULT(sb, "local k = {} local t = { [k] = 'v' } return t[k]", &LIM, "v");
+    CHECK_USABLE(sb);
+    PASS();
+}
+
+/* Issue 10, class 3: a weak table (__mode = "v") was empty on one event
+ * and full on the next, as the collector happened to run. Weak tables
+ * are refused, when the metatable is set and afterwards (see
+ * crash_metamethods_refused_and_fixed_when_set).
+ * Found broken at 86c1066 (setmetatable accepted __mode). */
+TEST(determinism_weak_tables_refused)
+{
+    ed_sandbox *sb = fresh();
+    CHECK(sb != NULL, "no sandbox");
+    static const char msg[] = "__mode is not allowed in rules: a weak table holds what the "
+                              "collector has not taken yet, so a decision would depend on "
+                              "when it runs";
+    EXPECT_ERROR(sb, "local cache = setmetatable({}, { __mode = 'v' })\n"
+                     "cache[1] = {}\n"
+                     "return cache[1] and 'full' or 'empty'", msg, "attack.lua:1");
+    EXPECT_ERROR(sb, "return setmetatable({}, { __mode = 'k' })", msg, "attack.lua:1");
+    EXPECT_ERROR(sb, "return setmetatable({}, { __mode = 'kv' })", msg, "attack.lua:1");
+    CHECK_USABLE(sb);
+    PASS();
+}
+
 ED_TEST_MAIN(
     T(env_denies_file_and_os_access),
     T(env_undeclared_globals_raise),
@@ -2765,4 +2859,7 @@ ED_TEST_MAIN(
     T(crash_nested_coroutine_close),
     T(crash_getobjname_chain),
     T(pack_deep_chains_refused_at_load),
-    T(crash_metamethods_refused_and_fixed_when_set))
+    T(crash_metamethods_refused_and_fixed_when_set),
+    T(determinism_sort_ties),
+    T(determinism_pairs_key_order),
+    T(determinism_weak_tables_refused))
