@@ -155,6 +155,11 @@ static int iterate(lua_State *L)
     return 2;
 }
 
+int ed_order_is_iterator(lua_CFunction f)
+{
+    return f == iterate;
+}
+
 void ed_order_push_iterator(lua_State *L, int table, int state)
 {
     table = lua_absindex(L, table);

@@ -28,4 +28,8 @@ int ed_order_next(lua_State *L);
  * table; the proxy can be given as the state instead). */
 void ed_order_push_iterator(lua_State *L, int table, int state);
 
+/* Is f the iterator ed_order_pairs returns? (It keeps its position: a
+ * pack must not keep one from load time.) */
+int ed_order_is_iterator(lua_CFunction f);
+
 #endif

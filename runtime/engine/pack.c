@@ -545,6 +545,8 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
     int *loading = lua_newuserdatauv(L, sizeof *loading, 0);
     *loading = 1;
     int flag = lua_gettop(L);
+    lua_newtable(L);                              /* require's modules */
+    int cache = lua_gettop(L);
     ed_sandbox_push_env(sb);
     int env = lua_gettop(L);
 
@@ -552,7 +554,7 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
     lua_pushvalue(L, flag);
     lua_pushcclosure(L, l_pack_rule, 2);
     lua_setfield(L, env, "rule");
-    lua_newtable(L);
+    lua_pushvalue(L, cache);
     lua_pushvalue(L, flag);
     lua_pushvalue(L, env);
     lua_pushlightuserdata(L, (void *)p);
@@ -594,27 +596,36 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
      * engine sets them back to these load-time values after every event. */
     lua_newtable(L);
     int restore = lua_gettop(L);
-    int threads = ed_readonly_freeze_deep(L, env, "pack data", restore);
+    char what[128] = "";
+    int kept = ed_readonly_freeze_deep(L, env, "pack data", restore, what, sizeof what);
     size_t n = lua_rawlen(L, defs);
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, defs, (lua_Integer)i);
         if (lua_istable(L, -1) && rawfield(L, -1, "def") == LUA_TTABLE &&
             rawfield(L, -1, "check") == LUA_TFUNCTION) {
-            threads += ed_readonly_freeze_deep(L, -1, "pack data", restore);
+            kept += ed_readonly_freeze_deep(L, -1, "pack data", restore, what,
+                                            kept ? 0 : sizeof what);
         }
         lua_settop(L, restore);
     }
-    if (threads > 0) {
-        ed_buf where = {0};
-        ed_buf_printf(&where, "%s", p->label);
-        ed_diags_add(d, where.data, "the pack keeps %d coroutine%s made while "
-                     "it loaded; a coroutine carries state from one event to the "
-                     "next: create coroutines inside check", threads,
-                     threads == 1 ? "" : "s");
-        ed_buf_free(&where);
+    /* What require returned while the pack loaded, whether or not a global
+     * or a check holds it: a check can require it again and get it. (A
+     * module that failed to load still holds the loading flag.) */
+    lua_pushnil(L);
+    while (lua_next(L, cache) != 0) {
+        if (!lua_rawequal(L, -1, flag)) {
+            kept += ed_readonly_freeze_deep(L, -1, "pack data", restore, what,
+                                            kept ? 0 : sizeof what);
+        }
+        lua_pop(L, 1);
+    }
+    if (kept > 0) {
+        ed_diags_add(d, p->label, "the pack keeps %s made while it loaded%s; "
+                     "it would carry state from one event to the next: make it "
+                     "inside check", what, kept > 1 ? " (and more like it)" : "");
         problems++;
     }
-    /* Stack now: defs flag env restore -> defs restore */
+    /* Stack now: defs flag cache env restore -> defs restore */
     lua_replace(L, flag);
     lua_settop(L, flag);
     return problems;
@@ -763,6 +774,74 @@ static int date_field(lua_State *L, int t, const char *name, ed_pack *p,
     return 0;
 }
 
+/* Is the value at v data: a string, number or boolean, or a table of them
+ * with string or number keys and no metatable, nested at most
+ * ED_READONLY_MAX_DEPTH deep? Params reach every check as ctx.params: a
+ * function, coroutine or userdata there (or a metatable's __index) would
+ * run or keep state from one event to the next. Returns 1, or 0 with the
+ * path of the first value that is not (from `path`) in bad. */
+static int param_data(lua_State *L, int v, int depth, const char *path,
+                      char *bad, size_t badlen)
+{
+    int t = lua_type(L, v);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER || t == LUA_TBOOLEAN) {
+        return 1;
+    }
+    if (t != LUA_TTABLE) {
+        snprintf(bad, badlen, "%s is a %s", path, luaL_typename(L, v));
+        return 0;
+    }
+    if (depth >= ED_READONLY_MAX_DEPTH) {
+        snprintf(bad, badlen, "%s is nested deeper than %d levels", path,
+                 ED_READONLY_MAX_DEPTH);
+        return 0;
+    }
+    if (lua_getmetatable(L, v)) {
+        lua_pop(L, 1);
+        snprintf(bad, badlen, "%s has a metatable", path);
+        return 0;
+    }
+    luaL_checkstack(L, 4, "params");
+    v = lua_absindex(L, v);
+    lua_pushnil(L);
+    while (lua_next(L, v) != 0) {
+        char sub[256];
+        int kt = lua_type(L, -2);
+        if (kt == LUA_TSTRING) {
+            snprintf(sub, sizeof sub, "%s.%s", path, lua_tostring(L, -2));
+        } else if (kt == LUA_TNUMBER) {
+            lua_pushvalue(L, -2);
+            snprintf(sub, sizeof sub, "%s[%s]", path, lua_tostring(L, -1));
+            lua_pop(L, 1);
+        } else {
+            snprintf(bad, badlen, "%s has a key of type %s", path, luaL_typename(L, -2));
+            lua_pop(L, 2);
+            return 0;
+        }
+        if (!param_data(L, lua_gettop(L), depth + 1, sub, bad, badlen)) {
+            lua_pop(L, 2);
+            return 0;
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* Refuse params that are not data (param_data), placed at `field`. */
+static int check_params_data(lua_State *L, int t, const char *path, ed_pack *p,
+                             ed_diags *d)
+{
+    char bad[320];
+    if (param_data(L, t, 0, path, bad, sizeof bad)) {
+        return 0;
+    }
+    diag_field(d, p, "params", "%s: params must be data (strings, numbers, "
+               "booleans and tables of them): they reach every check, and "
+               "anything else could run or keep state from one event to the "
+               "next", bad);
+    return 1;
+}
+
 /* Record the names and types of the params table at t. */
 static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
 {
@@ -868,6 +947,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     t = rawfield(L, m, "params");
     if (t == LUA_TTABLE) {
         record_params(L, lua_gettop(L), p, NULL);
+        problems += check_params_data(L, lua_gettop(L), "params", p, d);
     } else if (t != LUA_TNIL) {
         diag_field(d, p, "params", "params: expected a table");
         problems++;
@@ -932,6 +1012,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     t = rawfield(L, m, "params");
     if (t == LUA_TTABLE) {
         int params = lua_gettop(L);
+        problems += check_params_data(L, params, "params", p, d);
         lua_pushnil(L);
         while (lua_next(L, params) != 0) {
             if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1)) {

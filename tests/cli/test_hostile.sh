@@ -211,4 +211,75 @@ has "determinism: pairs over table keys is refused" "$OUT" \
 has "determinism: weak tables are refused" "$OUT" "__mode is not allowed in rules"
 rm -rf "$T/fickle"
 
+# --- 4. state carried from one event to the next -------------------------------
+# Three events, one tenant: each must get the decision the first got.
+write "$T/carry/policy.lua" <<'EOF'
+return { rules = { "carry.lua" } }
+EOF
+write "$T/carry/lib/tally.lua" <<'EOF'
+return { n = 0 }
+EOF
+write "$T/carry/carry.lua" <<'EOF'
+local M = { __count = 0 }
+M.__index = M
+require "lib.tally"
+rule { id = "carry/count", on = "t.a", severity = "info", cite = "CARRY-1",
+  check = function(e)
+    if e.data.attack == "meta" then
+      M.__count = M.__count + 1
+      return "count " .. M.__count
+    elseif e.data.attack == "module" then
+      local t = require "lib.tally"
+      t.n = t.n + 1
+      return "tally " .. t.n
+    end
+  end }
+EOF
+{
+    for i in 1 2 3; do event "m$i" '{"attack":"meta"}' "" t.a US-XX carry; done
+    for i in 1 2 3; do event "r$i" '{"attack":"module"}' "" t.a US-XX carry; done
+} >"$TMP/carry.ndjson"
+run timeout $LIMIT "$EDICT" eval --packs "$P" --tenants "$T" "$TMP/carry.ndjson"
+is "state: eval exits 0" "$RC" 0
+for i in 1 2 3; do
+    is "state: M.__count is read-only (event $i)" \
+        "$(jv "$OUT" "D[$i].errors[1] and D[$i].errors[1].message")" \
+        "pack data is read-only (cannot set field '__count')"
+    j=$((i + 3))
+    is "state: a module kept by require is read-only (event $i)" \
+        "$(jv "$OUT" "D[$j].errors[1] and D[$j].errors[1].message")" \
+        "pack data is read-only (cannot set field 'n')"
+done
+
+# What no freeze can reach refuses the overlay at check (and so at load
+# and reload, which check first): a coroutine a module returns, a hasher.
+write "$T/carry/lib/gen.lua" <<'EOF'
+return coroutine.wrap(function() local n = 0 while true do n = n + 1 coroutine.yield(n) end end)
+EOF
+write "$T/carry/gen.lua" <<'EOF'
+require "lib.gen"
+rule { id = "carry/gen", on = "t.a", severity = "info", cite = "CARRY-2",
+  check = function() return "gen " .. require("lib.gen")() end }
+EOF
+write "$T/carry/policy.lua" <<'EOF'
+return { rules = { "gen.lua" } }
+EOF
+run timeout $LIMIT "$EDICT" check --tenants "$T" "$P"
+is "state: a coroutine from a module: check fails" "$RC" 1
+has "state: a coroutine from a module: named" "$OUT" \
+    "tenants/carry: the pack keeps a coroutine.wrap function made while it loaded"
+write "$T/carry/hash.lua" <<'EOF'
+local h = require("edict.hash").hasher("sha256")
+rule { id = "carry/hash", on = "t.a", severity = "info", cite = "CARRY-3",
+  check = function() return h:update("x"):final() end }
+EOF
+write "$T/carry/policy.lua" <<'EOF'
+return { rules = { "hash.lua" } }
+EOF
+run timeout $LIMIT "$EDICT" check --tenants "$T" "$P"
+is "state: a hasher made at load: check fails" "$RC" 1
+has "state: a hasher made at load: named" "$OUT" \
+    "tenants/carry: the pack keeps an edict.hash.hasher made while it loaded"
+rm -rf "$T/carry"
+
 summary

@@ -2804,6 +2804,267 @@ TEST(determinism_weak_tables_refused)
     PASS();
 }
 
+/* Load the pack made of `files` (inspected first: 0 with its problems
+ * in *problems when it is refused) into sb; returns its checks' index. */
+static int load_pack_files(ed_sandbox *sb, const pack_file *files, size_t n,
+                           int *problems)
+{
+    const char *dir = make_pack(files, n);
+    if (dir == NULL) {
+        *problems = -1;
+        return 0;
+    }
+    ed_pack *p = inspect(dir, &LIM, problems);
+    if (p == NULL || *problems > 0) {
+        return 0;
+    }
+    return load_checks(sb, p, &scratch_diags);
+}
+
+/* Call check i three times (three events): it must fail with a message
+ * containing `want` each time, or give the same answer each time. */
+static int same_every_event(ed_sandbox *sb, int checks, size_t i, const char *want,
+                            char *why, size_t len)
+{
+    char first[512] = "";
+    for (int e = 0; e < 3; e++) {
+        ed_call_result res;
+        const char *out;
+        call_check(sb, checks, i, &res, &out);
+        if (res.status == LUA_OK) {
+            if (e == 0) {
+                snprintf(first, sizeof first, "%s", out);
+            } else if (strcmp(first, out) != 0) {
+                snprintf(why, len, "event 1 gave \"%s\", event %d \"%s\"", first, e + 1, out);
+                return -1;
+            }
+            if (want != NULL) {
+                snprintf(why, len, "ran and returned \"%s\" (expected an error with "
+                         "\"%s\")", out, want);
+                return -1;
+            }
+        } else if (want != NULL && strstr(res.message, want) == NULL) {
+            snprintf(why, len, "event %d: %s", e + 1, res.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Issue 10, class 4: a pack table's `__*` fields stayed raw and writable
+ * when it was frozen (so that it kept working as a metatable): a counter
+ * kept as M.__count went 1, 2, 3 across events. Every field is frozen
+ * now, and metatables made of pack tables still work (setmetatable reads
+ * a view), at load time and in checks.
+ * Found broken at 86c1066 (runtime/engine/readonly.c, freeze: `__*`
+ * fields kept raw). */
+TEST(state_metafields_frozen)
+{
+    ed_sandbox *sb = fresh();
+    CHECK(sb != NULL, "no sandbox");
+    static const char rules[] =
+        "local M = { __count = 0 }\n"
+        "M.__index = M\n"
+        "function M.new(x) return setmetatable({ x = x }, M) end\n"
+        "function M:get() return self.x end\n"
+        "M.__add = function(a, b) return M.new(a.x + b.x) end\n"
+        "M.__tostring = function(s) return 'M(' .. s.x .. ')' end\n"
+        "local ONE = M.new(1)\n"
+        "rule { id = 'p/count', on = 'x', severity = 'info', cite = 'c',\n"
+        "  check = function() M.__count = M.__count + 1 return 'count ' .. M.__count end }\n"
+        "rule { id = 'p/index', on = 'x', severity = 'info', cite = 'c',\n"
+        "  check = function() M.__index = { get = function() return 'forged' end }\n"
+        "    return M.new(5):get() end }\n"
+        "rule { id = 'p/use', on = 'x', severity = 'info', cite = 'c',\n"
+        "  check = function()\n"
+        "    local two = ONE + M.new(1)\n"
+        "    return tostring(two) .. ' ' .. two:get() .. ' ' .. ONE:get() .. ' '\n"
+        "      .. tostring(ONE) .. ' ' .. tostring(getmetatable(two) == M)\n"
+        "  end }\n";
+    pack_file files[] = {{"pack.lua", MANIFEST, 0}, {"rules.lua", rules, 0}};
+    int problems;
+    int checks = load_pack_files(sb, files, 2, &problems);
+    CHECK(checks != 0, "load: %s", diags_text());
+    char why[512];
+    CHECK(same_every_event(sb, checks, 0, "is read-only (cannot set field '__count')",
+                           why, sizeof why) == 0, "M.__count: %s", why);
+    CHECK(same_every_event(sb, checks, 1, "is read-only (cannot set field '__index')",
+                           why, sizeof why) == 0, "M.__index: %s", why);
+    ed_call_result res;
+    const char *out;
+    call_check(sb, checks, 2, &res, &out);
+    CHECK(res.status == LUA_OK, "%s", res.message);
+    CHECK_STR(out, "M(2) 2 1 M(1) true");
+    PASS();
+}
+
+/* Issue 10, class 4: require keeps what it returned while the pack loaded,
+ * and a check that requires it again gets it. Held only there (no global
+ * or upvalue), it was never frozen: a check could count in it across
+ * events; a coroutine returned by a module passed the "no coroutines in
+ * pack data" check. Everything require returned is frozen with the pack
+ * now, and a coroutine there refuses the pack.
+ * Found broken at 86c1066 (runtime/engine/pack.c: require's cache was not
+ * part of the freeze). */
+TEST(state_required_modules_frozen)
+{
+    ed_sandbox *sb = fresh();
+    CHECK(sb != NULL, "no sandbox");
+    pack_file files[] = {
+        {"pack.lua", MANIFEST, 0},
+        {"rules.lua",
+         "require 'lib.counter'\n"
+         "rule { id = 'p/count', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() local c = require 'lib.counter'\n"
+         "    c.n = c.n + 1 return 'count ' .. c.n end }\n"
+         "rule { id = 'p/bump', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() return 'bump ' .. require('lib.counter').bump() end }\n", 0},
+        {"lib/counter.lua",
+         "local M = { n = 0 }\n"
+         "local calls = 0\n"
+         "function M.bump() calls = calls + 1 return calls end\n"
+         "return M\n", 0},
+    };
+    int problems;
+    int checks = load_pack_files(sb, files, 3, &problems);
+    CHECK(checks != 0, "load: %s", diags_text());
+    char why[512];
+    CHECK(same_every_event(sb, checks, 0, "is read-only (cannot set field 'n')", why,
+                           sizeof why) == 0, "a module table: %s", why);
+    /* a plain upvalue of the module is put back after each event, as a
+     * rule file's are: the engine does it (ed_readonly_restore) */
+    ed_call_result res;
+    const char *out;
+    call_check(sb, checks, 1, &res, &out);
+    CHECK(res.status == LUA_OK, "%s", res.message);
+    CHECK_STR(out, "bump 1");
+    PASS();
+}
+
+/* Issue 10, class 4: a coroutine returned by a module (and kept only by
+ * require) passed the "no coroutines in pack data" check, and so did any
+ * other stateful value a module returned. Now the pack is refused.
+ * Found broken at 86c1066 (as state_required_modules_frozen). */
+TEST(state_required_coroutines_refused)
+{
+    free_tracked();
+    int problems;
+    static const char *const modules[][2] = {
+        {"return coroutine.wrap(function() local n = 0 while true do n = n + 1 "
+         "coroutine.yield(n) end end)\n", "a coroutine.wrap function"},
+        {"return { co = coroutine.create(function() end) }\n", "a coroutine"},
+        {"return require('edict.hash').hasher('sha256')\n", "an edict.hash.hasher"},
+        {"return { it = ('a b c'):gmatch('%a') }\n", "a string.gmatch iterator"},
+        {"return { it = pairs({ a = 1, b = 2 }) }\n", "a pairs iterator"},
+    };
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+        pack_file mod_files[] = {
+            {"pack.lua", MANIFEST, 0},
+            {"rules.lua",
+             "require 'lib.gen'\n"
+             "rule { id = 'p/gen', on = 'x', severity = 'info', cite = 'c',\n"
+             "  check = function() return tostring(require 'lib.gen') end }\n", 0},
+            {"lib/gen.lua", modules[i][0], 0},
+        };
+        const char *dir = make_pack(mod_files, 3);
+        CHECK(dir != NULL, "cannot write the pack");
+        CHECK(inspect(dir, &LIM, &problems) != NULL, "unreadable: %s", diags_text());
+        CHECK(problems > 0, "a module returning %s loaded", modules[i][1]);
+        char want[160];
+        snprintf(want, sizeof want, "the pack keeps %s made while it loaded", modules[i][1]);
+        CHECK(has_diag("p", want), "%s: %s", modules[i][1], diags_text());
+    }
+    PASS();
+}
+
+/* Issue 10, class 4: an edict.hash hasher made at load time was fresh on
+ * the first event and "already finalized" on the next; a string.gmatch
+ * or pairs iterator kept its position the same way. Such values made at
+ * load time refuse the pack, wherever they are kept.
+ * Found broken at 86c1066 (runtime/engine/readonly.c,
+ * ed_readonly_freeze_deep looked at coroutines only). */
+TEST(state_hashers_and_iterators_refused)
+{
+    free_tracked();
+    static const char *const cases[][2] = {
+        {"local h = require('edict.hash').hasher('sha256')\n"
+         "rule { id = 'p/h', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() return h:update('x'):final() end }\n", "an edict.hash.hasher"},
+        {"H = { require('edict.hash').hasher('sha512') }\n"
+         "rule { id = 'p/h', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() return H[1]:final() end }\n", "an edict.hash.hasher"},
+        {"local it = ('a b c'):gmatch('%a')\n"
+         "rule { id = 'p/g', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() return it() end }\n", "a string.gmatch iterator"},
+        {"local it = pairs({ a = 1, b = 2 })\n"
+         "rule { id = 'p/g', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() return (it()) end }\n", "a pairs iterator"},
+        {"local main = coroutine.running()\n"
+         "rule { id = 'p/g', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() return coroutine.status(main) end }\n", "a coroutine"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pack_file files[] = {{"pack.lua", MANIFEST, 0}, {"rules.lua", cases[i][0], 0}};
+        const char *dir = make_pack(files, 2);
+        CHECK(dir != NULL, "cannot write the pack");
+        int problems;
+        CHECK(inspect(dir, &LIM, &problems) != NULL, "unreadable: %s", diags_text());
+        CHECK(problems > 0, "a pack keeping %s loaded", cases[i][1]);
+        char want[160];
+        snprintf(want, sizeof want, "the pack keeps %s made while it loaded", cases[i][1]);
+        CHECK(has_diag("p", want), "%s: %s", cases[i][1], diags_text());
+    }
+    /* a custody graph never changes: it may be built at load time */
+    pack_file ok_files[] = {
+        {"pack.lua", MANIFEST, 0},
+        {"rules.lua",
+         "local g = require('edict.chain').graph({ nodes = { { id = 'a' }, { id = 'b' } },\n"
+         "  edges = { { from = 'a', to = 'b' } } })\n"
+         "rule { id = 'p/g', on = 'x', severity = 'info', cite = 'c',\n"
+         "  check = function() return g:stats().nodes end }\n", 0},
+    };
+    const char *dir = make_pack(ok_files, 2);
+    CHECK(dir != NULL, "cannot write the pack");
+    int problems;
+    CHECK(inspect(dir, &LIM, &problems) != NULL && problems == 0, "%s", diags_text());
+    PASS();
+}
+
+/* Params reach every check as ctx.params: they must be data. A function
+ * there kept a counter across events; a metatable's __index ran code.
+ * Found broken at 86c1066 (runtime/engine/pack.c: params were not
+ * checked). */
+TEST(state_params_are_data)
+{
+    free_tracked();
+    static const char *const manifests[][2] = {
+        {"local n = 0\n"
+         "return { name = 'p', version = '1', jurisdiction = 'ZZ-TEST',\n"
+         "  effective_from = '2000-01-01', rules = { 'rules.lua' },\n"
+         "  params = { next_id = function() n = n + 1 return n end } }\n",
+         "params.next_id is a function"},
+        {"return { name = 'p', version = '1', jurisdiction = 'ZZ-TEST',\n"
+         "  effective_from = '2000-01-01', rules = { 'rules.lua' },\n"
+         "  params = { limits = setmetatable({}, { __index = function() return 1 end }) } }\n",
+         "params.limits has a metatable"},
+        {"return { name = 'p', version = '1', jurisdiction = 'ZZ-TEST',\n"
+         "  effective_from = '2000-01-01', rules = { 'rules.lua' },\n"
+         "  params = { deep = { list = { 1, coroutine.create(print) } } } }\n",
+         "params.deep.list[2] is a thread"},
+    };
+    for (size_t i = 0; i < sizeof manifests / sizeof manifests[0]; i++) {
+        pack_file files[] = {{"pack.lua", manifests[i][0], 0},
+                             {"rules.lua", "-- no rules\n", 0}};
+        const char *dir = make_pack(files, 2);
+        CHECK(dir != NULL, "cannot write the pack");
+        int problems;
+        CHECK(inspect(dir, &LIM, &problems) != NULL, "unreadable: %s", diags_text());
+        CHECK(problems > 0, "%s: loaded", manifests[i][1]);
+        CHECK(has_diag(NULL, manifests[i][1]), "%s", diags_text());
+    }
+    PASS();
+}
+
 ED_TEST_MAIN(
     T(env_denies_file_and_os_access),
     T(env_undeclared_globals_raise),
@@ -2862,4 +3123,9 @@ ED_TEST_MAIN(
     T(crash_metamethods_refused_and_fixed_when_set),
     T(determinism_sort_ties),
     T(determinism_pairs_key_order),
-    T(determinism_weak_tables_refused))
+    T(determinism_weak_tables_refused),
+    T(state_metafields_frozen),
+    T(state_required_modules_frozen),
+    T(state_required_coroutines_refused),
+    T(state_hashers_and_iterators_refused),
+    T(state_params_are_data))
