@@ -9,7 +9,7 @@
  * it was made, and the checks below turn every problem into a diagnostic
  * with that place, so one `edict check` shows them all.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #define pack_c
 
 #include "pack.h"
@@ -23,12 +23,15 @@
 #include "stdlib/time.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_PACK_DEPTH 8
 #define MAX_PACK_FILES 1000
@@ -75,15 +78,78 @@ static int compare_files(const void *a, const void *b)
     return strcmp(((const ed_file *)a)->path, ((const ed_file *)b)->path);
 }
 
-static size_t file_size(const char *path)
+/* Is `path` (a real path: absolute, no symbolic link, no "..") `root`
+ * itself or inside it? */
+static int inside(const char *root, const char *path)
 {
-    struct stat st;
-    return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+    size_t n = strlen(root);
+    if (n == 1 && root[0] == '/') {
+        return 1;
+    }
+    return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Add every regular file under dir/rel (hidden ones excepted). */
-static int read_tree(ed_pack *p, const char *rel, int depth, ed_diags *diags,
-                     size_t *cap)
+/* Read the regular file at `path`, which must be inside `root` (a real
+ * path) and at most MAX_PACK_FILE_BYTES long. The check is made on what
+ * was opened (its path as the kernel has it in /proc/self/fd), so a link
+ * swapped in after the folder was listed is refused too. Returns the data
+ * (malloc'd, NUL-terminated) or NULL with the reason in why. */
+static char *read_inside(const char *root, const char *path, size_t *len,
+                         char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return NULL;
+    }
+    char link[64], real[PATH_MAX + 1];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t rn = readlink(link, real, sizeof real - 1);
+    struct stat st;
+    char *data = NULL;
+    if (rn >= 0) {
+        real[rn] = '\0';
+    }
+    if (rn >= 0 && !inside(root, real)) {
+        snprintf(why, whylen, "it is outside the pack folder (%s)", real);
+    } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file");
+    } else if ((size_t)st.st_size > MAX_PACK_FILE_BYTES) {
+        snprintf(why, whylen, "larger than %zu MiB", MAX_PACK_FILE_BYTES >> 20);
+    } else if ((data = malloc((size_t)st.st_size + 2)) == NULL) {
+        snprintf(why, whylen, "out of memory");
+    } else {
+        /* one byte past the size seen, to notice a file still growing */
+        size_t got = 0, want = (size_t)st.st_size + 1;
+        while (got < want) {
+            ssize_t r = read(fd, data + got, want - got);
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r <= 0) {
+                break;
+            }
+            got += (size_t)r;
+        }
+        if (got != (size_t)st.st_size) {
+            snprintf(why, whylen, "it changed while it was read");
+            free(data);
+            data = NULL;
+        } else {
+            data[got] = '\0';
+            *len = got;
+        }
+    }
+    close(fd);
+    return data;
+}
+
+/* Add every regular file under dir/rel (hidden ones excepted). `root` is
+ * the real path of the pack folder: a symbolic link is followed only
+ * when its target is inside it, so no file of the pack can be another
+ * tenant's, another pack's or the host's. */
+static int read_tree(ed_pack *p, const char *root, const char *rel, int depth,
+                     ed_diags *diags, size_t *cap)
 {
     char *dir = ed_path_join(p->dir, rel);
     char **names;
@@ -101,52 +167,75 @@ static int read_tree(ed_pack *p, const char *rel, int depth, ed_diags *diags,
         }
         char *path = ed_path_join(dir, names[i]);
         char *relpath = ed_path_join(rel, names[i]);
-        if (ed_is_dir(path)) {
+        char *shown = ed_path_join(p->label, relpath);
+        struct stat st;
+        int is_dir = 0, is_file = 0;
+        if (lstat(path, &st) != 0) {
+            ed_diags_add(diags, shown, "cannot read: %s", strerror(errno));
+            rc = -1;
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX + 1], real[PATH_MAX];
+            ssize_t tn = readlink(path, target, sizeof target - 1);
+            target[tn > 0 ? tn : 0] = '\0';
+            if (realpath(path, real) == NULL) {
+                ed_diags_add(diags, shown, "a symbolic link to %s, which cannot be "
+                             "read (%s)", target, strerror(errno));
+                rc = -1;
+            } else if (!inside(root, real)) {
+                ed_diags_add(diags, shown, "a symbolic link to %s, outside the "
+                             "%s folder: refused", target,
+                             p->is_tenant ? "overlay" : "pack");
+                rc = -1;
+            } else if (stat(real, &st) == 0) {
+                is_dir = S_ISDIR(st.st_mode);
+                is_file = S_ISREG(st.st_mode);
+            }
+        } else {
+            is_dir = S_ISDIR(st.st_mode);
+            is_file = S_ISREG(st.st_mode);
+        }
+        if (rc != 0) {
+            free(relpath);
+        } else if (is_dir) {
             if (depth >= MAX_PACK_DEPTH) {
                 ed_diags_add(diags, p->label, "folders nested deeper than %d",
                              MAX_PACK_DEPTH);
                 rc = -1;
             } else {
-                rc = read_tree(p, relpath, depth + 1, diags, cap);
+                rc = read_tree(p, root, relpath, depth + 1, diags, cap);
             }
             free(relpath);
-        } else if (ed_is_file(path)) {
+        } else if (is_file) {
+            char why[PATH_MAX + 64];
+            size_t len = 0;
+            char *data = NULL;
             if (p->n_files >= MAX_PACK_FILES) {
-                ed_diags_add(diags, p->label, "more than %d files",
-                             MAX_PACK_FILES);
+                ed_diags_add(diags, p->label, "more than %d files", MAX_PACK_FILES);
                 rc = -1;
-                free(relpath);
-            } else if (file_size(path) > MAX_PACK_FILE_BYTES) {
-                ed_diags_add(diags, p->label, "%s is larger than %zu MiB", relpath,
-                             MAX_PACK_FILE_BYTES >> 20);
+            } else if ((data = read_inside(root, path, &len, why, sizeof why)) == NULL) {
+                ed_diags_add(diags, shown, "cannot read: %s", why);
                 rc = -1;
+            }
+            if (data == NULL) {
                 free(relpath);
             } else {
-                size_t len;
-                char *data = ed_read_file(path, &len);
-                if (data == NULL) {
-                    ed_diags_add(diags, p->label, "cannot read %s: %s", path,
-                                 strerror(errno));
-                    rc = -1;
-                    free(relpath);
-                } else {
-                    if (p->n_files == *cap) {
-                        *cap = *cap ? *cap * 2 : 16;
-                        ed_file *f = realloc(p->files, *cap * sizeof *f);
-                        if (f == NULL) {
-                            abort();
-                        }
-                        p->files = f;
+                if (p->n_files == *cap) {
+                    *cap = *cap ? *cap * 2 : 16;
+                    ed_file *f = realloc(p->files, *cap * sizeof *f);
+                    if (f == NULL) {
+                        abort();
                     }
-                    p->files[p->n_files].path = relpath;
-                    p->files[p->n_files].data = data;
-                    p->files[p->n_files].len = len;
-                    p->n_files++;
+                    p->files = f;
                 }
+                p->files[p->n_files].path = relpath;
+                p->files[p->n_files].data = data;
+                p->files[p->n_files].len = len;
+                p->n_files++;
             }
         } else {
             free(relpath);
         }
+        free(shown);
         free(path);
     }
     ed_free_names(names, n);
@@ -168,7 +257,14 @@ ed_pack *ed_pack_read(const char *dir, const char *label, int is_tenant,
     p->from_day = ED_DAY_MIN;
     p->until_day = ED_DAY_MAX;
     size_t cap = 0;
-    if (read_tree(p, "", 0, diags, &cap) != 0) {
+    char root[PATH_MAX];
+    if (realpath(dir, root) == NULL) {
+        ed_diags_add(diags, p->label, "cannot read folder %s: %s", dir,
+                     strerror(errno));
+        ed_pack_free(p);
+        return NULL;
+    }
+    if (read_tree(p, root, "", 0, diags, &cap) != 0) {
         ed_pack_free(p);
         return NULL;
     }

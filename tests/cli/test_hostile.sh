@@ -282,4 +282,103 @@ has "state: a hasher made at load: named" "$OUT" \
     "tenants/carry: the pack keeps an edict.hash.hasher made while it loaded"
 rm -rf "$T/carry"
 
+# --- 5. files outside the pack ---------------------------------------------------
+# Pack and overlay files were read through symbolic links, wherever they
+# led. A link whose target leaves its pack or overlay folder is refused
+# now, by check and by eval (load; a reload builds its catalog the same
+# way), naming the file; a link that stays inside still works.
+S=$TMP/links
+mkpack "$S/packs/demo" demo 1 US-XX
+write "$S/packs/demo/rules.lua" <<'EOF'
+local conf = require "lib.conf"
+rule { id = "demo/conf", on = "t.a", severity = "info", cite = "DEMO-1",
+  check = function() return "conf: " .. tostring(conf.value) end }
+EOF
+write "$S/elsewhere/conf.lua" <<'EOF'
+return { value = "a file from outside the pack" }
+EOF
+mkdir -p "$S/packs/demo/lib"
+ln -s ../../../elsewhere/conf.lua "$S/packs/demo/lib/conf.lua"
+event l1 >"$TMP/links.ndjson"
+
+run timeout $LIMIT "$EDICT" check "$S/packs"
+is "links: a Lua file outside the pack: check fails" "$RC" 1
+has "links: a Lua file outside the pack: named" "$OUT" \
+    "packs/demo/lib/conf.lua: a symbolic link to ../../../elsewhere/conf.lua, outside the pack folder: refused"
+run timeout $LIMIT "$EDICT" eval --packs "$S/packs" "$TMP/links.ndjson"
+is "links: a Lua file outside the pack: eval refuses to start" "$RC" 1
+lacks "links: its content is in no decision" "$OUT" "a file from outside the pack"
+
+# /etc/os-release reads as Lua (NAME="Debian GNU/Linux" is an assignment):
+# required, it set globals a check could return
+rm "$S/packs/demo/lib/conf.lua"
+ln -s /etc/os-release "$S/packs/demo/lib/conf.lua"
+cp "$S/packs/demo/rules.lua" "$TMP/rules.keep"
+write "$S/packs/demo/rules.lua" <<'EOF'
+pcall(require, "lib.conf")
+rule { id = "demo/conf", on = "t.a", severity = "info", cite = "DEMO-1",
+  check = function() return "os: " .. tostring(PRETTY_NAME) end }
+EOF
+PRETTY=$(sed -n 's/^PRETTY_NAME="\(.*\)"$/\1/p' /etc/os-release 2>/dev/null)
+run timeout $LIMIT "$EDICT" check "$S/packs"
+is "links: /etc/os-release: check fails" "$RC" 1
+has "links: /etc/os-release: named" "$OUT" \
+    "packs/demo/lib/conf.lua: a symbolic link to /etc/os-release, outside the pack folder: refused"
+run timeout $LIMIT "$EDICT" eval --packs "$S/packs" "$TMP/links.ndjson"
+is "links: /etc/os-release: eval refuses to start" "$RC" 1
+if [ -n "$PRETTY" ]; then
+    lacks "links: /etc/os-release: its text is in no decision" "$OUT" "$PRETTY"
+    lacks "links: /etc/os-release: its text is in no error" "$ERR" "$PRETTY"
+fi
+cp "$TMP/rules.keep" "$S/packs/demo/rules.lua"
+
+# a folder linked from outside
+rm "$S/packs/demo/lib/conf.lua"
+rmdir "$S/packs/demo/lib"
+ln -s ../../elsewhere "$S/packs/demo/lib"
+run timeout $LIMIT "$EDICT" check "$S/packs"
+is "links: a folder outside the pack: check fails" "$RC" 1
+has "links: a folder outside the pack: named" "$OUT" \
+    "packs/demo/lib: a symbolic link to ../../elsewhere, outside the pack folder: refused"
+
+# inside the pack, a link is an alias and works
+rm "$S/packs/demo/lib"
+write "$S/packs/demo/lib/real.lua" <<'EOF'
+return { value = "the pack's own file" }
+EOF
+ln -s real.lua "$S/packs/demo/lib/conf.lua"
+run timeout $LIMIT "$EDICT" eval --packs "$S/packs" "$TMP/links.ndjson"
+is "links: inside the pack: eval runs" "$RC" 0
+is "links: inside the pack: the linked file is read" \
+    "$(jv "$OUT" 'D[1].findings[1].message')" "conf: the pack's own file"
+
+# A tenant overlay reading another tenant's: alpha's lib/peek.lua links
+# to beta's policy.lua and its confidential params.
+mkpack "$S/packs2/tp" tp 1 US-XX '' '' 'params = { secret = "none" },'
+write "$S/packs2/tp/rules.lua" <<'EOF'
+rule { id = "tp/ok", on = "t.a", severity = "info", cite = "TP-1",
+  check = function() return "tp ok" end }
+EOF
+write "$S/tenants/beta/policy.lua" <<'EOF'
+return { params = { tp = { secret = "beta's confidential figure" } } }
+EOF
+write "$S/tenants/alpha/policy.lua" <<'EOF'
+return { rules = { "peek.lua" } }
+EOF
+write "$S/tenants/alpha/peek.lua" <<'EOF'
+local beta = require "lib.peek"
+rule { id = "alpha/peek", on = "t.a", severity = "info", cite = "ALPHA-1",
+  check = function() return "beta's secret: " .. tostring(beta.params.tp.secret) end }
+EOF
+mkdir -p "$S/tenants/alpha/lib"
+ln -s ../../beta/policy.lua "$S/tenants/alpha/lib/peek.lua"
+run timeout $LIMIT "$EDICT" check --tenants "$S/tenants" "$S/packs2"
+is "links: another tenant's file: check fails" "$RC" 1
+has "links: another tenant's file: named" "$OUT" \
+    "tenants/alpha/lib/peek.lua: a symbolic link to ../../beta/policy.lua, outside the overlay folder: refused"
+event a1 '{}' "" t.a US-XX alpha >"$TMP/alpha.ndjson"
+run timeout $LIMIT "$EDICT" eval --packs "$S/packs2" --tenants "$S/tenants" "$TMP/alpha.ndjson"
+is "links: another tenant's file: eval refuses to start" "$RC" 1
+lacks "links: beta's params are in none of alpha's decisions" "$OUT" "confidential"
+
 summary

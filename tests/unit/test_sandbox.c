@@ -3065,6 +3065,64 @@ TEST(state_params_are_data)
     PASS();
 }
 
+/* Issue 10, class 5: pack and overlay files were read through symbolic
+ * links wherever they led: lib/conf.lua linked to a Lua file outside the
+ * pack put that file in decisions, linked to /etc/os-release its text in
+ * an error. A link whose target leaves the pack folder is refused when
+ * the pack is read (check, load and reload all read it so), naming the
+ * file; a link inside the pack still works.
+ * Found broken at 86c1066 (runtime/engine/pack.c, read_tree: stat and
+ * fopen follow links). */
+TEST(pack_symlinks_leaving_the_pack_refused)
+{
+    free_tracked();
+    pack_file files[] = {
+        {"pack.lua", MANIFEST, 0},
+        {"rules.lua", "local conf = require 'lib.conf'\n", 0},
+        {"lib/real.lua", "return {}\n", 0},
+        {"../elsewhere/conf.lua", "return { value = 'outside' }\n", 0},
+    };
+    static const struct {
+        const char *target, *want;
+    } links[] = {
+        {"../../elsewhere/conf.lua", "a symbolic link to ../../elsewhere/conf.lua, "
+                                     "outside the pack folder: refused"},
+        {"/etc/os-release", "a symbolic link to /etc/os-release, outside the pack "
+                            "folder: refused"},
+        {"../../elsewhere", "a symbolic link to ../../elsewhere, outside the pack "
+                            "folder: refused"},
+        {"../../p/../elsewhere/conf.lua", "outside the pack folder: refused"},
+        {"missing.lua", "a symbolic link to missing.lua, which cannot be read"},
+    };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+        const char *dir = make_pack(files, 4);
+        CHECK(dir != NULL, "cannot write the pack");
+        char link[256];
+        snprintf(link, sizeof link, "%s/lib/conf.lua", dir);
+        CHECK(symlink(links[i].target, link) == 0, "symlink %s", links[i].target);
+        ed_pack *p = ed_pack_read(dir, "p", 0, &scratch_diags);
+        if (p != NULL) {
+            scratch_packs[n_scratch_packs++] = p;
+        }
+        CHECK(p == NULL, "a pack with lib/conf.lua -> %s was read", links[i].target);
+        CHECK(has_diag("p/lib/conf.lua", links[i].want), "-> %s: %s", links[i].target,
+              diags_text());
+        CHECK(!has_diag(NULL, "PRETTY_NAME"), "the target's text is in a message: %s",
+              diags_text());
+    }
+    /* inside the pack: an alias */
+    const char *dir = make_pack(files, 4);
+    CHECK(dir != NULL, "cannot write the pack");
+    char link[256];
+    snprintf(link, sizeof link, "%s/lib/conf.lua", dir);
+    CHECK(symlink("real.lua", link) == 0, "symlink");
+    int problems;
+    ed_pack *p = inspect(dir, &LIM, &problems);
+    CHECK(p != NULL && problems == 0, "a link inside the pack: %s", diags_text());
+    CHECK(ed_pack_file(p, "lib/conf.lua") != NULL, "lib/conf.lua not read");
+    PASS();
+}
+
 ED_TEST_MAIN(
     T(env_denies_file_and_os_access),
     T(env_undeclared_globals_raise),
@@ -3128,4 +3186,5 @@ ED_TEST_MAIN(
     T(state_required_modules_frozen),
     T(state_required_coroutines_refused),
     T(state_hashers_and_iterators_refused),
-    T(state_params_are_data))
+    T(state_params_are_data),
+    T(pack_symlinks_leaving_the_pack_refused))
