@@ -659,6 +659,11 @@ static int l_string_gmatch_iter(lua_State *L)
     return 0;
 }
 
+int ed_pattern_is_iterator(lua_CFunction f)
+{
+    return f == l_string_gmatch_iter;
+}
+
 /* string.gmatch(s, pattern [, init]); '^' is not an anchor here (5.4). */
 static int l_string_gmatch(lua_State *L)
 {

@@ -17,4 +17,8 @@
  * the budgeted versions. */
 void ed_pattern_install(lua_State *L);
 
+/* Is f the iterator string.gmatch returns? (It keeps its position: a
+ * pack must not keep one from load time.) */
+int ed_pattern_is_iterator(lua_CFunction f);
+
 #endif

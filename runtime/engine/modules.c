@@ -97,11 +97,11 @@ static int open_lua_module(lua_State *L)
      * holds may change after this, so no rule can change what another
      * computes. The environment too: a function that assigns a global
      * gets an error instead of leaving state for the next event. */
-    int threads = ed_readonly_freeze_deep(L, -1, m->name, 0) +
-                  ed_readonly_freeze_deep(L, env, m->name, 0);
-    if (threads > 0) {
-        return luaL_error(L, "%s keeps a coroutine made while it loaded",
-                          m->path);
+    char what[128] = "";
+    int kept = ed_readonly_freeze_deep(L, -1, m->name, 0, what, sizeof what);
+    kept += ed_readonly_freeze_deep(L, env, m->name, 0, what, kept ? 0 : sizeof what);
+    if (kept > 0) {
+        return luaL_error(L, "%s keeps %s made while it loaded", m->path, what);
     }
     return 1;
 }

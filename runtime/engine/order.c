@@ -8,17 +8,56 @@
 #include "sandbox.h"
 
 #include <lauxlib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* The order: numbers ascending (integers and floats compared exactly,
+ * not as doubles: 2^53 and 2^53 + 1 are two keys), then strings bytewise,
+ * then false, true. Keys of any other type (tables, functions, coroutines,
+ * userdata) have no order but their heap addresses: iterating a table that
+ * holds one raises, naming the type, rather than give a decision that
+ * depends on where the heap is. Distinct keys never compare equal, so
+ * qsort's result is the same every run. */
 typedef struct key_ref {
-    int cls;          /* 0 number, 1 string, 2 boolean, 3 anything else */
+    int cls;          /* 0 number, 1 string, 2 boolean */
+    int isint;
+    lua_Integer i;
     lua_Number num;
     const char *str;  /* borrowed from the keys table, alive while it is */
     size_t len;
     int boolean;
     lua_Integer pos;  /* position in the unsorted keys table */
 } key_ref;
+
+/* -1, 0, 1 as integer i is below, equal to, above float f (not NaN). */
+static int compare_int_float(lua_Integer i, lua_Number f)
+{
+    if (f >= 9223372036854775808.0) {
+        return -1;
+    }
+    if (f < -9223372036854775808.0) {
+        return 1;
+    }
+    lua_Number fl = floor(f);
+    lua_Integer fi = (lua_Integer)fl;
+    if (i != fi) {
+        return i < fi ? -1 : 1;
+    }
+    return fl < f ? -1 : 0;
+}
+
+static int compare_numbers(const key_ref *x, const key_ref *y)
+{
+    if (x->isint && y->isint) {
+        return (x->i > y->i) - (x->i < y->i);
+    }
+    if (!x->isint && !y->isint) {
+        return (x->num > y->num) - (x->num < y->num);
+    }
+    return x->isint ? compare_int_float(x->i, y->num)
+                    : -compare_int_float(y->i, x->num);
+}
 
 static int compare_refs(const void *a, const void *b)
 {
@@ -28,16 +67,14 @@ static int compare_refs(const void *a, const void *b)
     }
     switch (x->cls) {
     case 0:
-        return (x->num > y->num) - (x->num < y->num);
+        return compare_numbers(x, y);
     case 1: {
         size_t n = x->len < y->len ? x->len : y->len;
         int c = memcmp(x->str, y->str, n);
         return c ? c : (x->len > y->len) - (x->len < y->len);
     }
-    case 2:
-        return x->boolean - y->boolean;
     default:
-        return (x->pos > y->pos) - (x->pos < y->pos);
+        return x->boolean - y->boolean;
     }
 }
 
@@ -51,6 +88,12 @@ void ed_order_keys(lua_State *L, int idx)
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
+        int t = lua_type(L, -1);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN) {
+            luaL_error(L, "cannot iterate over a table with a key of type %s: "
+                          "only numbers, strings and booleans have a stable order",
+                       luaL_typename(L, -1));
+        }
         lua_pushvalue(L, -1);
         lua_rawseti(L, raw, ++n);
     }
@@ -69,18 +112,20 @@ void ed_order_keys(lua_State *L, int idx)
         switch (lua_type(L, -1)) {
         case LUA_TNUMBER:
             r->cls = 0;
-            r->num = lua_tonumber(L, -1);
+            r->isint = lua_isinteger(L, -1);
+            if (r->isint) {
+                r->i = lua_tointeger(L, -1);
+            } else {
+                r->num = lua_tonumber(L, -1);
+            }
             break;
         case LUA_TSTRING:
             r->cls = 1;
             r->str = lua_tolstring(L, -1, &r->len);
             break;
-        case LUA_TBOOLEAN:
+        default:
             r->cls = 2;
             r->boolean = lua_toboolean(L, -1);
-            break;
-        default:
-            r->cls = 3;
             break;
         }
         lua_pop(L, 1);
@@ -108,6 +153,11 @@ static int iterate(lua_State *L)
     lua_pushvalue(L, -1);
     lua_rawget(L, lua_upvalueindex(1));
     return 2;
+}
+
+int ed_order_is_iterator(lua_CFunction f)
+{
+    return f == iterate;
 }
 
 void ed_order_push_iterator(lua_State *L, int table, int state)

@@ -9,27 +9,36 @@
  * it was made, and the checks below turn every problem into a diagnostic
  * with that place, so one `edict check` shows them all.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #define pack_c
 
 #include "pack.h"
 
 #include "util/buf.h"
 #include "util/fsutil.h"
+#include "bytecode.h"
 #include "modules.h"
 #include "readonly.h"
 #include "stdlib/hash.h"
 #include "stdlib/time.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_PACK_DEPTH 8
 #define MAX_PACK_FILES 1000
+/* Largest file a pack may hold. Far above any rule file; and it keeps a
+ * table constructor far below the 2^31 fields at which Lua 5.4.4's parser
+ * overflows its count of [exp] = exp fields (fixed in 5.4.8, 267ef461). */
+#define MAX_PACK_FILE_BYTES ((size_t)16 << 20)
 
 static const char *const severity_names[ED_SEV_COUNT] = {
     "critical", "major", "minor", "info"};
@@ -69,9 +78,78 @@ static int compare_files(const void *a, const void *b)
     return strcmp(((const ed_file *)a)->path, ((const ed_file *)b)->path);
 }
 
-/* Add every regular file under dir/rel (hidden ones excepted). */
-static int read_tree(ed_pack *p, const char *rel, int depth, ed_diags *diags,
-                     size_t *cap)
+/* Is `path` (a real path: absolute, no symbolic link, no "..") `root`
+ * itself or inside it? */
+static int inside(const char *root, const char *path)
+{
+    size_t n = strlen(root);
+    if (n == 1 && root[0] == '/') {
+        return 1;
+    }
+    return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Read the regular file at `path`, which must be inside `root` (a real
+ * path) and at most MAX_PACK_FILE_BYTES long. The check is made on what
+ * was opened (its path as the kernel has it in /proc/self/fd), so a link
+ * swapped in after the folder was listed is refused too. Returns the data
+ * (malloc'd, NUL-terminated) or NULL with the reason in why. */
+static char *read_inside(const char *root, const char *path, size_t *len,
+                         char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return NULL;
+    }
+    char link[64], real[PATH_MAX + 1];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t rn = readlink(link, real, sizeof real - 1);
+    struct stat st;
+    char *data = NULL;
+    if (rn >= 0) {
+        real[rn] = '\0';
+    }
+    if (rn >= 0 && !inside(root, real)) {
+        snprintf(why, whylen, "it is outside the pack folder (%s)", real);
+    } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "not a regular file");
+    } else if ((size_t)st.st_size > MAX_PACK_FILE_BYTES) {
+        snprintf(why, whylen, "larger than %zu MiB", MAX_PACK_FILE_BYTES >> 20);
+    } else if ((data = malloc((size_t)st.st_size + 2)) == NULL) {
+        snprintf(why, whylen, "out of memory");
+    } else {
+        /* one byte past the size seen, to notice a file still growing */
+        size_t got = 0, want = (size_t)st.st_size + 1;
+        while (got < want) {
+            ssize_t r = read(fd, data + got, want - got);
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r <= 0) {
+                break;
+            }
+            got += (size_t)r;
+        }
+        if (got != (size_t)st.st_size) {
+            snprintf(why, whylen, "it changed while it was read");
+            free(data);
+            data = NULL;
+        } else {
+            data[got] = '\0';
+            *len = got;
+        }
+    }
+    close(fd);
+    return data;
+}
+
+/* Add every regular file under dir/rel (hidden ones excepted). `root` is
+ * the real path of the pack folder: a symbolic link is followed only
+ * when its target is inside it, so no file of the pack can be another
+ * tenant's, another pack's or the host's. */
+static int read_tree(ed_pack *p, const char *root, const char *rel, int depth,
+                     ed_diags *diags, size_t *cap)
 {
     char *dir = ed_path_join(p->dir, rel);
     char **names;
@@ -89,47 +167,75 @@ static int read_tree(ed_pack *p, const char *rel, int depth, ed_diags *diags,
         }
         char *path = ed_path_join(dir, names[i]);
         char *relpath = ed_path_join(rel, names[i]);
-        if (ed_is_dir(path)) {
+        char *shown = ed_path_join(p->label, relpath);
+        struct stat st;
+        int is_dir = 0, is_file = 0;
+        if (lstat(path, &st) != 0) {
+            ed_diags_add(diags, shown, "cannot read: %s", strerror(errno));
+            rc = -1;
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX + 1], real[PATH_MAX];
+            ssize_t tn = readlink(path, target, sizeof target - 1);
+            target[tn > 0 ? tn : 0] = '\0';
+            if (realpath(path, real) == NULL) {
+                ed_diags_add(diags, shown, "a symbolic link to %s, which cannot be "
+                             "read (%s)", target, strerror(errno));
+                rc = -1;
+            } else if (!inside(root, real)) {
+                ed_diags_add(diags, shown, "a symbolic link to %s, outside the "
+                             "%s folder: refused", target,
+                             p->is_tenant ? "overlay" : "pack");
+                rc = -1;
+            } else if (stat(real, &st) == 0) {
+                is_dir = S_ISDIR(st.st_mode);
+                is_file = S_ISREG(st.st_mode);
+            }
+        } else {
+            is_dir = S_ISDIR(st.st_mode);
+            is_file = S_ISREG(st.st_mode);
+        }
+        if (rc != 0) {
+            free(relpath);
+        } else if (is_dir) {
             if (depth >= MAX_PACK_DEPTH) {
                 ed_diags_add(diags, p->label, "folders nested deeper than %d",
                              MAX_PACK_DEPTH);
                 rc = -1;
             } else {
-                rc = read_tree(p, relpath, depth + 1, diags, cap);
+                rc = read_tree(p, root, relpath, depth + 1, diags, cap);
             }
             free(relpath);
-        } else if (ed_is_file(path)) {
+        } else if (is_file) {
+            char why[PATH_MAX + 64];
+            size_t len = 0;
+            char *data = NULL;
             if (p->n_files >= MAX_PACK_FILES) {
-                ed_diags_add(diags, p->label, "more than %d files",
-                             MAX_PACK_FILES);
+                ed_diags_add(diags, p->label, "more than %d files", MAX_PACK_FILES);
                 rc = -1;
+            } else if ((data = read_inside(root, path, &len, why, sizeof why)) == NULL) {
+                ed_diags_add(diags, shown, "cannot read: %s", why);
+                rc = -1;
+            }
+            if (data == NULL) {
                 free(relpath);
             } else {
-                size_t len;
-                char *data = ed_read_file(path, &len);
-                if (data == NULL) {
-                    ed_diags_add(diags, p->label, "cannot read %s: %s", path,
-                                 strerror(errno));
-                    rc = -1;
-                    free(relpath);
-                } else {
-                    if (p->n_files == *cap) {
-                        *cap = *cap ? *cap * 2 : 16;
-                        ed_file *f = realloc(p->files, *cap * sizeof *f);
-                        if (f == NULL) {
-                            abort();
-                        }
-                        p->files = f;
+                if (p->n_files == *cap) {
+                    *cap = *cap ? *cap * 2 : 16;
+                    ed_file *f = realloc(p->files, *cap * sizeof *f);
+                    if (f == NULL) {
+                        abort();
                     }
-                    p->files[p->n_files].path = relpath;
-                    p->files[p->n_files].data = data;
-                    p->files[p->n_files].len = len;
-                    p->n_files++;
+                    p->files = f;
                 }
+                p->files[p->n_files].path = relpath;
+                p->files[p->n_files].data = data;
+                p->files[p->n_files].len = len;
+                p->n_files++;
             }
         } else {
             free(relpath);
         }
+        free(shown);
         free(path);
     }
     ed_free_names(names, n);
@@ -151,7 +257,14 @@ ed_pack *ed_pack_read(const char *dir, const char *label, int is_tenant,
     p->from_day = ED_DAY_MIN;
     p->until_day = ED_DAY_MAX;
     size_t cap = 0;
-    if (read_tree(p, "", 0, diags, &cap) != 0) {
+    char root[PATH_MAX];
+    if (realpath(dir, root) == NULL) {
+        ed_diags_add(diags, p->label, "cannot read folder %s: %s", dir,
+                     strerror(errno));
+        ed_pack_free(p);
+        return NULL;
+    }
+    if (read_tree(p, root, "", 0, diags, &cap) != 0) {
         ed_pack_free(p);
         return NULL;
     }
@@ -355,6 +468,15 @@ static int load_file(lua_State *L, const ed_pack *p, const ed_file *f,
         int named = msg && strncmp(msg, shown, strlen(shown)) == 0;
         ed_diags_add(d, named ? "" : shown, "%s", msg ? msg : "cannot load chunk");
         lua_pop(L, 1);
+    } else {
+        /* code Lua 5.4.4 cannot name in its error messages (bytecode.h) */
+        char msg[512];
+        size_t work;
+        if (ed_bytecode_check(L, msg, sizeof msg, &work) != 0) {
+            ed_diags_add(d, "", "%s", msg);
+            lua_pop(L, 1);
+            status = LUA_ERRSYNTAX;
+        }
     }
     ed_buf_free(&name);
     return status == LUA_OK ? 0 : -1;
@@ -484,6 +606,14 @@ static int l_pack_require(lua_State *L)
     if (status != LUA_OK) {
         return lua_error(L);
     }
+    char msg[512];
+    size_t work;
+    status = ed_bytecode_check(L, msg, sizeof msg, &work);
+    ed_budget_charge(L, (int64_t)(work / 16));
+    if (status != 0) {
+        lua_pushstring(L, msg); /* already "file:line: why" */
+        return lua_error(L);
+    }
     lua_pushvalue(L, lua_upvalueindex(3));
     lua_setupvalue(L, -2, 1);
     lua_pushstring(L, name);
@@ -511,6 +641,8 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
     int *loading = lua_newuserdatauv(L, sizeof *loading, 0);
     *loading = 1;
     int flag = lua_gettop(L);
+    lua_newtable(L);                              /* require's modules */
+    int cache = lua_gettop(L);
     ed_sandbox_push_env(sb);
     int env = lua_gettop(L);
 
@@ -518,7 +650,7 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
     lua_pushvalue(L, flag);
     lua_pushcclosure(L, l_pack_rule, 2);
     lua_setfield(L, env, "rule");
-    lua_newtable(L);
+    lua_pushvalue(L, cache);
     lua_pushvalue(L, flag);
     lua_pushvalue(L, env);
     lua_pushlightuserdata(L, (void *)p);
@@ -560,27 +692,36 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
      * engine sets them back to these load-time values after every event. */
     lua_newtable(L);
     int restore = lua_gettop(L);
-    int threads = ed_readonly_freeze_deep(L, env, "pack data", restore);
+    char what[128] = "";
+    int kept = ed_readonly_freeze_deep(L, env, "pack data", restore, what, sizeof what);
     size_t n = lua_rawlen(L, defs);
     for (size_t i = 1; i <= n; i++) {
         lua_rawgeti(L, defs, (lua_Integer)i);
         if (lua_istable(L, -1) && rawfield(L, -1, "def") == LUA_TTABLE &&
             rawfield(L, -1, "check") == LUA_TFUNCTION) {
-            threads += ed_readonly_freeze_deep(L, -1, "pack data", restore);
+            kept += ed_readonly_freeze_deep(L, -1, "pack data", restore, what,
+                                            kept ? 0 : sizeof what);
         }
         lua_settop(L, restore);
     }
-    if (threads > 0) {
-        ed_buf where = {0};
-        ed_buf_printf(&where, "%s", p->label);
-        ed_diags_add(d, where.data, "the pack keeps %d coroutine%s made while "
-                     "it loaded; a coroutine carries state from one event to the "
-                     "next: create coroutines inside check", threads,
-                     threads == 1 ? "" : "s");
-        ed_buf_free(&where);
+    /* What require returned while the pack loaded, whether or not a global
+     * or a check holds it: a check can require it again and get it. (A
+     * module that failed to load still holds the loading flag.) */
+    lua_pushnil(L);
+    while (lua_next(L, cache) != 0) {
+        if (!lua_rawequal(L, -1, flag)) {
+            kept += ed_readonly_freeze_deep(L, -1, "pack data", restore, what,
+                                            kept ? 0 : sizeof what);
+        }
+        lua_pop(L, 1);
+    }
+    if (kept > 0) {
+        ed_diags_add(d, p->label, "the pack keeps %s made while it loaded%s; "
+                     "it would carry state from one event to the next: make it "
+                     "inside check", what, kept > 1 ? " (and more like it)" : "");
         problems++;
     }
-    /* Stack now: defs flag env restore -> defs restore */
+    /* Stack now: defs flag cache env restore -> defs restore */
     lua_replace(L, flag);
     lua_settop(L, flag);
     return problems;
@@ -729,6 +870,74 @@ static int date_field(lua_State *L, int t, const char *name, ed_pack *p,
     return 0;
 }
 
+/* Is the value at v data: a string, number or boolean, or a table of them
+ * with string or number keys and no metatable, nested at most
+ * ED_READONLY_MAX_DEPTH deep? Params reach every check as ctx.params: a
+ * function, coroutine or userdata there (or a metatable's __index) would
+ * run or keep state from one event to the next. Returns 1, or 0 with the
+ * path of the first value that is not (from `path`) in bad. */
+static int param_data(lua_State *L, int v, int depth, const char *path,
+                      char *bad, size_t badlen)
+{
+    int t = lua_type(L, v);
+    if (t == LUA_TSTRING || t == LUA_TNUMBER || t == LUA_TBOOLEAN) {
+        return 1;
+    }
+    if (t != LUA_TTABLE) {
+        snprintf(bad, badlen, "%s is a %s", path, luaL_typename(L, v));
+        return 0;
+    }
+    if (depth >= ED_READONLY_MAX_DEPTH) {
+        snprintf(bad, badlen, "%s is nested deeper than %d levels", path,
+                 ED_READONLY_MAX_DEPTH);
+        return 0;
+    }
+    if (lua_getmetatable(L, v)) {
+        lua_pop(L, 1);
+        snprintf(bad, badlen, "%s has a metatable", path);
+        return 0;
+    }
+    luaL_checkstack(L, 4, "params");
+    v = lua_absindex(L, v);
+    lua_pushnil(L);
+    while (lua_next(L, v) != 0) {
+        char sub[256];
+        int kt = lua_type(L, -2);
+        if (kt == LUA_TSTRING) {
+            snprintf(sub, sizeof sub, "%s.%s", path, lua_tostring(L, -2));
+        } else if (kt == LUA_TNUMBER) {
+            lua_pushvalue(L, -2);
+            snprintf(sub, sizeof sub, "%s[%s]", path, lua_tostring(L, -1));
+            lua_pop(L, 1);
+        } else {
+            snprintf(bad, badlen, "%s has a key of type %s", path, luaL_typename(L, -2));
+            lua_pop(L, 2);
+            return 0;
+        }
+        if (!param_data(L, lua_gettop(L), depth + 1, sub, bad, badlen)) {
+            lua_pop(L, 2);
+            return 0;
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* Refuse params that are not data (param_data), placed at `field`. */
+static int check_params_data(lua_State *L, int t, const char *path, ed_pack *p,
+                             ed_diags *d)
+{
+    char bad[320];
+    if (param_data(L, t, 0, path, bad, sizeof bad)) {
+        return 0;
+    }
+    diag_field(d, p, "params", "%s: params must be data (strings, numbers, "
+               "booleans and tables of them): they reach every check, and "
+               "anything else could run or keep state from one event to the "
+               "next", bad);
+    return 1;
+}
+
 /* Record the names and types of the params table at t. */
 static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
 {
@@ -834,6 +1043,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     t = rawfield(L, m, "params");
     if (t == LUA_TTABLE) {
         record_params(L, lua_gettop(L), p, NULL);
+        problems += check_params_data(L, lua_gettop(L), "params", p, d);
     } else if (t != LUA_TNIL) {
         diag_field(d, p, "params", "params: expected a table");
         problems++;
@@ -898,6 +1108,7 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     t = rawfield(L, m, "params");
     if (t == LUA_TTABLE) {
         int params = lua_gettop(L);
+        problems += check_params_data(L, params, "params", p, d);
         lua_pushnil(L);
         while (lua_next(L, params) != 0) {
             if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1)) {

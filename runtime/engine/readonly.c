@@ -15,9 +15,12 @@
 #include "readonly.h"
 
 #include "order.h"
+#include "sandbox.h"
+#include "stdlib/pattern.h"
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Metatable fields. __metatable hides the metatable (and so the backing
@@ -190,40 +193,51 @@ void ed_readonly_wrap(lua_State *L, int idx, const char *path)
     wrap(L, idx, 0, 0, path, 0);
 }
 
-/* Is the key at idx a metamethod name ("__index", "__call"...)? Lua reads
- * those raw from a metatable, so a frozen table must keep them. */
-static int metafield(lua_State *L, int idx)
-{
-    if (lua_type(L, idx) != LUA_TSTRING) {
-        return 0;
-    }
-    const char *k = lua_tostring(L, idx);
-    return k[0] == '_' && k[1] == '_';
-}
-
-static void freeze(lua_State *L, int idx, const char *path, int keep_metafields);
+static void freeze(lua_State *L, int idx, const char *path);
 
 void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path)
 {
-    freeze(L, idx, path, 0);
+    freeze(L, idx, path);
 }
 
-static void freeze(lua_State *L, int idx, const char *path, int keep_metafields)
+/* Copy onto the proxy metatable at `mt` what the view at `view` (the
+ * metatable setmetatable gave the table) does besides indexing:
+ * arithmetic, comparison, __call, __tostring, __close, __len, __pairs...
+ * so a frozen object still works as one. */
+static void copy_view_metamethods(lua_State *L, int view, int mt)
+{
+    lua_pushnil(L);
+    while (lua_next(L, view) != 0) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+        if (strncmp(k, "__", 2) == 0 && strcmp(k, "__index") != 0 &&
+            strcmp(k, "__newindex") != 0 && strcmp(k, "__metatable") != 0 &&
+            strncmp(k, "__edict_", 8) != 0) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, mt);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+}
+
+static void freeze(lua_State *L, int idx, const char *path)
 {
     idx = lua_absindex(L, idx);
     lua_newtable(L);                        /* backing */
     int backing = lua_gettop(L);
-    /* Keep the original metatable (e.g. the fallback to the globals) on
-     * the backing table. */
+    /* Keep the original metatable (e.g. the fallback to the globals, or
+     * the view setmetatable made) on the backing table. */
+    int view = 0;
     if (lua_getmetatable(L, idx)) {
+        if (ed_sandbox_is_view(L, -1)) {
+            view = lua_gettop(L);
+            lua_pushvalue(L, view);
+        }
         lua_setmetatable(L, backing);
     }
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
-        if (keep_metafields && metafield(L, -2)) {
-            lua_pop(L, 1);
-            continue;
-        }
         lua_pushvalue(L, -2);
         lua_insert(L, -2);
         lua_rawset(L, backing);
@@ -235,9 +249,6 @@ static void freeze(lua_State *L, int idx, const char *path, int keep_metafields)
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
-        if (keep_metafields && metafield(L, -1)) {
-            continue;
-        }
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++n);
     }
@@ -248,8 +259,11 @@ static void freeze(lua_State *L, int idx, const char *path, int keep_metafields)
     }
     lua_pop(L, 1);
     push_metatable(L, backing, 0, 0, path);
+    if (view) {
+        copy_view_metamethods(L, view, lua_gettop(L));
+    }
     lua_setmetatable(L, idx);
-    lua_pop(L, 1);                          /* backing */
+    lua_settop(L, backing - 1);             /* backing (and view) */
 }
 
 int ed_readonly_is(lua_State *L, int idx)
@@ -351,7 +365,8 @@ void ed_readonly_copy(lua_State *from, int idx, lua_State *to, const char *root)
 static void push_work(lua_State *L, int work, int seen, int v)
 {
     int t = lua_type(L, v);
-    if (t != LUA_TTABLE && t != LUA_TFUNCTION && t != LUA_TTHREAD) {
+    if (t != LUA_TTABLE && t != LUA_TFUNCTION && t != LUA_TTHREAD &&
+        t != LUA_TUSERDATA) {
         return;
     }
     lua_pushvalue(L, v);
@@ -367,12 +382,21 @@ static void push_work(lua_State *L, int work, int seen, int v)
     lua_rawseti(L, work, (lua_Integer)lua_rawlen(L, work) + 1);
 }
 
+/* Note a value that holds state no freeze or restore can reach: count it,
+ * and describe the first one met in what. */
+static void stateful(int *count, char *what, size_t whatlen, const char *desc)
+{
+    if ((*count)++ == 0 && whatlen > 0) {
+        snprintf(what, whatlen, "%s", desc);
+    }
+}
+
 int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
-                            int restore)
+                            int restore, char *what, size_t whatlen)
 {
     idx = lua_absindex(L, idx);
     restore = restore ? lua_absindex(L, restore) : 0;
-    int threads = 0;
+    int found = 0;
     luaL_checkstack(L, 8, "deep freeze");
     lua_newtable(L);
     int work = lua_gettop(L);
@@ -388,10 +412,19 @@ int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
         if (lua_type(L, v) == LUA_TFUNCTION) {
             /* a Lua function's upvalues are the state it keeps; a C
              * function's belong to the host, except the coroutine that
-             * coroutine.wrap keeps there */
+             * coroutine.wrap keeps there, and the iterators that keep
+             * their position (pairs, string.gmatch) */
             if (lua_iscfunction(L, v)) {
+                lua_CFunction f = lua_tocfunction(L, v);
+                if (ed_order_is_iterator(f)) {
+                    stateful(&found, what, whatlen, "a pairs iterator");
+                } else if (ed_pattern_is_iterator(f)) {
+                    stateful(&found, what, whatlen, "a string.gmatch iterator");
+                }
                 for (int i = 1; lua_getupvalue(L, v, i) != NULL; i++) {
-                    threads += lua_type(L, -1) == LUA_TTHREAD;
+                    if (lua_type(L, -1) == LUA_TTHREAD) {
+                        stateful(&found, what, whatlen, "a coroutine.wrap function");
+                    }
                     lua_pop(L, 1);
                 }
             } else {
@@ -422,9 +455,25 @@ int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
                 }
             }
         } else if (lua_type(L, v) == LUA_TTHREAD) {
-            threads++;
-        } else if (ed_readonly_is(L, v)) {
-            /* already read-only: look inside, but leave its backing be */
+            stateful(&found, what, whatlen, "a coroutine");
+        } else if (lua_type(L, v) == LUA_TUSERDATA) {
+            /* a custody graph never changes once built; anything else (a
+             * hasher) holds state the next event would see */
+            if (luaL_testudata(L, v, "edict.chain.graph") == NULL) {
+                char desc[96];
+                if (luaL_getmetafield(L, v, "__name") == LUA_TSTRING) {
+                    const char *name = lua_tostring(L, -1);
+                    snprintf(desc, sizeof desc, "%s %s",
+                             strchr("aeiouAEIOU", name[0]) && name[0] ? "an" : "a", name);
+                    lua_pop(L, 1);
+                } else {
+                    snprintf(desc, sizeof desc, "a userdata");
+                }
+                stateful(&found, what, whatlen, desc);
+            }
+        } else if (ed_readonly_is(L, v) || ed_sandbox_is_view(L, v)) {
+            /* already read-only (or a metatable view, which no rule can
+             * reach): look inside, but leave it be */
             ed_readonly_backing(L, v);
             int b = lua_gettop(L);
             lua_pushvalue(L, b);
@@ -442,16 +491,23 @@ int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
                 push_work(L, work, seen, lua_gettop(L));
                 lua_pop(L, 1);
             }
+            /* a view (what setmetatable made) is looked into; any other
+             * metatable is the host's (an environment's fallback to the
+             * safe globals) and stays as it is */
             if (lua_getmetatable(L, v)) {
-                push_work(L, work, seen, lua_gettop(L));
+                if (ed_sandbox_is_view(L, -1)) {
+                    push_work(L, work, seen, lua_gettop(L));
+                }
                 lua_pop(L, 1);
             }
-            freeze(L, v, path, 1);
+            /* every field, `__*` ones too: the objects that use this table
+             * as a metatable read their views (sandbox.c), not it */
+            freeze(L, v, path);
         }
         lua_settop(L, seen);
     }
     lua_pop(L, 2);
-    return threads;
+    return found;
 }
 
 void ed_readonly_restore(lua_State *L, int idx)

@@ -10,6 +10,7 @@
 #ifndef EDICT_READONLY_H
 #define EDICT_READONLY_H
 
+#include <stddef.h>
 #include <lua.h>
 
 #include "budget.h"
@@ -37,19 +38,23 @@ void ed_readonly_freeze_in_place(lua_State *L, int idx, const char *path);
 /* Freeze, in place, every table reachable from the value at `idx`:
  * through table keys and values, metatables, and the upvalues of Lua
  * functions. Identity is kept, so every reference (a global, a local a
- * function closes over) sees the frozen table. Fields named "__*" stay
- * where they are, because Lua reads metamethods raw: a frozen table still
- * works as a metatable (but such fields stay writable). C functions and
- * tables that are already read-only are not changed.
+ * function closes over) sees the frozen table. Every field moves to the
+ * backing table, `__*` ones too, so none stays writable: the objects that
+ * use a frozen table as their metatable read the view setmetatable made
+ * of it (sandbox.c), and a frozen object keeps its view's metamethods.
+ * C functions, views and tables that are already read-only are looked
+ * into but not changed.
  *
  * Upvalues holding plain values (nil, booleans, numbers, strings) cannot be
  * frozen; when `restore` is a table index, each such upvalue (once, however
  * many closures share it) is appended to it as three entries: function,
  * upvalue number, value at load time. ed_readonly_restore() puts those
- * values back. Returns the number of coroutines found, which hold state no
- * freeze or restore can reach. */
+ * values back. Returns the number of values found that hold state no
+ * freeze or restore can reach: coroutines, the iterators of pairs and
+ * string.gmatch, userdata other than edict.chain graphs (a hasher); the
+ * first is described in `what` ("a coroutine", "an edict.hash.hasher"). */
 int ed_readonly_freeze_deep(lua_State *L, int idx, const char *path,
-                            int restore);
+                            int restore, char *what, size_t whatlen);
 
 /* Set every upvalue listed in the restore table at `idx` back to its
  * recorded value. */

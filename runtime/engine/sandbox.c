@@ -5,7 +5,8 @@
  *  - a lua_Alloc that counts every byte and refuses growth past the limit;
  *  - a count hook that spends a shared instruction budget and checks the
  *    wall clock; C functions that can loop (pattern matching, string.rep,
- *    table.move, table.sort) charge their work to the same budget;
+ *    the table library, the string and utf8 scanners) charge their work
+ *    to the same budget as they go;
  *  - once a limit is hit the sandbox is stopped: the hook is re-armed to
  *    fire on every instruction and raises again, so a pcall in rule code
  *    can catch the error but cannot go on running.
@@ -17,8 +18,10 @@
 
 #include "sandbox.h"
 
+#include "bytecode.h"
 #include "order.h"
 #include "readonly.h"
+#include "tablib.h"
 #include "stdlib/pattern.h"
 #include "util/buf.h"
 #include "util/jsonstr.h"
@@ -41,6 +44,9 @@
 /* Bytes a string function reads or writes that count as one instruction. */
 #define SCAN_BYTES_PER_STEP 16
 
+/* An allocation at least this large looks at the clock. */
+#define ALLOC_CLOCK_BYTES ((size_t)1 << 20)
+
 /* Registry key of the frozen safe globals (the fallback of every env). */
 #define REGISTRY_GLOBALS "edict.sandbox.globals"
 
@@ -57,6 +63,7 @@ struct ed_sandbox {
     ed_stop stop;
     int64_t steps_left;
     int64_t deadline_ns;
+    int closing;         /* inside coroutine.close */
     ed_limits limits;
     char message[1024];
     char where[256];
@@ -94,6 +101,7 @@ const char *ed_stop_name(ed_stop stop)
 /* ------------------------------------------------------------------ */
 
 static void note_where(ed_sandbox *sb, lua_State *L, int level);
+static void budget_hook(lua_State *L, lua_Debug *ar);
 
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -142,8 +150,18 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (sb->armed && nsize > osize) {
         /* producing data is work: concatenating or growing large values
          * costs few instructions but much time. The count hook checks the
-         * budget; the allocator must not raise. */
+         * budget; the allocator must not raise. But it can make the hook
+         * look at once: when this charge overdraws the budget, or a large
+         * block is made past the deadline, the main thread's hook fires
+         * at its next instruction instead of up to HOOK_INTERVAL later
+         * (a coroutine's fires at its own next interval). lua_sethook is
+         * safe at any point, as lua.c's signal handler relies on. */
+        int64_t before = sb->steps_left;
         sb->steps_left -= (int64_t)((nsize - osize) / ALLOC_BYTES_PER_STEP);
+        if ((before >= 0 && sb->steps_left < 0) ||
+            (nsize - osize >= ALLOC_CLOCK_BYTES && now_ns() > sb->deadline_ns)) {
+            lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, 1);
+        }
     }
     return p;
 }
@@ -204,8 +222,6 @@ static void stop_message(ed_sandbox *sb, char *buf, size_t len)
     }
 }
 
-static void budget_hook(lua_State *L, lua_Debug *ar);
-
 /* Raise the stop error, and make sure every later instruction on this
  * thread raises it again. */
 static int raise_stop(lua_State *L, ed_sandbox *sb, int level)
@@ -256,11 +272,15 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 
 void ed_budget_charge(lua_State *L, int64_t steps)
 {
-    if (steps == 0) {
+    ed_sandbox *sb = ed_sandbox_of(L);
+    if (sb == NULL || !sb->armed) {
+        return;
+    }
+    if (steps == 0 && sb->steps_left >= 0 && sb->stop == ED_STOP_NONE) {
         return; /* small work: the count hook will look at the clock */
     }
-    ed_sandbox *sb = ed_sandbox_of(L);
-    if (sb != NULL && sb->armed && over_budget(sb, steps)) {
+    /* (a charge of 0 still stops a call the allocator has overdrawn) */
+    if (over_budget(sb, steps)) {
         raise_stop(L, sb, 1);
     }
 }
@@ -280,15 +300,129 @@ static int call_original(lua_State *L)
     return original(L);
 }
 
+/* ------------------------------------------------------------------ */
+/* Metatables                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The metatable a rule gives setmetatable is not the one Lua uses: Lua
+ * uses a "view", a copy of its metamethods made at that moment, which no
+ * rule can reach (getmetatable answers with the rule's table, through the
+ * view's __metatable). So what a metatable does is fixed when it is set:
+ *  - a metamethod the sandbox refuses cannot be added afterwards, as
+ *    `mt.__mode = "k"` after setmetatable would in stock Lua (the collector
+ *    reads __mode at every cycle, and __concat at every concatenation);
+ *  - a pack's tables can be frozen whole, their own `__*` fields included,
+ *    because the objects using them as metatables read the views.
+ * The refused ones: __gc (a finaliser runs outside any rule's limits),
+ * __mode (a weak table holds what the collector has not yet taken: a
+ * decision would depend on the collector's timing, and Lua 5.4.4 can use
+ * a weak metatable's __newindex after an emergency collection freed it)
+ * and __concat (Lua 5.4.4's luaV_concat keeps a pointer into the stack
+ * across the call, and a __concat that grows the stack makes it write to
+ * freed memory: bug 603b2c64, shipped by Debian's CVE-2022-33099 patch). */
+
+/* The value of a view's VIEW_MARK field: whether the rule's table had a
+ * __metatable of its own (then, as in Lua, the metatable is protected). */
+static const char view_open, view_protected;
+#define VIEW_MARK "__edict_view"
+
+static const char *const view_fields[] = {
+    "__index", "__newindex", "__call", "__tostring", "__name", "__len",
+    "__eq", "__lt", "__le", "__unm", "__add", "__sub", "__mul", "__div",
+    "__mod", "__pow", "__idiv", "__band", "__bor", "__bxor", "__shl",
+    "__shr", "__bnot", "__close", "__pairs", NULL};
+
+/* &view_open or &view_protected if the table at idx is a view, else NULL. */
+static const void *view_kind(lua_State *L, int idx)
+{
+    const void *kind = NULL;
+    idx = lua_absindex(L, idx);
+    lua_pushliteral(L, VIEW_MARK);
+    if (lua_rawget(L, idx) == LUA_TLIGHTUSERDATA) {
+        kind = lua_touserdata(L, -1);
+        if (kind != &view_open && kind != &view_protected) {
+            kind = NULL;
+        }
+    }
+    lua_pop(L, 1);
+    return kind;
+}
+
+int ed_sandbox_is_view(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TTABLE && view_kind(L, idx) != NULL;
+}
+
+/* Push the view of the metatable at `mt` (a read-only table is read
+ * through its backing table, where its fields are). */
+static void push_view(lua_State *L, int mt)
+{
+    static const struct {
+        const char *field, *why;
+    } refused[] = {
+        {"__gc", "__gc metamethods are not allowed in rules (a finaliser would "
+                 "run outside the rule's limits)"},
+        {"__mode", "__mode is not allowed in rules: a weak table holds what the "
+                   "collector has not taken yet, so a decision would depend on "
+                   "when it runs"},
+        {"__concat", "__concat metamethods are not allowed in rules (Lua 5.4.4 "
+                     "can write to freed memory calling one)"},
+    };
+    mt = lua_absindex(L, mt);
+    ed_readonly_backing(L, mt);
+    int src = lua_gettop(L);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        lua_pushstring(L, refused[i].field);
+        if (lua_rawget(L, src) != LUA_TNIL) {
+            luaL_error(L, "%s", refused[i].why);
+        }
+        lua_pop(L, 1);
+    }
+    lua_createtable(L, 0, 4);
+    int view = lua_gettop(L);
+    for (int i = 0; view_fields[i]; i++) {
+        lua_pushstring(L, view_fields[i]);
+        if (lua_rawget(L, src) != LUA_TNIL) {
+            lua_setfield(L, view, view_fields[i]);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushliteral(L, "__metatable");
+    int protected_mt = lua_rawget(L, src) != LUA_TNIL;
+    if (!protected_mt) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, mt);
+    }
+    lua_setfield(L, view, "__metatable");
+    lua_pushlightuserdata(L, (void *)(protected_mt ? &view_protected : &view_open));
+    lua_setfield(L, view, VIEW_MARK);
+    lua_remove(L, src);
+}
+
+/* setmetatable(t, mt): as Lua's, with the view of mt as t's metatable. */
 static int l_sandbox_setmetatable(lua_State *L)
 {
-    if (lua_type(L, 2) == LUA_TTABLE &&
-        lua_getfield(L, 2, "__gc") != LUA_TNIL) {
-        return luaL_error(L, "__gc metamethods are not allowed in rules "
-                             "(a finaliser would run outside the rule's limits)");
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (lua_getmetatable(L, 1)) {
+        /* a view made here can be replaced unless the rule protected it;
+         * any other metatable with __metatable is protected */
+        const void *kind = view_kind(L, -1);
+        lua_pushliteral(L, "__metatable");
+        if (kind == &view_protected ||
+            (kind == NULL && lua_rawget(L, -2) != LUA_TNIL)) {
+            return luaL_error(L, "cannot change a protected metatable");
+        }
     }
     lua_settop(L, 2);
-    return call_original(L);
+    if (t == LUA_TTABLE) {
+        push_view(L, 2);
+    }
+    lua_setmetatable(L, 1);
+    lua_settop(L, 1);
+    return 1;
 }
 
 static int l_sandbox_rawset(lua_State *L)
@@ -315,7 +449,23 @@ static int l_sandbox_load(lua_State *L)
         /* compiling is work too, linear in the source */
         ed_budget_charge(L, (int64_t)(lua_rawlen(L, 1) / SCAN_BYTES_PER_STEP));
     }
-    return call_original(L);
+    int n = call_original(L);
+    if (n >= 1 && lua_type(L, -n) == LUA_TFUNCTION) {
+        /* code whose error messages Lua 5.4.4 cannot name safely is
+         * refused as a load error (bytecode.h) */
+        char msg[512];
+        size_t work;
+        lua_settop(L, lua_gettop(L) - n + 1);
+        int bad = ed_bytecode_check(L, msg, sizeof msg, &work);
+        ed_budget_charge(L, (int64_t)(work / SCAN_BYTES_PER_STEP));
+        if (bad) {
+            luaL_pushfail(L);
+            lua_pushstring(L, msg);
+            return 2;
+        }
+        return 1;
+    }
+    return n;
 }
 
 /* Push tostring(v) for the value at idx without the address Lua adds to
@@ -383,7 +533,7 @@ static int l_sandbox_format(lua_State *L)
             lua_replace(L, arg);
         }
     }
-    ed_budget_charge(L, (int64_t)(len / SCAN_BYTES_PER_STEP));
+    ed_budget_charge(L, (int64_t)((len + (size_t)lua_gettop(L)) / SCAN_BYTES_PER_STEP));
     return call_original(L);
 }
 
@@ -435,48 +585,57 @@ static int l_sandbox_rep(lua_State *L)
     return call_original(L);
 }
 
-static int l_sandbox_move(lua_State *L)
-{
-    lua_Integer f = luaL_checkinteger(L, 2);
-    lua_Integer e = luaL_checkinteger(L, 3);
-    if (e >= f) {
-        ed_budget_charge(L, (f > 0 || e < LUA_MAXINTEGER + f)
-                                ? (int64_t)(e - f) : LUA_MAXINTEGER);
-    }
-    return call_original(L);
-}
-
-static int l_sandbox_sort(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_Integer n = luaL_len(L, 1);
-    int64_t steps = 0;
-    if (n > ((lua_Integer)1 << 40)) {
-        steps = INT64_MAX; /* a __len this large cannot be sorted anyway */
-    } else if (n > 1) {
-        for (lua_Integer m = n; m > 1; m >>= 1) {
-            steps += n; /* n log n comparisons */
-        }
-    }
-    ed_budget_charge(L, steps);
-    return call_original(L);
-}
-
-/* A string function whose work is linear in the bytes it reads and
- * writes (upper, byte, utf8.len, concat...): charge those bytes. */
+/* A function whose work is linear in the bytes it reads and writes
+ * (upper, byte, utf8.len, tonumber...) or in its arguments (string.char
+ * of a million numbers): charge those. */
 static int l_sandbox_scan(lua_State *L)
 {
     int n = lua_gettop(L);
-    size_t bytes = 0;
+    size_t bytes = (size_t)n;
     for (int i = 1; i <= n; i++) {
-        /* strings read; what is produced (table.concat's result) is
-         * charged by the allocator */
+        /* strings read; what is produced is charged by the allocator */
         if (lua_type(L, i) == LUA_TSTRING) {
             bytes += lua_rawlen(L, i);
         }
     }
     ed_budget_charge(L, (int64_t)(bytes / SCAN_BYTES_PER_STEP));
     return call_original(L);
+}
+
+/* The iterator utf8.codes returns (upvalue 1: the stock one). Given any
+ * position it first skips the continuation bytes there, and a rule can
+ * call it directly: iter(s, 0) on a string of a million continuation
+ * bytes is a million steps of C per call. Count them and charge them. */
+static int l_sandbox_codes_iter(lua_State *L)
+{
+    /* charged every CODES_CHUNK bytes skipped, and the rest at the end */
+    enum { CODES_CHUNK = 1 << 16 };
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    lua_Unsigned n = (lua_Unsigned)lua_tointeger(L, 2);
+    size_t skipped = 0;
+    while (n < len && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n++;
+        if (++skipped % CODES_CHUNK == 0) {
+            ed_budget_charge(L, CODES_CHUNK / SCAN_BYTES_PER_STEP);
+        }
+    }
+    ed_budget_charge(L, (int64_t)((skipped % CODES_CHUNK) / SCAN_BYTES_PER_STEP));
+    lua_CFunction original = lua_tocfunction(L, lua_upvalueindex(1));
+    return original(L);
+}
+
+/* utf8.codes(s [, lax]): the stock function, with its iterator replaced
+ * by the budgeted one. */
+static int l_sandbox_codes(lua_State *L)
+{
+    int n = call_original(L);
+    if (n >= 1 && lua_iscfunction(L, -n)) {
+        lua_pushvalue(L, -n);
+        lua_pushcclosure(L, l_sandbox_codes_iter, 1);
+        lua_replace(L, -n - 1);
+    }
+    return n;
 }
 
 /* xpcall(f, msgh, ...): the handler runs after the error has unwound, not
@@ -515,6 +674,33 @@ static int l_sandbox_newthread(lua_State *L)
      * if it had used a whole interval, so no thread runs unbudgeted. */
     ed_budget_charge(L, HOOK_INTERVAL);
     return call_original(L);
+}
+
+/* coroutine.close(co): Lua 5.4.4 runs co's __close metamethods without
+ * counting the C stack of the code that closes it (lua_resetthread took
+ * no `from`; fixed in 5.4.5 by 1e64c139), so coroutines closing one
+ * another from their __close, each inside nested pcalls, overflow the C
+ * stack. One close at a time: a __close (or anything it calls) cannot
+ * close another coroutine. Nesting through coroutine.wrap's errors is
+ * counted by Lua (lua_resume carries it). */
+static int l_sandbox_coclose(lua_State *L)
+{
+    ed_sandbox *sb = ed_sandbox_of(L);
+    if (sb->closing) {
+        return luaL_error(L, "coroutine.close: a coroutine cannot be closed while "
+                             "another is being closed (Lua 5.4.4 loses count of the "
+                             "C stack across nested closes)");
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    sb->closing = 1;
+    int status = lua_pcall(L, n, LUA_MULTRET, 0);
+    sb->closing = 0;
+    if (status != LUA_OK) {
+        return lua_error(L);
+    }
+    return lua_gettop(L);
 }
 
 static int l_sandbox_random(lua_State *L)
@@ -611,8 +797,9 @@ static int install_globals(lua_State *L)
     lua_newtable(L);
     int g = lua_gettop(L);
     copy_fields(L, real, g, base_names);
-    lua_getfield(L, real, "setmetatable");
-    lua_pushcclosure(L, l_sandbox_setmetatable, 1);
+    /* tonumber parses the whole string: linear in its length */
+    wrap_field(L, g, "tonumber", l_sandbox_scan);
+    lua_pushcfunction(L, l_sandbox_setmetatable);
     lua_setfield(L, g, "setmetatable");
     lua_getfield(L, real, "rawset");
     lua_pushcclosure(L, l_sandbox_rawset, 1);
@@ -655,9 +842,7 @@ static int install_globals(lua_State *L)
     lua_pop(L, 4);
 
     int t = push_lib_copy(L, LUA_TABLIBNAME, luaopen_table, table_names);
-    wrap_field(L, t, "concat", l_sandbox_scan);
-    wrap_field(L, t, "move", l_sandbox_move);
-    wrap_field(L, t, "sort", l_sandbox_sort);
+    ed_tablib_install(L); /* budgeted, __len read once, stable sort */
     ed_readonly_wrap(L, t, "table");
     lua_setfield(L, g, "table");
     lua_pop(L, 1);
@@ -675,6 +860,7 @@ static int install_globals(lua_State *L)
     for (int i = 0; utf8_scanners[i]; i++) {
         wrap_field(L, u, utf8_scanners[i], l_sandbox_scan);
     }
+    wrap_field(L, u, "codes", l_sandbox_codes);
     ed_readonly_wrap(L, -1, "utf8");
     lua_setfield(L, g, "utf8");
     lua_pop(L, 1);
@@ -683,6 +869,7 @@ static int install_globals(lua_State *L)
                            coroutine_names);
     wrap_field(L, co, "create", l_sandbox_newthread);
     wrap_field(L, co, "wrap", l_sandbox_newthread);
+    wrap_field(L, co, "close", l_sandbox_coclose);
     ed_readonly_wrap(L, co, "coroutine");
     lua_setfield(L, g, "coroutine");
     lua_pop(L, 1);
@@ -719,6 +906,12 @@ ed_sandbox *ed_sandbox_new(void)
         ed_sandbox_free(sb);
         return NULL;
     }
+    /* Lua 5.4.4 makes this message where it must not raise (after an
+     * error in a message handler; luaD_seterrorobj, fixed in 5.4.8 by
+     * 25da574f): with the memory limit reached, making it raised outside
+     * any protected call. Kept alive here, it is found, never made. */
+    lua_pushliteral(sb->L, "error in error handling");
+    lua_setfield(sb->L, LUA_REGISTRYINDEX, "edict.sandbox.errerr");
     return sb;
 }
 
@@ -804,6 +997,7 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
     lua_insert(L, base);
 
     sb->stop = ED_STOP_NONE;
+    sb->closing = 0;
     sb->where[0] = '\0';
     sb->message[0] = '\0';
     /* ed_limits_clamp keeps every limit small enough for this arithmetic */

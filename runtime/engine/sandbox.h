@@ -82,6 +82,45 @@ void ed_sandbox_call(ed_sandbox *sb, int nargs, int nresults,
 /* ed_budget_charge, the C side of a rule's budget, is declared in
  * budget.h: the one header stdlib modules use. */
 
+/* Work done in a C loop, charged as it goes: ed_meter_add() counts steps
+ * and charges them every ED_METER_QUANTUM (which also looks at the clock),
+ * ed_meter_done() charges the rest. A loop whose count a rule controls
+ * (a __len, an index range) is stopped by the limits like a Lua loop.
+ * Both can raise: hold no C resource across them. */
+#define ED_METER_QUANTUM 1024
+typedef struct ed_meter {
+    lua_State *L;
+    int64_t pending;
+} ed_meter;
+
+static inline void ed_meter_init(ed_meter *m, lua_State *L)
+{
+    m->L = L;
+    m->pending = 0;
+}
+
+static inline void ed_meter_add(ed_meter *m, int64_t steps)
+{
+    m->pending += steps;
+    if (m->pending >= ED_METER_QUANTUM) {
+        int64_t n = m->pending;
+        m->pending = 0;
+        ed_budget_charge(m->L, n);
+    }
+}
+
+static inline void ed_meter_done(ed_meter *m)
+{
+    int64_t n = m->pending;
+    m->pending = 0;
+    ed_budget_charge(m->L, n);
+}
+
+/* Is the value at idx a metatable view (what setmetatable installs in
+ * place of the table a rule gives it; sandbox.c)? Views are hidden from
+ * rules and never change. */
+int ed_sandbox_is_view(lua_State *L, int idx);
+
 /* Name of a stop reason: "memory", "instructions", "time". */
 const char *ed_stop_name(ed_stop stop);
 

@@ -122,3 +122,52 @@ attack("close-loop", function()
   local guard <close> = setmetatable({}, { __close = function() while true do end end })
   return "closed"
 end)
+
+-- Issue 10, class 1: the library loops in C on a count the rule controls.
+-- A table of 2^40 elements made by C functions, so that no Lua instruction
+-- runs (and the count hook never fires) while the library walks it.
+local function huge()
+  return setmetatable({}, { __len = function() return 1 << 40 end,
+                            __index = rawlen, __newindex = rawequal })
+end
+
+attack("table-remove-len", function()
+  table.remove(huge(), 1)
+end)
+
+attack("table-insert-len", function()
+  table.insert(huge(), 1, "x")
+end)
+
+attack("table-concat-index", function()
+  return table.concat(huge())
+end)
+
+attack("table-unpack-range", function()
+  local t = huge()
+  for i = 1, 1e9 do table.unpack(t, 1, 100000) end
+end)
+
+attack("table-sort-len-twice", function()
+  -- the length answers 3, then 2^31 - 2 to anyone who asks again
+  local n = 0
+  local t = setmetatable({}, { __len = function() n = n + 1
+      return n == 1 and 3 or (1 << 31) - 2 end,
+    __index = rawlen, __newindex = rawequal })
+  table.sort(t)
+  if n ~= 1 then return "table.sort asked the length " .. n .. " times" end
+end)
+
+attack("utf8-codes-skip", function()
+  local s = "\x80"
+  for i = 1, 20 do s = s .. s end -- 1 MiB, cheaper than rep
+  local iter = utf8.codes("a")
+  for i = 1, 1e9 do iter(s, 0) end
+end)
+
+attack("tonumber-long", function()
+  local s = " "
+  for i = 1, 22 do s = s .. s end -- 4 MiB, cheaper than rep
+  s = s .. "1"
+  for i = 1, 1e9 do tonumber(s) end
+end)

@@ -84,3 +84,23 @@ rule {
     end
   end,
 }
+
+-- Issue 10, class 4: state carried from one event to the next through
+-- what the pack made at load time. A `__*` field of a pack table stayed
+-- writable when the table was frozen; a module kept only by require was
+-- never frozen. (Each counted 1, 2, 3 across events at 86c1066.)
+local Counter = { __count = 0 }
+Counter.__index = Counter
+
+attack("metafield-write", function()
+  Counter.__count = Counter.__count + 1
+  return "count " .. Counter.__count
+end)
+
+require "lib.tally" -- kept by require alone
+
+attack("required-module-write", function()
+  local tally = require "lib.tally"
+  tally.n = tally.n + 1
+  return "tally " .. tally.n
+end)

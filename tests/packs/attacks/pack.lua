@@ -18,5 +18,6 @@ return {
   title = "Sandbox attacks (test pack)",
   effective_from = "2000-01-01",
   params = { threshold = 10 },
-  rules = { "escape.lua", "limits.lua", "mutation.lua", "results.lua", "sentinel.lua" },
+  rules = { "escape.lua", "limits.lua", "mutation.lua", "results.lua", "determinism.lua",
+            "sentinel.lua" },
 }

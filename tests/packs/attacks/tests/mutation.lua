@@ -49,6 +49,13 @@ return {
     expect = { flag = "green", errors = 0, findings = { "attacks/sentinel" },
                messages = { "sentinel ok" } } },
 
+  -- Issue 10, class 4: twice each, as two events; at 86c1066 they
+  -- counted 1, then 2.
+  contained("metafield-write", { "pack data is read-only (cannot set field '__count')" }),
+  contained("metafield-write", { "pack data is read-only (cannot set field '__count')" }),
+  contained("required-module-write", { "pack data is read-only (cannot set field 'n')" }),
+  contained("required-module-write", { "pack data is read-only (cannot set field 'n')" }),
+
   { name = "after every mutation attempt, an ordinary event is decided normally",
     event = event("none"),
     expect = { flag = "green", score = 100, errors = 0, findings = { "attacks/sentinel" },
