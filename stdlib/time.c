@@ -22,7 +22,7 @@
 
 #include "time.h"
 #include "tz.h"
-#include "engine/sandbox.h"
+#include "engine/budget.h"
 
 #include <lauxlib.h>
 #include <limits.h>

@@ -53,6 +53,8 @@ struct ed_idem {
     pthread_mutex_t save_lock; /* one save at a time: they share path.tmp */
     double window_s;
     size_t max_entries;        /* 0: no bound */
+    size_t max_bytes;          /* of finished answers' headers and bodies; 0: none */
+    size_t bytes;              /* what the finished answers hold now */
     ed_table *entries;         /* "tenant\0key" -> entry */
     time_list finished;
     time_list in_progress;
@@ -127,8 +129,14 @@ static void list_remove(time_list *l, entry *e)
 }
 
 /* Unlink e from its list and the table, and free it. */
+static size_t entry_bytes(const entry *e)
+{
+    return e->finished ? e->body_len + (e->headers ? strlen(e->headers) : 0) : 0;
+}
+
 static void remove_entry(ed_idem *idem, entry *e)
 {
+    idem->bytes -= entry_bytes(e);
     list_remove(e->finished ? &idem->finished : &idem->in_progress, e);
     free(e->headers);
     free(e->body);
@@ -178,6 +186,21 @@ ed_idem *ed_idem_new(double window_s, size_t max_entries)
     idem->max_entries = max_entries;
     idem->entries = ed_table_new();
     return idem;
+}
+
+void ed_idem_set_max_bytes(ed_idem *idem, size_t max_bytes)
+{
+    pthread_mutex_lock(&idem->lock);
+    idem->max_bytes = max_bytes;
+    pthread_mutex_unlock(&idem->lock);
+}
+
+size_t ed_idem_bytes(ed_idem *idem)
+{
+    pthread_mutex_lock(&idem->lock);
+    size_t n = idem->bytes;
+    pthread_mutex_unlock(&idem->lock);
+    return n;
 }
 
 void ed_idem_free(ed_idem *idem)
@@ -289,6 +312,13 @@ void ed_idem_finish(ed_idem *idem, const char *tenant, const char *key, int stat
         e->body_len = body_len;
         list_insert(&idem->finished, e);
         headers_copy = body_copy = NULL;
+        idem->bytes += entry_bytes(e);
+        /* bounded by bytes too: the answers finished earliest go first
+         * (never this one, which its request is about to send) */
+        while (idem->max_bytes > 0 && idem->bytes > idem->max_bytes &&
+               idem->finished.oldest != NULL && idem->finished.oldest != e) {
+            remove_entry(idem, idem->finished.oldest);
+        }
     }
     pthread_mutex_unlock(&idem->lock);
     free(headers_copy);
@@ -541,6 +571,7 @@ static const char *load_line(ed_idem *idem, char *line, double now)
         e->body = copy_bytes(f_body, body_len);
         e->body_len = body_len;
         list_insert(&idem->finished, e);
+        idem->bytes += entry_bytes(e);
     }
     pthread_mutex_unlock(&idem->lock);
     free(owned);

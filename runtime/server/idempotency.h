@@ -36,6 +36,14 @@ typedef enum {
  * > 0, else NULL). max_entries bounds finished and in-progress entries
  * together; 0 means no bound. */
 ed_idem *ed_idem_new(double window_s, size_t max_entries);
+
+/* Bound the bytes the finished answers may hold (headers and bodies;
+ * 0: no bound): past it, the answers finished earliest are forgotten
+ * first, as past max_entries, and the newest is always kept. */
+void ed_idem_set_max_bytes(ed_idem *idem, size_t max_bytes);
+
+/* What the finished answers hold now, in bytes. */
+size_t ed_idem_bytes(ed_idem *idem);
 void ed_idem_free(ed_idem *idem);
 
 /* Look up (tenant, key) for a request whose body hashes to body_sha256.

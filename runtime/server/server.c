@@ -35,7 +35,11 @@
 #define READ_CHUNK 16384
 #define MAX_URL 8192
 #define MAX_HEADER_VALUE 8192
-#define OUT_HIGH_WATER ((size_t)4 << 20)
+/* Past this much unsent output a connection's pipelined requests wait:
+ * parsing stops (the rest of what was read is kept) until the client has
+ * read, so a client that sends and never reads costs at most this plus one
+ * response, however cheap its requests are to send. */
+#define OUT_HIGH_WATER ((size_t)256 << 10)
 
 /* What the workers share (api.h) and what only the connection layer
  * needs. */
@@ -95,6 +99,8 @@ struct ed_conn {
     ed_buf out;
     size_t out_off;
     int close_after;       /* close once out is written */
+    int held;              /* parsing paused at OUT_HIGH_WATER */
+    ed_buf in_rest;        /* what was read and not parsed while held */
     ed_conn *next, *prev;
 };
 
@@ -139,6 +145,7 @@ static void conn_close(ed_conn *c)
     ed_buf_free(&c->field);
     ed_buf_free(&c->value);
     ed_buf_free(&c->out);
+    ed_buf_free(&c->in_rest);
     free(c);
     if (w->draining && w->n_conns == 0) {
         ev_break(w->loop, EVBREAK_ONE);
@@ -151,6 +158,8 @@ static void conn_timer_set(ed_conn *c, double seconds)
     ev_timer_set(&c->timer, seconds, 0);
     ev_timer_start(c->w->loop, &c->timer);
 }
+
+static int feed(ed_conn *c, const char *data, size_t n);
 
 /* Write what is pending. Returns 0, or -1 when the connection was closed. */
 static int conn_flush(ed_conn *c)
@@ -179,6 +188,16 @@ static int conn_flush(ed_conn *c)
     if (c->close_after || (c->w->draining && !c->in_message)) {
         conn_close(c);
         return -1;
+    }
+    if (c->held) {
+        /* the client has read what was waiting: parse on */
+        c->held = 0;
+        http_parser_pause(&c->parser, 0);
+        ed_buf rest = c->in_rest;
+        memset(&c->in_rest, 0, sizeof c->in_rest);
+        int rc = feed(c, rest.data ? rest.data : "", rest.len);
+        ed_buf_free(&rest);
+        return rc;
     }
     ev_io_start(c->w->loop, &c->rio);
     return 0;
@@ -475,6 +494,9 @@ static int on_message_complete(http_parser *p)
     conn_timer_set(c, c->w->srv->svc.cfg->idle_timeout_s);
     if (c->close_after) {
         http_parser_pause(p, 1);
+    } else if (c->out.len - c->out_off >= OUT_HIGH_WATER) {
+        c->held = 1; /* the next pipelined request waits for the client */
+        http_parser_pause(p, 1);
     }
     return 0;
 }
@@ -500,10 +522,22 @@ static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
     if (c->close_after) {
         return; /* a response that ends the connection is on its way */
     }
-    size_t used = http_parser_execute(&c->parser, &parser_settings, buf, (size_t)n);
+    feed(c, buf, (size_t)n);
+}
+
+/* Parse what was read, answering each complete request. Returns 0, or -1
+ * when the connection was closed. */
+static int feed(ed_conn *c, const char *data, size_t n)
+{
+    size_t used = http_parser_execute(&c->parser, &parser_settings, data, n);
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     if (e == HPE_PAUSED) {
-        /* paused to close after the response: ignore what follows */
+        if (c->held && !c->close_after) {
+            /* over the high water: keep the rest, read nothing more */
+            ed_buf_append(&c->in_rest, data + used, n - used);
+            ev_io_stop(c->w->loop, &c->rio);
+        }
+        /* else paused to close after the response: what follows is ignored */
     } else if (e != HPE_OK) {
         if (e == HPE_HEADER_OVERFLOW) {
             conn_fail(c, 431, "headers_too_large", "the request headers are too large");
@@ -516,11 +550,12 @@ static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
                      used, http_errno_description(e));
             conn_fail(c, 400, "bad_request", msg);
         }
-        return;
+        return -1;
     }
     if (c->out.len) {
-        conn_flush(c);
+        return conn_flush(c);
     }
+    return 0;
 }
 
 static void on_writable(struct ev_loop *loop, ev_io *io, int revents)
@@ -925,6 +960,8 @@ int ed_serve(ed_config *cfg, int only_check)
     srv.listen_fd = -1;
     srv.svc.rate = ed_ratelimit_new();
     srv.svc.idem = ed_idem_new(cfg->idempotency_window_s, 100000);
+    /* by bytes too: 100,000 answers of a whole batch each would not fit */
+    ed_idem_set_max_bytes(srv.svc.idem, (size_t)256 << 20);
     srv.svc.metrics = ed_metrics_new();
     describe_metrics(srv.svc.metrics);
     ed_utc_now(srv.svc.started_at);

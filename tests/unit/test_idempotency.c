@@ -270,6 +270,32 @@ TEST(in_progress_is_never_evicted)
     PASS();
 }
 
+TEST(bounded_by_bytes_too)
+{
+    ed_idem *idem = fresh(WINDOW, 1000);
+    ed_idem_set_max_bytes(idem, 250);
+    char body[100];
+    memset(body, 'x', sizeof body);
+    /* three answers of 100 bytes under a 250-byte bound: the earliest goes */
+    CHECK(begin(idem, "t", "A", 1, 0) == ED_IDEM_NEW, "A");
+    ed_idem_finish(idem, "t", "A", 200, NULL, body, sizeof body, 1);
+    CHECK(begin(idem, "t", "B", 1, 2) == ED_IDEM_NEW, "B");
+    ed_idem_finish(idem, "t", "B", 200, NULL, body, sizeof body, 3);
+    CHECK(begin(idem, "t", "C", 1, 4) == ED_IDEM_NEW, "C");
+    ed_idem_finish(idem, "t", "C", 200, NULL, body, sizeof body, 5);
+    CHECK(ed_idem_bytes(idem) == 200, "%zu bytes held", ed_idem_bytes(idem));
+    CHECK(begin(idem, "t", "A", 1, 6) == ED_IDEM_NEW, "A, the earliest, forgotten");
+    CHECK(begin(idem, "t", "B", 1, 6) == ED_IDEM_REPLAY, "B kept");
+    CHECK(begin(idem, "t", "C", 1, 6) == ED_IDEM_REPLAY, "C kept");
+    /* one answer larger than the whole bound is still kept, alone */
+    char big[400];
+    memset(big, 'y', sizeof big);
+    ed_idem_finish(idem, "t", "A", 200, NULL, big, sizeof big, 7);
+    CHECK(ed_idem_bytes(idem) == sizeof big, "%zu bytes held", ed_idem_bytes(idem));
+    CHECK(begin(idem, "t", "A", 1, 8) == ED_IDEM_REPLAY, "the newest answer is kept");
+    PASS();
+}
+
 static const char *const odd_keys[] = {
     "with space",
     "new\nline\r\n",
@@ -527,6 +553,6 @@ TEST(bad_arguments)
 ED_TEST_MAIN(T(replay_returns_exact_bytes), T(conflict_on_another_body),
              T(in_progress_then_finish), T(abort_forgets_the_reservation),
              T(expiry_at_exactly_the_window), T(tenants_are_separate), T(eviction_order),
-             T(in_progress_is_never_evicted), T(keys_with_odd_bytes),
+             T(in_progress_is_never_evicted), T(bounded_by_bytes_too), T(keys_with_odd_bytes),
              T(save_and_load_round_trip), T(load_respects_the_bound), T(load_errors),
              T(one_winner_among_threads), T(bad_arguments))
