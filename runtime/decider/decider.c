@@ -335,7 +335,8 @@ int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t m
             return -1;
         }
         ed_intake in = {.L = L, .err = &d->scratch, .decide = collect_decoded,
-                        .bad = collect_bad, .arg = &c};
+                        .bad = collect_bad, .arg = &c, .max_events = max_events,
+                        .too_many = &c.too_many};
         rc = ed_intake_read(&in, f, "the body");
         fclose(f);
     }

@@ -54,9 +54,89 @@ static int utf8_ok(reader *r, const char *text, size_t len)
     return 0;
 }
 
+/* What decoding text will cost, before cjson decodes it: its nesting
+ * depth, how many values it holds at most (containers and commas outside
+ * strings), and how many top-level elements an array has. Not a parser:
+ * it counts brackets and commas so that a small text that would decode
+ * into a huge tree (a megabyte of "[]," is 350,000 tables, and their
+ * read-only copies three times that) is refused before it costs anything.
+ * Whether the text is JSON at all is cjson's to say. */
+typedef struct json_cost {
+    size_t values, depth, top_level;
+} json_cost;
+
+static void measure(const char *text, size_t len, json_cost *c)
+{
+    size_t depth = 0;
+    int in_string = 0;
+    memset(c, 0, sizeof *c);
+    c->values = 1;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_string) {
+            if (ch == '\\') {
+                i++;
+            } else if (ch == '"') {
+                in_string = 0;
+            }
+            continue;
+        }
+        switch (ch) {
+        case '"': in_string = 1; break;
+        case '[': case '{':
+            depth++;
+            c->values++;
+            if (depth > c->depth) {
+                c->depth = depth;
+            }
+            if (depth == 2) {
+                c->top_level++;
+            }
+            break;
+        case ']': case '}':
+            depth -= depth > 0;
+            break;
+        case ',':
+            c->values++;
+            break;
+        default:
+            if (depth == 1 && c->top_level == 0 && ch != ' ' && ch != '\t' &&
+                ch != '\r' && ch != '\n') {
+                c->top_level = 1; /* a scalar first element */
+            }
+        }
+    }
+}
+
+/* Refuse text whose decoding would cost more than `events` events may:
+ * ED_INTAKE_MAX_VALUES values and ED_INTAKE_MAX_DEPTH levels each. 1 when
+ * it may be decoded; else 0 after reporting it at (unit, where). */
+static int cost_ok(reader *r, const char *text, size_t len, size_t events,
+                   const char *unit, long where)
+{
+    json_cost c;
+    measure(text, len, &c);
+    size_t depth_allowed = ED_INTAKE_MAX_DEPTH + (events > 1 ? 1 : 0);
+    char msg[160];
+    if (c.depth > depth_allowed) {
+        snprintf(msg, sizeof msg, "event too deep: %zu levels of arrays and objects (at "
+                 "most %d)", c.depth, ED_INTAKE_MAX_DEPTH);
+    } else if (c.values > (size_t)ED_INTAKE_MAX_VALUES * (events ? events : 1)) {
+        snprintf(msg, sizeof msg, "event too large: about %zu values (at most %d per "
+                 "event)", c.values, ED_INTAKE_MAX_VALUES);
+    } else {
+        return 1;
+    }
+    report_bad(r, unit, where, msg);
+    return 0;
+}
+
 /* Decode text as one event and decide it. */
 static void decide_text(reader *r, const char *text, size_t len, long line)
 {
+    if (!cost_ok(r, text, len, 1, "line", line)) {
+        return;
+    }
     if (!utf8_ok(r, text, len) ||
         ed_json_decode(r->in->L, text, len, r->in->err) != 0) {
         report_json_error(r, line);
@@ -147,6 +227,12 @@ static int run_lines(reader *r, FILE *f, const char *first, size_t first_len)
             }
             /* the object ends at the first "}" line where it decodes */
             if (closing_brace(text, len, pending_indent) &&
+                !cost_ok(r, pending.data, pending.len, 1, "line", pending_line)) {
+                ed_buf_reset(&pending);
+                pending_line = 0;
+                continue;
+            }
+            if (closing_brace(text, len, pending_indent) &&
                 (!utf8_ok(r, pending.data, pending.len) ||
                  ed_json_decode(r->in->L, pending.data, pending.len, err) == 0 ||
                  !incomplete(err))) {
@@ -203,6 +289,20 @@ static int run_array(reader *r, FILE *f, const char *first, size_t first_len)
         return -1;
     }
     lua_State *L = r->in->L;
+    json_cost c;
+    measure(all.data, all.len, &c);
+    if (r->in->max_events > 0 && c.top_level > r->in->max_events) {
+        /* a request over its event limit: nothing is decoded */
+        if (r->in->too_many) {
+            *r->in->too_many = 1;
+        }
+        ed_buf_free(&all);
+        return 0;
+    }
+    if (!cost_ok(r, all.data, all.len, c.top_level, "line", 1)) {
+        ed_buf_free(&all);
+        return 0;
+    }
     if (!utf8_ok(r, all.data, all.len) ||
         ed_json_decode(L, all.data, all.len, r->in->err) != 0) {
         report_json_error(r, 1);

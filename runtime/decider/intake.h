@@ -26,6 +26,12 @@
 /* Largest event accepted, in bytes ("event larger than 8 MiB"). */
 #define ED_INTAKE_MAX_EVENT ((size_t)8 << 20)
 
+/* What one event may hold: values (objects, arrays, scalars) and levels of
+ * nesting. Checked before decoding, so that what an event costs in memory
+ * is bounded whatever its bytes are ("event too large", "event too deep"). */
+#define ED_INTAKE_MAX_VALUES 100000
+#define ED_INTAKE_MAX_DEPTH 64
+
 typedef struct ed_intake {
     /* A host state with lua-cjson (ed_json_host_state) to decode into. */
     lua_State *L;
@@ -42,6 +48,10 @@ typedef struct ed_intake {
     int (*bad)(void *arg, const char *unit, long where, const char *event_id,
                const char *message);
     void *arg;
+    /* An array with more elements than this (0: no limit) is not decoded:
+     * *too_many is set and nothing is handed on. */
+    size_t max_events;
+    int *too_many;
 } ed_intake;
 
 /* Open the input the commands take: a file, or "-" for stdin. A folder

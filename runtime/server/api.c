@@ -153,7 +153,7 @@ typedef struct evaluation {
     ed_api_worker *w;
     const char *tenant;
     ed_buf decisions, errors, labels;
-    long decided, not_decided, unreadable, wrong_tenant, quarantined;
+    long decided, not_decided, unreadable, wrong_tenant, quarantined, too_costly;
     ed_ticket last;
     const char *failure;     /* a host failure's message */
     ed_buf failure_text;
@@ -190,6 +190,9 @@ static int on_verdict(void *arg, const ed_verdict *v)
     e->not_decided++;
     e->unreadable += v->status == ED_BAD_EVENT;
     e->quarantined += v->status == ED_QUARANTINED;
+    e->too_costly += v->status == ED_BAD_EVENT &&
+                     (strncmp(v->error, "event too ", 10) == 0 ||
+                      strncmp(v->error, "event larger than", 17) == 0);
     e->wrong_tenant += strstr(v->error, "field 'tenant': the event belongs to") != NULL;
     ed_buf_puts(&e->errors, e->errors.len ? "," : "");
     ed_decider_error_json(e->w->decider, v, &e->errors);
@@ -238,6 +241,9 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
             ed_api_error(res, 503, "journal_quarantined", msg.data);
         } else if (e.wrong_tenant == events) {
             ed_api_error(res, 403, "wrong_tenant", msg.data);
+        } else if (e.unreadable == events && e.too_costly == events) {
+            /* what the events would cost to decode, not their syntax */
+            ed_api_error(res, 413, "event_too_large", msg.data);
         } else if (e.unreadable == events) {
             ed_api_error(res, 400, "bad_json", msg.data);
         } else {

@@ -138,4 +138,18 @@ is "array: decided, refused, decided" "$RC|$(jv "$OUT" 'join({D[1].event_id, D[2
     "2|a1|a2|3=field 'occurred_at': day 30 is out of range for 2024-02|a4"
 has "array: stderr names the index" "$ERR" "edict: index 3: field 'occurred_at': day 30 is out of range for 2024-02"
 
+# what an event may cost is bounded before it is decoded (issue 10, 6): a
+# small text that would decode into a huge tree is refused, the next event
+# still decided
+{ printf '{"id":"deep","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2024-06-01T12:00:00Z","data":{"a":%s}}\n' \
+      "$(head -c 200 /dev/zero | tr '\0' '[')$(head -c 200 /dev/zero | tr '\0' ']')"
+  printf '{"id":"wide","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2024-06-01T12:00:00Z","data":{"a":[%s[]]}}\n' \
+      "$(yes '[],' | head -n 150000 | tr -d '\n')"
+  event after-costly
+} >"$TMP/costly.ndjson"
+run "$EDICT" eval --packs "$P" --no-journal "$TMP/costly.ndjson"
+has "a 200-deep event is refused, naming the depth" "$ERR" "line 1: event too deep: 202 levels"
+has "a 300,000-value event is refused before decoding" "$ERR" "line 2: event too large: about 300010 values"
+is "the event after them is decided" "$(grep -c '"event_id":"after-costly"' "$OUT")" 1
+
 summary

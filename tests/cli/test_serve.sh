@@ -139,6 +139,11 @@ has "bad JSON: says where" "$TMP/body" "character"
 printf '{"id":"x","type":"t.a","jurisdiction":"US-XX","occurred_at":"2026-13-01T00:00:00Z"}' >"$TMP/badev"
 acme POST /v1/evaluate --data-binary @"$TMP/badev"
 is "an invalid event: 422 naming the field" "$ST:$(grep -c occurred_at "$TMP/body")" "422:1"
+event deep "{\"a\":$(head -c 100 /dev/zero | tr '\0' '[')$(head -c 100 /dev/zero | tr '\0' ']')}" \
+    2026-02-01T00:00:00Z >"$TMP/deep"
+acme POST /v1/evaluate --data-binary @"$TMP/deep"
+is "an event too deep to decode cheaply: 413, naming the depth" \
+    "$ST:$(grep -c 'event too deep: 102 levels' "$TMP/body")" "413:1"
 head -c 5000 /dev/zero | tr '\0' 'x' >"$TMP/big"
 acme POST /v1/evaluate --data-binary @"$TMP/big"
 is "oversized body: 413" "$ST" 413
