@@ -14,7 +14,7 @@ if [ ! -f "$LIB" ]; then
 fi
 mkdir -p "$OUT" || exit 1
 # shellcheck disable=SC2046 # pkg-config output is meant to split
-$CC -std=c11 -O2 -g -Wall -Wextra -Werror -o "$OUT/chain_bench" \
+$CC -std=c11 -O2 -g -Wall -Wextra -Werror -Iruntime -I. -o "$OUT/chain_bench" \
     tests/bench/chain_bench.c "$LIB" \
     $(pkg-config --cflags --libs lua5.4 lua5.4-cjson libcrypto) -lpthread -lm || exit 1
 "$OUT/chain_bench"

@@ -20,7 +20,7 @@ OUT=build/bench
 make --no-print-directory -s build/rel/libedict.a || exit 1
 mkdir -p "$OUT" || exit 1
 # shellcheck disable=SC2046,SC2086 # the package list and pkg-config output split on purpose
-$CC -O2 -std=c11 -Wall -Wextra -Werror $(pkg-config --cflags $PKGS) \
+$CC -O2 -std=c11 -Wall -Wextra -Werror -Iruntime -I. $(pkg-config --cflags $PKGS) \
     -o "$OUT/hash_bench" tests/bench/hash_bench.c build/rel/libedict.a \
     $(pkg-config --libs $PKGS) -lpthread -lm || exit 1
 
