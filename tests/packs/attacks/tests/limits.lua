@@ -6,6 +6,12 @@
 
 local INSTRUCTIONS = "instruction limit exceeded (5000000 instructions)"
 local MEMORY = "memory limit exceeded (16384 KiB)"
+-- An attack that calls a Lua function per element is stopped by whichever
+-- limit comes first: on a slow or busy machine (a sanitizer build under
+-- load) the 1000 ms can come before the 5,000,000 instructions. Either
+-- stop contains it; tests/cli/test_hostile.sh checks the instruction count
+-- with the time limit out of the way.
+local ANY_LIMIT = "limit exceeded ("
 
 local function event(attack)
   return { type = "attack.run", occurred_at = "2026-01-01T00:00:00Z", data = { attack = attack } }
@@ -53,7 +59,7 @@ return {
   -- count hook never fires).
   contained("table-remove-len", { INSTRUCTIONS }),
   contained("table-insert-len", { INSTRUCTIONS }),
-  contained("table-concat-index", { INSTRUCTIONS }),
+  contained("table-concat-index", { ANY_LIMIT }),
   contained("table-unpack-range", { INSTRUCTIONS }),
   contained("table-sort-len-twice", 0),
   contained("utf8-codes-skip", { INSTRUCTIONS }),
