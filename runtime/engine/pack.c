@@ -733,6 +733,15 @@ static int run_rule_files(ed_sandbox *sb, const ed_pack *p,
 
 /* Read a string or a non-empty list of strings at field `name` of the
  * table at t into a malloc'd array. Returns 0, 1 if absent, -1 if bad. */
+/* A non-empty string at idx that C reads whole: no NUL byte in it (a
+ * type "\0x" would be "" once copied, and match what it should not). */
+static int plain_text(lua_State *L, int idx)
+{
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    return len > 0 && memchr(s, '\0', len) == NULL;
+}
+
 static int string_list(lua_State *L, int t, const char *name, char ***out,
                        size_t *n)
 {
@@ -744,7 +753,7 @@ static int string_list(lua_State *L, int t, const char *name, char ***out,
         return 1;
     }
     if (type == LUA_TSTRING) {
-        if (lua_rawlen(L, -1) == 0) {
+        if (!plain_text(L, -1)) {
             lua_pop(L, 1);
             return -1;
         }
@@ -772,7 +781,7 @@ static int string_list(lua_State *L, int t, const char *name, char ***out,
     }
     for (size_t i = 0; i < len; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TSTRING ||
-            lua_rawlen(L, -1) == 0) {
+            !plain_text(L, -1)) {
             lua_pop(L, 2);
             free_strings(list, i);
             return -1;

@@ -962,13 +962,10 @@ static int build_index(file_store *fs, ed_buf *err)
     uint32_t seg;
     uint64_t off;
     load_index(fs, &seg, &off);
-    int stale = 0;
     for (uint32_t no = seg; no <= fs->n_segments; no++) {
-        size_t before = fs->index_pending.len;
         if (scan_segment(fs, no, no == seg ? off : 0, err) != 0) {
             return -1;
         }
-        stale |= fs->index_pending.len != before;
     }
     if (fs->mode != ED_STORE_WRITE) {
         return 0;
@@ -976,7 +973,6 @@ static int build_index(file_store *fs, ed_buf *err)
     /* the derived files start over from memory, so that they agree */
     ed_buf_reset(&fs->index_pending);
     ed_buf_reset(&fs->tenants_pending);
-    (void)stale;
     if (rewrite_index_files(fs) != 0) {
         ed_buf_printf(err, "journal %s: cannot write its index: %s", fs->dir, strerror(errno));
         return -1;
@@ -1210,7 +1206,6 @@ static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_
     ed_buf hashed = {0};
     ed_buf_append(&hashed, "0123456789abcdef0123456789abcdef", 32);
     ed_store_record_fields(rec, &hashed);
-    size_t fields_len = hashed.len - 32;
     ed_buf_append(&hashed, rec->bytes, rec->len);
     char *token = ed_store_encode_name(rec->tenant);
 
@@ -1298,7 +1293,6 @@ static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_
     if (ticket) {
         *ticket = fs->appended;
     }
-    (void)fields_len;
     rc = 0;
 out:
     pthread_mutex_unlock(&fs->mu);
