@@ -100,7 +100,7 @@ static void hex_encode(const unsigned char *raw, size_t n, char *hex)
     }
 }
 
-static void to_hex(const unsigned char *raw, size_t n, char *hex)
+void ed_hex(const unsigned char *raw, size_t n, char *hex)
 {
     hex_encode(raw, n, hex);
     hex[2 * n] = '\0';
@@ -131,7 +131,7 @@ void ed_sha256_final(ed_sha256 *h, char hex[ED_SHA256_HEX_LEN + 1])
     unsigned char raw[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     EVP_DigestFinal_ex(h->md, raw, &n);
-    to_hex(raw, n, hex);
+    ed_hex(raw, n, hex);
     EVP_MD_CTX_free(h->md);
     free(h);
 }
@@ -152,7 +152,7 @@ static void digest_hex(const EVP_MD *md, const char *name, const void *data,
                        size_t len, char *hex)
 {
     unsigned char raw[EVP_MAX_MD_SIZE];
-    to_hex(raw, digest_raw(md, name, data, len, raw), hex);
+    ed_hex(raw, digest_raw(md, name, data, len, raw), hex);
 }
 
 void ed_sha256_raw(const void *data, size_t len, unsigned char out[ED_SHA256_LEN])

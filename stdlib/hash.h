@@ -27,6 +27,10 @@ void ed_sha256_final(ed_sha256 *h, char hex[ED_SHA256_HEX_LEN + 1]);
 void ed_sha256_hex(const void *data, size_t len, char hex[ED_SHA256_HEX_LEN + 1]);
 void ed_sha256_raw(const void *data, size_t len, unsigned char out[ED_SHA256_LEN]);
 
+/* Write the 2n lowercase hex digits of raw[0..n) and a NUL to hex
+ * (2n + 1 bytes). */
+void ed_hex(const unsigned char *raw, size_t n, char *hex);
+
 /* Decode len hex digits (either case; len even) into len / 2 bytes at
  * out. 0, or -1 when hex holds a non-hex character or len is odd. */
 int ed_unhex(const char *hex, size_t len, unsigned char *out);

@@ -40,9 +40,7 @@ static void answer_error(ed_answer *res, int status, const char *code, const cha
 {
     res->status = status;
     ed_buf_reset(&res->body);
-    ed_buf_printf(&res->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
-    ed_json_escape(&res->body, message, strlen(message));
-    ed_buf_puts(&res->body, "}}\n");
+    ed_json_error(&res->body, code, message);
 }
 
 

@@ -35,9 +35,7 @@ void ed_api_error(ed_response *res, int status, const char *code, const char *me
 {
     res->status = status;
     ed_buf_reset(&res->body);
-    ed_buf_printf(&res->body, "{\"error\":{\"code\":\"%s\",\"message\":", code);
-    ed_json_escape(&res->body, message, strlen(message));
-    ed_buf_puts(&res->body, "}}\n");
+    ed_json_error(&res->body, code, message);
 }
 
 static void set_route(ed_response *res, const char *route)
@@ -445,12 +443,7 @@ static void webhook(ed_api_worker *w, const ed_request *req, const char *source,
         /* keyed on the signature as canonical lowercase hex: the same
          * delivery resent with its hex in another case is the same replay */
         char canonical[2 * ED_SHA256_LEN + 1];
-        static const char digits[] = "0123456789abcdef";
-        for (int i = 0; i < ED_SHA256_LEN; i++) {
-            canonical[2 * i] = digits[mac[i] >> 4];
-            canonical[2 * i + 1] = digits[mac[i] & 15];
-        }
-        canonical[2 * ED_SHA256_LEN] = '\0';
+        ed_hex(mac, ED_SHA256_LEN, canonical);
         evaluate_once(w, t, "webhook", canonical, events.data, events.len, res);
     }
     ed_buf_free(&events);

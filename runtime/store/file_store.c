@@ -704,8 +704,9 @@ static int scan_segment(file_store *fs, uint32_t no, uint64_t from, ed_buf *err)
 }
 
 /* Load index.bin and tenants as far as they agree with the segments;
- * returns where the segments must be read from to catch up. */
-static void load_index(file_store *fs, uint32_t *from_seg, uint64_t *from_off)
+ * returns where the segments must be read from to catch up. 1 when both
+ * files were taken whole (they can be appended to as they are), else 0. */
+static int load_index(file_store *fs, uint32_t *from_seg, uint64_t *from_off)
 {
     *from_seg = 1;
     *from_off = 0;
@@ -718,7 +719,7 @@ static void load_index(file_store *fs, uint32_t *from_seg, uint64_t *from_off)
     if (tenants == NULL || index == NULL || ilen < 8 || memcmp(index, INDEX_MAGIC, 8) != 0) {
         free(tenants);
         free(index);
-        return;
+        return 0;
     }
     /* tenant numbers are line numbers of `tenants` */
     char **tokens = NULL;
@@ -746,8 +747,8 @@ static void load_index(file_store *fs, uint32_t *from_seg, uint64_t *from_off)
         sizes[i] = fd < 0 ? -1 : file_size(fd);
     }
     const unsigned char *r = (const unsigned char *)index + 8;
-    size_t records = (ilen - 8) / INDEX_RECORD;
-    for (size_t k = 0; k < records; k++, r += INDEX_RECORD) {
+    size_t records = (ilen - 8) / INDEX_RECORD, k;
+    for (k = 0; k < records; k++, r += INDEX_RECORD) {
         uint32_t tno = get_u32(r);
         ix_entry e = {0};
         e.segment = get_u32(r + 4);
@@ -781,10 +782,13 @@ static void load_index(file_store *fs, uint32_t *from_seg, uint64_t *from_off)
         *from_seg = e.segment;
         *from_off = e.offset + e.line_len;
     }
+    int whole = k == records && (ilen - 8) % INDEX_RECORD == 0 && n_tokens == fs->n_tenants &&
+                (tlen == 0 || tenants[tlen - 1] == '\0');
     free(sizes);
     free(tokens);
     free(tenants);
     free(index);
+    return whole;
 }
 
 /* Write the derived files anew from the index in memory (write mode, when
@@ -824,8 +828,9 @@ static int rewrite_index_files(file_store *fs)
         tenant_ix *ti = &fs->tenants[best];
         const ix_entry *e = &ti->v[next[best]];
         unsigned char r[INDEX_RECORD];
-        /* the hash of a middle entry is not kept in memory: only the head
-         * needs it, and load_index reads the head from the last record */
+        /* the hash of a middle entry is not kept in memory: only a head is
+         * ever needed, and a writer takes each head from the chain it
+         * verifies at open */
         unsigned char zero[32] = {0};
         int last = next[best] + 1 == ti->n;
         encode_index_record(r, (uint32_t)best, next[best] + 1, e, last ? ti->head : zero);
@@ -877,33 +882,6 @@ static int read_entry(file_store *fs, const ix_entry *e, ed_buf *out)
     out->len = e->line_len - 1;
     out->data[out->len] = '\0';
     return 0;
-}
-
-/* Write mode: each tenant's head as the index has it must be the hash of
- * its last entry as the segment has it, or the chain would fork. */
-static int check_heads(file_store *fs, ed_buf *err)
-{
-    ed_buf line = {0};
-    int rc = 0;
-    for (size_t i = 0; i < fs->n_tenants && rc == 0; i++) {
-        tenant_ix *t = &fs->tenants[i];
-        parsed p;
-        unsigned char hash[32];
-        if (t->quarantine) {
-            continue;
-        }
-        if (t->n == 0 || read_entry(fs, &t->v[t->n - 1], &line) != 0 ||
-            parse_line(line.data, line.len, &p) != NULL || p.seq != t->n ||
-            ed_unhex(p.hash, 64, hash) != 0) {
-            ed_buf_printf(err, "journal %s: tenant %s: its last entry cannot be read: run "
-                          "`edict audit verify`", fs->dir, t->name);
-            rc = -1;
-        } else if (memcmp(hash, t->head, 32) != 0) {
-            memcpy(t->head, hash, 32); /* an index rebuilt without middle hashes */
-        }
-    }
-    ed_buf_free(&line);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -961,7 +939,7 @@ static int build_index(file_store *fs, ed_buf *err)
 {
     uint32_t seg;
     uint64_t off;
-    load_index(fs, &seg, &off);
+    int whole = load_index(fs, &seg, &off);
     for (uint32_t no = seg; no <= fs->n_segments; no++) {
         if (scan_segment(fs, no, no == seg ? off : 0, err) != 0) {
             return -1;
@@ -970,6 +948,19 @@ static int build_index(file_store *fs, ed_buf *err)
     if (fs->mode != ED_STORE_WRITE) {
         return 0;
     }
+    if (whole && fs->index_pending.len == 0 && fs->tenants_pending.len == 0) {
+        /* the derived files are up to date: append to them as they are */
+        char *tpath = store_path(fs, TENANTS_FILE), *ipath = store_path(fs, INDEX_FILE);
+        fs->tenants_fd = open(tpath, O_WRONLY | O_APPEND | O_CLOEXEC);
+        fs->index_fd = open(ipath, O_WRONLY | O_APPEND | O_CLOEXEC);
+        free(tpath);
+        free(ipath);
+        if (fs->tenants_fd >= 0 && fs->index_fd >= 0) {
+            return 0;
+        }
+        close_fd(&fs->tenants_fd);
+        close_fd(&fs->index_fd);
+    }
     /* the derived files start over from memory, so that they agree */
     ed_buf_reset(&fs->index_pending);
     ed_buf_reset(&fs->tenants_pending);
@@ -977,7 +968,7 @@ static int build_index(file_store *fs, ed_buf *err)
         ed_buf_printf(err, "journal %s: cannot write its index: %s", fs->dir, strerror(errno));
         return -1;
     }
-    return check_heads(fs, err);
+    return 0;
 }
 
 static int open_write_segment(file_store *fs, ed_buf *err)
@@ -1087,31 +1078,6 @@ ed_store *ed_file_store_open(const char *dir, const ed_store_options *opt, ed_bu
 fail:
     fs->base.ops->close(&fs->base);
     return NULL;
-}
-
-static int run_walk_quiet(file_store *fs, const char *tenant, char **why_of_tenant,
-                          size_t n_tenants);
-
-/* A writer appends to no chain that does not verify: every chain is walked
- * at open (hashes, sequence, signed checkpoints) and a broken one is
- * quarantined with the first thing wrong with it. The others go on. */
-static int quarantine_broken_chains(file_store *fs, ed_buf *err)
-{
-    char **why = ed_xcalloc(fs->n_tenants + 1, sizeof *why);
-    int rc = run_walk_quiet(fs, NULL, why, fs->n_tenants);
-    if (rc < 0) {
-        ed_buf_printf(err, "journal %s: cannot be read to verify it", fs->dir);
-    }
-    for (size_t i = 0; i < fs->n_tenants; i++) {
-        tenant_ix *t = &fs->tenants[i];
-        if (why[i] != NULL && t->quarantine == NULL) {
-            t->quarantine = why[i];
-        } else {
-            free(why[i]);
-        }
-    }
-    free(why);
-    return rc < 0 ? -1 : 0;
 }
 
 static int sync_locked_io(file_store *fs, ed_buf *err);
@@ -1232,12 +1198,7 @@ static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_
     unsigned char hash[32];
     ed_sha256_raw(hashed.data, hashed.len, hash);
     char hex[ED_SHA256_HEX_LEN + 1];
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = digits[hash[i] >> 4];
-        hex[2 * i + 1] = digits[hash[i] & 15];
-    }
-    hex[64] = '\0';
+    ed_hex(hash, sizeof hash, hex);
     char head[MAX_NAME * 3 + 128];
     int hl = snprintf(head, sizeof head, "E2 %llu %s %s ", (unsigned long long)t->n + 1,
                       token, hex);
@@ -2151,13 +2112,8 @@ static int file_idem_put(ed_store *s, const ed_idem_record *rec, ed_buf *err)
         return -1;
     }
     char *tenant = ed_store_encode_name(rec->tenant), *key = ed_store_encode_name(rec->key);
-    char hex[65];
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = digits[rec->digest[i] >> 4];
-        hex[2 * i + 1] = digits[rec->digest[i] & 15];
-    }
-    hex[64] = '\0';
+    char hex[ED_SHA256_HEX_LEN + 1];
+    ed_hex(rec->digest, sizeof rec->digest, hex);
     size_t hl = rec->headers ? strlen(rec->headers) : 0;
     ed_buf b = {0};
     ed_buf_printf(&b, "K1 %lld %s %s %s %d %zu %zu\n", (long long)rec->expires_at, tenant, key,
@@ -2256,24 +2212,31 @@ static size_t file_quarantined(ed_store *s, void (*visit)(void *arg, const char 
     return n;
 }
 
-/* The walk, quietly: why[i] gets the reason of the i-th indexed tenant's
- * chain when it is broken (malloc'd). */
-static int run_walk_quiet(file_store *fs, const char *tenant, char **why, size_t n_tenants)
+/* A writer appends to no chain that does not verify: every chain is walked
+ * at open (hashes, sequence, signed checkpoints), a broken one is
+ * quarantined with the first thing wrong with it, and each sound one's head
+ * is taken from what the walk verified, not from the derived index. */
+static int quarantine_broken_chains(file_store *fs, ed_buf *err)
 {
     FILE *devnull = fopen("/dev/null", "w");
     walk w;
-    int rc = run_walk(fs, &w, tenant, NULL, NULL, NULL, NULL, devnull ? devnull : stderr);
+    int rc = run_walk(fs, &w, NULL, NULL, NULL, NULL, NULL, devnull ? devnull : stderr);
     if (devnull) {
         fclose(devnull);
     }
-    for (size_t i = 0; i < w.n_chains; i++) {
-        if (!w.chains[i].broken) {
+    if (rc < 0) {
+        ed_buf_printf(err, "journal %s: cannot be read to verify it", fs->dir);
+    }
+    for (size_t i = 0; i < w.n_chains && rc >= 0; i++) {
+        const chain *c = &w.chains[i];
+        tenant_ix *t = find_tenant(fs, c->token, strlen(c->token));
+        if (t == NULL || t->quarantine != NULL) {
             continue;
         }
-        for (size_t k = 0; k < n_tenants; k++) {
-            if (strcmp(fs->tenants[k].token, w.chains[i].token) == 0 && why[k] == NULL) {
-                why[k] = ed_strdup(w.chains[i].why[0] ? w.chains[i].why : "BROKEN");
-            }
+        if (c->broken) {
+            t->quarantine = ed_strdup(c->why[0] ? c->why : "BROKEN");
+        } else {
+            memcpy(t->head, c->prev, 32);
         }
     }
     free_walk(&w);

@@ -7,6 +7,8 @@
 
 #include "store_impl.h"
 
+#include "util/jsonstr.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,36 +105,16 @@ size_t ed_store_quarantined(ed_store *s,
 /* Export                                                               */
 /* ------------------------------------------------------------------ */
 
-static void put_json_text(ed_buf *out, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    ed_buf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            ed_buf_putc(out, '\\');
-            ed_buf_putc(out, (char)c);
-        } else if (c < 0x20) {
-            ed_buf_puts(out, "\\u00");
-            ed_buf_putc(out, hex[c >> 4]);
-            ed_buf_putc(out, hex[c & 15]);
-        } else {
-            ed_buf_putc(out, (char)c);
-        }
-    }
-    ed_buf_putc(out, '"');
-}
-
 void ed_store_export_line(const ed_entry *e, ed_buf *out)
 {
     /* the decision is embedded as its exact bytes and the hashed fields
      * as they were hashed, so a regulator can re-hash:
      * hash = SHA-256(prev || record || decision) */
     ed_buf_puts(out, "{\"tenant\":");
-    put_json_text(out, e->tenant, strlen(e->tenant));
+    ed_json_escape(out, e->tenant, strlen(e->tenant));
     ed_buf_printf(out, ",\"seq\":%llu,\"prev\":\"%s\",\"hash\":\"%s\",\"record\":",
                   (unsigned long long)e->seq, e->prev, e->hash);
-    put_json_text(out, e->record, e->record_len);
+    ed_json_escape(out, e->record, e->record_len);
     if (e->bytes == NULL) {
         ed_buf_puts(out, ",\"archived\":true}\n");
     } else {

@@ -5,6 +5,8 @@
 
 #include "jsonstr.h"
 
+#include <string.h>
+
 #include "util/utf8.h"
 
 /* Append the escape of a byte below 0x20, '"', '\\' or 0x7f, as cjson
@@ -59,4 +61,11 @@ void ed_json_escape(ed_buf *out, const char *s, size_t n)
     }
     ed_buf_append(out, s + run, n - run);
     ed_buf_putc(out, '"');
+}
+
+void ed_json_error(ed_buf *out, const char *code, const char *message)
+{
+    ed_buf_printf(out, "{\"error\":{\"code\":\"%s\",\"message\":", code);
+    ed_json_escape(out, message, strlen(message));
+    ed_buf_puts(out, "}}\n");
 }

@@ -23,4 +23,9 @@
  * Never fails: out aborts on allocation failure (buf.h). */
 void ed_json_escape(ed_buf *out, const char *s, size_t n);
 
+/* Append the error answer of the HTTP API to out:
+ * {"error":{"code":"<code>","message":<message>}} and a newline. code is
+ * a plain identifier; message is escaped. */
+void ed_json_error(ed_buf *out, const char *code, const char *message);
+
 #endif
