@@ -633,6 +633,16 @@ static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static tz_zone *cache[CACHE_BUCKETS];
 static size_t cache_count;
 
+/* A process forked while another thread holds the cache (a server's rule
+ * evaluator) would find it locked forever: the fork waits for it. */
+static void cache_lock(void) { pthread_mutex_lock(&cache_mu); }
+static void cache_unlock(void) { pthread_mutex_unlock(&cache_mu); }
+
+__attribute__((constructor)) static void cache_guard_fork(void)
+{
+    pthread_atfork(cache_lock, cache_unlock, cache_unlock);
+}
+
 static size_t name_hash(const char *s)
 {
     uint32_t h = 2166136261u; /* FNV-1a */

@@ -57,6 +57,8 @@ void ed_config_defaults(ed_config *cfg)
     cfg->idempotency_window_s = 24 * 3600;
     cfg->default_rate_per_minute = 100;
     cfg->default_burst = 20;
+    cfg->isolate_rules = 1;
+    cfg->evaluation_deadline_s = 30;
     cfg->limits.memory_bytes = ED_LIMIT_MEMORY_DEFAULT;
     cfg->limits.instructions = ED_LIMIT_INSTRUCTIONS_DEFAULT;
     cfg->limits.time_ms = ED_LIMIT_TIME_DEFAULT_MS;
@@ -361,7 +363,8 @@ static const char *const known_fields[] = {
     "admin_token_sha256", "tenants", "webhooks", "max_body_bytes",
     "max_batch_events", "max_connections", "header_timeout_ms",
     "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
-    "idempotency_window_s", "rate_per_minute", "burst", "limits", NULL};
+    "idempotency_window_s", "rate_per_minute", "burst", "limits", "isolate_rules",
+    "evaluation_deadline_ms", NULL};
 
 static void read_all(reader *r, ed_config *cfg)
 {
@@ -422,6 +425,10 @@ static void read_all(reader *r, ed_config *cfg)
     cfg->shutdown_grace_s = v / 1000;
     read_number(r, -1, "idempotency_window_s", "idempotency_window_s", 1, 3e7,
                 &cfg->idempotency_window_s);
+    read_bool(r, -1, "isolate_rules", "isolate_rules", &cfg->isolate_rules);
+    v = cfg->evaluation_deadline_s * 1000;
+    read_number(r, -1, "evaluation_deadline_ms", "evaluation_deadline_ms", 10, 3.6e6, &v);
+    cfg->evaluation_deadline_s = v / 1000;
     if (field(r, -1, "limits") == LUA_TTABLE) {
         double ins = (double)cfg->limits.instructions;
         double mem = (double)(cfg->limits.memory_bytes >> 20);

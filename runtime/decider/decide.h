@@ -10,6 +10,40 @@
 #include <lua.h>
 
 #include "decider.h"
+#include "engine/context.h"
+#include "engine/event.h"
+#include "engine/sandbox.h"
+
+typedef struct ed_evaluator ed_evaluator; /* evaluator.h */
+typedef struct ed_progress ed_progress;
+
+struct ed_decider {
+    ed_decider_config cfg;
+    const ed_catalog *cat;       /* in force */
+    ed_generation *gen;          /* held, with cfg.gens */
+    ed_contexts contexts;
+    lua_State *intake;           /* cjson, to decode events into */
+    ed_buf out, err, scratch;
+    /* the envelope of the event being decided, for its verdict */
+    char id[ED_EVENT_ID_MAX + 1], tenant[ED_EVENT_NAME_MAX + 1], type[ED_EVENT_NAME_MAX + 1];
+    char occurred_at[64];
+    ed_sandbox **normalisers;
+    size_t n_normalisers;
+    /* the reading under way */
+    ed_verdict_fn fn;
+    void *arg;
+    long ordinal;
+    int failed;
+    /* with cfg.isolate, in the server: the process that runs the rules */
+    ed_evaluator *evaluator;
+    /* in that process: what the request asks of this reading */
+    ed_progress *progress;       /* where it says which event it is on */
+    long from;                   /* decide no event before this ordinal */
+    const long *skip;            /* nor these (their evaluation crashed) */
+    size_t n_skip;
+    long refuse_from;            /* refuse every event from this one (0: none) */
+    const char *refuse_why;
+};
 
 /* Decide the decoded event on top of L (popped): fills v (status, error,
  * event id, ...); a decision goes to out, its outcome to o, and into the
@@ -17,6 +51,14 @@
  * caller's. */
 void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
                    ed_outcome *o);
+
+/* Journal the decision of v (DECIDED, its outcome o): fills v->ticket,
+ * or turns v into QUARANTINED or HOST_FAILURE. */
+void ed_decider_journal(ed_decider *d, ed_verdict *v, const char *occurred_at,
+                        const ed_outcome *o);
+
+/* Give v to the reading's callback. Nonzero: stop reading. */
+int ed_decider_hand_over(ed_decider *d, ed_verdict *v);
 
 /* The decider's JSON state, to decode events into for ed_decide_top. */
 lua_State *ed_decider_intake(ed_decider *d);

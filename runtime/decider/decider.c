@@ -9,6 +9,7 @@
 #include "decider.h"
 #include "decide.h"
 
+#include "evaluator.h"
 #include "intake.h"
 #include "engine/context.h"
 #include "engine/event.h"
@@ -23,24 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct ed_decider {
-    ed_decider_config cfg;
-    const ed_catalog *cat;       /* in force */
-    ed_generation *gen;          /* held, with cfg.gens */
-    ed_contexts contexts;
-    lua_State *intake;           /* cjson, to decode events into */
-    ed_buf out, err, scratch;
-    /* the envelope of the event being decided, for its verdict */
-    char id[ED_EVENT_ID_MAX + 1], tenant[ED_EVENT_NAME_MAX + 1], type[ED_EVENT_NAME_MAX + 1];
-    ed_sandbox **normalisers;
-    size_t n_normalisers;
-    /* the reading under way */
-    ed_verdict_fn fn;
-    void *arg;
-    long ordinal;
-    int failed;
-};
 
 static double now_mono(void)
 {
@@ -66,6 +49,10 @@ ed_decider *ed_decider_new(const ed_decider_config *cfg, ed_buf *err)
     if (cfg->gens) {
         ed_decider_refresh(d);
     }
+    if (cfg->isolate && (d->evaluator = ed_evaluator_new(d, cfg->deadline_s, err)) == NULL) {
+        ed_decider_free(d);
+        return NULL;
+    }
     return d;
 }
 
@@ -74,6 +61,7 @@ void ed_decider_free(ed_decider *d)
     if (d == NULL) {
         return;
     }
+    ed_evaluator_free(d->evaluator);
     ed_contexts_clear(&d->contexts);
     if (d->gen) {
         ed_gen_release(d->cfg.gens, d->gen);
@@ -104,6 +92,11 @@ unsigned long ed_decider_refresh(ed_decider *d)
         }
         d->gen = cur; /* kept until the next generation */
         d->cat = cur->cat;
+        if (d->evaluator) {
+            /* its process holds the old generation: the next request
+             * starts one on the new */
+            ed_evaluator_stop(d->evaluator);
+        }
     }
     return d->gen->id;
 }
@@ -143,12 +136,25 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
     }
     memcpy(tenant, ev.tenant, sizeof d->tenant);
     memcpy(type, ev.type, sizeof d->type);
+    memcpy(d->occurred_at, ev.occurred_at, sizeof d->occurred_at);
     v->tenant = tenant;
     v->type = type;
+    if (d->refuse_from > 0 && v->ordinal >= d->refuse_from) {
+        lua_pop(L, 1);
+        v->error = d->refuse_why;
+        return;
+    }
+    if (d->progress != NULL) {
+        /* from here on, rules (and the tenant's load-time code) run */
+        ed_progress_begin(d->progress, v, &ev);
+    }
     ed_diags diags = {0};
     ed_context *ctx = ed_contexts_get(&d->contexts, d->cat, ev.tenant, d->cfg.only_pack,
                                       &diags);
     if (ctx == NULL) {
+        if (d->progress != NULL) {
+            ed_progress_end(d->progress);
+        }
         lua_pop(L, 1);
         ed_buf_printf(err, "cannot build the context of tenant %s: ", ev.tenant);
         ed_diags_text(&diags, err);
@@ -163,6 +169,9 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
     ed_diags_free(&diags);
     if (ed_event_copy_protected(L, -1, ctx->L, err) != 0) {
         /* too deep or too large for the tenant's state: not readable */
+        if (d->progress != NULL) {
+            ed_progress_end(d->progress);
+        }
         lua_pop(L, 1);
         v->status = ED_BAD_EVENT;
         v->error = err->data;
@@ -172,6 +181,9 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
     ed_eval_options opt = {d->cfg.explain};
     ed_buf_reset(out);
     int erc = ed_engine_evaluate(ctx, &ev, &opt, out, o, err);
+    if (d->progress != NULL) {
+        ed_progress_end(d->progress);
+    }
     v->seconds = now_mono() - t0;
     if (erc != 0) {
         v->status = erc > 0 ? ED_REFUSED : ED_HOST_FAILURE;
@@ -182,33 +194,58 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
         fprintf(stderr, "edict: tenant %s: its Lua state grew past %zu MiB; rebuilding "
                 "it\n", ev.tenant, ED_CONTEXT_REBUILD_BYTES >> 20);
     }
-    if (d->cfg.store != NULL) {
-        ed_record rec = {ev.tenant, o->decision_id, ev.id, ev.occurred_at, ed_flag_name(o->flag),
-                         ev.type, o->retention_until, out->data, out->len};
-        int rc = ed_store_append(d->cfg.store, &rec, &v->ticket, err);
-        if (rc != 0) {
-            v->status = rc == ED_STORE_QUARANTINED ? ED_QUARANTINED : ED_HOST_FAILURE;
-            v->error = err->data;
-            return;
-        }
-    }
     v->status = ED_DECIDED;
     v->decision = out->data;
     v->len = out->len;
     v->outcome = o;
+    ed_decider_journal(d, v, ev.occurred_at, o);
+}
+
+void ed_decider_journal(ed_decider *d, ed_verdict *v, const char *occurred_at,
+                        const ed_outcome *o)
+{
+    if (d->cfg.store == NULL) {
+        return;
+    }
+    ed_record rec = {v->tenant, o->decision_id, v->event_id, occurred_at,
+                     ed_flag_name(o->flag), v->type, o->retention_until, v->decision, v->len};
+    ed_buf_reset(&d->err);
+    int rc = ed_store_append(d->cfg.store, &rec, &v->ticket, &d->err);
+    if (rc != 0) {
+        v->status = rc == ED_STORE_QUARANTINED ? ED_QUARANTINED : ED_HOST_FAILURE;
+        v->error = d->err.data;
+        v->decision = NULL;
+        v->len = 0;
+        v->outcome = NULL;
+    }
 }
 
 /* ------------------------------------------------------------------ */
 /* Reading                                                              */
 /* ------------------------------------------------------------------ */
 
-static int hand_over(ed_decider *d, ed_verdict *v)
+int ed_decider_hand_over(ed_decider *d, ed_verdict *v)
 {
     if (v->status == ED_HOST_FAILURE) {
         d->failed = 1;
     }
     int stop = d->fn(d->arg, v) != 0;
     return stop || v->status == ED_HOST_FAILURE;
+}
+
+/* In an evaluator process, resuming a request after a crash: the events
+ * before `from` were answered already, the ones in skip crashed it. */
+static int skipped(const ed_decider *d, long ordinal)
+{
+    if (ordinal < d->from) {
+        return 1;
+    }
+    for (size_t i = 0; i < d->n_skip; i++) {
+        if (d->skip[i] == ordinal) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
@@ -219,8 +256,12 @@ static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
     v.unit = unit;
     v.where = where;
     v.ordinal = ++d->ordinal;
+    if (skipped(d, v.ordinal)) {
+        lua_pop(L, 1);
+        return 0;
+    }
     ed_decide_top(d, L, &v, &d->out, &o);
-    return hand_over(d, &v);
+    return ed_decider_hand_over(d, &v);
 }
 
 static int intake_bad(void *arg, const char *unit, long where, const char *event_id,
@@ -232,10 +273,13 @@ static int intake_bad(void *arg, const char *unit, long where, const char *event
     v.unit = unit;
     v.where = where;
     v.ordinal = ++d->ordinal;
+    if (skipped(d, v.ordinal)) {
+        return 0;
+    }
     v.event_id = event_id ? event_id : "";
     v.tenant = v.type = "";
     v.error = message;
-    return hand_over(d, &v);
+    return ed_decider_hand_over(d, &v);
 }
 
 /* A reading starts on the generation in force, counting events from 1. */
@@ -323,9 +367,12 @@ static int collect_bad(void *arg, const char *unit, long where, const char *even
 int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t max_events,
                            ed_verdict_fn fn, void *arg)
 {
+    begin_reading(d, fn, arg);
+    if (d->evaluator) {
+        return ed_evaluator_read_buffer(d->evaluator, body, len, max_events);
+    }
     lua_State *L = d->intake;
     collector c = {d, NULL, 0, 0, max_events ? max_events : SIZE_MAX, 0};
-    begin_reading(d, fn, arg);
     lua_settop(L, 0);
     lua_newtable(L);
     int rc = 0;
@@ -420,6 +467,11 @@ FILE *ed_decider_open_input(const char *path)
 void ed_decider_set_tenant(ed_decider *d, const char *tenant)
 {
     d->cfg.tenant = tenant;
+}
+
+unsigned long ed_decider_losses(const ed_decider *d)
+{
+    return d->evaluator ? ed_evaluator_losses(d->evaluator) : 0;
 }
 
 const ed_catalog *ed_decider_catalog(ed_decider *d)

@@ -35,6 +35,13 @@ typedef struct ed_decider_config {
     const char *as_of;         /* decide as of this moment (RFC 3339) */
     int explain;               /* add the per-rule trace */
     const char *only_pack;     /* fixtures: load only this pack */
+    int isolate;               /* run the rules in a supervised process of
+                                * their own (serve): a crash there costs the
+                                * event it was deciding, answered with a
+                                * lost decision, never the caller. Only
+                                * ed_decider_read_buffer goes through it. */
+    double deadline_s;         /* isolate: an event's rules get this long
+                                * before their process is stopped */
 } ed_decider_config;
 
 /* What became of one event. */
@@ -146,6 +153,16 @@ void ed_decider_set_tenant(ed_decider *d, const char *tenant);
  * ed_gen_vet_fn calls it). 0, or -1 with the reasons in err. */
 int ed_decider_vet(const ed_catalog *cat, char *const *tenants, size_t n_tenants,
                    int run_fixtures, ed_buf *err);
+
+/* With isolate: how many evaluator processes were lost (crashed, or
+ * stopped at the deadline) so far. */
+unsigned long ed_decider_losses(const ed_decider *d);
+
+/* ed_decider_vet in a process of its own (serve, isolate_rules): packs or
+ * overlays whose code crashes the interpreter fail the reload, not the
+ * server; deadline_s bounds it. */
+int ed_decider_vet_apart(const ed_catalog *cat, char *const *tenants, size_t n_tenants,
+                         int run_fixtures, double deadline_s, ed_buf *err);
 
 /* The catalog in force (with gens: the current generation's). */
 const ed_catalog *ed_decider_catalog(ed_decider *d);

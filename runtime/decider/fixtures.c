@@ -14,6 +14,7 @@
 #define fixtures_c
 
 #include "fixtures.h"
+#include "evaluator.h"
 #include "decider.h"
 
 #include "engine/context.h"
@@ -523,4 +524,24 @@ int ed_decider_vet(const ed_catalog *cat, char *const *tenants, size_t n_tenants
         }
     }
     return err->len == before ? 0 : -1;
+}
+
+typedef struct vet_args {
+    const ed_catalog *cat;
+    char *const *tenants;
+    size_t n_tenants;
+    int run_fixtures;
+} vet_args;
+
+static int vet_call(void *arg, ed_buf *out)
+{
+    const vet_args *a = arg;
+    return ed_decider_vet(a->cat, a->tenants, a->n_tenants, a->run_fixtures, out);
+}
+
+int ed_decider_vet_apart(const ed_catalog *cat, char *const *tenants, size_t n_tenants,
+                         int run_fixtures, double deadline_s, ed_buf *err)
+{
+    vet_args a = {cat, tenants, n_tenants, run_fixtures};
+    return ed_evaluator_call(vet_call, &a, deadline_s, err) == 0 ? 0 : -1;
 }

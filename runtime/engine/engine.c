@@ -41,6 +41,8 @@ typedef struct eval_run {
     char retain[16];
     ed_buf *bad;         /* why the event is refused, when it is */
     size_t rule_start;   /* findings->len when the running rule began */
+    const char *tenant;  /* the context's */
+    const ed_buf *obligations;
 } eval_run;
 
 static void put_string(ed_buf *b, const char *s)
@@ -73,9 +75,11 @@ static void add_error(eval_run *r, const ed_slot *slot, const char *pack,
     if (slot != NULL) {
         ed_buf_puts(r->errors, "{\"rule\":");
         put_string(r->errors, slot->rule->id);
-    } else {
+    } else if (pack != NULL) {
         ed_buf_puts(r->errors, "{\"pack\":");
         put_string(r->errors, pack);
+    } else {
+        ed_buf_puts(r->errors, "{\"rules\":\"all\"");
     }
     if (where != NULL && where[0]) {
         ed_buf_puts(r->errors, ",\"where\":");
@@ -620,7 +624,7 @@ static void assemble(eval_run *r, ed_buf *out)
     /* Deterministic id: the same event decided by the same packs at the
      * same as_of is the same decision. */
     ed_buf key = {0};
-    ed_buf_printf(&key, "%s", r->ctx->tenant);
+    ed_buf_printf(&key, "%s", r->tenant);
     ed_buf_putc(&key, '\0');
     ed_buf_puts(&key, ev->id);
     ed_buf_putc(&key, '\0');
@@ -651,7 +655,7 @@ static void assemble(eval_run *r, ed_buf *out)
                   ed_flag_name(o->flag), o->score,
                   r->findings->data ? r->findings->data : "");
     ed_buf_printf(out, ",\"obligations\":[%s]",
-                  r->ctx->sink.obligations.data ? r->ctx->sink.obligations.data : "");
+                  r->obligations->data ? r->obligations->data : "");
     if (r->retain[0]) {
         ed_buf_printf(out, ",\"retention_until\":\"%s\"", r->retain);
     } else {
@@ -703,6 +707,8 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     r.ev = ev;
     r.opt = opt;
     r.outcome = outcome;
+    r.tenant = ctx->tenant;
+    r.obligations = &ctx->sink.obligations;
     ed_scratch *sc = &ctx->scratch;
     r.findings = &sc->findings;
     r.waivers = &sc->waivers;
@@ -737,4 +743,27 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
         rc = 1;
     }
     return rc;
+}
+
+void ed_engine_lost(const ed_event *ev, const ed_eval_options *opt, const char *why,
+                    ed_buf *out, ed_outcome *outcome)
+{
+    eval_run r;
+    memset(&r, 0, sizeof r);
+    memset(outcome, 0, sizeof *outcome);
+    ed_buf findings = {0}, waivers = {0}, errors = {0}, packs = {0}, explain = {0},
+           obligations = {0};
+    r.ev = ev;
+    r.opt = opt;
+    r.outcome = outcome;
+    r.tenant = ev->tenant;
+    r.obligations = &obligations;
+    r.findings = &findings;
+    r.waivers = &waivers;
+    r.errors = &errors;
+    r.packs = &packs;
+    r.explain = &explain;
+    add_error(&r, NULL, NULL, NULL, why, ED_STOP_NONE);
+    assemble(&r, out);
+    ed_buf_free(&errors);
 }

@@ -56,4 +56,11 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
                        const ed_eval_options *opt, ed_buf *out,
                        ed_outcome *outcome, ed_buf *err);
 
+/* The decision for an event whose rules never answered (the process
+ * evaluating them stopped): no findings, no packs, one error entry
+ * {"rules":"all","message":why}, so yellow: a person must look, and the
+ * event may be sent again. Needs no context. */
+void ed_engine_lost(const ed_event *ev, const ed_eval_options *opt, const char *why,
+                    ed_buf *out, ed_outcome *outcome);
+
 #endif

@@ -210,8 +210,21 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
     e.w = w;
     e.tenant = t->name;
     ed_decider_set_tenant(w->decider, t->name);
+    unsigned long lost_before = ed_decider_losses(w->decider);
     int rc = ed_decider_read_buffer(w->decider, body, len, srv->cfg->max_batch_events,
                                     on_verdict, &e);
+    unsigned long lost = ed_decider_losses(w->decider) - lost_before;
+    if (lost > 0) {
+        ed_buf x = {0};
+        ed_buf_puts(&x, ",\"tenant\":");
+        ed_json_escape(&x, t->name, strlen(t->name));
+        ed_buf_printf(&x, ",\"worker\":%d,\"lost\":%lu", w->index, lost);
+        ed_log("warn", "a rule evaluator process was lost: the event it was deciding got a "
+               "lost decision (errors[].rules = \"all\"); a new process took the rest",
+               x.data);
+        ed_buf_free(&x);
+        ed_metrics_inc(srv->metrics, "edict_evaluator_lost_total", "", (double)lost);
+    }
     unsigned long gen = ed_decider_refresh(w->decider);
     ed_buf err = {0};
     long events = e.decided + e.not_decided;
@@ -647,6 +660,9 @@ static void packs(ed_api_worker *w, ed_response *res)
     ed_gen_release(&w->svc->gens, gen);
 }
 
+/* Vetting runs every fixture: it gets this many evaluation deadlines. */
+#define VET_DEADLINE_FACTOR 10
+
 int ed_api_vet(void *arg, const ed_catalog *cat, int run_fixtures, ed_buf *err)
 {
     const ed_service *srv = arg;
@@ -655,7 +671,11 @@ int ed_api_vet(void *arg, const ed_catalog *cat, int run_fixtures, ed_buf *err)
     for (size_t i = 0; i < n; i++) {
         names[i] = srv->cfg->tenants[i].name;
     }
-    int rc = ed_decider_vet(cat, names, n, run_fixtures, err);
+    /* tenants' load-time code and fixtures run here: apart, like rules */
+    int rc = srv->cfg->isolate_rules
+                 ? ed_decider_vet_apart(cat, names, n, run_fixtures,
+                                        VET_DEADLINE_FACTOR * srv->cfg->evaluation_deadline_s, err)
+                 : ed_decider_vet(cat, names, n, run_fixtures, err);
     free(names);
     return rc;
 }

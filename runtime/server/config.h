@@ -58,6 +58,9 @@ typedef struct ed_config {
     double idempotency_window_s;
     double default_rate_per_minute, default_burst;
     ed_limits limits;        /* per rule call */
+    int isolate_rules;       /* rules run in supervised evaluator processes */
+    double evaluation_deadline_s; /* an event's rules, before their process
+                                   * is stopped */
 } ed_config;
 
 /* Fill cfg with the defaults (packs and tenants from ed_home()). */

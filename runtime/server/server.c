@@ -888,6 +888,10 @@ static void describe_metrics(ed_metrics *m)
     ed_metrics_describe(m, "edict_journal_fsync_seconds", "histogram",
                         "time to make journal appends durable", latency, nl);
     ed_metrics_describe(m, "edict_connections", "gauge", "open connections", NULL, 0);
+    ed_metrics_describe(m, "edict_evaluator_lost_total", "counter",
+                        "rule evaluator processes lost (crashed, or stopped at "
+                        "evaluation_deadline_ms); each cost one event a lost decision",
+                        NULL, 0);
     ed_metrics_describe(m, "edict_journal_quarantined", "gauge",
                         "1 for a tenant whose journal did not verify at start: nothing is "
                         "appended to it (docs/AUDIT.md)", NULL, 0);
@@ -1021,10 +1025,15 @@ int ed_serve(ed_config *cfg, int only_check)
         w->loop = ev_loop_new(EVFLAG_AUTO);
         w->api.svc = &srv.svc;
         w->api.index = i;
-        ed_decider_config dc = {.gens = &srv.svc.gens, .store = srv.svc.store};
+        /* with isolate_rules the evaluator process is forked here, while
+         * this is the only thread */
+        ed_decider_config dc = {.gens = &srv.svc.gens, .store = srv.svc.store,
+                                .isolate = cfg->isolate_rules,
+                                .deadline_s = cfg->evaluation_deadline_s};
         w->api.decider = ed_decider_new(&dc, &err);
         if (w->loop == NULL || w->api.decider == NULL) {
-            fputs("edict: cannot start a worker\n", stderr);
+            fprintf(stderr, "edict: cannot start a worker%s%s\n", err.len ? ": " : "",
+                    err.len ? err.data : "");
             goto out;
         }
         ev_io_init(&w->accept_watcher, on_accept, srv.listen_fd, EV_READ);
@@ -1041,7 +1050,9 @@ int ed_serve(ed_config *cfg, int only_check)
         }
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    srv.main_loop = ev_default_loop(EVFLAG_AUTO);
+    /* not libev's default loop: its SIGCHLD handler would reap the
+     * evaluator processes before their workers learn how they ended */
+    srv.main_loop = ev_loop_new(EVFLAG_AUTO);
     ev_signal sighup, sigterm, sigint;
     ev_signal_init(&sighup, on_sighup, SIGHUP);
     ev_signal_init(&sigterm, on_sigterm, SIGTERM);

@@ -1,0 +1,785 @@
+/*
+ * evaluator.c — the process that runs a server worker's rules
+ * (evaluator.h): forking it, the request and verdict frames over a
+ * socketpair, the deadline, and answering for the event a lost process
+ * was deciding.
+ *
+ * The child is forked, not exec'd: it holds the very catalog the parent
+ * vetted (the same generation, at the same addresses, so the rule and
+ * pack pointers of an outcome mean the same thing on both sides), and
+ * costs no reload. It touches no lock another thread may have held at
+ * the fork (no store, no generations, no log), closes every descriptor
+ * but its socket and the standard ones, and dies with its worker.
+ */
+#define _GNU_SOURCE /* close_range, sigabbrev_np */
+
+#include "evaluator.h"
+
+#include "engine/engine.h"
+#include "stdlib/hash.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* After this many lost processes in one request, its remaining events are
+ * refused rather than tried: a body of crashing events must not cost a
+ * fork each. */
+#define MAX_LOSSES_PER_REQUEST 3
+/* A frame larger than this is not a verdict: the child is broken. */
+#define MAX_FRAME_BYTES ((size_t)256 << 20)
+/* The child sends its verdicts in writes of about this size. */
+#define FLUSH_BYTES ((size_t)64 << 10)
+
+/* Written by the child, read by the parent (shared memory). */
+struct ed_progress {
+    _Atomic long ordinal;       /* the event whose rules run; 0 between */
+    _Atomic int64_t started_us; /* since when (CLOCK_MONOTONIC) */
+    long where;
+    int by_index;
+    ed_event ev;                /* its envelope, for its lost decision */
+};
+
+enum { FRAME_VERDICT = 1, FRAME_DONE = 2 };
+
+typedef struct wire_request {
+    uint64_t body_len, max_events;
+    int64_t from, refuse_from;
+    uint32_t n_skip, has_tenant, tenant_len, why_len;
+} wire_request;
+
+enum { S_ID, S_TENANT, S_TYPE, S_OCCURRED, S_DECISION, S_ERROR, S_COUNT };
+
+typedef struct wire_verdict {
+    uint32_t kind;
+    int32_t status;             /* FRAME_DONE: what the reading returned */
+    int64_t where, ordinal;
+    double seconds;
+    uint32_t by_index, has_outcome;
+    uint32_t len[S_COUNT];      /* the strings that follow, in this order,
+                                 * each with a NUL after it */
+    ed_outcome outcome;
+} wire_verdict;
+
+/* An event whose process was lost, answered in its place in the input. */
+typedef struct lost_event {
+    long ordinal, where;
+    int by_index;
+    ed_event ev;
+    char why[160];
+} lost_event;
+
+struct ed_evaluator {
+    ed_decider *d;
+    double deadline_s;
+    pid_t pid;                  /* 0: no process */
+    int fd;
+    int overran;                /* killed at its deadline */
+    ed_progress *progress;      /* shared with the child */
+    ed_buf in;                  /* from the child; read up to pos */
+    size_t pos;
+    unsigned long losses;
+    ed_buf text, decision;
+};
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int write_all(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *data, size_t n)
+{
+    char *p = data;
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The child                                                            */
+/* ------------------------------------------------------------------ */
+
+void ed_progress_begin(ed_progress *p, const ed_verdict *v, const ed_event *ev)
+{
+    p->where = v->where;
+    p->by_index = strcmp(v->unit, "index") == 0;
+    memcpy(&p->ev, ev, sizeof *ev);
+    atomic_store(&p->started_us, now_us());
+    atomic_store(&p->ordinal, v->ordinal);
+}
+
+void ed_progress_end(ed_progress *p)
+{
+    atomic_store(&p->ordinal, 0);
+}
+
+typedef struct child_out {
+    ed_decider *d;
+    int fd;
+    ed_buf frames;
+} child_out;
+
+static int flush_frames(child_out *c)
+{
+    int rc = write_all(c->fd, c->frames.data, c->frames.len);
+    ed_buf_reset(&c->frames);
+    return rc;
+}
+
+static int child_verdict(void *arg, const ed_verdict *v)
+{
+    child_out *c = arg;
+    const char *s[S_COUNT] = {v->event_id, v->tenant, v->type,
+                              v->status == ED_DECIDED ? c->d->occurred_at : "",
+                              v->decision ? v->decision : "", v->error ? v->error : ""};
+    wire_verdict w;
+    memset(&w, 0, sizeof w);
+    w.kind = FRAME_VERDICT;
+    w.status = (int32_t)v->status;
+    w.where = v->where;
+    w.ordinal = v->ordinal;
+    w.seconds = v->seconds;
+    w.by_index = strcmp(v->unit, "index") == 0;
+    for (int i = 0; i < S_COUNT; i++) {
+        w.len[i] = (uint32_t)(i == S_DECISION ? v->len : s[i] ? strlen(s[i]) : 0);
+    }
+    if (v->outcome) {
+        w.has_outcome = 1;
+        w.outcome = *v->outcome;
+    }
+    ed_buf_append(&c->frames, (const char *)&w, sizeof w);
+    for (int i = 0; i < S_COUNT; i++) {
+        ed_buf_append(&c->frames, s[i] ? s[i] : "", w.len[i]);
+        ed_buf_putc(&c->frames, '\0');
+    }
+    if (c->frames.len >= FLUSH_BYTES && flush_frames(c) != 0) {
+        _exit(0); /* the worker is gone */
+    }
+    return 0;
+}
+
+/* Only the standard descriptors and the socket stay: a client connection
+ * or the journal held open here would outlive the parent's close. */
+static int keep_only(int fd)
+{
+    if (fd != 3) {
+        if (dup2(fd, 3) < 0) {
+            return -1;
+        }
+    }
+    if (close_range(4, ~0U, 0) != 0) {
+        for (int i = 4; i < 65536; i++) {
+            close(i);
+        }
+    }
+    return 3;
+}
+
+static void *read_exact(int fd, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p == NULL) {
+        _exit(0);
+    }
+    if (read_all(fd, p, n) != 0) {
+        _exit(0);
+    }
+    p[n] = '\0';
+    return p;
+}
+
+/* A forked child becomes a process of its own: it dies with the thread
+ * that forked it, takes signals as a plain process does, and keeps only
+ * fd (returned, renumbered) of the parent's descriptors. */
+static int become_child(int fd, pid_t parent, const char *name)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+        _exit(0);
+    }
+    prctl(PR_SET_NAME, name);
+    static const int defaults[] = {SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGCHLD};
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        signal(defaults[i], SIG_DFL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    fd = keep_only(fd);
+    if (fd < 0) {
+        _exit(0);
+    }
+    return fd;
+}
+
+static _Noreturn void child_main(ed_evaluator *e, int fd, pid_t parent)
+{
+    ed_decider *d = e->d;
+    fd = become_child(fd, parent, "edict-eval");
+    /* this process decides, journals nothing and follows no reload */
+    d->cfg.gens = NULL;
+    d->cfg.store = NULL;
+    d->evaluator = NULL;
+    d->progress = e->progress;
+    child_out c = {d, fd, {0}};
+    for (;;) {
+        wire_request rq;
+        if (read_all(fd, &rq, sizeof rq) != 0) {
+            _exit(0);
+        }
+        long *skip = read_exact(fd, rq.n_skip * sizeof *skip);
+        char *tenant = read_exact(fd, rq.tenant_len);
+        char *why = read_exact(fd, rq.why_len);
+        char *body = read_exact(fd, rq.body_len);
+        d->from = rq.from;
+        d->skip = skip;
+        d->n_skip = rq.n_skip;
+        d->refuse_from = rq.refuse_from;
+        d->refuse_why = why;
+        ed_decider_set_tenant(d, rq.has_tenant ? tenant : NULL);
+        int rc = ed_decider_read_buffer(d, body, rq.body_len, rq.max_events, child_verdict,
+                                        &c);
+        wire_verdict done;
+        memset(&done, 0, sizeof done);
+        done.kind = FRAME_DONE;
+        done.status = rc;
+        ed_buf_append(&c.frames, (const char *)&done, sizeof done);
+        if (flush_frames(&c) != 0) {
+            _exit(0);
+        }
+        free(skip);
+        free(tenant);
+        free(why);
+        free(body);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The parent: the process                                              */
+/* ------------------------------------------------------------------ */
+
+/* OpenSSL's digests are fetched once, under pthread_once: done before a
+ * fork, not in a child that may inherit the once half-run. */
+static void before_fork(void)
+{
+    char hex[ED_SHA256_HEX_LEN + 1];
+    ed_sha256_hex("", 0, hex);
+}
+
+static int spawn(ed_evaluator *e, ed_buf *err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        ed_buf_printf(err, "cannot start a rule evaluator: socketpair: %s", strerror(errno));
+        return -1;
+    }
+    before_fork();
+    atomic_store(&e->progress->ordinal, 0);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        ed_buf_printf(err, "cannot start a rule evaluator: fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        child_main(e, sv[1], parent);
+    }
+    close(sv[1]);
+    e->fd = sv[0];
+    e->pid = pid;
+    e->overran = 0;
+    ed_buf_reset(&e->in);
+    e->pos = 0;
+    return 0;
+}
+
+/* Stop process pid (if it still runs) and say how it ended into why. */
+static void end_process(pid_t pid, int overran, double deadline_s, char *why, size_t n)
+{
+    int status = 0;
+    pid_t got;
+    while ((got = waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+    }
+    if (got == 0) {
+        /* alive: a broken frame, or the deadline */
+        kill(pid, SIGKILL);
+        while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+        }
+    }
+    if (overran) {
+        snprintf(why, n, "ran past its deadline of %g s and was stopped", deadline_s);
+    } else if (got == pid && WIFSIGNALED(status)) {
+        const char *abbrev = sigabbrev_np(WTERMSIG(status));
+        snprintf(why, n, "was killed by signal %d (SIG%s)", WTERMSIG(status),
+                 abbrev ? abbrev : "?");
+    } else if (got == pid && WIFEXITED(status)) {
+        snprintf(why, n, "exited with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(why, n, "stopped");
+    }
+}
+
+static void reap(ed_evaluator *e, char *why, size_t n)
+{
+    if (e->pid == 0) {
+        snprintf(why, n, "was not running");
+        return;
+    }
+    close(e->fd);
+    e->fd = -1;
+    end_process(e->pid, e->overran, e->deadline_s, why, n);
+    e->pid = 0;
+}
+
+ed_evaluator *ed_evaluator_new(ed_decider *d, double deadline_s, ed_buf *err)
+{
+    ed_evaluator *e = calloc(1, sizeof *e);
+    if (e == NULL) {
+        abort();
+    }
+    e->d = d;
+    e->deadline_s = deadline_s > 0 ? deadline_s : 30;
+    e->fd = -1;
+    e->progress = mmap(NULL, sizeof *e->progress, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (e->progress == MAP_FAILED) {
+        ed_buf_printf(err, "cannot start a rule evaluator: mmap: %s", strerror(errno));
+        free(e);
+        return NULL;
+    }
+    if (spawn(e, err) != 0) {
+        munmap(e->progress, sizeof *e->progress);
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void ed_evaluator_stop(ed_evaluator *e)
+{
+    char why[64];
+    reap(e, why, sizeof why);
+}
+
+void ed_evaluator_free(ed_evaluator *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    ed_evaluator_stop(e);
+    munmap(e->progress, sizeof *e->progress);
+    ed_buf_free(&e->in);
+    ed_buf_free(&e->text);
+    ed_buf_free(&e->decision);
+    free(e);
+}
+
+unsigned long ed_evaluator_losses(const ed_evaluator *e)
+{
+    return e->losses;
+}
+
+/* Wait until `need` unread bytes from the child are in e->in. -1 when the
+ * child is gone (it closed, died, or was stopped at its deadline). */
+static int fill(ed_evaluator *e, size_t need)
+{
+    while (e->in.len - e->pos < need) {
+        if (e->pos > 0) {
+            /* what is unread goes to the front */
+            memmove(e->in.data, e->in.data + e->pos, e->in.len - e->pos);
+            e->in.len -= e->pos;
+            e->in.data[e->in.len] = '\0';
+            e->pos = 0;
+        }
+        int timeout_ms = 1000;
+        long ordinal = atomic_load(&e->progress->ordinal);
+        if (ordinal != 0 && !e->overran) {
+            int64_t left = atomic_load(&e->progress->started_us) +
+                           (int64_t)(e->deadline_s * 1e6) - now_us();
+            if (left <= 0) {
+                kill(e->pid, SIGKILL);
+                e->overran = 1;
+            } else if (left / 1000 < timeout_ms) {
+                timeout_ms = (int)(left / 1000) + 1;
+            }
+        }
+        struct pollfd pfd = {e->fd, POLLIN, 0};
+        int ready = poll(&pfd, 1, timeout_ms);
+        if (ready < 0 && errno != EINTR) {
+            return -1;
+        }
+        if (ready <= 0) {
+            continue;
+        }
+        size_t want = need - (e->in.len - e->pos);
+        ed_buf_reserve(&e->in, want > FLUSH_BYTES ? want : FLUSH_BYTES);
+        ssize_t r = read(e->fd, e->in.data + e->in.len, e->in.cap - e->in.len - 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return -1;
+        }
+        e->in.len += (size_t)r;
+        e->in.data[e->in.len] = '\0';
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The parent: a request                                                */
+/* ------------------------------------------------------------------ */
+
+static int within(const void *p, const void *base, size_t n, size_t size)
+{
+    uintptr_t x = (uintptr_t)p, b = (uintptr_t)base;
+    return x >= b && x < b + n * size && (x - b) % size == 0;
+}
+
+/* An outcome's pointers name rules and packs of the catalog both
+ * processes share; anything else (a child gone wrong) is dropped. */
+static void keep_known(const ed_catalog *cat, ed_outcome *o)
+{
+    if (o->n_fired > ED_OUTCOME_MAX_FIRED) {
+        o->n_fired = 0;
+    }
+    if (o->n_errored > ED_OUTCOME_MAX_FIRED) {
+        o->n_errored = 0;
+    }
+    for (size_t i = 0; i < o->n_fired; i++) {
+        int known = 0;
+        for (size_t k = 0; cat && k < cat->n_packs + cat->n_tenants && !known; k++) {
+            const ed_pack *p = k < cat->n_packs ? cat->packs[k] : cat->tenants[k - cat->n_packs];
+            known = within(o->fired[i].rule, p->rules, p->n_rules, sizeof *p->rules);
+        }
+        if (!known) {
+            o->n_fired = i;
+            break;
+        }
+    }
+    for (size_t i = 0; i < o->n_errored; i++) {
+        int known = o->errored[i].pack == NULL;
+        for (size_t k = 0; cat && k < cat->n_packs + cat->n_tenants && !known; k++) {
+            const ed_pack *p = k < cat->n_packs ? cat->packs[k] : cat->tenants[k - cat->n_packs];
+            known = o->errored[i].pack == p->name;
+        }
+        if (!known) {
+            o->errored[i].pack = NULL;
+        }
+    }
+}
+
+static int emit_lost(ed_evaluator *e, const lost_event *l)
+{
+    ed_decider *d = e->d;
+    ed_outcome o;
+    ed_buf_reset(&e->text);
+    ed_buf_printf(&e->text, "the process evaluating this event's rules %s; no rule's result "
+                  "is known (send the event again to decide it)", l->why);
+    ed_buf_reset(&e->decision);
+    ed_eval_options opt = {d->cfg.explain};
+    ed_engine_lost(&l->ev, &opt, e->text.data, &e->decision, &o);
+    ed_verdict v = {0};
+    v.status = ED_DECIDED;
+    v.unit = l->by_index ? "index" : "line";
+    v.where = l->where;
+    v.ordinal = l->ordinal;
+    v.event_id = l->ev.id;
+    v.tenant = l->ev.tenant;
+    v.type = l->ev.type;
+    v.decision = e->decision.data;
+    v.len = e->decision.len;
+    v.outcome = &o;
+    v.error = "";
+    ed_decider_journal(d, &v, l->ev.occurred_at, &o);
+    return ed_decider_hand_over(d, &v);
+}
+
+static int host_failure(ed_evaluator *e, const char *fmt, const char *why)
+{
+    ed_buf_reset(&e->text);
+    ed_buf_printf(&e->text, fmt, why);
+    ed_verdict v = {0};
+    v.status = ED_HOST_FAILURE;
+    v.unit = "line";
+    v.event_id = v.tenant = v.type = "";
+    v.error = e->text.data;
+    ed_decider_hand_over(e->d, &v);
+    return -1;
+}
+
+static int send_request(ed_evaluator *e, const char *body, size_t len, size_t max_events,
+                        long from, const lost_event *lost, size_t n_lost)
+{
+    ed_decider *d = e->d;
+    const char *tenant = d->cfg.tenant;
+    char why[200] = "";
+    wire_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.body_len = len;
+    rq.max_events = max_events;
+    rq.from = from;
+    rq.n_skip = (uint32_t)n_lost;
+    if (n_lost >= MAX_LOSSES_PER_REQUEST) {
+        rq.refuse_from = lost[n_lost - 1].ordinal + 1;
+        snprintf(why, sizeof why, "not decided: the rule evaluator was lost %d times on this "
+                 "request; send this event again", MAX_LOSSES_PER_REQUEST);
+    }
+    rq.has_tenant = tenant != NULL;
+    rq.tenant_len = tenant ? (uint32_t)strlen(tenant) : 0;
+    rq.why_len = (uint32_t)strlen(why);
+    long skip[MAX_LOSSES_PER_REQUEST];
+    for (size_t i = 0; i < n_lost; i++) {
+        skip[i] = lost[i].ordinal;
+    }
+    return write_all(e->fd, &rq, sizeof rq) != 0 ||
+                   write_all(e->fd, skip, n_lost * sizeof skip[0]) != 0 ||
+                   write_all(e->fd, tenant ? tenant : "", rq.tenant_len) != 0 ||
+                   write_all(e->fd, why, rq.why_len) != 0 ||
+                   write_all(e->fd, body, len) != 0
+               ? -1
+               : 0;
+}
+
+int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
+                             size_t max_events)
+{
+    ed_decider *d = e->d;
+    lost_event lost[MAX_LOSSES_PER_REQUEST];
+    size_t n_lost = 0, n_emitted = 0;
+    long next = 1;        /* the first ordinal not handed over yet */
+    int quiet_retries = 1; /* a process found dead between requests */
+    char why[160];
+    for (;;) {
+        if (e->pid != 0 && waitpid(e->pid, NULL, WNOHANG) == e->pid) {
+            close(e->fd); /* it died idle: start another, say nothing */
+            e->pid = 0;
+        }
+        ed_buf err = {0};
+        if (e->pid == 0 && spawn(e, &err) != 0) {
+            int rc = host_failure(e, "%s", err.data);
+            ed_buf_free(&err);
+            return rc;
+        }
+        ed_buf_free(&err);
+        int answered = 0;
+        if (send_request(e, body, len, max_events, next, lost, n_lost) == 0) {
+            for (;;) {
+                wire_verdict w;
+                if (fill(e, sizeof w) != 0) {
+                    break;
+                }
+                memcpy(&w, e->in.data + e->pos, sizeof w);
+                size_t payload = 0;
+                for (int i = 0; w.kind == FRAME_VERDICT && i < S_COUNT; i++) {
+                    payload += (size_t)w.len[i] + 1;
+                }
+                if ((w.kind != FRAME_VERDICT && w.kind != FRAME_DONE) ||
+                    payload > MAX_FRAME_BYTES || fill(e, sizeof w + payload) != 0) {
+                    break;
+                }
+                e->pos += sizeof w;
+                if (w.kind == FRAME_DONE) {
+                    for (; n_emitted < n_lost; n_emitted++) {
+                        if (emit_lost(e, &lost[n_emitted]) != 0) {
+                            ed_evaluator_stop(e);
+                            return -1;
+                        }
+                    }
+                    return w.status != 0 ? w.status : d->failed ? -1 : 0;
+                }
+                char *s[S_COUNT];
+                char *p = e->in.data + e->pos;
+                int framed = 1;
+                for (int i = 0; i < S_COUNT; i++) {
+                    s[i] = p;
+                    p += w.len[i];
+                    framed &= *p++ == '\0';
+                }
+                if (!framed) {
+                    break;
+                }
+                for (; n_emitted < n_lost && lost[n_emitted].ordinal < w.ordinal; n_emitted++) {
+                    if (emit_lost(e, &lost[n_emitted]) != 0) {
+                        ed_evaluator_stop(e);
+                        return -1;
+                    }
+                }
+                ed_verdict v = {0};
+                v.status = (ed_status)w.status;
+                v.unit = w.by_index ? "index" : "line";
+                v.where = (long)w.where;
+                v.ordinal = (long)w.ordinal;
+                v.seconds = w.seconds;
+                v.event_id = s[S_ID];
+                v.tenant = s[S_TENANT];
+                v.type = s[S_TYPE];
+                v.error = s[S_ERROR];
+                if (v.status == ED_DECIDED && w.has_outcome) {
+                    keep_known(d->cat, &w.outcome);
+                    v.decision = s[S_DECISION];
+                    v.len = w.len[S_DECISION];
+                    v.outcome = &w.outcome;
+                    ed_decider_journal(d, &v, s[S_OCCURRED], &w.outcome);
+                } else if (v.status == ED_DECIDED) {
+                    v.status = ED_HOST_FAILURE;
+                    v.error = "the rule evaluator sent a decision without its outcome";
+                }
+                int stop = ed_decider_hand_over(d, &v);
+                e->pos += payload;
+                answered = 1;
+                next = v.ordinal + 1;
+                if (stop) {
+                    /* the child is still writing: it goes, with its rest */
+                    ed_evaluator_stop(e);
+                    return -1;
+                }
+            }
+        }
+        /* the process is lost */
+        reap(e, why, sizeof why);
+        long k = atomic_load(&e->progress->ordinal);
+        if (k == 0 || k < next) {
+            /* not in a rule: dead before the request, or in reading it */
+            if (!answered && quiet_retries-- > 0) {
+                continue;
+            }
+            return host_failure(e, "the rule evaluator %s while reading the body", why);
+        }
+        e->losses++;
+        if (n_lost == MAX_LOSSES_PER_REQUEST) {
+            return host_failure(e, "the rule evaluator %s again", why);
+        }
+        lost_event *l = &lost[n_lost++];
+        l->ordinal = k;
+        l->where = e->progress->where;
+        l->by_index = e->progress->by_index;
+        memcpy(&l->ev, &e->progress->ev, sizeof l->ev);
+        l->ev.id[sizeof l->ev.id - 1] = '\0';
+        l->ev.tenant[sizeof l->ev.tenant - 1] = '\0';
+        l->ev.type[sizeof l->ev.type - 1] = '\0';
+        l->ev.jurisdiction[sizeof l->ev.jurisdiction - 1] = '\0';
+        l->ev.occurred_at[sizeof l->ev.occurred_at - 1] = '\0';
+        l->ev.as_of[sizeof l->ev.as_of - 1] = '\0';
+        snprintf(l->why, sizeof l->why, "%s", why);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* One call apart                                                       */
+/* ------------------------------------------------------------------ */
+
+int ed_evaluator_call(int (*fn)(void *arg, ed_buf *out), void *arg, double deadline_s,
+                      ed_buf *out)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        ed_buf_printf(out, "cannot start a process: socketpair: %s\n", strerror(errno));
+        return -1;
+    }
+    before_fork();
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        ed_buf_printf(out, "cannot start a process: fork: %s\n", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        int fd = become_child(sv[1], parent, "edict-vet");
+        ed_buf text = {0};
+        int32_t rc = fn(arg, &text);
+        if (write_all(fd, &rc, sizeof rc) != 0 || write_all(fd, text.data ? text.data : "",
+                                                            text.len) != 0) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(sv[1]);
+    /* the answer: its status, then its text until the child closes */
+    ed_buf got = {0};
+    int64_t end = now_us() + (int64_t)(deadline_s * 1e6);
+    int overran = 0;
+    for (;;) {
+        int64_t left = end - now_us();
+        if (left <= 0) {
+            overran = 1;
+            break;
+        }
+        struct pollfd pfd = {sv[0], POLLIN, 0};
+        int ready = poll(&pfd, 1, left / 1000 > 1000 ? 1000 : (int)(left / 1000) + 1);
+        if (ready < 0 && errno != EINTR) {
+            break;
+        }
+        if (ready <= 0) {
+            continue;
+        }
+        ed_buf_reserve(&got, FLUSH_BYTES);
+        ssize_t r = read(sv[0], got.data + got.len, got.cap - got.len - 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            break;
+        }
+        got.len += (size_t)r;
+        got.data[got.len] = '\0';
+    }
+    close(sv[0]);
+    char why[160];
+    end_process(pid, overran, deadline_s, why, sizeof why);
+    int32_t rc;
+    if (overran || got.len < sizeof rc) {
+        ed_buf_printf(out, "the process checking the packs %s\n", why);
+        ed_buf_free(&got);
+        return -1;
+    }
+    memcpy(&rc, got.data, sizeof rc);
+    ed_buf_append(out, got.data + sizeof rc, got.len - sizeof rc);
+    ed_buf_free(&got);
+    return rc;
+}
