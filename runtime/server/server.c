@@ -197,6 +197,11 @@ static int conn_flush(ed_conn *c)
         memset(&c->in_rest, 0, sizeof c->in_rest);
         int rc = feed(c, rest.data ? rest.data : "", rest.len);
         ed_buf_free(&rest);
+        if (rc == 0 && !c->held && !c->close_after && c->out.len == 0) {
+            /* feed stopped reading while held: the next request may be
+             * still to come */
+            ev_io_start(c->w->loop, &c->rio);
+        }
         return rc;
     }
     ev_io_start(c->w->loop, &c->rio);

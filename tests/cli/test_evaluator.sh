@@ -38,7 +38,7 @@ conf() {
 return {
   listen = "127.0.0.1:0", port_file = "$TMP/$1.port", workers = 1,
   packs = { "$P" }, tenants_dir = false, watch = false,
-  journal = "$TMP/$1.journal", state_dir = "$TMP/$1.state",
+  journal = "$TMP/$1.journal", state_dir = "$TMP/$1.state", max_batch_events = 2000,
   limits = { instructions = 1000000000, time_ms = 60000 },
   tenants = {
     acme = { token_sha256 = "$(token_hash $ACME)", rate_per_minute = 100000, burst = 100000 },
@@ -138,6 +138,17 @@ is "only the event being decided is lost" \
     "$(jv "$TMP/body" 'join(pluck(D[1].decisions, "flag"), ",")')" "green,yellow,red,green"
 is "the events after it are decided by the new process" \
     "$(jv "$TMP/body" 'D[1].decisions[3].findings[1].rule .. " " .. #D[1].decisions[3].packs')" "demo/over 1"
+
+# answers over the output high water (256 KiB), one after the other on one
+# keep-alive connection: the second is read and answered, not left until
+# the connection idles out
+i=0
+while [ $i -lt 1500 ]; do ev "big-$i" 1; i=$((i + 1)); done >"$TMP/big"
+curl -s --max-time 20 -o "$TMP/big1" -o "$TMP/big2" -w '%{http_code} %{num_connects}\n' \
+    -H "Authorization: Bearer $ACME" --data-binary @"$TMP/big" \
+    "$U/v1/evaluate" "$U/v1/evaluate" >"$TMP/bigst"
+is "two large answers on one connection: both 200, one connect" "$(tr '\n' ' ' <"$TMP/bigst")" "200 1 200 0 "
+is "the second is whole" "$(jv "$TMP/big2" 'D[1].decided')" "1500"
 
 req GET /metrics
 has "metrics count the lost evaluators" "$TMP/body" "edict_evaluator_lost_total 2"
