@@ -38,8 +38,11 @@
 /* Past this much unsent output a connection's pipelined requests wait:
  * parsing stops (the rest of what was read is kept) until the client has
  * read, so a client that sends and never reads costs at most this plus one
- * response, however cheap its requests are to send. */
-#define OUT_HIGH_WATER ((size_t)256 << 10)
+ * response, however cheap its requests are to send; all clients together,
+ * max_connections of them, at most 1024 × (64 KiB + a /metrics answer),
+ * about 100 MiB at the defaults, whether or not they hold a token. Still
+ * enough to keep a pipelining client's socket full. */
+#define OUT_HIGH_WATER ((size_t)64 << 10)
 
 /* What the workers share (api.h) and what only the connection layer
  * needs. */

@@ -139,7 +139,7 @@ is "only the event being decided is lost" \
 is "the events after it are decided by the new process" \
     "$(jv "$TMP/body" 'D[1].decisions[3].findings[1].rule .. " " .. #D[1].decisions[3].packs')" "demo/over 1"
 
-# answers over the output high water (256 KiB), one after the other on one
+# answers over the output high water (64 KiB), one after the other on one
 # keep-alive connection: the second is read and answered, not left until
 # the connection idles out
 i=0

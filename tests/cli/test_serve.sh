@@ -427,7 +427,7 @@ has "server logs are JSON lines with request ids" "$TMP/server.log" '"request_id
 
 # --- clients that send and never read --------------------------------------
 # 20 connections each pipeline 16 KiB of GET /metrics and never read: the
-# server parses on only as their answers are read (at most 256 KiB waiting
+# server parses on only as their answers are read (at most 64 KiB waiting
 # per connection), so its memory stays bounded and /healthz still answers
 # (under AddressSanitizer, freed memory is held in quarantine: keep it small
 # so that RSS measures what is live; other builds ignore the variable)
