@@ -397,7 +397,32 @@ ed_evaluator *ed_evaluator_new(ed_decider *d, double deadline_s, ed_buf *err)
     return e;
 }
 
+/* A process stopped between requests: told by its socket closing, it
+ * exits on its own (and a profiler it runs under writes its figures);
+ * one that has not within a second is killed. */
 void ed_evaluator_stop(ed_evaluator *e)
+{
+    if (e->pid == 0) {
+        return;
+    }
+    close(e->fd);
+    e->fd = -1;
+    for (int ms = 0; ms < 1000; ms++) {
+        pid_t got = waitpid(e->pid, NULL, WNOHANG);
+        if (got == e->pid || (got < 0 && errno != EINTR)) {
+            e->pid = 0;
+            return;
+        }
+        struct timespec tick = {0, 1000000};
+        nanosleep(&tick, NULL);
+    }
+    char why[64];
+    end_process(e->pid, 0, e->deadline_s, why, sizeof why);
+    e->pid = 0;
+}
+
+/* Stop it now, in the middle of a request. */
+static void stop_now(ed_evaluator *e)
 {
     char why[64];
     reap(e, why, sizeof why);
@@ -624,7 +649,7 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
                 if (w.kind == FRAME_DONE) {
                     for (; n_emitted < n_lost; n_emitted++) {
                         if (emit_lost(e, &lost[n_emitted]) != 0) {
-                            ed_evaluator_stop(e);
+                            stop_now(e);
                             return -1;
                         }
                     }
@@ -643,7 +668,7 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
                 }
                 for (; n_emitted < n_lost && lost[n_emitted].ordinal < w.ordinal; n_emitted++) {
                     if (emit_lost(e, &lost[n_emitted]) != 0) {
-                        ed_evaluator_stop(e);
+                        stop_now(e);
                         return -1;
                     }
                 }
@@ -673,7 +698,7 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
                 next = v.ordinal + 1;
                 if (stop) {
                     /* the child is still writing: it goes, with its rest */
-                    ed_evaluator_stop(e);
+                    stop_now(e);
                     return -1;
                 }
             }

@@ -203,7 +203,7 @@ if [ "$have_edict" = 1 ]; then
 fi
 
 # --- the stdlib modules -----------------------------------------------------------
-for extra in tests/bench/hash.sh tests/bench/chain.sh tests/bench/serve.sh; do
+for extra in tests/bench/hash.sh tests/bench/chain.sh tests/bench/serve.sh tests/bench/isolation.sh; do
     [ -f "$extra" ] && EDICT="$EDICT" sh "$extra"
 done
 exit 0
