@@ -278,7 +278,10 @@ has "the reload is in the tenant's journal" "$J/segment-000001.log" 'edict.reloa
 # --- reload under load ----------------------------------------------------
 # a client keeps evaluating while the pack changes 20 times, good and broken
 # versions alternating: no request fails, every answer names its generation,
-# and no broken version ever serves
+# and no broken version ever serves. Each version is one file renamed into
+# place (pack.lua, whose broken versions end in a syntax error): a watcher
+# reload that read a version label before its breakage was written would
+# serve a good pack named "broken".
 : >"$TMP/load"
 (
     n=0
@@ -291,22 +294,25 @@ has "the reload is in the tenant's journal" "$J/segment-000001.log" 'edict.reloa
     done
 ) &
 LOADER=$!
+cp "$TMP/rules.good" "$P/demo/rules.lua"
+cp "$P/demo/pack.lua" "$TMP/pack.good"
 v=0
 while [ $v -lt 20 ]; do
     v=$((v + 1))
     if [ $((v % 2)) = 1 ]; then
-        sed -i "s/version = \"[^\"]*\"/version = \"good-$v\"/" "$P/demo/pack.lua"
-        cp "$TMP/rules.good" "$P/demo/rules.lua"
+        sed "s/version = \"[^\"]*\"/version = \"good-$v\"/" "$TMP/pack.good" >"$TMP/pack.next"
     else
-        sed -i "s/version = \"[^\"]*\"/version = \"broken-$v\"/" "$P/demo/pack.lua"
-        printf 'this is not lua (\n' >>"$P/demo/rules.lua"
+        sed "s/version = \"[^\"]*\"/version = \"broken-$v\"/" "$TMP/pack.good" >"$TMP/pack.next"
+        printf 'this is not lua (\n' >>"$TMP/pack.next"
     fi
+    mv "$TMP/pack.next" "$P/demo/pack.lua"
     req POST /v1/admin/reload -H "Authorization: Bearer $ADMIN"
     echo "$v $ST" >>"$TMP/reloads"
 done
 touch "$TMP/load.stop"
 wait "$LOADER"
-cp "$TMP/rules.good" "$P/demo/rules.lua"
+sed 's/version = "[^"]*"/version = "good-21"/' "$TMP/pack.good" >"$TMP/pack.next"
+mv "$TMP/pack.next" "$P/demo/pack.lua"
 is "under load: 10 reloads ok, 10 refused" "$(grep -c ' 200$' "$TMP/reloads") $(grep -c ' 422$' "$TMP/reloads")" "10 10"
 check "under load: requests were made" [ "$(wc -l <"$TMP/load")" -gt 5 ]
 is "under load: no request failed" "$(grep -vc '^200 ' "$TMP/load")" 0
