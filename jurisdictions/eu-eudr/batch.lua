@@ -169,29 +169,27 @@ rule {
 rule {
   id = "eu-eudr/custody-origin",
   on = "batch.verify",
-  severity = "critical", -- major for a declared plot not linked, set per finding
-  -- edict.chain (not in the seed, which trusts its chain service): the
-  -- transfers as edges between parties, the declared plot ids as nodes,
-  -- traced back (g:trace) from the batch's last holder (the receiver of the
-  -- latest-dated transfer). Only when plots are declared.
-  --   * a sender upstream of the holder that is neither a declared plot nor
-  --     received anything (a dangling edge end): goods of untraceable
-  --     origin entered the chain → critical, like an unknown plot;
-  --   * no origin reached at all (custody only circles) → critical;
-  --   * a declared plot from which no transfer leads to the holder: the
-  --     plot is known but its link to the batch is undocumented → major.
-  cite = SEED .. " MISSING_CUSTODY_TRANSFER; Reg. (EU) 2023/1115 Art. 9 (traceability to the plots of production)",
+  severity = "info",
+  -- Not a gap. Seed 002's _verify_custody_chain asks three things of the
+  -- transfers (some recorded, each documented, no temporal gap) and never
+  -- traces them back to the plots: a plot is tied to the batch by its
+  -- geolocation in the due-diligence statement (Reg. 2023/1115 Art.
+  -- 9(1)(d)) and verified by its own rules, and a real chain starts at a
+  -- cooperative, trader or exporter, not at the plot. When the transfers
+  -- do name some declared plots as parties, a declared plot that none
+  -- names gets this note; otherwise nothing is said.
+  cite = SEED .. " _verify_custody_chain; Reg. (EU) 2023/1115 Art. 9(1)(d) (geolocation of the plots)",
   check = gaps_of("custody-origin"),
 }
 
 rule {
   id = "eu-eudr/custody-order",
   on = "batch.verify",
-  severity = "major",
+  severity = "info",
   -- edict.chain g:gaps: at a holder on the path into the last holder, a
   -- dated transfer out that is earlier than every dated transfer in: the
-  -- goods left before they arrived. The records contradict each other →
-  -- major (TEMPORAL_GAP), like an undocumented transfer.
+  -- goods left before they arrived. The seed sorts transfers by date and
+  -- asks nothing more, so this is a note for the analyst, not a gap.
   cite = SEED .. " TEMPORAL_GAP (custody transfer sequence)",
   check = gaps_of("custody-order"),
 }
@@ -199,10 +197,9 @@ rule {
 rule {
   id = "eu-eudr/custody-cycle",
   on = "batch.verify",
-  severity = "minor",
+  severity = "info",
   -- edict.chain g:cycles: custody returning to an earlier holder. A return
-  -- of goods can be legitimate, but a loop also hides where goods came
-  -- from: minor, curable by the return note.
+  -- of goods can be legitimate and the seed has no such gap: a note.
   cite = SEED .. " MISSING_EVIDENCE (custody chain continuity)",
   check = gaps_of("custody-cycle"),
 }
