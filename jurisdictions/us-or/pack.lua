@@ -42,10 +42,16 @@ return {
     -- Waste hold (OAR 845-025-7750): whole plants STRICTLY taller than this
     -- (inches) are held; exactly 24 in is not.
     hold_height_in = 24,
-    -- Business days the held waste stays under camera; the day the hold
-    -- starts does not count, destruction is allowed the calendar day after
-    -- the last one.
+    -- Business days the held waste stays under camera.
     hold_business_days = 3,
+    -- How they are counted (OAR 845-025-7750 "held ... at least 3 business
+    -- days"). "elapsed": destruction allowed from the clock time of
+    -- placement on the 3rd business day after the placement date (Tuesday
+    -- 14:00 → Friday 14:00). "close_of_day", the stricter reading for an
+    -- operator whose policy wants it: the placement day never counts and the
+    -- waste is held through the close of the 3rd business day after it
+    -- (Tuesday → destroyed from Saturday 00:00).
+    hold_reading = "elapsed",
     -- "The same applies to waste that was once a marijuana item" (FACTS.md
     -- on 7750): waste_type "product" is held too. false = only post-harvest
     -- waste and whole plants are held.

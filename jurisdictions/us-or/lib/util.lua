@@ -54,8 +54,7 @@ function M.local_day(s, zone)
   if type(s) ~= "string" then return nil, ("%s, not a date"):format(M.describe(s)) end
   local ok, why = time.valid(s)
   if not ok then return nil, ("%q is not a valid date or timestamp (%s)"):format(s, tostring(why)) end
-  if s:match(PLAIN_DATE) then return s end
-  return time.local_date(s, zone)
+  return time.local_day(s, zone)
 end
 
 -- A param that must be an integer >= min; a bad tenant override fails with
