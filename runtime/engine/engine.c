@@ -369,7 +369,12 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
             add_error(r, s, NULL, s->rule->where, why->data, ED_STOP_NONE);
             outcome = "error";
         } else {
-            outcome = found ? "failed" : "held";
+            /* a rule whose findings are all info did not fail: it noted */
+            int graded = 0;
+            for (int k = 0; k < ED_SEV_INFO; k++) {
+                graded |= r->outcome->counts[k] != saved.counts[k];
+            }
+            outcome = !found ? "held" : graded ? "failed" : "noted";
         }
     }
     if (found < 0) {
