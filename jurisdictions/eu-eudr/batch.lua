@@ -17,7 +17,7 @@
 -- Before the operator's application date only not-yet-in-force speaks.
 -- luacheck: globals rule
 
-local time = require "edict.time"
+local window = require "edict.window"
 local application = require "lib.application"
 local verify = require "lib.verify"
 
@@ -26,8 +26,8 @@ local SEED = "seed 002 policy: TraceabilityVerificationEngine"
 -- A check reporting the gaps that lib/verify.lua tags with `name`.
 local function gaps_of(name)
   return function(e, ctx)
-    if not application.in_force(e, ctx.params) then return end
-    return verify.findings(verify.run(e, ctx.params), name)
+    if not application.in_force(e, ctx) then return end
+    return verify.findings(verify.run(e, ctx), name)
   end
 end
 
@@ -41,11 +41,7 @@ rule {
   -- marks the Art. 9 period [S]; the DDS it supports is kept 5 years from
   -- submission under Art. 4 (dds.lua). Set also before the application date.
   check = function(e, ctx)
-    local y = ctx.params.retention_years
-    if math.type(y) ~= "integer" or y < 0 then
-      error("params.retention_years must be a whole number of years >= 0", 0)
-    end
-    ctx.retain_until(time.add_years(time.date(e.occurred_at), y))
+    window.retain_years(e, ctx, "retention_years")
   end,
 }
 
@@ -242,8 +238,8 @@ rule {
   -- finding on every in-force batch.verify (it is the report, not a gap).
   cite = SEED .. " (_calculate_confidence, _determine_status)",
   check = function(e, ctx)
-    if not application.in_force(e, ctx.params) then return end
-    local v = verify.run(e, ctx.params)
+    if not application.in_force(e, ctx) then return end
+    local v = verify.run(e, ctx)
     local what
     if #v.gaps == 0 then
       what = "no gaps, chain complete"

@@ -14,6 +14,10 @@ return {
   jurisdiction = "EU",
   title = "EU Deforestation Regulation (Reg. (EU) 2023/1115 as amended by Reg. (EU) 2025/2650)",
   effective_from = "2023-06-29", -- entry into force, OJ L 150 of 9 Jun 2023 (FACTS §5 [P])
+  -- The clock of every date the pack compares (application dates, the
+  -- cut-off, custody gaps, retention): Brussels, the seat of the Commission
+  -- and of the EU information system; a date-only value is that day.
+  zone = "Europe/Brussels",
   params = {
     -- Application dates after Reg. (EU) 2025/2650 (FACTS §5 [P/S]). An event
     -- whose occurred_at date is before its operator's date is "not yet in force".

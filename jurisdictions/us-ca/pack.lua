@@ -21,14 +21,14 @@ return {
   title = "California DCC cannabis track-and-trace (4 CCR div. 19)",
   description = "Metrc 24-hour recording (4 CCR §15049(b)), destruction notes, plant UIDs in the canopy, 7-year retention",
   effective_from = "2022-11-07", -- §15049(b) as amended, in effect since 7 Nov 2022 (FACTS CA1)
+  -- California's clock: the version in force, deadlines in obligations and
+  -- messages. The window itself is measured in real elapsed time.
+  zone = "America/Los_Angeles",
   params = {
     -- Hours after occurred_at within which the activity must be in Metrc
     -- (4 CCR §15049(b): "within 24 hours"). Instant arithmetic: exactly
     -- 24 h 0 s is on time, 24 h + 1 s is late, whatever the DST change.
     report_window_hours = 24,
-    -- Zone whose clock deadlines are written in (obligations, messages).
-    -- The window itself is measured in real elapsed time, not wall clock.
-    zone = "America/Los_Angeles",
     -- Phases in which a plant must carry its own UID (plant tag). Immature
     -- (vegetative) plants may be tracked in lots of up to 100 under one UID,
     -- so only the mature, flowering phase is listed.

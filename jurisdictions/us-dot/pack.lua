@@ -17,13 +17,18 @@ return {
   jurisdiction = "US-DOT",
   title = "FMCSA Drug and Alcohol Clearinghouse and driver medical certificate (49 CFR 382 subpart G, 391)",
   effective_from = "2020-01-06",
+  -- The default clock of every date the pack compares (the version in
+  -- force, query anniversaries, certificate expiry days, the day a
+  -- violation was determined and the close of a business day), whatever
+  -- offset each timestamp is written in. US-DOT spans several zones: this
+  -- is only the default (Central time, the middle of the contiguous
+  -- states' four, at most an hour from Eastern and two from Pacific); a
+  -- carrier names its principal place of business in params.zone.
+  zone = "America/Chicago",
   params = {
-    -- Whose clock says which civil day a violation was determined on and
-    -- when "the close of" a business day is (382.705). "" (the default):
-    -- the clock of the determined_at timestamp as written, i.e. its own UTC
-    -- offset, held fixed for the whole deadline. An IANA zone such as
-    -- "America/Chicago" (the employer's place of business) follows that
-    -- zone's daylight-saving changes instead.
+    -- The employer's zone (its principal place of business), e.g.
+    -- "America/Los_Angeles"; "" (the default) uses the manifest zone above.
+    -- Every local date of the pack's rules is taken on this clock.
     zone = "",
     -- The annual query cycle (382.701(b), "at least once a year"):
     -- "calendar_year": a query on day D is good through the same day a year

@@ -19,6 +19,9 @@ return {
   jurisdiction = "US-OR",
   title = "Oregon plant tagging before 2024: each plant tagged by 24 in (seed 000)",
   effective_until = "2023-12-31",
+  -- Oregon's clock: the version in force is chosen by occurred_at's date
+  -- here (2024-01-01T07:30:00Z is still 2023-12-31 in Oregon).
+  zone = "America/Los_Angeles",
   params = {
     -- A plant at or over this height (inches) must carry its own tag:
     -- exactly 24 in → tag required; 23.9 in → not yet.

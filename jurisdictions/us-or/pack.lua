@@ -31,9 +31,10 @@ return {
   -- is applied to every event since then: FACTS.md says the 2016 text used
   -- 8 in and no camera, but not when it changed (see README, counsel list).
   effective_from = "2016-01-01",
+  -- Oregon's clock: every "day" below is a local calendar day here, and the
+  -- version in force is chosen by occurred_at's date on it.
+  zone = "America/Los_Angeles",
   params = {
-    -- Oregon's clock: every "day" below is a local calendar day here.
-    zone = "America/Los_Angeles",
 
     -- Waste (seed 000 policy): photos with a sha256 needed per waste record.
     -- 0 turns the photo requirement off.

@@ -240,6 +240,10 @@ static int load_one(ed_context *ctx, const ed_pack *p, int overrides,
     lua_setfield(L, backing, "pack");
     lua_pushstring(L, p->version);
     lua_setfield(L, backing, "version");
+    if (p->zone != NULL) {
+        lua_pushstring(L, p->zone);
+        lua_setfield(L, backing, "zone");
+    }
     lua_pushvalue(L, -2);
     lua_setfield(L, backing, "params");
     lua_pushlightuserdata(L, ctx);

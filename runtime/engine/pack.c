@@ -21,6 +21,7 @@
 #include "readonly.h"
 #include "stdlib/hash.h"
 #include "stdlib/time.h"
+#include "stdlib/tz.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -311,6 +312,7 @@ void ed_pack_free(ed_pack *p)
     free(p->name);
     free(p->version);
     free(p->title);
+    free(p->zone);
     free_strings(p->jurisdictions, p->n_jurisdictions);
     free(p->dir);
     free(p->label);
@@ -357,6 +359,16 @@ const ed_file *ed_pack_file(const ed_pack *p, const char *path)
 int ed_pack_in_force(const ed_pack *p, int64_t day)
 {
     return day >= p->from_day && day <= p->until_day;
+}
+
+int64_t ed_pack_local_day(const ed_pack *p, const ed_time *t)
+{
+    int offset;
+    if (p->zone == NULL || !t->has_time ||
+        ed_tz_offset(p->zone, t->epoch, &offset, NULL, 0) != ED_TZ_OK) {
+        return ed_time_day_number(t);
+    }
+    return ed_floor_div(t->epoch + offset, 86400);
 }
 
 int ed_pack_serves(const ed_pack *p, const char *jurisdiction)
@@ -975,7 +987,7 @@ static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
 static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
 {
     static const char *const allowed[] = {
-        "name", "version", "jurisdiction", "title", "description",
+        "name", "version", "jurisdiction", "title", "description", "zone",
         "effective_from", "effective_until", "params", "rules", NULL};
     int problems = unknown_fields(L, m, allowed, d, p, NULL, "pack.lua");
 
@@ -1011,6 +1023,26 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         p->title = ed_strdup(lua_tostring(L, -1));
     } else if (t != LUA_TNIL) {
         diag_field(d, p, "title", "title: expected a string");
+        problems++;
+    }
+    lua_pop(L, 1);
+
+    /* zone: the clock of the pack's dates (version choice, ctx.zone,
+     * ctx.as_of_date); a known IANA zone */
+    t = rawfield(L, m, "zone");
+    if (t == LUA_TSTRING) {
+        char err[160];
+        int offset;
+        const char *z = lua_tostring(L, -1);
+        if (ed_tz_offset(z, 0, &offset, err, sizeof err) != ED_TZ_OK) {
+            diag_field(d, p, "zone", "zone: %s", err);
+            problems++;
+        } else {
+            p->zone = ed_strdup(z);
+        }
+    } else if (t != LUA_TNIL) {
+        diag_field(d, p, "zone", "zone: expected an IANA time zone name "
+                   "(e.g. \"America/Los_Angeles\")");
         problems++;
     }
     lua_pop(L, 1);

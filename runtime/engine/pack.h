@@ -72,6 +72,7 @@ typedef struct ed_pack {
     char **jurisdictions; /* "*" means any; a tenant's list may be empty (all) */
     size_t n_jurisdictions;
     int any_jurisdiction;
+    char *zone;          /* IANA zone of the pack's dates, or NULL (as written) */
     int64_t from_day, until_day; /* inclusive day numbers */
     char from_text[16], until_text[16];
     char *dir;           /* folder on disk */
@@ -121,6 +122,12 @@ const ed_file *ed_pack_file(const ed_pack *p, const char *path);
 
 /* Does the pack's effective window contain this day number? */
 int ed_pack_in_force(const ed_pack *p, int64_t day);
+
+/* The local date (day number) of the instant t on the pack's clock: its
+ * date in the pack's zone, or, for a pack without a zone or a plain date,
+ * t's date as written. */
+struct ed_time;
+int64_t ed_pack_local_day(const ed_pack *p, const struct ed_time *t);
 
 /* Does the pack (or tenant rule) serve this jurisdiction? */
 int ed_pack_serves(const ed_pack *p, const char *jurisdiction);

@@ -81,4 +81,17 @@ sed 's/"tenant":"plain"/"tenant":"odd"/' "$TMP/ev.json" >"$TMP/ev3.json"
 run "$EDICT" eval --tenants "$T" "$TMP/ev3.json"
 has "hold_reading \"strict\": a rule error naming the param" "$OUT" 'params.hold_reading must be \"elapsed\" or \"close_of_day\" (got \"strict\")'
 
+# employee-flags reads certs whole: a JSON null in the list is named and
+# the expired certificate after it is still found (a Lua fixture cannot
+# hold a null inside a list).
+write "$TMP/null.json" <<'EOF'
+{"id":"n-1","type":"employee.compliance","tenant":"plain","jurisdiction":"US-OR","occurred_at":"2026-03-20T09:00:00-05:00","data":{"employee_id":"E-17","certs":[{"kind":"CDL","expires":"2026-06-19"},null,{"kind":"HazMat","expires":"2026-03-01"}],"drug_test":{"result":"negative","date":"2026-01-15"},"background":{"status":"clear"}}}
+EOF
+run "$EDICT" eval --tenants "$T" "$TMP/null.json"
+is "certs [cert, null, expired]: the null named, the expired one found" \
+    "$(jv "$OUT" '(function() local r = {} for _, f in ipairs(D[1].findings) do r[#r + 1] = f.rule end table.sort(r) return join(r) end)()')" \
+    "employee-flags/cert-expired,employee-flags/cert-undated"
+has "certs [cert, null, expired]: the null entry is named" "$OUT" "certificate #2 of employee E-17 cannot be checked: the entry is null"
+is "certs [cert, null, expired]: red, 65" "$(jv "$OUT" 'D[1].flag .. " " .. D[1].score')" "red 65"
+
 summary

@@ -25,6 +25,7 @@
 
 local time = require "edict.time"
 local chain = require "edict.chain"
+local read = require "edict.read"
 
 local M = {}
 
@@ -223,7 +224,7 @@ local function verify_origin(v, d, s)
           evidence_required = { "geolocation_data", "coordinate_verification" },
         }
       elseif gtype == "Point" and commodity ~= "cattle" then
-        local area = p.area_ha
+        local area = read.number(p.area_ha) or p.area_ha -- "12.5" is 12.5 ha
         if quantity(area) and area > s.polygon_area then
           add {
             rule = "geolocation-polygon", gap_type = "MISSING_EVIDENCE", severity = "critical",
@@ -273,7 +274,7 @@ local function verify_origin(v, d, s)
             details = { cutoff = s.cutoff },
           }
         else
-          local on = time.date(lost)
+          local on = time.local_day(lost, s.zone)
           local after = time.days_between(s.cutoff, on)
           if after > 0 then
             add {
@@ -462,7 +463,7 @@ local function verify_custody(v, d, s)
     if r.t then
       r.id = idtext(r.t.transfer_id) or ("#%d"):format(i)
       r.from, r.to = node_id(r.t.from), node_id(r.t.to)
-      if time.valid(r.t.date) then r.date = time.date(r.t.date) end
+      if time.valid(r.t.date) then r.date = time.local_day(r.t.date, s.zone) end
     else
       r.id = ("#%d"):format(i)
     end
@@ -673,13 +674,14 @@ end
 -- public
 -- ------------------------------------------------------------------
 
--- run(e, params) -> the verification of a batch.verify event:
+-- run(e, ctx) -> the verification of a batch.verify event:
 --   { batch_id, batch (for messages), gaps = {…}, status, confidence,
 --     counts = {critical, major, minor}, chain_complete,
 --     custody_chain_verified, verified_plots = {plot ids}, holder }
-function M.run(e, params)
+function M.run(e, ctx)
   local d = e.data or {}
-  local s = settings(params)
+  local s = settings(ctx.params)
+  s.zone = ctx.zone
   local v = { gaps = {}, plot_ids = {}, verified_plots = {} }
   v.batch_id = idtext(d.batch_id)
   v.batch = v.batch_id or "(no batch_id)"

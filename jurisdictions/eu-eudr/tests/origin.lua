@@ -120,7 +120,12 @@ return {
     expect = { flag = "yellow", score = 95, findings = findings("geolocation-polygon"),
                messages = { "area_ha is not recorded", "VERIFIED (confidence 95)" } } },
 
-  { name = "area_ha as text: cannot be checked, minor, no rule error",
+  { name = "area_ha \"12.5\" as text: read as the number, a point is not enough, critical",
+    event = batch("poly-area-numtext", { plot("PLOT-CI-0042", { area_ha = "12.5" }) }),
+    expect = { flag = "red", score = 75, findings = findings("geolocation-polygon"),
+               messages = { "covers 12.5 ha, more than 4 ha" } } },
+
+  { name = "area_ha as text that is no number (\"6 ha\"): cannot be checked, minor, no rule error",
     event = batch("poly-area-text", { plot("PLOT-CI-0042", { area_ha = "6 ha" }) }),
     expect = { flag = "yellow", score = 95, findings = findings("geolocation-polygon") } },
 
@@ -143,8 +148,12 @@ return {
     expect = { flag = "red", score = 75, findings = findings("deforestation-after-cutoff"),
                messages = { "lost forest on 2021-01-01, 1 day after the 2020-12-31 cut-off" } } },
 
-  { name = "timestamp at 23:30 -05:00 on 31 Dec 2020 (UTC 1 Jan): its written date counts, fine",
+  { name = "timestamp at 23:30 -05:00 on 31 Dec 2020 is 1 Jan 2021 in Brussels: after the cut-off, critical",
     event = batch("cut-offset", { plot("PLOT-CI-0042", { deforested_at = "2020-12-31T23:30:00-05:00" }) }),
+    expect = { flag = "red", score = 75, findings = findings("deforestation-after-cutoff") } },
+
+  { name = "the last minute of the cut-off day in Brussels, written in UTC (2020-12-31T22:59Z): fine",
+    event = batch("cut-utc", { plot("PLOT-CI-0042", { deforested_at = "2020-12-31T22:59:00Z" }) }),
     expect = { flag = "green", score = 100, findings = findings() } },
 
   { name = "unreadable forest-loss date: cannot be checked, major",

@@ -1,6 +1,6 @@
 -- jurisdictions/us-ca/lib/metrc.lua — this pack's "recorded in Metrc within
 -- N hours of occurred_at" check: edict.window's check with the pack's
--- params (report_window_hours, zone) and Metrc's names. How the window is
+-- params (report_window_hours) and zone and Metrc's names. How the window is
 -- measured (instant arithmetic, edges, unreadable times) is edict.window's
 -- (RULES.md): 24 h of real time from 2026-03-07T10:00-08:00 ends at 2026-03-08T11:00-07:00
 -- on the America/Los_Angeles clock.
@@ -9,9 +9,9 @@ local window = require "edict.window"
 
 local M = {}
 
--- params.zone, checked (an unknown zone is refused by edict.time).
+-- The pack's clock: its manifest zone.
 function M.zone(ctx)
-  return window.zone_param(ctx, "zone", "America/Los_Angeles")
+  return ctx.zone
 end
 
 -- The window check for one activity; returns a finding table or nil, and

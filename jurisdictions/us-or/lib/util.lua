@@ -84,12 +84,9 @@ function M.bool_param(ctx, key)
   return v
 end
 
+-- Oregon's clock: the pack's manifest zone.
 function M.zone(ctx)
-  local z = ctx.params.zone
-  if type(z) ~= "string" or z == "" then
-    error("params.zone must be an IANA time zone name such as America/Los_Angeles", 0)
-  end
-  return z
+  return ctx.zone
 end
 
 -- ---------------------------------------------------------------- waste

@@ -105,6 +105,29 @@ function M.zone_param(ctx, key, example)
   return z
 end
 
+-- ctx.params[key] as a whole number of years >= 0; a bad tenant override
+-- fails with a message naming the param.
+function M.years_param(ctx, key)
+  local y = ctx.params[key]
+  if math.type(y) ~= "integer" or y < 0 then
+    error(("params.%s must be a whole number of years >= 0 (got %s)"):format(key, M.show(y)), 0)
+  end
+  return y
+end
+
+-- Keep the decision ctx.params[key] years from the local date of `anchor`
+-- (default e.occurred_at) on the pack's clock (ctx.zone; as written for a
+-- pack without one), with time.add_years (2024-02-29 + 7 = 2031-02-28). A
+-- date-only anchor is that day. Returns the date.
+function M.retain_years(e, ctx, key, anchor)
+  local years = M.years_param(ctx, key)
+  anchor = anchor or e.occurred_at
+  local day = ctx.zone and time.local_day(anchor, ctx.zone) or time.date(anchor)
+  local until_ = time.add_years(day, years)
+  ctx.retain_until(until_)
+  return until_
+end
+
 -- The deadline `seconds` after the instant ts, as RFC 3339 in zone's
 -- offset at that instant (UTC, "Z", without a zone), in whole seconds:
 -- deadline("2026-03-07T10:00:00-08:00", 86400, "America/Los_Angeles") is
