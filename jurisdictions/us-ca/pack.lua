@@ -32,6 +32,10 @@ return {
     -- Phases in which a plant must carry its own UID (plant tag). Immature
     -- (vegetative) plants may be tracked in lots of up to 100 under one UID,
     -- so only the mature, flowering phase is listed.
+    -- The shape of a Metrc plant tag: this many letters and digits (Metrc
+    -- labels are 24, as 1A4FF0300000029000004150). Text of another shape
+    -- ("N/A", "pending") is no tag. 0 accepts any letters and digits.
+    plant_tag_length = 24,
     individual_tag_phases = { "flowering" },
     -- Years to keep records: 7 per legacy 3 CCR §8400 [P]; 4 CCR §15037 [U].
     retention_years = 7,

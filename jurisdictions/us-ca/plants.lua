@@ -61,10 +61,9 @@ rule {
     local d = e.data or {}
     local p = phase_of(d)
     if not p or not needs_own_tag(ctx, p) then return nil end
-    if window.text(d.tag) then return nil end
+    local tag, why = window.metrc_tag(d.tag, ctx.params.plant_tag_length)
+    if tag then return nil end
     local plant = "plant " .. window.record(e, "plant_id")
-    local why = (d.tag == nil or type(d.tag) == "string") and "no plant tag recorded"
-      or ("tag is %s, not a UID"):format(window.show(d.tag))
     local lot = window.text(d.batch_tag)
     if lot then
       return {

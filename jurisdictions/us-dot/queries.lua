@@ -19,6 +19,7 @@
 
 local time = require "edict.time"
 local F = require "lib.fields"
+local read = require "edict.read"
 
 -- Every query field, the dates the annual query and retention count from.
 local QUERY_FIELDS = {
@@ -310,14 +311,14 @@ rule {
     local out = {}
 
     local raw, result = d.limited_query_result, nil
-    if type(raw) == "string" and raw ~= "" then
-      result = RESULTS[(raw:lower():gsub("[%s%-]+", "_"))]
+    if read.text(raw) then
+      result = read.enum(raw, RESULTS) -- trimmed, case-insensitive
       if not result then
         out[#out + 1] = F.bad_field(d, "limited_query_result",
           ("%q is not one of \"no_info\", \"info_exists\""):format(raw:sub(1, 40)),
           "clearinghouse_query_record")
       end
-    elseif raw ~= nil and raw ~= "" then
+    elseif raw ~= nil and type(raw) ~= "string" then
       out[#out + 1] = F.bad_field(d, "limited_query_result",
         ("is a %s, not \"no_info\" or \"info_exists\""):format(type(raw)),
         "clearinghouse_query_record")

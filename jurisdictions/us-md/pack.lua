@@ -35,6 +35,10 @@ return {
     -- Phases in which a plant must carry its own tag. Seed 000 requires it
     -- from the vegetative stage; a flowering plant has passed through it,
     -- so it must be tagged too.
+    -- The shape of a Metrc plant tag: this many letters and digits (Metrc
+    -- labels are 24, as 1A4FF0300000029000004150). Text of another shape
+    -- ("N/A", "pending") is no tag. 0 accepts any letters and digits.
+    plant_tag_length = 24,
     individual_tag_phases = { "vegetative", "flowering" },
     -- Years to keep records: seed 000's 2 years; no COMAR figure found.
     retention_years = 2,

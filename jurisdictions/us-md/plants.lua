@@ -9,8 +9,10 @@
 -- the counsel list in README.md.
 --
 -- Readings taken (README.md, "Readings chosen"):
---   * "without an individual tag" = `tag` missing, empty or blank text, or
---     not text at all (a number is not a Metrc plant tag).
+--   * "without an individual tag" = `tag` missing, empty or blank text, not
+--     text at all (a number is not a Metrc plant tag), or text that is not
+--     a Metrc tag's shape ("N/A": params.plant_tag_length letters and
+--     digits, 24; edict.window.metrc_tag).
 --   * flowering without a tag is critical too: a plant must carry its tag
 --     from the vegetative stage, and every flowering plant has been
 --     vegetative, so an untagged flowering plant is the same breach, found
@@ -62,9 +64,8 @@ rule {
     local d = e.data or {}
     local p = phase_of(d)
     if not p or not needs_own_tag(ctx, p) then return nil end
-    if window.text(d.tag) then return nil end
-    local why = (d.tag == nil or type(d.tag) == "string") and "no tag recorded"
-      or ("tag is %s, not a plant tag"):format(window.show(d.tag))
+    local tag, why = window.metrc_tag(d.tag, ctx.params.plant_tag_length)
+    if tag then return nil end
     local msg
     if p == "vegetative" then
       msg = "plant %s entered the %s stage without an individual plant tag (%s): "

@@ -36,6 +36,11 @@ return {
     -- a tenant that requires both for every employee can raise it.
     missing_drug_test_severity = "info",
     missing_background_severity = "info",
+    -- Retention in years: the audit trail (seed 001 policy, "Audit
+    -- Retention: 7 years") from occurred_at; a positive drug test or a
+    -- refusal (49 CFR 382.401: 5 years) from the test's date.
+    retention_years = 7,
+    positive_test_retention_years = 5,
   },
-  rules = { "certs.lua", "drug_test.lua", "background.lua" },
+  rules = { "certs.lua", "drug_test.lua", "background.lua", "retention.lua" },
 }

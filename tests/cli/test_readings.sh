@@ -94,4 +94,19 @@ is "certs [cert, null, expired]: the null named, the expired one found" \
 has "certs [cert, null, expired]: the null entry is named" "$OUT" "certificate #2 of employee E-17 cannot be checked: the entry is null"
 is "certs [cert, null, expired]: red, 65" "$(jv "$OUT" 'D[1].flag .. " " .. D[1].score')" "red 65"
 
+# employee-flags retention: 7 years (seed 001) by default; a tenant that
+# lowers it still keeps a positive test 5 years from its date (382.401)
+write "$T/short/policy.lua" <<'EOF'
+return { jurisdictions = { "US-OR" }, params = { ["employee-flags"] = { retention_years = 1 } } }
+EOF
+write "$TMP/pos.json" <<'EOF'
+{"id":"p-1","type":"employee.compliance","tenant":"plain","jurisdiction":"US-OR","occurred_at":"2026-03-20T09:00:00-05:00","data":{"employee_id":"E-17","drug_test":{"result":"positive","date":"2026-03-02"},"background":{"status":"clear"}}}
+{"id":"p-2","type":"employee.compliance","tenant":"short","jurisdiction":"US-OR","occurred_at":"2026-03-20T09:00:00-05:00","data":{"employee_id":"E-17","drug_test":{"result":"positive","date":"2026-03-02"},"background":{"status":"clear"}}}
+{"id":"p-3","type":"employee.compliance","tenant":"short","jurisdiction":"US-OR","occurred_at":"2026-03-20T09:00:00-05:00","data":{"employee_id":"E-17","drug_test":{"result":"negative","date":"2026-03-02"},"background":{"status":"clear"}}}
+EOF
+run "$EDICT" eval --tenants "$T" "$TMP/pos.json"
+is "employee-flags retention: 7 years by default" "$(jv "$OUT" 'D[1].retention_until')" "2033-03-20"
+is "employee-flags retention: lowered to 1 year, a positive test still 5 years from its date" "$(jv "$OUT" 'D[2].retention_until')" "2031-03-02"
+is "employee-flags retention: lowered to 1 year, a negative test 1 year" "$(jv "$OUT" 'D[3].retention_until')" "2027-03-20"
+
 summary

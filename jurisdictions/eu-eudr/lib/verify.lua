@@ -214,7 +214,7 @@ local function verify_origin(v, d, s)
         v.add(g)
         clean = false
       end
-      local commodity = type(p.commodity) == "string" and p.commodity:lower() or nil
+      local commodity = read.text(p.commodity) and read.text(p.commodity):lower() or nil
       local gtype, why = geolocation(p.geolocation)
       if not gtype then
         add {

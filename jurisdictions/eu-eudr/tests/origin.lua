@@ -110,6 +110,10 @@ return {
       geolocation = { type = "Polygon", coordinates = SQUARE } }) }),
     expect = { flag = "green", score = 100, findings = findings() } },
 
+  { name = "commodity \"cattle \" with a trailing space is cattle: a point is fine",
+    event = batch("poly-cattle-space", { plot("FARM-BR-MT-78", { area_ha = 40, commodity = "cattle " }) }),
+    expect = { flag = "green", score = 100, findings = findings() } },
+
   { name = "cattle: a 40 ha pasture may be a point",
     event = batch("poly-cattle", { plot("FARM-BR-MT-77", { area_ha = 40, commodity = "Cattle" }) },
       { transfers = chain_from("FARM-BR-MT-77") }),

@@ -322,6 +322,10 @@ return {
     event = driver { limited_query_result = "No Info" },
     expect = { flag = "green", findings = {}, score = 100 } },
 
+  { name = "follow-up: result \" No Info \" padded with spaces reads as no_info: holds",
+    event = driver { limited_query_result = " No Info " },
+    expect = { flag = "green", findings = {}, score = 100 } },
+
   { name = "follow-up: unknown result \"pending\": major, cannot be checked",
     event = driver { limited_query_result = "pending" },
     expect = { flag = "yellow", findings = { FOLLOW }, score = 90,

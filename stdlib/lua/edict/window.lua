@@ -19,8 +19,17 @@
 --     deadline is still on time); until then an obligation, no finding.
 --   * recorded before occurred_at (a negative elapsed time, e.g. an entry
 --     made ahead of the move) is on time.
---   * a recorded time that is not a full timestamp (a number, a bare date,
---     text) is a finding: the window cannot be checked from it.
+--   * the window runs from e.occurred_at, or, with spec.from_field, from
+--     e.data[from_field] when that is a full timestamp (when the activity
+--     itself happened, e.g. destroyed_at, rather than when the record was
+--     written).
+--   * a recorded date without a time (metrc_reported_at = "2026-03-02") is
+--     read on the zone's calendar: on the day the activity happened (or
+--     before) it is within the window whatever the hour; after the
+--     deadline's day it is late; on the deadline's own day the hour decides
+--     and it cannot be checked.
+--   * a recorded value that is neither (a number, text) is a finding: the
+--     window cannot be checked from it.
 
 local time = require "edict.time"
 
@@ -157,6 +166,8 @@ local SPEC = {
 --   system       where the activity is recorded ("Metrc")
 --   field        the e.data field with when it was ("metrc_reported_at")
 --   evidence     optional: the evidence a finding asks for
+--   from_field   optional: the e.data field with when the activity happened
+--                ("destroyed_at"); occurred_at when it is no full timestamp
 -- Returns a finding table or nil; adds the obligation when the activity is
 -- not recorded yet and the deadline has not passed at ctx.as_of.
 function M.check(e, ctx, spec)
@@ -173,6 +184,9 @@ function M.check(e, ctx, spec)
   local hours, sys, field = spec.hours, spec.system, spec.field
   local secs = math.floor(hours * 3600)
   local occ = e.occurred_at
+  if spec.from_field ~= nil and M.is_timestamp(d[spec.from_field]) then
+    occ = d[spec.from_field]
+  end
   local due = M.deadline(occ, secs, spec.zone)
   local h = M.hours_text(hours)
   local evidence = spec.evidence and { spec.evidence } or nil
@@ -198,6 +212,22 @@ function M.check(e, ctx, spec)
       note = ("record %s in %s by %s (%s h after %s)"):format(spec.what, sys, due, h, occ),
     }
     return nil
+  end
+
+  if type(v) == "string" and not M.is_timestamp(v) and time.valid(M.text(v), "date") then
+    -- a date only: the zone's calendar decides when it can
+    local day, start = M.text(v), time.local_day(occ, spec.zone)
+    if day <= start then return nil end
+    local last = time.local_day(due, spec.zone)
+    if day > last then
+      return {
+        message = ("%s was recorded in %s on %s (a date without a time), after the %s h %s "
+          .. "ended (deadline %s, from %s). Document the cause of the delay and correct the "
+          .. "recording process"):format(spec.what, sys, day, h, spec.window_name, due, occ),
+        evidence_required = evidence,
+        details = { occurred_at = occ, deadline = due, window_hours = hours, [field] = day },
+      }
+    end
   end
 
   if not M.is_timestamp(v) then
@@ -227,6 +257,47 @@ function M.check(e, ctx, spec)
     }
   end
   return nil
+end
+
+-- A Metrc tag (plant or package label): v trimmed, upper-cased, when it is
+-- `length` letters and digits (Metrc's 24, as 1A4FF0300000029000004150);
+-- else nil and why ("\"N/A\" (text) is not a Metrc tag (24 letters and
+-- digits)", "no tag recorded"). length 0 accepts any letters and digits.
+function M.metrc_tag(v, length)
+  if math.type(length) ~= "integer" or length < 0 then
+    error("edict.window.metrc_tag: the length must be a whole number >= 0", 2)
+  end
+  local s = M.text(v)
+  if s == nil then
+    if v == nil or type(v) == "string" or v == false then return nil, "no tag recorded" end
+    return nil, ("tag is %s, not a Metrc tag"):format(M.show(v))
+  end
+  local shape = length > 0 and ("%d letters and digits"):format(length) or "letters and digits"
+  if not s:match("^%w+$") or (length > 0 and #s ~= length) then
+    return nil, ("tag %s is not a Metrc tag (%s)"):format(M.show(v), shape)
+  end
+  return s:upper()
+end
+
+-- The "recorded in Metrc within params.report_window_hours of the
+-- activity" check of the Metrc states (us-ca, us-md), on the pack's clock
+-- (ctx.zone): check() with Metrc's names. spec = { what, window_name,
+-- action, from_field (optional, e.g. "destroyed_at") }.
+function M.metrc(e, ctx, spec)
+  if ctx.zone == nil then
+    error(("edict.window.metrc: pack %s names no zone in its manifest"):format(tostring(ctx.pack)), 2)
+  end
+  return M.check(e, ctx, {
+    what = spec.what,
+    window_name = spec.window_name,
+    action = spec.action,
+    from_field = spec.from_field,
+    hours = M.hours_param(ctx, "report_window_hours"),
+    zone = ctx.zone,
+    system = "Metrc",
+    field = "metrc_reported_at",
+    evidence = "metrc_entry_record",
+  })
 end
 
 return M
