@@ -28,7 +28,9 @@ return {
     -- Hours after occurred_at within which the activity must be in Metrc
     -- (4 CCR §15049(b): "within 24 hours"). Instant arithmetic: exactly
     -- 24 h 0 s is on time, 24 h + 1 s is late, whatever the DST change.
-    report_window_hours = 24,
+    -- The statute's figure: a tenant may shorten it, not lengthen it.
+    report_window_hours = { default = 24, max = 24, cite = "4 CCR §15049(b)",
+                            rules = { "us-ca/waste-metrc-24h", "us-ca/inventory-metrc-24h" } },
     -- Phases in which a plant must carry its own UID (plant tag). Immature
     -- (vegetative) plants may be tracked in lots of up to 100 under one UID,
     -- so only the mature, flowering phase is listed.

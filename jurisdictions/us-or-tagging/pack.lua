@@ -20,7 +20,7 @@ return {
   params = {
     -- A plant at or over this height (inches), or flowering, means its
     -- batch must be tagged: exactly 36 in → required; 35.9 in → not yet.
-    batch_tag_height_in = 36,
+    batch_tag_height_in = { default = 36, max = 36, cite = "OAR 845-025-7520(1)(c)" },
   },
   rules = { "tagging.lua" },
 }

@@ -335,6 +335,8 @@ void ed_pack_free(ed_pack *p)
         free(p->params[i].pack);
         free(p->params[i].key);
         free(p->params[i].where);
+        free(p->params[i].cite);
+        free_strings(p->params[i].rules, p->params[i].n_rules);
     }
     free(p->params);
     for (size_t i = 0; i < p->n_waivers; i++) {
@@ -959,7 +961,133 @@ static int check_params_data(lua_State *L, int t, const char *path, ed_pack *p,
     return 1;
 }
 
-/* Record the names and types of the params table at t. */
+/* Is the value at v a param declaration: a table with a `default`? */
+static int is_declaration(lua_State *L, int v)
+{
+    if (lua_type(L, v) != LUA_TTABLE) {
+        return 0;
+    }
+    lua_pushliteral(L, "default");
+    int t = lua_rawget(L, v);
+    lua_pop(L, 1);
+    return t != LUA_TNIL;
+}
+
+/* Fill q's bound from the declaration at v (checked by check_declarations). */
+static void record_declaration(lua_State *L, int v, ed_param *q)
+{
+    lua_getfield(L, v, "default");
+    q->type = lua_type(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, v, "min") == LUA_TNUMBER) {
+        q->has_min = 1;
+        q->min = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, v, "max") == LUA_TNUMBER) {
+        q->has_max = 1;
+        q->max = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, v, "cite") == LUA_TSTRING) {
+        q->cite = ed_strdup(lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, v, "rules") == LUA_TTABLE) {
+        size_t n = lua_rawlen(L, -1);
+        q->rules = calloc(n ? n : 1, sizeof *q->rules);
+        if (q->rules == NULL) {
+            abort();
+        }
+        for (size_t i = 1; i <= n; i++) {
+            if (lua_rawgeti(L, -1, (lua_Integer)i) == LUA_TSTRING) {
+                q->rules[q->n_rules++] = ed_strdup(lua_tostring(L, -1));
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
+/* Check every param declaration of the params table at t: only the known
+ * fields; a default; numeric bounds with the statute they encode, the
+ * default within them; rules a list of rule ids. */
+static int check_declarations(lua_State *L, int t, ed_pack *p, ed_diags *d)
+{
+    static const char *const fields[] = {"default", "min", "max", "cite", "rules", NULL};
+    int problems = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        int v = lua_gettop(L);
+        if (lua_type(L, -2) != LUA_TSTRING || !is_declaration(L, v)) {
+            lua_pop(L, 1);
+            continue;
+        }
+        const char *key = lua_tostring(L, -2);
+        lua_pushnil(L);
+        while (lua_next(L, v) != 0) {
+            int known = 0;
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                for (int i = 0; fields[i]; i++) {
+                    known = known || strcmp(lua_tostring(L, -2), fields[i]) == 0;
+                }
+            }
+            if (!known) {
+                lua_pushvalue(L, -2);
+                diag_field(d, p, key, "params.%s: unknown field '%s' in a param "
+                           "declaration (default, min, max, cite, rules)", key,
+                           luaL_tolstring(L, -1, NULL));
+                lua_pop(L, 2);
+                problems++;
+            }
+            lua_pop(L, 1);
+        }
+        int dt = lua_getfield(L, v, "default");
+        double def = dt == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+        lua_pop(L, 1);
+        int mt = lua_getfield(L, v, "min");
+        double min = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        int xt = lua_getfield(L, v, "max");
+        double max = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        int ct = lua_getfield(L, v, "cite");
+        lua_pop(L, 1);
+        int rt = lua_getfield(L, v, "rules");
+        lua_pop(L, 1);
+        int bounded = mt != LUA_TNIL || xt != LUA_TNIL;
+        if ((mt != LUA_TNIL && mt != LUA_TNUMBER) || (xt != LUA_TNIL && xt != LUA_TNUMBER)) {
+            diag_field(d, p, key, "params.%s: min and max must be numbers", key);
+            problems++;
+        } else if (bounded && dt != LUA_TNUMBER) {
+            diag_field(d, p, key, "params.%s: a bounded param needs a number as its "
+                       "default", key);
+            problems++;
+        } else if ((mt == LUA_TNUMBER && def < min) || (xt == LUA_TNUMBER && def > max)) {
+            diag_field(d, p, key, "params.%s: the default %g is outside its own "
+                       "bound", key, def);
+            problems++;
+        }
+        if (bounded && ct != LUA_TSTRING) {
+            diag_field(d, p, key, "params.%s: a bound needs the statute it encodes "
+                       "(cite = \"...\")", key);
+            problems++;
+        } else if (ct != LUA_TNIL && ct != LUA_TSTRING) {
+            diag_field(d, p, key, "params.%s: cite must be text", key);
+            problems++;
+        }
+        if (rt != LUA_TNIL && rt != LUA_TTABLE) {
+            diag_field(d, p, key, "params.%s: rules must be a list of rule ids", key);
+            problems++;
+        }
+        lua_pop(L, 1);
+    }
+    return problems;
+}
+
+/* Record the names and types of the params table at t (for a pack, with
+ * the bounds of its declarations; for a tenant's overrides, their numeric
+ * values). */
 static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
 {
     size_t cap = 0;
@@ -975,10 +1103,17 @@ static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
                 p->params = np;
             }
             ed_param *q = &p->params[p->n_params++];
+            memset(q, 0, sizeof *q);
             q->pack = pack ? ed_strdup(pack) : NULL;
             q->key = ed_strdup(lua_tostring(L, -2));
             q->type = lua_type(L, -1);
             q->where = ed_pack_field_where(p, lua_tostring(L, -2));
+            if (pack == NULL && is_declaration(L, lua_gettop(L))) {
+                record_declaration(L, lua_gettop(L), q);
+            } else if (pack != NULL && q->type == LUA_TNUMBER) {
+                q->has_num = 1;
+                q->num = lua_tonumber(L, -1);
+            }
         }
         lua_pop(L, 1);
     }
@@ -1085,6 +1220,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     if (t == LUA_TTABLE) {
         record_params(L, lua_gettop(L), p, NULL);
         problems += check_params_data(L, lua_gettop(L), "params", p, d);
+        problems += check_declarations(L, lua_gettop(L), p, d);
     } else if (t != LUA_TNIL) {
         diag_field(d, p, "params", "params: expected a table");
         problems++;
@@ -1457,12 +1593,38 @@ int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
         lua_pop(L, 1);
         lua_newtable(L);
     }
-    lua_setfield(L, out, "params");
     if (p->is_tenant) {
-        /* tenant params are overrides keyed by pack name */
-        rawfield(L, out, "params");
+        /* tenant params are overrides keyed by pack name; under its own
+         * name, the params of the tenant's own rules */
+        lua_pushvalue(L, -1);
         lua_setfield(L, out, "overrides");
+        lua_pushstring(L, p->name);
+        if (lua_rawget(L, -2) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+        }
+        lua_remove(L, -2);
+        lua_newtable(L);
+    } else {
+        /* a declaration gives its default; its bound goes to `bounds` */
+        int params = lua_gettop(L);
+        lua_newtable(L);
+        lua_pushnil(L);
+        while (lua_next(L, params) != 0) {
+            if (lua_type(L, -2) == LUA_TSTRING && is_declaration(L, lua_gettop(L))) {
+                lua_pushvalue(L, -2);
+                lua_pushvalue(L, -2);
+                lua_rawset(L, params + 1);    /* bounds[key] = declaration */
+                lua_getfield(L, -1, "default");
+                lua_pushvalue(L, -3);
+                lua_insert(L, -2);
+                lua_rawset(L, params);        /* params[key] = default */
+            }
+            lua_pop(L, 1);
+        }
     }
+    lua_setfield(L, out, "bounds");
+    lua_setfield(L, out, "params");
     if (run_rule_files(sb, p, limits, d) != 0) {
         lua_settop(L, top);
         return -1;

@@ -54,8 +54,18 @@ typedef struct ed_rule {
 typedef struct ed_param {
     char *pack;  /* tenant overrides only */
     char *key;
-    int type;    /* LUA_T* */
+    int type;    /* LUA_T* (a declaration's: its default's) */
     char *where;
+    /* Packs: a declaration { default =, min =, max =, cite =, rules = }
+     * bounds the param by a statute a tenant may tighten, not loosen. */
+    int has_min, has_max;
+    double min, max;
+    char *cite;           /* the statute the bound encodes, or NULL */
+    char **rules;         /* the rules it governs; none: every rule */
+    size_t n_rules;
+    /* Tenant overrides: the value, when it is a number. */
+    int has_num;
+    double num;
 } ed_param;
 
 typedef struct ed_waiver {

@@ -259,6 +259,20 @@ function M.check(e, ctx, spec)
   return nil
 end
 
+-- When a tenant's override sets ctx.params[key] (value v) away from the
+-- statute the pack declares for it (ctx.bounds[key]), the text naming both
+-- figures: "window of tenant policy 12 h; statute 24 h, 4 CCR §15049(b)",
+-- so a message never cites the law for the tenant's figure. nil when the
+-- param has no bound or keeps the statute's figure.
+function M.figures(ctx, key, v, unit)
+  local b = ctx.bounds and ctx.bounds[key]
+  if b == nil or b.default == v or b.cite == nil then return nil end
+  local function fig(x)
+    return type(x) == "number" and M.hours_text(x) .. (unit and (" " .. unit) or "") or tostring(x)
+  end
+  return ("window of tenant policy %s; statute %s, %s"):format(fig(v), fig(b.default), b.cite)
+end
+
 -- A Metrc tag (plant or package label): v trimmed, upper-cased, when it is
 -- `length` letters and digits (Metrc's 24, as 1A4FF0300000029000004150);
 -- else nil and why ("\"N/A\" (text) is not a Metrc tag (24 letters and
@@ -287,12 +301,13 @@ function M.metrc(e, ctx, spec)
   if ctx.zone == nil then
     error(("edict.window.metrc: pack %s names no zone in its manifest"):format(tostring(ctx.pack)), 2)
   end
+  local hours = M.hours_param(ctx, "report_window_hours")
   return M.check(e, ctx, {
     what = spec.what,
-    window_name = spec.window_name,
+    window_name = M.figures(ctx, "report_window_hours", hours, "h") or spec.window_name,
     action = spec.action,
     from_field = spec.from_field,
-    hours = M.hours_param(ctx, "report_window_hours"),
+    hours = hours,
     zone = ctx.zone,
     system = "Metrc",
     field = "metrc_reported_at",
