@@ -23,27 +23,10 @@ local function threshold(ctx)
   return g
 end
 
--- v as a trimmed non-empty string, else nil.
-local function text(v)
-  if type(v) ~= "string" then return nil end
-  local s = v:match("^%s*(.-)%s*$")
-  if s == "" then return nil end
-  return s
-end
-
--- v as an identifier (a non-empty string or an integer), else nil.
-local function ident(v)
-  if math.type(v) == "integer" then return tostring(v) end
-  return text(v)
-end
-
--- How a message describes a value that is not what it should be.
-local function describe(v)
-  if v == nil then return "not recorded" end
-  if type(v) == "string" then return ("%q"):format(v) end
-  if type(v) == "table" then return v[1] ~= nil and "a list" or "an object" end
-  return ("%s (a %s)"):format(tostring(v), math.type(v) or type(v))
-end
+-- Reading input: edict.read (trimmed text, identifiers, values described
+-- for messages), as the packs do.
+local read = require "edict.read"
+local text, ident, describe = read.text, read.ident, read.describe
 
 -- The weight in grams when it is a readable, finite number >= 0, else nil.
 local function weight_of(d)

@@ -124,7 +124,7 @@ return {
   { name = "certs as a number: one major finding naming it, no rule error",
     event = event("certs-number", 12),
     expect = { flag = "yellow", findings = { "employee-flags/cert-undated" }, score = 90,
-               messages = { "certs is 12 (a integer), not a list" } } },
+               messages = { "certs is an integer (12), not a list" } } },
 
   { name = "an expiry with stray spaces (\" 2026-03-01 \") is read as the date: expired",
     event = event("expires-spaces", { cert("CDL", " 2026-03-01 ") }),

@@ -32,12 +32,14 @@ function M.zone(ctx)
   return ctx.zone
 end
 
--- How a value that is not what it should be reads in a message.
+-- How a value that is not what it should be reads in a message:
+-- "not recorded", "\"N/A\"", "a list", "an object", "an integer (12)".
 function M.describe(v)
   if v == nil then return "not recorded" end
   if type(v) == "string" then return ("%q"):format(v) end
-  if type(v) == "table" then return "a list or object" end
-  return ("%s (a %s)"):format(tostring(v), math.type(v) or type(v))
+  if type(v) == "table" then return v[1] ~= nil and "a list" or "an object" end
+  local t = math.type(v) or type(v)
+  return ("%s %s (%s)"):format(t:match("^[aeiou]") and "an" or "a", t, tostring(v))
 end
 
 -- The local date of v ("YYYY-MM-DD" as written, or a timestamp's date on
@@ -63,6 +65,31 @@ function M.text(v)
   local s = v:match("^%s*(.-)%s*$")
   if s == "" then return nil end
   return s
+end
+
+-- v as an identifier: a trimmed non-empty string, or an integer as text;
+-- else nil.
+function M.ident(v)
+  if math.type(v) == "integer" then return tostring(v) end
+  return M.text(v)
+end
+
+-- true when the list param ctx.params[key] names `value` (compared
+-- case-insensitively); a param that is no list of names is an error
+-- naming it. (The Metrc states' individual_tag_phases.)
+function M.listed(ctx, key, value)
+  local list = ctx.params[key]
+  if type(list) ~= "table" then
+    error(("params.%s must be a list of names"):format(key), 0)
+  end
+  value = type(value) == "string" and value:lower() or value
+  for _, q in ipairs(list) do
+    if type(q) ~= "string" then
+      error(("params.%s must hold names (text)"):format(key), 0)
+    end
+    if q:lower() == value then return true end
+  end
+  return false
 end
 
 -- An enumerated value: v trimmed, lower-cased, inner spaces and hyphens as

@@ -32,6 +32,7 @@
 --     window cannot be checked from it.
 
 local time = require "edict.time"
+local read = require "edict.read"
 
 local M = {}
 
@@ -39,13 +40,9 @@ local M = {}
 -- seconds since it, so add_seconds from it drops the fraction of ts.
 local EPOCH = "1970-01-01T00:00:00Z"
 
--- v as a trimmed non-empty string, else nil (nil, numbers, tables, "  ").
-function M.text(v)
-  if type(v) ~= "string" then return nil end
-  local s = v:match("^%s*(.-)%s*$")
-  if s == "" then return nil end
-  return s
-end
+-- v as a trimmed non-empty string, else nil (nil, numbers, tables, "  "):
+-- edict.read's.
+M.text = read.text
 
 -- A short, deterministic description of a value for messages (never a
 -- table address): "\"x\" (text)", "12 (a number)", "a list or object".
@@ -291,6 +288,37 @@ function M.metrc_tag(v, length)
     return nil, ("tag %s is not a Metrc tag (%s)"):format(M.show(v), shape)
   end
   return s:upper()
+end
+
+-- The Metrc states' "the phase of a phase change is recorded" check: nil
+-- when e.data.phase is vegetative or flowering (any case, trimmed); a
+-- finding (the rule's severity) when no phase is recorded; an info finding
+-- for another phase, in case it is a typo. `requirement` names what the
+-- phase decides ("plant tag", "UID").
+function M.phase_recorded(e, requirement)
+  local d = e.data or {}
+  local plant = "plant " .. M.record(e, "plant_id")
+  local p = read.text(d.phase)
+  p = p and p:lower()
+  if not p then
+    local why = (d.phase == nil or type(d.phase) == "string") and "no phase recorded"
+      or ("phase is %s"):format(M.show(d.phase))
+    return {
+      message = ("phase change of %s cannot be checked for its %s: %s. "
+        .. "Record the new phase (vegetative or flowering)"):format(plant, requirement, why),
+      evidence_required = { "plant_phase" },
+      details = { plant_id = d.plant_id },
+    }
+  end
+  if p ~= "vegetative" and p ~= "flowering" then
+    return {
+      severity = "info",
+      message = ("phase change of %s to %q: not vegetative or flowering, so the %s "
+        .. "requirement was not checked; correct the phase if it is a typo"):format(plant, p, requirement),
+      details = { plant_id = d.plant_id, phase = p },
+    }
+  end
+  return nil
 end
 
 -- The "recorded in Metrc within params.report_window_hours of the
