@@ -961,6 +961,16 @@ static int check_params_data(lua_State *L, int t, const char *path, ed_pack *p,
     return 1;
 }
 
+/* Push the raw field `name` of the table at v and return its type: the
+ * declaration is an author table, and reading it must run no author code
+ * (a metatable is refused later, by param_data). */
+static int rawfield_of(lua_State *L, int v, const char *name)
+{
+    v = lua_absindex(L, v);
+    lua_pushstring(L, name);
+    return lua_rawget(L, v);
+}
+
 /* Is the value at v a param declaration: a table with a `default`? */
 static int is_declaration(lua_State *L, int v)
 {
@@ -976,24 +986,24 @@ static int is_declaration(lua_State *L, int v)
 /* Fill q's bound from the declaration at v (checked by check_declarations). */
 static void record_declaration(lua_State *L, int v, ed_param *q)
 {
-    lua_getfield(L, v, "default");
+    rawfield_of(L, v, "default");
     q->type = lua_type(L, -1);
     lua_pop(L, 1);
-    if (lua_getfield(L, v, "min") == LUA_TNUMBER) {
+    if (rawfield_of(L, v, "min") == LUA_TNUMBER) {
         q->has_min = 1;
         q->min = lua_tonumber(L, -1);
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, v, "max") == LUA_TNUMBER) {
+    if (rawfield_of(L, v, "max") == LUA_TNUMBER) {
         q->has_max = 1;
         q->max = lua_tonumber(L, -1);
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, v, "cite") == LUA_TSTRING) {
+    if (rawfield_of(L, v, "cite") == LUA_TSTRING) {
         q->cite = ed_strdup(lua_tostring(L, -1));
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, v, "rules") == LUA_TTABLE) {
+    if (rawfield_of(L, v, "rules") == LUA_TTABLE) {
         size_t n = lua_rawlen(L, -1);
         q->rules = calloc(n ? n : 1, sizeof *q->rules);
         if (q->rules == NULL) {
@@ -1033,27 +1043,26 @@ static int check_declarations(lua_State *L, int t, ed_pack *p, ed_diags *d)
                 }
             }
             if (!known) {
-                lua_pushvalue(L, -2);
                 diag_field(d, p, key, "params.%s: unknown field '%s' in a param "
                            "declaration (default, min, max, cite, rules)", key,
-                           luaL_tolstring(L, -1, NULL));
-                lua_pop(L, 2);
+                           lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                          : luaL_typename(L, -2));
                 problems++;
             }
             lua_pop(L, 1);
         }
-        int dt = lua_getfield(L, v, "default");
+        int dt = rawfield_of(L, v, "default");
         double def = dt == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
         lua_pop(L, 1);
-        int mt = lua_getfield(L, v, "min");
+        int mt = rawfield_of(L, v, "min");
         double min = lua_tonumber(L, -1);
         lua_pop(L, 1);
-        int xt = lua_getfield(L, v, "max");
+        int xt = rawfield_of(L, v, "max");
         double max = lua_tonumber(L, -1);
         lua_pop(L, 1);
-        int ct = lua_getfield(L, v, "cite");
+        int ct = rawfield_of(L, v, "cite");
         lua_pop(L, 1);
-        int rt = lua_getfield(L, v, "rules");
+        int rt = rawfield_of(L, v, "rules");
         lua_pop(L, 1);
         int bounded = mt != LUA_TNIL || xt != LUA_TNIL;
         if ((mt != LUA_TNIL && mt != LUA_TNUMBER) || (xt != LUA_TNIL && xt != LUA_TNUMBER)) {
@@ -1615,7 +1624,7 @@ int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
                 lua_pushvalue(L, -2);
                 lua_pushvalue(L, -2);
                 lua_rawset(L, params + 1);    /* bounds[key] = declaration */
-                lua_getfield(L, -1, "default");
+                rawfield_of(L, -1, "default");
                 lua_pushvalue(L, -3);
                 lua_insert(L, -2);
                 lua_rawset(L, params);        /* params[key] = default */
