@@ -37,7 +37,7 @@ rule {
   severity = "info",
   cite = "Reg. (EU) 2023/1115 Art. 9 information kept 5 years; seed 002 policy: 5-year record retention",
   -- No finding: the verification and the Art. 9 information behind it are
-  -- kept 5 years from the verification (occurred_at's civil date). FACTS §5
+  -- kept 5 years from the verification (occurred_at's date in Brussels). FACTS §5
   -- marks the Art. 9 period [S]; the DDS it supports is kept 5 years from
   -- submission under Art. 4 (dds.lua). Set also before the application date.
   check = function(e, ctx)
@@ -105,7 +105,7 @@ rule {
   -- on the market; "deforestation-free" means no deforestation after the
   -- cut-off date of 31 Dec 2020 (Art. 2(13) per FACTS §5 [S]; the article
   -- number is [U], the date a param). deforested_at (date forest loss was
-  -- detected, civil date as written) after the cut-off → critical (gap type
+  -- detected, its date in Brussels) after the cut-off → critical (gap type
   -- UNVERIFIED_ORIGIN: the origin fails verification); ON the cut-off day →
   -- fine; an unreadable date → major (cannot be checked); absent → no loss
   -- recorded, nothing to say (deforestation-unverified covers the check).
@@ -155,8 +155,9 @@ rule {
   severity = "minor", -- major from custody_gap_major_days, set per finding
   -- Seed TEMPORAL_GAP: transfers sorted by date; between consecutive ones
   -- days > 30 → MINOR if days < 90 else MAJOR (params custody_gap_days,
-  -- custody_gap_major_days). Days = difference of the civil dates as
-  -- written, so 30 is nothing, 31 minor, 89 minor, 90 major. Transfers
+  -- custody_gap_major_days). Days = difference of the dates in Brussels
+  -- (a date-only transfer date is that day), so 30 is nothing, 31 minor,
+  -- 89 minor, 90 major. Transfers
   -- without a readable date are left out (transfer-incomplete names them).
   cite = SEED .. " TEMPORAL_GAP (30/90-day gaps between custody transfers)",
   check = gaps_of("custody-gap"),

@@ -68,7 +68,7 @@ end
 --   * No freshness limit between the query and the first duty is encoded:
 --     382.701(a) sets none.
 --   * A driver whose first safety-sensitive function was before the
---     Clearinghouse started (2020-01-06, civil date as written) owed no
+--     Clearinghouse started (2020-01-06, on the employer's clock) owed no
 --     pre-employment query: the rule does not apply; the annual query
 --     covers such drivers.
 --   * Unreadable hired_at, first_safety_sensitive_at or

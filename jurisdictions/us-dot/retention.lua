@@ -20,7 +20,7 @@ local QUERY_FIELDS = {
   "limited_query_at", "followup_full_query_at",
 }
 
--- The civil date of the latest readable query on record (whatever as_of),
+-- The local date of the latest readable query on record (whatever as_of),
 -- else of occurred_at: with no query at all the decision itself is the
 -- record kept.
 local function latest_query_date(e, ctx)
@@ -70,7 +70,7 @@ rule {
 -- Violation records (382.401): positives, alcohol >= 0.02 and refusals are
 -- kept 5 years [P F3]; the Clearinghouse also keeps a violation visible at
 -- least 5 years from its determination (382.719). Reading: 5 years from
--- each violation's determined_at (its civil date as written); the latest
+-- each violation's determined_at (its local date on the employer's clock); the latest
 -- governs, and only when it is later than the query retention. Entries
 -- whose determined_at is missing or unreadable are skipped (the
 -- violation-report rule names them). params.violation_record_retention_years.

@@ -72,7 +72,7 @@ return {
     -- 845-025-7540, which sets no deadline): hours after occurred_at.
     cts_report_window_hours = 24,
 
-    -- Retention (years from occurred_at's civil date). retention_years is
+    -- Retention (years from occurred_at's date in Oregon). retention_years is
     -- the seed 000 policy figure; statute_retention_years is OAR
     -- 845-025-1200's 3 years, kept as the legal floor: the decision keeps
     -- whichever date is later, so a tenant cannot go below the statute by

@@ -7,7 +7,7 @@
 --
 -- Unless a fixture says otherwise: waste W-CA-1001 destroyed at
 -- 2026-06-10T10:00:00-07:00 with complete notes, recorded in Metrc at the
--- time the fixture gives; retention 7 years from the civil date written.
+-- time the fixture gives; retention 7 years from the date in California.
 
 local NONE = {} -- marks a field to leave out
 
