@@ -31,7 +31,7 @@ return {
     -- Art. 9 information behind a batch verification ([S]; seed 002 "5-year
     -- record retention").
     -- A statute's figure: a tenant may lengthen it, not shorten it.
-    retention_years = { default = 5, min = 5, cite = "Reg. (EU) 2023/1115 Art. 4",
+    retention_years = { default = 5, min = 5, type = "integer", cite = "Reg. (EU) 2023/1115 Art. 4",
                         rules = { "eu-eudr/batch-retention", "eu-eudr/dds-retention" } },
     -- Deforestation cut-off date (Art. 2(13) [S; article number U]): forest
     -- loss detected AFTER this day means the plot is not deforestation-free.

@@ -43,7 +43,7 @@ return {
                                   rules = { "us-dot/followup-full-query" } },
     -- Business days after the day of determination by whose close an
     -- employer must report a violation (382.705(b)); [U] in FACTS.md.
-    violation_report_business_days = { default = 3, max = 3, cite = "49 CFR 382.705(b)",
+    violation_report_business_days = { default = 3, max = 3, type = "integer", cite = "49 CFR 382.705(b)",
                                        rules = { "us-dot/violation-report" } },
     -- Lead times in days before medical_cert_expires (its last valid day):
     -- 0..major days left → major, major+1..minor → minor, minor+1..info →
@@ -54,11 +54,11 @@ return {
     -- (382.703) from the latest query; violation records from the
     -- determination (382.401: positives and refusals, 5 years).
     -- Statute figures: a tenant may keep records longer, not shorter.
-    query_record_retention_years = { default = 3, min = 3, cite = "49 CFR 382.701(e)",
+    query_record_retention_years = { default = 3, min = 3, type = "integer", cite = "49 CFR 382.701(e)",
                                      rules = { "us-dot/query-record-retention" } },
-    consent_retention_years = { default = 3, min = 3, cite = "49 CFR 382.703",
+    consent_retention_years = { default = 3, min = 3, type = "integer", cite = "49 CFR 382.703",
                                 rules = { "us-dot/consent-retention" } },
-    violation_record_retention_years = { default = 5, min = 5, cite = "49 CFR 382.401",
+    violation_record_retention_years = { default = 5, min = 5, type = "integer", cite = "49 CFR 382.401",
                                          rules = { "us-dot/violation-record-retention" } },
   },
   rules = { "queries.lua", "violations.lua", "medical.lua", "retention.lua" },

@@ -45,7 +45,7 @@ return {
     hold_height_in = { default = 24, max = 24, cite = "OAR 845-025-7750",
                        rules = { "us-or/waste-hold", "us-or/waste-camera" } },
     -- Business days the held waste stays under camera.
-    hold_business_days = { default = 3, min = 3, cite = "OAR 845-025-7750",
+    hold_business_days = { default = 3, min = 3, type = "integer", cite = "OAR 845-025-7750",
                            rules = { "us-or/waste-hold" } },
     -- How they are counted (OAR 845-025-7750 "held ... at least 3 business
     -- days"). "elapsed": destruction allowed from the clock time of
@@ -78,7 +78,7 @@ return {
     -- whichever date is later, so a tenant cannot go below the statute by
     -- lowering retention_years.
     retention_years = 7,
-    statute_retention_years = { default = 3, min = 3, cite = "OAR 845-025-1200",
+    statute_retention_years = { default = 3, min = 3, type = "integer", cite = "OAR 845-025-1200",
                                 rules = { "us-or/retention-statute" } },
   },
   rules = { "waste.lua", "hold.lua", "reports.lua", "retention.lua" },

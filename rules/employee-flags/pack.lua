@@ -40,7 +40,7 @@ return {
     -- Retention: 7 years") from occurred_at; a positive drug test or a
     -- refusal (49 CFR 382.401: 5 years) from the test's date.
     retention_years = 7,
-    positive_test_retention_years = { default = 5, min = 5, cite = "49 CFR 382.401",
+    positive_test_retention_years = { default = 5, min = 5, type = "integer", cite = "49 CFR 382.401",
                                       rules = { "employee-flags/drug-test-retention" } },
   },
   rules = { "certs.lua", "drug_test.lua", "background.lua", "retention.lua" },

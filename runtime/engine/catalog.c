@@ -302,7 +302,11 @@ static void check_tenant(ed_catalog *c, const ed_pack *t, ed_diags *d)
                 if (strcmp(p->params[j].key, o->key) == 0) {
                     found_key = 1;
                     type_ok = type_ok || p->params[j].type == o->type;
-                    if (p->params[j].type == o->type) {
+                    if (p->params[j].type == o->type && p->params[j].integer &&
+                        !o->integer) {
+                        ed_diags_add(d, o->where, "params: '%s.%s' must be a whole "
+                                     "number, not %g", o->pack, o->key, o->num);
+                    } else if (p->params[j].type == o->type) {
                         check_bound(t, p, &p->params[j], o, d);
                     }
                 }

@@ -1003,6 +1003,10 @@ static void record_declaration(lua_State *L, int v, ed_param *q)
         q->cite = ed_strdup(lua_tostring(L, -1));
     }
     lua_pop(L, 1);
+    if (rawfield_of(L, v, "type") == LUA_TSTRING) {
+        q->integer = strcmp(lua_tostring(L, -1), "integer") == 0;
+    }
+    lua_pop(L, 1);
     if (rawfield_of(L, v, "rules") == LUA_TTABLE) {
         size_t n = lua_rawlen(L, -1);
         q->rules = calloc(n ? n : 1, sizeof *q->rules);
@@ -1024,7 +1028,8 @@ static void record_declaration(lua_State *L, int v, ed_param *q)
  * default within them; rules a list of rule ids. */
 static int check_declarations(lua_State *L, int t, ed_pack *p, ed_diags *d)
 {
-    static const char *const fields[] = {"default", "min", "max", "cite", "rules", NULL};
+    static const char *const fields[] = {"default", "min", "max", "cite", "rules", "type",
+                                         NULL};
     int problems = 0;
     lua_pushnil(L);
     while (lua_next(L, t) != 0) {
@@ -1044,7 +1049,7 @@ static int check_declarations(lua_State *L, int t, ed_pack *p, ed_diags *d)
             }
             if (!known) {
                 diag_field(d, p, key, "params.%s: unknown field '%s' in a param "
-                           "declaration (default, min, max, cite, rules)", key,
+                           "declaration (default, min, max, cite, rules, type)", key,
                            lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
                                                           : luaL_typename(L, -2));
                 problems++;
@@ -1064,6 +1069,23 @@ static int check_declarations(lua_State *L, int t, ed_pack *p, ed_diags *d)
         lua_pop(L, 1);
         int rt = rawfield_of(L, v, "rules");
         lua_pop(L, 1);
+        int tt = rawfield_of(L, v, "type");
+        int integer = tt == LUA_TSTRING && strcmp(lua_tostring(L, -1), "integer") == 0;
+        lua_pop(L, 1);
+        if (tt != LUA_TNIL && !integer) {
+            diag_field(d, p, key, "params.%s: type must be \"integer\" (any other "
+                       "type is the default's own)", key);
+            problems++;
+        } else if (integer) {
+            rawfield_of(L, v, "default");
+            int ok = lua_isinteger(L, -1);
+            lua_pop(L, 1);
+            if (!ok) {
+                diag_field(d, p, key, "params.%s: type \"integer\" needs a whole "
+                           "number as its default", key);
+                problems++;
+            }
+        }
         int bounded = mt != LUA_TNIL || xt != LUA_TNIL;
         if ((mt != LUA_TNIL && mt != LUA_TNUMBER) || (xt != LUA_TNIL && xt != LUA_TNUMBER)) {
             diag_field(d, p, key, "params.%s: min and max must be numbers", key);
@@ -1122,6 +1144,7 @@ static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
             } else if (pack != NULL && q->type == LUA_TNUMBER) {
                 q->has_num = 1;
                 q->num = lua_tonumber(L, -1);
+                q->integer = lua_isinteger(L, -1);
             }
         }
         lua_pop(L, 1);

@@ -58,6 +58,7 @@ typedef struct ed_param {
     char *where;
     /* Packs: a declaration { default =, min =, max =, cite =, rules = }
      * bounds the param by a statute a tenant may tighten, not loosen. */
+    int integer;          /* declared type = "integer" (packs), or the value is one (overrides) */
     int has_min, has_max;
     double min, max;
     char *cite;           /* the statute the bound encodes, or NULL */

@@ -63,6 +63,19 @@ run "$EDICT" check --tenants "$T" jurisdictions
 has "retention shortened: at least 3 (382.701(e))" "$OUT" \
     "short/policy.lua:4: params: 'us-dot.query_record_retention_years' = 1 loosens the statute: at least 3 (49 CFR 382.701(e))"
 lacks "retention lengthened: fine" "$OUT" "consent_retention_years"
+
+# a param declared type = "integer": 3.5 years is no whole number of years
+write "$T/short/policy.lua" <<'EOF'
+return {
+  jurisdictions = { "US-DOT" },
+  params = { ["us-dot"] = {
+    consent_retention_years = 3.5,
+  } },
+}
+EOF
+run "$EDICT" check --tenants "$T" jurisdictions
+has "type integer: a fraction is refused at the tenant's line" "$OUT" \
+    "short/policy.lua:4: params: 'us-dot.consent_retention_years' must be a whole number, not 3.5"
 rm -rf "$T/short" "$T/loose"
 
 # --- messages under an override quote both figures ----------------------
@@ -124,6 +137,7 @@ mkpack "$P/bp" bp 1 US-XX 2020-01-01 "" 'params = {
     a = { default = 24, max = 24 },
     b = { default = 30, max = 24, cite = "Law 1" },
     c = { default = 5, min = 3, cite = "Law 2", typo = 1 },
+    d = { default = 2.5, type = "integer" },
   },'
 echo 'rule { id = "bp/r", on = "t.a", severity = "info", cite = "B", check = function() end }' | write "$P/bp/rules.lua"
 run "$EDICT" check "$P/bp"
@@ -131,6 +145,7 @@ is "bad declarations: check exits 1" "$RC" 1
 has "a bound without its statute" "$OUT" "bp/pack.lua:5: params.a: a bound needs the statute it encodes"
 has "a default outside its own bound" "$OUT" "bp/pack.lua:6: params.b: the default 30 is outside its own bound"
 has "an unknown field" "$OUT" "bp/pack.lua:7: params.c: unknown field 'typo' in a param declaration"
+has "an integer param with a fraction as its default" "$OUT" "bp/pack.lua:8: params.d: type \"integer\" needs a whole number as its default"
 
 # --- rules read the default; ctx.bounds names the statute ----------------
 mkpack "$P/gp" gp 1 US-XX 2020-01-01 "" 'params = { hours = { default = 24, max = 24, cite = "Law 9" }, plain = 7 },'
