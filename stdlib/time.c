@@ -9,8 +9,8 @@
  * the conversions are the era-based days-from-civil / civil-from-days
  * algorithms, which need no tables and no loops.
  *
- * The one exception is IANA time zones (local_date, local_time, to_zone,
- * business_deadline and add_seconds with a zone): they read the system tz
+ * The one exception is IANA time zones (local_date, local_day, local_time,
+ * from_local, to_zone, business_deadline and add_seconds with a zone): they read the system tz
  * database through tz.c, so their answers follow the installed tzdata
  * version.
  *
@@ -1126,6 +1126,73 @@ static void push_rfc3339(lua_State *L, int64_t local, int32_t nsec,
     lua_pushstring(L, buf);
 }
 
+/* local_day(d, zone) -> "YYYY-MM-DD", the local date a rule compares: a
+ * plain date is that day as written (it already is a local date, and no
+ * instant); a timestamp is the date on the zone's clock at its instant,
+ * whatever offset it was written in. So "2024-01-01T07:30:00Z" and
+ * "2023-12-31T23:30:00-08:00" are both 2023-12-31 in America/Los_Angeles,
+ * and "2023-12-31" is 2023-12-31 in every zone. */
+static int l_time_local_day(lua_State *L)
+{
+    ed_time t;
+    ed_tz_info info;
+    check_time(L, 1, &t);
+    check_zone(L, 2, t.epoch, &info);
+    if (!t.has_time) {
+        push_date(L, ed_time_day_number(&t));
+        return 1;
+    }
+    push_date(L, ed_floor_div(local_seconds(L, t.epoch, info.offset_seconds),
+                              SECS_PER_DAY));
+    return 1;
+}
+
+/* from_local(wall, zone) -> the RFC 3339 instant at which the zone's wall
+ * clock reads `wall` ("YYYY-MM-DDTHH:MM:SS" without an offset, or a plain
+ * date for its midnight), written in the zone's offset then. A wall time
+ * that occurs twice (the hour repeated when clocks go back) is its first
+ * occurrence; one that never occurs (the hour skipped when clocks go
+ * forward) is read on the clock before the change, so 02:30 on the
+ * spring-forward day in America/Los_Angeles is 03:30 PDT. */
+static int l_time_from_local(lua_State *L)
+{
+    char err[TZ_ERRLEN], buf[24];
+    size_t len, zlen;
+    ed_time t;
+    ed_tz_info before, after, check;
+    const char *s = check_string(L, 1, &len);
+    const char *zone = check_string(L, 2, &zlen);
+    if (len != 10 && len != 19)
+        return luaL_argerror(L, 1, "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS without an offset");
+    memcpy(buf, s, len);
+    buf[len] = 'Z';
+    if (ed_time_parse(buf, len == 10 ? 10 : 20, 1, &t, err, sizeof err) != 0)
+        return luaL_argerror(L, 1, err);
+    int64_t wall = t.epoch; /* the wall clock's seconds, as if it were UTC */
+    /* The offsets a day either side: at most one change lies between in
+     * any real zone, so the wall time is at one of them (or in a gap). */
+    if (ed_tz_lookup_len(zone, zlen, wall - SECS_PER_DAY, &before, err, sizeof err) != ED_TZ_OK ||
+        ed_tz_lookup_len(zone, zlen, wall + SECS_PER_DAY, &after, err, sizeof err) != ED_TZ_OK)
+        return luaL_argerror(L, 2, err);
+    int64_t a = wall - before.offset_seconds, b = wall - after.offset_seconds;
+    int64_t epoch = a; /* a gap: read on the clock before the change */
+    if (ed_tz_lookup_len(zone, zlen, a, &check, err, sizeof err) != ED_TZ_OK)
+        return luaL_argerror(L, 2, err);
+    int a_ok = check.offset_seconds == before.offset_seconds;
+    if (ed_tz_lookup_len(zone, zlen, b, &check, err, sizeof err) != ED_TZ_OK)
+        return luaL_argerror(L, 2, err);
+    int b_ok = check.offset_seconds == after.offset_seconds;
+    if (a_ok && b_ok)
+        epoch = a < b ? a : b;
+    else if (b_ok)
+        epoch = b;
+    if (ed_tz_lookup_len(zone, zlen, epoch, &check, err, sizeof err) != ED_TZ_OK)
+        return luaL_argerror(L, 2, err);
+    int off_min = check.offset_seconds / 60;
+    push_rfc3339(L, local_seconds(L, epoch, off_min * 60), 0, off_min, '+');
+    return 1;
+}
+
 /* to_zone(ts, zone) -> RFC 3339 string of the same instant at the zone's
  * offset, e.g. "2026-03-08T01:59:59-08:00"; "+00:00" for a zero offset,
  * the fraction of ts kept (trailing zeros dropped). RFC 3339 offsets
@@ -1250,6 +1317,8 @@ static const luaL_Reg time_funcs[] = {
     {"business_deadline", l_time_business_deadline},
     {"local_date", l_time_local_date},
     {"local_time", l_time_local_time},
+    {"local_day", l_time_local_day},
+    {"from_local", l_time_from_local},
     {"to_zone", l_time_to_zone},
     {"add_seconds", l_time_add_seconds},
     {NULL, NULL},

@@ -17,7 +17,7 @@ rule {
   severity = "info",
   cite = "Reg. (EU) 2025/2650 (application dates: 30 Dec 2026 large and medium, 30 Jun 2027 micro and small operators)",
   check = function(e, ctx)
-    local s = application.status(e, ctx.params)
+    local s = application.status(e, ctx)
     if s.in_force then return end
     local what = e.type == "batch.verify"
       and ("batch %s"):format(tostring((e.data or {}).batch_id or "(no batch_id)"))

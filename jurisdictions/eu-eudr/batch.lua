@@ -17,7 +17,7 @@
 -- Before the operator's application date only not-yet-in-force speaks.
 -- luacheck: globals rule
 
-local time = require "edict.time"
+local window = require "edict.window"
 local application = require "lib.application"
 local verify = require "lib.verify"
 
@@ -26,8 +26,8 @@ local SEED = "seed 002 policy: TraceabilityVerificationEngine"
 -- A check reporting the gaps that lib/verify.lua tags with `name`.
 local function gaps_of(name)
   return function(e, ctx)
-    if not application.in_force(e, ctx.params) then return end
-    return verify.findings(verify.run(e, ctx.params), name)
+    if not application.in_force(e, ctx) then return end
+    return verify.findings(verify.run(e, ctx), name)
   end
 end
 
@@ -37,15 +37,11 @@ rule {
   severity = "info",
   cite = "Reg. (EU) 2023/1115 Art. 9 information kept 5 years; seed 002 policy: 5-year record retention",
   -- No finding: the verification and the Art. 9 information behind it are
-  -- kept 5 years from the verification (occurred_at's civil date). FACTS §5
+  -- kept 5 years from the verification (occurred_at's date in Brussels). FACTS §5
   -- marks the Art. 9 period [S]; the DDS it supports is kept 5 years from
   -- submission under Art. 4 (dds.lua). Set also before the application date.
   check = function(e, ctx)
-    local y = ctx.params.retention_years
-    if math.type(y) ~= "integer" or y < 0 then
-      error("params.retention_years must be a whole number of years >= 0", 0)
-    end
-    ctx.retain_until(time.add_years(time.date(e.occurred_at), y))
+    window.retain_years(e, ctx, "retention_years")
   end,
 }
 
@@ -109,7 +105,7 @@ rule {
   -- on the market; "deforestation-free" means no deforestation after the
   -- cut-off date of 31 Dec 2020 (Art. 2(13) per FACTS §5 [S]; the article
   -- number is [U], the date a param). deforested_at (date forest loss was
-  -- detected, civil date as written) after the cut-off → critical (gap type
+  -- detected, its date in Brussels) after the cut-off → critical (gap type
   -- UNVERIFIED_ORIGIN: the origin fails verification); ON the cut-off day →
   -- fine; an unreadable date → major (cannot be checked); absent → no loss
   -- recorded, nothing to say (deforestation-unverified covers the check).
@@ -159,8 +155,9 @@ rule {
   severity = "minor", -- major from custody_gap_major_days, set per finding
   -- Seed TEMPORAL_GAP: transfers sorted by date; between consecutive ones
   -- days > 30 → MINOR if days < 90 else MAJOR (params custody_gap_days,
-  -- custody_gap_major_days). Days = difference of the civil dates as
-  -- written, so 30 is nothing, 31 minor, 89 minor, 90 major. Transfers
+  -- custody_gap_major_days). Days = difference of the dates in Brussels
+  -- (a date-only transfer date is that day), so 30 is nothing, 31 minor,
+  -- 89 minor, 90 major. Transfers
   -- without a readable date are left out (transfer-incomplete names them).
   cite = SEED .. " TEMPORAL_GAP (30/90-day gaps between custody transfers)",
   check = gaps_of("custody-gap"),
@@ -169,29 +166,27 @@ rule {
 rule {
   id = "eu-eudr/custody-origin",
   on = "batch.verify",
-  severity = "critical", -- major for a declared plot not linked, set per finding
-  -- edict.chain (not in the seed, which trusts its chain service): the
-  -- transfers as edges between parties, the declared plot ids as nodes,
-  -- traced back (g:trace) from the batch's last holder (the receiver of the
-  -- latest-dated transfer). Only when plots are declared.
-  --   * a sender upstream of the holder that is neither a declared plot nor
-  --     received anything (a dangling edge end): goods of untraceable
-  --     origin entered the chain → critical, like an unknown plot;
-  --   * no origin reached at all (custody only circles) → critical;
-  --   * a declared plot from which no transfer leads to the holder: the
-  --     plot is known but its link to the batch is undocumented → major.
-  cite = SEED .. " MISSING_CUSTODY_TRANSFER; Reg. (EU) 2023/1115 Art. 9 (traceability to the plots of production)",
+  severity = "info",
+  -- Not a gap. Seed 002's _verify_custody_chain asks three things of the
+  -- transfers (some recorded, each documented, no temporal gap) and never
+  -- traces them back to the plots: a plot is tied to the batch by its
+  -- geolocation in the due-diligence statement (Reg. 2023/1115 Art.
+  -- 9(1)(d)) and verified by its own rules, and a real chain starts at a
+  -- cooperative, trader or exporter, not at the plot. When the transfers
+  -- do name some declared plots as parties, a declared plot that none
+  -- names gets this note; otherwise nothing is said.
+  cite = SEED .. " _verify_custody_chain; Reg. (EU) 2023/1115 Art. 9(1)(d) (geolocation of the plots)",
   check = gaps_of("custody-origin"),
 }
 
 rule {
   id = "eu-eudr/custody-order",
   on = "batch.verify",
-  severity = "major",
+  severity = "info",
   -- edict.chain g:gaps: at a holder on the path into the last holder, a
   -- dated transfer out that is earlier than every dated transfer in: the
-  -- goods left before they arrived. The records contradict each other →
-  -- major (TEMPORAL_GAP), like an undocumented transfer.
+  -- goods left before they arrived. The seed sorts transfers by date and
+  -- asks nothing more, so this is a note for the analyst, not a gap.
   cite = SEED .. " TEMPORAL_GAP (custody transfer sequence)",
   check = gaps_of("custody-order"),
 }
@@ -199,10 +194,9 @@ rule {
 rule {
   id = "eu-eudr/custody-cycle",
   on = "batch.verify",
-  severity = "minor",
+  severity = "info",
   -- edict.chain g:cycles: custody returning to an earlier holder. A return
-  -- of goods can be legitimate, but a loop also hides where goods came
-  -- from: minor, curable by the return note.
+  -- of goods can be legitimate and the seed has no such gap: a note.
   cite = SEED .. " MISSING_EVIDENCE (custody chain continuity)",
   check = gaps_of("custody-cycle"),
 }
@@ -245,8 +239,8 @@ rule {
   -- finding on every in-force batch.verify (it is the report, not a gap).
   cite = SEED .. " (_calculate_confidence, _determine_status)",
   check = function(e, ctx)
-    if not application.in_force(e, ctx.params) then return end
-    local v = verify.run(e, ctx.params)
+    if not application.in_force(e, ctx) then return end
+    local v = verify.run(e, ctx)
     local what
     if #v.gaps == 0 then
       what = "no gaps, chain complete"

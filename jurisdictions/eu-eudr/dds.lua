@@ -19,6 +19,7 @@
 -- luacheck: globals rule
 
 local time = require "edict.time"
+local window = require "edict.window"
 local application = require "lib.application"
 
 local CITE = "Reg. (EU) 2023/1115 Art. 4"
@@ -29,26 +30,17 @@ local function dds_name(d)
   return "(no dds_reference)"
 end
 
--- The retention period, checked.
-local function years(ctx)
-  local y = ctx.params.retention_years
-  if math.type(y) ~= "integer" or y < 0 then
-    error("params.retention_years must be a whole number of years >= 0", 0)
-  end
-  return y
-end
-
 rule {
   id = "eu-eudr/dds-retention",
   on = "dds.submitted",
   severity = "info",
   cite = CITE,
-  -- No finding: keep the DDS 5 years from submission (submitted_at's civil
-  -- date as written), or from occurred_at when submitted_at is unusable.
+  -- No finding: keep the DDS 5 years from submission (submitted_at's date
+  -- in Brussels), or from occurred_at when submitted_at is unusable.
   check = function(e, ctx)
     local d = e.data or {}
     local anchor = time.valid(d.submitted_at) and d.submitted_at or e.occurred_at
-    ctx.retain_until(time.add_years(time.date(anchor), years(ctx)))
+    window.retain_years(e, ctx, "retention_years", anchor)
   end,
 }
 
@@ -58,7 +50,7 @@ rule {
   severity = "major",
   cite = CITE,
   check = function(e, ctx)
-    if not application.in_force(e, ctx.params) then return end
+    if not application.in_force(e, ctx) then return end
     local d = e.data or {}
     local r = d.dds_reference
     if type(r) == "string" and r ~= "" then return end
@@ -68,7 +60,7 @@ rule {
     return {
       message = ("DDS submission on %s cannot be matched to its statement: %s; record the "
         .. "reference number the EU Information System returned for this DDS")
-        :format(time.date(e.occurred_at), why),
+        :format(time.local_day(e.occurred_at, ctx.zone), why),
       evidence_required = { "dds_reference_number" },
       details = { submitted_at = type(d.submitted_at) == "string" and d.submitted_at or nil },
     }
@@ -81,7 +73,7 @@ rule {
   severity = "major",
   cite = CITE,
   check = function(e, ctx)
-    if not application.in_force(e, ctx.params) then return end
+    if not application.in_force(e, ctx) then return end
     local d = e.data or {}
     local s = d.submitted_at
     if time.valid(s) then return end
@@ -98,10 +90,10 @@ rule {
       message = ("DDS %s: %s, so its 5-year retention cannot be anchored on the submission; "
         .. "retention runs from the event date %s until corrected — record the submission "
         .. "timestamp shown in the EU Information System")
-        :format(dds_name(d), why, time.date(e.occurred_at)),
+        :format(dds_name(d), why, time.local_day(e.occurred_at, ctx.zone)),
       evidence_required = { "dds_submission_receipt" },
       details = { dds_reference = type(d.dds_reference) == "string" and d.dds_reference or nil,
-                  retention_anchor = time.date(e.occurred_at) },
+                  retention_anchor = time.local_day(e.occurred_at, ctx.zone) },
     }
   end,
 }

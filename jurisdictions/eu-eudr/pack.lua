@@ -14,6 +14,10 @@ return {
   jurisdiction = "EU",
   title = "EU Deforestation Regulation (Reg. (EU) 2023/1115 as amended by Reg. (EU) 2025/2650)",
   effective_from = "2023-06-29", -- entry into force, OJ L 150 of 9 Jun 2023 (FACTS §5 [P])
+  -- The clock of every date the pack compares (application dates, the
+  -- cut-off, custody gaps, retention): Brussels, the seat of the Commission
+  -- and of the EU information system; a date-only value is that day.
+  zone = "Europe/Brussels",
   params = {
     -- Application dates after Reg. (EU) 2025/2650 (FACTS §5 [P/S]). An event
     -- whose occurred_at date is before its operator's date is "not yet in force".
@@ -26,13 +30,17 @@ return {
     -- Records kept 5 years: the DDS from its submission (Art. 4 [P]), the
     -- Art. 9 information behind a batch verification ([S]; seed 002 "5-year
     -- record retention").
-    retention_years = 5,
+    -- A statute's figure: a tenant may lengthen it, not shorten it.
+    retention_years = { default = 5, min = 5, type = "integer", cite = "Reg. (EU) 2023/1115 Art. 4",
+                        rules = { "eu-eudr/batch-retention", "eu-eudr/dds-retention" } },
     -- Deforestation cut-off date (Art. 2(13) [S; article number U]): forest
     -- loss detected AFTER this day means the plot is not deforestation-free.
     deforestation_cutoff = "2020-12-31",
     -- Plots of MORE than this many hectares need a polygon, not a point
     -- (EC geolocation guidance, FACTS §5 [P]); cattle excepted.
-    polygon_area_ha = 4,
+    -- A tenant may ask polygons of smaller plots, not of larger ones only.
+    polygon_area_ha = { default = 4, max = 4, cite = "EC geolocation guidance (Reg. (EU) 2023/1115 Art. 9)",
+                        rules = { "eu-eudr/geolocation-polygon" } },
     -- seed 002 TEMPORAL_GAP: more than custody_gap_days between consecutive
     -- transfers is a gap, minor below custody_gap_major_days, major from it.
     custody_gap_days = 30,

@@ -11,10 +11,9 @@
 -- luacheck: globals rule
 
 local window = require "edict.window"
-local metrc = require "lib.metrc"
 
 -- Severity major: the catalogue's figure. Same instant arithmetic and edges
--- as waste (edict.window, via lib/metrc.lua): 24 h 0 s on time, 24 h + 1 s
+-- as waste (edict.window.metrc): 24 h 0 s on time, 24 h + 1 s
 -- late; not yet recorded → obligation `record_in_metrc` until as_of passes
 -- the deadline.
 rule {
@@ -30,7 +29,7 @@ rule {
     if from and to then
       what = ("%s from %s to %s"):format(what, from, to)
     end
-    return metrc.report_window(e, ctx, {
+    return window.metrc(e, ctx, {
       what = what,
       window_name = "window of 4 CCR §15049(b)",
       action = "record_in_metrc",

@@ -27,28 +27,18 @@
 -- luacheck: globals rule
 
 local window = require "edict.window"
+local read = require "edict.read"
 
-local KNOWN_PHASES = { vegetative = true, flowering = true }
 
 -- The event's phase, lower-cased, or nil when not usable text.
 local function phase_of(d)
-  local p = window.text(d.phase)
+  local p = read.text(d.phase)
   return p and p:lower()
 end
 
 -- true when params.individual_tag_phases lists phase p.
 local function needs_own_tag(ctx, p)
-  local list = ctx.params.individual_tag_phases
-  if type(list) ~= "table" then
-    error("params.individual_tag_phases must be a list of phase names", 0)
-  end
-  for _, q in ipairs(list) do
-    if type(q) ~= "string" then
-      error("params.individual_tag_phases must hold phase names (text)", 0)
-    end
-    if q:lower() == p then return true end
-  end
-  return false
+  return read.listed(ctx, "individual_tag_phases", p)
 end
 
 rule {
@@ -61,10 +51,9 @@ rule {
     local d = e.data or {}
     local p = phase_of(d)
     if not p or not needs_own_tag(ctx, p) then return nil end
-    if window.text(d.tag) then return nil end
+    local tag, why = window.metrc_tag(d.tag, ctx.params.plant_tag_length)
+    if tag then return nil end
     local plant = "plant " .. window.record(e, "plant_id")
-    local why = (d.tag == nil or type(d.tag) == "string") and "no plant tag recorded"
-      or ("tag is %s, not a UID"):format(window.show(d.tag))
     local lot = window.text(d.batch_tag)
     if lot then
       return {
@@ -97,26 +86,6 @@ rule {
   cite = "4 CCR §15049",
   title = "The phase of a phase change is recorded",
   check = function(e)
-    local d = e.data or {}
-    local plant = "plant " .. window.record(e, "plant_id")
-    local p = phase_of(d)
-    if not p then
-      local why = (d.phase == nil or type(d.phase) == "string") and "no phase recorded"
-        or ("phase is %s"):format(window.show(d.phase))
-      return {
-        message = ("phase change of %s cannot be checked for its UID: %s. "
-          .. "Record the new phase (vegetative or flowering)"):format(plant, why),
-        evidence_required = { "plant_phase" },
-        details = { plant_id = d.plant_id },
-      }
-    end
-    if not KNOWN_PHASES[p] then
-      return {
-        severity = "info",
-        message = ("phase change of %s to %q: not vegetative or flowering, so the UID "
-          .. "requirement was not checked; correct the phase if it is a typo"):format(plant, p),
-        details = { plant_id = d.plant_id, phase = p },
-      }
-    end
+    return window.phase_recorded(e, "UID")
   end,
 }

@@ -4,10 +4,10 @@
 -- reason.
 --
 -- Readings taken (see README.md, "Readings chosen"):
---   * "occurrence" is the event's occurred_at, as the event catalogue
---     (DESIGN.md) says. destroyed_at and held_since are not used as the
---     anchor: a waste record is one occurrence, and the catalogue fixes the
---     contract.
+--   * "occurrence" is the destruction: destroyed_at when it is a full
+--     timestamp (4 CCR §15049(b), "within 24 hours of the occurrence"; a
+--     record written a day later does not move it), else occurred_at.
+--     held_since is not used.
 --   * the employee is `recorded_by` (a name, or {name, employee_id}); a
 --     witness is a different person and does not stand in for it.
 --   * each missing note is its own major finding (its own rule id, so a
@@ -15,7 +15,6 @@
 -- luacheck: globals rule
 
 local window = require "edict.window"
-local metrc = require "lib.metrc"
 
 local CITE = "4 CCR §15049(b)"
 
@@ -24,9 +23,9 @@ local function waste_name(e)
 end
 
 -- Severity major: the catalogue (DESIGN.md) rates a late Metrc entry of a
--- destruction major. Reading: 24 h of real time after occurred_at
--- (edict.window, via lib/metrc.lua); not recorded yet and as_of within the
--- window gives an obligation `record_in_metrc` due at occurred_at + 24 h.
+-- destruction major. Reading: 24 h of real time after destroyed_at (else
+-- occurred_at), edict.window.metrc; not recorded yet and as_of within the
+-- window gives an obligation `record_in_metrc` due 24 h after it.
 rule {
   id = "us-ca/waste-metrc-24h",
   on = "waste.recorded",
@@ -34,10 +33,11 @@ rule {
   cite = CITE,
   title = "Destruction or disposal recorded in Metrc within 24 hours",
   check = function(e, ctx)
-    return metrc.report_window(e, ctx, {
+    return window.metrc(e, ctx, {
       what = "destruction of " .. waste_name(e),
       window_name = "window of 4 CCR §15049(b)",
       action = "record_in_metrc",
+      from_field = "destroyed_at",
     })
   end,
 }

@@ -32,7 +32,9 @@ end
 -- Readings:
 --   * medical_cert_expires is the LAST VALID DAY: expiring today is still
 --     valid today (0 days left → major, not expired).
---   * days_left = days_between(as_of's civil date as written, expiry).
+--   * days_left = days_between(as_of's local date, expiry), both on the
+--     employer's clock (params.zone, else the pack's zone), whatever offset
+--     as_of is written in.
 --     < 0 → critical (the driver may not drive: not medically certified);
 --     0..30 → major, 31..60 → minor, 61..90 → info, 91+ → nothing
 --     (params.medical_cert_alert_days; the alert tiers are operator policy,
@@ -42,7 +44,7 @@ end
 --     (or, for CDL holders, the CDLIS MVR showing medical status, 391.51),
 --     not proof of an uncertified driver, so not critical.
 --   * Unreadable (not a date, a number, 2026-02-30) → major naming the
---     field. A timestamp is read as its civil date as written.
+--     field. A timestamp is read as its local date on the employer's clock.
 rule {
   id = "us-dot/medical-certificate",
   on = "driver.status",
@@ -66,7 +68,7 @@ rule {
       }
     end
     local major, minor, info = lead_times(ctx)
-    local left = time.days_between(ctx.as_of_date, x)
+    local left = time.days_between(F.today(ctx), F.day(x, ctx))
     local details = { driver_id = d.driver_id, expires = x, days_left = left }
     if left < 0 then
       return {

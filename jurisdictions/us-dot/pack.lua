@@ -17,13 +17,18 @@ return {
   jurisdiction = "US-DOT",
   title = "FMCSA Drug and Alcohol Clearinghouse and driver medical certificate (49 CFR 382 subpart G, 391)",
   effective_from = "2020-01-06",
+  -- The default clock of every date the pack compares (the version in
+  -- force, query anniversaries, certificate expiry days, the day a
+  -- violation was determined and the close of a business day), whatever
+  -- offset each timestamp is written in. US-DOT spans several zones: this
+  -- is only the default (Central time, the middle of the contiguous
+  -- states' four, at most an hour from Eastern and two from Pacific); a
+  -- carrier names its principal place of business in params.zone.
+  zone = "America/Chicago",
   params = {
-    -- Whose clock says which civil day a violation was determined on and
-    -- when "the close of" a business day is (382.705). "" (the default):
-    -- the clock of the determined_at timestamp as written, i.e. its own UTC
-    -- offset, held fixed for the whole deadline. An IANA zone such as
-    -- "America/Chicago" (the employer's place of business) follows that
-    -- zone's daylight-saving changes instead.
+    -- The employer's zone (its principal place of business), e.g.
+    -- "America/Los_Angeles"; "" (the default) uses the manifest zone above.
+    -- Every local date of the pack's rules is taken on this clock.
     zone = "",
     -- The annual query cycle (382.701(b), "at least once a year"):
     -- "calendar_year": a query on day D is good through the same day a year
@@ -34,10 +39,12 @@ return {
     -- Hours after a limited query showing information within which the full
     -- query must be run (382.701(b)). Instant arithmetic: exactly this many
     -- hours is on time.
-    followup_full_query_hours = 24,
+    followup_full_query_hours = { default = 24, max = 24, cite = "49 CFR 382.701(b)",
+                                  rules = { "us-dot/followup-full-query" } },
     -- Business days after the day of determination by whose close an
     -- employer must report a violation (382.705(b)); [U] in FACTS.md.
-    violation_report_business_days = 3,
+    violation_report_business_days = { default = 3, max = 3, type = "integer", cite = "49 CFR 382.705(b)",
+                                       rules = { "us-dot/violation-report" } },
     -- Lead times in days before medical_cert_expires (its last valid day):
     -- 0..major days left → major, major+1..minor → minor, minor+1..info →
     -- info, further out → nothing. Must ascend. Operator policy (seed 001's
@@ -46,9 +53,13 @@ return {
     -- Retention in years: query records (382.701(e)) and consents
     -- (382.703) from the latest query; violation records from the
     -- determination (382.401: positives and refusals, 5 years).
-    query_record_retention_years = 3,
-    consent_retention_years = 3,
-    violation_record_retention_years = 5,
+    -- Statute figures: a tenant may keep records longer, not shorter.
+    query_record_retention_years = { default = 3, min = 3, type = "integer", cite = "49 CFR 382.701(e)",
+                                     rules = { "us-dot/query-record-retention" } },
+    consent_retention_years = { default = 3, min = 3, type = "integer", cite = "49 CFR 382.703",
+                                rules = { "us-dot/consent-retention" } },
+    violation_record_retention_years = { default = 5, min = 5, type = "integer", cite = "49 CFR 382.401",
+                                         rules = { "us-dot/violation-record-retention" } },
   },
   rules = { "queries.lua", "violations.lua", "medical.lua", "retention.lua" },
 }

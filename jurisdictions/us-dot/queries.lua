@@ -19,6 +19,7 @@
 
 local time = require "edict.time"
 local F = require "lib.fields"
+local read = require "edict.read"
 
 -- Every query field, the dates the annual query and retention count from.
 local QUERY_FIELDS = {
@@ -67,7 +68,7 @@ end
 --   * No freshness limit between the query and the first duty is encoded:
 --     382.701(a) sets none.
 --   * A driver whose first safety-sensitive function was before the
---     Clearinghouse started (2020-01-06, civil date as written) owed no
+--     Clearinghouse started (2020-01-06, on the employer's clock) owed no
 --     pre-employment query: the rule does not apply; the annual query
 --     covers such drivers.
 --   * Unreadable hired_at, first_safety_sensitive_at or
@@ -92,7 +93,7 @@ rule {
         "clearinghouse_full_query_record")
     end
     if fs == "bad" or qs == "bad" then return out end
-    if fs == "ok" and time.date(fv) < CLEARINGHOUSE_START then return out end
+    if fs == "ok" and F.day(fv, ctx) < CLEARINGHOUSE_START then return out end
 
     local started = fs == "ok" and time.compare(fv, ctx.as_of) <= 0
     if qs == "absent" and not started then
@@ -101,9 +102,9 @@ rule {
       if fs == "ok" then
         due = fv
       elseif hs == "ok" then
-        due = later_date(time.date(hv), ctx.as_of_date)
+        due = later_date(F.day(hv, ctx), F.today(ctx))
       else
-        due = ctx.as_of_date
+        due = F.today(ctx)
       end
       ctx.obligation {
         action = "run_pre_employment_full_query",
@@ -165,21 +166,26 @@ end
 --   * Any query counts: the latest of last_limited_query_at,
 --     limited_query_at, pre_employment_full_query_at and
 --     followup_full_query_at (a full query shows at least what a limited
---     one does). Only queries at or before as_of count.
+--     one does). Only queries at or before as_of count (a date-only one:
+--     on or before as_of's local date). A
+--     query recorded as a date only counts here (this rule only counts
+--     days); the rules that need its hour report it.
 --   * "A year", default params.annual_query_cycle = "calendar_year": a query
 --     on civil date D is good through add_years(D, 1) inclusive
 --     (2024-02-29 → 2025-02-28); overdue from the next day. "365_days"
 --     (the employer's choice, [S] in FACTS.md): good through D + 365.
---     Dates are civil dates as written (the query's own offset, as_of's
---     own offset).
---   * Applies once the driver has performed safety-sensitive functions
---     (first_safety_sensitive_at at or before as_of) or has a limited query
+--     Dates are local dates on the employer's clock (params.zone, else the
+--     pack's zone), whatever offset each timestamp is written in.
+--   * Applies to every employed driver (382.701(b)): once the driver has
+--     performed safety-sensitive functions (first_safety_sensitive_at at or
+--     before as_of), or, when that optional field is not recorded, once
+--     hired (hired_at on or before as_of's date), or has a limited query
 --     on record (only employed drivers get limited queries). A driver not
 --     yet working is the pre-employment rule's business.
 --   * No query at all: the year runs from the first safety-sensitive
---     function, or from 2020-01-06 for a driver working before the
---     Clearinghouse started (the first annual query of such drivers was due
---     by 2021-01-06).
+--     function (else the hire), or from 2020-01-06 for a driver working
+--     before the Clearinghouse started (the first annual query of such
+--     drivers was due by 2021-01-06).
 --   * Current → an obligation for the next query, due on the last good
 --     day. Overdue → critical.
 --   * A query field that cannot be read: if the readable ones do not show
@@ -194,34 +200,47 @@ rule {
     local d = F.data(e)
     local who = F.driver(d)
     local out = {}
-    local ls, lv = F.field(d, "last_limited_query_at", "timestamp")
+    local ls, lv = F.field(d, "last_limited_query_at", "any")
     if ls == "bad" then
       out[#out + 1] = F.bad_field(d, "last_limited_query_at", lv, "clearinghouse_query_record")
     end
 
+    local today = F.today(ctx)
     local fs, fv = F.field(d, "first_safety_sensitive_at", "timestamp")
     local started = fs == "ok" and time.compare(fv, ctx.as_of) <= 0
+    local since_field = "first_safety_sensitive_at"
+    if fs == "absent" then
+      -- the optional first duty date is not recorded: an employed driver
+      -- is owed the annual query from the hire (382.701(b))
+      local hs, hv = F.field(d, "hired_at", "any")
+      if hs == "ok" and F.day(hv, ctx) <= today then
+        started, fv, since_field = true, hv, "hired_at"
+      end
+    end
     local limited_on_record = ls ~= "absent"
-      or F.field(d, "limited_query_at", "timestamp") ~= "absent"
+      or F.field(d, "limited_query_at", "any") ~= "absent"
     if not (started or limited_on_record) then return out end
 
-    local latest, latest_field, unreadable = nil, nil, false
+    local latest, latest_day, latest_field, unreadable = nil, nil, nil, false
     for _, name in ipairs(QUERY_FIELDS) do
-      local s, v = F.field(d, name, "timestamp")
+      local s, v = F.field(d, name, "any")
       if s == "bad" then
         unreadable = true
-      elseif s == "ok" and time.compare(v, ctx.as_of) <= 0
-          and (latest == nil or time.compare(v, latest) > 0) then
-        latest, latest_field = v, name
+      elseif s == "ok" then
+        -- a query after as_of has not happened yet; a date-only one counts
+        -- on its day
+        local day = F.day(v, ctx)
+        local past = time.valid(v, "date") and day <= today or time.compare(v, ctx.as_of) <= 0
+        if past and (latest_day == nil or day > latest_day) then
+          latest, latest_day, latest_field = v, day, name
+        end
       end
     end
 
-    local anchor = latest or (started and fv) or nil
-    if anchor == nil then return out end
-    local anchor_day = time.date(anchor)
+    local anchor_day = latest_day or (started and F.day(fv, ctx)) or nil
+    if anchor_day == nil then return out end
     if anchor_day < CLEARINGHOUSE_START then anchor_day = CLEARINGHOUSE_START end
     local last_good = good_through(ctx, anchor_day)
-    local today = ctx.as_of_date
     if today <= last_good then
       ctx.obligation {
         action = "run_annual_clearinghouse_query",
@@ -238,7 +257,9 @@ rule {
     if latest then
       since = ("last query: %s at %s"):format(QUERY_NAMES[latest_field], latest)
     else
-      since = ("no query on record since the first safety-sensitive function at %s"):format(fv)
+      since = since_field == "hired_at"
+        and ("no query on record since the driver was hired on %s"):format(fv)
+        or ("no query on record since the first safety-sensitive function at %s"):format(fv)
     end
     out[#out + 1] = {
       message = ("driver %s: annual Clearinghouse query overdue: %s, so one was due by %s, "
@@ -247,7 +268,8 @@ rule {
       evidence_required = { "clearinghouse_query_record" },
       details = {
         driver_id = d.driver_id, last_query_at = latest, last_query = latest_field,
-        first_safety_sensitive_at = (not latest) and fv or nil,
+        first_safety_sensitive_at = (not latest and since_field == "first_safety_sensitive_at") and fv or nil,
+        hired_at = (not latest and since_field == "hired_at") and fv or nil,
         due = last_good, days_overdue = overdue, cycle = ctx.params.annual_query_cycle,
       },
     }
@@ -289,24 +311,30 @@ rule {
     local out = {}
 
     local raw, result = d.limited_query_result, nil
-    if type(raw) == "string" and raw ~= "" then
-      result = RESULTS[(raw:lower():gsub("[%s%-]+", "_"))]
+    if read.text(raw) then
+      result = read.enum(raw, RESULTS) -- trimmed, case-insensitive
       if not result then
         out[#out + 1] = F.bad_field(d, "limited_query_result",
           ("%q is not one of \"no_info\", \"info_exists\""):format(raw:sub(1, 40)),
           "clearinghouse_query_record")
       end
-    elseif raw ~= nil and raw ~= "" then
+    elseif raw ~= nil and type(raw) ~= "string" then
       out[#out + 1] = F.bad_field(d, "limited_query_result",
         ("is a %s, not \"no_info\" or \"info_exists\""):format(type(raw)),
         "clearinghouse_query_record")
     end
+    -- A query time recorded as a date only is unreadable here only when
+    -- the 24 hours must be counted (info_exists): the annual query and the
+    -- retention count days and read it.
+    local function unreadable(name, s)
+      return s == "bad" and (result == "info_exists" or not time.valid(d[name], "date"))
+    end
     local ls, lv = F.field(d, "limited_query_at", "timestamp")
-    if ls == "bad" then
+    if unreadable("limited_query_at", ls) then
       out[#out + 1] = F.bad_field(d, "limited_query_at", lv, "clearinghouse_query_record")
     end
     local fs, fv = F.field(d, "followup_full_query_at", "timestamp")
-    if fs == "bad" then
+    if unreadable("followup_full_query_at", fs) then
       out[#out + 1] = F.bad_field(d, "followup_full_query_at", fv,
         "clearinghouse_full_query_record")
     end
@@ -315,7 +343,13 @@ rule {
     local limited = lv
     if ls == "absent" then
       local s2, v2 = F.field(d, "last_limited_query_at", "timestamp")
-      if s2 == "bad" then return out end -- the annual rule reports it
+      if s2 == "bad" then
+        -- a date only: the annual rule counts it, but 24 hours need its hour
+        if time.valid(d.last_limited_query_at, "date") then
+          out[#out + 1] = F.bad_field(d, "last_limited_query_at", v2, "clearinghouse_query_record")
+        end
+        return out -- anything else: the annual rule reports it
+      end
       limited = v2
     end
     if limited == nil then
@@ -333,7 +367,7 @@ rule {
 
     local hours = F.count_param(ctx, "followup_full_query_hours")
     local limit = hours * 3600
-    local deadline = F.add_seconds(limited, limit)
+    local deadline = time.add_seconds(limited, limit)
     if fs == "ok" and time.compare(fv, limited) >= 0 then
       local secs = time.seconds_between(limited, fv)
       if secs <= limit then return out end

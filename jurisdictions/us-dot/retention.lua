@@ -7,8 +7,9 @@
 --   * the driver's consents, 3 years after the last query (382.703);
 --   * violation records, 5 years (382.401: positives, alcohol >= 0.02,
 --     refusals) — from each violation's determination.
--- Years are added with time.add_years to the civil date as written in the
--- anchoring timestamp (2024-02-29 + 3 years = 2027-02-28).
+-- Years are added with time.add_years to the anchor's local date on the
+-- employer's clock (2024-02-29 + 3 years = 2027-02-28); a query recorded as
+-- a date only is that day.
 -- luacheck: globals rule
 
 local time = require "edict.time"
@@ -19,17 +20,20 @@ local QUERY_FIELDS = {
   "limited_query_at", "followup_full_query_at",
 }
 
--- The civil date of the latest readable query on record (whatever as_of),
+-- The local date of the latest readable query on record (whatever as_of),
 -- else of occurred_at: with no query at all the decision itself is the
 -- record kept.
-local function latest_query_date(e)
+local function latest_query_date(e, ctx)
   local d = F.data(e)
   local latest
   for _, name in ipairs(QUERY_FIELDS) do
-    local s, v = F.field(d, name, "timestamp")
-    if s == "ok" then latest = F.later(latest, v) end
+    local s, v = F.field(d, name, "any") -- a date-only query record counts
+    if s == "ok" then
+      local day = F.day(v, ctx)
+      if latest == nil or day > latest then latest = day end
+    end
   end
-  return time.date(latest or e.occurred_at)
+  return latest or F.day(e.occurred_at, ctx)
 end
 
 -- Query records (382.701(e)): kept 3 years (a valid Clearinghouse
@@ -45,7 +49,7 @@ rule {
   cite = "49 CFR 382.701(e)",
   check = function(e, ctx)
     local years = F.count_param(ctx, "query_record_retention_years")
-    ctx.retain_until(time.add_years(latest_query_date(e), years))
+    ctx.retain_until(time.add_years(latest_query_date(e, ctx), years))
   end,
 }
 
@@ -59,14 +63,14 @@ rule {
   cite = "49 CFR 382.703",
   check = function(e, ctx)
     local years = F.count_param(ctx, "consent_retention_years")
-    ctx.retain_until(time.add_years(latest_query_date(e), years))
+    ctx.retain_until(time.add_years(latest_query_date(e, ctx), years))
   end,
 }
 
 -- Violation records (382.401): positives, alcohol >= 0.02 and refusals are
 -- kept 5 years [P F3]; the Clearinghouse also keeps a violation visible at
 -- least 5 years from its determination (382.719). Reading: 5 years from
--- each violation's determined_at (its civil date as written); the latest
+-- each violation's determined_at (its local date on the employer's clock); the latest
 -- governs, and only when it is later than the query retention. Entries
 -- whose determined_at is missing or unreadable are skipped (the
 -- violation-report rule names them). params.violation_record_retention_years.
@@ -82,7 +86,7 @@ rule {
     for _, v in ipairs(vs) do
       if type(v) == "table" then
         local s, dv = F.read(v.determined_at, "any")
-        if s == "ok" then ctx.retain_until(time.add_years(time.date(dv), years)) end
+        if s == "ok" then ctx.retain_until(time.add_years(F.day(dv, ctx), years)) end
       end
     end
   end,

@@ -12,26 +12,6 @@
 local time = require "edict.time"
 local F = require "lib.fields"
 
--- params.zone as a zone name, or nil for "the timestamp's own clock".
-local function zone_param(ctx)
-  local z = ctx.params.zone
-  if z == nil or z == "" then return nil end
-  if type(z) ~= "string" or not pcall(time.local_date, "2020-01-06T00:00:00Z", z) then
-    error(("params.zone must be \"\" or an IANA time zone name, got %s"):format(tostring(z)), 0)
-  end
-  return z
-end
-
--- The civil day of ts on the deadline's clock: a plain date as is; else
--- the zone's wall clock, or the fixed UTC offset ref_off (minutes) of
--- determined_at, or (a plain-date determined_at, no zone) ts as written.
-local function day_of(ts, zone, ref_off)
-  if time.valid(ts, "date") then return ts end
-  if zone then return time.local_date(ts, zone) end
-  if ref_off then return F.date_at_offset(time.epoch(ts), ref_off) end
-  return time.date(ts)
-end
-
 local ORDINAL = { "first", "second", "third", "fourth", "fifth" }
 
 -- How a message names violation i.
@@ -52,12 +32,11 @@ end
 --     Monday–Friday except observed US federal holidays [U: Part 382
 --     defines none]; the day of determination never counts, whatever its
 --     hour; the deadline is the whole 3rd business day after it.
---   * "Close" = the end of that civil day on the deadline's clock:
---     params.zone when set (an IANA zone, DST followed); by default ("")
---     the clock of determined_at as written, i.e. its UTC offset, which
---     also places reported_at and as_of (a report at 23:59 on the due day is
---     on time, 00:00 the next day is late). A plain-date determined_at with
---     no zone: each date as written.
+--   * "Close" = the end of that local day on the employer's clock:
+--     params.zone when set, else the pack's zone (America/Chicago), DST
+--     followed, whatever offset determined_at, reported_at and as_of are
+--     written in (a report at 23:59 on the due day is on time, 00:00 the
+--     next day is late). A plain date is that day.
 --   * reported_at after the close → major. Not reported and as_of past the
 --     close → major. Not reported, still in time → an obligation due on the
 --     deadline's date (the close of that day; a date, since the law counts
@@ -84,7 +63,7 @@ rule {
       return F.bad_field(d, "violations", "is an object, not a list of violations")
     end
 
-    local zone = zone_param(ctx)
+    local zone = F.zone(ctx)
     local nbd = F.count_param(ctx, "violation_report_business_days")
     if nbd < 1 then error("params.violation_report_business_days must be at least 1", 0) end
     local out = {}
@@ -113,19 +92,14 @@ rule {
         if ds ~= "ok" or rs == "bad" then goto continue end
 
         local due = time.business_deadline(dv, nbd, zone)
-        local ref_off, clock = nil, zone
-        if not zone and not time.valid(dv, "date") then
-          ref_off = time.parse(dv).offset
-          clock = ("UTC offset %s of determined_at"):format(F.offset_text(ref_off))
-        end
-        clock = clock or "dates as written"
+        local clock = zone
         local details = {
           driver_id = d.driver_id, index = i, id = v.id, determined_at = dv,
-          determined_on = day_of(dv, zone, ref_off), due = due, business_days = nbd,
+          determined_on = F.day(dv, ctx), due = due, business_days = nbd,
           clock = clock,
         }
         if rs == "ok" then
-          local rday = day_of(rv, zone, ref_off)
+          local rday = F.day(rv, ctx)
           if rday > due then
             local late = time.business_days_between(due, rday)
             details.reported_at, details.reported_on = rv, rday
@@ -140,7 +114,7 @@ rule {
             }
           end
         else
-          local today = day_of(ctx.as_of, zone, ref_off)
+          local today = F.today(ctx)
           if today > due then
             details.as_of_day = today
             out[#out + 1] = {

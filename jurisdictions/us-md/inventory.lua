@@ -12,7 +12,6 @@
 
 local time = require "edict.time"
 local window = require "edict.window"
-local metrc = require "lib.metrc"
 
 -- The package and, when recorded, its route, for messages.
 local function move_name(e)
@@ -39,7 +38,7 @@ rule {
   cite = "COMAR 14.17.11.03A; seed 000 policy: real-time Metrc sync (24 h window)",
   title = "Inventory movement entered in Metrc in time",
   check = function(e, ctx)
-    return metrc.report_window(e, ctx, {
+    return window.metrc(e, ctx, {
       what = move_name(e),
       window_name = "reporting window set for COMAR 14.17.11.03A's 'timely' data",
       action = "record_in_metrc",
@@ -113,7 +112,7 @@ rule {
       if time.seconds_between(occ, ctx.as_of) < 0 then
         ctx.obligation {
           action = "complete_metrc_transfer",
-          due = window.deadline(occ, 0, metrc.zone(ctx)),
+          due = window.deadline(occ, 0, ctx.zone),
           note = ("micro dispensary: complete the Metrc transfer for %s before it happens"):format(what),
         }
         return nil

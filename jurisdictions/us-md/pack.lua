@@ -23,17 +23,22 @@ return {
   jurisdiction = "US-MD",
   title = "Maryland MCA cannabis track-and-trace (COMAR 14.17) and seed 000 policy",
   description = "Plant tags from the vegetative stage, timely Metrc entries, shipment manifests, micro-dispensary transfers, 2-year retention",
+  -- Maryland's clock: the version in force, deadlines in obligations and
+  -- messages.
+  zone = "America/New_York",
   params = {
     -- Hours after occurred_at within which a move or a waste entry must be
     -- in Metrc. No MD window was found (COMAR 14.17.11.03A says "timely");
     -- 24 h is pack policy from seed 000's "real-time sync". Instant
     -- arithmetic: exactly 24 h 0 s on time, 24 h + 1 s late.
     report_window_hours = 24,
-    -- Zone whose clock deadlines are written in (obligations, messages).
-    zone = "America/New_York",
     -- Phases in which a plant must carry its own tag. Seed 000 requires it
     -- from the vegetative stage; a flowering plant has passed through it,
     -- so it must be tagged too.
+    -- The shape of a Metrc plant tag: this many letters and digits (Metrc
+    -- labels are 24, as 1A4FF0300000029000004150). Text of another shape
+    -- ("N/A", "pending") is no tag. 0 accepts any letters and digits.
+    plant_tag_length = 24,
     individual_tag_phases = { "vegetative", "flowering" },
     -- Years to keep records: seed 000's 2 years; no COMAR figure found.
     retention_years = 2,

@@ -6,11 +6,11 @@
 -- Maryland). FACTS.md found no Maryland retention rule in COMAR 14.17, so
 -- params.retention_years carries the seed's figure and is on the counsel
 -- list in README.md.
--- Anchor: the civil date written in occurred_at (pack conventions), years
--- added with time.add_years (2028-02-29 + 2 years = 2030-02-28).
+-- Anchor: occurred_at's local date on the pack's clock (window.retain_years),
+-- years added with time.add_years (2028-02-29 + 2 years = 2030-02-28).
 -- luacheck: globals rule
 
-local time = require "edict.time"
+local window = require "edict.window"
 
 rule {
   id = "us-md/retention",
@@ -19,10 +19,6 @@ rule {
   cite = "seed 000 policy: 2-year record retention (MD; no COMAR 14.17 retention rule found)",
   title = "Keep track-and-trace records 2 years",
   check = function(e, ctx)
-    local years = ctx.params.retention_years
-    if math.type(years) ~= "integer" or years < 0 then
-      error("params.retention_years must be a whole number of years", 0)
-    end
-    ctx.retain_until(time.add_years(e.occurred_at, years))
+    window.retain_years(e, ctx, "retention_years")
   end,
 }

@@ -13,7 +13,6 @@
 -- luacheck: globals rule
 
 local window = require "edict.window"
-local metrc = require "lib.metrc"
 
 -- Reading: the window runs from occurred_at, the occurrence of the waste
 -- event (the catalogue's anchor, as for California). Severity major, as for
@@ -25,10 +24,11 @@ rule {
   cite = "COMAR 14.17.11.03A; seed 000 policy: real-time Metrc sync (24 h window)",
   title = "Waste entered in Metrc in time",
   check = function(e, ctx)
-    return metrc.report_window(e, ctx, {
+    return window.metrc(e, ctx, {
       what = "waste " .. window.record(e, "waste_id"),
       window_name = "reporting window set for COMAR 14.17.11.03A's 'timely' data",
       action = "record_in_metrc",
+      from_field = "destroyed_at",
     })
   end,
 }

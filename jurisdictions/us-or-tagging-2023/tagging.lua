@@ -16,26 +16,16 @@
 --     event triggers nothing here.
 -- luacheck: globals rule
 
+local read = require "edict.read"
+
 local CITE = "seed 000 policy: 24-inch plant tagging rule"
 local EVENTS = { "plant.measured", "plant.phase_changed" }
 
-local function text(v)
-  if type(v) ~= "string" then return nil end
-  local s = v:match("^%s*(.-)%s*$")
-  return s ~= "" and s or nil
-end
-
-local function describe(v)
-  if v == nil then return "not recorded" end
-  if type(v) == "string" then return ("%q"):format(v) end
-  if type(v) == "table" then return v[1] ~= nil and "a list" or "an object" end
-  local t = math.type(v) or type(v)
-  return ("%s %s (%s)"):format(t:match("^[aeiou]") and "an" or "a", t, tostring(v))
-end
+-- Reading input: edict.read (trimmed text, values described for messages).
+local text, describe, ident = read.text, read.describe, read.ident
 
 local function plant(d)
-  local p = text(d.plant_id) or (math.type(d.plant_id) == "integer" and tostring(d.plant_id))
-  return p or "(no plant_id)"
+  return ident(d.plant_id) or "(no plant_id)"
 end
 
 local function limit(ctx)

@@ -14,10 +14,13 @@ return {
   jurisdiction = "US-OR",
   title = "Oregon plant-batch tagging from 2024: OAR 845-025-7520(1)(c)",
   effective_from = "2024-01-01",
+  -- Oregon's clock: the version in force is chosen by occurred_at's date
+  -- here (2024-01-01T07:30:00Z is still 2023-12-31 in Oregon).
+  zone = "America/Los_Angeles",
   params = {
     -- A plant at or over this height (inches), or flowering, means its
     -- batch must be tagged: exactly 36 in → required; 35.9 in → not yet.
-    batch_tag_height_in = 36,
+    batch_tag_height_in = { default = 36, max = 36, cite = "OAR 845-025-7520(1)(c)" },
   },
   rules = { "tagging.lua" },
 }

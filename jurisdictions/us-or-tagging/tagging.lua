@@ -18,26 +18,14 @@
 --     is not vegetative or flowering. A batch-tagged plant needs nothing.
 -- luacheck: globals rule
 
+local read = require "edict.read"
+
 local CITE = "OAR 845-025-7520(1)(c)"
 local EVENTS = { "plant.measured", "plant.phase_changed" }
 
-local function text(v)
-  if type(v) ~= "string" then return nil end
-  local s = v:match("^%s*(.-)%s*$")
-  return s ~= "" and s or nil
-end
-
-local function describe(v)
-  if v == nil then return "not recorded" end
-  if type(v) == "string" then return ("%q"):format(v) end
-  if type(v) == "table" then return v[1] ~= nil and "a list" or "an object" end
-  local t = math.type(v) or type(v)
-  return ("%s %s (%s)"):format(t:match("^[aeiou]") and "an" or "a", t, tostring(v))
-end
-
-local function ident(v)
-  return text(v) or (math.type(v) == "integer" and tostring(v)) or nil
-end
+-- Reading input: edict.read (trimmed text, identifiers, values described
+-- for messages).
+local text, describe, ident = read.text, read.describe, read.ident
 
 -- "plant PL-1 (batch B-9)" for messages.
 local function who(d)

@@ -4,15 +4,27 @@
 -- business days under camera coverage before destruction.
 --
 -- Counting, decided here (the reading; see README "Readings chosen"):
---   * held_since is when the waste was placed on hold. Its local Oregon
---     date (params.zone) is day 0 and never counts, whatever the hour.
---   * the hold ends at the close of the 3rd business day after it:
---     time.business_deadline(day 0, 3). Business days are Monday–Friday
---     except observed US federal holidays (edict.time); Oregon state
---     holidays are not in FACTS.md and are not counted (counsel list).
---   * destruction is allowed from the next calendar day on: a destroyed_at
---     whose local date is on or before the hold's last day is premature.
---   * a held_since or destroyed_at written as a plain date is that day.
+--   * held_since is when the waste was placed on hold, read on Oregon's
+--     clock (params.zone) whatever offset it was written in.
+--   * params.hold_reading = "elapsed" (the default): "held ... at least 3
+--     business days" is elapsed time. Destruction is allowed from the clock
+--     time of placement on the 3rd business day after the placement date:
+--     Tuesday 14:00 → Friday 14:00, Thursday 11:00 → the next Tuesday
+--     11:00. Weekends and observed US federal holidays do not count
+--     (edict.time); Oregon state holidays are not in FACTS.md and are not
+--     counted (counsel list). When the hour of placement is not known (a
+--     plain date) or the placement day is no business day, the count starts
+--     at midnight of the next business day: destruction is allowed from the
+--     end of the 3rd business day after the placement date.
+--   * params.hold_reading = "close_of_day", the stricter reading for an
+--     operator whose policy wants it: the placement day never counts,
+--     whatever the hour, and the waste is held through the close of the
+--     3rd business day after it; destruction is allowed from the next
+--     calendar day's midnight (time.business_deadline).
+--   * a destroyed_at written as a plain date is that local day: before the
+--     first allowed day it is premature, after it fine; on that day itself
+--     the hour is not known, and us-or/waste-destruction-time (not this
+--     rule) reports the missing time.
 --   * which waste is held: lib/util.lua hold_scope (unknown type or height
 --     → held, as a precaution; us-or/waste-category reports the gap).
 -- luacheck: globals rule
@@ -57,21 +69,37 @@ rule {
       }
     end
 
-    local hold_end = time.business_deadline(day0, n)
-    local earliest = time.add_days(hold_end, 1)
+    local reading = ctx.params.hold_reading
+    if reading ~= "elapsed" and reading ~= "close_of_day" then
+      error(('params.hold_reading must be "elapsed" or "close_of_day" (got %s)')
+        :format(U.describe(reading)), 0)
+    end
+    -- The first moment destruction is allowed, on Oregon's wall clock.
+    local clock = not U.is_plain_date(d.held_since) and time.local_time(d.held_since, zone) or nil
+    local from_wall
+    if reading == "elapsed" and clock and time.is_business_day(day0) then
+      from_wall = ("%sT%02d:%02d:%02d"):format(time.add_business_days(day0, n),
+        clock.hour, clock.min, clock.sec)
+    else
+      from_wall = time.add_days(time.business_deadline(day0, n), 1) .. "T00:00:00"
+    end
+    local from = time.from_local(from_wall, zone)
+    local placed = clock and ("%s %02d:%02d"):format(day0, clock.hour, clock.min) or day0
+    local allowed = from_wall:sub(12) == "00:00:00" and ("%s (from midnight)"):format(from_wall:sub(1, 10))
+      or ("%s %s"):format(from_wall:sub(1, 10), from_wall:sub(12, 16))
     local details = {
       waste_id = d.waste_id, category = scope.why, held_since = d.held_since,
-      held_since_local_date = day0, business_days = n, hold_end = hold_end,
-      earliest_destruction = earliest, zone = zone,
+      held_since_local_date = day0, business_days = n, reading = reading,
+      earliest_destruction = from, zone = zone,
     }
 
     if not U.destroyed(d) then
       ctx.obligation {
         action = "hold_waste_under_camera",
-        due = hold_end,
-        note = ("keep waste %s on the premises under camera coverage through %s (%d business days "
-          .. "after %s); destroy it no earlier than %s and record destroyed_at and the method")
-          :format(id, hold_end, n, day0, earliest),
+        due = from,
+        note = ("keep waste %s on the premises under camera coverage for %d business days after "
+          .. "it was placed on hold (%s); destroy it no earlier than %s, Oregon time, and record "
+          .. "destroyed_at and the method"):format(id, n, placed, allowed),
       }
       return
     end
@@ -80,16 +108,26 @@ rule {
     if not dday then return end -- us-or/waste-destruction-time reports it
     details.destroyed_at = d.destroyed_at
     details.destroyed_local_date = dday
-    if dday > hold_end then return end
+    local destroyed
+    if U.is_plain_date(d.destroyed_at) then
+      if dday >= from_wall:sub(1, 10) then return end -- on the day: the hour is unknown
+      destroyed = dday
+    else
+      if time.compare(d.destroyed_at, from) >= 0 then return end
+      local lt = time.local_time(d.destroyed_at, zone)
+      destroyed = ("%s %02d:%02d"):format(dday, lt.hour, lt.min)
+    end
     local held = math.max(time.business_days_between(day0, dday), 0)
     details.business_day_of_destruction = held
     local when = held == 0 and "before the first business day of the hold"
       or ("%s business day %d of %d"):format(time.is_business_day(dday) and "on" or "after", held, n)
     return {
       message = ("waste %s (%s) was destroyed on %s, before its hold ended: placed on hold %s, it had "
-        .. "to stay under camera through %s (%d business days) and could be destroyed from %s on; "
-        .. "it was destroyed %s. Report the premature destruction and review the hold log")
-        :format(id, scope.why, dday, day0, hold_end, n, earliest, when),
+        .. "to stay under camera %d business days and could be destroyed from %s on (Oregon time, "
+        .. "%s reading); it was destroyed %s. Report the premature destruction and review the "
+        .. "hold log")
+        :format(id, scope.why, destroyed, placed, n, allowed,
+          reading == "elapsed" and "elapsed-time" or "close-of-day", when),
       evidence_required = { "hold_start_record", "camera_footage" },
       details = details,
     }

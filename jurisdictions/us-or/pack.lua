@@ -31,9 +31,10 @@ return {
   -- is applied to every event since then: FACTS.md says the 2016 text used
   -- 8 in and no camera, but not when it changed (see README, counsel list).
   effective_from = "2016-01-01",
+  -- Oregon's clock: every "day" below is a local calendar day here, and the
+  -- version in force is chosen by occurred_at's date on it.
+  zone = "America/Los_Angeles",
   params = {
-    -- Oregon's clock: every "day" below is a local calendar day here.
-    zone = "America/Los_Angeles",
 
     -- Waste (seed 000 policy): photos with a sha256 needed per waste record.
     -- 0 turns the photo requirement off.
@@ -41,11 +42,19 @@ return {
 
     -- Waste hold (OAR 845-025-7750): whole plants STRICTLY taller than this
     -- (inches) are held; exactly 24 in is not.
-    hold_height_in = 24,
-    -- Business days the held waste stays under camera; the day the hold
-    -- starts does not count, destruction is allowed the calendar day after
-    -- the last one.
-    hold_business_days = 3,
+    hold_height_in = { default = 24, max = 24, cite = "OAR 845-025-7750",
+                       rules = { "us-or/waste-hold", "us-or/waste-camera" } },
+    -- Business days the held waste stays under camera.
+    hold_business_days = { default = 3, min = 3, type = "integer", cite = "OAR 845-025-7750",
+                           rules = { "us-or/waste-hold" } },
+    -- How they are counted (OAR 845-025-7750 "held ... at least 3 business
+    -- days"). "elapsed": destruction allowed from the clock time of
+    -- placement on the 3rd business day after the placement date (Tuesday
+    -- 14:00 → Friday 14:00). "close_of_day", the stricter reading for an
+    -- operator whose policy wants it: the placement day never counts and the
+    -- waste is held through the close of the 3rd business day after it
+    -- (Tuesday → destroyed from Saturday 00:00).
+    hold_reading = "elapsed",
     -- "The same applies to waste that was once a marijuana item" (FACTS.md
     -- on 7750): waste_type "product" is held too. false = only post-harvest
     -- waste and whole plants are held.
@@ -63,13 +72,14 @@ return {
     -- 845-025-7540, which sets no deadline): hours after occurred_at.
     cts_report_window_hours = 24,
 
-    -- Retention (years from occurred_at's civil date). retention_years is
+    -- Retention (years from occurred_at's date in Oregon). retention_years is
     -- the seed 000 policy figure; statute_retention_years is OAR
     -- 845-025-1200's 3 years, kept as the legal floor: the decision keeps
     -- whichever date is later, so a tenant cannot go below the statute by
     -- lowering retention_years.
     retention_years = 7,
-    statute_retention_years = 3,
+    statute_retention_years = { default = 3, min = 3, type = "integer", cite = "OAR 845-025-1200",
+                                rules = { "us-or/retention-statute" } },
   },
   rules = { "waste.lua", "hold.lua", "reports.lua", "retention.lua" },
 }

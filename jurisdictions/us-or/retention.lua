@@ -6,22 +6,20 @@
 --   * OAR 845-025-1200: financial and business records 3 years
 --     (params.statute_retention_years), the legal floor if a tenant lowers
 --     the policy figure.
--- Both count years from occurred_at's civil date as written (the record's
+-- Both count years from occurred_at's date on Oregon's clock (the record's
 -- own date; no Oregon rule found anchors elsewhere), with time.add_years:
 -- 2024-02-29 + 7 years = 2031-02-28. Every event type this pack serves is
 -- covered, so every Oregon event gets a retention date, including the plant
 -- events whose tagging rules live in the us-or-tagging pack.
 -- luacheck: globals rule
 
-local time = require "edict.time"
-local U = require "lib.util"
+local window = require "edict.window"
 
 local TYPES = { "waste.recorded", "period.closed", "inventory.moved",
   "plant.phase_changed", "plant.measured" }
 
 local function retain(e, ctx, key)
-  local years = U.int_param(ctx, key, 0)
-  ctx.retain_until(time.add_years(time.date(e.occurred_at), years))
+  window.retain_years(e, ctx, key)
 end
 
 -- Operator policy: keep everything 7 years (seed 000). No finding: retention

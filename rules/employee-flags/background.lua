@@ -18,18 +18,23 @@ local POLICY = "seed 001 policy: background check adjudication (FCRA adverse-act
 
 local SEVERITIES = { critical = true, major = true, minor = true, info = true }
 
+local read = require "edict.read"
+
 local function employee(d)
   local id = d.employee_id
   if id == nil or id == "" then return "(no employee_id)" end
   return tostring(id)
 end
 
--- The background record (or nil) and its normalised status.
+local STATUSES = { clear = true, pending = true, consider = true, adverse = true, failed = true }
+
+-- The background record (or nil) and its status, trimmed and read
+-- case-insensitively (edict.read.enum: "Clear " is clear), or nil.
 local function background(e)
   local d = e.data or {}
   local b = d.background
   if type(b) ~= "table" then return d, nil end
-  return d, b, type(b.status) == "string" and b.status:lower() or nil
+  return d, b, (read.enum(b.status, STATUSES))
 end
 
 rule {

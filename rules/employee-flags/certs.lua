@@ -11,9 +11,14 @@
 -- Counting, decided here:
 --   * `expires` is the LAST VALID DAY. A certificate expiring today is still
 --     valid today: "expires in 0 days" → major, not expired.
---   * days_left = time.days_between(as_of, expires), both taken as the
---     civil dates written (as_of in its own offset), so a late-evening as_of
---     at -05:00 is still that day even when it is already tomorrow in UTC.
+--   * days_left = time.days_between(as_of, expires), both local dates on
+--     the employer's clock (params.zone, else the pack's zone, America/
+--     Chicago) whatever offset as_of is written in: an as_of of 03:00Z is
+--     still the evening before in Chicago. A date-only `expires` is that day.
+--   * `certs` is read whole (edict.read.list): a JSON null or a value that
+--     is not a certificate record is a cert-undated finding naming it, and
+--     reading goes on past it; one object is read as a list of one; a
+--     number or text is one cert-undated finding, never a rule error.
 --   * expired means days_left < 0; 0..30 major, 31..60 minor, 61..90 info,
 --     91 and more nothing (with the default params.cert_alert_days).
 --   * one finding per certificate: the three rules below are mutually
@@ -21,6 +26,7 @@
 -- luacheck: globals rule
 
 local time = require "edict.time"
+local read = require "edict.read"
 
 local POLICY = "seed 001 policy: 30/60/90-day certificate expiry alerts"
 
@@ -36,17 +42,19 @@ local function cert_name(c, i)
   return ("#%d (kind not recorded)"):format(i)
 end
 
--- The certificates on record; JSON null or no field means none.
+-- The certificates on record (edict.read.list): items (may hold nil), n,
+-- the data, and why certs is no list at all (or nil).
 local function certs_of(e)
   local d = e.data or {}
-  return d.certs or {}, d
+  local items, n, problem = read.list(d.certs)
+  return items, n, d, problem
 end
 
 -- The expires field of certificate c when it is a readable date, else nil.
 -- (time.valid gives false, not an error, for nil and non-strings.)
 local function expires_of(c)
-  local x = type(c) == "table" and c.expires or nil
-  if time.valid(x) then return x end
+  local x = read.text(type(c) == "table" and c.expires or nil)
+  if x and time.valid(x) then return x end
   return nil
 end
 
@@ -76,14 +84,16 @@ rule {
   severity = "critical",
   cite = POLICY,
   check = function(e, ctx)
-    local certs, d = certs_of(e)
-    local today = time.date(ctx.as_of)
+    local certs, n, d = certs_of(e)
+    local today = read.today(ctx)
     local out = {}
-    for i, c in ipairs(certs) do
+    for i = 1, n do
+      local c = certs[i]
       local x = expires_of(c)
-      local left = x and time.days_between(today, x)
+      local date = x and read.day(x, ctx)
+      local left = date and time.days_between(today, date)
       if left and left < 0 then
-        local who, date = employee(d), time.date(x)
+        local who = employee(d)
         out[#out + 1] = {
           message = ("certificate %s of employee %s expired: last valid day %s, %d day%s ago; "
             .. "renew it and keep %s off work that requires it until then")
@@ -103,15 +113,16 @@ rule {
   severity = "major", -- within the major lead time; minor/info set per finding
   cite = POLICY,
   check = function(e, ctx)
-    local certs, d = certs_of(e)
+    local certs, n, d = certs_of(e)
     local major, minor, info = lead_times(ctx)
-    local today = time.date(ctx.as_of)
+    local today = read.today(ctx)
     local out = {}
-    for i, c in ipairs(certs) do
+    for i = 1, n do
+      local c = certs[i]
       local x = expires_of(c)
-      local left = x and time.days_between(today, x)
+      local date = x and read.day(x, ctx)
+      local left = date and time.days_between(today, date)
       if left and left >= 0 and left <= info then
-        local date = time.date(x)
         local sev = left <= major and "major" or left <= minor and "minor" or "info"
         local when = left == 0 and "today (in 0 days)"
           or ("in %d day%s"):format(left, plural(left))
@@ -134,13 +145,25 @@ rule {
   severity = "major",
   cite = POLICY,
   check = function(e, ctx)
-    local certs, d = certs_of(e)
+    local certs, n, d, problem = certs_of(e)
+    if problem then
+      return {
+        message = ("certificates of employee %s cannot be checked: certs is %s; record them as "
+          .. "a list of {kind, expires}"):format(employee(d), problem),
+        evidence_required = { "certificate_copy" },
+        details = { employee_id = d.employee_id },
+      }
+    end
     local out = {}
-    for i, c in ipairs(certs) do
+    for i = 1, n do
+      local c = certs[i]
       if not expires_of(c) then
         local x = type(c) == "table" and c.expires or nil
         local why
-        if x == nil then
+        if type(c) ~= "table" then
+          why = c == nil and "the entry is null, not a certificate record"
+            or ("the entry is %s, not a certificate record"):format(read.describe(c))
+        elseif x == nil then
           why = "no expires date recorded"
         elseif type(x) ~= "string" then
           why = ("expires is a %s, not a date"):format(type(x))

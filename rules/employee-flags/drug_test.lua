@@ -36,6 +36,7 @@
 -- luacheck: globals rule
 
 local time = require "edict.time"
+local read = require "edict.read"
 
 local SEVERITIES = { critical = true, major = true, minor = true, info = true }
 
@@ -62,14 +63,11 @@ local function drug_test(e)
   local d = e.data or {}
   local t = d.drug_test
   if type(t) ~= "table" then return d, nil end
-  if type(t.result) ~= "string" then return d, t end
-  local r = t.result:lower()
-  local cat = CATEGORY[r]
-  if not cat then
-    r = r:gsub("[%s%-]+", "_")
-    cat = CATEGORY[r]
-  end
-  return d, t, r, cat
+  -- trimmed and case-insensitive (edict.read): "Positive " is positive
+  local s = read.text(t.result)
+  if not s then return d, t end
+  local r = s:lower():gsub("[%s%-]+", "_")
+  return d, t, r, CATEGORY[r]
 end
 
 -- How a message names the test's date.
@@ -89,9 +87,9 @@ rule {
     local d, t, r, cat = drug_test(e)
     if cat ~= "positive" and cat ~= "refusal" then return end
     local who, when = employee(d), dated(t)
-    local what = cat == "positive" and ("is %s"):format(t.result)
+    local what = cat == "positive" and ("is %s"):format(read.text(t.result))
       or r:match("^refus") and "was refused"
-      or ("is %s, which counts as a refusal to test (49 CFR 40.191(b))"):format(t.result)
+      or ("is %s, which counts as a refusal to test (49 CFR 40.191(b))"):format(read.text(t.result))
     return {
       message = ("drug test %s of employee %s %s: remove %s from safety-sensitive duty now; "
         .. "return only after SAP evaluation and a negative return-to-duty test")
@@ -114,7 +112,7 @@ rule {
     return {
       message = ("drug test %s of employee %s is %s: follow the MRO's direction under 49 CFR 40.197 "
         .. "(immediate directly observed recollection when creatinine was 2-5 mg/dL) and record the new result")
-        :format(when, employee(d), t.result),
+        :format(when, employee(d), read.text(t.result)),
       evidence_required = { "recollection_result" },
       details = { employee_id = d.employee_id, result = r },
     }
@@ -135,7 +133,7 @@ rule {
     if cat == "cancelled" then
       return {
         message = ("drug test %s of employee %s was %s, so no result is on file: collect a new specimen "
-          .. "where a negative result is required"):format(when, who, t.result),
+          .. "where a negative result is required"):format(when, who, read.text(t.result)),
         evidence_required = { "new_test_result" },
         details = { employee_id = d.employee_id, result = r },
       }

@@ -18,7 +18,15 @@ return {
   jurisdiction = "*", -- shared pack: applies to events of any jurisdiction
   title = "Workforce compliance flags: certificate expiry, drug tests, background checks",
   effective_from = "2020-01-01",
+  -- The default clock of every date the pack compares (expiry days against
+  -- as_of, the version in force), whatever offset a timestamp is written
+  -- in: Central time, as for us-dot. The employer names its own in
+  -- params.zone.
+  zone = "America/Chicago",
   params = {
+    -- The employer's zone, e.g. "America/Los_Angeles"; "" (the default)
+    -- uses the manifest zone above.
+    zone = "",
     -- Lead times in days before a certificate's `expires` date. A cert with
     -- 0..major days left gives a major finding, major+1..minor a minor one,
     -- minor+1..info an info one; further out, nothing. Must be ascending.
@@ -28,6 +36,12 @@ return {
     -- a tenant that requires both for every employee can raise it.
     missing_drug_test_severity = "info",
     missing_background_severity = "info",
+    -- Retention in years: the audit trail (seed 001 policy, "Audit
+    -- Retention: 7 years") from occurred_at; a positive drug test or a
+    -- refusal (49 CFR 382.401: 5 years) from the test's date.
+    retention_years = 7,
+    positive_test_retention_years = { default = 5, min = 5, type = "integer", cite = "49 CFR 382.401",
+                                      rules = { "employee-flags/drug-test-retention" } },
   },
-  rules = { "certs.lua", "drug_test.lua", "background.lua" },
+  rules = { "certs.lua", "drug_test.lua", "background.lua", "retention.lua" },
 }

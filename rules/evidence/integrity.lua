@@ -25,7 +25,7 @@
 --     are valid, it must equal their decoded length, else major.
 -- luacheck: globals rule
 
-local time = require "edict.time"
+local window = require "edict.window"
 local hash = require "edict.hash"
 local base64 = require "lib.base64"
 
@@ -77,15 +77,11 @@ rule {
   severity = "info",
   cite = "seed 002 policy: evidence documents retained for 7 years (§7.2)",
   -- No finding: keep the evidence 7 years (params.retention_years) from
-  -- occurred_at's civil date as written. For EU events Reg. (EU) 2023/1115
+  -- occurred_at's date (UTC, the pack's clock). For EU events Reg. (EU) 2023/1115
   -- Art. 4 keeps the DDS 5 years; the longer period governs, and the
   -- decision keeps the latest date any pack asks for.
   check = function(e, ctx)
-    local y = ctx.params.retention_years
-    if math.type(y) ~= "integer" or y < 0 then
-      error("params.retention_years must be a whole number of years >= 0", 0)
-    end
-    ctx.retain_until(time.add_years(time.date(e.occurred_at), y))
+    window.retain_years(e, ctx, "retention_years")
   end,
 }
 

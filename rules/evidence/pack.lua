@@ -11,6 +11,10 @@ return {
   version = "2026.1",
   jurisdiction = "*",
   title = "Evidence integrity (SHA-512) and 7-year evidence retention (seed 002 policy)",
+  -- The clock of the one date the pack takes (retention from occurred_at's
+  -- date): UTC, since the pack applies to events of every jurisdiction and
+  -- its evidence is kept whole years, not days.
+  zone = "UTC",
   params = {
     -- seed 002 §7.2: evidence documents retained 7 years, from occurred_at
     -- (the moment the evidence was stored). For EU events the DDS itself is

@@ -230,6 +230,46 @@ int ed_catalog_has_rule(const ed_catalog *c, const char *id)
     return 0;
 }
 
+/* Does tenant t waive rule id (with the reason a waiver must carry)? */
+static int waives(const ed_pack *t, const char *id)
+{
+    for (size_t i = 0; i < t->n_waivers; i++) {
+        if (strcmp(t->waivers[i].rule, id) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The override o of tenant t goes past the bound of the declaration q of
+ * pack p: a check problem at the tenant's line, unless t waives every rule
+ * the param governs (then the loosened figure decides nothing). */
+static void check_bound(const ed_pack *t, const ed_pack *p, const ed_param *q,
+                        const ed_param *o, ed_diags *d)
+{
+    int below = q->has_min && o->num < q->min, above = q->has_max && o->num > q->max;
+    if (!o->has_num || (!below && !above)) {
+        return;
+    }
+    ed_buf rules = {0};
+    int all_waived = 1;
+    size_t n = q->n_rules ? q->n_rules : p->n_rules;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = q->n_rules ? q->rules[i] : p->rules[i].id;
+        all_waived = all_waived && waives(t, id);
+        ed_buf_printf(&rules, "%s%s", i ? ", " : "", id);
+    }
+    if (!all_waived || n == 0) {
+        ed_diags_add(d, o->where, "params: '%s.%s' = %g loosens the statute: %s %g "
+                     "(%s). A tenant may tighten it, not loosen it; to depart from "
+                     "the law, waive %s with a written reason",
+                     o->pack, o->key, o->num, below ? "at least" : "at most",
+                     below ? q->min : q->max, q->cite ? q->cite : "the pack's bound",
+                     rules.data ? rules.data : "its rules");
+    }
+    ed_buf_free(&rules);
+}
+
 static void check_tenant(ed_catalog *c, const ed_pack *t, ed_diags *d)
 {
     size_t before = d->n;
@@ -249,6 +289,9 @@ static void check_tenant(ed_catalog *c, const ed_pack *t, ed_diags *d)
     for (size_t i = 0; i < t->n_params; i++) {
         const ed_param *o = &t->params[i];
         int found_pack = 0, found_key = 0, type_ok = 0;
+        if (strcmp(o->pack, t->name) == 0) {
+            continue; /* the params of the tenant's own rules */
+        }
         for (size_t k = 0; k < c->n_packs; k++) {
             const ed_pack *p = c->packs[k];
             if (strcmp(p->name, o->pack) != 0) {
@@ -259,6 +302,13 @@ static void check_tenant(ed_catalog *c, const ed_pack *t, ed_diags *d)
                 if (strcmp(p->params[j].key, o->key) == 0) {
                     found_key = 1;
                     type_ok = type_ok || p->params[j].type == o->type;
+                    if (p->params[j].type == o->type && p->params[j].integer &&
+                        !o->integer) {
+                        ed_diags_add(d, o->where, "params: '%s.%s' must be a whole "
+                                     "number, not %g", o->pack, o->key, o->num);
+                    } else if (p->params[j].type == o->type) {
+                        check_bound(t, p, &p->params[j], o, d);
+                    }
                 }
             }
         }

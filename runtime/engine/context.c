@@ -184,6 +184,43 @@ static const ed_waiver *waiver_for(const ed_context *ctx, const char *rule)
     return NULL;
 }
 
+/* Set the key/value pair on top of the stack (key at -2, value at -1)
+ * into the table at t, popping both: a table value over a table already
+ * there is merged into a copy of it, key by key (a tenant that tightens
+ * one tier of an alert table keeps the pack's other tiers); anything else
+ * replaces. The pack's tables are never changed in place. Params are data
+ * nested at most ED_READONLY_MAX_DEPTH deep (pack.c), so the recursion is
+ * bounded. */
+static void merge_param(lua_State *L, int t)
+{
+    int v = lua_gettop(L);
+    lua_pushvalue(L, v - 1);
+    int old = lua_rawget(L, t);
+    if (old != LUA_TTABLE || lua_type(L, v) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_rawset(L, t);
+        return;
+    }
+    int base = lua_gettop(L);
+    lua_newtable(L); /* the merged copy */
+    int copy = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, base) != 0) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, copy);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, v) != 0) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        merge_param(L, copy);
+    }
+    lua_replace(L, v);  /* value = the copy */
+    lua_settop(L, v);
+    lua_rawset(L, t);
+}
+
 /* Load pack p; `overrides` is the stack index of the tenant's overrides
  * (pack name -> params) or 0. */
 static int load_one(ed_context *ctx, const ed_pack *p, int overrides,
@@ -225,7 +262,7 @@ static int load_one(ed_context *ctx, const ed_pack *p, int overrides,
         while (lua_next(L, -2) != 0) {
             lua_pushvalue(L, -2);
             lua_insert(L, -2);
-            lua_rawset(L, params);
+            merge_param(L, params);
         }
     }
     lua_settop(L, params);
@@ -240,6 +277,16 @@ static int load_one(ed_context *ctx, const ed_pack *p, int overrides,
     lua_setfield(L, backing, "pack");
     lua_pushstring(L, p->version);
     lua_setfield(L, backing, "version");
+    /* ctx.bounds: the statute behind each bounded param (pack.c), so a
+     * message can quote both the tenant's figure and the law's */
+    lua_getfield(L, out, "bounds");
+    ed_readonly_wrap(L, lua_gettop(L), "ctx.bounds"); /* pushes the proxy */
+    lua_setfield(L, backing, "bounds");
+    lua_pop(L, 1); /* the table itself */
+    if (p->zone != NULL) {
+        lua_pushstring(L, p->zone);
+        lua_setfield(L, backing, "zone");
+    }
     lua_pushvalue(L, -2);
     lua_setfield(L, backing, "params");
     lua_pushlightuserdata(L, ctx);

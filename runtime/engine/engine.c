@@ -373,7 +373,12 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
             add_error(r, s, NULL, s->rule->where, why->data, ED_STOP_NONE);
             outcome = "error";
         } else {
-            outcome = found ? "failed" : "held";
+            /* a rule whose findings are all info did not fail: it noted */
+            int graded = 0;
+            for (int k = 0; k < ED_SEV_INFO; k++) {
+                graded |= r->outcome->counts[k] != saved.counts[k];
+            }
+            outcome = !found ? "held" : graded ? "failed" : "noted";
         }
     }
     if (found < 0) {
@@ -493,7 +498,9 @@ static void set_event_fields(lua_State *L, const ed_loaded *ld,
     lua_rawgeti(L, LUA_REGISTRYINDEX, ld->ctx_backing_ref);
     lua_pushstring(L, ev->as_of);
     lua_setfield(L, -2, "as_of");
-    lua_pushlstring(L, ev->as_of, 10);
+    char day[11]; /* as_of's date on the pack's clock */
+    ed_format_date(ed_pack_local_day(ld->pack, &ev->when), day);
+    lua_pushstring(L, day);
     lua_setfield(L, -2, "as_of_date");
     lua_pushstring(L, ev->jurisdiction);
     lua_setfield(L, -2, "jurisdiction");
@@ -525,7 +532,9 @@ static void decide(eval_run *r, int event)
                          (kp->n_params > 0 || kp->n_waivers > 0);
             if (shapes || loaded_applies(ctx, &ctx->loaded[k])) {
                 applies = 1;
-                if (ed_pack_in_force(ctx->loaded[k].pack, ev->occurred_day)) {
+                /* the date of occurred_at on the pack's clock */
+                const ed_pack *vp = ctx->loaded[k].pack;
+                if (ed_pack_in_force(vp, ed_pack_local_day(vp, &ev->occurred))) {
                     chosen = &ctx->loaded[k];
                 }
             }
@@ -540,8 +549,10 @@ static void decide(eval_run *r, int event)
         }
         if (applies && chosen == NULL) {
             ed_buf msg = {0};
-            ed_buf_printf(&msg, "no version of pack %s is in force on %.10s "
-                          "(versions:", ctx->loaded[i].pack->name, ev->occurred_at);
+            char on[11];
+            ed_format_date(ed_pack_local_day(ctx->loaded[i].pack, &ev->occurred), on);
+            ed_buf_printf(&msg, "no version of pack %s is in force on %s "
+                          "(versions:", ctx->loaded[i].pack->name, on);
             for (size_t k = i; k < end; k++) {
                 const ed_pack *p = ctx->loaded[k].pack;
                 ed_buf_printf(&msg, "%s %s %s..%s", k > i ? ";" : "", p->version,

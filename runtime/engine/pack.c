@@ -21,6 +21,7 @@
 #include "readonly.h"
 #include "stdlib/hash.h"
 #include "stdlib/time.h"
+#include "stdlib/tz.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -311,6 +312,7 @@ void ed_pack_free(ed_pack *p)
     free(p->name);
     free(p->version);
     free(p->title);
+    free(p->zone);
     free_strings(p->jurisdictions, p->n_jurisdictions);
     free(p->dir);
     free(p->label);
@@ -333,6 +335,8 @@ void ed_pack_free(ed_pack *p)
         free(p->params[i].pack);
         free(p->params[i].key);
         free(p->params[i].where);
+        free(p->params[i].cite);
+        free_strings(p->params[i].rules, p->params[i].n_rules);
     }
     free(p->params);
     for (size_t i = 0; i < p->n_waivers; i++) {
@@ -357,6 +361,16 @@ const ed_file *ed_pack_file(const ed_pack *p, const char *path)
 int ed_pack_in_force(const ed_pack *p, int64_t day)
 {
     return day >= p->from_day && day <= p->until_day;
+}
+
+int64_t ed_pack_local_day(const ed_pack *p, const ed_time *t)
+{
+    int offset;
+    if (p->zone == NULL || !t->has_time ||
+        ed_tz_offset(p->zone, t->epoch, &offset, NULL, 0) != ED_TZ_OK) {
+        return ed_time_day_number(t);
+    }
+    return ed_floor_div(t->epoch + offset, 86400);
 }
 
 int ed_pack_serves(const ed_pack *p, const char *jurisdiction)
@@ -947,7 +961,164 @@ static int check_params_data(lua_State *L, int t, const char *path, ed_pack *p,
     return 1;
 }
 
-/* Record the names and types of the params table at t. */
+/* Push the raw field `name` of the table at v and return its type: the
+ * declaration is an author table, and reading it must run no author code
+ * (a metatable is refused later, by param_data). */
+static int rawfield_of(lua_State *L, int v, const char *name)
+{
+    v = lua_absindex(L, v);
+    lua_pushstring(L, name);
+    return lua_rawget(L, v);
+}
+
+/* Is the value at v a param declaration: a table with a `default`? */
+static int is_declaration(lua_State *L, int v)
+{
+    if (lua_type(L, v) != LUA_TTABLE) {
+        return 0;
+    }
+    lua_pushliteral(L, "default");
+    int t = lua_rawget(L, v);
+    lua_pop(L, 1);
+    return t != LUA_TNIL;
+}
+
+/* Fill q's bound from the declaration at v (checked by check_declarations). */
+static void record_declaration(lua_State *L, int v, ed_param *q)
+{
+    rawfield_of(L, v, "default");
+    q->type = lua_type(L, -1);
+    lua_pop(L, 1);
+    if (rawfield_of(L, v, "min") == LUA_TNUMBER) {
+        q->has_min = 1;
+        q->min = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    if (rawfield_of(L, v, "max") == LUA_TNUMBER) {
+        q->has_max = 1;
+        q->max = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    if (rawfield_of(L, v, "cite") == LUA_TSTRING) {
+        q->cite = ed_strdup(lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    if (rawfield_of(L, v, "type") == LUA_TSTRING) {
+        q->integer = strcmp(lua_tostring(L, -1), "integer") == 0;
+    }
+    lua_pop(L, 1);
+    if (rawfield_of(L, v, "rules") == LUA_TTABLE) {
+        size_t n = lua_rawlen(L, -1);
+        q->rules = calloc(n ? n : 1, sizeof *q->rules);
+        if (q->rules == NULL) {
+            abort();
+        }
+        for (size_t i = 1; i <= n; i++) {
+            if (lua_rawgeti(L, -1, (lua_Integer)i) == LUA_TSTRING) {
+                q->rules[q->n_rules++] = ed_strdup(lua_tostring(L, -1));
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
+/* Check every param declaration of the params table at t: only the known
+ * fields; a default; numeric bounds with the statute they encode, the
+ * default within them; rules a list of rule ids. */
+static int check_declarations(lua_State *L, int t, ed_pack *p, ed_diags *d)
+{
+    static const char *const fields[] = {"default", "min", "max", "cite", "rules", "type",
+                                         NULL};
+    int problems = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) {
+        int v = lua_gettop(L);
+        if (lua_type(L, -2) != LUA_TSTRING || !is_declaration(L, v)) {
+            lua_pop(L, 1);
+            continue;
+        }
+        const char *key = lua_tostring(L, -2);
+        lua_pushnil(L);
+        while (lua_next(L, v) != 0) {
+            int known = 0;
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                for (int i = 0; fields[i]; i++) {
+                    known = known || strcmp(lua_tostring(L, -2), fields[i]) == 0;
+                }
+            }
+            if (!known) {
+                diag_field(d, p, key, "params.%s: unknown field '%s' in a param "
+                           "declaration (default, min, max, cite, rules, type)", key,
+                           lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                          : luaL_typename(L, -2));
+                problems++;
+            }
+            lua_pop(L, 1);
+        }
+        int dt = rawfield_of(L, v, "default");
+        double def = dt == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+        lua_pop(L, 1);
+        int mt = rawfield_of(L, v, "min");
+        double min = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        int xt = rawfield_of(L, v, "max");
+        double max = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        int ct = rawfield_of(L, v, "cite");
+        lua_pop(L, 1);
+        int rt = rawfield_of(L, v, "rules");
+        lua_pop(L, 1);
+        int tt = rawfield_of(L, v, "type");
+        int integer = tt == LUA_TSTRING && strcmp(lua_tostring(L, -1), "integer") == 0;
+        lua_pop(L, 1);
+        if (tt != LUA_TNIL && !integer) {
+            diag_field(d, p, key, "params.%s: type must be \"integer\" (any other "
+                       "type is the default's own)", key);
+            problems++;
+        } else if (integer) {
+            rawfield_of(L, v, "default");
+            int ok = lua_isinteger(L, -1);
+            lua_pop(L, 1);
+            if (!ok) {
+                diag_field(d, p, key, "params.%s: type \"integer\" needs a whole "
+                           "number as its default", key);
+                problems++;
+            }
+        }
+        int bounded = mt != LUA_TNIL || xt != LUA_TNIL;
+        if ((mt != LUA_TNIL && mt != LUA_TNUMBER) || (xt != LUA_TNIL && xt != LUA_TNUMBER)) {
+            diag_field(d, p, key, "params.%s: min and max must be numbers", key);
+            problems++;
+        } else if (bounded && dt != LUA_TNUMBER) {
+            diag_field(d, p, key, "params.%s: a bounded param needs a number as its "
+                       "default", key);
+            problems++;
+        } else if ((mt == LUA_TNUMBER && def < min) || (xt == LUA_TNUMBER && def > max)) {
+            diag_field(d, p, key, "params.%s: the default %g is outside its own "
+                       "bound", key, def);
+            problems++;
+        }
+        if (bounded && ct != LUA_TSTRING) {
+            diag_field(d, p, key, "params.%s: a bound needs the statute it encodes "
+                       "(cite = \"...\")", key);
+            problems++;
+        } else if (ct != LUA_TNIL && ct != LUA_TSTRING) {
+            diag_field(d, p, key, "params.%s: cite must be text", key);
+            problems++;
+        }
+        if (rt != LUA_TNIL && rt != LUA_TTABLE) {
+            diag_field(d, p, key, "params.%s: rules must be a list of rule ids", key);
+            problems++;
+        }
+        lua_pop(L, 1);
+    }
+    return problems;
+}
+
+/* Record the names and types of the params table at t (for a pack, with
+ * the bounds of its declarations; for a tenant's overrides, their numeric
+ * values). */
 static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
 {
     size_t cap = 0;
@@ -963,10 +1134,18 @@ static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
                 p->params = np;
             }
             ed_param *q = &p->params[p->n_params++];
+            memset(q, 0, sizeof *q);
             q->pack = pack ? ed_strdup(pack) : NULL;
             q->key = ed_strdup(lua_tostring(L, -2));
             q->type = lua_type(L, -1);
             q->where = ed_pack_field_where(p, lua_tostring(L, -2));
+            if (pack == NULL && is_declaration(L, lua_gettop(L))) {
+                record_declaration(L, lua_gettop(L), q);
+            } else if (pack != NULL && q->type == LUA_TNUMBER) {
+                q->has_num = 1;
+                q->num = lua_tonumber(L, -1);
+                q->integer = lua_isinteger(L, -1);
+            }
         }
         lua_pop(L, 1);
     }
@@ -975,7 +1154,7 @@ static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
 static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
 {
     static const char *const allowed[] = {
-        "name", "version", "jurisdiction", "title", "description",
+        "name", "version", "jurisdiction", "title", "description", "zone",
         "effective_from", "effective_until", "params", "rules", NULL};
     int problems = unknown_fields(L, m, allowed, d, p, NULL, "pack.lua");
 
@@ -1011,6 +1190,26 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         p->title = ed_strdup(lua_tostring(L, -1));
     } else if (t != LUA_TNIL) {
         diag_field(d, p, "title", "title: expected a string");
+        problems++;
+    }
+    lua_pop(L, 1);
+
+    /* zone: the clock of the pack's dates (version choice, ctx.zone,
+     * ctx.as_of_date); a known IANA zone */
+    t = rawfield(L, m, "zone");
+    if (t == LUA_TSTRING) {
+        char err[160];
+        int offset;
+        const char *z = lua_tostring(L, -1);
+        if (ed_tz_offset(z, 0, &offset, err, sizeof err) != ED_TZ_OK) {
+            diag_field(d, p, "zone", "zone: %s", err);
+            problems++;
+        } else {
+            p->zone = ed_strdup(z);
+        }
+    } else if (t != LUA_TNIL) {
+        diag_field(d, p, "zone", "zone: expected an IANA time zone name "
+                   "(e.g. \"America/Los_Angeles\")");
         problems++;
     }
     lua_pop(L, 1);
@@ -1053,6 +1252,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
     if (t == LUA_TTABLE) {
         record_params(L, lua_gettop(L), p, NULL);
         problems += check_params_data(L, lua_gettop(L), "params", p, d);
+        problems += check_declarations(L, lua_gettop(L), p, d);
     } else if (t != LUA_TNIL) {
         diag_field(d, p, "params", "params: expected a table");
         problems++;
@@ -1425,12 +1625,38 @@ int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
         lua_pop(L, 1);
         lua_newtable(L);
     }
-    lua_setfield(L, out, "params");
     if (p->is_tenant) {
-        /* tenant params are overrides keyed by pack name */
-        rawfield(L, out, "params");
+        /* tenant params are overrides keyed by pack name; under its own
+         * name, the params of the tenant's own rules */
+        lua_pushvalue(L, -1);
         lua_setfield(L, out, "overrides");
+        lua_pushstring(L, p->name);
+        if (lua_rawget(L, -2) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+        }
+        lua_remove(L, -2);
+        lua_newtable(L);
+    } else {
+        /* a declaration gives its default; its bound goes to `bounds` */
+        int params = lua_gettop(L);
+        lua_newtable(L);
+        lua_pushnil(L);
+        while (lua_next(L, params) != 0) {
+            if (lua_type(L, -2) == LUA_TSTRING && is_declaration(L, lua_gettop(L))) {
+                lua_pushvalue(L, -2);
+                lua_pushvalue(L, -2);
+                lua_rawset(L, params + 1);    /* bounds[key] = declaration */
+                rawfield_of(L, -1, "default");
+                lua_pushvalue(L, -3);
+                lua_insert(L, -2);
+                lua_rawset(L, params);        /* params[key] = default */
+            }
+            lua_pop(L, 1);
+        }
     }
+    lua_setfield(L, out, "bounds");
+    lua_setfield(L, out, "params");
     if (run_rule_files(sb, p, limits, d) != 0) {
         lua_settop(L, top);
         return -1;

@@ -54,8 +54,19 @@ typedef struct ed_rule {
 typedef struct ed_param {
     char *pack;  /* tenant overrides only */
     char *key;
-    int type;    /* LUA_T* */
+    int type;    /* LUA_T* (a declaration's: its default's) */
     char *where;
+    /* Packs: a declaration { default =, min =, max =, cite =, rules = }
+     * bounds the param by a statute a tenant may tighten, not loosen. */
+    int integer;          /* declared type = "integer" (packs), or the value is one (overrides) */
+    int has_min, has_max;
+    double min, max;
+    char *cite;           /* the statute the bound encodes, or NULL */
+    char **rules;         /* the rules it governs; none: every rule */
+    size_t n_rules;
+    /* Tenant overrides: the value, when it is a number. */
+    int has_num;
+    double num;
 } ed_param;
 
 typedef struct ed_waiver {
@@ -72,6 +83,7 @@ typedef struct ed_pack {
     char **jurisdictions; /* "*" means any; a tenant's list may be empty (all) */
     size_t n_jurisdictions;
     int any_jurisdiction;
+    char *zone;          /* IANA zone of the pack's dates, or NULL (as written) */
     int64_t from_day, until_day; /* inclusive day numbers */
     char from_text[16], until_text[16];
     char *dir;           /* folder on disk */
@@ -121,6 +133,12 @@ const ed_file *ed_pack_file(const ed_pack *p, const char *path);
 
 /* Does the pack's effective window contain this day number? */
 int ed_pack_in_force(const ed_pack *p, int64_t day);
+
+/* The local date (day number) of the instant t on the pack's clock: its
+ * date in the pack's zone, or, for a pack without a zone or a plain date,
+ * t's date as written. */
+struct ed_time;
+int64_t ed_pack_local_day(const ed_pack *p, const struct ed_time *t);
 
 /* Does the pack (or tenant rule) serve this jurisdiction? */
 int ed_pack_serves(const ed_pack *p, const char *jurisdiction);

@@ -26,6 +26,11 @@ return {
       -- photos with the same digest once.
       min_photos = 2,
     },
+    -- Greenleaf's own rule (waste.lua), SOP WM-4: waste strictly over this
+    -- many grams needs a manager's sign-off.
+    greenleaf = {
+      signoff_over_g = 5000,
+    },
     ["us-ca"] = {
       -- SOP TT-1: Metrc entries within 12 hours of the activity, half of the
       -- 24 hours 4 CCR §15049(b) allows, so a missed entry is caught while

@@ -7,38 +7,26 @@
 -- waste event is where product most easily goes missing, so a second,
 -- senior person confirms the weight and the destruction plan.
 --
--- A tenant rule cannot declare params (only packs do), so the threshold is
--- a constant here; changing it is a change to this file, reviewed like any
--- other SOP change.
+-- The threshold is Greenleaf's own param (policy.lua, params.greenleaf
+-- .signoff_over_g), reviewed like any other SOP change.
 -- luacheck: globals rule
 
 local SOP = "greenleaf SOP WM-4 (internal policy)"
 
--- Waste strictly heavier than this (grams) needs the sign-off: exactly
--- 5,000 g does not, 5,000.5 g and 5,001 g do.
-local SIGNOFF_OVER_G = 5000
-
--- v as a trimmed non-empty string, else nil.
-local function text(v)
-  if type(v) ~= "string" then return nil end
-  local s = v:match("^%s*(.-)%s*$")
-  if s == "" then return nil end
-  return s
+-- Waste strictly heavier than params.signoff_over_g (grams) needs the
+-- sign-off: at 5000, exactly 5,000 g does not, 5,000.5 g and 5,001 g do.
+local function threshold(ctx)
+  local g = ctx.params.signoff_over_g
+  if type(g) ~= "number" or not (g >= 0) then
+    error("params.signoff_over_g must be a number of grams >= 0", 0)
+  end
+  return g
 end
 
--- v as an identifier (a non-empty string or an integer), else nil.
-local function ident(v)
-  if math.type(v) == "integer" then return tostring(v) end
-  return text(v)
-end
-
--- How a message describes a value that is not what it should be.
-local function describe(v)
-  if v == nil then return "not recorded" end
-  if type(v) == "string" then return ("%q"):format(v) end
-  if type(v) == "table" then return v[1] ~= nil and "a list" or "an object" end
-  return ("%s (a %s)"):format(tostring(v), math.type(v) or type(v))
-end
+-- Reading input: edict.read (trimmed text, identifiers, values described
+-- for messages), as the packs do.
+local read = require "edict.read"
+local text, ident, describe = read.text, read.ident, read.describe
 
 -- The weight in grams when it is a readable, finite number >= 0, else nil.
 local function weight_of(d)
@@ -81,10 +69,11 @@ rule {
   severity = "major",
   cite = SOP,
   check = function(e, ctx)
+    local limit = threshold(ctx)
     local d = e.data or {}
     local waste = ident(d.waste_id) or ("(no waste_id, event %s)"):format(tostring(e.id))
     local w = weight_of(d)
-    if w and w <= SIGNOFF_OVER_G then return end
+    if w and w <= limit then return end
     local name, emp = signoff_of(d)
     if name and emp then return end
 
@@ -93,21 +82,21 @@ rule {
         message = ("waste %s: weight_g is %s, so it cannot be told whether the waste is over "
           .. "%d g and needs a manager's sign-off; record the weight in grams, or have a "
           .. "manager sign off (manager_approval name and employee_id) before destruction")
-          :format(waste, describe(d.weight_g), SIGNOFF_OVER_G),
+          :format(waste, describe(d.weight_g), limit),
         severity = "minor",
         evidence_required = { "waste_weight", "manager_signoff" },
-        details = { waste_id = d.waste_id, threshold_g = SIGNOFF_OVER_G },
+        details = { waste_id = d.waste_id, threshold_g = limit },
       }
     end
 
-    local details = { waste_id = d.waste_id, weight_g = w, threshold_g = SIGNOFF_OVER_G,
+    local details = { waste_id = d.waste_id, weight_g = w, threshold_g = limit,
       manager_name = name, manager_employee_id = emp }
     if not name and not emp then
       local why = d.manager_approval == nil and "no manager sign-off is recorded"
         or ("manager_approval is %s, which names no manager"):format(describe(d.manager_approval))
       return {
         message = ("waste %s weighs %s g, over %d g: %s; have a manager check the "
-          .. "weight and sign off (manager_approval name and employee_id) before it is destroyed"):format(waste, grams(w), SIGNOFF_OVER_G, why),
+          .. "weight and sign off (manager_approval name and employee_id) before it is destroyed"):format(waste, grams(w), limit, why),
         evidence_required = { "manager_signoff" },
         details = details,
       }
@@ -116,7 +105,7 @@ rule {
     return {
       message = ("waste %s weighs %s g, over %d g: the manager sign-off (%s) does not record "
         .. "%s; complete manager_approval with both name and employee_id")
-        :format(waste, grams(w), SIGNOFF_OVER_G, name or emp, missing),
+        :format(waste, grams(w), limit, name or emp, missing),
       severity = "minor",
       evidence_required = { "manager_signoff" },
       details = details,

@@ -12,9 +12,8 @@
 --   * employee-flags/background-unresolved waived: background checks are
 --     run and adjudicated by the DOT consortium outside edict.
 --
--- A param override replaces the pack's value whole, so each alert table is
--- written out in full: the 60-day minor and 90-day info tiers are the
--- packs' defaults, kept as they are.
+-- A table override merges into the pack's table, so only the major tier
+-- is written: the 60-day minor and 90-day info tiers stay the packs'.
 --
 -- Every Roadrunner event is US-DOT, employee.compliance events included:
 -- the overlay lists only US-DOT, and an event of any other jurisdiction is
@@ -29,13 +28,13 @@ return {
       -- SP-7: 45 days is how long renewing a CDL endorsement or a hazmat
       -- certificate takes us in practice (appointment, test, card by mail);
       -- a 30-day warning left drivers parked.
-      cert_alert_days = { major = 45, minor = 60, info = 90 },
+      cert_alert_days = { major = 45 },
     },
     ["us-dot"] = {
       -- SP-7 again, for the medical examiner's certificate (49 CFR 391.45):
       -- a DOT physical has to be booked with a registry examiner, so the
       -- yellow flag starts at 45 days.
-      medical_cert_alert_days = { major = 45, minor = 60, info = 90 },
+      medical_cert_alert_days = { major = 45 },
     },
   },
   waivers = {

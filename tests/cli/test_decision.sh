@@ -152,6 +152,10 @@ rule { id = "ex/waived", on = "t.a", severity = "critical", cite = "EX-5",
   check = function() return "would be red" end }
 rule { id = "ex/other-type", on = "t.b", severity = "critical", cite = "EX-6",
   check = function() return "not for t.a" end }
+rule { id = "ex/notes", on = "t.a", severity = "info", cite = "EX-7",
+  check = function() return "only a note" end }
+rule { id = "ex/mixed", on = "t.a", severity = "info", cite = "EX-8",
+  check = function() return { "a note", { message = "a gap", severity = "minor" } } end }
 EOF
 write "$TMP/xt/acme/policy.lua" <<'EOF'
 return { waivers = { ["ex/waived"] = "risk accepted by the board, minute 2024-17" } }
@@ -162,12 +166,13 @@ is "--explain: exit 0" "$RC" 0
 is "--explain: explain comes last" "$(jv "$OUT" 'keys(L[1])[16]')" explain
 is "--explain: one entry per rule considered, with its outcome" \
     "$(jv "$OUT" '(function() local o = {} for i, x in ipairs(D[1].explain) do o[i] = (x.rule or ("pack " .. x.pack .. " " .. x.version)) .. "=" .. x.outcome end return join(o) end)()')" \
-    "pack ex v1=not_in_force,ex/holds=held,ex/fails=failed,ex/errors=error,ex/stops=stopped,ex/waived=waived"
+    "pack ex v1=not_in_force,ex/holds=held,ex/fails=failed,ex/errors=error,ex/stops=stopped,ex/waived=waived,ex/notes=noted,ex/mixed=failed"
 is "--explain: a not_in_force entry gives the window" "$(jv "$OUT" 'D[1].explain[1].effective')" "2020-01-01..2023-12-31"
 is "--explain: a failed rule counts its findings" "$(jv "$OUT" 'D[1].explain[3].findings')" 2
+is "--explain: a rule with only info findings is noted, and counts them" "$(jv "$OUT" 'D[1].explain[7].outcome .. " " .. D[1].explain[7].findings')" "noted 1"
 is "--explain: entries name pack and version" "$(jv "$OUT" 'D[1].explain[2].pack .. " " .. D[1].explain[2].version')" "ex v2"
 is "--explain: the decision itself unchanged" "$(jv "$OUT" 'D[1].flag .. " " .. D[1].score .. " " .. #D[1].findings .. " " .. #D[1].errors .. " " .. #D[1].waivers')" \
-    "yellow 90 2 2 1"
+    "yellow 85 5 2 1"
 is "--explain: the stopped rule's error names the limit" "$(jv "$OUT" 'D[1].errors[2].rule .. " " .. tostring(D[1].errors[2].limit)')" "ex/stops instructions"
 run "$EDICT" eval --packs "$X" --tenants "$TMP/xt" --limit-instructions 100000 "$TMP/x1"
 cp "$OUT" "$TMP/noexplain"

@@ -20,7 +20,7 @@ is "one entry per decision, every tenant in one segment" \
 is "the entry holds exactly the bytes written out" \
     "$(sed -n 1p "$SEG" | cut -d' ' -f12-)" "$(sed -n 1p "$OUT")"
 is "the host writes the fields lookups need beside the bytes" \
-    "$(sed -n 1p "$SEG" | cut -d' ' -f6-10)" "j1 2026-01-01T10:00:00Z green employee.compliance -"
+    "$(sed -n 1p "$SEG" | cut -d' ' -f6-10)" "j1 2026-01-01T10:00:00Z green employee.compliance 2033-01-01"
 run "$EDICT" audit verify --journal "$J"
 is "verify: ok" "$RC" 0
 has "verify: acme has 5 entries" "$OUT" "tenant acme: 5 entries"
@@ -74,7 +74,7 @@ tamper "an entry deleted" 'sed -i "4d" "$1"' "BROKEN at entry 4: sequence number
 tamper "two entries swapped" 'awk "NR==3{h=\$0;next} NR==4{print;print h;next} 1" "$1" >"$1.x" && mv "$1.x" "$1"' "BROKEN at entry 3: sequence number 4"
 tamper "a forged entry appended" 'printf "E2 11 acme %064d - - - - - - 2 {}\n" 0 >> "$1"' "BROKEN at entry 11: hash mismatch"
 tamper "a length that lies" 'sed -i -E "2s/^(E2 2 acme [0-9a-f]+ ([^ ]+ ){6})[0-9]+/\\17/" "$1"' "BROKEN in segment-000001.log: length does not match"
-tamper "a host field changed (retention_until)" 'sed -i -E "3s/^(E2 3 acme [0-9a-f]+ ([^ ]+ ){5})-/\\11999-01-01/" "$1"' "BROKEN at entry 3: hash mismatch"
+tamper "a host field changed (retention_until)" 'sed -i -E "3s/^(E2 3 acme [0-9a-f]+ ([^ ]+ ){5})[0-9-]+/\\11999-01-01/" "$1"' "BROKEN at entry 3: hash mismatch"
 
 # a torn last entry (a write cut short): noted by verify, cut by the next writer
 cp -R "$J" "$TMP/torn"

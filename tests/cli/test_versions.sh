@@ -1,5 +1,6 @@
 # test_versions.sh — effective-dated versions of one pack: the version in
-# force on the civil date written in occurred_at decides; before any version
+# force on occurred_at's date decides (on the pack's clock when its manifest
+# names a zone, else as written); before any version
 # the decision carries an error; overlapping windows are a check problem.
 . tests/cli/lib.sh
 
@@ -64,6 +65,52 @@ has "before any version: error entry" "$OUT" \
     '"packs":[],"waivers":[],"errors":[{"pack":"vp","message":"no version of pack vp is in force on 2019-12-31 (versions: 2023.1 2020-01-01..2023-12-31; 2024.1 2024-01-01..)"}]}'
 is "before any version: no findings, flag yellow" "$(jv "$OUT" '#D[1].findings .. " " .. D[1].flag .. " " .. D[1].score')" "0 yellow 100"
 is "before any version: the civil date as written (2019-12-31 at -08:00)" "$(jv "$OUT" 'D[2].errors[1].message:match("in force on (%S+)")')" "2019-12-31"
+
+# --- a pack with a zone: its versions go by occurred_at's date on that clock
+Z=$TMP/zoned
+mkpack "$Z/zp-v1" zp 2023.1 US-XX 2020-01-01 2023-12-31 'zone = "America/Los_Angeles",'
+mkpack "$Z/zp-v2" zp 2024.1 US-XX 2024-01-01 "" 'zone = "America/Los_Angeles",'
+for v in 1 2; do
+    write "$Z/zp-v$v/rules.lua" <<'EOF'
+rule { id = "zp/which", on = "t.a", severity = "info", cite = "ZP",
+  check = function(e, ctx) return ctx.version .. " " .. ctx.zone .. " " .. ctx.as_of_date end }
+EOF
+done
+: >"$TMP/zin"
+: >"$TMP/zwant"
+zat() {
+    event "$1" '{}' "$1" >>"$TMP/zin"
+    echo "$1 $2" >>"$TMP/zwant"
+}
+zat 2024-01-01T07:30:00Z "2023.1 America/Los_Angeles 2023-12-31"      # 23:30 PST on 12-31
+zat 2023-12-31T23:30:00-08:00 "2023.1 America/Los_Angeles 2023-12-31" # the same instant
+zat 2024-01-01T05:00:00+09:00 "2023.1 America/Los_Angeles 2023-12-31" # east of UTC: 12:00 PST
+zat 2024-01-01T07:59:59Z "2023.1 America/Los_Angeles 2023-12-31"
+zat 2024-01-01T08:00:00Z "2024.1 America/Los_Angeles 2024-01-01"      # Oregon's midnight
+zat 2024-01-01T00:00:00-08:00 "2024.1 America/Los_Angeles 2024-01-01"
+zat 2024-07-01T06:59:59Z "2024.1 America/Los_Angeles 2024-06-30"      # PDT, the other side of DST
+zat 2024-07-01T07:00:00Z "2024.1 America/Los_Angeles 2024-07-01"
+run "$EDICT" eval --packs "$Z" "$TMP/zin"
+is "zoned versions: exit 0" "$RC" 0
+i=1
+while read -r t want; do
+    is "zoned versions: $t decided by $want" "$(jv "$OUT" "D[$i].findings[1].message")" "$want"
+    i=$((i + 1))
+done <"$TMP/zwant"
+event zearly '{}' 2020-01-01T07:00:00Z >"$TMP/zearly"
+run "$EDICT" eval --packs "$Z" "$TMP/zearly"
+is "zoned versions: before the first, the error names the local date" "$(jv "$OUT" 'D[1].errors[1].message:match("in force on (%S+)")')" "2019-12-31"
+
+# a zone that is not one: a check problem at the manifest's line
+mkpack "$TMP/badzone/bz" bz 1 US-XX 2020-01-01 "" 'zone = "America/Springfield",'
+echo 'rule { id = "bz/r", on = "t.a", severity = "info", cite = "B", check = function() end }' | write "$TMP/badzone/bz/rules.lua"
+run "$EDICT" check "$TMP/badzone/bz"
+is "bad zone: check exits 1" "$RC" 1
+has "bad zone: file:line: message" "$OUT" "badzone/bz/pack.lua:4: zone: unknown time zone 'America/Springfield'"
+mkpack "$TMP/badzone2/bz" bz 1 US-XX 2020-01-01 "" 'zone = 5,'
+cp "$TMP/badzone/bz/rules.lua" "$TMP/badzone2/bz/rules.lua"
+run "$EDICT" check "$TMP/badzone2/bz"
+has "zone not a string: file:line: message" "$OUT" "badzone2/bz/pack.lua:4: zone: expected an IANA time zone name"
 
 # a gap between versions
 G=$TMP/gap

@@ -22,7 +22,7 @@
 
 static const ed_limits LIM = {(size_t)16 << 20, 1000000, 5000};
 
-#define MODULE_NAMES "edict.chain, edict.hash, edict.time, edict.window"
+#define MODULE_NAMES "edict.chain, edict.hash, edict.time, edict.read, edict.window"
 
 /* require for the test chunks: the stdlib, as a pack's require gives it. */
 static int l_require(lua_State *L)
@@ -269,11 +269,22 @@ TEST(window_check_generic)
          " 1 s past due as of 2026-03-08T04:00:01-05:00. Record it in CTS now and document"
          " why it is late | 1"},
         {"spec.evidence = 'cts_record'\n"
-         "local f = window.check(ev('2026-03-08'), ctx('2026-03-09T00:00:00Z'), spec)\n"
+         "local f = window.check(ev('late on the 8th'), ctx('2026-03-09T00:00:00Z'), spec)\n"
          "return f.message .. ' | ' .. f.evidence_required[1] .. ' | ' .. f.details.cts_at",
-         "entry of lot L-1: cts_at is \"2026-03-08\" (text), not a timestamp, so the 1.5 h"
+         "entry of lot L-1: cts_at is \"late on the 8th\" (text), not a timestamp, so the 1.5 h"
          " policy window (deadline 2026-03-08T04:00:00-05:00) cannot be checked; record when"
-         " the CTS entry was made as an RFC 3339 timestamp | cts_record | 2026-03-08"},
+         " the CTS entry was made as an RFC 3339 timestamp | cts_record | late on the 8th"},
+        /* a date without a time: on the day it happened, on time whatever
+         * the hour; after the deadline's day, late */
+        {"return tostring(window.check(ev('2026-03-08'), ctx('2026-03-09T00:00:00Z'), spec))",
+         "nil"},
+        {"spec.evidence = 'cts_record'\n"
+         "local f = window.check(ev('2026-03-09'), ctx('2026-03-09T00:00:00Z'), spec)\n"
+         "return f.message .. ' | ' .. f.details.cts_at",
+         "entry of lot L-1 was recorded in CTS on 2026-03-09 (a date without a time), after the"
+         " 1.5 h policy window ended (deadline 2026-03-08T04:00:00-05:00, from"
+         " 2026-03-08T01:30:00-06:00). Document the cause of the delay and correct the"
+         " recording process | 2026-03-09"},
         /* recorded before it occurred: on time */
         {"return tostring(window.check(ev('2026-03-07T00:00:00Z'), ctx('2026-03-09T00:00:00Z'), spec))",
          "nil"},

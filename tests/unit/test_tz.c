@@ -654,6 +654,67 @@ TEST(mod_zone_errors)
     return RUN_LUA(cases);
 }
 
+/* local_day: the local date a rule compares. A plain date is that day in
+ * every zone; a timestamp is its date on the zone's clock, whatever offset
+ * it was written in (midnight on both sides, a zone west and one east of
+ * UTC, both DST changes). */
+TEST(mod_local_day)
+{
+    static const lua_case cases[] = {
+        {"time.local_day('2026-03-08', 'America/New_York')", "2026-03-08"},
+        {"time.local_day('2026-03-08', 'Asia/Tokyo')", "2026-03-08"},
+        {"time.local_day('2024-01-01T07:30:00Z', 'America/Los_Angeles')", "2023-12-31"},
+        {"time.local_day('2023-12-31T23:30:00-08:00', 'America/Los_Angeles')", "2023-12-31"},
+        {"time.local_day('2024-01-01T08:00:00Z', 'America/Los_Angeles')", "2024-01-01"},
+        {"time.local_day('2026-06-30T14:59:59Z', 'Asia/Tokyo')", "2026-06-30"},
+        {"time.local_day('2026-06-30T15:00:00Z', 'Asia/Tokyo')", "2026-07-01"},
+        {"time.local_day('2026-07-01T00:00:00+09:00', 'Asia/Tokyo')", "2026-07-01"},
+        {"time.local_day('2026-03-09T06:59:59Z', 'America/Los_Angeles')", "2026-03-08"},
+        {"time.local_day('2026-11-02T07:59:59Z', 'America/Los_Angeles')", "2026-11-01"},
+        {"time.local_day('2026-11-02T08:00:00Z', 'America/Los_Angeles')", "2026-11-02"},
+        {"time.local_day('2026-02-30', 'UTC')",
+         BAD(1, "local_day", "day 30 is out of range for 2026-02")},
+        {"time.local_day('2026-02-03', 'Mars/Olympus')",
+         BAD(2, "local_day", "unknown time zone 'Mars/Olympus'")},
+    };
+    return RUN_LUA(cases);
+}
+
+/* from_local: a wall-clock reading in a zone to its instant, across both
+ * DST changes (the skipped hour read on the old clock, the repeated hour
+ * at its first occurrence). */
+TEST(mod_from_local)
+{
+    static const lua_case cases[] = {
+        {"time.from_local('2026-03-06T14:00:00', 'America/Los_Angeles')",
+         "2026-03-06T14:00:00-08:00"},
+        {"time.from_local('2026-03-11T14:00:00', 'America/Los_Angeles')",
+         "2026-03-11T14:00:00-07:00"},
+        {"time.from_local('2026-03-08T02:30:00', 'America/Los_Angeles')",
+         "2026-03-08T03:30:00-07:00"},
+        {"time.from_local('2026-03-08T01:59:59', 'America/Los_Angeles')",
+         "2026-03-08T01:59:59-08:00"},
+        {"time.from_local('2026-03-08T03:00:00', 'America/Los_Angeles')",
+         "2026-03-08T03:00:00-07:00"},
+        {"time.from_local('2026-11-01T01:30:00', 'America/Los_Angeles')",
+         "2026-11-01T01:30:00-07:00"},
+        {"time.from_local('2026-11-01T02:00:00', 'America/Los_Angeles')",
+         "2026-11-01T02:00:00-08:00"},
+        {"time.from_local('2026-11-02', 'America/Los_Angeles')", "2026-11-02T00:00:00-08:00"},
+        {"time.from_local('2026-07-01T00:00:00', 'Asia/Tokyo')", "2026-07-01T00:00:00+09:00"},
+        {"time.from_local('2026-07-01T00:00:00', 'UTC')", "2026-07-01T00:00:00+00:00"},
+        {"time.from_local('2026-03-29T02:30:00', 'Europe/Brussels')",
+         "2026-03-29T03:30:00+02:00"},
+        {"time.from_local('2026-03-06T14:00:00Z', 'UTC')",
+         BAD(1, "from_local", "expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS without an offset")},
+        {"time.from_local('2026-03-06T25:00:00', 'UTC')",
+         BAD(1, "from_local", "hour 25 is out of range")},
+        {"time.from_local('2026-03-06', 'Mars/Olympus')",
+         BAD(2, "from_local", "unknown time zone 'Mars/Olympus'")},
+    };
+    return RUN_LUA(cases);
+}
+
 /* Round trip for random instants: to_zone gives the same instant, and
  * its date part is local_date's answer. */
 TEST(mod_to_zone_round_trip)
@@ -693,4 +754,5 @@ ED_TEST_MAIN(T(tz_threads_first_load), T(tz_dst_transitions_2026),
              T(tz_footer_rule_past_2037), T(tz_random_against_glibc),
              T(tz_every_zone_against_glibc), T(tz_names_refused),
              T(mod_local_date_transition_days), T(mod_local_time), T(mod_to_zone),
-             T(mod_zone_errors), T(mod_to_zone_round_trip))
+             T(mod_zone_errors), T(mod_to_zone_round_trip), T(mod_local_day),
+             T(mod_from_local))

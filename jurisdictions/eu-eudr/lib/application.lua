@@ -7,30 +7,29 @@
 -- small ones (params application_date_large_medium / _micro_small).
 --
 -- Readings taken here:
---   * the event's date is occurred_at's civil date as written, in its own
---     offset (the same date the engine uses to pick the pack version);
+--   * the event's date is occurred_at's date on the pack's clock (the
+--     manifest zone, Europe/Brussels), whatever offset it is written in:
+--     the same date the engine uses to pick the pack version;
 --   * "before" is strict: an event ON the application date is in force;
---   * the operator's size comes from data.operator_size, case-insensitive;
+--   * the operator's size comes from data.operator_size, trimmed and
+--     case-insensitive (edict.read.enum: "Small " is small);
 --     missing or unrecognised → params.default_operator_size ("large", the
 --     earlier date), and the decision says the size was assumed.
 
 local time = require "edict.time"
+local read = require "edict.read"
 
 local M = {}
 
 local GROUP = { large = "large_medium", medium = "large_medium",
                 small = "micro_small", micro = "micro_small" }
+local SIZES = { large = true, medium = true, small = true, micro = true }
 
 -- The size the event declares (lower case), or nil and why it was not usable.
 local function declared_size(d)
-  local s = d.operator_size
-  if s == nil then return nil, "operator_size not recorded" end
-  if type(s) ~= "string" then
-    return nil, ("operator_size is a %s, not large|medium|small|micro"):format(type(s))
-  end
-  local k = s:lower()
-  if GROUP[k] then return k end
-  return nil, ("operator_size %q is not large|medium|small|micro"):format(s)
+  local k, why = read.enum(d.operator_size, SIZES)
+  if k then return k end
+  return nil, ("operator_size %s"):format(why)
 end
 
 -- The application date for a size group, checked (a bad tenant override
@@ -44,10 +43,11 @@ local function date_param(params, group)
   return time.date(v)
 end
 
--- status(e, params) -> {
+-- status(e, ctx) -> {
 --   in_force = bool, application_date = "YYYY-MM-DD", occurred_on = "YYYY-MM-DD",
 --   operator_size = "large"|…, size_assumed = bool, size_note = text or nil }
-function M.status(e, params)
+function M.status(e, ctx)
+  local params = ctx.params
   local d = e.data or {}
   local size, why = declared_size(d)
   local assumed = size == nil
@@ -58,7 +58,7 @@ function M.status(e, params)
     end
   end
   local app = date_param(params, GROUP[size])
-  local on = time.date(e.occurred_at)
+  local on = time.local_day(e.occurred_at, ctx.zone)
   return {
     in_force = time.days_between(app, on) >= 0,
     application_date = app,
@@ -71,8 +71,8 @@ end
 
 -- Is the event in force? (Rules other than not-yet-in-force return nothing
 -- when it is not.)
-function M.in_force(e, params)
-  return M.status(e, params).in_force
+function M.in_force(e, ctx)
+  return M.status(e, ctx).in_force
 end
 
 return M

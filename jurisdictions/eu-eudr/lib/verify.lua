@@ -13,8 +13,9 @@
 -- severity, message, evidence_required, entity_type, entity_id, details}):
 --   1. origin plots   (_verify_origin_plots, plus the EC polygon rule and
 --                      the deforestation cut-off)
---   2. custody chain  (_verify_custody_chain, plus incomplete records and
---                      the edict.chain graph checks)
+--   2. custody chain  (_verify_custody_chain, plus incomplete records; the
+--                      edict.chain graph observations are info notes, kept
+--                      apart in v.notes: they are no gap and do not count)
 --   3. transformations (_verify_transformations: linkage, mass balance)
 --   4. confidence and status (_calculate_confidence, _determine_status)
 -- Gap types are the seed's ChainGapType values; locations the seed's
@@ -24,6 +25,7 @@
 
 local time = require "edict.time"
 local chain = require "edict.chain"
+local read = require "edict.read"
 
 local M = {}
 
@@ -212,7 +214,7 @@ local function verify_origin(v, d, s)
         v.add(g)
         clean = false
       end
-      local commodity = type(p.commodity) == "string" and p.commodity:lower() or nil
+      local commodity = read.text(p.commodity) and read.text(p.commodity):lower() or nil
       local gtype, why = geolocation(p.geolocation)
       if not gtype then
         add {
@@ -222,7 +224,7 @@ local function verify_origin(v, d, s)
           evidence_required = { "geolocation_data", "coordinate_verification" },
         }
       elseif gtype == "Point" and commodity ~= "cattle" then
-        local area = p.area_ha
+        local area = read.number(p.area_ha) or p.area_ha -- "12.5" is 12.5 ha
         if quantity(area) and area > s.polygon_area then
           add {
             rule = "geolocation-polygon", gap_type = "MISSING_EVIDENCE", severity = "critical",
@@ -272,7 +274,7 @@ local function verify_origin(v, d, s)
             details = { cutoff = s.cutoff },
           }
         else
-          local on = time.date(lost)
+          local on = time.local_day(lost, s.zone)
           local after = time.days_between(s.cutoff, on)
           if after > 0 then
             add {
@@ -356,72 +358,60 @@ local function verify_graph(v, recs, pos_of)
   local holder = last.to
   v.holder = holder
 
-  -- (a) traced back from the last holder, does the chain start at declared
-  -- plots? Only when plots are declared: without any, origin-missing has
-  -- already said the one thing that matters.
-  if #v.plot_ids > 0 then
-    local origins, unknown = g:trace(holder)
-    for _, u in ipairs(unknown) do
-      local r = first_out[u]
-      v.add {
-        rule = "custody-origin", gap_type = "MISSING_CUSTODY_TRANSFER", severity = "critical",
-        location = ("TRANSFER_%d"):format(pos_of[r.index]),
-        entity_type = "CUSTODY_TRANSFER", entity_id = r.id,
-        message = ("batch %s: goods enter the custody chain at %s (transfer %s), which is not a "
-          .. "declared origin plot and received nothing, so that input cannot be traced to a plot; "
-          .. "record the transfers from its origin plot(s) to %s, or declare them")
-          :format(v.batch, tostring(u), r.id, tostring(u)),
-        evidence_required = { "custody_transfer_records", "plot_registration" },
-        details = { party = u, holder = holder, transfer_index = r.index },
-      }
-    end
-    local reached = {}
-    for _, o in ipairs(origins) do reached[o] = true end
-    if #origins == 0 and #unknown == 0 then
-      v.add {
-        rule = "custody-origin", gap_type = "MISSING_CUSTODY_TRANSFER", severity = "critical",
-        location = "CHAIN", entity_type = "BATCH", entity_id = v.batch_id,
-        message = ("batch %s: traced back from its last holder %s, the custody chain reaches no "
-          .. "origin at all (it only goes round between holders); record the transfers from the "
-          .. "origin plots"):format(v.batch, tostring(holder)),
-        evidence_required = { "custody_transfer_records" },
-        details = { holder = holder },
-      }
-    end
+  -- (a) plots and transfers. Seed 002's custody check does not trace the
+  -- transfers back to the plots: a plot is tied to the batch by its
+  -- geolocation in the due-diligence statement (Reg. 2023/1115 Art.
+  -- 9(1)(d)) and verified by its own rules, and the first holder in a real
+  -- chain is a cooperative, trader or exporter, not the plot. So nothing
+  -- here lowers the score. Only when the transfers do name declared plots
+  -- as parties (the operator records the first mile) is a declared plot
+  -- that no transfer names worth a note: info, no gap.
+  local named = {}
+  for _, r in ipairs(usable) do
+    named[r.from], named[r.to] = true, true
+  end
+  local any_named = false
+  for _, id in ipairs(v.plot_ids) do
+    if named[id] then any_named = true end
+  end
+  if any_named then
     local done = {}
     for _, id in ipairs(v.plot_ids) do
-      if not reached[id] and not done[id] then
+      if not named[id] and not done[id] then
         done[id] = true
         v.add {
-          rule = "custody-origin", gap_type = "MISSING_CUSTODY_TRANSFER", severity = "major",
+          rule = "custody-origin", gap_type = "MISSING_CUSTODY_TRANSFER", severity = "info",
           location = "ORIGIN", entity_type = "PLOT", entity_id = tostring(id),
-          message = ("batch %s: origin plot %s is declared but no custody transfer leads from it to "
-            .. "the batch's last holder %s; record the transfer from the plot, or remove the plot "
-            .. "from the batch's origins"):format(v.batch, tostring(id), tostring(holder)),
-          evidence_required = { "custody_transfer_records", "delivery_note" },
+          message = ("batch %s: origin plot %s is declared, but unlike the batch's other plots no "
+            .. "custody transfer names it (a note, not a gap: the plot is tied to the batch by its "
+            .. "geolocation); record its first transfer if the goods left it that way")
+            :format(v.batch, tostring(id)),
+          evidence_required = { "custody_transfer_records" },
           details = { plot_id = id, holder = holder },
         }
       end
     end
   end
 
-  -- (b) cycles: custody returning to an earlier holder.
+  -- (b) cycles: custody returning to an earlier holder. Seed 002 has no
+  -- such gap and a return of goods can be legitimate: an info note.
   for _, cyc in ipairs(g:cycles()) do
     local names = {}
     for k, id in ipairs(cyc) do names[k] = tostring(id) end
     names[#names + 1] = names[1]
     v.add {
-      rule = "custody-cycle", gap_type = "MISSING_EVIDENCE", severity = "minor",
+      rule = "custody-cycle", gap_type = "MISSING_EVIDENCE", severity = "info",
       location = "CHAIN", entity_type = "BATCH", entity_id = v.batch_id,
-      message = ("batch %s: custody goes round in a loop (%s); document the return (return note) "
-        .. "or correct the transfer records"):format(v.batch, table.concat(names, " -> ")),
+      message = ("batch %s: custody goes round in a loop (%s), a note, not a gap; keep the return "
+        .. "note with the transfer records"):format(v.batch, table.concat(names, " -> ")),
       evidence_required = { "return_note", "custody_transfer_records" },
       details = { cycle = cyc },
     }
   end
 
   -- (c) order: a transfer out of a holder dated before every dated transfer
-  -- into it (the goods left before they arrived).
+  -- into it (the goods left before they arrived). Seed 002 sorts the
+  -- transfers by date and asks nothing more: an info note, no gap.
   local best = {} -- out edge index -> pair with the largest days
   for _, p in ipairs(g:gaps(holder)) do
     local b = best[p.to_edge]
@@ -434,12 +424,12 @@ local function verify_graph(v, recs, pos_of)
     if p and p.days < 0 then
       local into = by_index[p.from_edge]
       v.add {
-        rule = "custody-order", gap_type = "TEMPORAL_GAP", severity = "major",
+        rule = "custody-order", gap_type = "TEMPORAL_GAP", severity = "info",
         location = ("TRANSFER_%d"):format(pos_of[r.index]),
         entity_type = "CUSTODY_TRANSFER", entity_id = r.id,
         message = ("batch %s: transfer %s moves the goods out of %s on %s, %d day%s before any "
-          .. "recorded transfer into %s (the earliest, %s, on %s); correct the dates or record the "
-          .. "missing inbound transfer")
+          .. "recorded transfer into %s (the earliest, %s, on %s), a note, not a gap; check the dates "
+          .. "or record the missing inbound transfer")
           :format(v.batch, r.id, tostring(r.from), r.date, -p.days, p.days == -1 and "" or "s",
             tostring(r.from), into.id, into.date),
         evidence_required = { "delivery_note", "receipt_confirmation" },
@@ -473,7 +463,7 @@ local function verify_custody(v, d, s)
     if r.t then
       r.id = idtext(r.t.transfer_id) or ("#%d"):format(i)
       r.from, r.to = node_id(r.t.from), node_id(r.t.to)
-      if time.valid(r.t.date) then r.date = time.date(r.t.date) end
+      if time.valid(r.t.date) then r.date = time.local_day(r.t.date, s.zone) end
     else
       r.id = ("#%d"):format(i)
     end
@@ -684,17 +674,21 @@ end
 -- public
 -- ------------------------------------------------------------------
 
--- run(e, params) -> the verification of a batch.verify event:
+-- run(e, ctx) -> the verification of a batch.verify event:
 --   { batch_id, batch (for messages), gaps = {…}, status, confidence,
 --     counts = {critical, major, minor}, chain_complete,
 --     custody_chain_verified, verified_plots = {plot ids}, holder }
-function M.run(e, params)
+function M.run(e, ctx)
   local d = e.data or {}
-  local s = settings(params)
+  local s = settings(ctx.params)
+  s.zone = ctx.zone
   local v = { gaps = {}, plot_ids = {}, verified_plots = {} }
   v.batch_id = idtext(d.batch_id)
   v.batch = v.batch_id or "(no batch_id)"
-  v.add = function(g) v.gaps[#v.gaps + 1] = g end
+  v.notes = {} -- info findings: observations that are no gap and leave the confidence alone
+  v.add = function(g)
+    if g.severity == "info" then v.notes[#v.notes + 1] = g else v.gaps[#v.gaps + 1] = g end
+  end
   verify_origin(v, d, s)
   verify_custody(v, d, s)
   verify_transformations(v, d, s)
@@ -708,12 +702,15 @@ end
 -- without the rest, like the confidence: the two still agree.
 local MAX_FINDINGS = 100
 
-local SEVERITY_RANK = { critical = 3, major = 2, minor = 1 }
+local SEVERITY_RANK = { critical = 3, major = 2, minor = 1, info = 0 }
 
 -- findings(v, name) -> the findings of rule eu-eudr/<name>, or nil.
 function M.findings(v, name)
   local out, rest, worst = {}, 0, nil
-  for _, g in ipairs(v.gaps) do
+  local all = {}
+  for _, g in ipairs(v.gaps) do all[#all + 1] = g end
+  for _, g in ipairs(v.notes or {}) do all[#all + 1] = g end
+  for _, g in ipairs(all) do
     if g.rule == name then
       if #out < MAX_FINDINGS - 1 then
         local details = { gap_type = g.gap_type, location = g.location, batch_id = v.batch_id,

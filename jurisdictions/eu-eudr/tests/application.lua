@@ -65,6 +65,10 @@ return {
     event = batch("app-small-jan", "2027-01-15T12:00:00+01:00", clean_batch("small")),
     expect = { flag = "green", findings = NYIF, messages = { "2027-06-30" } } },
 
+  { name = "operator_size \"small \" (trailing space, as operators' systems send it): small, not yet in force",
+    event = batch("app-small-space", "2027-01-15T12:00:00+01:00", clean_batch("small ")),
+    expect = { flag = "green", findings = NYIF, messages = { "2027-06-30" } } },
+
   { name = "medium operator in January 2027: in force",
     event = batch("app-medium-jan", "2027-01-15T12:00:00+01:00", clean_batch("medium")),
     expect = { flag = "green", findings = STATUS } },
@@ -77,8 +81,16 @@ return {
     event = batch("app-offset-ahead", "2026-12-30T00:30:00+01:00", clean_batch("large")),
     expect = { flag = "green", findings = STATUS } },
 
-  { name = "occurred_at's own offset decides: 2026-12-29T23:30-05:00 is the 29th (UTC the 30th)",
+  { name = "Brussels' date decides: 2026-12-29T23:30-05:00 is 12-30 05:30 in Brussels, in force",
     event = batch("app-offset-behind", "2026-12-29T23:30:00-05:00", clean_batch("large")),
+    expect = { flag = "green", findings = { "eu-eudr/chain-status" } } },
+
+  { name = "Brussels' midnight: 2026-12-29T23:00:00Z is 12-30 00:00 CET, in force",
+    event = batch("app-utc-midnight", "2026-12-29T23:00:00Z", clean_batch("large")),
+    expect = { flag = "green", findings = { "eu-eudr/chain-status" } } },
+
+  { name = "one second earlier, 2026-12-29T22:59:59Z (23:59:59 CET on the 29th): not yet in force",
+    event = batch("app-utc-before", "2026-12-29T22:59:59Z", clean_batch("large")),
     expect = { flag = "green", findings = NYIF } },
 
   { name = "DDS before the application date: not yet in force, kept 5 years from submission",

@@ -21,10 +21,15 @@ return {
       "2028-03-01T08:00:00+01:00"),
     expect = { flag = "green", findings = {}, retention_until = "2033-02-28" } },
 
-  { name = "submitted_at's civil date as written: 23:30 at -05:00 on 31 Dec 2027 counts from 2027-12-31",
+  { name = "submitted_at's date in Brussels: 23:30 at -05:00 on 31 Dec 2027 is 1 Jan 2028 05:30 there",
     event = dds("dds-offset", { dds_reference = REF, submitted_at = "2027-12-31T23:30:00-05:00" },
       "2028-01-01T06:00:00+01:00"),
-    expect = { flag = "green", findings = {}, retention_until = "2032-12-31" } },
+    expect = { flag = "green", findings = {}, retention_until = "2033-01-01" } },
+
+  { name = "a date-only submitted_at is that day in every zone",
+    event = dds("dds-date-only", { dds_reference = REF, submitted_at = "2027-12-31" },
+      "2028-01-01T06:00:00+01:00"),
+    expect = { retention_until = "2032-12-31" } },
 
   { name = "no dds_reference: major",
     event = dds("dds-no-ref", { submitted_at = "2027-03-04T17:20:00+01:00" }),

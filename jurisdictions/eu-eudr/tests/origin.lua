@@ -110,6 +110,10 @@ return {
       geolocation = { type = "Polygon", coordinates = SQUARE } }) }),
     expect = { flag = "green", score = 100, findings = findings() } },
 
+  { name = "commodity \"cattle \" with a trailing space is cattle: a point is fine",
+    event = batch("poly-cattle-space", { plot("FARM-BR-MT-78", { area_ha = 40, commodity = "cattle " }) }),
+    expect = { flag = "green", score = 100, findings = findings() } },
+
   { name = "cattle: a 40 ha pasture may be a point",
     event = batch("poly-cattle", { plot("FARM-BR-MT-77", { area_ha = 40, commodity = "Cattle" }) },
       { transfers = chain_from("FARM-BR-MT-77") }),
@@ -120,7 +124,12 @@ return {
     expect = { flag = "yellow", score = 95, findings = findings("geolocation-polygon"),
                messages = { "area_ha is not recorded", "VERIFIED (confidence 95)" } } },
 
-  { name = "area_ha as text: cannot be checked, minor, no rule error",
+  { name = "area_ha \"12.5\" as text: read as the number, a point is not enough, critical",
+    event = batch("poly-area-numtext", { plot("PLOT-CI-0042", { area_ha = "12.5" }) }),
+    expect = { flag = "red", score = 75, findings = findings("geolocation-polygon"),
+               messages = { "covers 12.5 ha, more than 4 ha" } } },
+
+  { name = "area_ha as text that is no number (\"6 ha\"): cannot be checked, minor, no rule error",
     event = batch("poly-area-text", { plot("PLOT-CI-0042", { area_ha = "6 ha" }) }),
     expect = { flag = "yellow", score = 95, findings = findings("geolocation-polygon") } },
 
@@ -143,8 +152,12 @@ return {
     expect = { flag = "red", score = 75, findings = findings("deforestation-after-cutoff"),
                messages = { "lost forest on 2021-01-01, 1 day after the 2020-12-31 cut-off" } } },
 
-  { name = "timestamp at 23:30 -05:00 on 31 Dec 2020 (UTC 1 Jan): its written date counts, fine",
+  { name = "timestamp at 23:30 -05:00 on 31 Dec 2020 is 1 Jan 2021 in Brussels: after the cut-off, critical",
     event = batch("cut-offset", { plot("PLOT-CI-0042", { deforested_at = "2020-12-31T23:30:00-05:00" }) }),
+    expect = { flag = "red", score = 75, findings = findings("deforestation-after-cutoff") } },
+
+  { name = "the last minute of the cut-off day in Brussels, written in UTC (2020-12-31T22:59Z): fine",
+    event = batch("cut-utc", { plot("PLOT-CI-0042", { deforested_at = "2020-12-31T22:59:00Z" }) }),
     expect = { flag = "green", score = 100, findings = findings() } },
 
   { name = "unreadable forest-loss date: cannot be checked, major",

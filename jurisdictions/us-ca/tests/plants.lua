@@ -39,7 +39,12 @@ return {
 
   { name = "flowering plant with a number as tag: not a UID, critical",
     event = plant("ca-p-number-tag", { tag = 42 }),
-    expect = { flag = "red", findings = TAG, score = 75, messages = { "tag is 42 (a number), not a UID" } } },
+    expect = { flag = "red", findings = TAG, score = 75, messages = { "tag is 42 (a number), not a Metrc tag" } } },
+
+  { name = "flowering plant tagged \"N/A\": not a Metrc tag (24 letters and digits), critical",
+    event = plant("ca-p-na", { tag = "N/A" }),
+    expect = { flag = "red", findings = TAG, score = 75,
+               messages = { "tag \"N/A\" (text) is not a Metrc tag (24 letters and digits)" } } },
 
   { name = "phase written \"Flowering\": same phase, critical without a tag",
     event = plant("ca-p-case", { phase = "Flowering", tag = false }),

@@ -7,7 +7,7 @@
 --
 -- Unless a fixture says otherwise: waste W-CA-1001 destroyed at
 -- 2026-06-10T10:00:00-07:00 with complete notes, recorded in Metrc at the
--- time the fixture gives; retention 7 years from the civil date written.
+-- time the fixture gives; retention 7 years from the date in California.
 
 local NONE = {} -- marks a field to leave out
 
@@ -148,9 +148,40 @@ return {
     expect = { flag = "yellow", findings = LATE, score = 90, obligations = {},
                messages = { "1781200800 (a number), not a timestamp" } } },
 
-  { name = "metrc_reported_at as a bare date: cannot be checked against an hour window, major",
+  { name = "metrc_reported_at as a bare date on the next day: the hour decides, cannot be checked, major",
     event = waste("ca-w-date", T0, { metrc_reported_at = "2026-06-11" }),
     expect = { flag = "yellow", findings = LATE, score = 90, obligations = {}, messages = { "not a timestamp" } } },
+
+  -- issue 16: the 24 hours run from the destruction, read as operators write it
+  { name = "metrc_reported_at as a bare date on the day of the destruction: within 24 h whatever the hour",
+    event = waste("ca-w-date-same", T0, { metrc_reported_at = "2026-06-10" }),
+    expect = { flag = "green", findings = {}, score = 100, obligations = {} } },
+
+  { name = "metrc_reported_at as a bare date two days later: late, major",
+    event = waste("ca-w-date-late", T0, { metrc_reported_at = "2026-06-12" }),
+    expect = { flag = "yellow", findings = LATE, score = 90, obligations = {},
+               messages = { "recorded in Metrc on 2026-06-12 (a date without a time), after the 24 h" } } },
+
+  { name = "destroyed 2026-06-09 07:00, written up at 10:00 the next day, in Metrc 27 h after the destruction: late (from destroyed_at)",
+    event = waste("ca-w-destroyed", T0, { destroyed_at = "2026-06-09T07:00:00-07:00",
+      metrc_reported_at = "2026-06-10T10:00:00-07:00" }),
+    expect = { flag = "yellow", findings = LATE, score = 90, obligations = {},
+               messages = { "27 h 00 min after it occurred at 2026-06-09T07:00:00-07:00" } } },
+
+  { name = "destroyed_at written in UTC: the same instant, the same decision",
+    event = waste("ca-w-destroyed-utc", T0, { destroyed_at = "2026-06-09T14:00:00Z",
+      metrc_reported_at = "2026-06-10T10:00:00-07:00" }),
+    expect = { flag = "yellow", findings = LATE, score = 90, obligations = {} } },
+
+  { name = "destroyed 23 h before the entry: on time, even though the record was written later",
+    event = waste("ca-w-destroyed-ok", "2026-06-11T09:00:00-07:00", { destroyed_at = "2026-06-09T11:00:00-07:00",
+      metrc_reported_at = "2026-06-10T10:00:00-07:00" }),
+    expect = { flag = "green", findings = {}, score = 100, obligations = {} } },
+
+  { name = "destroyed_at as a date only: the window runs from occurred_at",
+    event = waste("ca-w-destroyed-date", T0, { destroyed_at = "2026-06-09",
+      metrc_reported_at = "2026-06-10T13:00:00-07:00" }),
+    expect = { flag = "green", findings = {}, score = 100, obligations = {} } },
 
   -- destruction notes: employee and reason --------------------------------
   { name = "no recorded_by: notes do not name the employee, major",

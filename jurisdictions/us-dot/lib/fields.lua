@@ -10,15 +10,31 @@
 --     within a day and count hours. Exceptions: hired_at (only named in
 --     messages) and the violation dates determined_at / reported_at (only
 --     their civil day counts under 382.705) also accept a plain date.
---   * medical_cert_expires is a date; a timestamp is read as its civil date
---     as written.
+--   * medical_cert_expires is a date; a timestamp is read as its local date
+--     on the employer's clock (M.day).
+--   * Every date a rule compares is a local date on the employer's clock:
+--     params.zone, else the pack's manifest zone (edict.read.zone), so the
+--     same instant written with Z or with a local offset gives the same
+--     decision. A plain date is that day.
 --   * JSON null, a missing key and the empty string all mean "not recorded".
 --   * A year outside 1900..2199 is unreadable (a typo such as 0202 or
 --     9999 would otherwise break business-day and retention arithmetic).
 
 local time = require "edict.time"
+local read = require "edict.read"
 
 local M = {}
+
+-- The employer's clock: params.zone, else the pack's zone.
+M.zone = read.zone
+
+-- The local date of a readable date or timestamp v on the employer's clock.
+function M.day(v, ctx)
+  return time.local_day(v, read.zone(ctx))
+end
+
+-- as_of's local date on the employer's clock.
+M.today = read.today
 
 -- Dates outside these years are refused as unreadable: the US federal
 -- holiday calendar (business days) covers 1900..2200, and retention adds up
@@ -54,8 +70,8 @@ end
 -- read(v, kind) -> state, value_or_reason.
 --   kind: "timestamp" (date-time required), "any" (a date or a timestamp)
 --         or "date" (a date; a timestamp gives its civil date as written).
---   state: "absent", "ok" (value = the string, or the civil date for
---          "date"), or "bad" (reason = why, for a message).
+--   state: "absent", "ok" (value = the string as given: M.day gives its
+--          local date), or "bad" (reason = why, for a message).
 function M.read(v, kind)
   if v == nil or v == "" then return "absent" end
   if type(v) ~= "string" then
@@ -70,7 +86,7 @@ function M.read(v, kind)
     end
   end
   if kind == "date" then
-    if time.valid(v) then return "ok", time.date(v) end
+    if time.valid(v) then return "ok", v end
     local _, why = time.valid(v)
     return "bad", ("%s is not a valid date (%s)"):format(quote(v), tostring(why))
   end
@@ -105,34 +121,6 @@ function M.later(a, b)
   if b == nil then return a end
   if time.compare(a, b) >= 0 then return a end
   return b
-end
-
--- A UTC offset in minutes as RFC 3339 text: "Z", "-05:00", "+05:30".
-function M.offset_text(off_min)
-  if off_min == 0 then return "Z" end
-  local a = math.abs(off_min)
-  return ("%s%02d:%02d"):format(off_min < 0 and "-" or "+", a // 60, a % 60)
-end
-
--- The instant `epoch` (seconds since 1970 UTC) written as RFC 3339 at a UTC
--- offset of off_min minutes ("Z" for 0), e.g. "2026-03-08T10:00:00-05:00".
-function M.format_instant(epoch, off_min)
-  local loc = epoch + off_min * 60
-  local day, sod = loc // 86400, loc % 86400
-  local date = time.add_days("1970-01-01", day)
-  return ("%sT%02d:%02d:%02d%s"):format(date, sod // 3600, sod // 60 % 60, sod % 60,
-    M.offset_text(off_min))
-end
-
--- The timestamp ts plus n seconds, written in ts's own offset.
-function M.add_seconds(ts, n)
-  local p = time.parse(ts)
-  return M.format_instant(p.epoch + n, p.offset)
-end
-
--- The civil date of the instant epoch at a UTC offset of off_min minutes.
-function M.date_at_offset(epoch, off_min)
-  return time.add_days("1970-01-01", (epoch + off_min * 60) // 86400)
 end
 
 -- Hours as text: "24", "24.5", "0.02".

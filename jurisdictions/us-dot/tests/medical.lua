@@ -38,6 +38,14 @@ end
 local MED = "us-dot/medical-certificate"
 
 return {
+  { name = "medical: as_of written in UTC past midnight (04:00Z), still the last valid day in Chicago: major, not expired",
+    event = driver("2026-03-09", "2026-03-10T04:00:00Z"),
+    expect = { flag = "yellow", findings = { MED }, score = 90 } },
+
+  { name = "medical: the same certificate at Chicago's midnight (2026-03-10T05:00Z): expired, critical",
+    event = driver("2026-03-09", "2026-03-10T05:00:00Z"),
+    expect = { flag = "red", findings = { MED }, score = 75 } },
+
   { name = "medical: 91 days left: nothing to say",
     event = driver "2026-06-09",
     expect = { flag = "green", findings = {}, score = 100 } },

@@ -83,11 +83,12 @@ return {
     expect = { flag = "green", findings = {}, score = 100, retention_until = "2029-03-10",
       obligations = { { action = "run_pre_employment_full_query", due = "2026-03-16" } } } },
 
-  { name = "pre-employment: not yet working, hired in the past, no query: obligation due today",
+  { name = "pre-employment: no first duty recorded, hired 2025-04-20, no query: obligation due today; the annual query runs from the hire",
     event = driver { first_safety_sensitive_at = ABSENT, pre_employment_full_query_at = ABSENT,
       last_limited_query_at = ABSENT, limited_query_result = ABSENT },
     expect = { flag = "green", findings = {}, score = 100,
-      obligations = { { action = "run_pre_employment_full_query", due = "2026-03-10" } } } },
+      obligations = { { action = "run_pre_employment_full_query", due = "2026-03-10" },
+                      { action = "run_annual_clearinghouse_query", due = "2026-04-20" } } } },
 
   { name = "pre-employment: first duty scheduled after as_of, no query yet: obligation due at that moment",
     event = driver { hired_at = "2026-03-02", first_safety_sensitive_at = "2026-03-16T06:00:00-05:00",
@@ -96,10 +97,11 @@ return {
     expect = { flag = "green", findings = {}, score = 100, obligations = {
       { action = "run_pre_employment_full_query", due = "2026-03-16T06:00:00-05:00" } } } },
 
-  { name = "pre-employment: query on record, first duty not recorded: nothing to decide",
+  { name = "pre-employment: query on record, first duty not recorded: nothing to decide; the next annual query a year after it",
     event = driver { first_safety_sensitive_at = ABSENT, last_limited_query_at = ABSENT,
       limited_query_result = ABSENT, pre_employment_full_query_at = "2026-03-02T10:00:00-05:00" },
-    expect = { flag = "green", findings = {}, score = 100, obligations = {},
+    expect = { flag = "green", findings = {}, score = 100,
+      obligations = { { action = "run_annual_clearinghouse_query", due = "2027-03-02" } },
       retention_until = "2029-03-02" } },
 
   { name = "pre-employment: first_safety_sensitive_at unreadable: major naming the field",
@@ -185,6 +187,48 @@ return {
       "2026-03-01T12:00:00-05:00"),
     expect = { flag = "green", findings = {}, score = 100,
       obligations = { { action = "run_annual_clearinghouse_query", due = "2026-03-01" } } } },
+
+  -- ---- issue 16: every employed driver, date-only queries, one clock --
+  { name = "annual: hired 2021, first duty not recorded, only the pre-employment query of 2021: critical (382.701(b) binds every employed driver)",
+    event = driver { hired_at = "2021-06-01", first_safety_sensitive_at = ABSENT,
+      pre_employment_full_query_at = "2021-05-28T10:00:00-05:00", last_limited_query_at = ABSENT,
+      limited_query_result = ABSENT },
+    expect = { flag = "red", findings = { ANNUAL }, score = 75,
+      messages = { "last query: pre-employment full query at 2021-05-28T10:00:00-05:00, so one was due by 2022-05-28" } } },
+
+  { name = "annual: hired 2021, no query at all, no first duty date: critical from the hire",
+    event = driver { hired_at = "2021-06-01", first_safety_sensitive_at = ABSENT,
+      pre_employment_full_query_at = ABSENT, last_limited_query_at = ABSENT,
+      limited_query_result = ABSENT },
+    expect = { flag = "red", findings = { ANNUAL }, score = 75,
+      messages = { "no query on record since the driver was hired on 2021-06-01" } } },
+
+  { name = "annual: a limited query recorded as a date only counts (the rule counts days); retention from it",
+    event = driver { last_limited_query_at = "2026-01-15" },
+    expect = { flag = "green", findings = {}, score = 100, retention_until = "2029-01-15",
+      obligations = { { action = "run_annual_clearinghouse_query", due = "2027-01-15" } } } },
+
+  { name = "annual: a date-only limited query newer than a timestamped one: retention runs from the latest record",
+    event = driver { last_limited_query_at = "2026-02-20", limited_query_at = "2026-01-15T10:00:00-05:00" },
+    expect = { flag = "green", findings = {}, score = 100, retention_until = "2029-02-20" } },
+
+  { name = "follow-up: info_exists with the limited query as a date only: the 24 hours cannot be counted, major",
+    event = driver { last_limited_query_at = "2026-03-09", limited_query_result = "info_exists" },
+    expect = { flag = "yellow", findings = { FOLLOW }, score = 90,
+      messages = { "field last_limited_query_at \"2026-03-09\" is a date without a time of day" } } },
+
+  { name = "annual: query 364 days 23 hours before as_of, the two written in different offsets: current",
+    event = driver({ last_limited_query_at = "2025-03-10T22:30:00-06:00",
+      pre_employment_full_query_at = "2025-02-03T10:00:00-06:00",
+      first_safety_sensitive_at = "2025-02-04T08:00:00-06:00" }, "2026-03-11T03:30:00Z"),
+    expect = { flag = "green", findings = {}, score = 100,
+      obligations = { { action = "run_annual_clearinghouse_query", due = "2026-03-10" } } } },
+
+  { name = "annual: the same query, as_of one hour later (00:30 CDT on 03-11): critical",
+    event = driver({ last_limited_query_at = "2025-03-10T22:30:00-06:00",
+      pre_employment_full_query_at = "2025-02-03T10:00:00-06:00",
+      first_safety_sensitive_at = "2025-02-04T08:00:00-06:00" }, "2026-03-11T05:30:00Z"),
+    expect = { flag = "red", findings = { ANNUAL }, score = 75 } },
 
   { name = "annual: a query dated after as_of does not count",
     event = driver { last_limited_query_at = "2026-03-10T10:00:00-05:00",
@@ -276,6 +320,10 @@ return {
 
   { name = "follow-up: result spelled \"No Info\" reads as no_info: holds",
     event = driver { limited_query_result = "No Info" },
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "follow-up: result \" No Info \" padded with spaces reads as no_info: holds",
+    event = driver { limited_query_result = " No Info " },
     expect = { flag = "green", findings = {}, score = 100 } },
 
   { name = "follow-up: unknown result \"pending\": major, cannot be checked",

@@ -16,7 +16,8 @@ return {
       data = { driver_id = "D-500", hired_at = "2020-01-06",
         medical_cert_expires = "2021-12-31" } },
     expect = { flag = "green", findings = {}, score = 100, retention_until = "2023-01-06",
-      obligations = { { action = "run_pre_employment_full_query", due = "2020-01-06" } } } },
+      obligations = { { action = "run_pre_employment_full_query", due = "2020-01-06" },
+                      { action = "run_annual_clearinghouse_query", due = "2021-01-06" } } } },
 
   { name = "empty payload: no medical certificate (major) and a pre-employment query to run",
     event = { type = "driver.status", occurred_at = "2026-03-10T09:00:00-05:00", data = {} },

@@ -2,9 +2,10 @@
 -- violations to the Clearinghouse by the close of the 3rd business day
 -- (382.705): across a weekend, Thanksgiving 2026, Christmas and New Year,
 -- a Saturday determination, 23:59 on the due day vs 00:00 the next, the
--- default clock (determined_at's own offset, held across the 2026-03-08 DST
--- change), not yet reported before and after the deadline, several
--- violations, and wrong types.
+-- employer's clock (the pack's zone, America/Chicago, whatever offset the
+-- timestamps are written in; across the 2026-03-08 DST change), not yet
+-- reported before and after the deadline, several violations, and wrong
+-- types.
 --
 -- Unless a fixture says otherwise: as_of is Tuesday 2026-03-10 09:00 -05:00
 -- and driver D-200 is otherwise clean (queries current, medical certificate
@@ -85,7 +86,7 @@ return {
       obligations = { ANNUAL_OK, report_due("2027-01-04") } } },
 
   { name = "New Year: not reported by the close of 2027-01-04: major on the 5th",
-    event = driver({ v("2026-12-29T09:00:00-05:00") }, "2027-01-05T00:00:00-05:00"),
+    event = driver({ v("2026-12-29T09:00:00-06:00") }, "2027-01-05T00:00:00-06:00"),
     expect = { flag = "yellow", findings = { REPORT }, score = 90, obligations = { ANNUAL_OK },
       messages = { "has not been reported", "by the close of 2027-01-04" } } },
 
@@ -94,16 +95,25 @@ return {
     expect = { flag = "green", findings = {}, score = 100,
       obligations = { ANNUAL_OK, report_due("2026-03-11") } } },
 
-  { name = "default clock: determined Friday 23:30 -08:00 (Saturday in UTC) counts as Friday",
-    event = driver { v("2026-03-06T23:30:00-08:00", "2026-03-12T07:30:00Z") },
+  -- the employer's clock (params.zone; by default the pack's, America/Chicago)
+  { name = "employer's clock: determined Thursday 20:00 CST written in Z (Friday 02:00Z) counts from Thursday: due Tuesday, a Wednesday report is late",
+    event = driver({ v("2026-03-06T02:00:00Z", "2026-03-11T10:00:00-05:00") }, "2026-03-12T09:00:00-05:00"),
+    expect = { flag = "yellow", findings = { REPORT }, score = 90,
+      messages = { "after the close of 2026-03-10 (America/Chicago)" } } },
+
+  { name = "the same instants written in Chicago's offsets: the same decision",
+    event = driver({ v("2026-03-05T20:00:00-06:00", "2026-03-11T09:00:00-05:00") }, "2026-03-12T09:00:00-05:00"),
+    expect = { flag = "yellow", findings = { REPORT }, score = 90 } },
+
+  { name = "employer's clock: determined Friday 23:30 CST written in Z (Saturday 05:30Z), reported Wednesday 23:30 CDT written in Z: on time",
+    event = driver { v("2026-03-07T05:30:00Z", "2026-03-12T04:30:00Z") },
     expect = { flag = "green", findings = {}, score = 100 } },
 
-  { name = "default clock: a report at 08:30Z on the 12th is 00:30 on the 12th at -08:00: late",
-    event = driver { v("2026-03-06T23:30:00-08:00", "2026-03-12T08:30:00Z") },
-    expect = { flag = "yellow", findings = { REPORT }, score = 90,
-      messages = { "UTC offset -08:00 of determined_at" } } },
+  { name = "employer's clock: reported 2026-03-12T05:00Z, Chicago's midnight: late",
+    event = driver { v("2026-03-07T05:30:00Z", "2026-03-12T05:00:00Z") },
+    expect = { flag = "yellow", findings = { REPORT }, score = 90 } },
 
-  { name = "default clock holds determined_at's offset across DST: 00:30 EDT on the 12th is 23:30 at -05:00: on time",
+  { name = "Chicago's clock across DST: 00:30 EDT on the 12th is 23:30 CDT on the 11th: on time",
     event = driver { v("2026-03-06T10:00:00-05:00", "2026-03-12T00:30:00-04:00") },
     expect = { flag = "green", findings = {}, score = 100 } },
 

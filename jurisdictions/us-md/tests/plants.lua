@@ -30,6 +30,19 @@ return {
     event = plant("md-p-veg-empty", { tag = "  " }),
     expect = { flag = "red", findings = TAG, score = 75 } },
 
+  { name = "vegetative plant tagged \"N/A\": text is not a tag, critical",
+    event = plant("md-p-veg-na", { tag = "N/A" }),
+    expect = { flag = "red", findings = TAG, score = 75,
+               messages = { "tag \"N/A\" (text) is not a Metrc tag (24 letters and digits)" } } },
+
+  { name = "a 23-character tag: not a Metrc tag's shape, critical",
+    event = plant("md-p-veg-short", { tag = "1A4FF010000002900000031" }),
+    expect = { flag = "red", findings = TAG, score = 75 } },
+
+  { name = "a tag written in lower case with spaces around it: the same label, holds",
+    event = plant("md-p-veg-lower", { tag = " 1a4ff0100000029000000317 " }),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
   { name = "vegetative plant with a number as tag: not a plant tag, critical",
     event = plant("md-p-veg-number", { tag = 317 }),
     expect = { flag = "red", findings = TAG, score = 75, messages = { "tag is 317 (a number)" } } },

@@ -34,6 +34,16 @@ return {
       metrc_reported_at = "2026-07-02T17:20:00-04:00" }),
     expect = { flag = "green", findings = {}, score = 100, obligations = {} } },
 
+  { name = "destroyed 26 h before the Metrc entry (the record written later): late, from destroyed_at",
+    event = waste("md-w-destroyed", T0, { destroyed_at = "2026-07-01T15:20:00-04:00",
+      metrc_reported_at = "2026-07-02T17:20:00-04:00" }),
+    expect = { flag = "yellow", findings = LATE, score = 90, obligations = {},
+               messages = { "26 h 00 min after it occurred at 2026-07-01T15:20:00-04:00" } } },
+
+  { name = "a bare-date Metrc entry on the day of the destruction: within 24 h",
+    event = waste("md-w-date-same", T0, { metrc_reported_at = "2026-07-02" }),
+    expect = { flag = "green", findings = {}, score = 100, obligations = {} } },
+
   { name = "entered 24 h + 1 s later: late, major",
     event = waste("md-w-late", T0, { metrc_reported_at = "2026-07-03T16:20:01-04:00" }),
     expect = { flag = "yellow", findings = LATE, score = 90, obligations = {},

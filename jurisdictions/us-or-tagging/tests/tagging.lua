@@ -98,8 +98,22 @@ return {
       { height_in = 26, flowering = true, tag = "1A4FF0100000022000000101" }),
     expect = { flag = "red", findings = BATCH, score = 75 } },
 
-  { name = "version goes by the date as written: 2024-01-01T07:30Z (23:30 PST on 12-31) is the 2024 version",
-    event = measured("t-edge-utc", "2024-01-01T07:30:00Z",
-      { height_in = 30, batch_tag = BTAG }),
+  -- the version in force goes by occurred_at's date on Oregon's clock,
+  -- whatever offset it is written in (issue 16: the same instant written
+  -- with Z or with -08:00 gets the same decision)
+  { name = "version by Oregon's date: 2024-01-01T07:30Z is 23:30 PST on 12-31, the 2023 version: untagged 30-in plant, critical",
+    event = measured("t-edge-utc", "2024-01-01T07:30:00Z", { height_in = 30 }),
+    expect = { flag = "red", findings = { "us-or-tagging/plant-tag" }, score = 75 } },
+
+  { name = "the same instant written 2023-12-31T23:30:00-08:00: the same decision",
+    event = measured("t-edge-local", "2023-12-31T23:30:00-08:00", { height_in = 30 }),
+    expect = { flag = "red", findings = { "us-or-tagging/plant-tag" }, score = 75 } },
+
+  { name = "2024-01-01T08:00Z is Oregon's midnight: the 2024 version, a 30-in plant needs no batch tag yet",
+    event = measured("t-edge-utc-new", "2024-01-01T08:00:00Z", { height_in = 30 }),
     expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "a zone east of UTC cannot pull the date forward: 2024-01-01T05:00+09:00 is 12-31 12:00 PST, 2023 version",
+    event = measured("t-edge-tokyo", "2024-01-01T05:00:00+09:00", { height_in = 30 }),
+    expect = { flag = "red", findings = { "us-or-tagging/plant-tag" }, score = 75 } },
 }

@@ -7,31 +7,19 @@
 -- read-only once loaded).
 
 local time = require "edict.time"
-local window = require "edict.window"
+local read = require "edict.read"
 
 local M = {}
 
--- v as a trimmed non-empty string, else nil.
-M.text = window.text
-
--- v as an identifier (a non-empty string or an integer), else nil.
-function M.ident(v)
-  if math.type(v) == "integer" then return tostring(v) end
-  return M.text(v)
-end
+-- v as a trimmed non-empty string; an identifier (or an integer as text);
+-- a value described for messages: edict.read's.
+M.text = read.text
+M.ident = read.ident
+M.describe = read.describe
 
 -- How a message names a record: its id, or "(no <field>)".
 function M.name(v, field)
   return M.ident(v) or ("(no %s)"):format(field)
-end
-
--- How a message describes a value that is not what it should be.
-function M.describe(v)
-  if v == nil then return "not recorded" end
-  if type(v) == "string" then return ("%q"):format(v) end
-  if type(v) == "table" then return v[1] ~= nil and "a list" or "an object" end
-  local t = math.type(v) or type(v)
-  return ("%s %s (%s)"):format(t:match("^[aeiou]") and "an" or "a", t, tostring(v))
 end
 
 -- A number for messages: 24 → "24", 24.1 → "24.1".
@@ -54,8 +42,7 @@ function M.local_day(s, zone)
   if type(s) ~= "string" then return nil, ("%s, not a date"):format(M.describe(s)) end
   local ok, why = time.valid(s)
   if not ok then return nil, ("%q is not a valid date or timestamp (%s)"):format(s, tostring(why)) end
-  if s:match(PLAIN_DATE) then return s end
-  return time.local_date(s, zone)
+  return time.local_day(s, zone)
 end
 
 -- A param that must be an integer >= min; a bad tenant override fails with
@@ -85,12 +72,9 @@ function M.bool_param(ctx, key)
   return v
 end
 
+-- Oregon's clock: the pack's manifest zone.
 function M.zone(ctx)
-  local z = ctx.params.zone
-  if type(z) ~= "string" or z == "" then
-    error("params.zone must be an IANA time zone name such as America/Los_Angeles", 0)
-  end
-  return z
+  return ctx.zone
 end
 
 -- ---------------------------------------------------------------- waste

@@ -1,11 +1,16 @@
 -- jurisdictions/us-or/tests/hold.lua — fixtures for the OAR 845-025-7750
--- camera hold: the day on hold never counts, the hold ends at the close of
--- the 3rd business day after it, destruction is allowed from the next
--- calendar day on (Oregon's local calendar). Edges: a weekend, Thanksgiving
--- (2026-11-26), Independence Day observed on Friday 2026-07-03, both 2026
--- DST changes, a start written in UTC that is still the day before in
--- Oregon, 24 in vs 24.1 and 23.9, a missing height, the camera, product
--- waste and records not yet destroyed (hold obligation).
+-- camera hold under the default reading, hold_reading = "elapsed":
+-- destruction is allowed from the clock time of placement on the 3rd
+-- business day after the placement date, Oregon's wall clock (Tuesday
+-- 14:00 → Friday 14:00; Thursday 11:00 → the next Tuesday 11:00). Both
+-- sides of the boundary (one second apart) across a weekend, Independence
+-- Day observed on Friday 2026-07-03, Thanksgiving (2026-11-26) and both
+-- 2026 DST changes; the same instant written in UTC and in Oregon's
+-- offset; placement on a Saturday and as a plain date (the count starts
+-- at the next business day's midnight). Then 24 in vs 24.1 and 23.9, a
+-- missing height, the camera, product waste and records not yet destroyed
+-- (hold obligation). The stricter close_of_day reading is tested through
+-- a tenant overlay in tests/cli/test_readings.sh.
 --
 -- Every record is otherwise complete (witness, photo, reason, method,
 -- camera), so only the hold rules speak.
@@ -30,19 +35,50 @@ end
 local HOLD = { "us-or/waste-hold" }
 
 return {
-  -- the weekend
-  { name = "held Friday: Saturday and Sunday do not count, destroyed Wednesday (hold's last day) is premature",
-    event = event("h-wkd-early", "2026-03-06T16:00:00-08:00", "2026-03-11T17:00:00-07:00"),
+  -- the issue's examples
+  { name = "placed Tuesday 14:00, destroyed Friday 15:00: held more than 3 business days, holds",
+    event = event("h-tue-fri", "2026-03-03T14:00:00-08:00", "2026-03-06T15:00:00-08:00"),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "placed Tuesday 14:00, destroyed Friday 14:00:00 exactly: allowed from then, holds",
+    event = event("h-tue-fri-at", "2026-03-03T14:00:00-08:00", "2026-03-06T14:00:00-08:00"),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "placed Tuesday 14:00, destroyed Friday 13:59:59: one second early, critical",
+    event = event("h-tue-fri-early", "2026-03-03T14:00:00-08:00", "2026-03-06T13:59:59-08:00"),
     expect = { flag = "red", findings = HOLD, score = 75,
-      messages = { "destroyed on 2026-03-11, before its hold ended", "through 2026-03-11",
-        "destroyed on business day 3 of 3" } } },
+      messages = { "destroyed on 2026-03-06 13:59, before its hold ended",
+        "could be destroyed from 2026-03-06 14:00 on", "on business day 3 of 3" } } },
 
-  { name = "held Friday, destroyed Thursday (first day after the hold): holds",
-    event = event("h-wkd-ok", "2026-03-06T16:00:00-08:00", "2026-03-12T08:00:00-07:00"),
-    expect = { flag = "green", findings = {}, score = 100, retention_until = "2033-03-12" } },
+  -- the weekend (and the spring DST change: Tuesday 03-10 is on PDT)
+  { name = "placed Thursday 11:00 PST, destroyed the next Tuesday 11:00 PDT: the weekend skipped, holds",
+    event = event("h-wkd-ok", "2026-03-05T11:00:00-08:00", "2026-03-10T11:00:00-07:00"),
+    expect = { flag = "green", findings = {}, score = 100, retention_until = "2033-03-10" } },
 
-  { name = "placed on hold late Thursday PST, written in UTC as Friday: the Oregon day (Thursday) is day 0",
-    event = event("h-utc-start", "2026-03-06T07:30:00Z", "2026-03-11T09:00:00-07:00"),
+  { name = "placed Thursday 11:00, destroyed Tuesday 10:59:59 PDT: critical",
+    event = event("h-wkd-early", "2026-03-05T11:00:00-08:00", "2026-03-10T10:59:59-07:00"),
+    expect = { flag = "red", findings = HOLD, score = 75,
+      messages = { "could be destroyed from 2026-03-10 11:00 on" } } },
+
+  { name = "the same two instants written in UTC: the same decisions",
+    event = event("h-wkd-utc-ok", "2026-03-05T19:00:00Z", "2026-03-10T18:00:00Z"),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "destroyed 2026-03-10T17:59:59Z (10:59:59 PDT): critical, as when written in Oregon's offset",
+    event = event("h-wkd-utc-early", "2026-03-05T19:00:00Z", "2026-03-10T17:59:59Z"),
+    expect = { flag = "red", findings = HOLD, score = 75 } },
+
+  { name = "placed late Thursday PST, written in UTC as Friday: the Oregon day (Thursday 23:30) counts",
+    event = event("h-utc-start", "2026-03-06T07:30:00Z", "2026-03-10T23:30:00-07:00"),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "placed on a Saturday: the count starts Monday 00:00, destroyed Wednesday 17:00 is early",
+    event = event("h-sat-early", "2026-03-07T10:00:00-08:00", "2026-03-11T17:00:00-07:00"),
+    expect = { flag = "red", findings = HOLD, score = 75,
+      messages = { "could be destroyed from 2026-03-12 (from midnight) on" } } },
+
+  { name = "placed on a Saturday, destroyed Thursday 00:00: holds",
+    event = event("h-sat-ok", "2026-03-07T10:00:00-08:00", "2026-03-12T00:00:00-07:00"),
     expect = { flag = "green", findings = {}, score = 100 } },
 
   { name = "destroyed the day it was placed on hold: 0 business days, critical",
@@ -54,42 +90,63 @@ return {
     expect = { flag = "red", findings = HOLD, score = 75 } },
 
   -- federal holidays
-  { name = "Thanksgiving: held Monday 2026-11-23, hold ends Friday 11-27, destroyed that Friday: critical",
-    event = event("h-thanks-early", "2026-11-23T09:00:00-08:00", "2026-11-27T16:00:00-08:00"),
-    expect = { flag = "red", findings = HOLD, score = 75, messages = { "through 2026-11-27" } } },
+  { name = "Independence Day observed Friday 2026-07-03: placed Wednesday 07-01 09:00, allowed from Tuesday 07-07 09:00; Monday 16:00 is critical",
+    event = event("h-july-early", "2026-07-01T09:00:00-07:00", "2026-07-06T16:00:00-07:00"),
+    expect = { flag = "red", findings = HOLD, score = 75,
+      messages = { "could be destroyed from 2026-07-07 09:00 on", "on business day 2 of 3" } } },
 
-  { name = "Thanksgiving: destroyed Saturday 2026-11-28: holds",
-    event = event("h-thanks-ok", "2026-11-23T09:00:00-08:00", "2026-11-28T09:00:00-08:00"),
-    expect = { flag = "green", findings = {}, score = 100 } },
-
-  { name = "Independence Day observed Friday 2026-07-03: held Tuesday 06-30, Monday 07-06 is the last day: critical",
-    event = event("h-july-early", "2026-06-30T09:00:00-07:00", "2026-07-06T10:00:00-07:00"),
-    expect = { flag = "red", findings = HOLD, score = 75, messages = { "through 2026-07-06" } } },
-
-  { name = "Independence Day observed: destroyed Tuesday 2026-07-07: holds",
-    event = event("h-july-ok", "2026-06-30T09:00:00-07:00", "2026-07-07T08:00:00-07:00"),
-    expect = { flag = "green", findings = {}, score = 100 } },
-
-  -- DST change days
-  { name = "spring forward: held Sunday 2026-03-08 01:30 PST, destroyed Wednesday 23:30 PDT: critical",
-    event = event("h-dst-spring-early", "2026-03-08T01:30:00-08:00", "2026-03-11T23:30:00-07:00"),
+  { name = "Independence Day observed: destroyed Tuesday 07-07 08:59:59: critical",
+    event = event("h-july-second", "2026-07-01T09:00:00-07:00", "2026-07-07T08:59:59-07:00"),
     expect = { flag = "red", findings = HOLD, score = 75 } },
 
-  { name = "spring forward: destroyed Thursday 2026-03-12 00:30 PDT: holds",
-    event = event("h-dst-spring-ok", "2026-03-08T01:30:00-08:00", "2026-03-12T00:30:00-07:00"),
+  { name = "Independence Day observed: destroyed Tuesday 07-07 09:00: holds",
+    event = event("h-july-ok", "2026-07-01T09:00:00-07:00", "2026-07-07T09:00:00-07:00"),
     expect = { flag = "green", findings = {}, score = 100 } },
 
-  { name = "fall back: held 2026-11-01 01:30 PDT, destroyed at 07:30Z on 11-05 (still Wednesday 11-04 in Oregon): critical",
-    event = event("h-dst-fall-early", "2026-11-01T01:30:00-07:00", "2026-11-05T07:30:00Z"),
-    expect = { flag = "red", findings = HOLD, score = 75, messages = { "destroyed on 2026-11-04" } } },
+  { name = "Thanksgiving: placed Tuesday 11-24 10:00 (Wed, Fri, Mon count), destroyed Monday 11-30 09:59:59: critical",
+    event = event("h-thanks-early", "2026-11-24T10:00:00-08:00", "2026-11-30T09:59:59-08:00"),
+    expect = { flag = "red", findings = HOLD, score = 75,
+      messages = { "could be destroyed from 2026-11-30 10:00 on" } } },
 
-  { name = "fall back: destroyed at 08:30Z on 11-05 (00:30 PST Thursday): holds",
-    event = event("h-dst-fall-ok", "2026-11-01T01:30:00-07:00", "2026-11-05T08:30:00Z"),
+  { name = "Thanksgiving: destroyed Monday 11-30 10:00: holds",
+    event = event("h-thanks-ok", "2026-11-24T10:00:00-08:00", "2026-11-30T10:00:00-08:00"),
     expect = { flag = "green", findings = {}, score = 100 } },
 
-  { name = "held_since as a plain date: that day is day 0",
+  -- DST change days: the boundary is Oregon's wall clock
+  { name = "spring forward: placed Friday 2026-03-06 01:30 PST, destroyed Wednesday 01:29:59 PDT: critical",
+    event = event("h-dst-spring-early", "2026-03-06T01:30:00-08:00", "2026-03-11T01:29:59-07:00"),
+    expect = { flag = "red", findings = HOLD, score = 75 } },
+
+  { name = "spring forward: destroyed Wednesday 01:30 PDT: holds",
+    event = event("h-dst-spring-ok", "2026-03-06T01:30:00-08:00", "2026-03-11T01:30:00-07:00"),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "fall back: placed Wednesday 2026-10-28 01:30 PDT, destroyed at 09:29:59Z on 11-02 (01:29:59 PST Monday): critical",
+    event = event("h-dst-fall-early", "2026-10-28T01:30:00-07:00", "2026-11-02T09:29:59Z"),
+    expect = { flag = "red", findings = HOLD, score = 75, messages = { "destroyed on 2026-11-02 01:29" } } },
+
+  { name = "fall back: destroyed at 09:30Z on 11-02 (01:30 PST Monday): holds",
+    event = event("h-dst-fall-ok", "2026-10-28T01:30:00-07:00", "2026-11-02T09:30:00Z"),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  -- dates without a time
+  { name = "held_since as a plain date (Monday): the hour is unknown, allowed from Friday 00:00; Friday 08:00 holds",
     event = event("h-plain-start", "2026-03-02", "2026-03-06T08:00:00-08:00"),
     expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "held_since as a plain date (Monday), destroyed Thursday 15:00: critical",
+    event = event("h-plain-start-early", "2026-03-02", "2026-03-05T15:00:00-08:00"),
+    expect = { flag = "red", findings = HOLD, score = 75,
+      messages = { "placed on hold 2026-03-02, it had", "from 2026-03-06 (from midnight) on" } } },
+
+  { name = "destroyed_at as a plain date on the first allowed day: the hold cannot be faulted; only the missing time is",
+    event = event("h-plain-end", "2026-03-03T14:00:00-08:00", "2026-03-06"),
+    expect = { flag = "yellow", findings = { "us-or/waste-destruction-time" }, score = 90 } },
+
+  { name = "destroyed_at as a plain date before the first allowed day: critical, and the missing time",
+    event = event("h-plain-end-early", "2026-03-03T14:00:00-08:00", "2026-03-05"),
+    expect = { flag = "red", findings = { "us-or/waste-hold", "us-or/waste-destruction-time" }, score = 65,
+      messages = { "destroyed on 2026-03-05, before its hold ended" } } },
 
   -- which waste is held: whole plants over 24 in
   { name = "whole plant exactly 24 in: not held, destroyed the same day without camera: holds",
@@ -132,15 +189,15 @@ return {
       messages = { "waste that was once a marijuana item" } } },
 
   -- not yet destroyed: the hold obligation
-  { name = "not yet destroyed: no finding, obligation to hold through the 3rd business day",
+  { name = "not yet destroyed (placed Friday 16:00 PST): obligation due Wednesday 16:00 PDT",
     event = event("h-pending", "2026-03-06T16:00:00-08:00", nil),
     expect = { flag = "green", findings = {}, score = 100, retention_until = "2033-03-02",
-      obligations = { { action = "hold_waste_under_camera", due = "2026-03-11" } } } },
+      obligations = { { action = "hold_waste_under_camera", due = "2026-03-11T16:00:00-07:00" } } } },
 
-  { name = "held Tuesday 2026-11-24: Wednesday, Friday (Thanksgiving skipped), Monday: hold through 2026-11-30",
+  { name = "held Tuesday 2026-11-24 10:00: Wednesday, Friday (Thanksgiving skipped), Monday: obligation due Monday 10:00",
     event = event("h-pending-thanks", "2026-11-24T10:00:00-08:00", nil),
     expect = { flag = "green", findings = {},
-      obligations = { { action = "hold_waste_under_camera", due = "2026-11-30" } } } },
+      obligations = { { action = "hold_waste_under_camera", due = "2026-11-30T10:00:00-08:00" } } } },
 
   { name = "not yet destroyed and no hold start: major (hold start not recorded), no obligation",
     event = event("h-no-start", nil, nil),
@@ -168,7 +225,7 @@ return {
       d.camera_covered = nil
     end),
     expect = { flag = "red", findings = { "us-or/waste-camera" }, score = 75,
-      obligations = { { action = "hold_waste_under_camera", due = "2026-03-05" } } } },
+      obligations = { { action = "hold_waste_under_camera", due = "2026-03-05T08:00:00-08:00" } } } },
 
   { name = "camera_covered \"yes\" is not true: critical",
     event = event("h-camera-text", "2026-03-02T08:00:00-08:00", "2026-03-06T15:00:00-08:00", function(d)

@@ -1,7 +1,7 @@
 -- jurisdictions/us-or/tests/retention.lua — fixtures for retention: every
 -- event type the pack serves gets a date (7 years, seed 000; the statute's
--- 3 years is earlier, so 7 wins), counted on occurred_at's civil date as
--- written; a leap day; the plant events, whose tagging rules live in
+-- 3 years is earlier, so 7 wins), counted on occurred_at's date on
+-- Oregon's clock whatever offset it is written in; a leap day; the plant events, whose tagging rules live in
 -- us-or-tagging, are decided here (green, retention only); and an event
 -- before the pack's window is an error, not a silent pass.
 
@@ -21,8 +21,13 @@ return {
       data = { plant_id = "PL-1", height_in = 12 } },
     expect = { flag = "green", findings = {}, retention_until = "2031-02-28" } },
 
-  { name = "civil date as written: 2026-12-31 23:30 PST is kept to 2033-12-31, not 2034",
+  { name = "Oregon's date: 2026-12-31 23:30 PST is kept to 2033-12-31, not 2034",
     event = { type = "plant.measured", id = "r-nye", occurred_at = "2026-12-31T23:30:00-08:00",
+      data = { plant_id = "PL-1", height_in = 12 } },
+    expect = { flag = "green", findings = {}, retention_until = "2033-12-31" } },
+
+  { name = "the same instant written in UTC (2027-01-01T07:30Z): the same date, 2033-12-31",
+    event = { type = "plant.measured", id = "r-nye-utc", occurred_at = "2027-01-01T07:30:00Z",
       data = { plant_id = "PL-1", height_in = 12 } },
     expect = { flag = "green", findings = {}, retention_until = "2033-12-31" } },
 

@@ -22,6 +22,14 @@ return {
     event = event("bg-clear", emp { status = "clear" }),
     expect = { flag = "green", findings = {}, score = 100 } },
 
+  { name = "\"Clear \" with a trailing space: clear, holds",
+    event = event("bg-clear-space", emp { status = "Clear " }),
+    expect = { flag = "green", findings = {}, score = 100 } },
+
+  { name = "\" ADVERSE\" padded and upper-case: critical",
+    event = event("bg-adverse-space", emp { status = " ADVERSE" }),
+    expect = { flag = "red", findings = { "employee-flags/background-adverse" }, score = 75 } },
+
   { name = "adverse background: critical",
     event = event("bg-adverse", emp { status = "adverse" }),
     expect = { flag = "red", findings = { "employee-flags/background-adverse" }, score = 75 } },

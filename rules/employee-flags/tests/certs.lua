@@ -95,13 +95,39 @@ return {
       "2026-03-20T22:30:00-05:00", "2026-03-21T03:30:00Z"),
     expect = { flag = "yellow", findings = { "employee-flags/cert-expiring" }, score = 90 } },
 
-  { name = "as_of at +05:30 already on the 21st while occurred_at (Z) is the 20th: expired",
+  -- local dates on the employer's clock (the pack's zone, America/Chicago):
+  -- an offset east of UTC cannot pull the day forward
+  { name = "as_of 2026-03-21T01:00+05:30 is still the 20th in Chicago: last valid day, major",
     event = event("offset-ahead", { cert("CDL", "2026-03-20") },
       "2026-03-21T01:00:00+05:30", "2026-03-20T19:30:00Z"),
+    expect = { flag = "yellow", findings = { "employee-flags/cert-expiring" }, score = 90 } },
+
+  { name = "no as_of: occurred_at 2026-03-21T01:00+09:00 is the 20th in Chicago: major",
+    event = event("offset-occurred", { cert("CDL", "2026-03-20") }, nil, "2026-03-21T01:00:00+09:00"),
+    expect = { flag = "yellow", findings = { "employee-flags/cert-expiring" }, score = 90 } },
+
+  { name = "as_of in UTC at 04:59Z on the 21st (23:59 CDT on the 20th): still the last valid day",
+    event = event("utc-before-midnight", { cert("CDL", "2026-03-20") }, "2026-03-21T04:59:59Z"),
+    expect = { flag = "yellow", findings = { "employee-flags/cert-expiring" }, score = 90 } },
+
+  { name = "as_of at 05:00Z on the 21st (Chicago's midnight): expired",
+    event = event("utc-midnight", { cert("CDL", "2026-03-20") }, "2026-03-21T05:00:00Z"),
     expect = { flag = "red", findings = { "employee-flags/cert-expired" }, score = 75 } },
 
-  { name = "no as_of: occurred_at's own civil date counts (2026-03-21 at +09:00)",
-    event = event("offset-occurred", { cert("CDL", "2026-03-20") }, nil, "2026-03-21T01:00:00+09:00"),
+  -- real-world input: lists read whole
+  -- (a JSON null inside certs cannot be written in a Lua fixture: see
+  -- tests/cli/test_readings.sh)
+  { name = "certs given as one object: read as a list of one, expired",
+    event = event("one-object", cert("CDL", "2026-03-01")),
+    expect = { flag = "red", findings = { "employee-flags/cert-expired" }, score = 75 } },
+
+  { name = "certs as a number: one major finding naming it, no rule error",
+    event = event("certs-number", 12),
+    expect = { flag = "yellow", findings = { "employee-flags/cert-undated" }, score = 90,
+               messages = { "certs is an integer (12), not a list" } } },
+
+  { name = "an expiry with stray spaces (\" 2026-03-01 \") is read as the date: expired",
+    event = event("expires-spaces", { cert("CDL", " 2026-03-01 ") }),
     expect = { flag = "red", findings = { "employee-flags/cert-expired" }, score = 75 } },
 
   { name = "several certs: one finding each, worst decides the flag",

@@ -19,13 +19,29 @@ end
 local function dt(result, date) return { result = result, date = date or "2026-03-02" } end
 
 return {
-  { name = "negative drug test holds",
+  { name = "negative drug test holds; the decision is kept 7 years (seed 001 audit trail)",
     event = event("dt-negative", dt("negative")),
-    expect = { flag = "green", findings = {}, score = 100 } },
+    expect = { flag = "green", findings = {}, score = 100, retention_until = "2033-03-20" } },
+
+  { name = "occurred_at written in UTC past Chicago's midnight: kept from the local date",
+    event = { type = "employee.compliance", jurisdiction = "US-TX", tenant = "globex", id = "dt-utc",
+      occurred_at = "2027-01-01T03:00:00Z",
+      data = { employee_id = "G-2041", certs = { { kind = "CDL", expires = "2027-08-31" } },
+               drug_test = dt("negative"), background = { status = "clear" } } },
+    expect = { flag = "green", findings = {}, retention_until = "2033-12-31" } },
 
   { name = "positive drug test: critical",
     event = event("dt-positive", dt("positive")),
     expect = { flag = "red", findings = { "employee-flags/drug-test-positive" }, score = 75 } },
+
+  { name = "\"Positive \" with a trailing space (as operators' systems send it): a positive test, critical",
+    event = event("dt-positive-space", dt("Positive ")),
+    expect = { flag = "red", findings = { "employee-flags/drug-test-positive" }, score = 75,
+               messages = { "is Positive: remove G-2041" } } },
+
+  { name = "\" negative\" with a leading space: negative, holds",
+    event = event("dt-negative-space", dt(" negative")),
+    expect = { flag = "green", findings = {}, score = 100 } },
 
   { name = "result spelling is case-insensitive",
     event = event("dt-positive-caps", dt("POSITIVE")),

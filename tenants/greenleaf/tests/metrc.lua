@@ -8,9 +8,9 @@
 -- 10:00 PDT, notes naming Maria Lopez (E-204) and the reason, retention to
 -- 2033-06-10. The pack fixtures "recorded 23 h 59 min after: on time" and
 -- "recorded exactly 24 h 0 min 0 s after: on time" show the default window;
--- for Greenleaf anything past 12 h is late. The message and cite still say
--- "4 CCR §15049(b)": the pack names the law the window comes from, not who
--- narrowed it (see README.md).
+-- for Greenleaf anything past 12 h is late. The message says both figures,
+-- "tenant policy 12 h; statute 24 h, 4 CCR §15049(b)", so the law is never
+-- cited for Greenleaf's own 12 h (issue 16); the cite stays the rule's.
 
 local T0 = "2026-06-10T10:00:00-07:00"
 local KEEP = "2033-06-10"
@@ -76,7 +76,8 @@ return {
     expect = { flag = "yellow", findings = WASTE_LATE, score = 90, obligations = {},
       retention_until = KEEP,
       messages = { "destruction of waste W-CA-1001", "13 h 00 min after",
-        "later than the 12 h window", "1 h 00 min late" } } },
+        "later than the 12 h window of tenant policy 12 h; statute 24 h, 4 CCR §15049(b)",
+        "1 h 00 min late" } } },
 
   -- The same 13 h entry for a tenant without an overlay: inside the 24 h
   -- of 4 CCR §15049(b), as the us-ca pack fixtures show.

@@ -85,5 +85,5 @@ return {
       one_photo(d); d.destroyed_at = nil
     end),
     expect = { flag = "red", findings = PHOTO, score = 75, retention_until = RET,
-      obligations = { { action = "hold_waste_under_camera", due = "2026-03-05" } } } },
+      obligations = { { action = "hold_waste_under_camera", due = "2026-03-05T09:00:00-08:00" } } } },
 }

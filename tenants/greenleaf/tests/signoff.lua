@@ -102,7 +102,7 @@ return {
   { name = "sign-off as true is not a sign-off: major, no rule error",
     event = or_waste("gl-so-bool", { weight_g = 7500, manager_approval = true }),
     expect = { flag = "yellow", findings = SIGNOFF, score = 90,
-      messages = { "manager_approval is true (a boolean)" } } },
+      messages = { "manager_approval is a boolean (true)" } } },
 
   -- weight missing or unreadable --------------------------------------------
   { name = "no weight_g and no sign-off: minor, cannot tell whether it was needed",

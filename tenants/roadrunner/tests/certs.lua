@@ -36,7 +36,7 @@ return {
   { name = "CDL expiring in 40 days: major (yellow) for roadrunner",
     event = event("rr-cert-40", "CDL", "2026-04-29"),
     expect = { flag = "yellow", findings = EXPIRING, score = 90, waivers = WAIVED,
-      obligations = {}, retention_until = false,
+      obligations = {}, retention_until = "2033-03-20", -- seed 001: 7 years
       messages = { "certificate CDL of employee E-5120 expires 2026-04-29, in 40 days" } } },
 
   { name = "contrast: the same CDL for a tenant with no overlay is minor (pack default 30 days)",
