@@ -350,90 +350,93 @@ static const char INSERT_ENTRY[] =
     "occurred_at, day, flag, type, retention_until, len, bytes) "
     "VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8::integer, $9, $10, $11, $12::bigint, $13)";
 
-/* Write one tenant's entries (sorted[from..to)) in the open transaction:
- * lock its head, chain each entry on, move the head. 0, or -1. */
-static int write_tenant(pg_store *ps, PGconn *c, queued **sorted, size_t from, size_t to,
-                        ed_buf *err)
+/* A pipeline (libpq's pipeline mode): statements sent one after the other
+ * without waiting, their results read after one Sync. A group costs two
+ * round trips whatever its size: one to lock the chain heads, one to write
+ * the entries, move the heads and COMMIT. */
+typedef struct pipeline {
+    pg_store *ps;
+    PGconn *c;
+    int sent;
+    int failed; /* a send failed: nothing more is sent */
+} pipeline;
+
+static void pipe_send(pipeline *p, const char *sql, int n, const char *const *vals,
+                      const int *lens, const int *formats)
 {
-    const char *tenant = sorted[from]->tenant;
-    static const unsigned char zero[32] = {0};
-    if (set_tenant(ps, c, tenant, err) != 0) {
+    if (!p->failed && PQsendQueryParams(p->c, sql, n, NULL, vals, lens, formats, 1)) {
+        p->sent++;
+    } else {
+        p->failed = 1;
+    }
+}
+
+/* Sync and read every result in order; keep[i] (may be NULL) receives the
+ * i-th statement's result when it returned rows (the caller PQclears it).
+ * 0 when every statement succeeded, or -1 with the first error in err. */
+static int pipe_run(pipeline *p, PGresult **keep, const char *what, ed_buf *err)
+{
+    int rc = p->failed ? -1 : 0;
+    if (p->failed) {
+        ed_pg_error(&p->ps->target, p->c, NULL, what, err);
+    }
+    if (!PQpipelineSync(p->c)) {
+        if (rc == 0) {
+            ed_pg_error(&p->ps->target, p->c, NULL, what, err);
+        }
         return -1;
     }
-    const char *hv[2] = {tenant, (const char *)zero};
-    const int hl[2] = {0, 32}, hf[2] = {0, 1};
-    PGresult *r = query(ps, c, "INSERT INTO edict.chain_head (tenant, seq, hash) VALUES "
-                        "($1, 0, $2) ON CONFLICT (tenant) DO NOTHING", 2, hv, hl, hf,
-                        PGRES_COMMAND_OK, "adding a chain", err);
-    PQclear(r);
-    if (r == NULL) {
-        return -1;
+    for (int i = 0; i < p->sent; i++) {
+        PGresult *r = PQgetResult(p->c);
+        ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (rc == 0) {
+                ed_pg_error(&p->ps->target, p->c, r, what, err);
+            }
+            rc = -1;
+        }
+        if (keep != NULL && st == PGRES_TUPLES_OK) {
+            keep[i] = r;
+        } else {
+            PQclear(r);
+        }
+        if (r == NULL) {
+            rc = -1;
+            break; /* the connection is gone */
+        }
+        PQclear(PQgetResult(p->c)); /* the NULL that ends a statement's results */
     }
-    /* the row lock that serialises this tenant's appends across nodes */
-    r = query(ps, c, "SELECT seq, hash FROM edict.chain_head WHERE tenant = $1 FOR UPDATE", 1,
-              hv, NULL, NULL, PGRES_TUPLES_OK, "locking the chain head", err);
-    if (r == NULL) {
-        return -1;
-    }
-    if (PQntuples(r) != 1 || PQgetlength(r, 0, 1) != 32) {
-        ed_buf_printf(err, "store %s: tenant %s: its chain head is missing or malformed",
-                      ps->target.shown, tenant);
+    PGresult *r;
+    while ((r = PQgetResult(p->c)) != NULL) { /* up to the Sync */
+        int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
         PQclear(r);
-        return -1;
+        if (sync) {
+            break;
+        }
     }
-    uint64_t seq = ed_pg_u64(r, 0, 0);
-    unsigned char prev[32], hash[32];
-    memcpy(prev, PQgetvalue(r, 0, 1), 32);
-    PQclear(r);
-    ed_buf record = {0};
-    int rc = 0;
-    for (size_t i = from; i < to && rc == 0; i++) {
-        const queued *q = sorted[i];
-        ed_record rec = {q->tenant, q->decision_id, q->event_id, q->occurred_at, q->flag,
-                         q->type, q->retention_until, q->bytes, q->len};
-        ed_buf_reset(&record);
-        ed_store_record_fields(&rec, &record);
-        ed_store_chain_hash(prev, record.data, record.len, q->bytes, q->len, hash);
-        seq++;
-        char seq_s[24], day_s[16], len_s[24];
-        snprintf(seq_s, sizeof seq_s, "%llu", (unsigned long long)seq);
-        snprintf(day_s, sizeof day_s, "%d", (int)day_of(q->occurred_at));
-        snprintf(len_s, sizeof len_s, "%zu", q->len);
-        const char *v[13] = {q->tenant, seq_s, (const char *)prev, (const char *)hash,
-                             q->decision_id, q->event_id, q->occurred_at, day_s, q->flag,
-                             q->type, q->retention_until, len_s, q->bytes};
-        const int l[13] = {0, 0, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0, (int)q->len};
-        const int f[13] = {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-        r = query(ps, c, INSERT_ENTRY, 13, v, l, f, PGRES_COMMAND_OK, "appending", err);
-        PQclear(r);
-        rc = r ? 0 : -1;
-        memcpy(prev, hash, 32);
-    }
-    ed_buf_free(&record);
-    if (rc == 0) {
-        char seq_s[24];
-        snprintf(seq_s, sizeof seq_s, "%llu", (unsigned long long)seq);
-        const char *v[3] = {tenant, seq_s, (const char *)prev};
-        const int l[3] = {0, 0, 32}, f[3] = {0, 0, 1};
-        r = query(ps, c, "UPDATE edict.chain_head SET seq = $2::bigint, hash = $3 "
-                  "WHERE tenant = $1", 3, v, l, f, PGRES_COMMAND_OK, "moving the chain head",
-                  err);
-        PQclear(r);
-        rc = r ? 0 : -1;
-    }
+    p->sent = 0;
     return rc;
 }
+
+/* At most this many statements in flight before their results are read
+ * (their results must fit the socket buffers while we are still sending). */
+#define PIPELINE_STATEMENTS 512
+#define PIPELINE_TENANTS (PIPELINE_STATEMENTS / 3)
+
+static const char SET_TENANT[] = "SELECT set_config('edict.tenant', $1, true)";
 
 /* One group in one transaction. 0 once COMMIT returned, or -1 with err
  * (then nothing of the group is in the database). */
 static int write_group(pg_store *ps, queued *group, ed_buf *err)
 {
+    static const unsigned char zero[32] = {0};
     size_t n = 0;
     for (queued *q = group; q; q = q->next) {
         n++;
     }
     queued **sorted = malloc(n * sizeof *sorted);
-    if (sorted == NULL) {
+    size_t *starts = malloc((n + 1) * sizeof *starts); /* each tenant's first */
+    if (sorted == NULL || starts == NULL) {
         abort();
     }
     n = 0;
@@ -443,23 +446,127 @@ static int write_group(pg_store *ps, queued *group, ed_buf *err)
     /* tenants always locked in the same order: two nodes' groups never
      * wait for each other in a cycle */
     qsort(sorted, n, sizeof *sorted, by_tenant);
-    PGconn *c = conn_get(ps, err);
-    int rc = c ? ed_pg_exec(&ps->target, c, "BEGIN", err) : -1;
-    for (size_t i = 0; i < n && rc == 0;) {
-        size_t j = i + 1;
-        while (j < n && strcmp(sorted[j]->tenant, sorted[i]->tenant) == 0) {
-            j++;
+    size_t n_tenants = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(sorted[i]->tenant, sorted[i - 1]->tenant) != 0) {
+            starts[n_tenants++] = i;
         }
-        rc = write_tenant(ps, c, sorted, i, j, err);
-        i = j;
+    }
+    starts[n_tenants] = n;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL || !PQenterPipelineMode(c)) {
+        if (c != NULL) {
+            ed_pg_error(&ps->target, c, NULL, "entering pipeline mode", err);
+        }
+        conn_put(ps, c);
+        free(sorted);
+        free(starts);
+        return -1;
+    }
+    pipeline p = {ps, c, 0, 0};
+    /* 1: lock each tenant's head (made at seq 0 the first time): the row
+     * lock that serialises a tenant's appends across every node */
+    PGresult **results = calloc(3 * n_tenants + 1, sizeof *results);
+    if (results == NULL) {
+        abort();
+    }
+    /* statement k of the whole phase is results[k]: BEGIN is 0, tenant t's
+     * three are 1 + 3t, 2 + 3t, 3 + 3t (its head) */
+    int rc = 0;
+    pipe_send(&p, "BEGIN", 0, NULL, NULL, NULL);
+    for (size_t t0 = 0; t0 < n_tenants && rc == 0; t0 += PIPELINE_TENANTS) {
+        for (size_t t = t0; t < n_tenants && t < t0 + PIPELINE_TENANTS; t++) {
+            const char *tenant = sorted[starts[t]]->tenant;
+            const char *hv[2] = {tenant, (const char *)zero};
+            const int hl[2] = {0, 32}, hf[2] = {0, 1};
+            pipe_send(&p, SET_TENANT, 1, hv, NULL, NULL);
+            pipe_send(&p, "INSERT INTO edict.chain_head (tenant, seq, hash) VALUES ($1, 0, $2) "
+                      "ON CONFLICT (tenant) DO NOTHING", 2, hv, hl, hf);
+            pipe_send(&p, "SELECT seq, hash FROM edict.chain_head WHERE tenant = $1 "
+                      "FOR UPDATE", 1, hv, NULL, NULL);
+        }
+        rc = pipe_run(&p, results + (t0 == 0 ? 0 : 1 + 3 * t0), "locking the chain heads", err);
+    }
+    /* 2: chain every entry on, move the heads, COMMIT */
+    char (*nums)[3][24] = calloc(n + n_tenants + 1, sizeof *nums);
+    unsigned char (*hashes)[32] = calloc(n + 1, sizeof *hashes);
+    ed_buf *records = calloc(n + 1, sizeof *records);
+    if (nums == NULL || hashes == NULL || records == NULL) {
+        abort();
+    }
+    for (size_t t = 0; t < n_tenants && rc == 0; t++) {
+        const PGresult *head = results[3 + 3 * t];
+        const char *tenant = sorted[starts[t]]->tenant;
+        if (head == NULL || PQntuples(head) != 1 || PQgetlength(head, 0, 1) != 32) {
+            ed_buf_printf(err, "store %s: tenant %s: its chain head is missing or malformed",
+                          ps->target.shown, tenant);
+            rc = -1;
+            break;
+        }
+        uint64_t seq = ed_pg_u64(head, 0, 0);
+        const unsigned char *prev = (const unsigned char *)PQgetvalue(head, 0, 1);
+        const char *tv[1] = {tenant};
+        pipe_send(&p, SET_TENANT, 1, tv, NULL, NULL);
+        for (size_t i = starts[t]; i < starts[t + 1]; i++) {
+            const queued *q = sorted[i];
+            ed_record rec = {q->tenant, q->decision_id, q->event_id, q->occurred_at, q->flag,
+                             q->type, q->retention_until, q->bytes, q->len};
+            ed_store_record_fields(&rec, &records[i]);
+            ed_store_chain_hash(prev, records[i].data, records[i].len, q->bytes, q->len,
+                                hashes[i]);
+            snprintf(nums[i][0], sizeof nums[i][0], "%llu", (unsigned long long)++seq);
+            snprintf(nums[i][1], sizeof nums[i][1], "%d", (int)day_of(q->occurred_at));
+            snprintf(nums[i][2], sizeof nums[i][2], "%zu", q->len);
+            const char *v[13] = {q->tenant, nums[i][0], (const char *)prev,
+                                 (const char *)hashes[i], q->decision_id, q->event_id,
+                                 q->occurred_at, nums[i][1], q->flag, q->type,
+                                 q->retention_until, nums[i][2], q->bytes};
+            const int l[13] = {0, 0, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0, (int)q->len};
+            const int f[13] = {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+            pipe_send(&p, INSERT_ENTRY, 13, v, l, f);
+            prev = hashes[i];
+            if (p.sent >= PIPELINE_STATEMENTS) {
+                /* read what is answered so far (a Sync inside BEGIN ends no
+                 * transaction): neither side's buffers fill up */
+                rc = pipe_run(&p, NULL, "appending", err);
+                if (rc != 0) {
+                    break;
+                }
+            }
+        }
+        if (rc != 0) {
+            break;
+        }
+        char *seq_s = nums[n + t][0];
+        snprintf(seq_s, sizeof nums[0][0], "%llu", (unsigned long long)seq);
+        const char *v[3] = {tenant, seq_s, (const char *)prev};
+        const int l[3] = {0, 0, 32}, f[3] = {0, 0, 1};
+        pipe_send(&p, "UPDATE edict.chain_head SET seq = $2::bigint, hash = $3 "
+                  "WHERE tenant = $1", 3, v, l, f);
     }
     if (rc == 0) {
         /* synchronous_commit as the server has it (on by default): COMMIT
          * returns once the group is durable */
-        rc = ed_pg_exec(&ps->target, c, "COMMIT", err);
+        pipe_send(&p, "COMMIT", 0, NULL, NULL, NULL);
+        rc = pipe_run(&p, NULL, "appending", err);
+    }
+    for (size_t i = 0; i < 3 * n_tenants + 1; i++) {
+        PQclear(results[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        ed_buf_free(&records[i]);
+    }
+    free(results);
+    free(records);
+    free(hashes);
+    free(nums);
+    if (!PQexitPipelineMode(c)) {
+        PQfinish(c); /* results still pending: this connection is not reused */
+        c = NULL;
     }
     conn_put(ps, c); /* rolls back what is left open */
     free(sorted);
+    free(starts);
     return rc;
 }
 
@@ -631,13 +738,18 @@ static int pg_list(ed_store *s, const ed_store_query *q, ed_entry_visitor visit,
     char after[24], from[16], to[16], limit[24];
     snprintf(after, sizeof after, "%llu", (unsigned long long)q->after);
     snprintf(from, sizeof from, "%d", q->from ? (int)day_of(q->from) : 0);
-    snprintf(to, sizeof to, "%d", q->to ? (int)day_of(q->to) : 99999999);
+    snprintf(to, sizeof to, "%d", q->to ? (int)day_of(q->to) : 0);
     snprintf(limit, sizeof limit, "%zu", q->limit + 1); /* one more: is there a next page */
-    const char *v[7] = {q->tenant, after, from, to, q->flag, q->type, limit};
+    /* a filter not asked for is a NULL parameter, which the planner folds
+     * away (each query is planned with its values): the page is then a
+     * range of the primary key (tenant, seq), not a scan */
+    const char *v[7] = {q->tenant, after, q->from ? from : NULL, q->to ? to : NULL, q->flag,
+                        q->type, limit};
     PGresult *r = query(ps, c, "SELECT " ENTRY_COLUMNS " FROM edict.journal WHERE tenant = $1 "
-                        "AND seq > $2::bigint AND day BETWEEN $3::integer AND $4::integer "
+                        "AND seq > $2::bigint AND ($3::integer IS NULL OR day >= $3) "
+                        "AND ($4::integer IS NULL OR day <= $4) "
                         "AND ($5::text IS NULL OR flag = $5) AND ($6::text IS NULL OR type = $6) "
-                        "AND decision_id ~ '^dec-[0-9a-fA-F]{32}$' AND bytes IS NOT NULL "
+                        "AND decision_id LIKE 'dec-%' AND bytes IS NOT NULL "
                         "ORDER BY seq LIMIT $7::bigint", 7, v, NULL, NULL, PGRES_TUPLES_OK,
                         "listing decisions", err);
     int rc = r ? 0 : -1;
@@ -856,6 +968,12 @@ static void walk_chain(pg_store *ps, PGconn *c, walk *w, chain *ch, ed_key *pub,
     if (!ch->broken && !w->stopped && head_seq > ch->expect - 1) {
         chain_broken(ch, msgs, "BROKEN: the chain ends at entry %llu, its head is at entry "
                      "%llu (entries were removed)", (unsigned long long)(ch->expect - 1),
+                     (unsigned long long)head_seq);
+    } else if (!ch->broken && !w->stopped && head_seq < ch->expect - 1) {
+        /* a head set back (past the trigger) would make the next append
+         * collide with an entry: the chain is not to be written to */
+        chain_broken(ch, msgs, "BROKEN: the chain ends at entry %llu, its head says entry "
+                     "%llu (the head was set back)", (unsigned long long)(ch->expect - 1),
                      (unsigned long long)head_seq);
     }
     for (size_t k = 0; k < n_cps && !ch->broken; k++) {

@@ -690,6 +690,13 @@ TEST(a_change_inside_the_database_is_caught_and_quarantined)
           strstr(err.data, "does not verify"), "nothing appended to acme: %s", err.data);
     CHECK(fill(s, "other", 5, 5) == 0, "other tenants go on");
     ed_store_close(s);
+    /* a chain head set back, past its trigger */
+    CHECK(admin_sql(db_of(where), "ALTER TABLE edict.chain_head DISABLE TRIGGER USER;"
+                    "UPDATE edict.chain_head SET seq = 1 WHERE tenant = 'other';"
+                    "ALTER TABLE edict.chain_head ENABLE TRIGGER USER") == 0, "head back");
+    s = open_at(where, ED_STORE_READ, 0);
+    CHECK(verify_quiet(s, "other", &n) == 1, "a head behind its chain is caught");
+    ed_store_close(s);
     ed_buf_free(&b);
     ed_buf_free(&err);
     free(where);
