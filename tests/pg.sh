@@ -24,8 +24,9 @@ PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail 
 
 pg_as_owner() {
     if [ "$(id -u)" = 0 ]; then
-        # runuser keeps our environment (PATH), su would not
-        runuser -u postgres -- "$@"
+        # runuser keeps our environment (PATH), su would not; from a folder
+        # postgres may enter (the checkout may be under /root)
+        (cd "$EDICT_PG_DIR" && runuser -u postgres -- "$@")
     else
         "$@"
     fi
