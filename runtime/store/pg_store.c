@@ -105,9 +105,30 @@ static PGconn *conn_get(pg_store *ps, ed_buf *err)
     return c ? c : ed_pg_connect(&ps->target, err);
 }
 
+/* The server went away (a restart, a failover, the network): the idle
+ * connections are as dead as the one that found out; close them all, so
+ * that the next user connects afresh instead of failing on each in turn. */
+static void pool_drop(pg_store *ps)
+{
+    PGconn *dead[POOL_MAX];
+    pthread_mutex_lock(&ps->mu);
+    size_t n = ps->n_idle;
+    memcpy(dead, ps->idle, n * sizeof *dead);
+    ps->n_idle = 0;
+    pthread_mutex_unlock(&ps->mu);
+    for (size_t i = 0; i < n; i++) {
+        PQfinish(dead[i]);
+    }
+}
+
 static void conn_put(pg_store *ps, PGconn *c)
 {
     if (c == NULL) {
+        return;
+    }
+    if (PQstatus(c) != CONNECTION_OK) {
+        PQfinish(c);
+        pool_drop(ps);
         return;
     }
     if (PQtransactionStatus(c) != PQTRANS_IDLE) {
@@ -425,42 +446,21 @@ static int pipe_run(pipeline *p, PGresult **keep, const char *what, ed_buf *err)
 
 static const char SET_TENANT[] = "SELECT set_config('edict.tenant', $1, true)";
 
-/* One group in one transaction. 0 once COMMIT returned, or -1 with err
- * (then nothing of the group is in the database). */
-static int write_group(pg_store *ps, queued *group, ed_buf *err)
+/* One attempt at writing sorted[0..n) (n_tenants tenants, each from
+ * starts[t]) in one transaction. 0 once COMMIT returned, or -1 with err;
+ * *retry when it failed on a dead connection before COMMIT was sent (then
+ * nothing of it can have been committed, and trying again is safe). */
+static int write_sorted(pg_store *ps, queued **sorted, size_t n, const size_t *starts,
+                        size_t n_tenants, int *retry, ed_buf *err)
 {
     static const unsigned char zero[32] = {0};
-    size_t n = 0;
-    for (queued *q = group; q; q = q->next) {
-        n++;
-    }
-    queued **sorted = malloc(n * sizeof *sorted);
-    size_t *starts = malloc((n + 1) * sizeof *starts); /* each tenant's first */
-    if (sorted == NULL || starts == NULL) {
-        abort();
-    }
-    n = 0;
-    for (queued *q = group; q; q = q->next) {
-        sorted[n++] = q;
-    }
-    /* tenants always locked in the same order: two nodes' groups never
-     * wait for each other in a cycle */
-    qsort(sorted, n, sizeof *sorted, by_tenant);
-    size_t n_tenants = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || strcmp(sorted[i]->tenant, sorted[i - 1]->tenant) != 0) {
-            starts[n_tenants++] = i;
-        }
-    }
-    starts[n_tenants] = n;
+    *retry = 0;
     PGconn *c = conn_get(ps, err);
     if (c == NULL || !PQenterPipelineMode(c)) {
         if (c != NULL) {
             ed_pg_error(&ps->target, c, NULL, "entering pipeline mode", err);
         }
         conn_put(ps, c);
-        free(sorted);
-        free(starts);
         return -1;
     }
     pipeline p = {ps, c, 0, 0};
@@ -487,6 +487,7 @@ static int write_group(pg_store *ps, queued *group, ed_buf *err)
         }
         rc = pipe_run(&p, results + (t0 == 0 ? 0 : 1 + 3 * t0), "locking the chain heads", err);
     }
+    *retry = rc != 0 && PQstatus(c) != CONNECTION_OK;
     /* 2: chain every entry on, move the heads, COMMIT */
     char (*nums)[3][24] = calloc(n + n_tenants + 1, sizeof *nums);
     unsigned char (*hashes)[32] = calloc(n + 1, sizeof *hashes);
@@ -565,6 +566,44 @@ static int write_group(pg_store *ps, queued *group, ed_buf *err)
         c = NULL;
     }
     conn_put(ps, c); /* rolls back what is left open */
+    return rc;
+}
+
+/* One group in one transaction. 0 once COMMIT returned, or -1 with err
+ * (then none of the group may be acknowledged). */
+static int write_group(pg_store *ps, queued *group, ed_buf *err)
+{
+    size_t n = 0;
+    for (queued *q = group; q; q = q->next) {
+        n++;
+    }
+    queued **sorted = malloc(n * sizeof *sorted);
+    size_t *starts = malloc((n + 1) * sizeof *starts); /* each tenant's first */
+    if (sorted == NULL || starts == NULL) {
+        abort();
+    }
+    n = 0;
+    for (queued *q = group; q; q = q->next) {
+        sorted[n++] = q;
+    }
+    /* tenants always locked in the same order: two nodes' groups never
+     * wait for each other in a cycle */
+    qsort(sorted, n, sizeof *sorted, by_tenant);
+    size_t n_tenants = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(sorted[i]->tenant, sorted[i - 1]->tenant) != 0) {
+            starts[n_tenants++] = i;
+        }
+    }
+    starts[n_tenants] = n;
+    int retry = 0;
+    int rc = write_sorted(ps, sorted, n, starts, n_tenants, &retry, err);
+    if (rc != 0 && retry) {
+        /* the server restarted since this connection was last used: once
+         * more, on a new connection (the failed one took the pool along) */
+        ed_buf_reset(err);
+        rc = write_sorted(ps, sorted, n, starts, n_tenants, &retry, err);
+    }
     free(sorted);
     free(starts);
     return rc;

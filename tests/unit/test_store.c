@@ -37,8 +37,11 @@ static enum { FILE_STORE, PG_STORE } backend;
 static const char *pg_admin, *pg_port;
 static int run_id;
 
+static char admin_error[512]; /* the last refusal admin_sql met */
+
 /* Run sql as the server's superuser on database db ("postgres" when
- * NULL): setting up and tampering, never what edict does. 0, or -1. */
+ * NULL): setting up and tampering, never what edict does. 0, or -1 with
+ * the server's message in admin_error. */
 static int admin_sql(const char *db, const char *sql)
 {
     char *conninfo = NULL;
@@ -50,7 +53,7 @@ static int admin_sql(const char *db, const char *sql)
     PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
     int ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
     if (!ok) {
-        fprintf(stderr, "admin_sql %s: %s\n", sql, PQerrorMessage(c));
+        snprintf(admin_error, sizeof admin_error, "%s", PQerrorMessage(c));
     }
     PQclear(r);
     PQfinish(c);
@@ -609,10 +612,14 @@ TEST(the_database_refuses_update_delete_and_truncate)
     CHECK(admin_sql(db, "UPDATE edict.journal SET bytes = NULL")
           != 0, "no body removed but by edict.archive");
     CHECK(admin_sql(db, "DELETE FROM edict.journal") != 0, "delete refused");
-    CHECK(admin_sql(db, "TRUNCATE edict.journal") != 0, "truncate refused (statement trigger)");
+    CHECK(admin_sql(db, "TRUNCATE edict.journal") != 0 &&
+          strstr(admin_error, "TRUNCATE refused: the audit store is append-only"),
+          "truncate refused (statement trigger): %s", admin_error);
     CHECK(admin_sql(db, "INSERT INTO edict.checkpoint (tenant, seq, hash, signature) "
                     "SELECT tenant, seq, hash, 'x' FROM edict.journal WHERE seq = 1") == 0 &&
-          admin_sql(db, "DELETE FROM edict.checkpoint") != 0, "checkpoints too");
+          admin_sql(db, "DELETE FROM edict.checkpoint") != 0 &&
+          strstr(admin_error, "edict.checkpoint: DELETE refused"), "checkpoints too: %s",
+          admin_error);
     CHECK(admin_sql(db, "UPDATE edict.chain_head SET seq = 1") != 0, "a head never goes back");
     s = open_at(where, ED_STORE_READ, 0);
     uint64_t n = 0;
@@ -818,6 +825,110 @@ TEST(a_node_refuses_a_schema_it_does_not_know)
     PASS();
 }
 
+enum { RESTART_MAX = 2000, AFTER_RESTART = 40 };
+
+typedef struct restart_worker {
+    ed_store *s;
+    int id, n, acked_after_restart;
+    const volatile int *restarted;
+    char ids[RESTART_MAX][40];
+    int acked[RESTART_MAX];
+} restart_worker;
+
+/* Append and commit, one at a time, until AFTER_RESTART appends were
+ * tried after the restart (or RESTART_MAX in all). */
+static void *append_through_restart(void *p)
+{
+    restart_worker *w = p;
+    char tenant[16];
+    snprintf(tenant, sizeof tenant, "r%d", w->id % 2);
+    ed_buf b = {0}, err = {0};
+    int tried_after = 0;
+    for (w->n = 0; w->n < RESTART_MAX && tried_after < AFTER_RESTART; w->n++) {
+        int i = w->n;
+        char event[32];
+        snprintf(event, sizeof event, "rs%d-%d", w->id, i);
+        decision(w->id * 1000 + i, tenant, "green", "t", "2026-01-01T00:00:00Z", NULL, NULL,
+                 w->ids[i], &b);
+        ed_record r = {tenant, w->ids[i], event, "2026-01-01T00:00:00Z", "green", "t", NULL,
+                       b.data, b.len};
+        ed_ticket t;
+        int after = *w->restarted;
+        w->acked[i] = ed_store_append(w->s, &r, &t, &err) == 0 &&
+                      ed_store_commit(w->s, t, &err) == 0;
+        w->acked_after_restart += after && w->acked[i];
+        tried_after += after;
+        ed_buf_reset(&err);
+        usleep(10000);
+    }
+    ed_buf_free(&b);
+    ed_buf_free(&err);
+    return NULL;
+}
+
+TEST(a_server_restarted_under_load_loses_no_acknowledged_decision)
+{
+    const char *dir = getenv("EDICT_PG_DIR"), *bin = getenv("PG_BIN");
+    CHECK(dir && bin, "EDICT_PG_DIR and PG_BIN (tests/pg.sh exports them)");
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL, "open");
+    enum { WORKERS = 4 };
+    static restart_worker w[WORKERS];
+    volatile int restarted = 0;
+    pthread_t th[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        memset(&w[i], 0, sizeof w[i]);
+        w[i].s = s;
+        w[i].id = i;
+        w[i].restarted = &restarted;
+        pthread_create(&th[i], NULL, append_through_restart, &w[i]);
+    }
+    usleep(400000);
+    char *cmd = NULL;
+    /* the server's output to its log, never to anything of ours */
+    CHECK(asprintf(&cmd, "%s'%s/pg_ctl' -D '%s/data' -l '%s/server.log' -m fast -w restart "
+                   "</dev/null >/dev/null 2>&1", getuid() == 0 ? "cd / && runuser -u postgres -- "
+                   : "", bin, dir, dir) > 0, "command");
+    int restart_rc = system(cmd);
+    restarted = 1;
+    free(cmd);
+    for (int i = 0; i < WORKERS; i++) {
+        pthread_join(th[i], NULL);
+    }
+    CHECK(restart_rc == 0, "the server restarted");
+    int acked = 0, after = 0;
+    for (int i = 0; i < WORKERS; i++) {
+        for (int k = 0; k < w[i].n; k++) {
+            acked += w[i].acked[k];
+        }
+        after += w[i].acked_after_restart;
+    }
+    fprintf(stderr, "# restart: %d acknowledged, %d after the restart\n", acked, after);
+    CHECK(after > 0, "appends are acknowledged again after the restart, without reopening");
+    ed_buf got = {0}, err = {0};
+    int missing = 0;
+    for (int i = 0; i < WORKERS; i++) {
+        for (int k = 0; k < w[i].n; k++) {
+            char tenant[16];
+            snprintf(tenant, sizeof tenant, "r%d", i % 2);
+            if (w[i].acked[k] && ed_store_get(s, tenant, w[i].ids[k], keep_bytes, &got,
+                                              &err) != 0) {
+                missing++;
+            }
+        }
+    }
+    CHECK(missing == 0, "%d of %d acknowledged decisions missing", missing, acked);
+    ed_store_close(s);
+    s = open_at(where, ED_STORE_READ, 0);
+    CHECK(verify_quiet(s, NULL, NULL) == 0, "every chain verifies");
+    ed_store_close(s);
+    ed_buf_free(&got);
+    ed_buf_free(&err);
+    free(where);
+    PASS();
+}
+
 static int run_all(void);
 
 int main(int argc, char **argv)
@@ -859,7 +970,8 @@ ED_TEST_MAIN(COMMON_TESTS, T(the_database_refuses_update_delete_and_truncate),
              T(a_change_inside_the_database_is_caught_and_quarantined),
              T(a_signed_checkpoint_catches_a_chain_rewritten_in_the_database),
              T(two_writers_share_one_database_and_every_chain_stays_whole),
-             T(a_node_refuses_a_schema_it_does_not_know))
+             T(a_node_refuses_a_schema_it_does_not_know),
+             T(a_server_restarted_under_load_loses_no_acknowledged_decision))
 #undef main
 
 /* The counts of one ED_TEST_MAIN run, from its last line. */
@@ -886,7 +998,9 @@ static int run_one(int (*run)(int, char **), const char *prefix, int *passed, in
     char path[512];
     snprintf(path, sizeof path, "%s/out-%s", root, prefix);
     fflush(stdout);
-    int saved = dup(1), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    /* close-on-exec: a server a test restarts must not hold our stdout */
+    int saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     dup2(fd, 1);
     close(fd);
     char *argv[] = {"test_store", getenv("TEST_STORE_ONLY"), NULL};

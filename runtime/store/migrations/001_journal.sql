@@ -83,19 +83,22 @@ CREATE INDEX idempotency_tenant ON edict.idempotency (tenant, expires_at);
 CREATE FUNCTION edict.refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'journal'
-       AND current_setting('edict.archiving', true) = 'on'
-       AND OLD.bytes IS NOT NULL AND NEW.bytes IS NULL
-       AND OLD.retention_until ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-       AND OLD.retention_until < to_char(current_date, 'YYYY-MM-DD')
-       AND (NEW.tenant, NEW.seq, NEW.prev, NEW.hash, NEW.decision_id, NEW.event_id,
-            NEW.occurred_at, NEW.day, NEW.flag, NEW.type, NEW.retention_until, NEW.len,
-            NEW.stored_at)
-           IS NOT DISTINCT FROM
-           (OLD.tenant, OLD.seq, OLD.prev, OLD.hash, OLD.decision_id, OLD.event_id,
-            OLD.occurred_at, OLD.day, OLD.flag, OLD.type, OLD.retention_until, OLD.len,
-            OLD.stored_at) THEN
-        RETURN NEW;
+    -- nested: OLD.bytes exists only on the journal (an IF's expression is
+    -- resolved whole, AND does not stop it)
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'journal' THEN
+        IF current_setting('edict.archiving', true) = 'on'
+           AND OLD.bytes IS NOT NULL AND NEW.bytes IS NULL
+           AND OLD.retention_until ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+           AND OLD.retention_until < to_char(current_date, 'YYYY-MM-DD')
+           AND (NEW.tenant, NEW.seq, NEW.prev, NEW.hash, NEW.decision_id, NEW.event_id,
+                NEW.occurred_at, NEW.day, NEW.flag, NEW.type, NEW.retention_until, NEW.len,
+                NEW.stored_at)
+               IS NOT DISTINCT FROM
+               (OLD.tenant, OLD.seq, OLD.prev, OLD.hash, OLD.decision_id, OLD.event_id,
+                OLD.occurred_at, OLD.day, OLD.flag, OLD.type, OLD.retention_until, OLD.len,
+                OLD.stored_at) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'edict.%: % refused: the audit store is append-only', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';
