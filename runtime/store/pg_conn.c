@@ -20,6 +20,11 @@
 
 #define PASSWORD_FILE_ENV "EDICT_PG_PASSWORD_FILE"
 #define CONNECT_TIMEOUT_S "10"
+/* No statement waits forever (a chain head locked by a stuck node, a
+ * database that stopped answering): past 30 s it fails with the server's
+ * "canceling statement due to statement timeout", and that group is not
+ * acknowledged. A walk (audit verify) lifts it for its own transaction. */
+#define DEFAULT_OPTIONS "-c statement_timeout=30000"
 #define APPLICATION_NAME "edict"
 
 int ed_pg_is_location(const char *location)
@@ -152,11 +157,14 @@ void ed_pg_target_free(ed_pg_target *t)
 
 PGconn *ed_pg_connect(const ed_pg_target *t, ed_buf *err)
 {
-    const char *keys[5] = {"dbname", "application_name", "connect_timeout", NULL, NULL};
-    const char *vals[5] = {t->url, APPLICATION_NAME, CONNECT_TIMEOUT_S, NULL, NULL};
+    /* options before dbname: an options= in the URL replaces ours */
+    const char *keys[6] = {"options", "dbname", "application_name", "connect_timeout", NULL,
+                           NULL};
+    const char *vals[6] = {DEFAULT_OPTIONS, t->url, APPLICATION_NAME, CONNECT_TIMEOUT_S, NULL,
+                           NULL};
     if (t->password != NULL) {
-        keys[3] = "password";
-        vals[3] = t->password;
+        keys[4] = "password";
+        vals[4] = t->password;
     }
     /* expand_dbname: the URL in dbname is expanded, the keys after it win */
     PGconn *c = PQconnectdbParams(keys, vals, 1);

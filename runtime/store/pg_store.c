@@ -895,8 +895,10 @@ static void walk_chain(pg_store *ps, PGconn *c, walk *w, chain *ch, ed_key *pub,
     checkpoint *cps = NULL;
     size_t n_cps = 0;
     uint64_t head_seq = 0;
+    /* a long chain is read as long as it takes: it locks nothing */
     if (begin_tenant(ps, c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ch->name,
-                     &err) != 0) {
+                     &err) != 0 ||
+        ed_pg_exec(&ps->target, c, "SET LOCAL statement_timeout = 0", &err) != 0) {
         goto unreadable;
     }
     const char *v[1] = {ch->name};

@@ -28,6 +28,7 @@ static const char *backend_prefix = "";
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmpl[] = "/tmp/edict-store-XXXXXX";
@@ -929,6 +930,49 @@ TEST(a_server_restarted_under_load_loses_no_acknowledged_decision)
     PASS();
 }
 
+TEST(a_locked_chain_head_gives_a_clear_error_not_a_hang)
+{
+    char *where = fresh();
+    char *url = NULL;
+    /* a short statement timeout, given in the URL as libpq reads it */
+    CHECK(asprintf(&url, "%s?options=-c%%20statement_timeout%%3D800", where) > 0, "url");
+    ed_store *s = open_at(url, ED_STORE_WRITE, 0);
+    CHECK(s != NULL && fill(s, "acme", 1, 1) == 0, "one entry");
+    /* a stuck node holds acme's chain head */
+    char *conninfo = NULL;
+    CHECK(asprintf(&conninfo, "%s dbname=%s", pg_admin, db_of(where)) > 0, "conninfo");
+    PGconn *stuck = PQconnectdb(conninfo);
+    CHECK(run_sql(stuck, "BEGIN", NULL, 0) == 0 &&
+          run_sql(stuck, "SELECT seq FROM edict.chain_head WHERE tenant = 'acme' FOR UPDATE",
+                  NULL, 0) == 0, "the head locked elsewhere");
+    char id[40];
+    ed_buf b = {0}, err = {0};
+    decision(2, "acme", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id, &b);
+    ed_record r = {"acme", id, "ev-2", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len};
+    ed_ticket t = 0;
+    time_t t0 = time(NULL);
+    CHECK(ed_store_append(s, &r, &t, &err) == 0, "queued");
+    CHECK(ed_store_commit(s, t, &err) == -1, "not acknowledged");
+    CHECK(time(NULL) - t0 < 10, "within the timeout, not a hang");
+    CHECK(strstr(err.data, "statement timeout") && strstr(err.data, "not acknowledged"),
+          "a clear error: %s", err.data);
+    run_sql(stuck, "ROLLBACK", NULL, 0);
+    PQfinish(stuck);
+    CHECK(fill(s, "acme", 3, 3) == 0, "once the lock is gone, appends go on");
+    ed_store_close(s);
+    s = open_at(url, ED_STORE_READ, 0);
+    uint64_t n = 0;
+    CHECK(verify_quiet(s, "acme", &n) == 0 && n == 2, "entries 1 and 3 (as seq 1, 2): %llu",
+          (unsigned long long)n);
+    ed_store_close(s);
+    ed_buf_free(&b);
+    ed_buf_free(&err);
+    free(conninfo);
+    free(url);
+    free(where);
+    PASS();
+}
+
 static int run_all(void);
 
 int main(int argc, char **argv)
@@ -971,7 +1015,8 @@ ED_TEST_MAIN(COMMON_TESTS, T(the_database_refuses_update_delete_and_truncate),
              T(a_signed_checkpoint_catches_a_chain_rewritten_in_the_database),
              T(two_writers_share_one_database_and_every_chain_stays_whole),
              T(a_node_refuses_a_schema_it_does_not_know),
-             T(a_server_restarted_under_load_loses_no_acknowledged_decision))
+             T(a_server_restarted_under_load_loses_no_acknowledged_decision),
+             T(a_locked_chain_head_gives_a_clear_error_not_a_hang))
 #undef main
 
 /* The counts of one ED_TEST_MAIN run, from its last line. */
