@@ -4,7 +4,9 @@
 # Suites: the C unit programs ($UNIT_DIR/test_*), the fixtures of the
 # shipped packs (edict test), the test packs under tests/packs (sandbox
 # attacks and engine behaviour, as fixtures), and the command-line tests
-# (tests/cli/test_*.sh). Each prints ok/FAIL lines and ends with
+# (tests/cli/test_*.sh). A private PostgreSQL server (tests/pg.sh) runs
+# for the whole run, for the suites that test the PostgreSQL store; it is
+# stopped at the end, whatever happened. Each prints ok/FAIL lines and ends with
 # "N passed, N failed"; a suite that dies without that line counts as one
 # failure. The last line is the total.
 set -u
@@ -17,7 +19,9 @@ log=$(mktemp)
 # every edict eval of the suites journals here, not into the source tree
 EDICT_JOURNAL_DIR=$(mktemp -d)
 export EDICT_JOURNAL_DIR
-trap 'rm -f "$log"; rm -rf "$EDICT_JOURNAL_DIR"' EXIT
+. tests/pg.sh
+trap 'pg_stop; rm -f "$log"; rm -rf "$EDICT_JOURNAL_DIR"' EXIT
+trap 'exit 130' INT TERM HUP
 
 suite() {
     name=$1
@@ -45,6 +49,14 @@ suite() {
     passed=$((passed + p))
     failed=$((failed + f))
 }
+
+echo "== postgresql (tests/pg.sh)"
+if pg_start && pg_migrate; then
+    echo "a private server on port $EDICT_PG_PORT"
+else
+    echo "FAIL - postgresql: the private server did not start (make deps installs it)"
+    failed=$((failed + 1))
+fi
 
 for t in "$UNIT_DIR"/test_*; do
     [ -x "$t" ] && suite "unit $(basename "$t")" "$t"

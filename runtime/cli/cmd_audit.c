@@ -17,10 +17,10 @@
 #include <time.h>
 
 static const char usage[] =
-    "usage: edict audit verify [--tenant T] [--journal DIR] [--pub FILE]\n"
+    "usage: edict audit verify [--tenant T] [--store S] [--pub FILE]\n"
     "       edict audit keygen --key FILE\n"
-    "       edict audit checkpoint --key FILE [--tenant T] [--journal DIR]\n"
-    "       edict audit export --tenant T [--from DATE] [--to DATE] [--journal DIR]\n"
+    "       edict audit checkpoint --key FILE [--tenant T] [--store S]\n"
+    "       edict audit export --tenant T [--from DATE] [--to DATE] [--store S]\n"
     "\n"
     "verify      walk the journal's hash chains (every tenant, or T): per tenant\n"
     "            the number of entries and the head hash; on damage, the entry\n"
@@ -31,7 +31,7 @@ static const char usage[] =
     "keygen      make an Ed25519 key pair: FILE (private, mode 0600) and\n"
     "            FILE.pub\n"
     "checkpoint  verify each chain and sign its head into\n"
-    "            <journal>/<tenant>/checkpoints.log\n"
+    "            the store (checkpoints.log, or the checkpoint table)\n"
     "export      a tenant's entries as JSON lines for a regulator: seq, prev,\n"
     "            hash and the decision's exact bytes, so that every entry can\n"
     "            be re-hashed independently (docs/AUDIT.md); --from/--to select\n"
@@ -39,7 +39,9 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --tenant T      only this tenant\n"
-    "  --journal DIR   the journal (default: $EDICT_JOURNAL_DIR, else var/journal)\n"
+    "  --store S       the journal: a folder, or postgres://user@host:port/db\n"
+    "                  (default: $EDICT_JOURNAL_DIR, else var/journal);\n"
+    "                  --journal DIR is the same option\n"
     "  --key FILE      the private key (keygen, checkpoint)\n"
     "  --pub FILE      the public key (verify)\n"
     "  --help          this text\n"
@@ -71,6 +73,7 @@ int ed_cmd_audit(int argc, char **argv)
         {"to", required_argument, 0, O_TO},
         {"tenant", required_argument, 0, O_TENANT},
         {"journal", required_argument, 0, O_JOURNAL},
+        {"store", required_argument, 0, O_JOURNAL},
         {"key", required_argument, 0, O_KEY},
         {"pub", required_argument, 0, O_PUB},
         {"help", no_argument, 0, O_HELP},
@@ -146,8 +149,8 @@ int ed_cmd_audit(int argc, char **argv)
 }
 
 static const char retention_usage[] =
-    "usage: edict retention status [--as-of DATE] [--tenant T] [--journal DIR]\n"
-    "       edict retention archive --as-of DATE [--tenant T] [--journal DIR]\n"
+    "usage: edict retention status [--as-of DATE] [--tenant T] [--store S]\n"
+    "       edict retention archive --as-of DATE [--tenant T] [--store S]\n"
     "\n"
     "status   per tenant: entries past their retention_until on DATE (default:\n"
     "         today, UTC), entries without a retention date (kept), and the\n"
@@ -156,6 +159,8 @@ static const char retention_usage[] =
     "         each leaves its sequence number and hash, so the chain still\n"
     "         verifies. Nothing is removed before its retention_until, nor\n"
     "         anything without one. DATE must be given.\n"
+    "\n"
+    "--store S (or --journal DIR): the journal, a folder or postgres://…\n"
     "\n"
     "exit status: 0, or 1 when a chain does not verify or is in use.\n";
 
@@ -171,6 +176,7 @@ int ed_cmd_retention(int argc, char **argv)
     static const struct option options[] = {
         {"tenant", required_argument, 0, O_TENANT},
         {"journal", required_argument, 0, O_JOURNAL},
+        {"store", required_argument, 0, O_JOURNAL},
         {"as-of", required_argument, 0, O_AS_OF},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};

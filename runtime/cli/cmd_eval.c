@@ -42,9 +42,11 @@ static const char usage[] =
     "                          the events' own as_of)\n"
     "  --fail-on red|yellow    exit 3 when a decision reaches this flag\n"
     "  --explain               add a trace of every rule considered\n"
-    "  --journal DIR           append every decision to the audit journal in\n"
-    "                          DIR (default: $EDICT_JOURNAL_DIR, else\n"
-    "                          var/journal) before writing it out\n"
+    "  --store S               append every decision to the audit journal S,\n"
+    "                          a folder or postgres://user@host:port/db\n"
+    "                          (default: $EDICT_JOURNAL_DIR, else\n"
+    "                          var/journal) before writing it out;\n"
+    "                          --journal DIR is the same option\n"
     "  --no-journal            do not journal\n"
     "  --fsync-every N         at most N decisions per fsync (default 256;\n"
     "                          1 when the input is a pipe or a terminal)\n"
@@ -53,8 +55,8 @@ static const char usage[] =
     "  --help                  this text\n"
     "\n"
     "A decision is written out only once it is durable in the journal: the\n"
-    "journal is synced (fdatasync) at least every N decisions, and the lines\n"
-    "held until then are written after the sync.\n"
+    "journal is synced (fdatasync; with PostgreSQL, a COMMIT) at least every\n"
+    "N decisions, and the lines held until then are written after it.\n"
     "\n"
     "exit status: 0 all decided; 2 some events were bad; 3 --fail-on reached;\n"
     "1 edict could not run (unreadable input, packs with problems, a journal\n"
@@ -210,6 +212,7 @@ int ed_cmd_eval(int argc, char **argv)
         {"explain", no_argument, 0, O_EXPLAIN},
         {"summary", no_argument, 0, O_SUMMARY},
         {"journal", required_argument, 0, O_JOURNAL},
+        {"store", required_argument, 0, O_JOURNAL},
         {"no-journal", no_argument, 0, O_NO_JOURNAL},
         {"fsync-every", required_argument, 0, O_FSYNC_EVERY},
         {0, 0, 0, 0}};

@@ -27,6 +27,7 @@ static const char usage[] =
     "                      audit, packs, hot reload, metrics\n"
     "  retention status|archive\n"
     "                      what is past its retention date; archive it\n"
+    "  db migrate|status   the PostgreSQL store's schema\n"
     "\n"
     "  edict <command> --help   options of a command\n"
     "  edict --version\n"
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
         {"retention", ed_cmd_retention},
         {"serve", ed_cmd_serve},
         {"diff", ed_cmd_diff},
+        {"db", ed_cmd_db},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

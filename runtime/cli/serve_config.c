@@ -358,7 +358,7 @@ static void read_webhooks(reader *r, ed_config *cfg)
 }
 
 static const char *const known_fields[] = {
-    "listen", "port_file", "workers", "packs", "tenants_dir", "journal",
+    "listen", "port_file", "workers", "packs", "tenants_dir", "journal", "store",
     "state_dir", "watch", "reload_debounce_ms", "reload_runs_fixtures",
     "admin_token_sha256", "tenants", "webhooks", "max_body_bytes",
     "max_batch_events", "max_connections", "header_timeout_ms",
@@ -389,6 +389,10 @@ static void read_all(reader *r, ed_config *cfg)
     cfg->workers = (int)v;
     read_packs(r, cfg);
     read_string(r, -1, "journal", "journal", &cfg->journal_dir);
+    /* store = "postgres://user@host:port/db" (or a folder): the same
+     * setting under the name the PostgreSQL store is known by; the
+     * password never in the file (docs/DEPLOY.md) */
+    read_string(r, -1, "store", "store", &cfg->journal_dir);
     read_string(r, -1, "state_dir", "state_dir", &cfg->state_dir);
     read_bool(r, -1, "watch", "watch", &cfg->watch);
     v = cfg->reload_debounce_s * 1000;
@@ -500,7 +504,8 @@ int ed_config_load(ed_config *cfg, const char *path, ed_buf *err)
         char **dirs[] = {&cfg->tenants_dir, &cfg->journal_dir, &cfg->state_dir,
                          &cfg->port_file};
         for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-            if (*dirs[i]) {
+            /* a postgres:// store is no folder */
+            if (*dirs[i] && strstr(*dirs[i], "://") == NULL) {
                 char *p = relative_to(path, *dirs[i]);
                 free(*dirs[i]);
                 *dirs[i] = p;

@@ -1194,9 +1194,8 @@ static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_
         rc = ED_STORE_QUARANTINED;
         goto out;
     }
-    memcpy(hashed.data, t->head, 32);
     unsigned char hash[32];
-    ed_sha256_raw(hashed.data, hashed.len, hash);
+    ed_store_chain_hash(t->head, hashed.data + 32, hashed.len - 32, NULL, 0, hash);
     char hex[ED_SHA256_HEX_LEN + 1];
     ed_hex(hash, sizeof hash, hex);
     char head[MAX_NAME * 3 + 128];
@@ -1543,13 +1542,6 @@ static void chain_broken(chain *c, FILE *msgs, const char *fmt, ...)
     c->broken = 1;
 }
 
-static void checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
-                               const char *hash)
-{
-    ed_buf_printf(b, "edict-checkpoint-v1\n%s\n%llu\n%s\n", tenant,
-                  (unsigned long long)seq, hash);
-}
-
 /* checkpoints.log: "C2 <tenant> <seq> <hash> <signature>". -1 when it is
  * malformed (that is a broken journal: checkpoints are evidence too). */
 static int load_checkpoints(file_store *fs, walk *w)
@@ -1644,11 +1636,9 @@ static void walk_line(walk *w, const char *line, size_t n, uint32_t no)
         c->archived++;
         memcpy(want, hash, sizeof want);
     } else {
-        ed_buf b = {0};
-        ed_buf_append(&b, c->prev, 32);
-        ed_buf_append(&b, p.record, p.record_len);
-        ed_sha256_hex(b.data, b.len, want);
-        ed_buf_free(&b);
+        unsigned char raw[32];
+        ed_store_chain_hash(c->prev, p.record, p.record_len, NULL, 0, raw);
+        ed_hex(raw, sizeof raw, want);
     }
     if (strcmp(want, hash) != 0) {
         chain_broken(c, w->msgs, "BROKEN at entry %llu: hash mismatch (stored %.16s…, "
@@ -1778,7 +1768,7 @@ static int run_walk(file_store *fs, walk *w_out, const char *tenant, ed_key *pub
                              (unsigned long long)(c->expect - 1), (unsigned long long)cp->seq);
             } else if (pub != NULL) {
                 ed_buf msg = {0};
-                checkpoint_message(&msg, c->name, cp->seq, cp->hash);
+                ed_store_checkpoint_message(&msg, c->name, cp->seq, cp->hash);
                 int good = ed_key_verify(pub, msg.data, msg.len, cp->sig);
                 ed_buf_free(&msg);
                 if (!good) {
@@ -1866,7 +1856,7 @@ static int file_checkpoint(ed_store *s, const char *tenant, ed_key *key, FILE *o
         uint64_t seq = c->expect - 1;
         ed_buf msg = {0}, err = {0}, line = {0};
         char sig[129];
-        checkpoint_message(&msg, c->name, seq, c->prev_hex);
+        ed_store_checkpoint_message(&msg, c->name, seq, c->prev_hex);
         if (ed_key_sign(key, msg.data, msg.len, sig, &err) != 0) {
             fprintf(out, "tenant %s: %s\n", c->name, err.data);
             rc = 1;

@@ -7,6 +7,7 @@
 
 #include "store_impl.h"
 
+#include "stdlib/hash.h"
 #include "util/jsonstr.h"
 
 #include <stdlib.h>
@@ -22,8 +23,7 @@ ed_store *ed_store_open(const char *location, const ed_store_options *opt, ed_bu
 {
     if (strncmp(location, "postgres://", 11) == 0 ||
         strncmp(location, "postgresql://", 13) == 0) {
-        ed_buf_puts(err, "this edict has no PostgreSQL store yet");
-        return NULL;
+        return ed_pg_store_open(location, opt, err);
     }
     if (strncmp(location, "file:", 5) == 0) {
         location += 5;
@@ -99,6 +99,27 @@ size_t ed_store_quarantined(ed_store *s,
                             void *arg)
 {
     return s->ops->quarantined(s, visit, arg);
+}
+
+void ed_store_chain_hash(const unsigned char prev[32], const char *record, size_t record_len,
+                         const char *bytes, size_t len, unsigned char out[32])
+{
+    ed_buf b = {0};
+    ed_buf_reserve(&b, 32 + record_len + len);
+    ed_buf_append(&b, prev, 32);
+    ed_buf_append(&b, record, record_len);
+    if (bytes != NULL) {
+        ed_buf_append(&b, bytes, len);
+    }
+    ed_sha256_raw(b.data, b.len, out);
+    ed_buf_free(&b);
+}
+
+void ed_store_checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
+                                 const char *hash_hex)
+{
+    ed_buf_printf(b, "edict-checkpoint-v1\n%s\n%llu\n%s\n", tenant, (unsigned long long)seq,
+                  hash_hex);
 }
 
 /* ------------------------------------------------------------------ */

@@ -3,8 +3,9 @@
  * edict makes is appended to its tenant's hash chain here before anyone is
  * told about it, and found here again by id, by time, by flag and type.
  * The host never knows which implementation it holds: the embedded file
- * store (file_store.c, a folder) today, PostgreSQL beside it later. One
- * conformance suite (tests/unit/test_store.c) runs against each.
+ * store (file_store.c, a folder) or PostgreSQL (pg_store.c, a
+ * postgres:// URL). One conformance suite (tests/unit/test_store.c) runs
+ * against each.
  *
  * A chain is per tenant:
  *
@@ -56,8 +57,10 @@ typedef struct ed_store_options {
     size_t segment_bytes;
 } ed_store_options;
 
-/* Open the store at `location` (a folder for the file store). NULL with
- * err set when it cannot be opened. MUST BE CLOSED with ed_store_close. */
+/* Open the store at `location`: a folder (or file:DIR) for the file store,
+ * postgres://user@host:port/db for PostgreSQL (the password from
+ * PGPASSFILE, PGPASSWORD or the file $EDICT_PG_PASSWORD_FILE names; never
+ * in a message). NULL with err set when it cannot be opened. MUST BE CLOSED with ed_store_close. */
 ed_store *ed_store_open(const char *location, const ed_store_options *opt,
                         ed_buf *err);
 
@@ -194,6 +197,14 @@ int ed_store_idem_each(ed_store *s, int64_t now,
 size_t ed_store_quarantined(ed_store *s,
                             void (*visit)(void *arg, const char *tenant, const char *why),
                             void *arg);
+
+/* A PostgreSQL store's schema (pg_schema.c): apply the migrations this
+ * edict knows that the database lacks, each in one transaction, saying
+ * each to out; 0, or -1 with err. Status: where the database stands, to
+ * out; 0 when up to date, 1 when behind or ahead, -1 with err. A file
+ * location has no schema (migrate fails, status says so). */
+int ed_store_migrate(const char *location, FILE *out, ed_buf *err);
+int ed_store_schema_status(const char *location, FILE *out, ed_buf *err);
 
 /* The stored form of a name (tenant, type) in the file store: bytes
  * outside [A-Za-z0-9._-] percent-encoded, never empty. malloc'd. */

@@ -40,6 +40,20 @@ struct ed_store {
 ed_store *ed_file_store_open(const char *dir, const ed_store_options *opt,
                              ed_buf *err);
 
+/* PostgreSQL (pg_store.c): a postgres:// URL. */
+ed_store *ed_pg_store_open(const char *url, const ed_store_options *opt, ed_buf *err);
+
+/* The chain's one formula, for every implementation:
+ *     out = SHA-256(prev || record || bytes)
+ * record: the hashed fields (ed_store_record_fields); bytes: the decision
+ * (may be NULL when record already ends with it). */
+void ed_store_chain_hash(const unsigned char prev[32], const char *record, size_t record_len,
+                         const char *bytes, size_t len, unsigned char out[32]);
+
+/* Shared by the implementations: the message a checkpoint signs. */
+void ed_store_checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
+                                 const char *hash_hex);
+
 /* Shared by the implementations: the hashed record of an entry, as the
  * chain covers it ("<decision_id> <event_id> <occurred_at> <flag>
  * <type> <retention_until> <len> "; '-' for a field the entry does not have). */

@@ -37,6 +37,12 @@ typedef struct ed_test_case {
               "expected \"%s\", got \"%s\"", want_, got_ ? got_ : "(null)"); \
     } while (0)
 
+/* What the ok/FAIL lines put before a test's name: a suite that runs its
+ * tests more than once (test_store.c: once per store) says which run. */
+#ifndef ED_TEST_PREFIX
+#define ED_TEST_PREFIX ""
+#endif
+
 #define PASS() do { (void)why_; (void)why_len_; return 0; } while (0)
 
 #define ED_TEST_MAIN(...)                                                  \
@@ -49,10 +55,10 @@ typedef struct ed_test_case {
             if (argc > 1 && strstr(cases[i].name, argv[1]) == NULL)        \
                 continue;                                                  \
             if (cases[i].fn(why, sizeof why) == 0) {                       \
-                printf("ok - %s\n", cases[i].name);                        \
+                printf("ok - %s%s\n", ED_TEST_PREFIX, cases[i].name);                        \
                 passed++;                                                  \
             } else {                                                       \
-                printf("FAIL - %s: %s\n", cases[i].name, why);             \
+                printf("FAIL - %s%s: %s\n", ED_TEST_PREFIX, cases[i].name, why);             \
                 failed++;                                                  \
             }                                                              \
         }                                                                  \

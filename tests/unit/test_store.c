@@ -1,36 +1,105 @@
 /*
  * test_store.c — the store conformance suite: what an implementation of
- * store.h must do, through store.h only. It runs against the file store;
- * another implementation joins by giving fresh() its own empty locations
- * (the torn-tail and lost-index cases are the file store's own).
+ * store.h must do, through store.h only. Every common test runs twice:
+ * against the file store (a fresh folder each) and against PostgreSQL (a
+ * fresh database each, migrated, on the private server tests/pg.sh
+ * starts: $EDICT_PG_ADMIN, $EDICT_PG_PORT, $PGPASSFILE). Each store then
+ * has cases of its own: the file store's torn tail, lost index and single
+ * writer; PostgreSQL's append-only triggers, row-level security, tampering
+ * inside the database, two writers on one database and the schema check.
+ * Without $EDICT_PG_ADMIN the PostgreSQL run fails (EDICT_PG_SKIP=1 skips
+ * it, saying so).
  */
 #define _GNU_SOURCE
+
+static const char *backend_prefix = "";
+#define ED_TEST_PREFIX backend_prefix
 
 #include "check.h"
 
 #include "store/store.h"
+#include "store/signing.h"
 #include "stdlib/hash.h"
 #include "util/fsutil.h"
 
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char tmpl[] = "/tmp/edict-store-XXXXXX";
 static const char *root;
 static int counter;
+static enum { FILE_STORE, PG_STORE } backend;
+static const char *pg_admin, *pg_port;
+static int run_id;
 
-/* A fresh, empty location for one test. */
-static char *fresh(void)
+static char admin_error[512]; /* the last refusal admin_sql met */
+
+/* Run sql as the server's superuser on database db ("postgres" when
+ * NULL): setting up and tampering, never what edict does. 0, or -1 with
+ * the server's message in admin_error. */
+static int admin_sql(const char *db, const char *sql)
+{
+    char *conninfo = NULL;
+    if (asprintf(&conninfo, "%s dbname=%s", pg_admin, db ? db : "postgres") < 0) {
+        abort();
+    }
+    PGconn *c = PQconnectdb(conninfo);
+    free(conninfo);
+    PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+    int ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+    if (!ok) {
+        snprintf(admin_error, sizeof admin_error, "%s", PQerrorMessage(c));
+    }
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+static char *pg_url(const char *role, const char *db)
 {
     char *p = NULL;
-    if (asprintf(&p, "%s/s%d", root, ++counter) < 0) {
+    if (asprintf(&p, "postgres://%s@127.0.0.1:%s/%s", role, pg_port, db) < 0) {
         abort();
     }
     return p;
+}
+
+/* The database a PostgreSQL location names (after the last '/'). */
+static const char *db_of(const char *where)
+{
+    return strrchr(where, '/') + 1;
+}
+
+/* A fresh, empty location for one test: a folder, or a new database
+ * migrated by its owner for the role edict runs as. */
+static char *fresh(void)
+{
+    char *p = NULL;
+    if (backend == FILE_STORE) {
+        if (asprintf(&p, "%s/s%d", root, ++counter) < 0) {
+            abort();
+        }
+        return p;
+    }
+    char db[64], sql[160];
+    snprintf(db, sizeof db, "edict_test_%d_%d", run_id, ++counter);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER edict_owner", db);
+    char *owner = pg_url("edict_owner", db);
+    ed_buf err = {0};
+    FILE *devnull = fopen("/dev/null", "w");
+    if (admin_sql(NULL, sql) != 0 || ed_store_migrate(owner, devnull, &err) != 0) {
+        fprintf(stderr, "fresh database %s: %s\n", db, err.data ? err.data : "");
+    }
+    fclose(devnull);
+    ed_buf_free(&err);
+    free(owner);
+    return pg_url("edict", db);
 }
 
 static ed_store *open_at(const char *where, ed_store_mode mode, size_t segment_bytes)
@@ -275,9 +344,11 @@ TEST(reopen_continues_chains_and_rebuilds_a_lost_index)
     }
     ed_store_close(s);
     char *seg2 = NULL, *idx = NULL;
-    CHECK(asprintf(&seg2, "%s/segment-000002.log", where) > 0 && ed_is_file(seg2),
-          "rotated into a second segment");
-    CHECK(asprintf(&idx, "%s/index.bin", where) > 0 && unlink(idx) == 0, "index removed");
+    if (backend == FILE_STORE) {
+        CHECK(asprintf(&seg2, "%s/segment-000002.log", where) > 0 && ed_is_file(seg2),
+              "rotated into a second segment");
+        CHECK(asprintf(&idx, "%s/index.bin", where) > 0 && unlink(idx) == 0, "index removed");
+    }
     s = open_at(where, ED_STORE_WRITE, 2048);
     CHECK(s != NULL, "reopen without index");
     CHECK(append(s, 31, "a", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id) == 0, "append");
@@ -471,6 +542,437 @@ TEST(one_writer_at_a_time)
     PASS();
 }
 
+/* ------------------------------------------------------------------ */
+/* PostgreSQL's own cases                                               */
+/* ------------------------------------------------------------------ */
+
+/* A connection as the role edict runs as (the password from PGPASSFILE). */
+static PGconn *connect_as(const char *where)
+{
+    PGconn *c = PQconnectdb(where);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "connect: %s\n", PQerrorMessage(c));
+    }
+    return c;
+}
+
+/* Run sql; the first row's first value into out (may be NULL). 0 when the
+ * server accepted it, -1 when it refused (its message into out). */
+static int run_sql(PGconn *c, const char *sql, char *out, size_t cap)
+{
+    PGresult *r = PQexec(c, sql);
+    int st = PQresultStatus(r);
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (out != NULL) {
+        snprintf(out, cap, "%s", ok ? (PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "")
+                                    : PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+static int fill(ed_store *s, const char *tenant, int from, int to)
+{
+    char id[40];
+    for (int i = from; i <= to; i++) {
+        if (append(s, i, tenant, i % 2 ? "red" : "green", "t", "2026-02-01T00:00:00Z",
+                   "2020-01-01", NULL, id) != 0) {
+            return -1;
+        }
+    }
+    ed_buf err = {0};
+    int rc = ed_store_commit(s, ED_TICKET_ALL, &err);
+    ed_buf_free(&err);
+    return rc;
+}
+
+TEST(the_database_refuses_update_delete_and_truncate)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL && fill(s, "acme", 1, 3) == 0, "three entries");
+    ed_store_close(s);
+    char out[512];
+    PGconn *c = connect_as(where);
+    /* as edict: no UPDATE, DELETE or TRUNCATE privilege at all */
+    run_sql(c, "BEGIN", NULL, 0);
+    run_sql(c, "SELECT set_config('edict.tenant', 'acme', true)", NULL, 0);
+    CHECK(run_sql(c, "UPDATE edict.journal SET flag = 'green' WHERE seq = 1", out,
+                  sizeof out) != 0 && strstr(out, "permission denied"), "update: %s", out);
+    run_sql(c, "ROLLBACK", NULL, 0);
+    CHECK(run_sql(c, "DELETE FROM edict.journal", out, sizeof out) != 0 &&
+          strstr(out, "permission denied"), "delete: %s", out);
+    CHECK(run_sql(c, "TRUNCATE edict.journal", out, sizeof out) != 0 &&
+          strstr(out, "permission denied"), "truncate: %s", out);
+    CHECK(run_sql(c, "SELECT edict.archive('acme', '2999-01-01')", out, sizeof out) == 0,
+          "the archive function is edict's: %s", out);
+    PQfinish(c);
+    /* and for a role that has the privileges (the superuser): the triggers */
+    const char *db = db_of(where);
+    CHECK(admin_sql(db, "UPDATE edict.journal SET flag = 'green'") != 0, "update refused");
+    CHECK(admin_sql(db, "UPDATE edict.journal SET bytes = NULL")
+          != 0, "no body removed but by edict.archive");
+    CHECK(admin_sql(db, "DELETE FROM edict.journal") != 0, "delete refused");
+    CHECK(admin_sql(db, "TRUNCATE edict.journal") != 0 &&
+          strstr(admin_error, "TRUNCATE refused: the audit store is append-only"),
+          "truncate refused (statement trigger): %s", admin_error);
+    CHECK(admin_sql(db, "INSERT INTO edict.checkpoint (tenant, seq, hash, signature) "
+                    "SELECT tenant, seq, hash, 'x' FROM edict.journal WHERE seq = 1") == 0 &&
+          admin_sql(db, "DELETE FROM edict.checkpoint") != 0 &&
+          strstr(admin_error, "edict.checkpoint: DELETE refused"), "checkpoints too: %s",
+          admin_error);
+    CHECK(admin_sql(db, "UPDATE edict.chain_head SET seq = 1") != 0, "a head never goes back");
+    s = open_at(where, ED_STORE_READ, 0);
+    uint64_t n = 0;
+    CHECK(verify_quiet(s, "acme", &n) == 0 && n == 3, "still 3 entries, verified");
+    ed_store_close(s);
+    free(where);
+    PASS();
+}
+
+TEST(row_level_security_shows_a_tenant_only_its_own_rows)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL && fill(s, "alpha", 1, 2) == 0 && fill(s, "beta", 3, 5) == 0, "fill");
+    ed_store_close(s);
+    char out[512];
+    PGconn *c = connect_as(where);
+    run_sql(c, "BEGIN", NULL, 0);
+    run_sql(c, "SELECT set_config('edict.tenant', 'alpha', true)", NULL, 0);
+    /* crafted to match every row: the policy still holds */
+    run_sql(c, "SELECT count(*) FROM edict.journal WHERE tenant = 'beta' OR true", out,
+            sizeof out);
+    CHECK_STR(out, "2");
+    run_sql(c, "SELECT count(*) FROM edict.journal WHERE tenant = 'beta'", out, sizeof out);
+    CHECK_STR(out, "0");
+    run_sql(c, "SELECT count(*) FROM edict.journal j1 JOIN edict.journal j2 USING (seq) "
+            "WHERE j2.tenant <> 'alpha'", out, sizeof out);
+    CHECK_STR(out, "0");
+    CHECK(run_sql(c, "INSERT INTO edict.checkpoint (tenant, seq, hash, signature) VALUES "
+                  "('beta', 1, decode(repeat('00', 32), 'hex'), 'x')", out, sizeof out) != 0 &&
+          strstr(out, "row-level security"), "writing as another tenant: %s", out);
+    run_sql(c, "ROLLBACK", NULL, 0);
+    /* the setting lasts one transaction (SET LOCAL): after it, nothing */
+    run_sql(c, "BEGIN", NULL, 0);
+    run_sql(c, "SELECT set_config('edict.tenant', 'alpha', true)", NULL, 0);
+    run_sql(c, "COMMIT", NULL, 0);
+    run_sql(c, "SELECT count(*) FROM edict.journal", out, sizeof out);
+    CHECK_STR(out, "0");
+    PQfinish(c);
+    /* FORCE: the owner of the tables is held to the policy too */
+    char *owner = pg_url("edict_owner", db_of(where));
+    c = connect_as(owner);
+    run_sql(c, "SELECT count(*) FROM edict.journal", out, sizeof out);
+    CHECK_STR(out, "0");
+    PQfinish(c);
+    free(owner);
+    free(where);
+    PASS();
+}
+
+TEST(a_change_inside_the_database_is_caught_and_quarantined)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL && fill(s, "acme", 1, 3) == 0 && fill(s, "other", 4, 4) == 0, "fill");
+    ed_store_close(s);
+    /* someone who can disable triggers changes a column of entry 2 */
+    CHECK(admin_sql(db_of(where), "ALTER TABLE edict.journal DISABLE TRIGGER USER;"
+                    "UPDATE edict.journal SET flag = 'yellow' WHERE tenant = 'acme' AND seq = 2;"
+                    "ALTER TABLE edict.journal ENABLE TRIGGER USER") == 0, "tamper");
+    s = open_at(where, ED_STORE_READ, 0);
+    uint64_t n = 0;
+    CHECK(verify_quiet(s, "acme", &n) == 1 && n == 1, "broken after entry 1 (%llu)",
+          (unsigned long long)n);
+    CHECK(verify_quiet(s, "other", &n) == 0, "the other tenant verifies");
+    ed_store_close(s);
+    s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL, "a writer opens");
+    CHECK(ed_store_quarantined(s, NULL, NULL) == 1, "one tenant quarantined");
+    char id[40];
+    ed_buf b = {0}, err = {0};
+    decision(9, "acme", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id, &b);
+    ed_record r = {"acme", id, "ev-9", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len};
+    CHECK(ed_store_append(s, &r, NULL, &err) == ED_STORE_QUARANTINED &&
+          strstr(err.data, "does not verify"), "nothing appended to acme: %s", err.data);
+    CHECK(fill(s, "other", 5, 5) == 0, "other tenants go on");
+    ed_store_close(s);
+    /* a chain head set back, past its trigger */
+    CHECK(admin_sql(db_of(where), "ALTER TABLE edict.chain_head DISABLE TRIGGER USER;"
+                    "UPDATE edict.chain_head SET seq = 1 WHERE tenant = 'other';"
+                    "ALTER TABLE edict.chain_head ENABLE TRIGGER USER") == 0, "head back");
+    s = open_at(where, ED_STORE_READ, 0);
+    CHECK(verify_quiet(s, "other", &n) == 1, "a head behind its chain is caught");
+    ed_store_close(s);
+    ed_buf_free(&b);
+    ed_buf_free(&err);
+    free(where);
+    PASS();
+}
+
+TEST(a_signed_checkpoint_catches_a_chain_rewritten_in_the_database)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL && fill(s, "acme", 1, 3) == 0, "fill");
+    char *key = NULL, *pub = NULL;
+    CHECK(asprintf(&key, "%s/key-%d", root, counter) > 0 &&
+          asprintf(&pub, "%s.pub", key) > 0, "paths");
+    ed_buf err = {0};
+    CHECK(ed_key_generate(key, &err) == 0, "keygen: %s", err.data);
+    ed_key *priv = ed_key_load_private(key, &err), *public = ed_key_load_public(pub, &err);
+    CHECK(priv && public, "keys");
+    FILE *devnull = fopen("/dev/null", "w");
+    CHECK(ed_store_checkpoint(s, "acme", priv, devnull) == 0, "checkpoint at 3");
+    ed_store_close(s);
+    /* the chain rewritten whole: removed, then made again with other
+     * decisions and hashes that link */
+    const char *db = db_of(where);
+    CHECK(admin_sql(db, "ALTER TABLE edict.journal DISABLE TRIGGER USER;"
+                    "ALTER TABLE edict.chain_head DISABLE TRIGGER USER;"
+                    "DELETE FROM edict.journal; DELETE FROM edict.chain_head;"
+                    "ALTER TABLE edict.journal ENABLE TRIGGER USER;"
+                    "ALTER TABLE edict.chain_head ENABLE TRIGGER USER") == 0, "removed");
+    s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL && fill(s, "acme", 11, 13) == 0, "rewritten");
+    ed_store_close(s);
+    s = open_at(where, ED_STORE_READ, 0);
+    CHECK(ed_store_walk(s, "acme", NULL, NULL, NULL, NULL, devnull) == 1,
+          "the checkpoint's hash does not match the new entry 3");
+    ed_store_close(s);
+    /* and with the checkpoint's hash forged too: its signature fails */
+    CHECK(admin_sql(db, "ALTER TABLE edict.checkpoint DISABLE TRIGGER USER;"
+                    "UPDATE edict.checkpoint c SET hash = h.hash FROM edict.chain_head h "
+                    "WHERE h.tenant = c.tenant;"
+                    "ALTER TABLE edict.checkpoint ENABLE TRIGGER USER") == 0, "forged");
+    s = open_at(where, ED_STORE_READ, 0);
+    CHECK(ed_store_walk(s, "acme", NULL, NULL, NULL, NULL, devnull) == 0,
+          "without the public key the forgery matches");
+    CHECK(ed_store_walk(s, "acme", public, NULL, NULL, NULL, devnull) == 1,
+          "with it, the signature does not");
+    ed_store_close(s);
+    fclose(devnull);
+    ed_key_free(priv);
+    ed_key_free(public);
+    ed_buf_free(&err);
+    free(key);
+    free(pub);
+    free(where);
+    PASS();
+}
+
+TEST(two_writers_share_one_database_and_every_chain_stays_whole)
+{
+    char *where = fresh();
+    ed_store *a = open_at(where, ED_STORE_WRITE, 0), *b = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(a != NULL && b != NULL, "two writers, as two nodes");
+    enum { THREADS = 6, EACH = 30 };
+    pthread_t th[THREADS];
+    worker_arg args[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (worker_arg){i % 2 ? a : b, i, EACH, 0};
+        pthread_create(&th[i], NULL, append_and_commit, &args[i]);
+    }
+    int failures = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        failures += args[i].failures;
+    }
+    CHECK(failures == 0, "%d appends failed", failures);
+    ed_store_close(a);
+    ed_store_close(b);
+    ed_store *s = open_at(where, ED_STORE_READ, 0);
+    uint64_t n0 = 0, n1 = 0, n2 = 0;
+    CHECK(verify_quiet(s, "t0", &n0) == 0 && verify_quiet(s, "t1", &n1) == 0 &&
+          verify_quiet(s, "t2", &n2) == 0, "chains verify (gapless, linked)");
+    CHECK(n0 == 2 * EACH && n1 == 2 * EACH && n2 == 2 * EACH, "%llu %llu %llu",
+          (unsigned long long)n0, (unsigned long long)n1, (unsigned long long)n2);
+    ed_store_close(s);
+    free(where);
+    PASS();
+}
+
+TEST(a_node_refuses_a_schema_it_does_not_know)
+{
+    char *where = fresh();
+    FILE *devnull = fopen("/dev/null", "w");
+    ed_buf err = {0};
+    char *owner = pg_url("edict_owner", db_of(where));
+    CHECK(ed_store_migrate(owner, devnull, &err) == 0, "migrating again applies nothing: %s",
+          err.data);
+    CHECK(ed_store_schema_status(where, devnull, &err) == 0, "up to date");
+    CHECK(admin_sql(db_of(where), "INSERT INTO edict.schema_version VALUES (999, "
+                    "'999_future.sql')") == 0, "a newer edict migrated");
+    ed_store_options o = {ED_STORE_WRITE, 0};
+    ed_store *s = ed_store_open(where, &o, &err);
+    CHECK(s == NULL && strstr(err.data, "newer than this edict knows"), "refused: %s",
+          err.data);
+    ed_buf_reset(&err);
+    CHECK(ed_store_migrate(owner, devnull, &err) != 0, "and not migrated back");
+    ed_buf_reset(&err);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE DATABASE edict_test_%d_bare OWNER edict_owner", run_id);
+    CHECK(admin_sql(NULL, sql) == 0, "a bare database");
+    snprintf(sql, sizeof sql, "edict_test_%d_bare", run_id);
+    char *bare = pg_url("edict", sql);
+    s = ed_store_open(bare, &o, &err);
+    CHECK(s == NULL && strstr(err.data, "edict db migrate"), "not migrated: %s", err.data);
+    fclose(devnull);
+    ed_buf_free(&err);
+    free(bare);
+    free(owner);
+    free(where);
+    PASS();
+}
+
+enum { RESTART_MAX = 2000, AFTER_RESTART = 40 };
+
+typedef struct restart_worker {
+    ed_store *s;
+    int id, n, acked_after_restart;
+    const volatile int *restarted;
+    char ids[RESTART_MAX][40];
+    int acked[RESTART_MAX];
+} restart_worker;
+
+/* Append and commit, one at a time, until AFTER_RESTART appends were
+ * tried after the restart (or RESTART_MAX in all). */
+static void *append_through_restart(void *p)
+{
+    restart_worker *w = p;
+    char tenant[16];
+    snprintf(tenant, sizeof tenant, "r%d", w->id % 2);
+    ed_buf b = {0}, err = {0};
+    int tried_after = 0;
+    for (w->n = 0; w->n < RESTART_MAX && tried_after < AFTER_RESTART; w->n++) {
+        int i = w->n;
+        char event[32];
+        snprintf(event, sizeof event, "rs%d-%d", w->id, i);
+        decision(w->id * 1000 + i, tenant, "green", "t", "2026-01-01T00:00:00Z", NULL, NULL,
+                 w->ids[i], &b);
+        ed_record r = {tenant, w->ids[i], event, "2026-01-01T00:00:00Z", "green", "t", NULL,
+                       b.data, b.len};
+        ed_ticket t;
+        int after = *w->restarted;
+        w->acked[i] = ed_store_append(w->s, &r, &t, &err) == 0 &&
+                      ed_store_commit(w->s, t, &err) == 0;
+        w->acked_after_restart += after && w->acked[i];
+        tried_after += after;
+        ed_buf_reset(&err);
+        usleep(10000);
+    }
+    ed_buf_free(&b);
+    ed_buf_free(&err);
+    return NULL;
+}
+
+TEST(a_server_restarted_under_load_loses_no_acknowledged_decision)
+{
+    const char *dir = getenv("EDICT_PG_DIR"), *bin = getenv("PG_BIN");
+    CHECK(dir && bin, "EDICT_PG_DIR and PG_BIN (tests/pg.sh exports them)");
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL, "open");
+    enum { WORKERS = 4 };
+    static restart_worker w[WORKERS];
+    volatile int restarted = 0;
+    pthread_t th[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        memset(&w[i], 0, sizeof w[i]);
+        w[i].s = s;
+        w[i].id = i;
+        w[i].restarted = &restarted;
+        pthread_create(&th[i], NULL, append_through_restart, &w[i]);
+    }
+    usleep(400000);
+    char *cmd = NULL;
+    /* the server's output to its log, never to anything of ours */
+    CHECK(asprintf(&cmd, "%s'%s/pg_ctl' -D '%s/data' -l '%s/server.log' -m fast -w restart "
+                   "</dev/null >/dev/null 2>&1", getuid() == 0 ? "cd / && runuser -u postgres -- "
+                   : "", bin, dir, dir) > 0, "command");
+    int restart_rc = system(cmd);
+    restarted = 1;
+    free(cmd);
+    for (int i = 0; i < WORKERS; i++) {
+        pthread_join(th[i], NULL);
+    }
+    CHECK(restart_rc == 0, "the server restarted");
+    int acked = 0, after = 0;
+    for (int i = 0; i < WORKERS; i++) {
+        for (int k = 0; k < w[i].n; k++) {
+            acked += w[i].acked[k];
+        }
+        after += w[i].acked_after_restart;
+    }
+    fprintf(stderr, "# restart: %d acknowledged, %d after the restart\n", acked, after);
+    CHECK(after > 0, "appends are acknowledged again after the restart, without reopening");
+    ed_buf got = {0}, err = {0};
+    int missing = 0;
+    for (int i = 0; i < WORKERS; i++) {
+        for (int k = 0; k < w[i].n; k++) {
+            char tenant[16];
+            snprintf(tenant, sizeof tenant, "r%d", i % 2);
+            if (w[i].acked[k] && ed_store_get(s, tenant, w[i].ids[k], keep_bytes, &got,
+                                              &err) != 0) {
+                missing++;
+            }
+        }
+    }
+    CHECK(missing == 0, "%d of %d acknowledged decisions missing", missing, acked);
+    ed_store_close(s);
+    s = open_at(where, ED_STORE_READ, 0);
+    CHECK(verify_quiet(s, NULL, NULL) == 0, "every chain verifies");
+    ed_store_close(s);
+    ed_buf_free(&got);
+    ed_buf_free(&err);
+    free(where);
+    PASS();
+}
+
+TEST(a_locked_chain_head_gives_a_clear_error_not_a_hang)
+{
+    char *where = fresh();
+    char *url = NULL;
+    /* a short statement timeout, given in the URL as libpq reads it */
+    CHECK(asprintf(&url, "%s?options=-c%%20statement_timeout%%3D800", where) > 0, "url");
+    ed_store *s = open_at(url, ED_STORE_WRITE, 0);
+    CHECK(s != NULL && fill(s, "acme", 1, 1) == 0, "one entry");
+    /* a stuck node holds acme's chain head */
+    char *conninfo = NULL;
+    CHECK(asprintf(&conninfo, "%s dbname=%s", pg_admin, db_of(where)) > 0, "conninfo");
+    PGconn *stuck = PQconnectdb(conninfo);
+    CHECK(run_sql(stuck, "BEGIN", NULL, 0) == 0 &&
+          run_sql(stuck, "SELECT seq FROM edict.chain_head WHERE tenant = 'acme' FOR UPDATE",
+                  NULL, 0) == 0, "the head locked elsewhere");
+    char id[40];
+    ed_buf b = {0}, err = {0};
+    decision(2, "acme", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id, &b);
+    ed_record r = {"acme", id, "ev-2", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len};
+    ed_ticket t = 0;
+    time_t t0 = time(NULL);
+    CHECK(ed_store_append(s, &r, &t, &err) == 0, "queued");
+    CHECK(ed_store_commit(s, t, &err) == -1, "not acknowledged");
+    CHECK(time(NULL) - t0 < 10, "within the timeout, not a hang");
+    CHECK(strstr(err.data, "statement timeout") && strstr(err.data, "not acknowledged"),
+          "a clear error: %s", err.data);
+    run_sql(stuck, "ROLLBACK", NULL, 0);
+    PQfinish(stuck);
+    CHECK(fill(s, "acme", 3, 3) == 0, "once the lock is gone, appends go on");
+    ed_store_close(s);
+    s = open_at(url, ED_STORE_READ, 0);
+    uint64_t n = 0;
+    CHECK(verify_quiet(s, "acme", &n) == 0 && n == 2, "entries 1 and 3 (as seq 1, 2): %llu",
+          (unsigned long long)n);
+    ed_store_close(s);
+    ed_buf_free(&b);
+    ed_buf_free(&err);
+    free(conninfo);
+    free(url);
+    free(where);
+    PASS();
+}
+
 static int run_all(void);
 
 int main(int argc, char **argv)
@@ -491,20 +993,102 @@ int main(int argc, char **argv)
     return rc;
 }
 
-int run_all_main(int argc, char **argv);
-#define main run_all_main
-ED_TEST_MAIN(T(get_matches_ids_exactly_and_per_tenant), T(list_filters_and_pages),
-             T(group_commit_from_threads_keeps_every_chain_whole),
-             T(reopen_continues_chains_and_rebuilds_a_lost_index),
-             T(torn_tail_is_cut_and_a_flipped_byte_is_caught),
-             T(retention_never_removes_before_the_decisions_own_date),
-             T(each_entry_rehashes_from_its_record_and_bytes),
-             T(idempotency_records_survive_a_restart_until_they_expire),
+#define COMMON_TESTS                                                                       \
+    T(get_matches_ids_exactly_and_per_tenant), T(list_filters_and_pages),                 \
+        T(group_commit_from_threads_keeps_every_chain_whole),                              \
+        T(reopen_continues_chains_and_rebuilds_a_lost_index),                              \
+        T(retention_never_removes_before_the_decisions_own_date),                         \
+        T(each_entry_rehashes_from_its_record_and_bytes),                                  \
+        T(idempotency_records_survive_a_restart_until_they_expire)
+
+int file_main(int argc, char **argv);
+#define main file_main
+ED_TEST_MAIN(COMMON_TESTS, T(torn_tail_is_cut_and_a_flipped_byte_is_caught),
              T(one_writer_at_a_time))
 #undef main
 
+int pg_main(int argc, char **argv);
+#define main pg_main
+ED_TEST_MAIN(COMMON_TESTS, T(the_database_refuses_update_delete_and_truncate),
+             T(row_level_security_shows_a_tenant_only_its_own_rows),
+             T(a_change_inside_the_database_is_caught_and_quarantined),
+             T(a_signed_checkpoint_catches_a_chain_rewritten_in_the_database),
+             T(two_writers_share_one_database_and_every_chain_stays_whole),
+             T(a_node_refuses_a_schema_it_does_not_know),
+             T(a_server_restarted_under_load_loses_no_acknowledged_decision),
+             T(a_locked_chain_head_gives_a_clear_error_not_a_hang))
+#undef main
+
+/* The counts of one ED_TEST_MAIN run, from its last line. */
+static void count(const char *path, int *passed, int *failed)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    int p = 0, q = 1;
+    while (f && fgets(line, sizeof line, f)) {
+        fputs(line, stdout);
+        sscanf(line, "%d passed, %d failed", &p, &q);
+    }
+    if (f) {
+        fclose(f);
+    }
+    *passed += p;
+    *failed += q;
+}
+
+/* Each run's lines go through a file, so that the last line of the
+ * program is the total of both (tests/run.sh reads the last one). */
+static int run_one(int (*run)(int, char **), const char *prefix, int *passed, int *failed)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/out-%s", root, prefix);
+    fflush(stdout);
+    /* close-on-exec: a server a test restarts must not hold our stdout */
+    int saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    dup2(fd, 1);
+    close(fd);
+    char *argv[] = {"test_store", getenv("TEST_STORE_ONLY"), NULL};
+    backend_prefix = prefix;
+    run(argv[1] ? 2 : 1, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    count(path, passed, failed);
+    return 0;
+}
+
 static int run_all(void)
 {
-    char *argv[] = {"test_store", NULL};
-    return run_all_main(1, argv);
+    int passed = 0, failed = 0;
+    backend = FILE_STORE;
+    run_one(file_main, "file: ", &passed, &failed);
+    pg_admin = getenv("EDICT_PG_ADMIN");
+    pg_port = getenv("EDICT_PG_PORT");
+    if (pg_admin == NULL || pg_port == NULL) {
+        if (getenv("EDICT_PG_SKIP") != NULL) {
+            printf("# postgres: skipped (EDICT_PG_SKIP)\n");
+        } else {
+            printf("FAIL - postgres: no server: $EDICT_PG_ADMIN and $EDICT_PG_PORT are not "
+                   "set (tests/run.sh starts one; or . tests/pg.sh; pg_start; pg_migrate)\n");
+            failed++;
+        }
+    } else {
+        backend = PG_STORE;
+        counter = 0;
+        run_id = (int)getpid();
+        admin_sql(NULL, "SET client_min_messages = warning; GRANT edict_app TO edict");
+        run_one(pg_main, "postgres: ", &passed, &failed);
+        /* the test databases go; the server itself is tests/pg.sh's */
+        for (int i = 1; i <= counter; i++) {
+            char sql[128];
+            snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS edict_test_%d_%d WITH (FORCE)", run_id, i);
+            admin_sql(NULL, sql);
+        }
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS edict_test_%d_bare WITH (FORCE)", run_id);
+        admin_sql(NULL, sql);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
 }
