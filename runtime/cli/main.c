@@ -29,8 +29,8 @@ static const char usage[] =
     "                      what is past its retention date; archive it\n"
     "  db migrate|status   the PostgreSQL store's schema\n"
     "\n"
-    "  edict <command> --help   options of a command\n"
-    "  edict --version\n"
+    "  edict <command> --help   options of a command (also -h, edict help <command>)\n"
+    "  edict --version          edict's version and the pack API it implements\n"
     "\n"
     "Default packs: rules/ and jurisdictions/ (and tenants/) under EDICT_HOME,\n"
     "else the install's share/edict, else the source tree edict was built in.\n";
@@ -41,6 +41,18 @@ int main(int argc, char **argv)
         fputs(usage, stderr);
         return ED_EXIT_USAGE;
     }
+    char help_flag[] = "--help";
+    if (strcmp(argv[1], "help") == 0 && argc > 2) {
+        /* edict help eval [verify]: edict eval [verify] --help */
+        argv[1] = argv[2];
+        argv[2] = help_flag;
+    }
+    /* -h is --help for every command and subcommand */
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0) {
+            argv[i] = help_flag;
+        }
+    }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
         strcmp(cmd, "help") == 0) {
@@ -48,7 +60,7 @@ int main(int argc, char **argv)
         return ED_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("edict %s\n", EDICT_VERSION);
+        printf("edict %s (pack API %d)\n", EDICT_VERSION, ED_PACK_API);
         return ED_EXIT_OK;
     }
     static const struct {

@@ -18,6 +18,12 @@
 #include "util/diag.h"
 #include "sandbox.h"
 
+/* The pack API this engine implements: the manifest fields, rule{}, what
+ * check receives and may return, and the edict.* modules, as RULES.md
+ * describes them. Raised when a pack written for this engine could stop
+ * loading or deciding the same way; `edict --version` names it. */
+#define ED_PACK_API 1
+
 typedef enum ed_severity {
     ED_SEV_CRITICAL = 0,
     ED_SEV_MAJOR,

@@ -44,7 +44,22 @@ has "packs --help: options" "$OUT" "usage: edict packs [--packs DIR]... [--tenan
 for form in --version version; do
     run "$EDICT" $form
     is "edict $form: exit 0" "$RC" 0
-    check "edict $form: edict X.Y.Z" grep -Eqx 'edict [0-9]+\.[0-9]+\.[0-9]+' "$OUT"
+    check "edict $form: edict X.Y.Z (pack API N)" grep -Eqx 'edict [0-9]+\.[0-9]+\.[0-9]+ \(pack API [0-9]+\)' "$OUT"
+done
+has "RULES.md names the pack API edict implements" RULES.md \
+    "$(sed -n 's/.*(\(pack API [0-9]*\)).*/\1/p' "$OUT")"
+
+# -h and `edict help COMMAND` are --help, for every command and subcommand
+for c in eval check test packs serve diff retention audit db "audit verify" \
+    "audit export" "retention status" "db migrate"; do
+    run "$EDICT" $c --help
+    want=$(cat "$OUT")
+    wantrc=$RC
+    run "$EDICT" $c -h
+    is "$c -h: what --help prints, exit $wantrc" "$RC:$(cat "$OUT")" "$wantrc:$want"
+    check "$c --help prints a usage" [ -n "$want" ]
+    run "$EDICT" help $c
+    is "edict help $c: what $c --help prints" "$RC:$(cat "$OUT")" "$wantrc:$want"
 done
 
 # bad usage prints the usage on stderr, not stdout
