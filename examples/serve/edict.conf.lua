@@ -13,8 +13,8 @@ return {
   listen = "127.0.0.1:8080",
   packs = { "../../rules", "../../jurisdictions" },
   tenants_dir = "../../tenants",
-  journal = "../../var/journal",
-  state_dir = "../../var/state",
+  journal = "../../build/serve/journal",
+  state_dir = "../../build/serve/state",
 
   admin_token_sha256 = "6dd3312057c676f579b28474346a8da381e9ea1079ea2483f09fff777a0eae3d",
   tenants = {

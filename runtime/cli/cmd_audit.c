@@ -40,7 +40,9 @@ static const char usage[] =
     "options:\n"
     "  --tenant T      only this tenant\n"
     "  --store S       the journal: a folder, or postgres://user@host:port/db\n"
-    "                  (default: $EDICT_JOURNAL_DIR, else var/journal);\n"
+    "                  (default: $EDICT_JOURNAL_DIR, else $EDICT_HOME/var/journal,\n"
+    "                  else $XDG_STATE_HOME/edict/journal, else\n"
+    "                  ~/.local/state/edict/journal: the last line names it);\n"
     "                  --journal DIR is the same option\n"
     "  --key FILE      the private key (keygen, checkpoint)\n"
     "  --pub FILE      the public key (verify)\n"
@@ -59,6 +61,9 @@ int ed_cmd_audit(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
+        if (argc >= 2) {
+            printf("\nThe journal by default: %s\n", ed_store_default_location());
+        }
         return argc < 2 ? ED_EXIT_USAGE : ED_EXIT_OK;
     }
     const char *sub = argv[1];
@@ -91,7 +96,10 @@ int ed_cmd_audit(int argc, char **argv)
         case O_PUB: pub_path = optarg; break;
         case O_FROM: from = optarg; break;
         case O_TO: to = optarg; break;
-        case O_HELP: fputs(usage, stdout); return ED_EXIT_OK;
+        case O_HELP:
+            fputs(usage, stdout);
+            printf("\nThe journal by default: %s\n", ed_store_default_location());
+            return ED_EXIT_OK;
         default: fputs(usage, stderr); return ED_EXIT_USAGE;
         }
     }

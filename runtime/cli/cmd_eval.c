@@ -45,7 +45,10 @@ static const char usage[] =
     "  --store S               append every decision to the audit journal S,\n"
     "                          a folder or postgres://user@host:port/db\n"
     "                          (default: $EDICT_JOURNAL_DIR, else\n"
-    "                          var/journal) before writing it out;\n"
+    "                          $EDICT_HOME/var/journal, else\n"
+    "                          $XDG_STATE_HOME/edict/journal, else\n"
+    "                          ~/.local/state/edict/journal; the last line\n"
+    "                          of this text names it) before writing it out;\n"
     "                          --journal DIR is the same option\n"
     "  --no-journal            do not journal\n"
     "  --fsync-every N         at most N decisions per fsync (default 256;\n"
@@ -179,12 +182,13 @@ static int compare_counts(const void *a, const void *b)
     return c ? c : (int)x->severity - (int)y->severity;
 }
 
-static void print_summary(eval_state *st)
+static void print_summary(eval_state *st, const char *journal)
 {
     fprintf(stderr, "\n%ld events: %ld decided (red %ld, yellow %ld, green %ld), "
             "%ld refused, %ld rule errors\n", st->decided + st->refused,
             st->decided, st->flags[ED_FLAG_RED], st->flags[ED_FLAG_YELLOW],
             st->flags[ED_FLAG_GREEN], st->refused, st->rule_errors);
+    fprintf(stderr, "journal: %s\n", journal ? journal : "none (--no-journal)");
     if (st->n_counts == 0) {
         return;
     }
@@ -274,7 +278,11 @@ int ed_cmd_eval(int argc, char **argv)
             }
             break;
         }
-        case ED_OPT_HELP: fputs(usage, stdout); ed_cli_free(&cli); return ED_EXIT_OK;
+        case ED_OPT_HELP:
+            fputs(usage, stdout);
+            printf("\nThe journal by default: %s\n", ed_store_default_location());
+            ed_cli_free(&cli);
+            return ED_EXIT_OK;
         default: fputs(usage, stderr); ed_cli_free(&cli); return ED_EXIT_USAGE;
         }
     }
@@ -329,7 +337,9 @@ int ed_cmd_eval(int argc, char **argv)
     commit(&st, 1);
     fflush(stdout);
     if (summary) {
-        print_summary(&st);
+        char *shown = no_journal ? NULL : ed_store_display(journal_dir);
+        print_summary(&st, shown);
+        free(shown);
     }
     if (st.host_failure || st.quarantined) {
         status = ED_EXIT_HOST;

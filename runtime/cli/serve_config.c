@@ -43,7 +43,7 @@ void ed_config_defaults(ed_config *cfg)
     cfg->n_pack_dirs = 2;
     cfg->tenants_dir = ed_path_join(home, "tenants");
     cfg->journal_dir = ed_strdup(ed_store_default_location());
-    cfg->state_dir = ed_strdup("var/state");
+    cfg->state_dir = ed_state_path("state");
     cfg->watch = 1;
     cfg->reload_debounce_s = 0.3;
     cfg->reload_runs_fixtures = 1;

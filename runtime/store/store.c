@@ -6,8 +6,10 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "store_impl.h"
+#include "pg_conn.h"
 
 #include "stdlib/hash.h"
+#include "util/fsutil.h"
 #include "util/jsonstr.h"
 
 #include <stdlib.h>
@@ -16,7 +18,33 @@
 const char *ed_store_default_location(void)
 {
     const char *env = getenv("EDICT_JOURNAL_DIR");
-    return env && *env ? env : ED_STORE_DEFAULT_DIR;
+    if (env && *env) {
+        return env;
+    }
+    /* computed once, by the command's one thread, before any other */
+    static char *dir;
+    if (dir == NULL) {
+        dir = ed_state_path("journal");
+    }
+    return dir;
+}
+
+char *ed_store_display(const char *location)
+{
+    if (!ed_pg_is_location(location)) {
+        return ed_strdup(location);
+    }
+    ed_pg_target t;
+    ed_buf err = {0};
+    char *shown;
+    if (ed_pg_target_init(&t, location, &err) == 0) {
+        shown = ed_strdup(t.shown);
+        ed_pg_target_free(&t);
+    } else {
+        shown = ed_strdup("postgres://"); /* unreadable: show nothing of it */
+    }
+    ed_buf_free(&err);
+    return shown;
 }
 
 ed_store *ed_store_open(const char *location, const ed_store_options *opt, ed_buf *err)

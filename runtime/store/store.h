@@ -36,12 +36,17 @@
 #include "util/buf.h"
 #include "signing.h"
 
-#define ED_STORE_DEFAULT_DIR "var/journal"
 #define ED_STORE_MAX_ENTRY ((size_t)16 << 20)
 
-/* The store opened when none is named: $EDICT_JOURNAL_DIR, else
- * ED_STORE_DEFAULT_DIR. */
+/* The store opened when none is named: $EDICT_JOURNAL_DIR, else the
+ * user's or installation's journal folder (ed_state_path("journal"):
+ * $EDICT_HOME/var/journal, else $XDG_STATE_HOME/edict/journal, else
+ * ~/.local/state/edict/journal). */
 const char *ed_store_default_location(void);
+
+/* location as messages may show it: a PostgreSQL URL without its
+ * password (postgres://user@host:port/db). malloc'd. */
+char *ed_store_display(const char *location);
 
 typedef struct ed_store ed_store;
 

@@ -196,3 +196,23 @@ int ed_write_all(int fd, const void *p, size_t n)
     }
     return 0;
 }
+
+char *ed_state_path(const char *leaf)
+{
+    const char *home = getenv("EDICT_HOME");
+    char *base;
+    if (home && *home) {
+        base = ed_path_join(home, "var");
+    } else if ((home = getenv("XDG_STATE_HOME")) && *home == '/') {
+        base = ed_path_join(home, "edict");
+    } else if ((home = getenv("HOME")) && *home == '/') {
+        char *state = ed_path_join(home, ".local/state");
+        base = ed_path_join(state, "edict");
+        free(state);
+    } else {
+        base = ed_strdup("var");
+    }
+    char *path = ed_path_join(base, leaf);
+    free(base);
+    return path;
+}

@@ -27,6 +27,15 @@ char *ed_path_join(const char *a, const char *b);
 /* The last component of a path ("x/y/" -> "y"), malloc'd. */
 char *ed_path_base(const char *path);
 
+/* Where edict keeps what it writes for the user or the installation
+ * (the journal, a server's state), leaf being "journal" or "state":
+ * $EDICT_HOME/var/LEAF when EDICT_HOME is set, else
+ * $XDG_STATE_HOME/edict/LEAF, else ~/.local/state/edict/LEAF, else (no
+ * home at all) var/LEAF. Never relative to the current folder when a home
+ * is known: a run in another folder must not start another journal.
+ * malloc'd. */
+char *ed_state_path(const char *leaf);
+
 /* Make dir, and its parents, with mode (like mkdir -p). Returns 1 when dir
  * itself was created, 0 when it was already a folder, -1 with errno set. */
 int ed_make_dirs(const char *dir, mode_t mode);

@@ -49,7 +49,7 @@ is "the chain re-verifies with openssl alone" "$(reverify "$SEG")" ok
 # ... and docs/AUDIT.md's own recipe, as the page writes it, gives the head
 # `edict audit verify` prints
 sed -n '/^### Without edict/,/^## /p' docs/AUDIT.md | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' |
-    sed -e "s|var/journal|$J|g" >"$TMP/audit-recipe.sh"
+    sed -e "s|/srv/edict/journal|$J|g" >"$TMP/audit-recipe.sh"
 run "$EDICT" audit verify --journal "$J" --tenant acme
 head_edict=$(sed -n 's/.*head \([0-9a-f]*\), ok.*/\1/p' "$OUT")
 is "docs/AUDIT.md's shell recipe gives the head edict prints" \

@@ -2,7 +2,7 @@
 # it: the server started with the example configuration, then each curl
 # command copied out of README.md and its answer compared with the output
 # README shows ("…" stands for any text). A copy of the tree is used so
-# that the example's journal (var/journal) lands in a temporary folder.
+# that the example's journal (build/serve/journal) lands in a temporary folder.
 . tests/cli/lib.sh
 
 EDICT_ABS=$(cd "$(dirname "$EDICT")" && pwd)/$(basename "$EDICT")
