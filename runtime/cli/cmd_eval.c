@@ -40,7 +40,9 @@ static const char usage[] =
     "                          tenant takes it, one with another is refused\n"
     "  --as-of RFC3339         decide every event as of this moment (overrides\n"
     "                          the events' own as_of)\n"
-    "  --fail-on red|yellow    exit 3 when a decision reaches this flag\n"
+    "  --fail-on red|yellow|error\n"
+    "                          exit 3 when a decision reaches this flag, or\n"
+    "                          (error) carries a rule error; may be repeated\n"
     "  --explain               add a trace of every rule considered\n"
     "  --store S               append every decision to the audit journal S,\n"
     "                          a folder or postgres://user@host:port/db\n"
@@ -76,6 +78,7 @@ typedef struct eval_state {
     ed_catalog *cat;
     ed_decider *decider;
     int fail_on;          /* -1 none, else the flag */
+    int fail_on_error;    /* a rule error reaches it too */
     int flush_each;       /* stream input: flush every decision */
     long decided, refused, flagged, rule_errors, quarantined;
     long flags[3];
@@ -163,7 +166,8 @@ static int on_verdict(void *arg, const ed_verdict *v)
     st->decided++;
     st->flags[o->flag]++;
     st->rule_errors += (long)o->n_errors;
-    if (st->fail_on >= 0 && (int)o->flag >= st->fail_on) {
+    if ((st->fail_on >= 0 && (int)o->flag >= st->fail_on) ||
+        (st->fail_on_error && o->n_errors > 0)) {
         st->flagged++;
     }
     for (size_t i = 0; i < o->n_fired; i++) {
@@ -254,11 +258,13 @@ int ed_cmd_eval(int argc, char **argv)
         }
         case O_FAIL_ON:
             if (strcmp(optarg, "red") == 0) {
-                st.fail_on = ED_FLAG_RED;
+                st.fail_on = st.fail_on == ED_FLAG_YELLOW ? ED_FLAG_YELLOW : ED_FLAG_RED;
             } else if (strcmp(optarg, "yellow") == 0) {
                 st.fail_on = ED_FLAG_YELLOW;
+            } else if (strcmp(optarg, "error") == 0) {
+                st.fail_on_error = 1;
             } else {
-                fprintf(stderr, "edict: --fail-on takes red or yellow\n");
+                fprintf(stderr, "edict: --fail-on takes red, yellow or error\n");
                 ed_cli_free(&cli);
                 return ED_EXIT_USAGE;
             }

@@ -11,6 +11,11 @@ rule { id = "demo/sev", on = "t.a", severity = "info", cite = "DEMO-1",
   check = function(e, ctx)
     if e.data.sev then return { message = "sev " .. e.data.sev, severity = e.data.sev } end
   end }
+-- data.fail makes a rule error
+rule { id = "demo/fails", on = "t.a", severity = "minor", cite = "DEMO-2",
+  check = function(e, ctx)
+    if e.data.fail then error("failing on purpose") end
+  end }
 EOF
 E="$EDICT eval --packs $P"
 event g >"$TMP/green"
@@ -42,6 +47,21 @@ run $E --fail-on yellow "$TMP/green"
 is "--fail-on yellow: 0 when green" "$RC" 0
 run $E --fail-on red "$TMP/red-bad"
 is "bad events (2) win over --fail-on (3)" "$RC" 2
+event f '{"fail":true}' >"$TMP/fails"
+run $E "$TMP/fails"
+is "a rule error alone: exit 0 without --fail-on error" "$RC:$(jv "$OUT" '#D[1].errors')" "0:1"
+run $E --fail-on error "$TMP/fails"
+is "--fail-on error: 3 when a decision carries a rule error" "$RC" 3
+run $E --fail-on error "$TMP/gyr"
+is "--fail-on error: 0 when findings but no rule error" "$RC" 0
+run $E --fail-on red --fail-on error "$TMP/fails"
+is "--fail-on red --fail-on error: the error reaches it" "$RC" 3
+run $E --fail-on error --fail-on red "$TMP/gyr"
+is "--fail-on error --fail-on red: the red reaches it" "$RC" 3
+run $E --fail-on yellow --fail-on red "$TMP/gy"
+is "--fail-on yellow --fail-on red: the lower flag holds" "$RC" 3
+run $E --fail-on purple "$TMP/gy"
+is "--fail-on purple: usage error" "$RC:$(cat "$ERR")" "64:edict: --fail-on takes red, yellow or error"
 
 # 1: edict could not run
 run $E "$TMP/no-such-file"
@@ -58,7 +78,7 @@ echo 'rule { id = "demo/x", on = "t.a", severity = "huge", cite = "X", check = f
 run "$EDICT" eval --packs "$TMP/broken" "$TMP/gyr"
 is "1: packs with problems" "$RC" 1
 is "1: packs with problems: nothing decided" "$(wc -c <"$OUT")" 0
-has "1: packs with problems: names the problem" "$ERR" "broken/demo/rules.lua:6: rule 'demo/x': severity 'huge' is not one of critical, major, minor, info"
+has "1: packs with problems: names the problem" "$ERR" "broken/demo/rules.lua:11: rule 'demo/x': severity 'huge' is not one of critical, major, minor, info"
 has "1: packs with problems: says nothing was decided" "$ERR" "edict: 1 problem in the packs; nothing was decided (see \`edict check\`)"
 run "$EDICT" eval --packs "$TMP/nowhere" "$TMP/gyr"
 is "1: --packs folder missing" "$RC" 1
@@ -71,7 +91,7 @@ is "64: unknown option" "$RC" 64
 has "64: unknown option prints usage on stderr" "$ERR" "usage: edict eval"
 run $E --fail-on orange "$TMP/green"
 is "64: bad --fail-on value" "$RC" 64
-has "64: bad --fail-on says what it takes" "$ERR" "edict: --fail-on takes red or yellow"
+has "64: bad --fail-on says what it takes" "$ERR" "edict: --fail-on takes red, yellow or error"
 run $E --fail-on green "$TMP/green"
 is "64: --fail-on green is not a value" "$RC" 64
 run $E --as-of 2024-06-01 "$TMP/green"
