@@ -231,6 +231,8 @@ bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf 'BLAH\r\n\r\n' >&3; cat <&3" >
 has "garbage: 400" "$TMP/garbage" "HTTP/1.1 400"
 
 # --- packs, reload --------------------------------------------------------
+req GET /v1/packs
+is "packs without a token: 401, as README says" "$ST" 401
 req GET /v1/packs -H "Authorization: Bearer $ACME"
 is "packs: generation, version, digest" "$(jv "$TMP/body" 'D[1].generation .. " " .. D[1].packs[1].version .. " " .. D[1].packs[1].digest:sub(1, 7) .. " " .. tostring(D[1].last_reload.ok)')" "1 2026.1 sha256: true"
 req POST /v1/admin/reload -H "Authorization: Bearer $ACME"
