@@ -149,7 +149,7 @@ deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -s all
 	@sh examples/run.sh $(BUILD)/edict
 
 unit: $(UNIT_BIN)

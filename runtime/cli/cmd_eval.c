@@ -11,8 +11,10 @@
 #define cmd_eval_c
 
 #include "cli.h"
+#include "pretty.h"
 
 #include "decider/decider.h"
+#include "engine/json.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -56,6 +58,10 @@ static const char usage[] =
     "  --fsync-every N         at most N decisions per fsync (default 256;\n"
     "                          1 when the input is a pipe or a terminal)\n"
     "  --summary               print a summary to stderr at the end\n"
+    "  --format json|pretty    json (the default): each decision as the\n"
+    "                          journal keeps it, one line; pretty: for a\n"
+    "                          person, a finding per line (with --explain,\n"
+    "                          the trace as a table)\n"
     ED_CLI_LIMIT_HELP
     "  --help                  this text\n"
     "\n"
@@ -89,6 +95,7 @@ typedef struct eval_state {
     ed_store *store;      /* NULL with --no-journal */
     long fsync_every;
     ed_buf held;          /* output lines waiting for the journal sync */
+    lua_State *pretty;    /* --format pretty: decodes each decision */
 } eval_state;
 
 /* Write out the held lines once what they acknowledge is durable. */
@@ -148,8 +155,13 @@ static int on_verdict(void *arg, const ed_verdict *v)
         return 1;
     }
     if (v->status != ED_DECIDED) {
-        ed_decider_error_json(st->decider, v, &st->held);
-        ed_buf_putc(&st->held, '\n');
+        if (st->pretty) {
+            ed_buf_printf(&st->held, "%s %ld  %s%s  NOT DECIDED\n  %s\n\n", v->unit, v->where,
+                          v->event_id, v->event_id[0] ? "" : "(no id)", v->error);
+        } else {
+            ed_decider_error_json(st->decider, v, &st->held);
+            ed_buf_putc(&st->held, '\n');
+        }
         commit(st, 0);
         fprintf(stderr, "edict: %s %ld: %s\n", v->unit, v->where, v->error);
         if (v->status == ED_QUARANTINED) {
@@ -160,8 +172,19 @@ static int on_verdict(void *arg, const ed_verdict *v)
         return st->host_failure;
     }
     const ed_outcome *o = v->outcome;
-    ed_buf_append(&st->held, v->decision, v->len);
-    ed_buf_putc(&st->held, '\n');
+    if (st->pretty) {
+        ed_buf_reset(&st->err);
+        if (ed_pretty_decision(st->pretty, v->decision, v->len, &st->held, &st->err) != 0) {
+            fprintf(stderr, "edict: cannot show decision %s: %s\n", o->decision_id,
+                    st->err.data);
+            st->host_failure = 1;
+            return 1;
+        }
+        ed_buf_putc(&st->held, '\n');
+    } else {
+        ed_buf_append(&st->held, v->decision, v->len);
+        ed_buf_putc(&st->held, '\n');
+    }
     commit(st, 0);
     st->decided++;
     st->flags[o->flag]++;
@@ -211,7 +234,7 @@ static void print_summary(eval_state *st, const char *journal)
 int ed_cmd_eval(int argc, char **argv)
 {
     enum { O_TENANT = ED_OPT_OWN, O_AS_OF, O_FAIL_ON, O_EXPLAIN, O_SUMMARY,
-           O_JOURNAL, O_NO_JOURNAL, O_FSYNC_EVERY };
+           O_JOURNAL, O_NO_JOURNAL, O_FSYNC_EVERY, O_FORMAT };
     static const struct option options[] = {
         ED_CLI_SHARED_OPTIONS,
         {"tenant", required_argument, 0, O_TENANT},
@@ -223,6 +246,7 @@ int ed_cmd_eval(int argc, char **argv)
         {"store", required_argument, 0, O_JOURNAL},
         {"no-journal", no_argument, 0, O_NO_JOURNAL},
         {"fsync-every", required_argument, 0, O_FSYNC_EVERY},
+        {"format", required_argument, 0, O_FORMAT},
         {0, 0, 0, 0}};
     const char *journal_dir = ed_store_default_location();
     ed_decider_config dc = {0};
@@ -233,7 +257,7 @@ int ed_cmd_eval(int argc, char **argv)
     memset(&st, 0, sizeof st);
     st.fail_on = -1;
     st.fsync_every = 256;
-    int summary = 0, opt;
+    int summary = 0, pretty = 0, opt;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         int shared = ed_cli_option(&cli, opt, optarg);
         if (shared < 0) {
@@ -270,6 +294,14 @@ int ed_cmd_eval(int argc, char **argv)
             }
             break;
         case O_EXPLAIN: dc.explain = 1; break;
+        case O_FORMAT:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "pretty") != 0) {
+                fprintf(stderr, "edict: --format takes json or pretty\n");
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            pretty = strcmp(optarg, "pretty") == 0;
+            break;
         case O_SUMMARY: summary = 1; break;
         case O_JOURNAL: journal_dir = optarg; break;
         case O_NO_JOURNAL: no_journal = 1; break;
@@ -327,6 +359,11 @@ int ed_cmd_eval(int argc, char **argv)
             goto done;
         }
     }
+    if (pretty && (st.pretty = ed_json_host_state()) == NULL) {
+        fputs("edict: cannot start the JSON decoder\n", stderr);
+        status = ED_EXIT_HOST;
+        goto done;
+    }
     dc.cat = st.cat;
     dc.store = st.store;
     st.decider = ed_decider_new(&dc, &st.err);
@@ -360,6 +397,9 @@ done:
     }
     ed_decider_free(st.decider);
     ed_store_close(st.store);
+    if (st.pretty) {
+        lua_close(st.pretty);
+    }
     ed_buf_free(&st.held);
     free(st.counts);
     ed_buf_free(&st.err);

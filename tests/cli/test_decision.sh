@@ -180,4 +180,24 @@ run "$EDICT" eval --packs "$X" --tenants "$TMP/xt" --limit-instructions 100000 -
 is "--explain: same decision fields as without it" \
     "$(jv "$OUT" '(L[1]:gsub(",\"explain\":%[.*%]}$", "}"))')" "$(cat "$TMP/noexplain")"
 
+# --- --format pretty: the same decisions, for a person -----------------------
+{ event p1 '{"sevs":["critical","minor"]}'; event p2 '{"boom":true}'; event p3; printf '{"id":"p4"}\n'; } >"$TMP/p"
+run $E --format pretty --no-journal "$TMP/p"
+is "pretty: exit 2 (one event not decided), as with json" "$RC" 2
+has "pretty: the event on one line" "$OUT" "p1  tenant acme  t.a  US-XX  2024-06-01T12:00:00Z"
+has "pretty: flag and score" "$OUT" "  RED  score 70  dec-"
+has "pretty: a finding: severity and rule" "$OUT" "  critical  demo/list"
+has "pretty: its message" "$OUT" "            finding 1"
+has "pretty: its cite" "$OUT" "            cite: DEMO-1"
+has "pretty: a rule error, where and why" "$OUT" "  ERROR     demo/boom at "
+has "pretty: a green decision says there is nothing" "$OUT" "  no findings"
+has "pretty: an event not decided, by its line" "$OUT" "line 4  p4  NOT DECIDED"
+lacks "pretty: no JSON" "$OUT" '{"decision_id"'
+run $E --format pretty --explain --no-journal "$TMP/f1"
+has "pretty --explain: the trace as a table" "$OUT" "    demo/list"
+run $E --format yaml "$TMP/f1"
+is "--format yaml: usage error" "$RC:$(cat "$ERR")" "64:edict: --format takes json or pretty"
+run $E --format json --no-journal "$TMP/f1"
+is "--format json: the decision line" "$(head -c 15 "$OUT")" '{"decision_id":'
+
 summary

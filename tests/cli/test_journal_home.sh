@@ -44,13 +44,24 @@ lacks "a PostgreSQL store's password is never shown" "$ERR" "s3cret-pw"
 T=$TMP/tree
 mkdir -p "$T"
 cp -R examples rules jurisdictions tenants "$T"/
-(cd "$T" && sh examples/run.sh "$EDICT_ABS" >/dev/null 2>&1)
+(cd "$T" && sh examples/run.sh "$EDICT_ABS" >"$TMP/run.out" 2>&1)
 first=$(cat "$T"/build/run/journal/segment-*.log 2>/dev/null | wc -l | tr -d ' ')
 (cd "$T" && sh examples/run.sh "$EDICT_ABS" >/dev/null 2>&1)
 again=$(cat "$T"/build/run/journal/segment-*.log 2>/dev/null | wc -l | tr -d ' ')
 check "make run journals under build/run/journal ($first entries)" [ "$first" -gt 0 ]
 is "a second make run starts it afresh: as many entries, not twice" "$again" "$first"
 check "make run leaves the user's journal alone" [ ! -e "$HOME/.local/state/edict/journal/segment-000002.log" ]
+# ... and it is a screen for a person: no decision JSON on it, the files
+# that hold the decisions named, one decision shown in words
+check "make run: the decisions are in files, one JSON line each" \
+    sh -c "cat '$T'/build/run/*.decisions.ndjson | head -1 | grep -q '^{\"decision_id\"'"
+has "make run: the screen names where the decisions are" "$TMP/run.out" "-> build/run/employee.decisions.ndjson"
+lacks "make run: no decision JSON on the screen" "$TMP/run.out" '{"decision_id"'
+has "make run: per stream, its counts" "$TMP/run.out" "32 events: 30 decided"
+has "make run: one decision explained in words" "$TMP/run.out" "== one decision, explained"
+has "make run: its trace as a table" "$TMP/run.out" "explain:"
+has "make run: the chains verified" "$TMP/run.out" "tenant acme: 12 entries"
+check "make run: one screenful, not a wall of JSON ($(wc -l <"$TMP/run.out") lines)" [ "$(wc -l <"$TMP/run.out")" -lt 150 ]
 is "make run adds nothing to the user's journal" "$(cat "$J"/segment-*.log | wc -l | tr -d ' ')" 2
 
 summary
