@@ -19,6 +19,8 @@ static const char usage[] =
     "  check [PACK_DIR...] load packs and report every problem with file:line\n"
     "  test [PACK_DIR...]  run the packs' fixtures\n"
     "  packs               list the loaded packs\n"
+    "  new pack DIR        write a new pack that passes check and test, to\n"
+    "                      start from\n"
     "  diff                what changes between two sets of packs, event by event\n"
     "  audit verify|keygen|checkpoint|export\n"
     "                      the audit journal: verify its hash chains, sign\n"
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
         {"retention", ed_cmd_retention},
         {"serve", ed_cmd_serve},
         {"diff", ed_cmd_diff},
+        {"new", ed_cmd_new},
         {"db", ed_cmd_db},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -34,11 +34,13 @@ doc README.md 2
 doc README.md 4
 doc README.md 5
 
+# RULES.md, "Your first pack in 15 minutes"
+doc RULES.md 1
 # RULES.md, "A state changes its law": the checks, the tests and the
 # decisions, on the tree as shipped (both tagging folders are in it)
-doc RULES.md 4
 doc RULES.md 5
 doc RULES.md 6
-doc RULES.md 8
+doc RULES.md 7
+doc RULES.md 9
 
 summary
