@@ -165,6 +165,9 @@ install: $(BUILD)/edict
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/edict
 	install -m 0755 $(BUILD)/edict $(DESTDIR)$(PREFIX)/bin/edict
 	cp -R rules jurisdictions tenants $(DESTDIR)$(PREFIX)/share/edict/
+	sh dist/man.sh $(BUILD)/edict $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 dist/edict.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/edict
 
 clean:
 	rm -rf build
