@@ -17,6 +17,7 @@
 
 #include "engine/engine.h"
 #include "stdlib/hash.h"
+#include "util/fsutil.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -100,23 +101,6 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int write_all(int fd, const void *data, size_t n)
-{
-    const char *p = data;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int read_all(int fd, void *data, size_t n)
 {
     char *p = data;
@@ -160,7 +144,7 @@ typedef struct child_out {
 
 static int flush_frames(child_out *c)
 {
-    int rc = write_all(c->fd, c->frames.data, c->frames.len);
+    int rc = ed_write_all(c->fd, c->frames.data, c->frames.len);
     ed_buf_reset(&c->frames);
     return rc;
 }
@@ -599,11 +583,11 @@ static int send_request(ed_evaluator *e, const char *body, size_t len, size_t ma
     for (size_t i = 0; i < n_lost; i++) {
         skip[i] = lost[i].ordinal;
     }
-    return write_all(e->fd, &rq, sizeof rq) != 0 ||
-                   write_all(e->fd, skip, n_lost * sizeof skip[0]) != 0 ||
-                   write_all(e->fd, tenant ? tenant : "", rq.tenant_len) != 0 ||
-                   write_all(e->fd, why, rq.why_len) != 0 ||
-                   write_all(e->fd, body, len) != 0
+    return ed_write_all(e->fd, &rq, sizeof rq) != 0 ||
+                   ed_write_all(e->fd, skip, n_lost * sizeof skip[0]) != 0 ||
+                   ed_write_all(e->fd, tenant ? tenant : "", rq.tenant_len) != 0 ||
+                   ed_write_all(e->fd, why, rq.why_len) != 0 ||
+                   ed_write_all(e->fd, body, len) != 0
                ? -1
                : 0;
 }
@@ -758,7 +742,7 @@ int ed_evaluator_call(int (*fn)(void *arg, ed_buf *out), void *arg, double deadl
         int fd = become_child(sv[1], parent, "edict-vet");
         ed_buf text = {0};
         int32_t rc = fn(arg, &text);
-        if (write_all(fd, &rc, sizeof rc) != 0 || write_all(fd, text.data ? text.data : "",
+        if (ed_write_all(fd, &rc, sizeof rc) != 0 || ed_write_all(fd, text.data ? text.data : "",
                                                             text.len) != 0) {
             _exit(1);
         }
