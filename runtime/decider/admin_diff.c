@@ -8,6 +8,7 @@
 #define admin_diff_c
 
 #include "decider.h"
+#include "evaluator.h"
 #include "decide.h"
 #include "diff.h"
 
@@ -67,7 +68,9 @@ static void answer_error(ed_answer *res, int status, const char *code, const cha
  * the events by max_batch_events, the look-back by `limit` (at most
  * DIFF_LIMIT_MAX; finding it still walks and verifies the whole chain,
  * like GET /v1/decisions). It runs on the worker that took it, like an
- * admin reload: a rare request, not a hot path.
+ * admin reload: a rare request, not a hot path. The journal is read there;
+ * with env->isolate the rest (the "to" packs' code, every rule of both
+ * sides) runs in a process of its own, as serve's evaluations do.
  */
 
 #define DIFF_LIMIT_DEFAULT 1000
@@ -392,94 +395,50 @@ static int diff_lookup_entry(void *arg, const ed_entry *e)
     return 0;
 }
 
-int ed_decider_admin_diff(ed_decider *d, const ed_admin_diff_env *env, const char *body,
-                          size_t len, ed_answer *res)
+/* What the comparison needs once the journal has been read: everything
+ * in it is the caller's memory, which a forked process sees as it was. */
+typedef struct comparison {
+    admin *w;
+    diff_request *dr;
+    int events;                 /* the list's index on the intake stack */
+    long n;
+    lua_Integer *slot_of;
+    unsigned long long *seen_at;
+    ed_buf *found;
+    unsigned long long decisions;
+    const ed_catalog *serving;
+    unsigned long gen_id;
+} comparison;
+
+/* Build the "to" packs and decide every event under both: where tenants'
+ * and the admin's pack code runs. Fills res. */
+static void compare(comparison *cmp, ed_answer *res)
 {
-    admin aw = {ed_decider_intake(d), d, env};
-    admin *w = &aw;
-    diff_body rq = {body, len};
-    const diff_body *req = &rq;
+    admin *w = cmp->w;
+    diff_request *dr = cmp->dr;
     lua_State *L = w->intake;
-    int top = lua_gettop(L);
-    diff_request dr;
-    memset(&dr, 0, sizeof dr);
-    if (diff_read_request(w, req, &dr, res) != 0) {
-        diff_request_free(&dr);
-        lua_settop(L, top);
-        return res->status;
-    }
-    int events = lua_gettop(L);
-    ed_catalog *to = diff_to_catalog(w, &dr, res);
+    ed_catalog *to = diff_to_catalog(w, dr, res);
     if (to == NULL) {
-        diff_request_free(&dr);
-        lua_settop(L, top);
-        return res->status;
+        return;
     }
-
-    /* each event's slot: the events asked about, by id (one slot per id) */
-    long n = dr.n_events;
-    lua_Integer *slot_of = calloc((size_t)n, sizeof *slot_of);
-    unsigned long long *seen_at = calloc((size_t)n + 1, sizeof *seen_at);
-    ed_buf *found = calloc((size_t)n + 1, sizeof *found);
-    if (slot_of == NULL || seen_at == NULL || found == NULL) {
-        abort();
-    }
-    lua_newtable(L);
-    int ids = lua_gettop(L);
-    lua_Integer slots = 0;
-    for (long i = 0; i < n; i++) {
-        lua_rawgeti(L, events, i + 1);
-        if (lua_type(L, -1) == LUA_TTABLE && lua_getfield(L, -1, "id") == LUA_TSTRING) {
-            lua_pushvalue(L, -1);
-            if (lua_rawget(L, ids) == LUA_TNUMBER) {
-                slot_of[i] = lua_tointeger(L, -1);
-            } else {
-                slot_of[i] = ++slots;
-                lua_pushvalue(L, -2);
-                lua_pushinteger(L, slots);
-                lua_rawset(L, ids);
-            }
-        }
-        lua_settop(L, ids);
-    }
-
-    /* the journaled decisions: only this tenant's chain is read */
-    diff_lookup look = {L, ids, 0, seen_at, found, {0}};
-    uint64_t head = 0;
-    FILE *devnull = fopen("/dev/null", "w");
-    int walked = ed_store_walk(w->env->store, dr.tenant, NULL, diff_lookup_entry, &look,
-                               &head, devnull ? devnull : stderr);
-    if (devnull) {
-        fclose(devnull);
-    }
-    ed_buf_free(&look.err);
-    lua_settop(L, events);
-
-    unsigned long gen_id = ed_decider_refresh(w->d);
-    const ed_catalog *serving = ed_decider_catalog(w->d);
-    ed_diff_options opt = {dr.tenant, NULL, ED_DIFF_JSON};
+    ed_diff_options opt = {dr->tenant, NULL, ED_DIFF_JSON};
     ed_buf out = {0}, err = {0};
-    ed_differ *df = NULL;
     long from_journal = 0, from_generation = 0;
-    if (walked == 1) {
-        answer_error(res, 500, "journal_broken", "the tenant's journal does not verify "
-                     "(see GET /v1/audit/verify); nothing was compared");
-        goto done;
-    }
-    df = ed_differ_new(serving, to, &opt, &err);
+    ed_differ *df = ed_differ_new(cmp->serving, to, &opt, &err);
     if (df == NULL) {
         answer_error(res, 500, "internal", err.len ? err.data : "cannot compare");
         goto done;
     }
-    for (long i = 0; i < n; i++) {
-        lua_Integer s = slot_of[i];
+    for (long i = 0; i < cmp->n; i++) {
+        lua_Integer s = cmp->slot_of[i];
         /* the event's latest decision, when it is among the last `limit` */
-        int journaled = s > 0 && seen_at[s] > 0 &&
-                        seen_at[s] + (unsigned long long)dr.limit > look.decisions;
-        lua_rawgeti(L, events, i + 1);
+        int journaled = s > 0 && cmp->seen_at[s] > 0 &&
+                        cmp->seen_at[s] + (unsigned long long)dr->limit > cmp->decisions;
+        lua_rawgeti(L, cmp->events, i + 1);
         ed_buf_reset(&err);
-        ed_diff_result r = ed_differ_event(df, L, "index", i, journaled ? found[s].data : NULL,
-                                           journaled ? found[s].len : 0, &out, &err);
+        ed_diff_result r = ed_differ_event(df, L, "index", i,
+                                           journaled ? cmp->found[s].data : NULL,
+                                           journaled ? cmp->found[s].len : 0, &out, &err);
         if (r == ED_DIFF_HOST_FAILURE) {
             answer_error(res, 500, "diff_failed", err.len ? err.data : "diff failed");
             goto done;
@@ -495,10 +454,10 @@ int ed_decider_admin_diff(ed_decider *d, const ed_admin_diff_env *env, const cha
     const ed_diff_counts *c = ed_differ_counts(df);
     res->status = 200;
     ed_buf_puts(&res->body, "{\"tenant\":");
-    ed_json_escape(&res->body, dr.tenant, strlen(dr.tenant));
+    ed_json_escape(&res->body, dr->tenant, strlen(dr->tenant));
     ed_buf_printf(&res->body, ",\"generation\":%lu,\"events\":%ld,\"changed\":%ld,"
                   "\"unchanged\":%ld,\"refused\":%ld,\"from_journal\":%ld,"
-                  "\"from_generation\":%ld,\"summary\":", gen_id, c->events, c->changed,
+                  "\"from_generation\":%ld,\"summary\":", cmp->gen_id, c->events, c->changed,
                   c->unchanged, c->refused, from_journal, from_generation);
     /* the differ's summary line is {"summary":{...}}: keep the inner object */
     ed_buf summary = {0};
@@ -528,16 +487,112 @@ int ed_decider_admin_diff(ed_decider *d, const ed_admin_diff_env *env, const cha
 done:
     ed_differ_free(df);
     ed_catalog_free(to);
+    ed_buf_free(&out);
+    ed_buf_free(&err);
+}
+
+/* compare() in an evaluator process: the answer comes back as
+ * "<status>\n<body>". */
+static int compare_apart(void *arg, ed_buf *out)
+{
+    ed_answer res;
+    memset(&res, 0, sizeof res);
+    compare(arg, &res);
+    ed_buf_printf(out, "%d\n", res.status);
+    ed_buf_append(out, res.body.data ? res.body.data : "", res.body.len);
+    ed_buf_free(&res.body);
+    return 0;
+}
+
+int ed_decider_admin_diff(ed_decider *d, const ed_admin_diff_env *env, const char *body,
+                          size_t len, ed_answer *res)
+{
+    admin aw = {ed_decider_intake(d), d, env};
+    admin *w = &aw;
+    diff_body rq = {body, len};
+    lua_State *L = w->intake;
+    int top = lua_gettop(L);
+    diff_request dr;
+    memset(&dr, 0, sizeof dr);
+    if (diff_read_request(w, &rq, &dr, res) != 0) {
+        diff_request_free(&dr);
+        lua_settop(L, top);
+        return res->status;
+    }
+    int events = lua_gettop(L);
+
+    /* each event's slot: the events asked about, by id (one slot per id) */
+    long n = dr.n_events;
+    lua_Integer *slot_of = calloc((size_t)n + 1, sizeof *slot_of);
+    unsigned long long *seen_at = calloc((size_t)n + 1, sizeof *seen_at);
+    ed_buf *found = calloc((size_t)n + 1, sizeof *found);
+    if (slot_of == NULL || seen_at == NULL || found == NULL) {
+        abort();
+    }
+    lua_newtable(L);
+    int ids = lua_gettop(L);
+    lua_Integer slots = 0;
+    for (long i = 0; i < n; i++) {
+        lua_rawgeti(L, events, i + 1);
+        if (lua_type(L, -1) == LUA_TTABLE && lua_getfield(L, -1, "id") == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            if (lua_rawget(L, ids) == LUA_TNUMBER) {
+                slot_of[i] = lua_tointeger(L, -1);
+            } else {
+                slot_of[i] = ++slots;
+                lua_pushvalue(L, -2);
+                lua_pushinteger(L, slots);
+                lua_rawset(L, ids);
+            }
+        }
+        lua_settop(L, ids);
+    }
+
+    /* the journaled decisions, read here (a forked process must not touch
+     * the store): only this tenant's chain is read */
+    diff_lookup look = {L, ids, 0, seen_at, found, {0}};
+    uint64_t head = 0;
+    FILE *devnull = fopen("/dev/null", "w");
+    int walked = ed_store_walk(w->env->store, dr.tenant, NULL, diff_lookup_entry, &look,
+                               &head, devnull ? devnull : stderr);
+    if (devnull) {
+        fclose(devnull);
+    }
+    ed_buf_free(&look.err);
+    lua_settop(L, events);
+
+    comparison cmp = {w, &dr, events, n, slot_of, seen_at, found, look.decisions, NULL, 0};
+    cmp.gen_id = ed_decider_refresh(w->d);
+    cmp.serving = ed_decider_catalog(w->d);
+    if (walked == 1) {
+        answer_error(res, 500, "journal_broken", "the tenant's journal does not verify "
+                     "(see GET /v1/audit/verify); nothing was compared");
+    } else if (env->isolate) {
+        /* the "to" packs' code and every rule run apart, as serve's rules
+         * do: a crash costs this answer, not the server */
+        ed_buf got = {0};
+        int rc = ed_evaluator_call(compare_apart, &cmp, env->deadline_s, &got);
+        char *nl = got.data ? memchr(got.data, '\n', got.len) : NULL;
+        if (rc != 0 || nl == NULL) {
+            while (got.len && got.data[got.len - 1] == '\n') {
+                got.data[--got.len] = '\0';
+            }
+            answer_error(res, 500, "diff_failed", got.len ? got.data : "the comparison failed");
+        } else {
+            res->status = atoi(got.data);
+            ed_buf_append(&res->body, nl + 1, got.len - (size_t)(nl + 1 - got.data));
+        }
+        ed_buf_free(&got);
+    } else {
+        compare(&cmp, res);
+    }
     for (long i = 0; i <= n; i++) {
         ed_buf_free(&found[i]);
     }
     free(found);
     free(seen_at);
     free(slot_of);
-    ed_buf_free(&out);
-    ed_buf_free(&err);
     diff_request_free(&dr);
     lua_settop(L, top);
     return res->status;
 }
-

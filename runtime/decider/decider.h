@@ -137,6 +137,10 @@ typedef struct ed_admin_diff_env {
     const ed_limits *limits;
     const char *default_tenants_dir; /* the configured overlays, or NULL */
     size_t max_events;
+    int isolate;                    /* the "to" packs and the rules in an
+                                     * evaluator process (serve's
+                                     * isolate_rules) */
+    double deadline_s;              /* that process's time */
 } ed_admin_diff_env;
 
 /* POST /v1/admin/diff (README.md): what the packs under "to" would

@@ -798,7 +798,8 @@ static void admin_diff(ed_api_worker *w, const ed_request *req, ed_response *res
 {
     const ed_config *cfg = w->svc->cfg;
     ed_admin_diff_env env = {w->svc->store, &cfg->limits, cfg->tenants_dir,
-                             cfg->max_batch_events};
+                             cfg->max_batch_events, cfg->isolate_rules,
+                             VET_DEADLINE_FACTOR * cfg->evaluation_deadline_s};
     ed_answer answer = {0, {0}};
     ed_decider_admin_diff(w->decider, &env, req->body, req->body_len, &answer);
     res->status = answer.status;

@@ -31,6 +31,7 @@ EOF
 token_hash() { printf '%s\n' "$1" | "$EDICT" serve --hash-token; }
 ACME=acme-token-0123456789abcdef
 BETA=beta-token-0123456789abcdef
+ADMIN=admin-token-0123456789abcdef
 
 # conf NAME EXTRA: a server configuration with one worker (so one evaluator)
 conf() {
@@ -40,6 +41,7 @@ return {
   packs = { "$P" }, tenants_dir = false, watch = false,
   journal = "$TMP/$1.journal", state_dir = "$TMP/$1.state", max_batch_events = 2000,
   limits = { instructions = 1000000000, time_ms = 60000 },
+  admin_token_sha256 = "$(token_hash $ADMIN)",
   tenants = {
     acme = { token_sha256 = "$(token_hash $ACME)", rate_per_minute = 100000, burst = 100000 },
     beta = { token_sha256 = "$(token_hash $BETA)", rate_per_minute = 100000, burst = 100000 },
@@ -176,6 +178,17 @@ has "saying why" "$TMP/body" "the rule evaluator was lost 3 times on this reques
 ev d2 3 >"$TMP/d2"
 acme POST /v1/evaluate --data-binary @"$TMP/d2"
 is "then the next request is decided" "$ST $(jv "$TMP/body" 'D[1].decisions[1].flag')" "200 green"
+# POST /v1/admin/diff runs the rules apart too: a comparison that overruns
+# (its deadline is ten evaluation deadlines) is a 500, and the server goes on
+printf '{"tenant":"acme","to":["%s"],"events":[%s]}' "$P" "$(cat "$TMP/d1")" >"$TMP/diff"
+req POST /v1/admin/diff -H "Authorization: Bearer $ADMIN" --data-binary @"$TMP/diff"
+is "admin diff whose rules overrun: 500 diff_failed" "$ST $(jv "$TMP/body" 'D[1].error.code')" "500 diff_failed"
+has "... saying the process ran past its deadline" "$TMP/body" "ran past its deadline of 3 s"
+printf '{"tenant":"acme","to":["%s"],"events":[%s]}' "$P" "$(cat "$TMP/d2")" >"$TMP/diff2"
+req POST /v1/admin/diff -H "Authorization: Bearer $ADMIN" --data-binary @"$TMP/diff2"
+is "then an admin diff that does not overrun answers" "$ST $(jv "$TMP/body" 'D[1].events .. D[1].changed')" "200 10"
+acme POST /v1/evaluate --data-binary @"$TMP/d2"
+is "and evaluations go on" "$ST" "200"
 stop
 
 # --- isolate_rules = false: in the server's own process -------------------
