@@ -102,7 +102,15 @@ for round in 1 2 3 4; do
     "$EDICT" eval --packs rules --store "$URL" --fsync-every 4 "$TMP/many.ndjson" \
         >"$TMP/k.$round" 2>/dev/null &
     pid=$!
-    sleep "0.$(( (round * 37) % 9 + 2 ))"
+    # killed once it has acknowledged something (a slow start, as under
+    # the sanitizers, must not make the round empty), then a little later
+    i=0
+    while ! grep -q decision_id "$TMP/k.$round" 2>/dev/null && kill -0 "$pid" 2>/dev/null &&
+        [ $i -lt 600 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    sleep "0.$(( (round * 37) % 9 ))"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     db_sql "SELECT convert_from(bytes, 'UTF8') FROM edict.journal" >"$TMP/in_db.$round"
