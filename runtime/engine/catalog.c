@@ -39,8 +39,12 @@ void ed_catalog_free(ed_catalog *c)
     for (size_t i = 0; i < c->n_tenants; i++) {
         ed_pack_free(c->tenants[i]);
     }
+    for (size_t i = 0; i < c->n_unsound; i++) {
+        ed_pack_free(c->unsound[i]);
+    }
     free(c->packs);
     free(c->tenants);
+    free(c->unsound);
     free(c);
 }
 
@@ -83,6 +87,8 @@ static void add_one(ed_catalog *c, const char *dir, const char *label,
         } else {
             push_pack(&c->packs, &c->n_packs, p);
         }
+    } else if (p != NULL && is_tenant) {
+        push_pack(&c->unsound, &c->n_unsound, p); /* cross-checked, never loaded */
     } else {
         ed_pack_free(p);
     }
@@ -372,6 +378,15 @@ void ed_catalog_finish(ed_catalog *c, ed_diags *d)
     for (size_t i = 0; i < c->n_tenants; i++) {
         check_tenant(c, c->tenants[i], d);
     }
+    /* an overlay with problems of its own gets the cross-checks too: the
+     * author sees every problem in one pass, not the next ones after a fix */
+    for (size_t i = 0; i < c->n_unsound; i++) {
+        check_tenant(c, c->unsound[i], d);
+        ed_pack_free(c->unsound[i]);
+    }
+    free(c->unsound);
+    c->unsound = NULL;
+    c->n_unsound = 0;
 }
 
 const ed_pack *ed_catalog_tenant(const ed_catalog *c, const char *name)

@@ -14,6 +14,10 @@ typedef struct ed_catalog {
     size_t n_packs;
     ed_pack **tenants; /* sorted by name */
     size_t n_tenants;
+    ed_pack **unsound; /* overlays with problems of their own: kept only
+                        * until ed_catalog_finish has cross-checked them
+                        * too, so that one pass reports everything */
+    size_t n_unsound;
     ed_limits limits;  /* defaults for every evaluation */
     int problems;      /* how many diagnostics reading and checking gave */
 } ed_catalog;

@@ -400,37 +400,72 @@ int ed_rule_on(const ed_rule *r, const char *type)
 /* Places in author files                                               */
 /* ------------------------------------------------------------------ */
 
-char *ed_pack_field_where(const ed_pack *p, const char *field)
+/* Does the line at q assign field: `field =`, `["field"] =` or
+ * `['field'] =`? */
+static int assigns(const char *q, const char *field, size_t flen)
+{
+    char quote = 0;
+    if (q[0] == '[' && (q[1] == '"' || q[1] == '\'')) {
+        quote = q[1];
+        q += 2;
+    }
+    if (strncmp(q, field, flen) != 0) {
+        return 0;
+    }
+    const char *r = q + flen;
+    if (quote) {
+        if (r[0] != quote || r[1] != ']') {
+            return 0;
+        }
+        r += 2;
+    }
+    while (*r == ' ' || *r == '\t') {
+        r++;
+    }
+    return *r == '=' && r[1] != '=';
+}
+
+/* The line of the manifest that assigns field, or 0. */
+static int field_line(const ed_pack *p, const char *field, int *return_line)
 {
     const ed_file *f = ed_pack_file(p, p->manifest);
-    int line = 1, found = 0, return_line = 0;
+    int line = 1;
     size_t flen = field ? strlen(field) : 0;
     const char *s = f ? f->data : "";
-    while (*s && !found) {
+    *return_line = 0;
+    while (*s) {
         const char *q = s;
         while (*q == ' ' || *q == '\t') {
             q++;
         }
-        if (field && strncmp(q, field, flen) == 0) {
-            const char *r = q + flen;
-            while (*r == ' ' || *r == '\t') {
-                r++;
-            }
-            if (*r == '=' && r[1] != '=') {
-                found = line;
-            }
+        if (field && assigns(q, field, flen)) {
+            return line;
         }
-        if (!return_line && strncmp(q, "return", 6) == 0) {
-            return_line = line;
+        if (!*return_line && strncmp(q, "return", 6) == 0) {
+            *return_line = line;
         }
         const char *nl = strchr(s, '\n');
         if (nl == NULL) {
             break;
         }
         s = nl + 1;
-        if (!found) {
-            line++;
-        }
+        line++;
+    }
+    return 0;
+}
+
+char *ed_pack_field_where(const ed_pack *p, const char *field)
+{
+    return ed_pack_field_where_in(p, field, NULL);
+}
+
+char *ed_pack_field_where_in(const ed_pack *p, const char *field, const char *outer)
+{
+    int return_line;
+    int found = field_line(p, field, &return_line);
+    if (!found && outer != NULL) {
+        int ignored;
+        found = field_line(p, outer, &ignored); /* `outer = { field = … }` on one line */
     }
     ed_buf b = {0};
     ed_buf_printf(&b, "%s/%s:%d", p->label, p->manifest,
@@ -1138,7 +1173,7 @@ static void record_params(lua_State *L, int t, ed_pack *p, const char *pack)
             q->pack = pack ? ed_strdup(pack) : NULL;
             q->key = ed_strdup(lua_tostring(L, -2));
             q->type = lua_type(L, -1);
-            q->where = ed_pack_field_where(p, lua_tostring(L, -2));
+            q->where = ed_pack_field_where_in(p, lua_tostring(L, -2), pack);
             if (pack == NULL && is_declaration(L, lua_gettop(L))) {
                 record_declaration(L, lua_gettop(L), q);
             } else if (pack != NULL && q->type == LUA_TNUMBER) {
@@ -1347,7 +1382,10 @@ static int check_tenant_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         size_t cap = 0;
         lua_pushnil(L);
         while (lua_next(L, w) != 0) {
-            char *where = ed_pack_field_where(p, "waivers");
+            /* the entry's own line when it has one, else the table's */
+            char *where = lua_type(L, -2) == LUA_TSTRING
+                              ? ed_pack_field_where_in(p, lua_tostring(L, -2), "waivers")
+                              : ed_pack_field_where(p, "waivers");
             if (lua_type(L, -2) != LUA_TSTRING) {
                 ed_diags_add(d, where, "waivers: expected [\"<rule id>\"] = "
                              "\"<written reason>\"");

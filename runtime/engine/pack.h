@@ -134,6 +134,10 @@ int ed_pack_load(ed_sandbox *sb, const ed_pack *p, const ed_limits *limits,
  * points at it. malloc'd: MUST BE FREED by the caller. */
 char *ed_pack_field_where(const ed_pack *p, const char *field);
 
+/* The same, where field sits inside outer's table: when field is not on a
+ * line of its own (`["us-ca"] = { window = 12 }`), outer's line. */
+char *ed_pack_field_where_in(const ed_pack *p, const char *field, const char *outer);
+
 /* The file with this relative path, or NULL. */
 const ed_file *ed_pack_file(const ed_pack *p, const char *path);
 

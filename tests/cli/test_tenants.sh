@@ -156,7 +156,7 @@ tcheck noreason 'return {
   waivers = {
     ["tp/waivable"] = "",
   },
-}' "tc/noreason/policy.lua:2: waivers: the waiver of 'tp/waivable' needs a written reason (a string of at least 10 characters)"
+}' "tc/noreason/policy.lua:3: waivers: the waiver of 'tp/waivable' needs a written reason (a string of at least 10 characters)"
 tcheck shortreason 'return {
   waivers = { ["tp/waivable"] = "ok" },
 }' "tc/shortreason/policy.lua:2: waivers: the waiver of 'tp/waivable' needs a written reason"
@@ -167,7 +167,7 @@ tcheck unknownrule 'return {
   waivers = {
     ["tp/no-such-rule"] = "a perfectly good written reason",
   },
-}' "tc/unknownrule/policy.lua:2: waivers: no loaded pack has a rule 'tp/no-such-rule'"
+}' "tc/unknownrule/policy.lua:3: waivers: no loaded pack has a rule 'tp/no-such-rule'"
 tcheck unknownparam 'return {
   params = {
     tp = {
@@ -227,6 +227,30 @@ event same-name '{"amount":60}' "" t.a US-XX tp >"$TMP/tp.ndjson"
 run "$EDICT" eval --packs "$P" --tenants "$TMP/tc" "$TMP/tp.ndjson"
 is "tenant named like a pack: the pack's rules still run" "$(jv "$OUT" 'join(pluck(D[1].findings, "rule"))')" "tp/threshold,tp/extra"
 is "tenant named like a pack: both in packs" "$(jv "$OUT" 'join(pluck(D[1].packs, "name"))')" "tp,tenant:tp"
+
+# an overlay's problems come in one pass, each at the line of its entry:
+# its own (a waiver without a reason) and the cross-checks (a pack that is
+# not loaded, written ["name"] = { ... } on one line; a param the pack lacks)
+rm -rf "$TMP/one"
+write "$TMP/one/zed/policy.lua" <<'EOF'
+return {
+  jurisdictions = { "US-XX" },
+  params = {
+    tp = {
+      no_such_param = 5,
+    },
+    ["tp-nowhere"] = { x = 1 },
+  },
+  waivers = {
+    ["tp/threshold"] = "x",
+  },
+}
+EOF
+run "$EDICT" check --tenants "$TMP/one" "$P"
+has "one pass: the overlay's own problem, at its line" "$OUT" "zed/policy.lua:10: waivers: the waiver of 'tp/threshold' needs a written reason"
+has "one pass: a pack not loaded, at its entry's line" "$OUT" "zed/policy.lua:7: params: no loaded pack is named 'tp-nowhere'"
+has "one pass: a param the pack lacks, at its line" "$OUT" "zed/policy.lua:5: params: pack 'tp' has no param 'no_such_param'"
+is "one pass: three problems" "$(tail -1 "$OUT")" "1 pack, 0 tenants, 3 problems"
 
 # a tenant's limits may lower the host's, never raise them (issue 10, 6)
 mkpack "$TMP/lp/big" big 1 US-XX
