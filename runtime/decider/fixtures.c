@@ -1107,7 +1107,10 @@ int ed_fixtures_check(const ed_catalog *cat, ed_diags *d, ed_buf *missing)
 static void keep_failure(void *arg, const ed_fixture_result *r)
 {
     ed_buf *err = arg;
-    if (!r->ok) {
+    if (!r->ok && r->line > 0) {
+        ed_buf_printf(err, "FAIL - %s:%d: %s%s\n", r->file, r->line, r->name ? r->name : "",
+                      r->why);
+    } else if (!r->ok) {
         ed_buf_printf(err, "FAIL - %s: %s%s\n", r->file, r->name ? r->name : "", r->why);
     }
 }
