@@ -12,7 +12,8 @@
  *
  * A fixture's line (for messages) is found by scanning the file's Lua
  * tokens: the table holding `name = "<its name>"`, else the N-th element
- * of the file's last top-level `return { ... }`.
+ * of the file's last top-level `return { ... }`, else a string literal
+ * equal to its name; none of these: no line.
  */
 #define _POSIX_C_SOURCE 200809L
 #define fixtures_c
@@ -51,6 +52,8 @@ typedef struct named_line {
     const char *text; /* into the file's source (not terminated) */
     size_t len;
     int line, claimed;
+    int field;        /* `name = "..."`: line is its table's; else the
+                       * string's own (a helper's argument) */
 } named_line;
 
 typedef struct fixture_lines {
@@ -188,11 +191,14 @@ static void scan_lines(const char *s, size_t n, fixture_lines *fl)
                                 sizeof *fl->elements);
             fl->elements[fl->n_elements++] = tok_line;
         }
-        /* name = "literal" inside a table */
-        if (tok == T_STRING && w && prev == T_PUNCT && prev_c == '=' && prev2 == T_WORD &&
-            prev2_wlen == 4 && memcmp(prev2_w, "name", 4) == 0 && depth > 0) {
+        /* name = "literal" inside a table, or any other string */
+        if (tok == T_STRING && w) {
+            int field = prev == T_PUNCT && prev_c == '=' && prev2 == T_WORD &&
+                        prev2_wlen == 4 && memcmp(prev2_w, "name", 4) == 0 && depth > 0 &&
+                        depth <= 256;
             fl->names = grow(fl->names, &fl->cap_names, fl->n_names, sizeof *fl->names);
-            fl->names[fl->n_names++] = (named_line){w, wlen, open[depth - 1 < 255 ? depth - 1 : 255], 0};
+            fl->names[fl->n_names++] =
+                (named_line){w, wlen, field ? open[depth - 1] : tok_line, 0, field};
         }
         if (tok == T_PUNCT && tc == '{') {
             if (after_return && depth == 0) {
@@ -209,24 +215,42 @@ static void scan_lines(const char *s, size_t n, fixture_lines *fl)
             }
         }
         after_return = tok == T_WORD && wlen == 6 && memcmp(w, "return", 6) == 0;
+        if (after_return && depth == 0) {
+            /* only the file's last top-level return counts */
+            ret_depth = -1;
+            fl->n_elements = 0;
+        }
         prev2 = prev, prev2_c = prev_c, prev2_w = prev_w, prev2_wlen = prev_wlen;
         prev = tok, prev_c = tc, prev_w = w, prev_wlen = wlen;
     }
     (void)prev2_c;
 }
 
-/* The line of fixture number `number` (1-based) named `name`, or 0. */
-static int fixture_line(fixture_lines *fl, const char *name, size_t number)
+static int claim_name(fixture_lines *fl, const char *name, int field)
 {
     size_t len = name ? strlen(name) : 0;
     for (size_t i = 0; name && i < fl->n_names; i++) {
         named_line *nl = &fl->names[i];
-        if (!nl->claimed && nl->len == len && memcmp(nl->text, name, len) == 0) {
+        if (!nl->claimed && nl->field == field && nl->len == len &&
+            memcmp(nl->text, name, len) == 0) {
             nl->claimed = 1;
             return nl->line;
         }
     }
-    return number <= fl->n_elements ? fl->elements[number - 1] : 0;
+    return 0;
+}
+
+/* The line of fixture number `number` (1-based) named `name`, or 0: the
+ * table holding `name = "<name>"`, else the number-th element of the
+ * file's last `return { ... }`, else the line of a string "<name>" (the
+ * argument of a helper that builds the fixture). */
+static int fixture_line(fixture_lines *fl, const char *name, size_t number)
+{
+    int line = claim_name(fl, name, 1);
+    if (line == 0 && number <= fl->n_elements) {
+        line = fl->elements[number - 1];
+    }
+    return line ? line : claim_name(fl, name, 0);
 }
 
 static const char *const expect_fields[] = {

@@ -149,6 +149,47 @@ FAIL - fx/fp/tests/findings.lua:13: a table without its rule
 1 passed, 4 failed"
 rm "$P/fp/tests/findings.lua"
 
+# the line of a fixture: the table naming it, the element of the returned
+# list, the helper call naming it; none for one built in a loop
+write "$P/fp/tests/lines.lua" <<'EOF'
+--[[ a long comment { with braces } and name = "quiet" ]]
+local s = [==[ { ]] { ]==]
+local function fx(name, flag)
+  return { name = name, event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = { n = 9 } },
+           expect = { flag = flag } }
+end
+local list = {
+  fx("by helper", "red"),
+  -- { name = "a comment" },
+  { name = 'a "quoted" name', event = fx("x").event, expect = { flag = "red" } },
+  { event = fx("x").event,
+    expect = { flag = "red" } },
+}
+for i = 1, 2 do
+  list[#list + 1] = fx(("loop %d"):format(i), "red")
+end
+return list
+EOF
+run "$EDICT" test --run lines.lua "$P/fp"
+is "lines: table, helper, loop" "$(grep '^FAIL' "$OUT")" 'FAIL - fx/fp/tests/lines.lua:8: by helper
+FAIL - fx/fp/tests/lines.lua:10: a "quoted" name
+FAIL - fx/fp/tests/lines.lua: (unnamed)
+FAIL - fx/fp/tests/lines.lua: loop 1
+FAIL - fx/fp/tests/lines.lua: loop 2'
+write "$P/fp/tests/lines.lua" <<'EOF'
+local e = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = { n = 9 } }
+return {
+  { name = "first", event = e, expect = { flag = "red" } }, { event = e, expect = { flag = "red" } },
+  { event = e,
+    expect = { flag = "red" } },
+}
+EOF
+run "$EDICT" test --run lines.lua "$P/fp"
+is "lines: unnamed fixtures by their place in the returned list" "$(grep '^FAIL' "$OUT")" 'FAIL - fx/fp/tests/lines.lua:3: first
+FAIL - fx/fp/tests/lines.lua:3: (unnamed)
+FAIL - fx/fp/tests/lines.lua:4: (unnamed)'
+rm "$P/fp/tests/lines.lua"
+
 # --format json|junit|tap and --coverage, over a pack with one failure
 write "$P/fp/tests/fmt.lua" <<'EOF'
 return {
