@@ -1038,7 +1038,7 @@ int ed_fixtures_run(const ed_catalog *cat, ed_fixture_fn report, void *arg, int 
 
 /* Check the fixture files of p: each loads and returns a list of tables. */
 static int check_pack(ed_sandbox *sb, const ed_catalog *cat, const ed_pack *p, ed_diags *d,
-                      ed_buf *missing)
+                      ed_buf *missing, ed_buf *broken)
 {
     lua_State *L = ed_sandbox_state(sb);
     int problems = 0, files = 0;
@@ -1099,11 +1099,14 @@ static int check_pack(ed_sandbox *sb, const ed_catalog *cat, const ed_pack *p, e
     if (files == 0 && missing) {
         ed_buf_printf(missing, "%s\n", p->label);
     }
+    if (problems > 0 && broken) {
+        ed_buf_printf(broken, "%s\n", p->label);
+    }
     ed_buf_free(&why);
     return problems;
 }
 
-int ed_fixtures_check(const ed_catalog *cat, ed_diags *d, ed_buf *missing)
+int ed_fixtures_check(const ed_catalog *cat, ed_diags *d, ed_buf *missing, ed_buf *broken)
 {
     ed_sandbox *sb = ed_sandbox_new();
     if (sb == NULL || ed_json_open_protected(ed_sandbox_state(sb)) != 0) {
@@ -1113,10 +1116,10 @@ int ed_fixtures_check(const ed_catalog *cat, ed_diags *d, ed_buf *missing)
     }
     int problems = 0;
     for (size_t i = 0; i < cat->n_packs; i++) {
-        problems += check_pack(sb, cat, cat->packs[i], d, missing);
+        problems += check_pack(sb, cat, cat->packs[i], d, missing, broken);
     }
     for (size_t i = 0; i < cat->n_tenants; i++) {
-        problems += check_pack(sb, cat, cat->tenants[i], d, missing);
+        problems += check_pack(sb, cat, cat->tenants[i], d, missing, broken);
     }
     ed_sandbox_free(sb);
     return problems;

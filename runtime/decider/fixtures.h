@@ -66,8 +66,9 @@ int ed_fixtures_run_with(const ed_catalog *cat, const ed_fixture_options *opt,
  * tenants: a file that does not compile, fails while it runs, or does not
  * return a list of fixtures with an event and an expect table each is a
  * diagnostic at its file:line in d. The label of each pack or tenant with
- * no fixture file is appended to missing (NULL: not asked), a line each.
- * Returns the number of problems added. */
-int ed_fixtures_check(const ed_catalog *cat, ed_diags *d, ed_buf *missing);
+ * no fixture file is appended to missing, and of each with a fixture
+ * problem to broken (either NULL: not asked), a line each. Returns the
+ * number of problems added. */
+int ed_fixtures_check(const ed_catalog *cat, ed_diags *d, ed_buf *missing, ed_buf *broken);
 
 #endif

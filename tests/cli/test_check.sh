@@ -186,6 +186,7 @@ has "fixture without expect at the line of its table" "$OUT" "good/fine/tests/sh
 has "fixture not a table at its line" "$OUT" "good/fine/tests/shape.lua:5: fixture 3: a fixture must be a table"
 has "fixture file failing as it runs, at file:line" "$OUT" "good/fine/tests/runs.lua:2: attempt to index a nil value (local 'x')"
 has "fixture file not returning a list" "$OUT" "good/fine/tests/notalist.lua: a fixture file must return a list of fixtures"
+lacks "broken fixture files: the pack is not ok" "$OUT" "ok good/fine"
 is "broken fixture files: counted" "$(tail -1 "$OUT")" "1 pack, 0 tenants, 5 problems"
 rm "$G/fine/tests/syntax.lua" "$G/fine/tests/shape.lua" "$G/fine/tests/runs.lua" "$G/fine/tests/notalist.lua"
 
