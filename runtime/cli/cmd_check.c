@@ -1,17 +1,20 @@
 /*
- * cmd_check.c — `edict check`: load packs and tenant overlays and report
- * every problem with its file:line; `edict packs`: list what is loaded.
+ * cmd_check.c — `edict check`: load packs and tenant overlays (and their
+ * fixture files) and report every problem with its file:line; `edict
+ * packs`: list what is loaded.
  */
 #define cmd_check_c
 
 #include "cli.h"
+
+#include "decider/fixtures.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char check_usage[] =
-    "usage: edict check [--tenants DIR] [PACK_DIR...]\n"
+    "usage: edict check [--strict] [--tenants DIR] [PACK_DIR...]\n"
     "\n"
     "Load the packs in each PACK_DIR (a pack folder, or a folder of packs;\n"
     "default: the shipped rules/ and jurisdictions/, and tenants/) and report\n"
@@ -19,9 +22,12 @@ static const char check_usage[] =
     "missing or of the wrong type, rules without id/on/severity/cite/check,\n"
     "severities outside critical/major/minor/info, duplicate rule ids,\n"
     "overlapping effective dates between versions of one pack, tenant\n"
-    "overrides and waivers that name nothing.\n"
+    "overrides and waivers that name nothing; fixture files (tests/*.lua)\n"
+    "that do not load or do not return a list of fixtures with an event and\n"
+    "an expect table. A pack or tenant without fixtures is a warning.\n"
     "\n"
     "options:\n"
+    "  --strict        a pack or tenant without fixtures is a problem\n"
     "  --tenants DIR   also check the tenant overlays in DIR\n"
     ED_CLI_LIMIT_HELP
     "  --help          this text\n"
@@ -65,33 +71,91 @@ int ed_cli_parse_pack_command(int argc, char **argv, ed_cli *cli, int positional
     return 0;
 }
 
+enum { OPT_STRICT = ED_OPT_OWN };
+
+/* Is label one of the lines of list? */
+static int listed(const ed_buf *list, const char *label)
+{
+    size_t len = strlen(label);
+    for (const char *p = list->data; p && *p;) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && memcmp(p, label, len) == 0) {
+            return 1;
+        }
+        p += n + (end != NULL);
+    }
+    return 0;
+}
+
 int ed_cmd_check(int argc, char **argv)
 {
     ed_cli cli;
     ed_cli_init(&cli);
-    int status;
-    if (ed_cli_parse_pack_command(argc, argv, &cli, 1, check_usage, &status) != 0) {
-        ed_cli_free(&cli);
-        return status;
+    static const struct option options[] = {
+        ED_CLI_SHARED_OPTIONS, {"strict", no_argument, 0, OPT_STRICT}, {0, 0, 0, 0}};
+    int status = ED_EXIT_OK, opt, strict = 0;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == OPT_STRICT) {
+            strict = 1;
+            continue;
+        }
+        int shared = ed_cli_option(&cli, opt, optarg);
+        if (shared <= 0) {
+            if (shared == 0) {
+                fputs(check_usage, opt == ED_OPT_HELP ? stdout : stderr);
+            }
+            ed_cli_free(&cli);
+            return shared == 0 && opt == ED_OPT_HELP ? ED_EXIT_OK : ED_EXIT_USAGE;
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        ed_cli_add_pack_dir(&cli, argv[i]);
     }
     ed_diags d = {0};
     ed_catalog *c = ed_cli_catalog(&cli, &d);
+    ed_buf missing = {0}, broken = {0};
+    int problems = c->problems + ed_fixtures_check(c, &d, &missing, &broken);
     ed_diags_print(&d, stdout, 0);
+    /* a pack or tenant without fixtures: a warning, a problem with --strict */
+    int warnings = 0;
+    for (const char *p = missing.data; p && *p; warnings++) {
+        const char *end = strchr(p, '\n');
+        int len = end ? (int)(end - p) : (int)strlen(p);
+        printf("%.*s: %sno fixtures (tests/*.lua)\n", len, p, strict ? "" : "warning: ");
+        p += len + (end != NULL);
+    }
+    /* a pack whose fixture files have problems is not ok */
     for (size_t i = 0; i < c->n_packs; i++) {
         const ed_pack *p = c->packs[i];
+        if (listed(&broken, p->label)) {
+            continue;
+        }
         printf("ok %s (%s %s, %zu rule%s)\n", p->label, p->name, p->version,
                p->n_rules, p->n_rules == 1 ? "" : "s");
     }
     for (size_t i = 0; i < c->n_tenants; i++) {
         const ed_pack *p = c->tenants[i];
+        if (listed(&broken, p->label)) {
+            continue;
+        }
         printf("ok %s (tenant %s, %zu rule%s, %zu waiver%s)\n", p->label, p->name,
                p->n_rules, p->n_rules == 1 ? "" : "s", p->n_waivers,
                p->n_waivers == 1 ? "" : "s");
     }
-    printf("%zu pack%s, %zu tenant%s, %d problem%s\n", c->n_packs,
+    if (strict) {
+        problems += warnings;
+    }
+    printf("%zu pack%s, %zu tenant%s, %d problem%s", c->n_packs,
            c->n_packs == 1 ? "" : "s", c->n_tenants, c->n_tenants == 1 ? "" : "s",
-           c->problems, c->problems == 1 ? "" : "s");
-    status = c->problems ? ED_EXIT_HOST : ED_EXIT_OK;
+           problems, problems == 1 ? "" : "s");
+    if (!strict && warnings > 0) {
+        printf(", %d warning%s", warnings, warnings == 1 ? "" : "s");
+    }
+    putchar('\n');
+    status = problems ? ED_EXIT_HOST : ED_EXIT_OK;
+    ed_buf_free(&missing);
+    ed_buf_free(&broken);
     ed_catalog_free(c);
     ed_diags_free(&d);
     ed_cli_free(&cli);

@@ -9,6 +9,11 @@
  * the path `edict eval` takes, and the decision JSON is decoded again and
  * compared with `expect`. A pack's fixtures run against the versions of
  * that pack alone; a tenant's against its whole policy.
+ *
+ * A fixture's line (for messages) is found by scanning the file's Lua
+ * tokens: the table holding `name = "<its name>"`, else the N-th element
+ * of the file's last top-level `return { ... }`, else a string literal
+ * equal to its name; none of these: no line.
  */
 #define _POSIX_C_SOURCE 200809L
 #define fixtures_c
@@ -34,7 +39,219 @@ typedef struct test_run {
     ed_buf why;
     ed_fixture_fn report;   /* each result goes here */
     void *arg;
+    const ed_fixture_options *opt;
+    ed_fixture_coverage *cov; /* NULL unless opt->coverage */
 } test_run;
+
+/* ------------------------------------------------------------------ */
+/* Where each fixture is written                                         */
+/* ------------------------------------------------------------------ */
+
+/* A name literal and the line of the table holding it. */
+typedef struct named_line {
+    const char *text; /* into the file's source (not terminated) */
+    size_t len;
+    int line, claimed;
+    int field;        /* `name = "..."`: line is its table's; else the
+                       * string's own (a helper's argument) */
+} named_line;
+
+typedef struct fixture_lines {
+    named_line *names;
+    size_t n_names, cap_names;
+    int *elements;    /* line of each element of the last `return {` */
+    size_t n_elements, cap_elements;
+} fixture_lines;
+
+static void lines_free(fixture_lines *fl)
+{
+    free(fl->names);
+    free(fl->elements);
+    memset(fl, 0, sizeof *fl);
+}
+
+static void *grow(void *items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return items;
+    }
+    *cap = *cap ? *cap * 2 : 16;
+    void *more = realloc(items, *cap * size);
+    if (more == NULL) {
+        abort();
+    }
+    return more;
+}
+
+/* Skip a long bracket [==[ ... ]==] starting at s[i] ('['); returns the
+ * index after it, counting newlines into *line. -1 when s[i] starts none. */
+static long skip_long(const char *s, size_t n, size_t i, int *line)
+{
+    size_t j = i + 1, level = 0;
+    while (j < n && s[j] == '=') {
+        level++, j++;
+    }
+    if (j >= n || s[j] != '[') {
+        return -1;
+    }
+    for (j++; j < n; j++) {
+        if (s[j] == '\n') {
+            (*line)++;
+        } else if (s[j] == ']') {
+            size_t k = j + 1, l = 0;
+            while (k < n && s[k] == '=') {
+                l++, k++;
+            }
+            if (l == level && k < n && s[k] == ']') {
+                return (long)k + 1;
+            }
+        }
+    }
+    return (long)n;
+}
+
+/* Scan the Lua source for fixture positions. Tokens are only told apart
+ * as far as this needs: names, strings, and single punctuation bytes. */
+static void scan_lines(const char *s, size_t n, fixture_lines *fl)
+{
+    enum { T_NONE, T_WORD, T_STRING, T_PUNCT };
+    int line = 1;
+    int open[256];              /* line of each open '{' */
+    int depth = 0, ret_depth = -1;
+    int prev = T_NONE, prev2 = T_NONE;
+    char prev_c = 0, prev2_c = 0;
+    const char *prev_w = NULL;
+    size_t prev_wlen = 0;
+    const char *prev2_w = NULL;
+    size_t prev2_wlen = 0;
+    int after_return = 0;
+    size_t i = 0;
+    while (i < n) {
+        char c = s[i];
+        if (c == '\n') {
+            line++, i++;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+            i++;
+            continue;
+        }
+        if (c == '-' && i + 1 < n && s[i + 1] == '-') {
+            long end = i + 2 < n && s[i + 2] == '[' ? skip_long(s, n, i + 2, &line) : -1;
+            if (end < 0) {
+                while (i < n && s[i] != '\n') {
+                    i++;
+                }
+            } else {
+                i = (size_t)end;
+            }
+            continue;
+        }
+        int tok;
+        char tc = 0;
+        const char *w = NULL;
+        size_t wlen = 0;
+        int tok_line = line;
+        if (c == '"' || c == '\'') {
+            size_t j = i + 1;
+            while (j < n && s[j] != c && s[j] != '\n') {
+                if (s[j] == '\\' && j + 1 < n) {
+                    if (s[j + 1] == '\n') {
+                        line++;
+                    }
+                    j++;
+                }
+                j++;
+            }
+            tok = T_STRING, w = s + i + 1, wlen = j - i - 1;
+            i = j < n ? j + 1 : n;
+        } else if (c == '[' && (i + 1 < n && (s[i + 1] == '[' || s[i + 1] == '='))) {
+            long end = skip_long(s, n, i, &line);
+            if (end < 0) {
+                tok = T_PUNCT, tc = c, i++;
+            } else {
+                tok = T_STRING, i = (size_t)end;
+            }
+        } else if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   (c >= '0' && c <= '9')) {
+            size_t j = i;
+            while (j < n && (s[j] == '_' || s[j] == '.' || (s[j] >= 'a' && s[j] <= 'z') ||
+                             (s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= '0' && s[j] <= '9'))) {
+                j++;
+            }
+            tok = T_WORD, w = s + i, wlen = j - i;
+            i = j;
+        } else {
+            tok = T_PUNCT, tc = c, i++;
+        }
+        /* an element of the returned list starts here */
+        if (ret_depth >= 0 && depth == ret_depth && !(tok == T_PUNCT && tc == '}') &&
+            prev == T_PUNCT && (prev_c == '{' || prev_c == ',' || prev_c == ';')) {
+            fl->elements = grow(fl->elements, &fl->cap_elements, fl->n_elements,
+                                sizeof *fl->elements);
+            fl->elements[fl->n_elements++] = tok_line;
+        }
+        /* name = "literal" inside a table, or any other string */
+        if (tok == T_STRING && w) {
+            int field = prev == T_PUNCT && prev_c == '=' && prev2 == T_WORD &&
+                        prev2_wlen == 4 && memcmp(prev2_w, "name", 4) == 0 && depth > 0 &&
+                        depth <= 256;
+            fl->names = grow(fl->names, &fl->cap_names, fl->n_names, sizeof *fl->names);
+            fl->names[fl->n_names++] =
+                (named_line){w, wlen, field ? open[depth - 1] : tok_line, 0, field};
+        }
+        if (tok == T_PUNCT && tc == '{') {
+            if (after_return && depth == 0) {
+                ret_depth = 1;
+                fl->n_elements = 0;
+            }
+            if (depth < 256) {
+                open[depth] = tok_line;
+            }
+            depth++;
+        } else if (tok == T_PUNCT && tc == '}' && depth > 0) {
+            if (--depth == 0) {
+                ret_depth = -1;
+            }
+        }
+        after_return = tok == T_WORD && wlen == 6 && memcmp(w, "return", 6) == 0;
+        if (after_return && depth == 0) {
+            /* only the file's last top-level return counts */
+            ret_depth = -1;
+            fl->n_elements = 0;
+        }
+        prev2 = prev, prev2_c = prev_c, prev2_w = prev_w, prev2_wlen = prev_wlen;
+        prev = tok, prev_c = tc, prev_w = w, prev_wlen = wlen;
+    }
+    (void)prev2_c;
+}
+
+static int claim_name(fixture_lines *fl, const char *name, int field)
+{
+    size_t len = name ? strlen(name) : 0;
+    for (size_t i = 0; name && i < fl->n_names; i++) {
+        named_line *nl = &fl->names[i];
+        if (!nl->claimed && nl->field == field && nl->len == len &&
+            memcmp(nl->text, name, len) == 0) {
+            nl->claimed = 1;
+            return nl->line;
+        }
+    }
+    return 0;
+}
+
+/* The line of fixture number `number` (1-based) named `name`, or 0: the
+ * table holding `name = "<name>"`, else the number-th element of the
+ * file's last `return { ... }`, else the line of a string "<name>" (the
+ * argument of a helper that builds the fixture). */
+static int fixture_line(fixture_lines *fl, const char *name, size_t number)
+{
+    int line = claim_name(fl, name, 1);
+    if (line == 0 && number <= fl->n_elements) {
+        line = fl->elements[number - 1];
+    }
+    return line ? line : claim_name(fl, name, 0);
+}
 
 static const char *const expect_fields[] = {
     "flag", "findings", "score", "retention_until", "obligations", "errors",
@@ -96,7 +313,7 @@ static void compare_lists(test_run *t, lua_State *L, int exp, int dec,
     int want = lua_gettop(L);
     lua_getfield(L, dec, field);
     ed_buf a = {0}, b = {0};
-    sorted_list(L, want, NULL, &a);
+    sorted_list(L, want, key, &a); /* strings, or tables naming key */
     sorted_list(L, lua_gettop(L), key, &b);
     if (strcmp(a.data, b.data) != 0) {
         mismatch(t, field, a.data, b.data);
@@ -135,6 +352,190 @@ static const char *text_of(lua_State *L, int idx, char *buf, size_t len)
     return buf;
 }
 
+/* A decision's error (the table at idx) as text: "message (rule R at
+ * file:line)". Pushes the text, which the caller pops. */
+static const char *error_text(lua_State *L, int idx)
+{
+    lua_getfield(L, idx, "message");
+    lua_getfield(L, idx, "rule");
+    lua_getfield(L, idx, "where");
+    const char *msg = lua_tostring(L, -3), *rule = lua_tostring(L, -2),
+               *where = lua_tostring(L, -1);
+    if (rule && where && where[0]) {
+        lua_pushfstring(L, "%s (rule %s at %s)", msg ? msg : "?", rule, where);
+    } else if (rule) {
+        lua_pushfstring(L, "%s (rule %s)", msg ? msg : "?", rule);
+    } else {
+        lua_pushstring(L, msg ? msg : "?");
+    }
+    lua_replace(L, -4);
+    lua_pop(L, 2);
+    return lua_tostring(L, -1);
+}
+
+/* Does the value at got hold everything the value at want says? Tables:
+ * each key of want, recursively; other values: equal. */
+static int subset(lua_State *L, int want, int got, int depth)
+{
+    want = lua_absindex(L, want);
+    got = lua_absindex(L, got);
+    if (!lua_istable(L, want)) {
+        if (lua_type(L, want) == LUA_TNUMBER && lua_type(L, got) == LUA_TNUMBER) {
+            return lua_tonumber(L, want) == lua_tonumber(L, got);
+        }
+        return lua_rawequal(L, want, got);
+    }
+    if (!lua_istable(L, got) || depth > 64) {
+        return 0;
+    }
+    int ok = 1;
+    lua_pushnil(L);
+    while (ok && lua_next(L, want) != 0) {
+        lua_pushvalue(L, -2);
+        lua_rawget(L, got);
+        ok = subset(L, -2, -1, depth + 1);
+        lua_pop(L, 2);
+    }
+    if (!ok) {
+        lua_pop(L, 1); /* the key */
+    }
+    return ok;
+}
+
+/* Does the finding at fi satisfy the expected finding table at want?
+ * When not, appends what differs to diff. */
+static int finding_matches(lua_State *L, int want, int fi, const char *pfx, ed_buf *diff)
+{
+    int ok = 1;
+    if (lua_getfield(L, want, "severity") != LUA_TNIL) {
+        lua_getfield(L, fi, "severity");
+        if (!lua_rawequal(L, -1, -2)) {
+            ed_buf_printf(diff, "%sseverity %s, got %s", pfx,
+                          lua_tostring(L, -2) ? lua_tostring(L, -2) : "?",
+                          lua_tostring(L, -1) ? lua_tostring(L, -1) : "none");
+            ok = 0;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, want, "message") == LUA_TSTRING) {
+        lua_getfield(L, fi, "message");
+        const char *msg = lua_tostring(L, -1);
+        int found = 0;
+        if (msg) {
+            /* string.find(msg, pattern), protected: a bad pattern is a
+             * mismatch, not an error across this C frame */
+            lua_pushliteral(L, "");
+            luaL_getmetafield(L, -1, "__index");
+            lua_getfield(L, -1, "find");
+            lua_pushvalue(L, -4);
+            lua_pushvalue(L, -6);
+            if (lua_pcall(L, 2, 1, 0) == LUA_OK) {
+                found = !lua_isnil(L, -1);
+                lua_pop(L, 1);
+            } else {
+                ed_buf_printf(diff, "%sa message pattern that does not work: %s",
+                              pfx, lua_tostring(L, -1));
+                lua_pop(L, 1);
+                ok = 0;
+                found = 1;
+            }
+            lua_pop(L, 2);
+        }
+        if (!found) {
+            ed_buf_printf(diff, "%smessage matching '%s', got '%s'", pfx,
+                          lua_tostring(L, -2), msg ? msg : "");
+            ok = 0;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, want, "details") != LUA_TNIL) {
+        lua_getfield(L, fi, "details");
+        if (!subset(L, -2, -1, 0)) {
+            ed_buf d = {0}, e = {0};
+            if (ed_json_emit(L, lua_gettop(L) - 1, &d, &e) != 0) {
+                ed_buf_reset(&d);
+                ed_buf_puts(&d, "?");
+            }
+            ed_buf_reset(&e);
+            if (lua_isnil(L, -1) || ed_json_emit(L, lua_gettop(L), &e, &e) != 0) {
+                ed_buf_reset(&e);
+                ed_buf_puts(&e, "none");
+            }
+            ed_buf_printf(diff, "%sdetails with %s, got %s", pfx, d.data, e.data);
+            ed_buf_free(&d);
+            ed_buf_free(&e);
+            ok = 0;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return ok;
+}
+
+/* Each table in expect.findings ({ rule =, severity =, message = pattern,
+ * details = subset }) must be met by a finding of its own. */
+static void compare_finding_tables(test_run *t, lua_State *L, int exp, int dec)
+{
+    if (lua_getfield(L, exp, "findings") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    int want = lua_gettop(L);
+    lua_getfield(L, dec, "findings");
+    int got = lua_gettop(L);
+    size_t ng = lua_istable(L, got) ? lua_rawlen(L, got) : 0;
+    char *claimed = calloc(ng + 1, 1);
+    if (claimed == NULL) {
+        abort();
+    }
+    for (size_t i = 1; i <= lua_rawlen(L, want); i++) {
+        lua_rawgeti(L, want, (lua_Integer)i);
+        int w = lua_gettop(L);
+        if (!lua_istable(L, w)) {
+            lua_pop(L, 1);
+            continue;
+        }
+        lua_getfield(L, w, "rule");
+        const char *rule = lua_tostring(L, -1);
+        ed_buf first = {0};
+        int met = 0, candidates = 0;
+        for (size_t j = 1; j <= ng && !met && rule; j++) {
+            if (claimed[j]) {
+                continue;
+            }
+            lua_rawgeti(L, got, (lua_Integer)j);
+            lua_getfield(L, -1, "rule");
+            int same = lua_tostring(L, -1) && strcmp(lua_tostring(L, -1), rule) == 0;
+            lua_pop(L, 1);
+            if (same) {
+                ed_buf diff = {0}, pfx = {0};
+                ed_buf_printf(&pfx, "\n    finding %s: expected ", rule);
+                int matched = finding_matches(L, w, lua_gettop(L), pfx.data, &diff);
+                ed_buf_free(&pfx);
+                if (matched) {
+                    met = 1;
+                    claimed[j] = 1;
+                } else if (candidates++ == 0) {
+                    ed_buf_puts(&first, diff.data);
+                }
+                ed_buf_free(&diff);
+            }
+            lua_pop(L, 1);
+        }
+        if (!met && rule && candidates > 0) {
+            ed_buf_puts(&t->why, first.data);
+        } else if (rule == NULL) {
+            ed_buf_puts(&t->why, "\n    findings: a finding table needs its rule id (rule = ...)");
+        }
+        ed_buf_free(&first);
+        lua_settop(L, w - 1);
+    }
+    free(claimed);
+    lua_settop(L, want - 1);
+}
+
 static void compare(test_run *t, lua_State *L, int exp, int dec)
 {
     char want_text[64], got_text[64];
@@ -148,6 +549,7 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
     }
     lua_pop(L, 1);
     compare_lists(t, L, exp, dec, "findings", "rule");
+    compare_finding_tables(t, L, exp, dec);
     compare_lists(t, L, exp, dec, "waivers", "rule");
     if (lua_getfield(L, exp, "score") != LUA_TNIL) {
         lua_getfield(L, dec, "score");
@@ -214,8 +616,8 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
             ed_buf_printf(&have, "%zu", (size_t)lua_rawlen(L, got));
             for (size_t i = 1; i <= lua_rawlen(L, got); i++) {
                 lua_rawgeti(L, got, (lua_Integer)i);
-                lua_getfield(L, -1, "message");
-                ed_buf_printf(&have, "%s %s", i == 1 ? ":" : ";", lua_tostring(L, -1));
+                ed_buf_printf(&have, "%s %s", i == 1 ? ":" : ";",
+                              error_text(L, lua_gettop(L)));
                 lua_pop(L, 2);
             }
             mismatch(t, "errors", want.data, have.data);
@@ -227,16 +629,28 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
             lua_rawgeti(L, got - 1, (lua_Integer)i);
             const char *text = lua_tostring(L, -1);
             if (text && !any_contains(L, got, "message", text)) {
-                mismatch(t, "errors", text, lua_rawlen(L, got) ? "other errors" : "none");
+                ed_buf have = {0};
+                for (size_t j = 1; j <= lua_rawlen(L, got); j++) {
+                    lua_rawgeti(L, got, (lua_Integer)j);
+                    ed_buf_printf(&have, "%s%s", j == 1 ? "" : "; ",
+                                  error_text(L, lua_gettop(L)));
+                    lua_pop(L, 2);
+                }
+                mismatch(t, "errors", text, have.data ? have.data : "none");
+                ed_buf_free(&have);
             }
             lua_pop(L, 1);
         }
     } else if (lua_rawlen(L, got) > 0) {
         /* no expectation: an unexpected rule error fails the fixture */
-        lua_rawgeti(L, got, 1);
-        lua_getfield(L, -1, "message");
-        mismatch(t, "errors", "none", lua_tostring(L, -1));
-        lua_pop(L, 2);
+        for (size_t i = 1; i <= lua_rawlen(L, got); i++) {
+            lua_rawgeti(L, got, (lua_Integer)i);
+            ed_buf e = {0};
+            ed_buf_puts(&e, error_text(L, lua_gettop(L)));
+            mismatch(t, "errors", "none", e.data);
+            ed_buf_free(&e);
+            lua_pop(L, 2);
+        }
     }
     lua_settop(L, got - 2);
     /* messages: texts some finding message must contain */
@@ -258,6 +672,37 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
 /* ------------------------------------------------------------------ */
 /* Running one fixture                                                   */
 /* ------------------------------------------------------------------ */
+
+/* Mark, from the decision's trace (at dec), which rules fired and held. */
+static void note_coverage(test_run *t, lua_State *L, int dec)
+{
+    lua_getfield(L, dec, "explain");
+    int ex = lua_gettop(L);
+    size_t n = lua_istable(L, ex) ? lua_rawlen(L, ex) : 0;
+    for (size_t i = 1; i <= n; i++) {
+        lua_rawgeti(L, ex, (lua_Integer)i);
+        lua_getfield(L, -1, "rule");
+        lua_getfield(L, -2, "pack");
+        lua_getfield(L, -3, "version");
+        lua_getfield(L, -4, "outcome");
+        const char *rule = lua_tostring(L, -4), *pack = lua_tostring(L, -3),
+                   *version = lua_tostring(L, -2), *outcome = lua_tostring(L, -1);
+        int fired = outcome && (strcmp(outcome, "failed") == 0 ||
+                                strcmp(outcome, "noted") == 0 ||
+                                strcmp(outcome, "waived") == 0);
+        int held = outcome && strcmp(outcome, "held") == 0;
+        for (size_t j = 0; rule && pack && version && j < t->cov->n; j++) {
+            ed_rule_coverage *rc = &t->cov->rules[j];
+            if (strcmp(rc->rule, rule) == 0 && strcmp(rc->pack, pack) == 0 &&
+                strcmp(rc->version, version) == 0) {
+                rc->fired |= fired;
+                rc->held |= held;
+            }
+        }
+        lua_pop(L, 5);
+    }
+    lua_settop(L, ex - 1);
+}
 
 static void set_default(lua_State *L, int t, const char *field, const char *value)
 {
@@ -359,12 +804,80 @@ static void run_fixture(test_run *t, ed_decider *decider, const ed_pack *p,
         ed_buf_printf(&t->why, "\n    the decision is not JSON: %s", err.data);
     } else {
         compare(t, L, exp, lua_gettop(L));
+        if (t->cov) {
+            note_coverage(t, L, lua_gettop(L));
+        }
     }
 out:
     ed_buf_free(&json);
     ed_buf_free(&err);
     ed_buf_free(&fv.decision);
     ed_buf_free(&fv.reason);
+}
+
+/* Load the fixture file f of pack p in the fixture sandbox: leaves its
+ * list on the stack and returns 0, or fills why (and *line) and returns
+ * -1 with the stack as it was. */
+static int load_file(ed_sandbox *sb, const ed_limits *limits, const ed_pack *p,
+                     const ed_file *f, ed_buf *why, int *line)
+{
+    lua_State *L = ed_sandbox_state(sb);
+    int top = lua_gettop(L);
+    ed_buf chunk = {0};
+    ed_buf_printf(&chunk, "@%s/%s", p->label, f->path);
+    int status = luaL_loadbufferx(L, f->data, f->len, chunk.data, "t");
+    ed_call_result res = {0};
+    if (status == LUA_OK) {
+        ed_sandbox_push_env(sb);
+        lua_setupvalue(L, -2, 1);
+        ed_sandbox_call(sb, 0, 1, limits, &res);
+        status = res.status;
+    } else {
+        res.message = lua_tostring(L, -1);
+        res.where = "";
+    }
+    *line = 0;
+    int rc = 0;
+    if (status != LUA_OK || !lua_istable(L, -1)) {
+        ed_buf_reset(why);
+        ed_buf_printf(why, "%s%s%s", res.where ? res.where : "",
+                      res.where && res.where[0] ? ": " : "",
+                      status != LUA_OK ? res.message : "a fixture file must return a "
+                                                     "list of fixtures");
+        /* the line, from "<chunk>:<line>:" */
+        size_t cl = chunk.len - 1;
+        if (strncmp(why->data, chunk.data + 1, cl) == 0 && why->data[cl] == ':') {
+            *line = atoi(why->data + cl + 1);
+            const char *rest = strstr(why->data + cl + 1, ": ");
+            if (*line > 0 && rest) {
+                ed_buf msg = {0};
+                ed_buf_puts(&msg, rest + 2);
+                ed_buf_reset(why);
+                ed_buf_puts(why, msg.data);
+                ed_buf_free(&msg);
+            }
+        }
+        lua_settop(L, top);
+        rc = -1;
+    }
+    ed_buf_free(&chunk);
+    return rc;
+}
+
+/* Is fixture `name` of file selected by --run? */
+static int selected(const test_run *t, const char *file, const char *name)
+{
+    if (t->opt == NULL || t->opt->n_run == 0) {
+        return 1;
+    }
+    ed_buf full = {0};
+    ed_buf_printf(&full, "%s: %s", file, name);
+    int hit = 0;
+    for (size_t i = 0; i < t->opt->n_run && !hit; i++) {
+        hit = strstr(full.data, t->opt->run[i]) != NULL;
+    }
+    ed_buf_free(&full);
+    return hit;
 }
 
 /* Load the fixture file f of pack p in the fixture sandbox and run each. */
@@ -374,32 +887,20 @@ static void run_file(test_run *t, ed_decider *decider, const ed_pack *p,
     lua_State *L = ed_sandbox_state(t->fixtures);
     int top = lua_gettop(L);
     ed_buf chunk = {0};
-    ed_buf_printf(&chunk, "@%s/%s", p->label, f->path);
-    const char *name = chunk.data + 1;
-    int status = luaL_loadbufferx(L, f->data, f->len, chunk.data, "t");
-    ed_call_result res = {0};
-    if (status == LUA_OK) {
-        ed_sandbox_push_env(t->fixtures);
-        lua_setupvalue(L, -2, 1);
-        ed_sandbox_call(t->fixtures, 0, 1, &t->cat->limits, &res);
-        status = res.status;
-    } else {
-        res.message = lua_tostring(L, -1);
-        res.where = "";
-    }
-    if (status != LUA_OK || !lua_istable(L, -1)) {
-        ed_buf_reset(&t->why);
-        ed_buf_printf(&t->why, "%s%s%s", res.where ? res.where : "",
-                      res.where && res.where[0] ? ": " : "",
-                      status != LUA_OK ? res.message : "a fixture file must return a "
-                                                       "list of fixtures");
-        ed_fixture_result r = {name, NULL, 0, t->why.data};
-        t->report(t->arg, &r);
-        t->failed++;
-        lua_settop(L, top);
+    ed_buf_printf(&chunk, "%s/%s", p->label, f->path);
+    const char *name = chunk.data;
+    int line = 0;
+    if (load_file(t->fixtures, &t->cat->limits, p, f, &t->why, &line) != 0) {
+        if (selected(t, name, "")) {
+            ed_fixture_result r = {name, line, NULL, 0, t->why.data};
+            t->report(t->arg, &r);
+            t->failed++;
+        }
         ed_buf_free(&chunk);
         return;
     }
+    fixture_lines fl = {0};
+    scan_lines(f->data, f->len, &fl);
     const char *tenant = p->is_tenant ? p->name : "fixtures";
     int list = lua_gettop(L);
     size_t n = lua_rawlen(L, list);
@@ -408,14 +909,22 @@ static void run_file(test_run *t, ed_decider *decider, const ed_pack *p,
         int fx = lua_gettop(L);
         ed_buf_reset(&t->why);
         const char *fname = "?";
+        if (lua_istable(L, fx)) {
+            lua_getfield(L, fx, "name");
+            fname = lua_tostring(L, -1) ? lua_tostring(L, -1) : "(unnamed)";
+        }
+        int fline = fixture_line(&fl, lua_istable(L, fx) ? fname : NULL, i);
+        if (!selected(t, name, fname)) {
+            lua_settop(L, list);
+            continue;
+        }
         if (!lua_istable(L, fx)) {
             ed_buf_puts(&t->why, "\n    a fixture must be a table");
         } else {
-            lua_getfield(L, fx, "name");
-            fname = lua_tostring(L, -1) ? lua_tostring(L, -1) : "(unnamed)";
             run_fixture(t, decider, p, tenant, fx, i, f->path);
         }
-        ed_fixture_result r = {name, fname, t->why.len == 0, t->why.data ? t->why.data : ""};
+        ed_fixture_result r = {name, fline, fname, t->why.len == 0,
+                               t->why.data ? t->why.data : ""};
         t->report(t->arg, &r);
         if (r.ok) {
             t->passed++;
@@ -426,15 +935,23 @@ static void run_file(test_run *t, ed_decider *decider, const ed_pack *p,
         /* the fixture sandbox grows with every decoded decision */
         lua_gc(L, LUA_GCSTEP, 0);
     }
+    lines_free(&fl);
     lua_settop(L, top);
     ed_buf_free(&chunk);
+}
+
+static int is_fixture_file(const char *path)
+{
+    size_t len = strlen(path);
+    return strncmp(path, "tests/", 6) == 0 && len > 4 && strcmp(path + len - 4, ".lua") == 0;
 }
 
 static int run_pack(test_run *t, const ed_pack *p)
 {
     /* a pack's fixtures run against that pack's versions alone, a tenant's
      * against its whole policy; never journaled */
-    ed_decider_config dc = {.cat = t->cat, .only_pack = p->is_tenant ? NULL : p->name};
+    ed_decider_config dc = {.cat = t->cat, .only_pack = p->is_tenant ? NULL : p->name,
+                            .explain = t->cov != NULL};
     ed_buf err = {0};
     ed_decider *decider = ed_decider_new(&dc, &err);
     ed_buf_free(&err);
@@ -442,10 +959,7 @@ static int run_pack(test_run *t, const ed_pack *p)
         return -1;
     }
     for (size_t i = 0; i < p->n_files; i++) {
-        const char *path = p->files[i].path;
-        size_t len = strlen(path);
-        if (strncmp(path, "tests/", 6) == 0 && len > 4 &&
-            strcmp(path + len - 4, ".lua") == 0) {
+        if (is_fixture_file(p->files[i].path)) {
             run_file(t, decider, p, &p->files[i]);
         }
     }
@@ -453,14 +967,45 @@ static int run_pack(test_run *t, const ed_pack *p)
     return 0;
 }
 
-int ed_fixtures_run(const ed_catalog *cat, ed_fixture_fn report, void *arg, int *passed,
-                    int *failed)
+static void add_coverage(ed_fixture_coverage *cov, const ed_pack *p)
+{
+    for (size_t i = 0; i < p->n_rules; i++) {
+        ed_rule_coverage *more = realloc(cov->rules, (cov->n + 1) * sizeof *more);
+        if (more == NULL) {
+            abort();
+        }
+        cov->rules = more;
+        cov->rules[cov->n++] = (ed_rule_coverage){p->label, p->name, p->version,
+                                                  p->rules[i].id, p->rules[i].where, 0, 0};
+    }
+}
+
+void ed_fixture_coverage_free(ed_fixture_coverage *c)
+{
+    free(c->rules);
+    c->rules = NULL;
+    c->n = 0;
+}
+
+int ed_fixtures_run_with(const ed_catalog *cat, const ed_fixture_options *opt,
+                         ed_fixture_fn report, void *arg, int *passed, int *failed,
+                         ed_fixture_coverage *cov)
 {
     test_run t;
     memset(&t, 0, sizeof t);
     t.cat = cat;
     t.report = report;
     t.arg = arg;
+    t.opt = opt;
+    if (opt && opt->coverage && cov) {
+        t.cov = cov;
+        for (size_t i = 0; i < cat->n_packs; i++) {
+            add_coverage(cov, cat->packs[i]);
+        }
+        for (size_t i = 0; i < cat->n_tenants; i++) {
+            add_coverage(cov, cat->tenants[i]);
+        }
+    }
     t.fixtures = ed_sandbox_new();
     int rc = -1;
     if (t.fixtures == NULL || ed_json_open_protected(ed_sandbox_state(t.fixtures)) != 0) {
@@ -485,6 +1030,100 @@ done:
     return rc;
 }
 
+int ed_fixtures_run(const ed_catalog *cat, ed_fixture_fn report, void *arg, int *passed,
+                    int *failed)
+{
+    return ed_fixtures_run_with(cat, NULL, report, arg, passed, failed, NULL);
+}
+
+/* Check the fixture files of p: each loads and returns a list of tables. */
+static int check_pack(ed_sandbox *sb, const ed_catalog *cat, const ed_pack *p, ed_diags *d,
+                      ed_buf *missing, ed_buf *broken)
+{
+    lua_State *L = ed_sandbox_state(sb);
+    int problems = 0, files = 0;
+    ed_buf why = {0};
+    for (size_t i = 0; i < p->n_files; i++) {
+        const ed_file *f = &p->files[i];
+        if (!is_fixture_file(f->path)) {
+            continue;
+        }
+        files++;
+        char where[1024];
+        int line = 0;
+        if (load_file(sb, &cat->limits, p, f, &why, &line) != 0) {
+            if (line > 0) {
+                snprintf(where, sizeof where, "%s/%s:%d", p->label, f->path, line);
+            } else {
+                snprintf(where, sizeof where, "%s/%s", p->label, f->path);
+            }
+            ed_diags_add(d, where, "%s", why.data);
+            problems++;
+            continue;
+        }
+        fixture_lines fl = {0};
+        scan_lines(f->data, f->len, &fl);
+        int list = lua_gettop(L);
+        size_t n = lua_rawlen(L, list);
+        for (size_t j = 1; j <= n; j++) {
+            lua_rawgeti(L, list, (lua_Integer)j);
+            const char *problem = NULL;
+            const char *fname = NULL;
+            if (!lua_istable(L, -1)) {
+                problem = "a fixture must be a table";
+            } else {
+                lua_getfield(L, -1, "name");
+                fname = lua_tostring(L, -1);
+                lua_getfield(L, -2, "event");
+                lua_getfield(L, -3, "expect");
+                if (!lua_istable(L, -1) || !lua_istable(L, -2)) {
+                    problem = "a fixture needs an event table and an expect table";
+                }
+            }
+            int fline = fixture_line(&fl, fname, j);
+            if (problem) {
+                if (fline > 0) {
+                    snprintf(where, sizeof where, "%s/%s:%d", p->label, f->path, fline);
+                } else {
+                    snprintf(where, sizeof where, "%s/%s", p->label, f->path);
+                }
+                ed_diags_add(d, where, "fixture %zu%s%s%s: %s", j, fname ? " '" : "",
+                             fname ? fname : "", fname ? "'" : "", problem);
+                problems++;
+            }
+            lua_settop(L, list);
+        }
+        lines_free(&fl);
+        lua_pop(L, 1);
+    }
+    if (files == 0 && missing) {
+        ed_buf_printf(missing, "%s\n", p->label);
+    }
+    if (problems > 0 && broken) {
+        ed_buf_printf(broken, "%s\n", p->label);
+    }
+    ed_buf_free(&why);
+    return problems;
+}
+
+int ed_fixtures_check(const ed_catalog *cat, ed_diags *d, ed_buf *missing, ed_buf *broken)
+{
+    ed_sandbox *sb = ed_sandbox_new();
+    if (sb == NULL || ed_json_open_protected(ed_sandbox_state(sb)) != 0) {
+        ed_sandbox_free(sb);
+        ed_diags_add(d, "", "the fixture files could not be loaded");
+        return 1;
+    }
+    int problems = 0;
+    for (size_t i = 0; i < cat->n_packs; i++) {
+        problems += check_pack(sb, cat, cat->packs[i], d, missing, broken);
+    }
+    for (size_t i = 0; i < cat->n_tenants; i++) {
+        problems += check_pack(sb, cat, cat->tenants[i], d, missing, broken);
+    }
+    ed_sandbox_free(sb);
+    return problems;
+}
 
 /* ------------------------------------------------------------------ */
 /* Vetting a catalog before it serves                                   */
@@ -495,7 +1134,10 @@ done:
 static void keep_failure(void *arg, const ed_fixture_result *r)
 {
     ed_buf *err = arg;
-    if (!r->ok) {
+    if (!r->ok && r->line > 0) {
+        ed_buf_printf(err, "FAIL - %s:%d: %s%s\n", r->file, r->line, r->name ? r->name : "",
+                      r->why);
+    } else if (!r->ok) {
         ed_buf_printf(err, "FAIL - %s: %s%s\n", r->file, r->name ? r->name : "", r->why);
     }
 }

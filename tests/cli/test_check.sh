@@ -142,11 +142,53 @@ write "$G/fine/lib/helpers.lua" <<'EOF'
 return { msg = function(e) return nil end }
 EOF
 run "$EDICT" check "$G/fine"
-is "sound pack: exit 0" "$RC" 0
-is "sound pack: ok line, then the totals" "$(cat "$OUT")" "ok good/fine (fine 1.2, 2 rules)
+is "sound pack without fixtures: exit 0" "$RC" 0
+is "sound pack without fixtures: a warning, the ok line, then the totals" "$(cat "$OUT")" "good/fine: warning: no fixtures (tests/*.lua)
+ok good/fine (fine 1.2, 2 rules)
+1 pack, 0 tenants, 0 problems, 1 warning"
+run "$EDICT" check --strict "$G/fine"
+is "--strict: a pack without fixtures is a problem, exit 1" "$RC:$(cat "$OUT")" "1:good/fine: no fixtures (tests/*.lua)
+ok good/fine (fine 1.2, 2 rules)
+1 pack, 0 tenants, 1 problem"
+write "$G/fine/tests/a.lua" <<'EOF'
+return { { name = "holds", event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = {} }, expect = { flag = "green" } } }
+EOF
+run "$EDICT" check --strict "$G/fine"
+is "sound pack with fixtures: exit 0, no warning, even with --strict" "$RC:$(cat "$OUT")" "0:ok good/fine (fine 1.2, 2 rules)
 1 pack, 0 tenants, 0 problems"
 run "$EDICT" check "$G"
 is "sound folder of packs: exit 0" "$RC:$(head -1 "$OUT")" "0:ok good/fine (fine 1.2, 2 rules)"
+
+# fixture files are loaded too: problems at their file:line
+write "$G/fine/tests/syntax.lua" <<'EOF'
+return {
+  { name = "x", event = {}
+EOF
+write "$G/fine/tests/shape.lua" <<'EOF'
+return {
+  { name = "fine", event = {}, expect = {} },
+  { name = "no expect",
+    event = {} },
+  "not a table",
+}
+EOF
+write "$G/fine/tests/runs.lua" <<'EOF'
+local x = nil
+return { x.y }
+EOF
+write "$G/fine/tests/notalist.lua" <<'EOF'
+return "fixtures"
+EOF
+run "$EDICT" check "$G/fine"
+is "broken fixture files: exit 1" "$RC" 1
+has "fixture syntax error at file:line" "$OUT" "good/fine/tests/syntax.lua:3: '}' expected (to close '{' at line 2) near <eof>"
+has "fixture without expect at the line of its table" "$OUT" "good/fine/tests/shape.lua:3: fixture 2 'no expect': a fixture needs an event table and an expect table"
+has "fixture not a table at its line" "$OUT" "good/fine/tests/shape.lua:5: fixture 3: a fixture must be a table"
+has "fixture file failing as it runs, at file:line" "$OUT" "good/fine/tests/runs.lua:2: attempt to index a nil value (local 'x')"
+has "fixture file not returning a list" "$OUT" "good/fine/tests/notalist.lua: a fixture file must return a list of fixtures"
+lacks "broken fixture files: the pack is not ok" "$OUT" "ok good/fine"
+is "broken fixture files: counted" "$(tail -1 "$OUT")" "1 pack, 0 tenants, 5 problems"
+rm "$G/fine/tests/syntax.lua" "$G/fine/tests/shape.lua" "$G/fine/tests/runs.lua" "$G/fine/tests/notalist.lua"
 
 # sound and broken together: still exit 1, the sound one still ok
 run "$EDICT" check "$G" "$B/loaderr"

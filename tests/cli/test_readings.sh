@@ -54,7 +54,7 @@ return {
       obligations = { { action = "hold_waste_under_camera", due = "2026-12-01T00:00:00-08:00" } } } },
 }
 EOF
-run "$EDICT" test --tenants "$T" jurisdictions/us-or
+run "$EDICT" test -v --tenants "$T" jurisdictions/us-or
 is "close_of_day fixtures: exit 0" "$RC" 0
 is "close_of_day fixtures: all nine pass" "$(grep -c '^ok - .*strict/tests/hold.lua' "$OUT")" 9
 lacks "close_of_day fixtures: no failure" "$OUT" "FAIL"
