@@ -109,6 +109,9 @@ static void print_list(char **items, size_t n, char *out, size_t len)
 
 int ed_cmd_packs(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "publish") == 0) {
+        return ed_cmd_packs_publish(argc - 1, argv + 1);
+    }
     ed_cli cli;
     ed_cli_init(&cli);
     int status;
