@@ -239,8 +239,11 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
         ed_api_error(res, 400, "no_events", "the body holds no events: send an event, an "
                      "array of events or NDJSON");
     } else if (e.decided > 0 && ed_decider_commit(w->decider, e.last, &err) != 0) {
-        /* acknowledged only once durable */
-        ed_api_error(res, 500, "not_journaled", err.data);
+        /* acknowledged only once durable; the store failed (a database
+         * restarting, a connection cut): nothing of this request may be
+         * relied on, and a retry is the client's way out */
+        ed_api_error(res, 503, "not_journaled", err.data);
+        ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
     } else if (e.decided == 0) {
         ed_buf msg = {0};
         ed_buf_printf(&msg, events == 1 ? "the event was not decided: %s"

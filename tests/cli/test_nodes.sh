@@ -259,6 +259,44 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" 
     "http://127.0.0.1:$P2/v1/evaluate")
 is "node 2 goes on" "$code" 200
 
+# --- the database restarted under load ----------------------------------------
+# node 2 takes a stream of events while PostgreSQL restarts: an answer is
+# 200 (and then its decision is in the database) or 503 with Retry-After,
+# never a 200 without COMMIT; the node reconnects by itself
+# loadh PORT NAME: as load, keeping each answer's Retry-After header
+loadh() {
+    n=0
+    while [ $n -lt 400 ] && [ ! -e "$TMP/stop.$2" ]; do
+        n=$((n + 1))
+        out=$(curl -s -D "$TMP/$2.h" -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN_B" \
+            --data "{\"id\":\"$2-$n\",\"type\":\"employee.compliance\",\"jurisdiction\":\"US-TX\",\"occurred_at\":\"2026-02-01T10:00:00Z\",\"data\":{}}" \
+            "http://127.0.0.1:$1/v1/evaluate")
+        code=$(printf '%s\n' "$out" | tail -1)
+        ra=$(grep -ci '^retry-after: 1' "$TMP/$2.h")
+        printf '%s %s %s\n' "$code" "$ra" "$(printf '%s\n' "$out" | head -1 | sed -n 's/.*"decision_id":"\(dec-[0-9a-f]*\)".*/\1/p')" >>"$TMP/$2.acks"
+    done
+}
+: >"$TMP/r.acks"
+loadh "$P2" r &
+LR=$!
+sleep 1
+pg_as_owner "$PG_BIN/pg_ctl" -D "$EDICT_PG_DIR/data" -l "$EDICT_PG_DIR/server.log" -m fast -w restart >/dev/null 2>&1
+is "the database restarted" "$?" 0
+sleep 2
+touch "$TMP/stop.r"
+wait "$LR"
+awk '$1 == 200 && $3 != "" {print $3}' "$TMP/r.acks" | sort >"$TMP/r.acked"
+db_sql "SELECT decision_id FROM edict.journal WHERE decision_id <> ''" | sort >"$TMP/r.in_db"
+is "no decision answered 200 is missing after the restart" "$(comm -23 "$TMP/r.acked" "$TMP/r.in_db" | wc -l)" 0
+is "every answer was 200, or 503 with Retry-After" \
+    "$(awk '!($1 == 200 || ($1 == 503 && $2 == 1))' "$TMP/r.acks" | wc -l)" 0
+echo "# during the restart: $(awk '$1 == 200' "$TMP/r.acks" | wc -l) answered 200, $(awk '$1 == 503' "$TMP/r.acks" | wc -l) 503"
+check "the restart was felt: some requests were answered 503" [ "$(awk '$1 == 503' "$TMP/r.acks" | wc -l)" -gt 0 ]
+is "after it, the node answers 200 again without a restart of its own" \
+    "$(tail -1 "$TMP/r.acks" | cut -d' ' -f1)" 200
+run "$EDICT" audit verify --store "$URL"
+is "and the chains verify" "$RC" 0
+
 # a failing run is retried after a back-off and says why: a chain that
 # does not verify (changed by the superuser, triggers off) fails the sweep
 db_sql "ALTER TABLE edict.journal DISABLE TRIGGER journal_append_only; UPDATE edict.journal SET flag = 'red' WHERE seq = 1; ALTER TABLE edict.journal ENABLE TRIGGER journal_append_only" >/dev/null
