@@ -102,6 +102,14 @@ for round in 1 2 3 4; do
     "$EDICT" eval --packs rules --store "$URL" --fsync-every 4 "$TMP/many.ndjson" \
         >"$TMP/k.$round" 2>/dev/null &
     pid=$!
+    # killed at a varying point after its first acknowledgement (a
+    # sanitizer build on a loaded machine may not have answered any by a
+    # fixed time)
+    i=0
+    while ! grep -q decision_id "$TMP/k.$round" 2>/dev/null && [ $i -lt 200 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
     sleep "0.$(( (round * 37) % 9 + 2 ))"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
