@@ -358,6 +358,36 @@ static int replay_from_store(ed_api_worker *w, const ed_tenant_auth *t, const ch
     return 1;
 }
 
+/* Not answered anywhere yet: claim the key in the store, so that another
+ * node receiving it meanwhile does not decide it too. 0 claimed (decide);
+ * else res is 409 (another node is answering it) or 503, and the
+ * reservation here is given up. The claim lasts past any evaluation (a
+ * node that dies mid-request holds it no longer after that). */
+static int claim_in_store(ed_api_worker *w, const ed_tenant_auth *t, const char *key,
+                          const unsigned char digest[ED_SHA256_LEN], ed_response *res)
+{
+    double ttl = 4 * w->svc->cfg->evaluation_deadline_s;
+    if (ttl < 120) {
+        ttl = 120;
+    }
+    ed_buf err = {0};
+    int rc = ed_store_idem_claim(w->svc->store, t->name, key, digest, ttl, &err);
+    if (rc != 1) {
+        ed_idem_abort(w->svc->idem, t->name, key);
+        if (rc < 0) {
+            ed_log("warn", err.data, NULL);
+            ed_api_error(res, 503, "store_unavailable",
+                         "the store cannot be asked whether this Idempotency-Key is answered");
+        } else {
+            ed_api_error(res, 409, "idempotency_key_in_progress",
+                         "a request with this Idempotency-Key is still being evaluated");
+        }
+        ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
+    }
+    ed_buf_free(&err);
+    return rc == 1 ? 0 : 1;
+}
+
 /* Evaluate under Idempotency-Key (when given): a repeat within the window
  * gets the first response, byte for byte, and journals nothing. `scope`
  * separates key spaces (evaluate, webhook:<source>). */
@@ -413,12 +443,18 @@ static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char 
     case ED_IDEM_NEW:
         /* not in this node's memory: another node may have answered it
          * (a store shared by nodes keeps every answer at once) */
-        if (replay_from_store(w, t, scoped.data, digest, now, res) != 0) {
+        if (replay_from_store(w, t, scoped.data, digest, now, res) != 0 ||
+            claim_in_store(w, t, scoped.data, digest, res) != 0) {
             break;
         }
         evaluate(w, t, body, len, res);
         if (res->status >= 500) {
             ed_idem_abort(w->svc->idem, t->name, scoped.data);
+            ed_buf rerr = {0};
+            if (ed_store_idem_release(w->svc->store, t->name, scoped.data, &rerr) != 0) {
+                ed_log("warn", rerr.data, NULL);
+            }
+            ed_buf_free(&rerr);
         } else {
             ed_buf_putc(&res->headers, '\0');
             ed_idem_finish(w->svc->idem, t->name, scoped.data, res->status,

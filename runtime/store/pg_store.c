@@ -1505,6 +1505,58 @@ static int pg_idem_get(ed_store *s, const char *tenant, const char *key, int64_t
     return rc;
 }
 
+/* A claim row per key being answered: taken when free or expired. */
+static int pg_idem_claim(ed_store *s, const char *tenant, const char *key,
+                         const unsigned char digest[32], double ttl_s, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1;
+    }
+    char ttl[32];
+    snprintf(ttl, sizeof ttl, "%.3f", ttl_s);
+    const char *v[4] = {tenant, key, (const char *)digest, ttl};
+    const int l[4] = {0, 0, 32, 0}, f[4] = {0, 0, 1, 0};
+    PGresult *r = NULL;
+    int rc = -1;
+    if (begin_tenant(ps, c, "BEGIN", tenant, err) == 0 &&
+        (r = query(ps, c, "INSERT INTO edict.idempotency_claim AS k (tenant, key, digest, "
+                   "expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => "
+                   "$4::double precision)) ON CONFLICT (tenant, key) DO UPDATE SET digest = "
+                   "EXCLUDED.digest, expires_at = EXCLUDED.expires_at WHERE k.expires_at <= "
+                   "now() RETURNING 1", 4, v, l, f, PGRES_TUPLES_OK,
+                   "claiming an idempotency key", err)) != NULL &&
+        ed_pg_exec(&ps->target, c, "COMMIT", err) == 0) {
+        rc = PQntuples(r) == 1 ? 1 : 0;
+    }
+    PQclear(r);
+    conn_put(ps, c);
+    return rc;
+}
+
+static int pg_idem_release(ed_store *s, const char *tenant, const char *key, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1;
+    }
+    const char *v[2] = {tenant, key};
+    PGresult *r = NULL;
+    int rc = -1;
+    if (begin_tenant(ps, c, "BEGIN", tenant, err) == 0 &&
+        (r = query(ps, c, "UPDATE edict.idempotency_claim SET expires_at = now() WHERE "
+                   "tenant = $1 AND key = $2", 2, v, NULL, NULL, PGRES_COMMAND_OK,
+                   "giving an idempotency key up", err)) != NULL &&
+        ed_pg_exec(&ps->target, c, "COMMIT", err) == 0) {
+        rc = 0;
+    }
+    PQclear(r);
+    conn_put(ps, c);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Scheduled work and leases (pg_jobs.c)                                */
 /* ------------------------------------------------------------------ */
@@ -1606,6 +1658,8 @@ static const ed_store_ops pg_ops = {
     .packs_fetch = pg_packs_fetch,
     .packs_listen = pg_packs_listen,
     .idem_get = pg_idem_get,
+    .idem_claim = pg_idem_claim,
+    .idem_release = pg_idem_release,
     .job_run = pg_job_run,
     .lease_take = pg_lease_take,
     .lease_release = pg_lease_release,

@@ -115,6 +115,17 @@ ed_store_listener *ed_store_packs_listen(ed_store *s)
     return s->ops->packs_listen ? s->ops->packs_listen(s) : NULL;
 }
 
+int ed_store_idem_claim(ed_store *s, const char *tenant, const char *key,
+                        const unsigned char digest[32], double ttl_s, ed_buf *err)
+{
+    return s->ops->idem_claim ? s->ops->idem_claim(s, tenant, key, digest, ttl_s, err) : 1;
+}
+
+int ed_store_idem_release(ed_store *s, const char *tenant, const char *key, ed_buf *err)
+{
+    return s->ops->idem_release ? s->ops->idem_release(s, tenant, key, err) : 0;
+}
+
 int ed_store_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
                      ed_buf *msg, ed_buf *err)
 {

@@ -199,6 +199,15 @@ int ed_store_idem_get(ed_store *s, const char *tenant, const char *key, int64_t 
                       int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
                       ed_buf *err);
 
+/* Claim (tenant, key) for ttl_s before deciding a request with that
+ * Idempotency-Key, where nodes share the store: 1 claimed, 0 another node
+ * is answering it (its claim has not expired or been given up), -1 with
+ * err. The file store: 1 (its one writer's memory decides). Release: give
+ * the claim up (the request failed; a retry may decide). 0, or -1. */
+int ed_store_idem_claim(ed_store *s, const char *tenant, const char *key,
+                        const unsigned char digest[32], double ttl_s, ed_buf *err);
+int ed_store_idem_release(ed_store *s, const char *tenant, const char *key, ed_buf *err);
+
 /* Scheduled work shared by every node on one store (PostgreSQL:
  * pg_jobs.c; the file store has one node and none of this, and answers
  * ED_STORE_UNSUPPORTED). A job is run at most once per period across the

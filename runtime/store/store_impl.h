@@ -29,6 +29,9 @@ typedef struct ed_store_ops {
                           void (*visit)(void *arg, const char *tenant, const char *why),
                           void *arg);
     /* NULL when the store is one node's alone (the file store) */
+    int (*idem_claim)(ed_store *s, const char *tenant, const char *key,
+                      const unsigned char digest[32], double ttl_s, ed_buf *err);
+    int (*idem_release)(ed_store *s, const char *tenant, const char *key, ed_buf *err);
     int (*idem_get)(ed_store *s, const char *tenant, const char *key, int64_t now,
                     int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
                     ed_buf *err);

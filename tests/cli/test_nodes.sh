@@ -4,10 +4,13 @@
 # it exactly once per period between them, a job made due again runs once
 # more, and a lease held by a node that died keeps the job from running
 # until it expires; an Idempotency-Key answered by one node is replayed by
-# the other (which never saw it), and its reuse with another body refused;
-# `edict packs publish` reaches both nodes (by NOTIFY: they poll once a
-# minute), a generation that does not pass is refused by both, and a node
-# started later serves the newest.
+# the other (which never saw it), its reuse with another body refused, and
+# a key another node has claimed answered 409; `edict packs publish`
+# reaches both nodes (by NOTIFY: they poll once a minute), also after
+# their listening connections were cut, a generation that does not pass is
+# refused by both, and a node started later serves the newest; kill -9 of
+# a node under load loses no acknowledged decision; PostgreSQL restarted
+# under load: every answer is a committed 200 or a 503 with Retry-After.
 . tests/cli/lib.sh
 . tests/pg.sh
 
@@ -149,6 +152,20 @@ is "a key node 2 has not seen, with another body than node 1 got: 422" \
 has "(the key's reuse is named)" "$TMP/f.b" "idempotency_key_reused"
 is "and node 2 decided nothing for it" \
     "$(db_sql "SELECT count(*) FROM edict.journal WHERE event_id = 'idem-2'")" 0
+# a key another node has claimed and not answered yet (as when two nodes
+# get it at the same moment): 409, nothing decided; once the claim expires
+# (its node died) the key is decided
+db_sql "INSERT INTO edict.idempotency_claim VALUES ('acme', 'evaluate:key-3', '\\x00', now() + interval '1 hour')" >/dev/null
+EV3='{"id":"idem-3","type":"employee.compliance","jurisdiction":"US-TX","occurred_at":"2026-02-01T10:00:00Z","data":{}}'
+is "a key another node is answering: 409" "$(post "$P1" key-3 "$EV3" g)" 409
+has "(with Retry-After)" "$TMP/g.h" "Retry-After: 1"
+is "nothing decided for it" "$(db_sql "SELECT count(*) FROM edict.journal WHERE event_id = 'idem-3'")" 0
+db_sql "UPDATE edict.idempotency_claim SET expires_at = now() WHERE key = 'evaluate:key-3'" >/dev/null
+is "once that claim expired: 200" "$(post "$P1" key-3 "$EV3" h)" 200
+is "the claim is this node's now" \
+    "$(db_sql "SELECT expires_at > now() + interval '1 minute' FROM edict.idempotency_claim WHERE key = 'evaluate:key-3'")" t
+is "and the repeat at the other node is a replay" "$(post "$P2" key-3 "$EV3" i)" 200
+has "(replayed)" "$TMP/i.h" "Idempotent-Replayed: true"
 
 # --- packs publish: a generation published reaches every node --------------
 # the nodes poll once a minute: within seconds, only LISTEN/NOTIFY brings it

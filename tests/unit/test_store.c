@@ -561,9 +561,26 @@ TEST(a_record_is_found_by_its_key_where_nodes_share_the_store)
               "expired at its expiry");
         CHECK(ed_store_idem_get(t, "beta", "evaluate:k-1", 1500, got_idem, &g, &err) == 0,
               "another tenant's key is none");
+        /* a key being answered is claimed by one node at a time */
+        static const unsigned char d[32] = {1};
+        CHECK(ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1, "claimed");
+        CHECK(ed_store_idem_claim(t, "acme", "evaluate:k-9", d, 60, &err) == 0,
+              "not by another node meanwhile");
+        CHECK(ed_store_idem_claim(t, "beta", "evaluate:k-9", d, 60, &err) == 1,
+              "another tenant's key is another key");
+        CHECK(ed_store_idem_release(s, "acme", "evaluate:k-9", &err) == 0, "given up");
+        CHECK(ed_store_idem_claim(t, "acme", "evaluate:k-9", d, 0.2, &err) == 1,
+              "then another node may");
+        usleep(300000);
+        CHECK(ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1,
+              "and past its expiry, anyone");
         ed_store_close(t);
     } else {
         CHECK(rc == 0 && g.n == 0, "the file store's one writer holds them in memory");
+        static const unsigned char d[32] = {1};
+        CHECK(ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1 &&
+                  ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1,
+              "and has no claims to take");
     }
     ed_store_close(s);
     ed_buf_free(&err);

@@ -51,6 +51,24 @@ CREATE INDEX job_runs_name ON edict.job_runs (name, finished_at);
 -- idempotency records by key (the tenant first, as every key here)
 CREATE INDEX idempotency_key ON edict.idempotency (tenant, key);
 
-REVOKE ALL ON edict.jobs, edict.lease, edict.job_runs FROM PUBLIC;
+-- A key being answered: a node claims it before deciding, so two nodes
+-- that receive one new key at the same moment never both decide it (the
+-- second is told it is in progress). A claim expires (a node that died
+-- mid-request holds it no longer) and is given up when the request fails.
+CREATE TABLE edict.idempotency_claim (
+    tenant text NOT NULL,
+    key text NOT NULL,
+    digest bytea NOT NULL,
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant, key)
+);
+ALTER TABLE edict.idempotency_claim ENABLE ROW LEVEL SECURITY;
+ALTER TABLE edict.idempotency_claim FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_tenant ON edict.idempotency_claim
+    USING (tenant = current_setting('edict.tenant', true))
+    WITH CHECK (tenant = current_setting('edict.tenant', true));
+
+REVOKE ALL ON edict.jobs, edict.lease, edict.job_runs, edict.idempotency_claim FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON edict.idempotency_claim TO edict_app;
 GRANT SELECT, INSERT, UPDATE ON edict.jobs, edict.lease TO edict_app;
 GRANT SELECT, INSERT ON edict.job_runs TO edict_app;
