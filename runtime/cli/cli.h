@@ -81,6 +81,7 @@ int ed_cmd_eval(int argc, char **argv);
 int ed_cmd_check(int argc, char **argv);
 int ed_cmd_test(int argc, char **argv);
 int ed_cmd_packs(int argc, char **argv);
+int ed_cmd_packs_publish(int argc, char **argv);
 int ed_cmd_audit(int argc, char **argv);
 int ed_cmd_retention(int argc, char **argv);
 int ed_cmd_diff(int argc, char **argv);

@@ -36,9 +36,11 @@ static const char check_usage[] =
 
 static const char packs_usage[] =
     "usage: edict packs [--packs DIR]... [--tenants DIR]\n"
+    "       edict packs publish DIR --store postgres://...  (see its --help)\n"
     "\n"
     "List the loaded packs: name, version, jurisdictions, effective window,\n"
-    "rule count, digest and folder; then the tenant overlays.\n";
+    "rule count, digest and folder; then the tenant overlays. publish stores\n"
+    "a pack tree in a PostgreSQL store for every edict serve node on it.\n";
 
 /* Parse the options of check, packs (and test). Returns -1 to exit with
  * *status, else 0. */
@@ -173,6 +175,9 @@ static void print_list(char **items, size_t n, char *out, size_t len)
 
 int ed_cmd_packs(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "publish") == 0) {
+        return ed_cmd_packs_publish(argc - 1, argv + 1);
+    }
     ed_cli cli;
     ed_cli_init(&cli);
     int status;

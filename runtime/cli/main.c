@@ -18,7 +18,7 @@ static const char usage[] =
     "                      write one decision per line\n"
     "  check [PACK_DIR...] load packs and report every problem with file:line\n"
     "  test [PACK_DIR...]  run the packs' fixtures\n"
-    "  packs               list the loaded packs\n"
+    "  packs [publish DIR] list the loaded packs; publish a tree to every node\n"
     "  new pack DIR        write a new pack that passes check and test, to\n"
     "                      start from\n"
     "  diff                what changes between two sets of packs, event by event\n"

@@ -46,6 +46,9 @@ void ed_config_defaults(ed_config *cfg)
     cfg->state_dir = ed_state_path("state");
     cfg->watch = 1;
     cfg->reload_debounce_s = 0.3;
+    cfg->retention_sweep_s = 24 * 3600;
+    cfg->jobs_poll_s = 30;
+    cfg->packs_poll_s = 30;
     cfg->reload_runs_fixtures = 1;
     cfg->max_body_bytes = (size_t)1 << 20;
     cfg->max_batch_events = 1000;
@@ -364,7 +367,8 @@ static const char *const known_fields[] = {
     "max_batch_events", "max_connections", "header_timeout_ms",
     "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
     "idempotency_window_s", "rate_per_minute", "burst", "limits", "isolate_rules",
-    "evaluation_deadline_ms", NULL};
+    "evaluation_deadline_ms", "retention_sweep_s", "jobs_poll_ms",
+    "packs_poll_ms", NULL};
 
 static void read_all(reader *r, ed_config *cfg)
 {
@@ -398,6 +402,14 @@ static void read_all(reader *r, ed_config *cfg)
     v = cfg->reload_debounce_s * 1000;
     read_number(r, -1, "reload_debounce_ms", "reload_debounce_ms", 0, 60000, &v);
     cfg->reload_debounce_s = v / 1000;
+    read_number(r, -1, "retention_sweep_s", "retention_sweep_s", 0, 3e7,
+                &cfg->retention_sweep_s);
+    v = cfg->jobs_poll_s * 1000;
+    read_number(r, -1, "jobs_poll_ms", "jobs_poll_ms", 50, 3.6e6, &v);
+    cfg->jobs_poll_s = v / 1000;
+    v = cfg->packs_poll_s * 1000;
+    read_number(r, -1, "packs_poll_ms", "packs_poll_ms", 50, 3.6e6, &v);
+    cfg->packs_poll_s = v / 1000;
     read_bool(r, -1, "reload_runs_fixtures", "reload_runs_fixtures",
               &cfg->reload_runs_fixtures);
     read_hash(r, -1, "admin_token_sha256", "admin_token_sha256", cfg->admin_token_sha256);

@@ -287,6 +287,7 @@ void ed_gens_stop(ed_generations *g)
         g->current = NULL;
     }
     free(g->last_errors);
+    free(g->published_dir);
     pthread_mutex_destroy(&g->mu);
     pthread_mutex_destroy(&g->reload_mu);
 }
@@ -310,18 +311,22 @@ void ed_gen_release(ed_generations *g, ed_generation *gen)
     }
 }
 
-unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
-                            char **before, char **after)
+/* Under reload_mu: build from dir (a published generation's) or the
+ * configured folders, and swap. */
+static unsigned long reload_locked(ed_generations *g, const char *dir, long long published,
+                                   const char *by, ed_buf *err, char **before, char **after)
 {
-    pthread_mutex_lock(&g->reload_mu);
     const ed_gen_config *cfg = &g->cfg;
-    ed_generation *gen = build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
-                               cfg->tenants_dir, cfg->run_fixtures, err);
+    char *dirs[1] = {(char *)dir};
+    ed_generation *gen = dir ? build(cfg, dirs, 1, cfg->tenants_dir, cfg->run_fixtures, err)
+                             : build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
+                                     cfg->tenants_dir, cfg->run_fixtures, err);
     unsigned long id = 0;
     if (gen == NULL) {
         set_last(g, 0, by, err->data);
     } else {
-        snprintf(gen->source, sizeof gen->source, "packs");
+        snprintf(gen->source, sizeof gen->source, dir ? "published" : "packs");
+        gen->published = dir ? published : 0;
         persist(cfg, gen);
         pthread_mutex_lock(&g->mu);
         gen->id = id = g->next_id++;
@@ -337,6 +342,29 @@ unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
         pthread_mutex_unlock(&g->mu);
         ed_gen_release(g, old);
         set_last(g, 1, by, NULL);
+    }
+    return id;
+}
+
+unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
+                            char **before, char **after)
+{
+    pthread_mutex_lock(&g->reload_mu);
+    unsigned long id = reload_locked(g, g->published_dir, g->published, by, err, before, after);
+    pthread_mutex_unlock(&g->reload_mu);
+    return id;
+}
+
+unsigned long ed_gen_reload_published(ed_generations *g, const char *dir, long long published,
+                                      const char *by, ed_buf *err, char **before,
+                                      char **after)
+{
+    pthread_mutex_lock(&g->reload_mu);
+    unsigned long id = reload_locked(g, dir, published, by, err, before, after);
+    if (id != 0) {
+        free(g->published_dir);
+        g->published_dir = ed_strdup(dir);
+        g->published = published;
     }
     pthread_mutex_unlock(&g->reload_mu);
     return id;

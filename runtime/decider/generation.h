@@ -41,6 +41,7 @@ typedef struct ed_generation {
     char loaded_at[32];      /* UTC, RFC 3339 */
     char source[32];         /* "packs" or "last-known-good" */
     char *packs_json;        /* [{name, version, digest, ...}] */
+    long long published;     /* the store's generation it was built from (0: files) */
 } ed_generation;
 
 typedef struct ed_generations {
@@ -55,6 +56,9 @@ typedef struct ed_generations {
     char last_by[96];
     char *last_errors;         /* file:line messages of a failed reload */
     long reloads_ok, reloads_failed;
+    /* once a published generation serves, reloads read its folder */
+    char *published_dir;
+    long long published;
 } ed_generations;
 
 /* Load the first generation from the configured folders, falling back to
@@ -74,6 +78,14 @@ void ed_gen_release(ed_generations *g, ed_generation *gen);
  * JSON of the generation replaced and its successor (malloc'd). */
 unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
                             char **before, char **after);
+
+/* A reload from a published generation's files, fetched into dir: built
+ * and vetted as any reload, current when it passes, and from then on what
+ * every reload reads (the configured pack folders are no longer read).
+ * As ed_gen_reload. */
+unsigned long ed_gen_reload_published(ed_generations *g, const char *dir, long long published,
+                                      const char *by, ed_buf *err, char **before,
+                                      char **after);
 
 /* The last reload as a JSON object {ok, at, by, errors, ok_count,
  * failed_count}. */

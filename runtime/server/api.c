@@ -239,8 +239,11 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
         ed_api_error(res, 400, "no_events", "the body holds no events: send an event, an "
                      "array of events or NDJSON");
     } else if (e.decided > 0 && ed_decider_commit(w->decider, e.last, &err) != 0) {
-        /* acknowledged only once durable */
-        ed_api_error(res, 500, "not_journaled", err.data);
+        /* acknowledged only once durable; the store failed (a database
+         * restarting, a connection cut): nothing of this request may be
+         * relied on, and a retry is the client's way out */
+        ed_api_error(res, 503, "not_journaled", err.data);
+        ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
     } else if (e.decided == 0) {
         ed_buf msg = {0};
         ed_buf_printf(&msg, events == 1 ? "the event was not decided: %s"
@@ -286,6 +289,103 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
     ed_buf_free(&e.failure_text);
     ed_buf_free(&e.first_error);
     ed_buf_free(&err);
+}
+
+typedef struct stored_answer {
+    int found;
+    unsigned char digest[ED_SHA256_LEN];
+    int status;
+    ed_buf headers, body;
+    int64_t expires_at;
+} stored_answer;
+
+static int keep_answer(void *arg, const ed_idem_record *rec)
+{
+    stored_answer *a = arg;
+    a->found = 1;
+    memcpy(a->digest, rec->digest, sizeof a->digest);
+    a->status = rec->status;
+    ed_buf_puts(&a->headers, rec->headers ? rec->headers : "");
+    ed_buf_append(&a->body, rec->body, rec->body_len);
+    a->expires_at = rec->expires_at;
+    return 0;
+}
+
+/* The key was NEW here (and is reserved in memory): ask the store, where
+ * another node's answer is. 0: none, evaluate (the reservation stands);
+ * else res is the answer (the replay, 422, or 503 when the store cannot
+ * be asked) and the reservation is settled. */
+static int replay_from_store(ed_api_worker *w, const ed_tenant_auth *t, const char *key,
+                             const unsigned char digest[ED_SHA256_LEN], double now,
+                             ed_response *res)
+{
+    stored_answer a = {0};
+    ed_buf err = {0};
+    int rc = ed_store_idem_get(w->svc->store, t->name, key, (int64_t)now, keep_answer, &a,
+                               &err);
+    if (rc == 0) {
+        ed_buf_free(&err);
+        return 0;
+    }
+    if (rc < 0) {
+        ed_idem_abort(w->svc->idem, t->name, key);
+        ed_log("warn", err.data, NULL);
+        ed_api_error(res, 503, "store_unavailable",
+                     "the store cannot be asked whether this Idempotency-Key was answered");
+        ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
+    } else if (memcmp(a.digest, digest, sizeof a.digest) != 0) {
+        ed_idem_abort(w->svc->idem, t->name, key);
+        ed_api_error(res, 422, "idempotency_key_reused",
+                     "this Idempotency-Key was used with a different body");
+    } else {
+        /* remembered here too, for its remaining window */
+        ed_buf_putc(&a.headers, '\0');
+        ed_idem_finish(w->svc->idem, t->name, key, a.status, a.headers.data,
+                       a.body.data ? a.body.data : "", a.body.len,
+                       (double)a.expires_at - w->svc->cfg->idempotency_window_s);
+        res->status = a.status;
+        ed_buf_append(&res->body, a.body.data ? a.body.data : "", a.body.len);
+        ed_buf_puts(&res->headers, a.headers.data);
+        ed_buf_puts(&res->headers, "Idempotent-Replayed: true\r\n");
+        ed_buf labels = {0};
+        tenant_label(t->name, &labels);
+        ed_metrics_inc(w->svc->metrics, "edict_idempotent_replays_total", labels.data, 1);
+        ed_buf_free(&labels);
+    }
+    ed_buf_free(&a.headers);
+    ed_buf_free(&a.body);
+    ed_buf_free(&err);
+    return 1;
+}
+
+/* Not answered anywhere yet: claim the key in the store, so that another
+ * node receiving it meanwhile does not decide it too. 0 claimed (decide);
+ * else res is 409 (another node is answering it) or 503, and the
+ * reservation here is given up. The claim lasts past any evaluation (a
+ * node that dies mid-request holds it no longer after that). */
+static int claim_in_store(ed_api_worker *w, const ed_tenant_auth *t, const char *key,
+                          const unsigned char digest[ED_SHA256_LEN], ed_response *res)
+{
+    double ttl = 4 * w->svc->cfg->evaluation_deadline_s;
+    if (ttl < 120) {
+        ttl = 120;
+    }
+    ed_buf err = {0};
+    int rc = ed_store_idem_claim(w->svc->store, t->name, key, digest, ttl, &err);
+    if (rc != 1) {
+        ed_idem_abort(w->svc->idem, t->name, key);
+        if (rc < 0) {
+            ed_log("warn", err.data, NULL);
+            ed_api_error(res, 503, "store_unavailable",
+                         "the store cannot be asked whether this Idempotency-Key is answered");
+        } else {
+            ed_api_error(res, 409, "idempotency_key_in_progress",
+                         "a request with this Idempotency-Key is still being evaluated");
+        }
+        ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
+    }
+    ed_buf_free(&err);
+    return rc == 1 ? 0 : 1;
 }
 
 /* Evaluate under Idempotency-Key (when given): a repeat within the window
@@ -341,9 +441,20 @@ static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char 
         ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
         break;
     case ED_IDEM_NEW:
+        /* not in this node's memory: another node may have answered it
+         * (a store shared by nodes keeps every answer at once) */
+        if (replay_from_store(w, t, scoped.data, digest, now, res) != 0 ||
+            claim_in_store(w, t, scoped.data, digest, res) != 0) {
+            break;
+        }
         evaluate(w, t, body, len, res);
         if (res->status >= 500) {
             ed_idem_abort(w->svc->idem, t->name, scoped.data);
+            ed_buf rerr = {0};
+            if (ed_store_idem_release(w->svc->store, t->name, scoped.data, &rerr) != 0) {
+                ed_log("warn", rerr.data, NULL);
+            }
+            ed_buf_free(&rerr);
         } else {
             ed_buf_putc(&res->headers, '\0');
             ed_idem_finish(w->svc->idem, t->name, scoped.data, res->status,
@@ -652,9 +763,14 @@ static void packs(ed_api_worker *w, ed_response *res)
 {
     ed_generation *gen = ed_gen_acquire(&w->svc->gens);
     res->status = 200;
-    ed_buf_printf(&res->body, "{\"generation\":%lu,\"loaded_at\":\"%s\",\"source\":\"%s\","
-                  "\"packs\":%s,\"last_reload\":", gen->id, gen->loaded_at, gen->source,
-                  gen->packs_json);
+    ed_buf_printf(&res->body, "{\"generation\":%lu,\"loaded_at\":\"%s\",\"source\":\"%s\",",
+                  gen->id, gen->loaded_at, gen->source);
+    if (gen->published > 0) {
+        ed_buf_printf(&res->body, "\"published\":%lld,", gen->published);
+    } else {
+        ed_buf_puts(&res->body, "\"published\":null,");
+    }
+    ed_buf_printf(&res->body, "\"packs\":%s,\"last_reload\":", gen->packs_json);
     ed_gen_last_reload_json(&w->svc->gens, &res->body);
     ed_buf_puts(&res->body, "}\n");
     ed_gen_release(&w->svc->gens, gen);
@@ -682,9 +798,17 @@ int ed_api_vet(void *arg, const ed_catalog *cat, int run_fixtures, ed_buf *err)
 
 unsigned long ed_api_reload(ed_service *srv, const char *by, ed_buf *err)
 {
+    return ed_api_reload_published(srv, by, NULL, 0, err);
+}
+
+unsigned long ed_api_reload_published(ed_service *srv, const char *by, const char *dir,
+                                      long long published, ed_buf *err)
+{
     char *before = NULL, *after = NULL;
     double t0 = ed_now_mono();
-    unsigned long id = ed_gen_reload(&srv->gens, by, err, &before, &after);
+    unsigned long id = dir ? ed_gen_reload_published(&srv->gens, dir, published, by, err,
+                                                     &before, &after)
+                           : ed_gen_reload(&srv->gens, by, err, &before, &after);
     ed_buf x = {0};
     ed_buf_puts(&x, ",\"by\":");
     ed_json_escape(&x, by, strlen(by));
@@ -697,6 +821,9 @@ unsigned long ed_api_reload(ed_service *srv, const char *by, ed_buf *err)
     } else {
         ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"ok\"", 1);
         ed_buf_printf(&x, ",\"generation\":%lu", id);
+        if (dir) {
+            ed_buf_printf(&x, ",\"published\":%lld", published);
+        }
         ed_log("info", "reloaded", x.data);
         /* an auditor must see which rules were in force when: the reload
          * goes into every configured tenant's chain */
@@ -706,6 +833,9 @@ unsigned long ed_api_reload(ed_service *srv, const char *by, ed_buf *err)
         ed_buf_printf(&rec, "{\"kind\":\"reload\",\"generation\":%lu,\"at\":\"%s\",\"by\":",
                       id, at);
         ed_json_escape(&rec, by, strlen(by));
+        if (dir) {
+            ed_buf_printf(&rec, ",\"published\":%lld", published);
+        }
         ed_buf_printf(&rec, ",\"packs_before\":%s,\"packs_after\":%s}", before, after);
         ed_buf jerr = {0};
         for (size_t i = 0; i < srv->cfg->n_tenants; i++) {

@@ -48,6 +48,10 @@ void ed_api_error(ed_response *res, int status, const char *code, const char *me
 /* Reload the packs and journal the reload in every configured tenant's
  * chain. `by` says who asked. The new generation's id, or 0 (err). */
 unsigned long ed_api_reload(ed_service *svc, const char *by, ed_buf *err);
+/* The same from a published generation's files in dir (NULL: the
+ * configured folders, as ed_api_reload). */
+unsigned long ed_api_reload_published(ed_service *svc, const char *by, const char *dir,
+                                      long long published, ed_buf *err);
 
 /* May a catalog serve the configured tenants (generation.h's vet, given
  * the service as arg)? */

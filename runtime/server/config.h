@@ -61,6 +61,14 @@ typedef struct ed_config {
     int isolate_rules;       /* rules run in supervised evaluator processes */
     double evaluation_deadline_s; /* an event's rules, before their process
                                    * is stopped */
+    /* scheduled work, on a store shared by nodes (PostgreSQL; ignored on
+     * the file store): the retention sweep's period (0: never) and how
+     * often a node looks for due jobs */
+    double retention_sweep_s;
+    double jobs_poll_s;
+    /* published packs (`edict packs publish`, PostgreSQL): how often a
+     * node looks for a new generation besides listening for one */
+    double packs_poll_s;
 } ed_config;
 
 /* Fill cfg with the defaults (packs and tenants from ed_home()). */

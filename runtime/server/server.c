@@ -11,6 +11,7 @@
 #include "server.h"
 
 #include "api.h"
+#include "jobs.h"
 #include "log.h"
 #include "util/fsutil.h"
 #include "util/jsonstr.h"
@@ -59,6 +60,13 @@ typedef struct ed_server {
     ev_timer debounce;        /* pack folders changed: reload after a pause */
     ev_stat *stats;
     size_t n_stats;
+    ev_timer jobs;            /* scheduled work on a shared store */
+    ed_store_listener *listener; /* published packs (NULL: the file store) */
+    ev_io listen_io;          /* its socket, while it is up */
+    int listen_io_fd;
+    ev_timer packs_poll;      /* and a poll, for what a notification missed */
+    long long published_seen;
+    char holder[200];         /* this node, as the jobs and leases name it */
 } ed_server;
 
 struct ed_worker {
@@ -733,6 +741,84 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *s, int revents)
     ev_break(loop, EVBREAK_ALL);
 }
 
+/* Due jobs run here, on the main thread, as reloads do: nothing a worker
+ * serves waits for them. */
+static void on_jobs(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    ed_server *srv = t->data;
+    if (ed_jobs_poll(srv->svc.store, srv->svc.cfg, srv->holder) == ED_STORE_UNSUPPORTED) {
+        ev_timer_stop(loop, t);
+    }
+}
+
+/* A published generation newer than the last one seen: fetch its files
+ * into <state_dir>/published/<n>/ and reload from them. A failed fetch is
+ * tried again at the next look; a generation that does not pass is not
+ * (the reload logs why, the current generation stays). */
+static void sync_packs(ed_server *srv)
+{
+    ed_buf err = {0};
+    long long cur = ed_store_packs_current(srv->svc.store, &err);
+    if (cur < 0) {
+        ed_log("warn", err.data ? err.data : "cannot read the published packs", NULL);
+    } else if (cur > 0 && cur != srv->published_seen) {
+        char name[48];
+        snprintf(name, sizeof name, "published/%lld", cur);
+        char *dir = ed_path_join(srv->svc.cfg->state_dir, name);
+        if (ed_store_packs_fetch(srv->svc.store, cur, dir, &err) != 0) {
+            ed_log("warn", err.data ? err.data : "cannot fetch the published packs", NULL);
+        } else {
+            srv->published_seen = cur;
+            ed_buf_reset(&err);
+            char by[48];
+            snprintf(by, sizeof by, "publish:%lld", cur);
+            ed_api_reload_published(&srv->svc, by, dir, cur, &err);
+        }
+        free(dir);
+    }
+    ed_buf_free(&err);
+}
+
+/* Read what the listener has; after a notification, or once it connected
+ * again (what was sent meanwhile is lost), look at the current generation. */
+static void check_listener(ed_server *srv)
+{
+    ed_buf err = {0};
+    int rc = ed_store_listener_check(srv->listener, &err);
+    int fd = ed_store_listener_fd(srv->listener);
+    /* a new connection may have the old one's number: watch it anew */
+    if (fd != srv->listen_io_fd || rc != 0) {
+        ev_io_stop(srv->main_loop, &srv->listen_io);
+        if (fd >= 0) {
+            ev_io_set(&srv->listen_io, fd, EV_READ);
+            ev_io_start(srv->main_loop, &srv->listen_io);
+        }
+        srv->listen_io_fd = fd;
+    }
+    if (rc < 0) {
+        ed_log("warn", err.data ? err.data : "cannot listen for published packs", NULL);
+    } else if (rc == 1) {
+        sync_packs(srv);
+    }
+    ed_buf_free(&err);
+}
+
+static void on_listen_io(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    check_listener(io->data);
+}
+
+static void on_packs_poll(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    ed_server *srv = t->data;
+    check_listener(srv);
+    sync_packs(srv);
+}
+
 static void on_debounced(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
@@ -1072,6 +1158,28 @@ int ed_serve(ed_config *cfg, int only_check)
     ev_init(&srv.debounce, on_debounced);
     srv.debounce.data = &srv;
     watch_packs(&srv);
+    {
+        char host[128] = "";
+        gethostname(host, sizeof host - 1);
+        snprintf(srv.holder, sizeof srv.holder, "%s/%d/%s", host, (int)getpid(),
+                 srv.svc.instance);
+    }
+    /* the first look at once, then every jobs_poll_ms */
+    ev_timer_init(&srv.jobs, on_jobs, 0.0, cfg->jobs_poll_s);
+    srv.jobs.data = &srv;
+    if (cfg->retention_sweep_s > 0) {
+        ev_timer_start(srv.main_loop, &srv.jobs);
+    }
+    /* published packs: listen, and look at once, then every packs_poll_ms */
+    srv.listen_io_fd = -1;
+    ev_init(&srv.listen_io, on_listen_io);
+    srv.listen_io.data = &srv;
+    ev_timer_init(&srv.packs_poll, on_packs_poll, cfg->packs_poll_s, cfg->packs_poll_s);
+    srv.packs_poll.data = &srv;
+    if ((srv.listener = ed_store_packs_listen(srv.svc.store)) != NULL) {
+        check_listener(&srv);
+        ev_timer_start(srv.main_loop, &srv.packs_poll);
+    }
     if (cfg->port_file) {
         FILE *pf = fopen(cfg->port_file, "w");
         if (pf) {
@@ -1092,6 +1200,11 @@ int ed_serve(ed_config *cfg, int only_check)
         pthread_join(srv.workers[i].thread, NULL);
     }
     ev_timer_stop(srv.main_loop, &srv.debounce);
+    ev_timer_stop(srv.main_loop, &srv.jobs);
+    ev_timer_stop(srv.main_loop, &srv.packs_poll);
+    ev_io_stop(srv.main_loop, &srv.listen_io);
+    ed_store_listener_close(srv.listener);
+    srv.listener = NULL;
     status = 0;
     ed_log("info", "stopped; the journal is flushed", NULL);
 out:

@@ -32,6 +32,8 @@
 #include "store_impl.h"
 #include "pg_conn.h"
 #include "pg_schema.h"
+#include "pg_jobs.h"
+#include "pg_packs.h"
 
 #include "stdlib/hash.h"
 #include "util/fsutil.h"
@@ -1465,7 +1467,202 @@ static int pg_idem_each(ed_store *s, int64_t now,
     return rc;
 }
 
+/* One record by its key, for a node whose memory lacks it (another node
+ * may have answered): the (tenant, key) index of migration 002. */
+static int pg_idem_get(ed_store *s, const char *tenant, const char *key, int64_t now,
+                       int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
+                       ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1;
+    }
+    char now_s[24];
+    snprintf(now_s, sizeof now_s, "%lld", (long long)now);
+    const char *v[3] = {tenant, key, now_s};
+    PGresult *k = NULL;
+    int rc = -1;
+    if (begin_tenant(ps, c, "BEGIN READ ONLY", tenant, err) == 0 &&
+        (k = query(ps, c, "SELECT key, digest, status, headers, body, expires_at FROM "
+                   "edict.idempotency WHERE tenant = $1 AND key = $2 AND expires_at > "
+                   "$3::bigint ORDER BY stored_at LIMIT 1", 3, v, NULL, NULL,
+                   PGRES_TUPLES_OK, "reading an idempotency record", err)) != NULL) {
+        rc = 0;
+        if (PQntuples(k) == 1) {
+            ed_idem_record rec = {tenant, PQgetvalue(k, 0, 0), {0}, ed_pg_i32(k, 0, 2),
+                                  PQgetvalue(k, 0, 3), PQgetvalue(k, 0, 4),
+                                  (size_t)PQgetlength(k, 0, 4), (int64_t)ed_pg_u64(k, 0, 5)};
+            if (PQgetlength(k, 0, 1) == 32) {
+                memcpy(rec.digest, PQgetvalue(k, 0, 1), 32);
+            }
+            rc = visit(arg, &rec) == 0 ? 1 : -1;
+        }
+    }
+    PQclear(k);
+    PQclear(PQexec(c, "COMMIT"));
+    conn_put(ps, c);
+    return rc;
+}
+
+/* A claim row per key being answered: taken when free or expired. */
+static int pg_idem_claim(ed_store *s, const char *tenant, const char *key,
+                         const unsigned char digest[32], double ttl_s, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1;
+    }
+    char ttl[32];
+    snprintf(ttl, sizeof ttl, "%.3f", ttl_s);
+    const char *v[4] = {tenant, key, (const char *)digest, ttl};
+    const int l[4] = {0, 0, 32, 0}, f[4] = {0, 0, 1, 0};
+    PGresult *r = NULL;
+    int rc = -1;
+    if (begin_tenant(ps, c, "BEGIN", tenant, err) == 0 &&
+        (r = query(ps, c, "INSERT INTO edict.idempotency_claim AS k (tenant, key, digest, "
+                   "expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => "
+                   "$4::double precision)) ON CONFLICT (tenant, key) DO UPDATE SET digest = "
+                   "EXCLUDED.digest, expires_at = EXCLUDED.expires_at WHERE k.expires_at <= "
+                   "now() RETURNING 1", 4, v, l, f, PGRES_TUPLES_OK,
+                   "claiming an idempotency key", err)) != NULL &&
+        ed_pg_exec(&ps->target, c, "COMMIT", err) == 0) {
+        rc = PQntuples(r) == 1 ? 1 : 0;
+    }
+    PQclear(r);
+    conn_put(ps, c);
+    return rc;
+}
+
+static int pg_idem_release(ed_store *s, const char *tenant, const char *key, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1;
+    }
+    const char *v[2] = {tenant, key};
+    PGresult *r = NULL;
+    int rc = -1;
+    if (begin_tenant(ps, c, "BEGIN", tenant, err) == 0 &&
+        (r = query(ps, c, "UPDATE edict.idempotency_claim SET expires_at = now() WHERE "
+                   "tenant = $1 AND key = $2", 2, v, NULL, NULL, PGRES_COMMAND_OK,
+                   "giving an idempotency key up", err)) != NULL &&
+        ed_pg_exec(&ps->target, c, "COMMIT", err) == 0) {
+        rc = 0;
+    }
+    PQclear(r);
+    conn_put(ps, c);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Scheduled work and leases (pg_jobs.c)                                */
+/* ------------------------------------------------------------------ */
+
+static int pg_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
+                      ed_buf *msg, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    char due[ED_PG_DUE_MAX];
+    int attempt = 0;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1;
+    }
+    int rc = ed_pg_job_claim(&ps->target, c, job->name, job->period_s, job->lease_s,
+                             job->holder, due, &attempt, err);
+    /* the connection goes back while the work runs: it may need the pool */
+    conn_put(ps, c);
+    if (rc != 1) {
+        return rc;
+    }
+    int bad = fn(arg, s, msg) != 0;
+    if (failed) {
+        *failed = bad;
+    }
+    c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1; /* the lease expires; the job runs again */
+    }
+    rc = ed_pg_job_finish(&ps->target, c, job->name, job->holder, due, attempt, job->period_s,
+                          job->backoff_s, !bad, msg->data ? msg->data : "", err);
+    conn_put(ps, c);
+    if (rc == 0) {
+        ed_buf_printf(err, "store %s: job %s ran past its lease (%.0f s); another node may "
+                      "have run it too", ps->target.shown, job->name, job->lease_s);
+        return -1;
+    }
+    return rc;
+}
+
+static int pg_lease_take(ed_store *s, const char *name, const char *holder, double ttl_s,
+                         ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    int rc = c ? ed_pg_lease_take(&ps->target, c, name, holder, ttl_s, err) : -1;
+    conn_put(ps, c);
+    return rc;
+}
+
+static int pg_lease_release(ed_store *s, const char *name, const char *holder, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    int rc = c ? ed_pg_lease_release(&ps->target, c, name, holder, err) : -1;
+    conn_put(ps, c);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Published packs (pg_packs.c)                                         */
+/* ------------------------------------------------------------------ */
+
+static long long pg_packs_publish(ed_store *s, const char *dir, const char *by, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    long long id = c ? ed_pg_packs_publish(&ps->target, c, dir, by, err) : -1;
+    conn_put(ps, c);
+    return id;
+}
+
+static long long pg_packs_current(ed_store *s, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    long long id = c ? ed_pg_packs_current(&ps->target, c, err) : -1;
+    conn_put(ps, c);
+    return id;
+}
+
+static int pg_packs_fetch(ed_store *s, long long id, const char *dest, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    int rc = c ? ed_pg_packs_fetch(&ps->target, c, id, dest, err) : -1;
+    conn_put(ps, c);
+    return rc;
+}
+
+static ed_store_listener *pg_packs_listen(ed_store *s)
+{
+    return ed_pg_listener_new(&((pg_store *)s)->target);
+}
+
 static const ed_store_ops pg_ops = {
+    .packs_publish = pg_packs_publish,
+    .packs_current = pg_packs_current,
+    .packs_fetch = pg_packs_fetch,
+    .packs_listen = pg_packs_listen,
+    .idem_get = pg_idem_get,
+    .idem_claim = pg_idem_claim,
+    .idem_release = pg_idem_release,
+    .job_run = pg_job_run,
+    .lease_take = pg_lease_take,
+    .lease_release = pg_lease_release,
     .quarantined = pg_quarantined,
     .append = pg_append,
     .commit = pg_commit,

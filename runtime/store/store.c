@@ -115,6 +115,65 @@ int ed_store_idem_put(ed_store *s, const ed_idem_record *rec, ed_buf *err)
     return s->ops->idem_put(s, rec, err);
 }
 
+int ed_store_idem_get(ed_store *s, const char *tenant, const char *key, int64_t now,
+                      int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
+                      ed_buf *err)
+{
+    return s->ops->idem_get ? s->ops->idem_get(s, tenant, key, now, visit, arg, err) : 0;
+}
+
+long long ed_store_packs_publish(ed_store *s, const char *dir, const char *by, ed_buf *err)
+{
+    return s->ops->packs_publish ? s->ops->packs_publish(s, dir, by, err)
+                                 : ED_STORE_UNSUPPORTED;
+}
+
+long long ed_store_packs_current(ed_store *s, ed_buf *err)
+{
+    return s->ops->packs_current ? s->ops->packs_current(s, err) : ED_STORE_UNSUPPORTED;
+}
+
+int ed_store_packs_fetch(ed_store *s, long long id, const char *dest, ed_buf *err)
+{
+    return s->ops->packs_fetch ? s->ops->packs_fetch(s, id, dest, err) : ED_STORE_UNSUPPORTED;
+}
+
+ed_store_listener *ed_store_packs_listen(ed_store *s)
+{
+    return s->ops->packs_listen ? s->ops->packs_listen(s) : NULL;
+}
+
+int ed_store_idem_claim(ed_store *s, const char *tenant, const char *key,
+                        const unsigned char digest[32], double ttl_s, ed_buf *err)
+{
+    return s->ops->idem_claim ? s->ops->idem_claim(s, tenant, key, digest, ttl_s, err) : 1;
+}
+
+int ed_store_idem_release(ed_store *s, const char *tenant, const char *key, ed_buf *err)
+{
+    return s->ops->idem_release ? s->ops->idem_release(s, tenant, key, err) : 0;
+}
+
+int ed_store_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
+                     ed_buf *msg, ed_buf *err)
+{
+    return s->ops->job_run ? s->ops->job_run(s, job, fn, arg, failed, msg, err)
+                           : ED_STORE_UNSUPPORTED;
+}
+
+int ed_store_lease_take(ed_store *s, const char *name, const char *holder, double ttl_s,
+                        ed_buf *err)
+{
+    return s->ops->lease_take ? s->ops->lease_take(s, name, holder, ttl_s, err)
+                              : ED_STORE_UNSUPPORTED;
+}
+
+int ed_store_lease_release(ed_store *s, const char *name, const char *holder, ed_buf *err)
+{
+    return s->ops->lease_release ? s->ops->lease_release(s, name, holder, err)
+                                 : ED_STORE_UNSUPPORTED;
+}
+
 int ed_store_idem_each(ed_store *s, int64_t now,
                        int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
                        ed_buf *err)

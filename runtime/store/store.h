@@ -196,6 +196,79 @@ int ed_store_idem_each(ed_store *s, int64_t now,
                        int (*visit)(void *arg, const ed_idem_record *rec),
                        void *arg, ed_buf *err);
 
+/* The record of (tenant, key) not expired at `now`, where the store keeps
+ * records that other nodes' answers (PostgreSQL): visit gets the first
+ * one kept. 1 found, 0 none (the file store always: its one writer holds
+ * every record in memory), -1 with err. */
+int ed_store_idem_get(ed_store *s, const char *tenant, const char *key, int64_t now,
+                      int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
+                      ed_buf *err);
+
+/* Claim (tenant, key) for ttl_s before deciding a request with that
+ * Idempotency-Key, where nodes share the store: 1 claimed, 0 another node
+ * is answering it (its claim has not expired or been given up), -1 with
+ * err. The file store: 1 (its one writer's memory decides). Release: give
+ * the claim up (the request failed; a retry may decide). 0, or -1. */
+int ed_store_idem_claim(ed_store *s, const char *tenant, const char *key,
+                        const unsigned char digest[32], double ttl_s, ed_buf *err);
+int ed_store_idem_release(ed_store *s, const char *tenant, const char *key, ed_buf *err);
+
+/* Scheduled work shared by every node on one store (PostgreSQL:
+ * pg_jobs.c; the file store has one node and none of this, and answers
+ * ED_STORE_UNSUPPORTED). A job is run at most once per period across the
+ * nodes: claimed with SELECT … FOR UPDATE SKIP LOCKED under a lease that
+ * lasts lease_s, run outside any transaction, then rescheduled (or, after a
+ * failure, retried after backoff_s doubled per attempt, at most a period).
+ * A node that dies mid-run leaves a lease that expires: the job runs again
+ * elsewhere then (at least once). */
+#define ED_STORE_UNSUPPORTED (-3)
+typedef struct ed_job {
+    const char *name;
+    double period_s, lease_s, backoff_s;
+    const char *holder;   /* this node, as the tables name it */
+} ed_job;
+
+/* The work: 0 when it succeeded, else failed; msg (what it did, or why it
+ * failed) is recorded with the run. */
+typedef int (*ed_job_fn)(void *arg, ed_store *s, ed_buf *msg);
+
+/* Run job with fn if it is due and no other node runs it. 1 ran (*failed,
+ * may be NULL, says how it went; msg holds fn's text), 0 nothing to do,
+ * -1 with err, ED_STORE_UNSUPPORTED. */
+int ed_store_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
+                     ed_buf *msg, ed_buf *err);
+
+/* Singleton work: take or renew the lease `name` for ttl_s (a row with a
+ * holder and an expiry, not a session lock). 1 held by holder, 0 held by
+ * another, -1 with err, ED_STORE_UNSUPPORTED. Release: it expires now. */
+int ed_store_lease_take(ed_store *s, const char *name, const char *holder, double ttl_s,
+                        ed_buf *err);
+int ed_store_lease_release(ed_store *s, const char *name, const char *holder, ed_buf *err);
+
+/* Pack generations published to a store nodes share (`edict packs
+ * publish`; PostgreSQL: pg_packs.c; the file store answers
+ * ED_STORE_UNSUPPORTED). Publish stores every file under dir with its
+ * SHA-256 as a new generation and notifies the listening nodes when it
+ * commits: its number, or -1 with err. Current: the newest number (0:
+ * none). Fetch: generation id's files written under dest, each checked
+ * against its digest; 0, or -1 with err. */
+long long ed_store_packs_publish(ed_store *s, const char *dir, const char *by, ed_buf *err);
+long long ed_store_packs_current(ed_store *s, ed_buf *err);
+int ed_store_packs_fetch(ed_store *s, long long id, const char *dest, ed_buf *err);
+
+/* A connection listening for published generations, of its own (never
+ * the pool's). NULL when the store has none (the file store). It connects
+ * at the first check. Check (never blocks): 1 when a generation was
+ * published, or the connection was made again (a notification may have
+ * been lost while it was down): read the current one; 0 nothing; -1 with
+ * err when it is down (the next check tries again). fd: the socket to
+ * wait on, -1 while down; it may change after a check. */
+typedef struct ed_store_listener ed_store_listener;
+ed_store_listener *ed_store_packs_listen(ed_store *s);
+int ed_store_listener_fd(ed_store_listener *l);
+int ed_store_listener_check(ed_store_listener *l, ed_buf *err);
+void ed_store_listener_close(ed_store_listener *l);
+
 /* The tenants whose chains did not verify when the writer opened the
  * store (a byte changed, an entry missing, a checkpoint contradicted):
  * visit (may be NULL) gets each with the first thing wrong. Their count. */

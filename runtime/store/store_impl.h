@@ -28,6 +28,22 @@ typedef struct ed_store_ops {
     size_t (*quarantined)(ed_store *s,
                           void (*visit)(void *arg, const char *tenant, const char *why),
                           void *arg);
+    /* NULL when the store is one node's alone (the file store) */
+    int (*idem_claim)(ed_store *s, const char *tenant, const char *key,
+                      const unsigned char digest[32], double ttl_s, ed_buf *err);
+    int (*idem_release)(ed_store *s, const char *tenant, const char *key, ed_buf *err);
+    int (*idem_get)(ed_store *s, const char *tenant, const char *key, int64_t now,
+                    int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
+                    ed_buf *err);
+    int (*job_run)(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
+                   ed_buf *msg, ed_buf *err);
+    int (*lease_take)(ed_store *s, const char *name, const char *holder, double ttl_s,
+                      ed_buf *err);
+    int (*lease_release)(ed_store *s, const char *name, const char *holder, ed_buf *err);
+    long long (*packs_publish)(ed_store *s, const char *dir, const char *by, ed_buf *err);
+    long long (*packs_current)(ed_store *s, ed_buf *err);
+    int (*packs_fetch)(ed_store *s, long long id, const char *dest, ed_buf *err);
+    ed_store_listener *(*packs_listen)(ed_store *s);
     void (*close)(ed_store *s);
 } ed_store_ops;
 

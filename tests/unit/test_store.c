@@ -524,6 +524,141 @@ TEST(idempotency_records_survive_a_restart_until_they_expire)
     PASS();
 }
 
+typedef struct idem_got {
+    int n;
+    unsigned char digest[32];
+    char body[64];
+} idem_got;
+
+static int got_idem(void *arg, const ed_idem_record *r)
+{
+    idem_got *g = arg;
+    g->n++;
+    memcpy(g->digest, r->digest, 32);
+    snprintf(g->body, sizeof g->body, "%.*s", (int)r->body_len, r->body);
+    return 0;
+}
+
+TEST(a_record_is_found_by_its_key_where_nodes_share_the_store)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    ed_idem_record r = {"acme", "evaluate:k-1", {7, 7}, 200, "", "{\"ok\":1}\n", 9, 2000};
+    ed_buf err = {0};
+    CHECK(ed_store_idem_put(s, &r, &err) == 0, "put: %s", err.data);
+    CHECK(ed_store_commit(s, ED_TICKET_ALL, &err) == 0, "commit");
+    idem_got g = {0};
+    int rc = ed_store_idem_get(s, "acme", "evaluate:k-1", 1500, got_idem, &g, &err);
+    if (backend == PG_STORE) {
+        CHECK(rc == 1 && g.n == 1 && g.digest[1] == 7, "found by key: rc %d", rc);
+        CHECK_STR(g.body, "{\"ok\":1}\n");
+        /* another node's store sees it at once */
+        ed_store *t = open_at(where, ED_STORE_READ, 0);
+        g.n = 0;
+        CHECK(ed_store_idem_get(t, "acme", "evaluate:k-1", 1500, got_idem, &g, &err) == 1,
+              "from another store");
+        CHECK(ed_store_idem_get(t, "acme", "evaluate:k-1", 2000, got_idem, &g, &err) == 0,
+              "expired at its expiry");
+        CHECK(ed_store_idem_get(t, "beta", "evaluate:k-1", 1500, got_idem, &g, &err) == 0,
+              "another tenant's key is none");
+        /* a key being answered is claimed by one node at a time */
+        static const unsigned char d[32] = {1};
+        CHECK(ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1, "claimed");
+        CHECK(ed_store_idem_claim(t, "acme", "evaluate:k-9", d, 60, &err) == 0,
+              "not by another node meanwhile");
+        CHECK(ed_store_idem_claim(t, "beta", "evaluate:k-9", d, 60, &err) == 1,
+              "another tenant's key is another key");
+        CHECK(ed_store_idem_release(s, "acme", "evaluate:k-9", &err) == 0, "given up");
+        CHECK(ed_store_idem_claim(t, "acme", "evaluate:k-9", d, 0.2, &err) == 1,
+              "then another node may");
+        usleep(300000);
+        CHECK(ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1,
+              "and past its expiry, anyone");
+        ed_store_close(t);
+    } else {
+        CHECK(rc == 0 && g.n == 0, "the file store's one writer holds them in memory");
+        static const unsigned char d[32] = {1};
+        CHECK(ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1 &&
+                  ed_store_idem_claim(s, "acme", "evaluate:k-9", d, 60, &err) == 1,
+              "and has no claims to take");
+    }
+    ed_store_close(s);
+    ed_buf_free(&err);
+    free(where);
+    PASS();
+}
+
+static int job_calls;
+
+static int job_ok(void *arg, ed_store *s, ed_buf *msg)
+{
+    (void)arg;
+    (void)s;
+    job_calls++;
+    ed_buf_puts(msg, "did it");
+    return 0;
+}
+
+static int job_fails(void *arg, ed_store *s, ed_buf *msg)
+{
+    (void)arg;
+    (void)s;
+    job_calls++;
+    ed_buf_puts(msg, "could not");
+    return 1;
+}
+
+TEST(a_job_runs_once_per_period_and_a_lease_has_one_holder)
+{
+    char *where = fresh();
+    ed_store *a = open_at(where, ED_STORE_WRITE, 0);
+    ed_buf msg = {0}, err = {0};
+    ed_job job = {"sweep", 3600, 60, 5, "node-a"};
+    if (backend == FILE_STORE) {
+        CHECK(ed_store_job_run(a, &job, job_ok, NULL, NULL, &msg, &err) ==
+                  ED_STORE_UNSUPPORTED, "the file store has no shared jobs");
+        CHECK(ed_store_lease_take(a, "x", "node-a", 60, &err) == ED_STORE_UNSUPPORTED,
+              "nor leases");
+        ed_store_close(a);
+        free(where);
+        PASS();
+    }
+    ed_store *b = open_at(where, ED_STORE_WRITE, 0);
+    ed_job job_b = job;
+    job_b.holder = "node-b";
+    int failed = -1;
+    job_calls = 0;
+    CHECK(ed_store_job_run(a, &job, job_ok, NULL, &failed, &msg, &err) == 1 && failed == 0,
+          "due at once: ran (%s)", err.data ? err.data : "");
+    CHECK(ed_store_job_run(b, &job_b, job_ok, NULL, &failed, &msg, &err) == 0,
+          "another node: not due again this period");
+    CHECK(ed_store_job_run(a, &job, job_ok, NULL, &failed, &msg, &err) == 0, "nor here");
+    CHECK(job_calls == 1, "the work ran once, %d times", job_calls);
+    ed_job bad = {"flaky", 3600, 60, 5, "node-a"};
+    CHECK(ed_store_job_run(a, &bad, job_fails, NULL, &failed, &msg, &err) == 1 && failed == 1,
+          "a failing run is a run");
+    CHECK(ed_store_job_run(b, &bad, job_fails, NULL, &failed, &msg, &err) == 0,
+          "and is retried after a back-off, not at once");
+    CHECK(admin_sql(db_of(where), "UPDATE edict.jobs SET run_at = now() WHERE name = 'flaky'")
+              == 0, "%s", admin_error);
+    CHECK(ed_store_job_run(b, &bad, job_fails, NULL, &failed, &msg, &err) == 1, "retried");
+    CHECK(job_calls == 3, "%d calls", job_calls);
+    /* leases */
+    CHECK(ed_store_lease_take(a, "singleton", "node-a", 60, &err) == 1, "taken");
+    CHECK(ed_store_lease_take(b, "singleton", "node-b", 60, &err) == 0, "held by another");
+    CHECK(ed_store_lease_take(a, "singleton", "node-a", 60, &err) == 1, "renewed");
+    CHECK(ed_store_lease_release(a, "singleton", "node-a", &err) == 0, "released");
+    CHECK(ed_store_lease_take(b, "singleton", "node-b", 0.2, &err) == 1, "free again");
+    usleep(300000);
+    CHECK(ed_store_lease_take(a, "singleton", "node-a", 60, &err) == 1, "expired: taken over");
+    ed_store_close(b);
+    ed_store_close(a);
+    ed_buf_free(&msg);
+    ed_buf_free(&err);
+    free(where);
+    PASS();
+}
+
 TEST(one_writer_at_a_time)
 {
     char *where = fresh();
@@ -999,7 +1134,9 @@ int main(int argc, char **argv)
         T(reopen_continues_chains_and_rebuilds_a_lost_index),                              \
         T(retention_never_removes_before_the_decisions_own_date),                         \
         T(each_entry_rehashes_from_its_record_and_bytes),                                  \
-        T(idempotency_records_survive_a_restart_until_they_expire)
+        T(idempotency_records_survive_a_restart_until_they_expire),                       \
+        T(a_record_is_found_by_its_key_where_nodes_share_the_store),                       \
+        T(a_job_runs_once_per_period_and_a_lease_has_one_holder)
 
 int file_main(int argc, char **argv);
 #define main file_main
