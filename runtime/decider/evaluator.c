@@ -289,29 +289,43 @@ static void before_fork(void)
     ed_sha256_hex("", 0, hex);
 }
 
-static int spawn(ed_evaluator *e, ed_buf *err)
+/* A socketpair and a fork: in the child 0, in the parent the child's pid,
+ * each with *fd its own end and *parent the parent's pid; -1 with err
+ * ("cannot start <what>: …") when either fails. */
+static pid_t fork_connected(const char *what, int *fd, pid_t *parent, ed_buf *err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        ed_buf_printf(err, "cannot start a rule evaluator: socketpair: %s", strerror(errno));
+        ed_buf_printf(err, "cannot start %s: socketpair: %s", what, strerror(errno));
         return -1;
     }
     before_fork();
-    atomic_store(&e->progress->ordinal, 0);
-    pid_t parent = getpid();
+    *parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        ed_buf_printf(err, "cannot start a rule evaluator: fork: %s", strerror(errno));
+        ed_buf_printf(err, "cannot start %s: fork: %s", what, strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return -1;
     }
-    if (pid == 0) {
-        close(sv[0]);
-        child_main(e, sv[1], parent);
+    close(sv[pid == 0 ? 0 : 1]);
+    *fd = sv[pid == 0 ? 1 : 0];
+    return pid;
+}
+
+static int spawn(ed_evaluator *e, ed_buf *err)
+{
+    atomic_store(&e->progress->ordinal, 0);
+    int fd;
+    pid_t parent;
+    pid_t pid = fork_connected("a rule evaluator", &fd, &parent, err);
+    if (pid < 0) {
+        return -1;
     }
-    close(sv[1]);
-    e->fd = sv[0];
+    if (pid == 0) {
+        child_main(e, fd, parent);
+    }
+    e->fd = fd;
     e->pid = pid;
     e->overran = 0;
     ed_buf_reset(&e->in);
@@ -723,32 +737,23 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
 int ed_evaluator_call(int (*fn)(void *arg, ed_buf *out), void *arg, double deadline_s,
                       ed_buf *out)
 {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        ed_buf_printf(out, "cannot start a process: socketpair: %s\n", strerror(errno));
-        return -1;
-    }
-    before_fork();
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    int sock;
+    pid_t parent;
+    pid_t pid = fork_connected("a process", &sock, &parent, out);
     if (pid < 0) {
-        ed_buf_printf(out, "cannot start a process: fork: %s\n", strerror(errno));
-        close(sv[0]);
-        close(sv[1]);
+        ed_buf_putc(out, '\n');
         return -1;
     }
     if (pid == 0) {
-        close(sv[0]);
-        int fd = become_child(sv[1], parent, "edict-vet");
+        int fd = become_child(sock, parent, "edict-vet");
         ed_buf text = {0};
         int32_t rc = fn(arg, &text);
         if (ed_write_all(fd, &rc, sizeof rc) != 0 || ed_write_all(fd, text.data ? text.data : "",
-                                                            text.len) != 0) {
+                                                                   text.len) != 0) {
             _exit(1);
         }
         _exit(0);
     }
-    close(sv[1]);
     /* the answer: its status, then its text until the child closes */
     ed_buf got = {0};
     int64_t end = now_us() + (int64_t)(deadline_s * 1e6);
@@ -759,7 +764,7 @@ int ed_evaluator_call(int (*fn)(void *arg, ed_buf *out), void *arg, double deadl
             overran = 1;
             break;
         }
-        struct pollfd pfd = {sv[0], POLLIN, 0};
+        struct pollfd pfd = {sock, POLLIN, 0};
         int ready = poll(&pfd, 1, left / 1000 > 1000 ? 1000 : (int)(left / 1000) + 1);
         if (ready < 0 && errno != EINTR) {
             break;
@@ -768,7 +773,7 @@ int ed_evaluator_call(int (*fn)(void *arg, ed_buf *out), void *arg, double deadl
             continue;
         }
         ed_buf_reserve(&got, FLUSH_BYTES);
-        ssize_t r = read(sv[0], got.data + got.len, got.cap - got.len - 1);
+        ssize_t r = read(sock, got.data + got.len, got.cap - got.len - 1);
         if (r < 0 && errno == EINTR) {
             continue;
         }
@@ -778,7 +783,7 @@ int ed_evaluator_call(int (*fn)(void *arg, ed_buf *out), void *arg, double deadl
         got.len += (size_t)r;
         got.data[got.len] = '\0';
     }
-    close(sv[0]);
+    close(sock);
     char why[160];
     end_process(pid, overran, deadline_s, why, sizeof why);
     int32_t rc;

@@ -307,25 +307,6 @@ static int flag_code(const char *s, size_t n)
     return FLAG_NONE;
 }
 
-/* yyyymmdd of an RFC 3339 text's date, or 0. */
-static int32_t day_of(const char *s, size_t n)
-{
-    if (n < 10 || s[4] != '-' || s[7] != '-') {
-        return 0;
-    }
-    int32_t v = 0;
-    for (int i = 0; i < 10; i++) {
-        if (i == 4 || i == 7) {
-            continue;
-        }
-        if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* The 16 raw bytes of "dec-<32 hex>", or -1. */
 static int id_bytes(const char *s, size_t n, unsigned char out[16])
 {
@@ -647,7 +628,7 @@ static int index_line(file_store *fs, const char *line, size_t n, uint32_t no,
     e.offset = offset;
     e.segment = no;
     e.line_len = (uint32_t)(n + 1);
-    e.day = day_of(p.fields[2], p.field_len[2]);
+    e.day = ed_store_day_of(p.fields[2], p.field_len[2]);
     e.flag = (uint8_t)flag_code(p.fields[3], p.field_len[3]);
     e.archived = (uint8_t)p.archived;
     e.has_id = id_bytes(p.fields[0], p.field_len[0], e.id) == 0;
@@ -1237,7 +1218,7 @@ static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_
     e.offset = fs->write_size;
     e.segment = fs->n_segments;
     e.line_len = (uint32_t)line_len;
-    e.day = rec->occurred_at ? day_of(rec->occurred_at, strlen(rec->occurred_at)) : 0;
+    e.day = rec->occurred_at ? ed_store_day_of(rec->occurred_at, strlen(rec->occurred_at)) : 0;
     e.flag = rec->flag ? (uint8_t)flag_code(rec->flag, strlen(rec->flag)) : 0;
     e.has_id = rec->decision_id &&
                id_bytes(rec->decision_id, strlen(rec->decision_id), e.id) == 0;
@@ -1438,7 +1419,7 @@ static int file_get(ed_store *s, const char *tenant, const char *decision_id,
 
 static int32_t query_day(const char *s, int32_t none)
 {
-    return s ? day_of(s, strlen(s)) : none;
+    return s ? ed_store_day_of(s, strlen(s)) : none;
 }
 
 static int file_list(ed_store *s, const ed_store_query *q, ed_entry_visitor visit,
@@ -1888,60 +1869,6 @@ static int file_checkpoint(ed_store *s, const char *tenant, ed_key *key, FILE *o
 /* Retention                                                            */
 /* ------------------------------------------------------------------ */
 
-typedef struct retention_count {
-    char name[MAX_NAME + 1];
-    size_t entries, past, undated, archived;
-    char next[16];
-} retention_count;
-
-typedef struct retention_walk {
-    const char *as_of;
-    retention_count *t;
-    size_t n;
-} retention_walk;
-
-static retention_count *retention_of(retention_walk *r, const char *name)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        if (strcmp(r->t[i].name, name) == 0) {
-            return &r->t[i];
-        }
-    }
-    retention_count *t = realloc(r->t, (r->n + 1) * sizeof *t);
-    if (t == NULL) {
-        abort();
-    }
-    r->t = t;
-    t = &r->t[r->n++];
-    memset(t, 0, sizeof *t);
-    snprintf(t->name, sizeof t->name, "%s", name);
-    return t;
-}
-
-/* Past retention: the entry's own retention_until, a field the host wrote
- * and the chain covers, is before as_of. Never anything else. */
-static int past_retention(const char *until, size_t n, const char *as_of)
-{
-    return n == 10 && day_of(until, n) > 0 && strncmp(until, as_of, 10) < 0;
-}
-
-static int count_retention(void *arg, const ed_entry *e)
-{
-    retention_walk *r = arg;
-    retention_count *t = retention_of(r, e->tenant);
-    t->entries++;
-    size_t n = strlen(e->retention_until);
-    if (e->bytes == NULL) {
-        t->archived++;
-    } else if (n == 0) {
-        t->undated++;
-    } else if (past_retention(e->retention_until, n, r->as_of)) {
-        t->past++;
-    } else if (t->next[0] == '\0' || strcmp(e->retention_until, t->next) < 0) {
-        snprintf(t->next, sizeof t->next, "%.10s", e->retention_until);
-    }
-    return 0;
-}
 
 /* Rewrite segment no with the entries of the tenants in `which` (tokens;
  * all when NULL) past retention archived. 0, or -1 (nothing replaced). */
@@ -1971,7 +1898,7 @@ static int archive_segment(file_store *fs, uint32_t no, const walk *verified,
             }
         }
         if (c != NULL && !c->broken && p.seq < c->expect &&
-            past_retention(p.fields[5], p.field_len[5], as_of)) {
+            ed_store_past_retention(p.fields[5], p.field_len[5], as_of)) {
             /* keep everything up to <len>, drop the bytes */
             size_t keep = (size_t)(p.bytes - line);
             line[0] = 'A';
@@ -2022,10 +1949,10 @@ static int file_retention(ed_store *s, const char *tenant, const char *as_of, in
         return 1;
     }
     ed_buf_free(&err);
-    retention_walk r = {as_of, NULL, 0};
+    ed_retention_tally r = {as_of, NULL, 0};
     FILE *quiet = fopen("/dev/null", "w");
     walk w;
-    int rc = run_walk(fs, &w, tenant, NULL, count_retention, &r, NULL, quiet ? quiet : out);
+    int rc = run_walk(fs, &w, tenant, NULL, ed_retention_visit, &r, NULL, quiet ? quiet : out);
     if (quiet) {
         fclose(quiet);
     }
@@ -2033,7 +1960,7 @@ static int file_retention(ed_store *s, const char *tenant, const char *as_of, in
         fprintf(out, rc == 2 ? "tenant %s: no journal in %s\n" : "%s%s: cannot be read\n",
                 rc == 2 ? tenant : "journal ", fs->dir);
         free_walk(&w);
-        free(r.t);
+        ed_retention_free(&r);
         return 1;
     }
     size_t archived = 0;
@@ -2069,20 +1996,17 @@ static int file_retention(ed_store *s, const char *tenant, const char *as_of, in
     }
     for (size_t i = 0; i < w.n_chains; i++) {
         const chain *c = &w.chains[i];
-        retention_count *t = retention_of(&r, c->name);
+        ed_retention_count *t = ed_retention_of(&r, c->name);
         if (c->broken) {
             fprintf(out, "tenant %s: the chain does not verify: run `edict audit verify`\n",
                     c->name);
             continue;
         }
-        fprintf(out, "tenant %s: %zu entries; %zu past retention on %s%s; %zu without a "
-                "retention date (kept); %zu archived; %s%s\n", t->name, t->entries, t->past,
-                as_of, archive && !failed ? " (archived now)" : "", t->undated,
-                t->archived + (archive && !failed ? t->past : 0),
-                t->next[0] ? "the next may go after " : "nothing else has a date", t->next);
+        ed_retention_report(out, t, as_of, archive && !failed,
+                            t->archived + (archive && !failed ? t->past : 0));
     }
     free_walk(&w);
-    free(r.t);
+    ed_retention_free(&r);
     return rc || failed ? 1 : 0;
 }
 

@@ -340,26 +340,6 @@ static int pg_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_bu
     return 0;
 }
 
-/* occurred_at's date as yyyymmdd, 0 when it does not begin with one (as
- * the file store's index reads it). */
-static int32_t day_of(const char *s)
-{
-    if (strlen(s) < 10 || s[4] != '-' || s[7] != '-') {
-        return 0;
-    }
-    int32_t v = 0;
-    for (int i = 0; i < 10; i++) {
-        if (i == 4 || i == 7) {
-            continue;
-        }
-        if (s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 static int by_tenant(const void *a, const void *b)
 {
     const queued *x = *(queued *const *)a, *y = *(queued *const *)b;
@@ -518,7 +498,8 @@ static int write_sorted(pg_store *ps, queued **sorted, size_t n, const size_t *s
             ed_store_chain_hash(prev, records[i].data, records[i].len, q->bytes, q->len,
                                 hashes[i]);
             snprintf(nums[i][0], sizeof nums[i][0], "%llu", (unsigned long long)++seq);
-            snprintf(nums[i][1], sizeof nums[i][1], "%d", (int)day_of(q->occurred_at));
+            snprintf(nums[i][1], sizeof nums[i][1], "%d",
+                     (int)ed_store_day_of(q->occurred_at, strlen(q->occurred_at)));
             snprintf(nums[i][2], sizeof nums[i][2], "%zu", q->len);
             const char *v[13] = {q->tenant, nums[i][0], (const char *)prev,
                                  (const char *)hashes[i], q->decision_id, q->event_id,
@@ -778,8 +759,9 @@ static int pg_list(ed_store *s, const ed_store_query *q, ed_entry_visitor visit,
     }
     char after[24], from[16], to[16], limit[24];
     snprintf(after, sizeof after, "%llu", (unsigned long long)q->after);
-    snprintf(from, sizeof from, "%d", q->from ? (int)day_of(q->from) : 0);
-    snprintf(to, sizeof to, "%d", q->to ? (int)day_of(q->to) : 0);
+    snprintf(from, sizeof from, "%d",
+             q->from ? (int)ed_store_day_of(q->from, strlen(q->from)) : 0);
+    snprintf(to, sizeof to, "%d", q->to ? (int)ed_store_day_of(q->to, strlen(q->to)) : 0);
     snprintf(limit, sizeof limit, "%zu", q->limit + 1); /* one more: is there a next page */
     /* a filter not asked for is a NULL parameter, which the planner folds
      * away (each query is planned with its values): the page is then a
@@ -1245,57 +1227,6 @@ static int pg_checkpoint(ed_store *s, const char *tenant, ed_key *key, FILE *out
 /* Retention                                                            */
 /* ------------------------------------------------------------------ */
 
-typedef struct retention_count {
-    char *name;
-    size_t entries, past, undated, archived;
-    char next[16];
-} retention_count;
-
-typedef struct retention_walk {
-    const char *as_of;
-    retention_count *t;
-    size_t n;
-} retention_walk;
-
-static retention_count *retention_of(retention_walk *r, const char *name)
-{
-    if (r->n > 0 && strcmp(r->t[r->n - 1].name, name) == 0) {
-        return &r->t[r->n - 1]; /* a walk gives a tenant's entries together */
-    }
-    for (size_t i = 0; i < r->n; i++) {
-        if (strcmp(r->t[i].name, name) == 0) {
-            return &r->t[i];
-        }
-    }
-    retention_count *t = realloc(r->t, (r->n + 1) * sizeof *t);
-    if (t == NULL) {
-        abort();
-    }
-    r->t = t;
-    t = &r->t[r->n++];
-    memset(t, 0, sizeof *t);
-    t->name = ed_strdup(name);
-    return t;
-}
-
-static int count_retention(void *arg, const ed_entry *e)
-{
-    retention_walk *r = arg;
-    retention_count *t = retention_of(r, e->tenant);
-    t->entries++;
-    size_t n = strlen(e->retention_until);
-    if (e->bytes == NULL) {
-        t->archived++;
-    } else if (n == 0) {
-        t->undated++;
-    } else if (n == 10 && day_of(e->retention_until) > 0 &&
-               strncmp(e->retention_until, r->as_of, 10) < 0) {
-        t->past++;
-    } else if (t->next[0] == '\0' || strcmp(e->retention_until, t->next) < 0) {
-        snprintf(t->next, sizeof t->next, "%.10s", e->retention_until);
-    }
-    return 0;
-}
 
 /* Archive through the database's one way out (edict.archive: past the
  * entry's own retention_until, judged by the database's date too). The
@@ -1320,10 +1251,10 @@ static int pg_retention(ed_store *s, const char *tenant, const char *as_of, int 
                         FILE *out)
 {
     pg_store *ps = (pg_store *)s;
-    retention_walk r = {as_of, NULL, 0};
+    ed_retention_tally r = {as_of, NULL, 0};
     FILE *quiet = fopen("/dev/null", "w");
     walk w;
-    int rc = run_walk(ps, &w, tenant, NULL, count_retention, &r, NULL, quiet ? quiet : out);
+    int rc = run_walk(ps, &w, tenant, NULL, ed_retention_visit, &r, NULL, quiet ? quiet : out);
     if (quiet) {
         fclose(quiet);
     }
@@ -1334,10 +1265,7 @@ static int pg_retention(ed_store *s, const char *tenant, const char *as_of, int 
             fprintf(out, "store %s: cannot be read\n", ps->target.shown);
         }
         free_walk(&w);
-        for (size_t i = 0; i < r.n; i++) {
-            free(r.t[i].name);
-        }
-        free(r.t);
+        ed_retention_free(&r);
         return 1;
     }
     ed_buf err = {0};
@@ -1348,7 +1276,7 @@ static int pg_retention(ed_store *s, const char *tenant, const char *as_of, int 
     }
     for (size_t i = 0; i < w.n_chains; i++) {
         const chain *ch = &w.chains[i];
-        retention_count *t = retention_of(&r, ch->name);
+        ed_retention_count *t = ed_retention_of(&r, ch->name);
         if (ch->broken) {
             fprintf(out, "tenant %s: the chain does not verify: run `edict audit verify`\n",
                     ch->name);
@@ -1364,19 +1292,12 @@ static int pg_retention(ed_store *s, const char *tenant, const char *as_of, int 
                 now = 0;
             }
         }
-        fprintf(out, "tenant %s: %zu entries; %zu past retention on %s%s; %zu without a "
-                "retention date (kept); %zu archived; %s%s\n", t->name, t->entries, t->past,
-                as_of, archive && !failed ? " (archived now)" : "", t->undated,
-                t->archived + (size_t)now,
-                t->next[0] ? "the next may go after " : "nothing else has a date", t->next);
+        ed_retention_report(out, t, as_of, archive && !failed, t->archived + (size_t)now);
     }
     conn_put(ps, c);
     ed_buf_free(&err);
     free_walk(&w);
-    for (size_t i = 0; i < r.n; i++) {
-        free(r.t[i].name);
-    }
-    free(r.t);
+    ed_retention_free(&r);
     return rc || failed ? 1 : 0;
 }
 

@@ -75,6 +75,35 @@ void ed_store_checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
  * <type> <retention_until> <len> "; '-' for a field the entry does not have). */
 void ed_store_record_fields(const ed_record *rec, ed_buf *out);
 
+/* retention.c: an RFC 3339 text's date as yyyymmdd, or 0. */
+int32_t ed_store_day_of(const char *s, size_t n);
+
+/* Past retention: the entry's own retention_until (a field the host wrote
+ * and the chain covers, n bytes) is before as_of. Never anything else. */
+int ed_store_past_retention(const char *until, size_t n, const char *as_of);
+
+/* What a retention report says of one tenant, added up entry by entry. */
+typedef struct ed_retention_count {
+    char *name;
+    size_t entries, past, undated, archived;
+    char next[16];         /* the earliest retention date not yet past */
+} ed_retention_count;
+
+typedef struct ed_retention_tally {
+    const char *as_of;
+    ed_retention_count *t;
+    size_t n;
+} ed_retention_tally;
+
+/* The tenant's count (made on first use). */
+ed_retention_count *ed_retention_of(ed_retention_tally *r, const char *name);
+/* An ed_entry_visitor adding each entry to the tally arg. */
+int ed_retention_visit(void *arg, const ed_entry *e);
+/* The report's line for t; archived: the entries archived, these included. */
+void ed_retention_report(FILE *out, const ed_retention_count *t, const char *as_of,
+                         int archived_now, size_t archived);
+void ed_retention_free(ed_retention_tally *r);
+
 /* A tenant's entry as a JSON export line (docs/AUDIT.md). */
 void ed_store_export_line(const ed_entry *e, ed_buf *out);
 
