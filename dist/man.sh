@@ -49,3 +49,5 @@ page edict-serve "the HTTP service" "$EDICT" serve --help
 page edict-retention "what is past its retention date; archive it" "$EDICT" retention --help
 page edict-db "the PostgreSQL store's schema" "$EDICT" db --help
 page edict-new "write a new pack to start from" "$EDICT" new --help
+page edict-lint "luacheck and edict's own checks over packs" "$EDICT" lint --help
+page edict-events "the event catalogue: types, their data fields, a JSON Schema" "$EDICT" events --help

@@ -204,7 +204,8 @@ rule {
   check = function(e, ctx)
     local d = e.data or {}
     if not U.destroyed(d) or not documented_scope(d, ctx) then return end
-    local at, why = d.destroyed_at, nil
+    local at = d.destroyed_at
+    local why
     if at == nil then
       why = "is recorded as destroyed but destroyed_at is not recorded"
     elseif type(at) ~= "string" then

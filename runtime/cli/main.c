@@ -18,9 +18,13 @@ static const char usage[] =
     "                      write one decision per line\n"
     "  check [PACK_DIR...] load packs and report every problem with file:line\n"
     "  test [PACK_DIR...]  run the packs' fixtures\n"
+    "  lint [PACK_DIR...]  luacheck with the sandbox's globals, and edict's own\n"
+    "                      checks (ctx.parms) with file:line\n"
     "  packs [publish DIR] list the loaded packs; publish a tree to every node\n"
     "  new pack DIR        write a new pack that passes check and test, to\n"
     "                      start from\n"
+    "  events [TYPE]       the event catalogue: types, the fields of their\n"
+    "                      data, a JSON Schema for integrators\n"
     "  diff                what changes between two sets of packs, event by event\n"
     "  audit verify|keygen|checkpoint|export\n"
     "                      the audit journal: verify its hash chains, sign\n"
@@ -78,6 +82,8 @@ int main(int argc, char **argv)
         {"serve", ed_cmd_serve},
         {"diff", ed_cmd_diff},
         {"new", ed_cmd_new},
+        {"events", ed_cmd_events},
+        {"lint", ed_cmd_lint},
         {"db", ed_cmd_db},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

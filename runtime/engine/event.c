@@ -5,6 +5,7 @@
 
 #include "event.h"
 
+#include "event_types.h"
 #include "json.h"
 #include "readonly.h"
 
@@ -144,7 +145,8 @@ int ed_event_read(lua_State *L, int idx, const char *tenant, const char *as_of,
         return -1;
     }
     lua_pop(L, 1);
-    return 0;
+    /* the type's declared data (events/catalogue.lua), before any rule */
+    return ed_event_data_check(L, idx, ev->type, err);
 }
 
 typedef struct copy_args {

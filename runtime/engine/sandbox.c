@@ -49,6 +49,7 @@
 
 /* Registry key of the frozen safe globals (the fallback of every env). */
 #define REGISTRY_GLOBALS "edict.sandbox.globals"
+#define REGISTRY_GLOBAL_NAMES "edict.global_names"
 
 struct ed_sandbox {
     lua_State *L;
@@ -180,6 +181,14 @@ ed_sandbox *ed_sandbox_of(lua_State *L)
 lua_State *ed_sandbox_state(ed_sandbox *sb) { return sb->L; }
 
 size_t ed_sandbox_memory(ed_sandbox *sb) { return sb->mem_used; }
+
+const char *ed_sandbox_global_names(ed_sandbox *sb)
+{
+    lua_getfield(sb->L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES);
+    const char *names = lua_tostring(sb->L, -1); /* kept alive by the registry */
+    lua_pop(sb->L, 1);
+    return names ? names : "";
+}
 
 /* ------------------------------------------------------------------ */
 /* Budget                                                               */
@@ -880,6 +889,20 @@ static int install_globals(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, g);
 
+    /* their names, for linters (edict lint): "assert\nerror\n..." */
+    luaL_Buffer names;
+    luaL_buffinit(L, &names);
+    lua_pushnil(L);
+    while (lua_next(L, g) != 0) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            luaL_addvalue(&names);
+            luaL_addchar(&names, '\n');
+        }
+    }
+    luaL_pushresult(&names);
+    lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES);
     ed_readonly_wrap(L, g, "the globals");
     lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS);
     lua_pop(L, 2); /* g, real */

@@ -73,6 +73,10 @@ ed_sandbox *ed_sandbox_of(lua_State *L);
  * through to the frozen safe globals; its writes stay in the table. */
 void ed_sandbox_push_env(ed_sandbox *sb);
 
+/* The names of the safe globals rule code finds ("assert\nerror\n..."),
+ * for linters; valid while sb lives. */
+const char *ed_sandbox_global_names(ed_sandbox *sb);
+
 /* Call the function below `nargs` arguments on the stack with the limits
  * armed. Pops the function and arguments; on success leaves `nresults`
  * results (LUA_MULTRET allowed), on error leaves nothing. */

@@ -31,8 +31,9 @@ doc() {
 sed -n 2p examples/employee.ndjson >"$T/one.json"
 doc README.md 1
 doc README.md 2
-doc README.md 4
+doc README.md 3
 doc README.md 5
+doc README.md 6
 
 # RULES.md, "Your first pack in 15 minutes"
 doc RULES.md 1

@@ -18,7 +18,7 @@ has "manifest: the jurisdiction asked for" "$D/pack.lua" 'jurisdiction = "US-CO"
 has "manifest: the zone asked for" "$D/pack.lua" 'zone = "America/Denver"'
 
 # the example rule decides: over the limit is a major finding, else green
-printf '{"id":"c1","type":"us-co.example","tenant":"t","jurisdiction":"US-CO","occurred_at":"2026-03-01T00:00:00Z","data":{"count":11}}\n{"id":"c2","type":"us-co.example","tenant":"t","jurisdiction":"US-CO","occurred_at":"2026-03-01T00:00:00Z","data":{"count":10}}\n' >"$TMP/ev"
+printf '{"id":"c1","type":"waste.recorded","tenant":"t","jurisdiction":"US-CO","occurred_at":"2026-03-01T00:00:00Z","data":{"weight_g":10001}}\n{"id":"c2","type":"waste.recorded","tenant":"t","jurisdiction":"US-CO","occurred_at":"2026-03-01T00:00:00Z","data":{"weight_g":"10000"}}\n' >"$TMP/ev"
 run "$EDICT" eval --no-journal --packs "$D" "$TMP/ev"
 is "its rule fires over the limit and holds at it" "$(jv "$OUT" 'D[1].flag .. " " .. D[1].findings[1].rule .. " " .. D[2].flag')" "yellow us-co/over-limit green"
 

@@ -53,9 +53,12 @@ local function transfers_with(n, t)
   return ts
 end
 
+local NONE = {} -- in plots_with: remove the field
 local function plots_with(changes)
   local p = copy(LARGE)
-  for k, v in pairs(changes) do p[k] = v end
+  for k, v in pairs(changes) do
+    if v == NONE then p[k] = nil else p[k] = v end
+  end
   return { SMALL, p }
 end
 
@@ -82,7 +85,7 @@ return {
 
   -- ---------------------------------------------------------- one defect each
   { name = "one plot without geolocation: geolocation-missing only, critical, 75 UNVERIFIED",
-    event = batch("ch-no-geo", { origin_plots = plots_with { geolocation = false } }),
+    event = batch("ch-no-geo", { origin_plots = plots_with { geolocation = NONE } }),
     expect = { flag = "red", score = 75, findings = findings("geolocation-missing"),
                messages = { "origin plot PLOT-CI-0312 is missing valid geolocation", "UNVERIFIED (confidence 75)" } } },
 

@@ -59,17 +59,26 @@ return {
     event = batch("cus-empty-refs", { t("T-1", "PLOT-GH-0107", "COOP-KUMASI", "2027-01-04", { "" }) }),
     expect = { flag = "yellow", score = 90, findings = findings("transfer-undocumented") } },
 
-  { name = "transfer without a receiver, one on 30 February, one not a record: major each",
+  { name = "transfer without a receiver, one on 30 February: major each",
     event = batch("cus-incomplete", {
       t("T-1", "PLOT-GH-0107", "COOP-KUMASI", "2027-01-04"),
       { transfer_id = "T-2", from = "COOP-KUMASI", date = "2027-01-20", documents = { "DN-2" } },
       t("T-3", "COOP-KUMASI", "EXP-TEMA", "2027-02-30"),
+    }),
+    expect = { flag = "yellow", score = 80,
+               findings = findings("transfer-incomplete", "transfer-incomplete"),
+               messages = { "transfer T-2: no to recorded", "date \"2027-02-30\" is not a valid date" } } },
+
+  -- the catalogue (events/catalogue.lua) refuses a transfer that is no
+  -- record before any rule runs, naming it by JSON pointer
+  { name = "a transfer that is text, not a record: the event is refused at /data/transfers/3",
+    event = batch("cus-not-record", {
+      t("T-1", "PLOT-GH-0107", "COOP-KUMASI", "2027-01-04"),
+      t("T-2", "COOP-KUMASI", "EXP-TEMA", "2027-01-20"),
+      t("T-3", "EXP-TEMA", "BUYER-EU", "2027-02-03"),
       "T-4 see paper file",
     }),
-    expect = { flag = "yellow", score = 70,
-               findings = findings("transfer-incomplete", "transfer-incomplete", "transfer-incomplete"),
-               messages = { "transfer T-2: no to recorded", "date \"2027-02-30\" is not a valid date",
-                            "transfer #4 is not a transfer record" } } },
+    expect = { refused = "/data/transfers/3: expected an object, not text" } },
 
   -- ---------------------------------------------------------- temporal gaps
   { name = "30 days between transfers: no gap",
@@ -189,8 +198,8 @@ return {
     expect = { flag = "yellow", score = 80, findings = findings("transformation-linkage", "mass-balance"),
                messages = { "no outputs", "input_kg, output_kg, yield_ratio not recorded" } } },
 
-  { name = "transformations given as text: linkage major, no rule error",
+  { name = "transformations given as text: refused by the catalogue, naming the field",
     event = batch("tr-text", { t("T-1", "PLOT-GH-0107", "COOP-KUMASI", "2027-01-04") },
       { transformations = "see processing log" }),
-    expect = { flag = "yellow", score = 90, findings = findings("transformation-linkage") } },
+    expect = { refused = "/data/transformations: expected a list, not text" } },
 }

@@ -54,10 +54,9 @@ return {
     expect = { flag = "red", score = 75, findings = findings("origin-missing"),
                messages = { "batch B-2027-031 declares no origin plots", "UNVERIFIED (confidence 75)" } } },
 
-  { name = "origin_plots is text, not a list: critical, no rule error",
+  { name = "origin_plots is text, not a list: refused by the catalogue, naming the field",
     event = batch("or-text", "PLOT-CI-0042"),
-    expect = { flag = "red", score = 75, findings = findings("origin-missing"),
-               messages = { "origin_plots is not a list" } } },
+    expect = { refused = "/data/origin_plots: expected a list, not text" } },
 
   { name = "a plot without plot_id: critical, and nothing else said of it (seed: continue)",
     event = batch("or-no-id", { plot("PLOT-CI-0042"), plot(nil, { geolocation = NONE, deforestation_verified = false }) }),
@@ -70,10 +69,9 @@ return {
     expect = { flag = "red", score = 75, findings = findings("geolocation-missing"),
                messages = { "PLOT-CI-0042 is missing valid geolocation (no geolocation recorded)" } } },
 
-  { name = "geolocation as a text 'lat,lon': critical, no rule error",
+  { name = "geolocation as a text 'lat,lon': refused by the catalogue, naming the plot",
     event = batch("geo-text", { plot("PLOT-CI-0042", { geolocation = "6.834567,-5.412345" }) }),
-    expect = { flag = "red", score = 75, findings = findings("geolocation-missing"),
-               messages = { "geolocation is a string" } } },
+    expect = { refused = "/data/origin_plots/0/geolocation: expected an object, not text" } },
 
   { name = "latitude out of range (lon/lat swapped past 90): critical",
     event = batch("geo-range", { plot("PLOT-CI-0042", { geolocation = { type = "Point", coordinates = { 6.8, -95.4 } } }) }),

@@ -92,9 +92,9 @@ return {
     expect = { flag = "yellow", findings = LATE, score = 90, obligations = {},
                messages = { "is not recorded in Metrc", "24 h 00 min past due" } } },
 
-  { name = "metrc_reported_at as a list: cannot be checked, major",
+  { name = "metrc_reported_at as a list: refused by the catalogue, naming the field",
     event = move("ca-m-list", T0, { metrc_reported_at = { "2026-04-14T16:00:00-07:00" } }),
-    expect = { flag = "yellow", findings = LATE, score = 90, obligations = {}, messages = { "a list or object" } } },
+    expect = { refused = "/data/metrc_reported_at: expected an RFC 3339 timestamp, not a list" } },
 
   { name = "only the catalogue's required minimum (no package_id, from, to, quantity): obligation, no Lua error",
     event = { type = "inventory.moved", tenant = "greenleaf", id = "ca-m-bare",

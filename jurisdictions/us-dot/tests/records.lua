@@ -36,11 +36,10 @@ return {
     expect = { flag = "red", findings = { "us-dot/medical-certificate" }, score = 75,
       messages = { "driver 502" } } },
 
-  { name = "driver_id that is an object is not printed as a Lua address",
+  { name = "driver_id that is an object: refused by the catalogue, naming the field",
     event = { type = "driver.status", occurred_at = "2026-03-10T09:00:00-05:00",
       data = { driver_id = { number = 504 } } },
-    expect = { flag = "yellow", findings = { "us-dot/medical-certificate" }, score = 90,
-      messages = { "driver (driver_id is a table)" } } },
+    expect = { refused = "/data/driver_id: expected text or a whole number, not an object" } },
 
   { name = "a typo'd year (9999, 0202) is unreadable, not an arithmetic error",
     event = { type = "driver.status", occurred_at = "2026-03-10T09:00:00-05:00",

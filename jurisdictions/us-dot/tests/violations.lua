@@ -132,20 +132,18 @@ return {
     event = driver {},
     expect = { flag = "green", findings = {}, score = 100, obligations = { ANNUAL_OK } } },
 
-  { name = "violations as a string: major, cannot be checked",
+  { name = "violations as a string: refused by the catalogue, naming the field",
     event = driver "positive 2026-03-06",
-    expect = { flag = "yellow", findings = { REPORT }, score = 90,
-      messages = { "violations is a string, not a list" } } },
+    expect = { refused = "/data/violations: expected a list, not text" } },
 
   { name = "violations as an object instead of a list: major",
     event = driver { determined_at = "2026-03-06T15:00:00-05:00" },
     expect = { flag = "yellow", findings = { REPORT }, score = 90,
       messages = { "violations is an object" } } },
 
-  { name = "a violation entry that is a number: major naming violations[1]",
+  { name = "a violation entry that is a number: refused, naming /data/violations/0",
     event = driver { 42 },
-    expect = { flag = "yellow", findings = { REPORT }, score = 90,
-      messages = { "violations[1] is a number" } } },
+    expect = { refused = "/data/violations/0: expected an object, not a number" } },
 
   { name = "violation without determined_at: major, deadline cannot be computed",
     event = driver { { reported_at = "2026-03-09T10:00:00-05:00" } },

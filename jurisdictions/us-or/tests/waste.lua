@@ -78,10 +78,9 @@ return {
     expect = { flag = "red", findings = { "us-or/waste-photo" }, score = 75,
       messages = { "2 without a valid sha256" } } },
 
-  { name = "photos as a string instead of a list: critical",
+  { name = "photos as a string instead of a list: refused by the catalogue, naming the field",
     event = event("w-photo-string", function(d) d.photos = "s3://x/1.jpg" end),
-    expect = { flag = "red", findings = { "us-or/waste-photo" }, score = 75,
-      messages = { "photos is \"s3://x/1.jpg\", not a list" } } },
+    expect = { refused = "/data/photos: expected a list, not text" } },
 
   { name = "the same photo twice counts once, and one is enough by default",
     event = event("w-photo-dup", function(d)
@@ -152,8 +151,13 @@ return {
       "us-or/waste-witness", "us-or/waste-photo", "us-or/waste-reason", "us-or/waste-method",
       "us-or/waste-category", "us-or/waste-hold", "us-or/waste-camera" } } },
 
-  { name = "no data at all: decided, not an error; messages say (no waste_id)",
-    event = { type = "waste.recorded", id = "w-empty", occurred_at = "2026-03-06T10:15:00-08:00" },
+  { name = "no data at all: refused, naming /data (the catalogue declares waste.recorded's data)",
+    event = { type = "waste.recorded", id = "w-none", occurred_at = "2026-03-06T10:15:00-08:00" },
+    expect = { refused = "/data: missing" } },
+
+  { name = "empty data: decided, not an error; messages say (no waste_id)",
+    event = { type = "waste.recorded", id = "w-empty", occurred_at = "2026-03-06T10:15:00-08:00",
+      data = {} },
     expect = { flag = "red", score = 0, messages = { "(no waste_id)" }, findings = {
       "us-or/waste-witness", "us-or/waste-photo", "us-or/waste-reason", "us-or/waste-method",
       "us-or/waste-category", "us-or/waste-hold", "us-or/waste-camera" } } },

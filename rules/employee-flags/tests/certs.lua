@@ -121,10 +121,9 @@ return {
     event = event("one-object", cert("CDL", "2026-03-01")),
     expect = { flag = "red", findings = { "employee-flags/cert-expired" }, score = 75 } },
 
-  { name = "certs as a number: one major finding naming it, no rule error",
+  { name = "certs as a number: refused by the catalogue, naming the field",
     event = event("certs-number", 12),
-    expect = { flag = "yellow", findings = { "employee-flags/cert-undated" }, score = 90,
-               messages = { "certs is an integer (12), not a list" } } },
+    expect = { refused = "/data/certs: expected a list, not a number" } },
 
   { name = "an expiry with stray spaces (\" 2026-03-01 \") is read as the date: expired",
     event = event("expires-spaces", { cert("CDL", " 2026-03-01 ") }),
