@@ -768,7 +768,8 @@ static void run_fixture(test_run *t, ed_decider *decider, const ed_pack *p,
     snprintf(id, sizeof id, "%s#%zu", file, number);
     set_default(L, event, "id", id);
     set_default(L, event, "tenant", default_tenant);
-    if (!p->is_tenant && !p->any_jurisdiction && p->n_jurisdictions > 0) {
+    /* a pack's or tenant's only jurisdiction (several: the fixture says) */
+    if (!p->any_jurisdiction && p->n_jurisdictions == 1) {
         set_default(L, event, "jurisdiction", p->jurisdictions[0]);
     }
     ed_buf json = {0};

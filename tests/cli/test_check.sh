@@ -98,6 +98,14 @@ p "manifest without version" "bad/bare/pack.lua:2: version: expected a version s
 p "manifest without rules" "bad/bare/pack.lua:2: rules: expected a list of rule files (e.g. { \"waste.lua\" })"
 p "manifest: unknown field" "bad/bare/pack.lua:4: pack.lua: unknown field 'colour'"
 p "manifest without jurisdiction" "bad/nojur/pack.lua:1: jurisdiction: expected a jurisdiction code (\"US-OR\"), a list of them, or \"*\" for any"
+# the same problems as JSON, for editors and CI
+run "$EDICT" check --format json "$B"
+is "check --format json: exit 1, the same problems by where and message" \
+    "$RC:$(jv "$OUT" 'D[1].summary.problems == #D[1].problems and #D[1].problems > 5') $(jv "$OUT" 'D[1].problems[1].where')" \
+    "1:true $(sed -n 1p "$C" | cut -d: -f1-2)"
+has "... a finding's message as the text names it" "$OUT" '{"where":"bad/bare/pack.lua:4","message":"pack.lua: unknown field '"'"'colour'"'"'"}'
+run "$EDICT" check --format yaml "$B"
+is "check: an unknown --format is a usage error" "$RC" 64
 p "name of the wrong type" "bad/types/pack.lua:2: name: expected a pack name (string)"
 p "version of the wrong type" "bad/types/pack.lua:3: version: expected a version string"
 p "jurisdiction not a code" "bad/types/pack.lua:4: jurisdiction: 'us-xx' is not a jurisdiction code (upper-case letters, digits, '-')"
@@ -146,6 +154,17 @@ is "sound pack without fixtures: exit 0" "$RC" 0
 is "sound pack without fixtures: a warning, the ok line, then the totals" "$(cat "$OUT")" "good/fine: warning: no fixtures (tests/*.lua)
 ok good/fine (fine 1.2, 2 rules)
 1 pack, 0 tenants, 0 problems, 1 warning"
+run "$EDICT" check --format json "$G/fine"
+is "check --format json: the warning apart, the pack ok" \
+    "$RC:$(jv "$OUT" '#D[1].problems .. " " .. D[1].warnings[1].where .. ": " .. D[1].warnings[1].message .. " " .. tostring(D[1].packs[1].ok) .. " " .. D[1].summary.warnings')" \
+    "0:0 good/fine: no fixtures (tests/*.lua) true 1"
+run "$EDICT" check --strict --format json "$G/fine"
+is "check --strict --format json: the warning is a problem" \
+    "$RC:$(jv "$OUT" '#D[1].problems .. " " .. #D[1].warnings .. " " .. D[1].summary.problems')" "1:1 0 1"
+run "$EDICT" packs --format json --packs "$G"
+is "packs --format json: one object per pack, as the table" \
+    "$RC:$(jv "$OUT" '#D[1] .. " " .. D[1][1].name .. " " .. D[1][1].version .. " " .. D[1][1].rules .. " " .. D[1][1].digest:sub(1, 7) .. " " .. tostring(D[1][1].tenant)')" \
+    "0:1 fine 1.2 2 sha256: false"
 run "$EDICT" check --strict "$G/fine"
 is "--strict: a pack without fixtures is a problem, exit 1" "$RC:$(cat "$OUT")" "1:good/fine: no fixtures (tests/*.lua)
 ok good/fine (fine 1.2, 2 rules)

@@ -268,4 +268,19 @@ run "$EDICT" eval --packs "$TMP/lp" --tenants "$TMP/lt" --limit-instructions 100
     --no-journal "$TMP/big.ndjson"
 is "an overlay may lower a limit" "$(jv "$OUT" 'D[1].errors[1].limit')" "instructions"
 
+# a tenant's fixture without a jurisdiction takes the tenant's only one
+mkpack "$TMP/fj/xx" xx 1 US-XX
+write "$TMP/fj/xx/rules.lua" <<'EOF2'
+rule { id = "xx/big", on = "t.a", severity = "major", cite = "test",
+  check = function(e) if (e.data.n or 0) > 5 then return "big" end end }
+EOF2
+printf 'return { jurisdictions = { "US-XX" } }\n' | write "$TMP/fjt/solo/policy.lua"
+write "$TMP/fjt/solo/tests/t.lua" <<'EOF2'
+return { { name = "no jurisdiction written", event = { type = "t.a",
+  occurred_at = "2026-01-01T00:00:00Z", data = { n = 9 } },
+  expect = { flag = "yellow", findings = { "xx/big" } } } }
+EOF2
+run "$EDICT" test --packs "$TMP/fj" --tenants "$TMP/fjt" "$TMP/fjt/solo"
+is "a tenant fixture takes the tenant's only jurisdiction" "$RC:$(tail -1 "$OUT")" "0:1 passed, 0 failed"
+
 summary
