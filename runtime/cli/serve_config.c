@@ -47,6 +47,8 @@ void ed_config_defaults(ed_config *cfg)
     cfg->watch = 1;
     cfg->reload_debounce_s = 0.3;
     cfg->retention_sweep_s = 24 * 3600;
+    cfg->deadline_alerts_s = 3600;
+    cfg->deadline_alert_days = 7;
     cfg->jobs_poll_s = 30;
     cfg->packs_poll_s = 30;
     cfg->reload_runs_fixtures = 1;
@@ -367,8 +369,10 @@ static const char *const known_fields[] = {
     "max_batch_events", "max_connections", "header_timeout_ms",
     "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
     "idempotency_window_s", "rate_per_minute", "burst", "limits", "isolate_rules",
-    "evaluation_deadline_ms", "retention_sweep_s", "jobs_poll_ms",
-    "packs_poll_ms", NULL};
+    "evaluation_deadline_ms", "retention_sweep_s", "deadline_alerts_s",
+    "deadline_alert_days", "jobs_poll_ms",
+    "packs_poll_ms", "store_pool_size", "store_pool_wait_ms", "store_statement_timeout_ms",
+    NULL};
 
 static void read_all(reader *r, ed_config *cfg)
 {
@@ -398,12 +402,21 @@ static void read_all(reader *r, ed_config *cfg)
      * password never in the file (docs/DEPLOY.md) */
     read_string(r, -1, "store", "store", &cfg->journal_dir);
     read_string(r, -1, "state_dir", "state_dir", &cfg->state_dir);
+    read_number(r, -1, "store_pool_size", "store_pool_size", 1, 64, &cfg->store_pool_size);
+    read_number(r, -1, "store_pool_wait_ms", "store_pool_wait_ms", 1, 600000,
+                &cfg->store_pool_wait_ms);
+    read_number(r, -1, "store_statement_timeout_ms", "store_statement_timeout_ms", 100,
+                3.6e6, &cfg->store_statement_timeout_ms);
     read_bool(r, -1, "watch", "watch", &cfg->watch);
     v = cfg->reload_debounce_s * 1000;
     read_number(r, -1, "reload_debounce_ms", "reload_debounce_ms", 0, 60000, &v);
     cfg->reload_debounce_s = v / 1000;
     read_number(r, -1, "retention_sweep_s", "retention_sweep_s", 0, 3e7,
                 &cfg->retention_sweep_s);
+    read_number(r, -1, "deadline_alerts_s", "deadline_alerts_s", 0, 3e7,
+                &cfg->deadline_alerts_s);
+    read_number(r, -1, "deadline_alert_days", "deadline_alert_days", 0, 366,
+                &cfg->deadline_alert_days);
     v = cfg->jobs_poll_s * 1000;
     read_number(r, -1, "jobs_poll_ms", "jobs_poll_ms", 50, 3.6e6, &v);
     cfg->jobs_poll_s = v / 1000;

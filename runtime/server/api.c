@@ -311,6 +311,14 @@ static int keep_answer(void *arg, const ed_idem_record *rec)
     return 0;
 }
 
+/* A read the store could not answer now (its database restarting, every
+ * connection busy, a statement timeout): 503, to be retried. */
+static void store_unavailable(ed_response *res, const char *why)
+{
+    ed_api_error(res, 503, "store_unavailable", why);
+    ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
+}
+
 /* The key was NEW here (and is reserved in memory): ask the store, where
  * another node's answer is. 0: none, evaluate (the reservation stands);
  * else res is the answer (the replay, 422, or 503 when the store cannot
@@ -330,9 +338,11 @@ static int replay_from_store(ed_api_worker *w, const ed_tenant_auth *t, const ch
     if (rc < 0) {
         ed_idem_abort(w->svc->idem, t->name, key);
         ed_log("warn", err.data, NULL);
-        ed_api_error(res, 503, "store_unavailable",
-                     "the store cannot be asked whether this Idempotency-Key was answered");
-        ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
+        ed_buf why = {0};
+        ed_buf_printf(&why, "the store cannot be asked whether this Idempotency-Key was "
+                      "answered: %s", err.data ? err.data : "");
+        store_unavailable(res, why.data);
+        ed_buf_free(&why);
     } else if (memcmp(a.digest, digest, sizeof a.digest) != 0) {
         ed_idem_abort(w->svc->idem, t->name, key);
         ed_api_error(res, 422, "idempotency_key_reused",
@@ -376,8 +386,11 @@ static int claim_in_store(ed_api_worker *w, const ed_tenant_auth *t, const char 
         ed_idem_abort(w->svc->idem, t->name, key);
         if (rc < 0) {
             ed_log("warn", err.data, NULL);
-            ed_api_error(res, 503, "store_unavailable",
-                         "the store cannot be asked whether this Idempotency-Key is answered");
+            ed_buf why = {0};
+            ed_buf_printf(&why, "the store cannot be asked whether this Idempotency-Key is "
+                          "answered: %s", err.data ? err.data : "");
+            ed_api_error(res, 503, "store_unavailable", why.data);
+            ed_buf_free(&why);
         } else {
             ed_api_error(res, 409, "idempotency_key_in_progress",
                          "a request with this Idempotency-Key is still being evaluated");
@@ -613,7 +626,7 @@ static void get_decision(ed_api_worker *w, const ed_tenant_auth *t, const char *
                                          &err)
                           : 1;
     if (rc < 0) {
-        ed_api_error(res, 500, "store", err.data);
+        store_unavailable(res, err.data);
     } else if (found.len == 0) {
         ed_api_error(res, 404, "not_found", "no decision with this id");
     } else {
@@ -705,7 +718,7 @@ static void list(ed_api_worker *w, const ed_tenant_auth *t, const char *query,
     list_arg a = {0, &items};
     uint64_t next = 0;
     if (ed_store_list(w->svc->store, &q, list_decision, &a, &next, &err) != 0) {
-        ed_api_error(res, 500, "store", err.data);
+        store_unavailable(res, err.data);
     } else {
         res->status = 200;
         ed_buf_puts(&res->body, "{\"items\":[");

@@ -39,6 +39,9 @@ typedef struct ed_config {
     size_t n_pack_dirs;
     char *tenants_dir;       /* may be NULL: no overlays */
     char *journal_dir;
+    /* PostgreSQL store: connections open at once, the wait for a busy one,
+     * the statement timeout (0: the store's defaults, ed_store_options) */
+    double store_pool_size, store_pool_wait_ms, store_statement_timeout_ms;
     char *state_dir;         /* last-known-good packs, idempotency keys */
     int watch;               /* reload on changes under the pack folders */
     double reload_debounce_s;
@@ -65,6 +68,8 @@ typedef struct ed_config {
      * the file store): the retention sweep's period (0: never) and how
      * often a node looks for due jobs */
     double retention_sweep_s;
+    double deadline_alerts_s;   /* the deadline-alerts job's period (0: never) */
+    double deadline_alert_days; /* "due soon": within this many days */
     double jobs_poll_s;
     /* published packs (`edict packs publish`, PostgreSQL): how often a
      * node looks for a new generation besides listening for one */

@@ -40,20 +40,55 @@ static int retention_sweep(void *arg, ed_store *s, ed_buf *msg)
     return rc;
 }
 
-int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
+/* Deadline alerts: the obligations decisions carry that come due within
+ * deadline_alert_days or have passed their date, each raised once per
+ * state as a log line of its own ("obligation due soon" / "obligation
+ * overdue", warn) that an operator's log pipeline can route. */
+static int deadline_alerts(void *arg, ed_store *s, ed_buf *msg)
 {
-    if (cfg->retention_sweep_s <= 0) {
-        return 0;
+    const int *lead_days = arg;
+    char today[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    ed_buf lines = {0}, err = {0};
+    long n = ed_store_deadline_alerts(s, today, *lead_days, &lines, &err);
+    for (const char *l = lines.data; l && *l;) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        /* the line is an object: its fields join the log line's */
+        ed_buf extra = {0};
+        ed_buf_putc(&extra, ',');
+        ed_buf_append(&extra, l + 1, len - 2);
+        const char *overdue = strstr(l, "\"state\":\"overdue\"");
+        ed_log("warn", overdue != NULL && overdue < l + len ? "obligation overdue"
+                                                            : "obligation due soon",
+               extra.data);
+        ed_buf_free(&extra);
+        l += len + (e != NULL);
     }
-    /* a sweep reads every chain: its lease covers a long one, and a node
-     * that dies mid-sweep hands it on after that */
-    ed_job job = {"retention", cfg->retention_sweep_s, 3600, 60, holder};
+    if (n < 0) {
+        ed_buf_printf(msg, "deadline alerts: %s", err.data ? err.data : "");
+    } else {
+        ed_buf_printf(msg, "deadline alerts as of %s: %ld raised", today, n);
+    }
+    ed_buf_free(&lines);
+    ed_buf_free(&err);
+    return n < 0 ? -1 : 0;
+}
+
+/* Claim and run one job when it is due; its outcome logged. */
+static int run_job(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg)
+{
     ed_buf msg = {0}, err = {0};
     int failed = 0;
-    int rc = ed_store_job_run(s, &job, retention_sweep, NULL, &failed, &msg, &err);
+    int rc = ed_store_job_run(s, job, fn, arg, &failed, &msg, &err);
     ed_buf x = {0};
-    ed_buf_puts(&x, ",\"job\":\"retention\",\"holder\":");
-    ed_json_escape(&x, holder, strlen(holder));
+    ed_buf_puts(&x, ",\"job\":");
+    ed_json_escape(&x, job->name, strlen(job->name));
+    ed_buf_puts(&x, ",\"holder\":");
+    ed_json_escape(&x, job->holder, strlen(job->holder));
     if (rc == 1) {
         ed_buf_puts(&x, ",\"output\":");
         ed_json_escape(&x, msg.data ? msg.data : "", msg.len);
@@ -68,5 +103,22 @@ int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
     ed_buf_free(&x);
     ed_buf_free(&msg);
     ed_buf_free(&err);
+    return rc;
+}
+
+int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
+{
+    int rc = 0;
+    if (cfg->retention_sweep_s > 0) {
+        /* a sweep reads every chain: its lease covers a long one, and a
+         * node that dies mid-sweep hands it on after that */
+        ed_job job = {"retention", cfg->retention_sweep_s, 3600, 60, holder};
+        rc = run_job(s, &job, retention_sweep, NULL);
+    }
+    if (rc != ED_STORE_UNSUPPORTED && cfg->deadline_alerts_s > 0) {
+        ed_job job = {"deadline_alerts", cfg->deadline_alerts_s, 600, 60, holder};
+        int lead_days = (int)cfg->deadline_alert_days;
+        rc = run_job(s, &job, deadline_alerts, &lead_days);
+    }
     return rc == ED_STORE_UNSUPPORTED ? rc : 0;
 }

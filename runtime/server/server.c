@@ -1078,7 +1078,10 @@ int ed_serve(ed_config *cfg, int only_check)
         status = 0;
         goto out;
     }
-    ed_store_options so = {.mode = ED_STORE_WRITE};
+    ed_store_options so = {.mode = ED_STORE_WRITE,
+                           .pool_size = (unsigned)cfg->store_pool_size,
+                           .pool_wait_ms = (unsigned)cfg->store_pool_wait_ms,
+                           .statement_timeout_ms = (unsigned)cfg->store_statement_timeout_ms};
     if ((srv.svc.store = ed_store_open(cfg->journal_dir, &so, &err)) == NULL ||
         listen_on(&srv, &err) != 0) {
         fprintf(stderr, "edict: %s\n", err.data);
@@ -1167,7 +1170,7 @@ int ed_serve(ed_config *cfg, int only_check)
     /* the first look at once, then every jobs_poll_ms */
     ev_timer_init(&srv.jobs, on_jobs, 0.0, cfg->jobs_poll_s);
     srv.jobs.data = &srv;
-    if (cfg->retention_sweep_s > 0) {
+    if (cfg->retention_sweep_s > 0 || cfg->deadline_alerts_s > 0) {
         ev_timer_start(srv.main_loop, &srv.jobs);
     }
     /* published packs: listen, and look at once, then every packs_poll_ms */

@@ -15,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/fsutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,7 @@
  * database that stopped answering): past 30 s it fails with the server's
  * "canceling statement due to statement timeout", and that group is not
  * acknowledged. A walk (audit verify) lifts it for its own transaction. */
-#define DEFAULT_OPTIONS "-c statement_timeout=30000"
+#define DEFAULT_STATEMENT_TIMEOUT_MS 30000
 #define APPLICATION_NAME "edict"
 
 int ed_pg_is_location(const char *location)
@@ -160,8 +161,10 @@ PGconn *ed_pg_connect(const ed_pg_target *t, ed_buf *err)
     /* options before dbname: an options= in the URL replaces ours */
     const char *keys[6] = {"options", "dbname", "application_name", "connect_timeout", NULL,
                            NULL};
-    const char *vals[6] = {DEFAULT_OPTIONS, t->url, APPLICATION_NAME, CONNECT_TIMEOUT_S, NULL,
-                           NULL};
+    char options[64];
+    snprintf(options, sizeof options, "-c statement_timeout=%u",
+             t->statement_timeout_ms ? t->statement_timeout_ms : DEFAULT_STATEMENT_TIMEOUT_MS);
+    const char *vals[6] = {options, t->url, APPLICATION_NAME, CONNECT_TIMEOUT_S, NULL, NULL};
     if (t->password != NULL) {
         keys[4] = "password";
         vals[4] = t->password;
@@ -269,5 +272,25 @@ void ed_pg_put_u64(char out[8], uint64_t v)
     for (int i = 7; i >= 0; i--) {
         out[i] = (char)(v & 0xff);
         v >>= 8;
+    }
+}
+
+PGresult *ed_pg_query(const ed_pg_target *t, PGconn *c, const char *sql, int n,
+                      const char *const *vals, ExecStatusType want, const char *what,
+                      ed_buf *err)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(r) != want) {
+        ed_pg_error(t, c, r, what, err);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+void ed_pg_rollback(PGconn *c)
+{
+    if (PQtransactionStatus(c) != PQTRANS_IDLE) {
+        PQclear(PQexec(c, "ROLLBACK"));
     }
 }

@@ -21,6 +21,7 @@ typedef struct ed_pg_target {
     char *secrets[3]; /* passwords to scrub from any message (NULL-ended) */
     char *password; /* from $EDICT_PG_PASSWORD_FILE, or NULL (libpq's own
                        PGPASSWORD / PGPASSFILE need nothing from us) */
+    unsigned statement_timeout_ms; /* 0: DEFAULT_STATEMENT_TIMEOUT_MS */
 } ed_pg_target;
 
 /* Parse location. 0, or -1 with err (which never holds the password). */
@@ -39,6 +40,15 @@ void ed_pg_error(const ed_pg_target *t, PGconn *c, const PGresult *res, const ch
 
 /* Run a command with no result rows; 0, or -1 with err. */
 int ed_pg_exec(const ed_pg_target *t, PGconn *c, const char *sql, ed_buf *err);
+
+/* sql with n text parameters, text results: the result, or NULL with err
+ * ("store <shown>: <what>: <why>") unless its status is `want`. */
+PGresult *ed_pg_query(const ed_pg_target *t, PGconn *c, const char *sql, int n,
+                      const char *const *vals, ExecStatusType want, const char *what,
+                      ed_buf *err);
+
+/* Roll back the transaction c is in, if any. */
+void ed_pg_rollback(PGconn *c);
 
 /* Binary-format result columns. */
 uint64_t ed_pg_u64(const PGresult *r, int row, int col);

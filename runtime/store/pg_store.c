@@ -33,6 +33,7 @@
 #include "pg_conn.h"
 #include "pg_schema.h"
 #include "pg_jobs.h"
+#include "pg_alerts.h"
 #include "pg_packs.h"
 
 #include "stdlib/hash.h"
@@ -42,9 +43,16 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_NAME 256
-#define POOL_MAX 16
+/* Connections one store holds open at once (store_pool_size): the
+ * committer, readers (GET /v1/decisions, audit), jobs. A user that finds
+ * them all busy waits store_pool_wait_ms for one, then fails with a clear
+ * error (a 503 with Retry-After under serve), never hangs. */
+#define POOL_MAX 64
+#define POOL_DEFAULT 16
+#define POOL_WAIT_DEFAULT_MS 5000
 #define FAILED_GROUPS_KEPT 64
 
 /* An appended entry waiting for its group's COMMIT (strings owned). */
@@ -73,6 +81,10 @@ typedef struct pg_store {
     pthread_cond_t done_cv;
     PGconn *idle[POOL_MAX];
     size_t n_idle;
+    size_t n_open;       /* idle and in use */
+    size_t pool_size;    /* at most this many open */
+    unsigned pool_wait_ms;
+    pthread_cond_t free_cv; /* a connection came back, or one closed */
     /* group commit */
     queued *head, *tail;
     ed_ticket appended, done; /* tickets handed out; resolved (committed or failed) */
@@ -90,21 +102,64 @@ static const ed_store_ops pg_ops;
 /* Connections                                                          */
 /* ------------------------------------------------------------------ */
 
-/* A connection for this thread alone; give it back with conn_put. */
+/* Close a connection taken with conn_get that will not be given back. */
+static void conn_discard(pg_store *ps, PGconn *c)
+{
+    PQfinish(c);
+    pthread_mutex_lock(&ps->mu);
+    ps->n_open--;
+    pthread_cond_signal(&ps->free_cv);
+    pthread_mutex_unlock(&ps->mu);
+}
+
+/* A connection for this thread alone; give it back with conn_put (or
+ * conn_discard). An idle one, else a new one while fewer than pool_size
+ * are open, else the first to come back within pool_wait_ms. */
 static PGconn *conn_get(pg_store *ps, ed_buf *err)
 {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ps->pool_wait_ms / 1000;
+    until.tv_nsec += (long)(ps->pool_wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    PGconn *c = NULL;
+    int timed_out = 0;
     pthread_mutex_lock(&ps->mu);
-    PGconn *c = ps->n_idle > 0 ? ps->idle[--ps->n_idle] : NULL;
+    while (ps->n_idle == 0 && ps->n_open >= ps->pool_size && !timed_out) {
+        timed_out = pthread_cond_timedwait(&ps->free_cv, &ps->mu, &until) != 0 &&
+                    ps->n_idle == 0 && ps->n_open >= ps->pool_size;
+    }
+    if (ps->n_idle > 0) {
+        c = ps->idle[--ps->n_idle];
+    } else if (!timed_out) {
+        ps->n_open++; /* reserved: connected below, outside the lock */
+    }
     pthread_mutex_unlock(&ps->mu);
+    if (timed_out) {
+        ed_buf_printf(err, "store %s: all %zu connections of this node are busy (waited "
+                      "%u ms for one); raise store_pool_size or lower the load",
+                      ps->target.shown ? ps->target.shown : "postgres://", ps->pool_size,
+                      ps->pool_wait_ms);
+        return NULL;
+    }
     if (c != NULL && PQstatus(c) != CONNECTION_OK) {
         PQreset(c); /* the server restarted, or the network broke */
         if (PQstatus(c) != CONNECTION_OK) {
             ed_pg_error(&ps->target, c, NULL, "connection lost", err);
-            PQfinish(c);
+            conn_discard(ps, c);
             return NULL;
         }
     }
-    return c ? c : ed_pg_connect(&ps->target, err);
+    if (c == NULL && (c = ed_pg_connect(&ps->target, err)) == NULL) {
+        pthread_mutex_lock(&ps->mu);
+        ps->n_open--;
+        pthread_cond_signal(&ps->free_cv);
+        pthread_mutex_unlock(&ps->mu);
+    }
+    return c;
 }
 
 /* The server went away (a restart, a failover, the network): the idle
@@ -117,6 +172,8 @@ static void pool_drop(pg_store *ps)
     size_t n = ps->n_idle;
     memcpy(dead, ps->idle, n * sizeof *dead);
     ps->n_idle = 0;
+    ps->n_open -= n;
+    pthread_cond_broadcast(&ps->free_cv);
     pthread_mutex_unlock(&ps->mu);
     for (size_t i = 0; i < n; i++) {
         PQfinish(dead[i]);
@@ -129,7 +186,7 @@ static void conn_put(pg_store *ps, PGconn *c)
         return;
     }
     if (PQstatus(c) != CONNECTION_OK) {
-        PQfinish(c);
+        conn_discard(ps, c);
         pool_drop(ps);
         return;
     }
@@ -140,10 +197,11 @@ static void conn_put(pg_store *ps, PGconn *c)
     if (ps->n_idle < POOL_MAX && PQstatus(c) == CONNECTION_OK) {
         ps->idle[ps->n_idle++] = c;
         c = NULL;
+        pthread_cond_signal(&ps->free_cv);
     }
     pthread_mutex_unlock(&ps->mu);
     if (c != NULL) {
-        PQfinish(c);
+        conn_discard(ps, c);
     }
 }
 
@@ -200,11 +258,17 @@ ed_store *ed_pg_store_open(const char *url, const ed_store_options *opt, ed_buf 
     ps->mode = opt ? opt->mode : ED_STORE_READ;
     pthread_mutex_init(&ps->mu, NULL);
     pthread_cond_init(&ps->done_cv, NULL);
+    pthread_cond_init(&ps->free_cv, NULL);
+    ps->pool_size = opt && opt->pool_size ? opt->pool_size : POOL_DEFAULT;
+    ps->pool_size = ps->pool_size > POOL_MAX ? POOL_MAX : ps->pool_size;
+    ps->pool_wait_ms = opt && opt->pool_wait_ms ? opt->pool_wait_ms : POOL_WAIT_DEFAULT_MS;
     if (ed_pg_target_init(&ps->target, url, err) != 0) {
         free(ps);
         return NULL;
     }
+    ps->target.statement_timeout_ms = opt ? opt->statement_timeout_ms : 0;
     PGconn *c = ed_pg_connect(&ps->target, err);
+    ps->n_open = c != NULL;
     if (c == NULL || ed_pg_schema_check(&ps->target, c, err) != 0) {
         if (c) {
             PQfinish(c);
@@ -261,6 +325,7 @@ static void pg_close(ed_store *s)
     ed_pg_target_free(&ps->target);
     pthread_mutex_destroy(&ps->mu);
     pthread_cond_destroy(&ps->done_cv);
+    pthread_cond_destroy(&ps->free_cv);
     free(ps);
 }
 
@@ -545,7 +610,7 @@ static int write_sorted(pg_store *ps, queued **sorted, size_t n, const size_t *s
     free(hashes);
     free(nums);
     if (!PQexitPipelineMode(c)) {
-        PQfinish(c); /* results still pending: this connection is not reused */
+        conn_discard(ps, c); /* results still pending: this connection is not reused */
         c = NULL;
     }
     conn_put(ps, c); /* rolls back what is left open */
@@ -1482,6 +1547,19 @@ static int pg_idem_release(ed_store *s, const char *tenant, const char *key, ed_
 /* Scheduled work and leases (pg_jobs.c)                                */
 /* ------------------------------------------------------------------ */
 
+static long pg_deadline_alerts(ed_store *s, const char *today, int lead_days, ed_buf *out,
+                               ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL) {
+        return -1;
+    }
+    long n = ed_pg_deadline_alerts(&ps->target, c, today, lead_days, out, err);
+    conn_put(ps, c);
+    return n;
+}
+
 static int pg_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
                       ed_buf *msg, ed_buf *err)
 {
@@ -1581,6 +1659,7 @@ static const ed_store_ops pg_ops = {
     .idem_get = pg_idem_get,
     .idem_claim = pg_idem_claim,
     .idem_release = pg_idem_release,
+    .deadline_alerts = pg_deadline_alerts,
     .job_run = pg_job_run,
     .lease_take = pg_lease_take,
     .lease_release = pg_lease_release,

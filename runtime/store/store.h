@@ -60,6 +60,12 @@ typedef struct ed_store_options {
     /* file store: a segment is closed and the next begun past this size
      * (0: the default, 64 MiB) */
     size_t segment_bytes;
+    /* PostgreSQL store: connections open at once (0: 16, at most 64), how
+     * long a user waits for a busy one before failing (0: 5000 ms), and
+     * the statement timeout of each connection (0: 30000 ms) */
+    unsigned pool_size;
+    unsigned pool_wait_ms;
+    unsigned statement_timeout_ms;
 } ed_store_options;
 
 /* Open the store at `location`: a folder (or file:DIR) for the file store,
@@ -237,6 +243,15 @@ typedef int (*ed_job_fn)(void *arg, ed_store *s, ed_buf *msg);
  * -1 with err, ED_STORE_UNSUPPORTED. */
 int ed_store_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
                      ed_buf *msg, ed_buf *err);
+
+/* Deadline alerts (a scheduled job of serve): mark, in every tenant, the
+ * obligations of its decisions due from today (YYYY-MM-DD) to today +
+ * lead_days, or past due, that were not alerted in that state yet, each
+ * as one NDJSON line in out ({"tenant","state":"due_soon"|"overdue","due",
+ * "action","decision_id","event_id","cite"}). How many, -1 with err, or
+ * ED_STORE_UNSUPPORTED (the file store). */
+long ed_store_deadline_alerts(ed_store *s, const char *today, int lead_days, ed_buf *out,
+                              ed_buf *err);
 
 /* Singleton work: take or renew the lease `name` for ttl_s (a row with a
  * holder and an expiry, not a session lock). 1 held by holder, 0 held by

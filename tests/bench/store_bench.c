@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "store_bench: 1-64 threads, at least one append each\n");
         return 64;
     }
-    ed_store_options o = {ED_STORE_WRITE, 0};
+    ed_store_options o = {.mode = ED_STORE_WRITE};
     ed_buf err = {0};
     ed_store *s = ed_store_open(argv[1], &o, &err);
     if (s == NULL) {

@@ -104,7 +104,7 @@ static char *fresh(void)
 
 static ed_store *open_at(const char *where, ed_store_mode mode, size_t segment_bytes)
 {
-    ed_store_options o = {mode, segment_bytes};
+    ed_store_options o = {.mode = mode, .segment_bytes = segment_bytes};
     ed_buf err = {0};
     ed_store *s = ed_store_open(where, &o, &err);
     if (s == NULL) {
@@ -664,7 +664,7 @@ TEST(one_writer_at_a_time)
     char *where = fresh();
     ed_store *s = open_at(where, ED_STORE_WRITE, 0);
     CHECK(s != NULL, "first writer");
-    ed_store_options o = {ED_STORE_WRITE, 0};
+    ed_store_options o = {.mode = ED_STORE_WRITE};
     ed_buf err = {0};
     ed_store *t = ed_store_open(where, &o, &err);
     CHECK(t == NULL && strstr(err.data, "in use") != NULL, "a second writer is refused");
@@ -939,7 +939,7 @@ TEST(a_node_refuses_a_schema_it_does_not_know)
     CHECK(ed_store_schema_status(where, devnull, &err) == 0, "up to date");
     CHECK(admin_sql(db_of(where), "INSERT INTO edict.schema_version VALUES (999, "
                     "'999_future.sql')") == 0, "a newer edict migrated");
-    ed_store_options o = {ED_STORE_WRITE, 0};
+    ed_store_options o = {.mode = ED_STORE_WRITE};
     ed_store *s = ed_store_open(where, &o, &err);
     CHECK(s == NULL && strstr(err.data, "newer than this edict knows"), "refused: %s",
           err.data);
