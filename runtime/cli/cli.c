@@ -174,3 +174,26 @@ ed_catalog *ed_cli_catalog(ed_cli *cli, ed_diags *d)
     }
     return c;
 }
+
+void ed_cli_openable_lines(const ed_catalog *c, ed_buf *lines)
+{
+    ed_buf out = {0}, where = {0};
+    for (const char *l = lines->data; l && *l;) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        const char *colon = memchr(l, ':', len);
+        size_t wl = colon ? (size_t)(colon - l) : len;
+        ed_buf_reset(&where);
+        ed_buf_append(&where, l, wl);
+        ed_catalog_openable(c, where.data ? where.data : "", &out);
+        ed_buf_append(&out, l + wl, len - wl);
+        ed_buf_putc(&out, '\n');
+        l += len + (e != NULL);
+    }
+    ed_buf_reset(lines);
+    if (out.len) {
+        ed_buf_append(lines, out.data, out.len);
+    }
+    ed_buf_free(&out);
+    ed_buf_free(&where);
+}

@@ -77,6 +77,10 @@ int ed_cli_parse_pack_command(int argc, char **argv, ed_cli *cli,
                               int positional_packs, const char *usage,
                               int *status);
 
+/* Each line "WHERE: ..." of lines with WHERE as a path that opens from
+ * the current directory (ed_catalog_openable): what check and lint print. */
+void ed_cli_openable_lines(const ed_catalog *c, ed_buf *lines);
+
 int ed_cmd_eval(int argc, char **argv);
 int ed_cmd_check(int argc, char **argv);
 int ed_cmd_test(int argc, char **argv);

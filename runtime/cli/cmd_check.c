@@ -9,10 +9,12 @@
 
 #include "decider/fixtures.h"
 #include "engine/event_types.h"
+#include "util/fsutil.h"
 #include "util/jsonstr.h"
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char check_usage[] =
@@ -190,6 +192,23 @@ static void json_pack(ed_buf *b, const ed_pack *p, int ok)
     ed_buf_putc(b, '}');
 }
 
+/* Every file a finding names, as a path that opens from here (decisions
+ * keep the folder labels; a person at this shell wants the file). */
+static void openable(const ed_catalog *c, ed_diags *d, ed_buf *lines)
+{
+    ed_buf b = {0};
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->items[i].where != NULL && d->items[i].where[0] != '\0') {
+            ed_buf_reset(&b);
+            ed_catalog_openable(c, d->items[i].where, &b);
+            free(d->items[i].where);
+            d->items[i].where = ed_strdup(b.data);
+        }
+    }
+    ed_buf_free(&b);
+    ed_cli_openable_lines(c, lines);
+}
+
 int ed_cmd_check(int argc, char **argv)
 {
     int json = 0;
@@ -239,6 +258,7 @@ int ed_cmd_check(int argc, char **argv)
         problems += warnings;
     }
     status = problems ? ED_EXIT_HOST : ED_EXIT_OK;
+    openable(c, &d, &warned);
     ed_buf out = {0};
     if (json) {
         int first = 1;

@@ -253,7 +253,11 @@ int ed_cmd_lint(int argc, char **argv)
     ed_catalog *c = ed_cli_catalog(&cli, &d);
     if (c->problems > 0) {
         /* a pack that does not load is check's to report */
-        ed_diags_print(&d, stdout, 0);
+        ed_buf problems = {0};
+        ed_diags_text(&d, &problems);
+        ed_cli_openable_lines(c, &problems);
+        fputs(problems.data ? problems.data : "", stdout);
+        ed_buf_free(&problems);
         printf("edict lint: the packs have problems; fix what `edict check` reports first\n");
         ed_catalog_free(c);
         ed_diags_free(&d);
@@ -277,6 +281,7 @@ int ed_cmd_lint(int argc, char **argv)
         failed |= rc < 0;
         found += rc > 0;
         found += own_checks(p, &out);
+        ed_cli_openable_lines(c, &out);
         if (out.len > 0) {
             fwrite(out.data, 1, out.len, stdout);
             ed_buf_reset(&out);

@@ -15,6 +15,7 @@
 #include <lua.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_DISCOVERY_DEPTH 6
 
@@ -45,6 +46,11 @@ void ed_catalog_free(ed_catalog *c)
     free(c->packs);
     free(c->tenants);
     free(c->unsound);
+    for (size_t i = 0; i < c->n_places; i++) {
+        free(c->places[i].label);
+        free(c->places[i].dir);
+    }
+    free(c->places);
     free(c);
 }
 
@@ -76,9 +82,48 @@ static char *label_for(const char *dir)
     return ed_strdup(parent ? parent + 1 : real);
 }
 
+static void remember_place(ed_catalog *c, const char *dir, const char *label)
+{
+    struct ed_place *p = realloc(c->places, (c->n_places + 1) * sizeof *p);
+    if (p == NULL) {
+        abort();
+    }
+    c->places = p;
+    c->places[c->n_places].label = ed_strdup(label);
+    c->places[c->n_places].dir = ed_strdup(dir);
+    c->n_places++;
+}
+
+void ed_catalog_openable(const ed_catalog *c, const char *where, ed_buf *out)
+{
+    const struct ed_place *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < c->n_places; i++) {
+        size_t n = strlen(c->places[i].label);
+        if (n > best_len && strncmp(where, c->places[i].label, n) == 0 &&
+            (where[n] == '/' || where[n] == ':' || where[n] == '\0')) {
+            best = &c->places[i];
+            best_len = n;
+        }
+    }
+    if (best == NULL) {
+        ed_buf_puts(out, where);
+        return;
+    }
+    const char *dir = best->dir;
+    char cwd[PATH_MAX];
+    size_t cl = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    if (cl > 1 && dir[0] == '/' && strncmp(dir, cwd, cl) == 0 && dir[cl] == '/') {
+        dir += cl + 1;
+    }
+    ed_buf_puts(out, dir);
+    ed_buf_puts(out, where + best_len);
+}
+
 static void add_one(ed_catalog *c, const char *dir, const char *label,
                     int is_tenant, ed_diags *d)
 {
+    remember_place(c, dir, label);
     size_t before = d->n;
     ed_pack *p = ed_pack_read(dir, label, is_tenant, d);
     if (p != NULL && ed_pack_inspect(p, &c->limits, d) == 0) {
@@ -105,6 +150,7 @@ static void discover(ed_catalog *c, const char *dir, const char *label,
         add_one(c, dir, label, 0, d);
         return;
     }
+    remember_place(c, dir, label);
     if (depth >= MAX_DISCOVERY_DEPTH) {
         return;
     }

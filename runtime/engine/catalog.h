@@ -20,7 +20,20 @@ typedef struct ed_catalog {
     size_t n_unsound;
     ed_limits limits;  /* defaults for every evaluation */
     int problems;      /* how many diagnostics reading and checking gave */
+    /* every folder read, as messages name it (label) and as it was given
+     * (dir), so a command can show a message's file where it opens */
+    struct ed_place {
+        char *label, *dir;
+    } *places;
+    size_t n_places;
 } ed_catalog;
+
+/* where ("label/file.lua:7") with its label replaced by the folder as it
+ * was given (relative to the current directory when it is under it), into
+ * out: a path that opens from where the command runs. Unchanged when no
+ * folder of c names it. Decisions keep labels (the same wherever edict
+ * runs); only what a command prints for a person uses this. */
+void ed_catalog_openable(const ed_catalog *c, const char *where, ed_buf *out);
 
 /* Create an empty catalog with these default limits. */
 ed_catalog *ed_catalog_new(const ed_limits *limits);

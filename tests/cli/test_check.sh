@@ -87,7 +87,9 @@ local cfg = nil
 local x = cfg.field
 EOF
 
-run "$EDICT" check "$B"
+cd "$TMP" # findings name files as given: relative to here
+run "$EDICT" check bad
+cd "$ROOT"
 cp "$OUT" "$TMP/check.out"
 C=$TMP/check.out
 is "check: exit 1" "$RC" 1
@@ -99,13 +101,18 @@ p "manifest without rules" "bad/bare/pack.lua:2: rules: expected a list of rule 
 p "manifest: unknown field" "bad/bare/pack.lua:4: pack.lua: unknown field 'colour'"
 p "manifest without jurisdiction" "bad/nojur/pack.lua:1: jurisdiction: expected a jurisdiction code (\"US-OR\"), a list of them, or \"*\" for any"
 # the same problems as JSON, for editors and CI
-run "$EDICT" check --format json "$B"
+cd "$TMP"
+run "$EDICT" check --format json bad
+cd "$ROOT"
 is "check --format json: exit 1, the same problems by where and message" \
     "$RC:$(jv "$OUT" 'D[1].summary.problems == #D[1].problems and #D[1].problems > 5') $(jv "$OUT" 'D[1].problems[1].where')" \
     "1:true $(sed -n 1p "$C" | cut -d: -f1-2)"
 has "... a finding's message as the text names it" "$OUT" '{"where":"bad/bare/pack.lua:4","message":"pack.lua: unknown field '"'"'colour'"'"'"}'
 run "$EDICT" check --format yaml "$B"
 is "check: an unknown --format is a usage error" "$RC" 64
+run "$EDICT" check "$B/bare"
+has "check: run from elsewhere, a finding names its file as a path that opens" "$OUT" "$B/bare/pack.lua:4: pack.lua: unknown field 'colour'"
+check "... and it does open" [ -f "$(sed -n 1p "$OUT" | cut -d: -f1)" ]
 p "name of the wrong type" "bad/types/pack.lua:2: name: expected a pack name (string)"
 p "version of the wrong type" "bad/types/pack.lua:3: version: expected a version string"
 p "jurisdiction not a code" "bad/types/pack.lua:4: jurisdiction: 'us-xx' is not a jurisdiction code (upper-case letters, digits, '-')"
@@ -149,30 +156,30 @@ EOF
 write "$G/fine/lib/helpers.lua" <<'EOF'
 return { msg = function(e) return nil end }
 EOF
-run "$EDICT" check "$G/fine"
+cd "$TMP"; run "$EDICT" check good/fine; cd "$ROOT"
 is "sound pack without fixtures: exit 0" "$RC" 0
 is "sound pack without fixtures: a warning, the ok line, then the totals" "$(cat "$OUT")" "good/fine: warning: no fixtures (tests/*.lua)
 ok good/fine (fine 1.2, 2 rules)
 1 pack, 0 tenants, 0 problems, 1 warning"
-run "$EDICT" check --format json "$G/fine"
+cd "$TMP"; run "$EDICT" check --format json good/fine; cd "$ROOT"
 is "check --format json: the warning apart, the pack ok" \
     "$RC:$(jv "$OUT" '#D[1].problems .. " " .. D[1].warnings[1].where .. ": " .. D[1].warnings[1].message .. " " .. tostring(D[1].packs[1].ok) .. " " .. D[1].summary.warnings')" \
     "0:0 good/fine: no fixtures (tests/*.lua) true 1"
-run "$EDICT" check --strict --format json "$G/fine"
+cd "$TMP"; run "$EDICT" check --strict --format json good/fine; cd "$ROOT"
 is "check --strict --format json: the warning is a problem" \
     "$RC:$(jv "$OUT" '#D[1].problems .. " " .. #D[1].warnings .. " " .. D[1].summary.problems')" "1:1 0 1"
 run "$EDICT" packs --format json --packs "$G"
 is "packs --format json: one object per pack, as the table" \
     "$RC:$(jv "$OUT" '#D[1] .. " " .. D[1][1].name .. " " .. D[1][1].version .. " " .. D[1][1].rules .. " " .. D[1][1].digest:sub(1, 7) .. " " .. tostring(D[1][1].tenant)')" \
     "0:1 fine 1.2 2 sha256: false"
-run "$EDICT" check --strict "$G/fine"
+cd "$TMP"; run "$EDICT" check --strict good/fine; cd "$ROOT"
 is "--strict: a pack without fixtures is a problem, exit 1" "$RC:$(cat "$OUT")" "1:good/fine: no fixtures (tests/*.lua)
 ok good/fine (fine 1.2, 2 rules)
 1 pack, 0 tenants, 1 problem"
 write "$G/fine/tests/a.lua" <<'EOF'
 return { { name = "holds", event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = {} }, expect = { flag = "green" } } }
 EOF
-run "$EDICT" check --strict "$G/fine"
+cd "$TMP"; run "$EDICT" check --strict good/fine; cd "$ROOT"
 is "sound pack with fixtures: exit 0, no warning, even with --strict" "$RC:$(cat "$OUT")" "0:ok good/fine (fine 1.2, 2 rules)
 1 pack, 0 tenants, 0 problems"
 run "$EDICT" check "$G"
@@ -198,7 +205,7 @@ EOF
 write "$G/fine/tests/notalist.lua" <<'EOF'
 return "fixtures"
 EOF
-run "$EDICT" check "$G/fine"
+cd "$TMP"; run "$EDICT" check good/fine; cd "$ROOT"
 is "broken fixture files: exit 1" "$RC" 1
 has "fixture syntax error at file:line" "$OUT" "good/fine/tests/syntax.lua:3: '}' expected (to close '{' at line 2) near <eof>"
 has "fixture without expect at the line of its table" "$OUT" "good/fine/tests/shape.lua:3: fixture 2 'no expect': a fixture needs an event table and an expect table"

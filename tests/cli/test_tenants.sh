@@ -148,7 +148,7 @@ tcheck() { # NAME POLICY-TEXT EXPECTED-LINE [OWN-RULES]
     if [ -n "${4:-}" ]; then
         printf '%s\n' "$4" | write "$TMP/tc/$1/own.lua"
     fi
-    run "$EDICT" check --tenants "$TMP/tc" "$P"
+    cd "$TMP"; run "$EDICT" check --tenants tc "$P"; cd "$ROOT"
     is "check --tenants: $1 exits 1" "$RC" 1
     has "check --tenants: $1 reported" "$OUT" "$3"
 }
