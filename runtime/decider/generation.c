@@ -113,20 +113,6 @@ static void gen_free(ed_generation *gen)
 /* Last known good                                                       */
 /* ------------------------------------------------------------------ */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void remove_tree(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Write a file (and the folders above it) durably. */
 static int write_file(const char *path, const char *data, size_t len)
 {
@@ -172,7 +158,7 @@ static void persist(const ed_gen_config *cfg, const ed_generation *gen)
     char *tmp = ed_path_join(cfg->state_dir, LAST_GOOD ".tmp");
     char *dst = ed_path_join(cfg->state_dir, LAST_GOOD);
     char *old = ed_path_join(cfg->state_dir, LAST_GOOD ".old");
-    remove_tree(tmp);
+    ed_remove_tree(tmp);
     int rc = 0;
     for (size_t i = 0; i < gen->cat->n_packs && rc == 0; i++) {
         char name[32];
@@ -189,19 +175,19 @@ static void persist(const ed_gen_config *cfg, const ed_generation *gen)
         free(t);
     }
     if (rc == 0) {
-        remove_tree(old);
+        ed_remove_tree(old);
         if (ed_is_dir(dst)) {
             rc = rename(dst, old);
         }
         if (rc == 0) {
             rc = rename(tmp, dst);
         }
-        remove_tree(old);
+        ed_remove_tree(old);
     }
     if (rc != 0) {
         fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"cannot persist the last "
                 "known good packs under %s: %s\"}\n", cfg->state_dir, strerror(errno));
-        remove_tree(tmp);
+        ed_remove_tree(tmp);
     }
     free(tmp);
     free(dst);

@@ -751,6 +751,29 @@ static void on_jobs(struct ev_loop *loop, ev_timer *t, int revents)
     }
 }
 
+/* The trees of generations published before `cur`: a generation is read
+ * into memory when it is built (and the last known good copied apart), so
+ * older fetched trees only fill the disk. */
+static void forget_published(ed_server *srv, long long cur)
+{
+    char *root = ed_path_join(srv->svc.cfg->state_dir, "published");
+    char **names;
+    int n = ed_list_dir(root, &names);
+    for (int i = 0; i < n; i++) {
+        char *end;
+        long long g = strtoll(names[i], &end, 10);
+        if (*end == '\0' && end != names[i] && g < cur) {
+            char *old = ed_path_join(root, names[i]);
+            ed_remove_tree(old);
+            free(old);
+        }
+    }
+    if (n >= 0) {
+        ed_free_names(names, n);
+    }
+    free(root);
+}
+
 /* A published generation newer than the last one seen: fetch its files
  * into <state_dir>/published/<n>/ and reload from them. A failed fetch is
  * tried again at the next look; a generation that does not pass is not
@@ -773,6 +796,7 @@ static void sync_packs(ed_server *srv)
             char by[48];
             snprintf(by, sizeof by, "publish:%lld", cur);
             ed_api_reload_published(&srv->svc, by, dir, cur, &err);
+            forget_published(srv, cur);
         }
         free(dir);
     }

@@ -1,7 +1,7 @@
 /*
  * fsutil.c — small file-system helpers (see fsutil.h).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* nftw */
 #define fsutil_c
 
 #include "fsutil.h"
@@ -9,6 +9,7 @@
 #include "alloc.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,4 +216,18 @@ char *ed_state_path(const char *leaf)
     char *path = ed_path_join(base, leaf);
     free(base);
     return path;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void ed_remove_tree(const char *path)
+{
+    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

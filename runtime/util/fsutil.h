@@ -47,4 +47,8 @@ int ed_write_all(int fd, const void *p, size_t n);
 /* strdup that aborts on allocation failure. */
 char *ed_strdup(const char *s);
 
+/* Remove path and everything under it (symbolic links are removed, not
+ * followed). Best effort: what cannot be removed stays. */
+void ed_remove_tree(const char *path);
+
 #endif

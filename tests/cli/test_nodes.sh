@@ -88,7 +88,7 @@ RUNS="SELECT count(*) FROM edict.job_runs WHERE name = 'retention'"
 
 # --- scheduled work: a job runs exactly once ---------------------------------
 # a period of an hour: both nodes look for due work every 100 ms
-JOBS='retention_sweep_s = 3600, jobs_poll_ms = 100,'
+JOBS='retention_sweep_s = 3600, deadline_alerts_s = 0, jobs_poll_ms = 100,'
 start_node 1 "$JOBS packs_poll_ms = 60000,"
 start_node 2 "$JOBS packs_poll_ms = 60000,"
 P1=$(wait_port 1)
@@ -212,6 +212,8 @@ run "$EDICT" packs publish "$TMP/pub3" --store "$URL"
 is "after their connections were cut, node 1 gets generation 3" "$(wait_packs "$P1" '"published":3,')" 1
 is "node 2 too" "$(wait_packs "$P2" '"published":3,')" 1
 is "and both listen again" "$(wait_sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND query = 'LISTEN edict_packs'" 2)" 2
+is "the trees of older generations are gone from the nodes' state: only 3 is kept" \
+    "$(ls "$TMP/state.1/published" | tr '\n' ' ')$(ls "$TMP/state.2/published" | tr '\n' ' ')" "3 3 "
 # a node that was down when a generation was published gets it when it starts
 stop_nodes
 sed -i 's/version = "2026.3"/version = "2026.4"/' "$TMP/pub3/employee-flags/pack.lua"
