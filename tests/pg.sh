@@ -101,3 +101,27 @@ pg_stop() {
     rm -rf "$EDICT_PG_DIR"
     EDICT_PG_DIR=
 }
+
+# For a CLI test (after tests/cli/lib.sh): the run's server, or a private
+# one this script starts and stops; then a database of the test's own,
+# migrated, named PREFIX_<pid>. Sets DB, URL (as edict), OWNER_URL, and
+# db_sql SQL (as the superuser on it). Without a server: one failure and
+# the summary.
+pg_test_db() {
+    if [ -z "${EDICT_PG_ADMIN:-}" ]; then
+        if ! pg_start || ! EDICT=$EDICT pg_migrate; then
+            fail "setup" "no PostgreSQL server (make deps installs it)"
+            pg_stop
+            summary
+        fi
+        trap 'pg_stop; rm -rf "$TMP"' EXIT
+    fi
+    DB=${1}_$$
+    "$PG_BIN/psql" -X -q "$EDICT_PG_ADMIN" -c "CREATE DATABASE $DB OWNER edict_owner" >/dev/null
+    OWNER_URL=postgres://edict_owner@127.0.0.1:$EDICT_PG_PORT/$DB
+    URL=postgres://edict@127.0.0.1:$EDICT_PG_PORT/$DB
+}
+
+db_sql() {  # SQL as the superuser on the test's database
+    "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$EDICT_PG_ADMIN dbname=$DB" -c "$1"
+}

@@ -228,3 +228,22 @@ event() {
     printf '{"id":"%s","type":"%s","tenant":"%s","jurisdiction":"%s","occurred_at":"%s","data":%s}\n' \
         "$1" "${4:-t.a}" "${6:-acme}" "${5:-US-XX}" "${3:-2024-06-01T12:00:00Z}" "$_data"
 }
+
+# serve_up CONFIG PORT_FILE LOG: start `edict serve --config CONFIG` in the
+# background, wait (20 s at most) for the port it writes; sets SERVE_PID
+# and U (http://127.0.0.1:PORT). Stop it with serve_down.
+serve_up() {
+    rm -f "$2"
+    "$EDICT" serve --config "$1" 2>>"$3" &
+    SERVE_PID=$!
+    _i=0
+    while [ ! -s "$2" ] && [ $_i -lt 200 ]; do
+        sleep 0.1
+        _i=$((_i + 1))
+    done
+    U=http://127.0.0.1:$(cat "$2" 2>/dev/null)
+}
+serve_down() {
+    kill -TERM "$SERVE_PID" 2>/dev/null
+    wait "$SERVE_PID"
+}

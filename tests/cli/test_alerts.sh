@@ -6,22 +6,8 @@
 . tests/cli/lib.sh
 . tests/pg.sh
 
-if [ -z "${EDICT_PG_ADMIN:-}" ]; then
-    if ! pg_start || ! EDICT=$EDICT pg_migrate; then
-        fail "setup" "no PostgreSQL server (make deps installs it)"
-        pg_stop
-        summary
-    fi
-    trap 'pg_stop; rm -rf "$TMP"' EXIT
-fi
-
-DB=edict_alerts_$$
-"$PG_BIN/psql" -X -q "$EDICT_PG_ADMIN" -c "CREATE DATABASE $DB OWNER edict_owner" >/dev/null
-URL=postgres://edict@127.0.0.1:$EDICT_PG_PORT/$DB
-"$EDICT" db migrate --store "postgres://edict_owner@127.0.0.1:$EDICT_PG_PORT/$DB" >/dev/null
-db_sql() {
-    "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$EDICT_PG_ADMIN dbname=$DB" -c "$1"
-}
+pg_test_db edict_alerts
+"$EDICT" db migrate --store "$OWNER_URL" >/dev/null
 
 P=$TMP/packs
 mkpack "$P/ob" ob 1 US-XX

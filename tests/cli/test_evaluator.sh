@@ -52,19 +52,11 @@ EOF
 }
 
 start() {
-    rm -f "$TMP/$1.port"
-    "$EDICT" serve --config "$TMP/$1.conf.lua" 2>>"$TMP/$1.log" &
-    PID=$!
-    i=0
-    while [ ! -s "$TMP/$1.port" ] && [ $i -lt 400 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
-    U=http://127.0.0.1:$(cat "$TMP/$1.port" 2>/dev/null)
+    serve_up "$TMP/$1.conf.lua" "$TMP/$1.port" "$TMP/$1.log"
+    PID=$SERVE_PID
 }
 stop() {
-    kill -TERM "$PID" 2>/dev/null
-    wait "$PID"
+    serve_down
 }
 req() {
     _m=$1

@@ -108,11 +108,7 @@ return {
   tenants = { acme = { token_sha256 = "$(printf '%s\n' "$TOKEN" | "$EDICT" serve --hash-token)" } },
 }
 EOF2
-    "$EDICT" serve --config "$TMP/serve.conf.lua" 2>>"$TMP/serve.log" &
-    PID=$!
-    i=0
-    while [ ! -s "$TMP/port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-    U=http://127.0.0.1:$(cat "$TMP/port" 2>/dev/null)
+    serve_up "$TMP/serve.conf.lua" "$TMP/port" "$TMP/serve.log"
     sed -n 2p "$TMP/three.ndjson" >"$TMP/bad.json"
     ST=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
         --data-binary @"$TMP/bad.json" "$U/v1/evaluate")
@@ -123,8 +119,7 @@ EOF2
     is "serve: in a batch, the others are decided and the bad one listed by line" \
         "$ST $(jv "$TMP/body" 'D[1].decided .. " " .. D[1].refused .. " " .. D[1].errors[1].line .. " " .. D[1].errors[1].error:sub(1, 23)')" \
         "200 2 1 2 /data/drug_test/result:"
-    kill -TERM "$PID" 2>/dev/null
-    wait "$PID"
+    serve_down
 else
     fail "serve" "curl is not installed (make deps)"
 fi

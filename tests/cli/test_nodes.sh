@@ -14,26 +14,11 @@
 . tests/cli/lib.sh
 . tests/pg.sh
 
-if [ -z "${EDICT_PG_ADMIN:-}" ]; then
-    if ! pg_start || ! EDICT=$EDICT pg_migrate; then
-        fail "setup" "no PostgreSQL server (make deps installs it)"
-        pg_stop
-        summary
-    fi
-    trap 'pg_stop; rm -rf "$TMP"' EXIT
-fi
 if ! command -v curl >/dev/null 2>&1; then
     fail "setup" "curl is not installed (make deps)"
     summary
 fi
-
-DB=edict_nodes_$$
-"$PG_BIN/psql" -X -q "$EDICT_PG_ADMIN" -c "CREATE DATABASE $DB OWNER edict_owner" >/dev/null
-OWNER_URL=postgres://edict_owner@127.0.0.1:$EDICT_PG_PORT/$DB
-URL=postgres://edict@127.0.0.1:$EDICT_PG_PORT/$DB
-db_sql() {  # SQL as the superuser on this test's database
-    "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$EDICT_PG_ADMIN dbname=$DB" -c "$1"
-}
+pg_test_db edict_nodes
 "$EDICT" db migrate --store "$OWNER_URL" >/dev/null
 "$EDICT" eval --packs rules --store "$URL" >/dev/null <<'EOF2'
 {"id":"n1","type":"employee.compliance","tenant":"acme","jurisdiction":"US-TX","occurred_at":"2026-01-01T10:00:00Z","data":{}}

@@ -10,29 +10,14 @@
 . tests/cli/lib.sh
 . tests/pg.sh
 
-if [ -z "${EDICT_PG_ADMIN:-}" ]; then
-    if ! pg_start || ! EDICT=$EDICT pg_migrate; then
-        fail "setup" "no PostgreSQL server (make deps installs it)"
-        pg_stop
-        summary
-    fi
-    trap 'pg_stop; rm -rf "$TMP"' EXIT
-fi
-
-DB=edict_cli_$$
+pg_test_db edict_cli
 pg_admin_sql "SELECT 1" >/dev/null
-"$PG_BIN/psql" -X -q "$EDICT_PG_ADMIN" -c "CREATE DATABASE $DB OWNER edict_owner" >/dev/null
-OWNER_URL=postgres://edict_owner@127.0.0.1:$EDICT_PG_PORT/$DB
-URL=postgres://edict@127.0.0.1:$EDICT_PG_PORT/$DB
 edict_sql() {  # SQL as the role edict runs as
     "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$URL" -c "$1"
 }
 tenant_sql() {  # TENANT SQL: as edict, in a transaction set to TENANT
     "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$URL" -c BEGIN \
         -c "SELECT set_config('edict.tenant', '$1', true)" -c "$2" -c COMMIT | sed -n 2p
-}
-db_sql() {  # SQL as the superuser on this test's database
-    "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$EDICT_PG_ADMIN dbname=$DB" -c "$1"
 }
 
 # --- the schema ---------------------------------------------------------

@@ -7,26 +7,12 @@
 . tests/cli/lib.sh
 . tests/pg.sh
 
-if [ -z "${EDICT_PG_ADMIN:-}" ]; then
-    if ! pg_start || ! EDICT=$EDICT pg_migrate; then
-        fail "setup" "no PostgreSQL server (make deps installs it)"
-        pg_stop
-        summary
-    fi
-    trap 'pg_stop; rm -rf "$TMP"' EXIT
-fi
 if ! command -v curl >/dev/null 2>&1; then
     fail "setup" "curl is not installed (make deps)"
     summary
 fi
-
-DB=edict_faults_$$
-"$PG_BIN/psql" -X -q "$EDICT_PG_ADMIN" -c "CREATE DATABASE $DB OWNER edict_owner" >/dev/null
-URL=postgres://edict@127.0.0.1:$EDICT_PG_PORT/$DB
-"$EDICT" db migrate --store "postgres://edict_owner@127.0.0.1:$EDICT_PG_PORT/$DB" >/dev/null
-db_sql() {
-    "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$EDICT_PG_ADMIN dbname=$DB" -c "$1"
-}
+pg_test_db edict_faults
+"$EDICT" db migrate --store "$OWNER_URL" >/dev/null
 event() {
     printf '{"id":"%s","type":"employee.compliance","tenant":"acme","jurisdiction":"US-TX","occurred_at":"2026-01-01T10:00:00Z","data":{}}' "$1"
 }
@@ -42,11 +28,7 @@ return {
   tenants = { acme = { token_sha256 = "$(printf '%s\n' "$TOKEN" | "$EDICT" serve --hash-token)" } },
 }
 EOF2
-"$EDICT" serve --config "$TMP/node.lua" 2>>"$TMP/node.log" &
-NODE=$!
-i=0
-while [ ! -s "$TMP/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-U=http://127.0.0.1:$(cat "$TMP/port" 2>/dev/null)
+serve_up "$TMP/node.lua" "$TMP/port" "$TMP/node.log"
 post() {  # post ID OUT: status and seconds taken, body in OUT
     event "$1" | curl -s --max-time 20 -o "$2" -D "$2.h" -w '%{http_code} %{time_total}' \
         -H "Authorization: Bearer $TOKEN" --data-binary @- "$U/v1/evaluate"
@@ -90,8 +72,7 @@ is "... and journaled once" "$(db_sql "SELECT count(*) FROM edict.journal WHERE 
 run curl -s -o "$TMP/d" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$U/v1/decisions?limit=5"
 is "a reader is served again" "$(cat "$OUT")" 200
 is "nothing was journaled for the keyed request" "$(db_sql "SELECT count(*) FROM edict.journal WHERE event_id = 'f3'")" 0
-kill -TERM "$NODE" 2>/dev/null
-wait "$NODE"
+serve_down
 run "$EDICT" audit verify --store "$URL"
 has "the chain verifies" "$OUT" "tenant acme: 3 entries"
 lacks "the node's log never names the password" "$TMP/node.log" "$EDICT_PG_PASSWORD"

@@ -68,16 +68,9 @@ return {
 EOF
 
 start() {
-    rm -f "$TMP/port"
-    "$EDICT" serve --config "$TMP/edict.conf.lua" 2>>"$TMP/server.log" &
-    PID=$!
-    i=0
-    while [ ! -s "$TMP/port" ] && [ $i -lt 200 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
-    PORT=$(cat "$TMP/port" 2>/dev/null)
-    U=http://127.0.0.1:$PORT
+    serve_up "$TMP/edict.conf.lua" "$TMP/port" "$TMP/server.log"
+    PID=$SERVE_PID
+    PORT=${U##*:}
 }
 stop() {
     kill -TERM "$PID" 2>/dev/null
