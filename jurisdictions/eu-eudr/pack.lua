@@ -49,5 +49,6 @@ return {
     -- The seed gives no figure; 1 % is edict.chain's default.
     mass_balance_tolerance = 0.01,
   },
+  events = { "dds.submitted", "batch.verify" }, -- the types it decides (docs/EVENTS.md)
   rules = { "application.lua", "dds.lua", "batch.lua" },
 }

@@ -42,5 +42,6 @@ return {
     -- Years to keep records: 7 per legacy 3 CCR §8400 [P]; 4 CCR §15037 [U].
     retention_years = 7,
   },
+  events = { "waste.recorded", "inventory.moved", "plant.phase_changed" }, -- the types it decides (docs/EVENTS.md)
   rules = { "waste.lua", "inventory.lua", "plants.lua", "retention.lua" },
 }

@@ -61,5 +61,6 @@ return {
     violation_record_retention_years = { default = 5, min = 5, type = "integer", cite = "49 CFR 382.401",
                                          rules = { "us-dot/violation-record-retention" } },
   },
+  events = { "driver.status" }, -- the types it decides (docs/EVENTS.md)
   rules = { "queries.lua", "violations.lua", "medical.lua", "retention.lua" },
 }

@@ -43,5 +43,6 @@ return {
     -- Years to keep records: seed 000's 2 years; no COMAR figure found.
     retention_years = 2,
   },
+  events = { "waste.recorded", "inventory.moved", "plant.phase_changed" }, -- the types it decides (docs/EVENTS.md)
   rules = { "plants.lua", "inventory.lua", "waste.lua", "retention.lua" },
 }

@@ -27,5 +27,6 @@ return {
     -- exactly 24 in → tag required; 23.9 in → not yet.
     tag_height_in = 24,
   },
+  events = { "plant.measured", "plant.phase_changed" }, -- the types it decides (docs/EVENTS.md)
   rules = { "tagging.lua" },
 }

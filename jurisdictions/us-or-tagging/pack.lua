@@ -22,5 +22,6 @@ return {
     -- batch must be tagged: exactly 36 in → required; 35.9 in → not yet.
     batch_tag_height_in = { default = 36, max = 36, cite = "OAR 845-025-7520(1)(c)" },
   },
+  events = { "plant.measured", "plant.phase_changed" }, -- the types it decides (docs/EVENTS.md)
   rules = { "tagging.lua" },
 }

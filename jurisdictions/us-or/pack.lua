@@ -81,5 +81,7 @@ return {
     statute_retention_years = { default = 3, min = 3, type = "integer", cite = "OAR 845-025-1200",
                                 rules = { "us-or/retention-statute" } },
   },
+  events = { "waste.recorded", "inventory.moved", "period.closed", "plant.measured",
+             "plant.phase_changed" }, -- the types it decides (docs/EVENTS.md)
   rules = { "waste.lua", "hold.lua", "reports.lua", "retention.lua" },
 }

@@ -43,5 +43,6 @@ return {
     positive_test_retention_years = { default = 5, min = 5, type = "integer", cite = "49 CFR 382.401",
                                       rules = { "employee-flags/drug-test-retention" } },
   },
+  events = { "employee.compliance" }, -- the types it decides (docs/EVENTS.md)
   rules = { "certs.lua", "drug_test.lua", "background.lua", "retention.lua" },
 }

@@ -29,5 +29,6 @@ return {
     -- tenant's limits.instructions.
     max_b64_chars = 1000000,
   },
+  events = { "evidence.stored" }, -- the types it decides (docs/EVENTS.md)
   rules = { "integrity.lua" },
 }

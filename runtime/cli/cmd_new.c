@@ -104,6 +104,8 @@ static const char manifest[] =
     "    -- { default = 24, max = 24, cite = \"...\" } (RULES.md)\n"
     "    max_weight_g = 10000,\n"
     "  },\n"
+    "  -- the event types its rules are on (`edict events` lists the catalogue)\n"
+    "  events = { \"waste.recorded\" },\n"
     "  rules = { \"rules.lua\" },\n"
     "}\n";
 

@@ -668,7 +668,21 @@ static const char *near_type(const char *type)
 size_t ed_event_types_lint(const ed_pack *p, ed_buf *out)
 {
     size_t warnings = 0;
-    for (size_t r = 0; r < p->n_rules; r++) {
+    /* a pack that declares its events: a declared type off the catalogue
+     * is its own, unless it is a slip of a catalogued one (the rules on
+     * it were checked against the declaration when the pack loaded) */
+    for (size_t i = 0; i < p->n_events; i++) {
+        const char *near = ed_event_type_find(p->events[i]) == NULL
+                         ? near_type(p->events[i]) : NULL;
+        if (near != NULL) {
+            ed_buf_printf(out, "%s/%s: warning: events names '%s', which is not in the "
+                          "event catalogue: did you mean '%s'? (`edict events` lists "
+                          "the types)\n", p->label, p->manifest ? p->manifest : "pack.lua",
+                          p->events[i], near);
+            warnings++;
+        }
+    }
+    for (size_t r = 0; p->events == NULL && r < p->n_rules; r++) {
         for (size_t i = 0; i < p->rules[r].n_on; i++) {
             const char *near = ed_event_type_find(p->rules[r].on[i]) == NULL
                              ? near_type(p->rules[r].on[i]) : NULL;

@@ -323,6 +323,7 @@ void ed_pack_free(ed_pack *p)
     }
     free(p->files);
     free_strings(p->rule_files, p->n_rule_files);
+    free_strings(p->events, p->n_events);
     for (size_t i = 0; i < p->n_rules; i++) {
         free(p->rules[i].id);
         free(p->rules[i].cite);
@@ -1190,7 +1191,7 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
 {
     static const char *const allowed[] = {
         "name", "version", "jurisdiction", "title", "description", "zone",
-        "effective_from", "effective_until", "params", "rules", NULL};
+        "effective_from", "effective_until", "params", "rules", "events", NULL};
     int problems = unknown_fields(L, m, allowed, d, p, NULL, "pack.lua");
 
     if (rawfield(L, m, "name") != LUA_TSTRING || lua_rawlen(L, -1) == 0) {
@@ -1293,6 +1294,16 @@ static int check_pack_manifest(lua_State *L, int m, ed_pack *p, ed_diags *d)
         problems++;
     }
     lua_pop(L, 1);
+
+    /* events: the types the pack decides; then a rule on any other is a
+     * problem (a typo in `on` would never run). Types outside the event
+     * catalogue are the pack's own. */
+    rc = string_list(L, m, "events", &p->events, &p->n_events);
+    if (rc < 0) {
+        diag_field(d, p, "events", "events: expected the event types the pack decides "
+                   "(e.g. { \"waste.recorded\" }; `edict events` lists the catalogue)");
+        problems++;
+    }
 
     rc = string_list(L, m, "rules", &p->rule_files, &p->n_rule_files);
     if (rc != 0) {
@@ -1516,6 +1527,23 @@ static int check_rule(lua_State *L, int entry, int seen, ed_pack *p,
         ed_diags_add(d, where, "rule '%s': 'on' must name an event type or a "
                      "list of them", id_text);
         problems++;
+    }
+    for (size_t i = 0; p->events != NULL && i < r.n_on; i++) {
+        size_t k = 0;
+        while (k < p->n_events && strcmp(p->events[k], r.on[i]) != 0) {
+            k++;
+        }
+        if (k == p->n_events) {
+            ed_buf declared = {0};
+            for (k = 0; k < p->n_events; k++) {
+                ed_buf_printf(&declared, "%s%s", k ? ", " : "", p->events[k]);
+            }
+            ed_diags_add(d, where, "rule '%s' is on '%s', which is not among the events "
+                         "pack %s decides (events = { %s } in pack.lua)", id_text,
+                         r.on[i], p->name ? p->name : "<pack>", declared.data);
+            ed_buf_free(&declared);
+            problems++;
+        }
     }
     if (rawfield(L, def, "severity") != LUA_TSTRING ||
         ed_severity_parse(lua_tostring(L, -1), &r.severity) != 0) {

@@ -100,6 +100,9 @@ typedef struct ed_pack {
     size_t n_files;
     char **rule_files;
     size_t n_rule_files;
+    char **events;       /* the event types the pack says it decides
+                          * (manifest `events`), or NULL: not declared */
+    size_t n_events;
     ed_rule *rules;
     size_t n_rules;
     ed_param *params;    /* declared params (packs) or overrides (tenants) */

@@ -889,19 +889,29 @@ static int install_globals(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, g);
 
-    /* their names, for linters (edict lint): "assert\nerror\n..." */
-    luaL_Buffer names;
-    luaL_buffinit(L, &names);
+    /* their names, for linters (edict lint): "assert\nerror\n...". Listed
+     * first, then joined: a luaL_Buffer wants nothing of ours between its
+     * box and the value it adds, and lua_next keeps a key there. */
+    lua_newtable(L);
+    int list = lua_gettop(L);
+    lua_Integer n = 0;
     lua_pushnil(L);
     while (lua_next(L, g) != 0) {
         lua_pop(L, 1);
         if (lua_type(L, -1) == LUA_TSTRING) {
             lua_pushvalue(L, -1);
-            luaL_addvalue(&names);
-            luaL_addchar(&names, '\n');
+            lua_rawseti(L, list, ++n);
         }
     }
+    luaL_Buffer names;
+    luaL_buffinit(L, &names);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        luaL_addvalue(&names);
+        luaL_addchar(&names, '\n');
+    }
     luaL_pushresult(&names);
+    lua_remove(L, list);
     lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES);
     ed_readonly_wrap(L, g, "the globals");
     lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS);

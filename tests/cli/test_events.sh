@@ -157,4 +157,31 @@ is "check --strict: the warnings are problems" "$RC:$(tail -1 "$OUT")" "1:1 pack
 run "$EDICT" check
 is "check: the shipped tree warns only of greenleaf's own field" "$(grep -c 'warning' "$OUT"):$(grep -c 'greenleaf/waste.lua:95: warning: reads e.data.manager_approval' "$OUT")" "2:1"
 
+# a pack declares the events it decides: a rule on another is a problem at
+# its line; a declared slip of a catalogued type is a warning
+mkpack "$P/decl" decl 2026.1 US-XX 2020-01-01 "" 'events = { "waste.recorded", "decl.audit" },'
+write "$P/decl/rules.lua" <<'EOF2'
+rule { id = "decl/a", on = "waste.recorded", severity = "minor", cite = "D-1",
+  check = function(e) return nil end }
+rule { id = "decl/b", on = { "decl.audit", "plant.measured" }, severity = "minor", cite = "D-2",
+  check = function(e) return nil end }
+EOF2
+run "$EDICT" check "$P/decl"
+is "events: a rule on a type the pack does not declare is a problem" "$RC:$(tail -1 "$OUT")" "1:0 packs, 0 tenants, 1 problem"
+has "... at the rule's line, naming what the pack declares" "$OUT" "decl/rules.lua:3: rule 'decl/b' is on 'plant.measured', which is not among the events pack decl decides (events = { waste.recorded, decl.audit } in pack.lua)"
+lacks "... while the pack's own type is no problem" "$OUT" "'decl.audit', which"
+mkpack "$P/slip" slip 2026.1 US-XX 2020-01-01 "" 'events = { "inventory.moveed" },'
+write "$P/slip/rules.lua" <<'EOF2'
+rule { id = "slip/a", on = "inventory.moveed", severity = "minor", cite = "S-1",
+  check = function(e) return nil end }
+EOF2
+run "$EDICT" check "$P/slip"
+has "events: a declared slip of a catalogued type is a warning" "$OUT" "slip/pack.lua: warning: events names 'inventory.moveed', which is not in the event catalogue: did you mean 'inventory.moved'?"
+lacks "... once, not again for the rule on it" "$OUT" "rule slip/a is on"
+mkpack "$P/declbad" declbad 2026.1 US-XX 2020-01-01 "" 'events = { 5 },'
+: | write "$P/declbad/rules.lua"
+run "$EDICT" check "$P/declbad"
+has "events: not a list of names, at its line" "$OUT" "declbad/pack.lua:"
+has "... saying what it expects" "$OUT" "events: expected the event types the pack decides"
+
 summary
