@@ -67,8 +67,13 @@ BEGIN
 END
 $$;
 
+-- the WHEN clause spares most appends the call: inserting 50,000 rows of
+-- ~700 bytes without obligations took a median 2.9 s with a plain row
+-- trigger, 2.3 s with this one and 2.3 s with none (one obligation each:
+-- 4.3 s); a PL/pgSQL call per row was the cost
 CREATE TRIGGER journal_obligations AFTER INSERT ON edict.journal
-    FOR EACH ROW EXECUTE FUNCTION edict.obligations_of();
+    FOR EACH ROW WHEN (position('"obligations":[{'::bytea IN NEW.bytes) > 0)
+    EXECUTE FUNCTION edict.obligations_of();
 
 -- decisions appended before this migration: their obligations too, tenant
 -- by tenant (row-level security binds the owner as well)
