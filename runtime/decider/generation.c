@@ -67,10 +67,29 @@ static void packs_json(const ed_catalog *cat, ed_buf *out)
     ed_buf_putc(out, ']');
 }
 
+/* What decides: every pack's and tenant's folder, name, version and
+ * digest (over exactly its files' bytes), in the catalog's order. */
+static char *content_of(const ed_catalog *cat)
+{
+    ed_buf b = {0};
+    for (size_t i = 0; i < cat->n_packs; i++) {
+        const ed_pack *p = cat->packs[i];
+        ed_buf_printf(&b, "pack %s %s %s %s\n", p->label, p->name, p->version, p->digest);
+    }
+    for (size_t i = 0; i < cat->n_tenants; i++) {
+        const ed_pack *p = cat->tenants[i];
+        ed_buf_printf(&b, "tenant %s %s %s\n", p->label, p->name, p->digest);
+    }
+    return b.data ? b.data : ed_strdup("");
+}
+
 /* Read, check and (when configured) test the packs under pack_dirs and
- * tenants_dir. NULL with the reasons in err. */
+ * tenants_dir. NULL with the reasons in err. When `same_as` (may be NULL)
+ * is the content of what was read, NULL with *unchanged set and nothing
+ * vetted. */
 static ed_generation *build(const ed_gen_config *cfg, char **pack_dirs, size_t n_dirs,
-                            const char *tenants_dir, int run_fixtures, ed_buf *err)
+                            const char *tenants_dir, int run_fixtures, const char *same_as,
+                            int *unchanged, ed_buf *err)
 {
     ed_diags d = {0};
     ed_catalog *cat = ed_catalog_load(&cfg->limits, pack_dirs, n_dirs, tenants_dir, 0, &d);
@@ -84,7 +103,15 @@ static ed_generation *build(const ed_gen_config *cfg, char **pack_dirs, size_t n
         return NULL;
     }
     ed_diags_free(&d);
+    char *content = content_of(cat);
+    if (same_as != NULL && strcmp(content, same_as) == 0) {
+        *unchanged = 1;
+        free(content);
+        ed_catalog_free(cat);
+        return NULL;
+    }
     if ((cfg->vet && cfg->vet(cfg->vet_arg, cat, run_fixtures, err) != 0) || err->len > 0) {
+        free(content);
         ed_catalog_free(cat);
         return NULL;
     }
@@ -93,6 +120,7 @@ static ed_generation *build(const ed_gen_config *cfg, char **pack_dirs, size_t n
         abort();
     }
     gen->cat = cat;
+    gen->content = content;
     ed_utc_now(gen->loaded_at);
     ed_buf pj = {0};
     packs_json(cat, &pj);
@@ -105,6 +133,7 @@ static void gen_free(ed_generation *gen)
     if (gen) {
         ed_catalog_free(gen->cat);
         free(gen->packs_json);
+        free(gen->content);
         free(gen);
     }
 }
@@ -223,7 +252,7 @@ int ed_gens_start(ed_generations *g, const ed_gen_config *config, ed_buf *err)
     pthread_mutex_init(&g->reload_mu, NULL);
     g->next_id = 1;
     ed_generation *gen = build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
-                               cfg->tenants_dir, cfg->run_fixtures, err);
+                               cfg->tenants_dir, cfg->run_fixtures, NULL, NULL, err);
     if (gen != NULL) {
         snprintf(gen->source, sizeof gen->source, "packs");
         persist(cfg, gen);
@@ -233,7 +262,7 @@ int ed_gens_start(ed_generations *g, const ed_gen_config *config, ed_buf *err)
         char *tenants = ed_path_join(lg, "tenants");
         if (ed_is_dir(packs)) {
             ed_buf lerr = {0};
-            gen = build(cfg, &packs, 1, tenants, 0, &lerr);
+            gen = build(cfg, &packs, 1, tenants, 0, NULL, NULL, &lerr);
             if (gen) {
                 snprintf(gen->source, sizeof gen->source, "last-known-good");
                 fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"the configured packs do "
@@ -300,15 +329,28 @@ void ed_gen_release(ed_generations *g, ed_generation *gen)
 /* Under reload_mu: build from dir (a published generation's) or the
  * configured folders, and swap. */
 static unsigned long reload_locked(ed_generations *g, const char *dir, long long published,
-                                   const char *by, ed_buf *err, char **before, char **after)
+                                   const char *by, ed_buf *err, char **before, char **after,
+                                   int *unchanged)
 {
     const ed_gen_config *cfg = &g->cfg;
     char *dirs[1] = {(char *)dir};
-    ed_generation *gen = dir ? build(cfg, dirs, 1, cfg->tenants_dir, cfg->run_fixtures, err)
-                             : build(cfg, cfg->pack_dirs, cfg->n_pack_dirs,
-                                     cfg->tenants_dir, cfg->run_fixtures, err);
+    /* g->current changes only under reload_mu, which the caller holds */
+    const char *same_as = g->current ? g->current->content : NULL;
+    int same = 0;
+    ed_generation *gen = dir ? build(cfg, dirs, 1, cfg->tenants_dir, cfg->run_fixtures,
+                                     same_as, &same, err)
+                             : build(cfg, cfg->pack_dirs, cfg->n_pack_dirs, cfg->tenants_dir,
+                                     cfg->run_fixtures, same_as, &same, err);
+    if (unchanged) {
+        *unchanged = same;
+    }
     unsigned long id = 0;
-    if (gen == NULL) {
+    if (same) {
+        pthread_mutex_lock(&g->mu);
+        id = g->current->id;
+        pthread_mutex_unlock(&g->mu);
+        set_last(g, 1, by, NULL);
+    } else if (gen == NULL) {
         set_last(g, 0, by, err->data);
     } else {
         snprintf(gen->source, sizeof gen->source, dir ? "published" : "packs");
@@ -333,20 +375,21 @@ static unsigned long reload_locked(ed_generations *g, const char *dir, long long
 }
 
 unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
-                            char **before, char **after)
+                            char **before, char **after, int *unchanged)
 {
     pthread_mutex_lock(&g->reload_mu);
-    unsigned long id = reload_locked(g, g->published_dir, g->published, by, err, before, after);
+    unsigned long id = reload_locked(g, g->published_dir, g->published, by, err, before, after,
+                                     unchanged);
     pthread_mutex_unlock(&g->reload_mu);
     return id;
 }
 
 unsigned long ed_gen_reload_published(ed_generations *g, const char *dir, long long published,
                                       const char *by, ed_buf *err, char **before,
-                                      char **after)
+                                      char **after, int *unchanged)
 {
     pthread_mutex_lock(&g->reload_mu);
-    unsigned long id = reload_locked(g, dir, published, by, err, before, after);
+    unsigned long id = reload_locked(g, dir, published, by, err, before, after, unchanged);
     if (id != 0) {
         free(g->published_dir);
         g->published_dir = ed_strdup(dir);

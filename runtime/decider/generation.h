@@ -41,6 +41,8 @@ typedef struct ed_generation {
     char loaded_at[32];      /* UTC, RFC 3339 */
     char source[32];         /* "packs" or "last-known-good" */
     char *packs_json;        /* [{name, version, digest, ...}] */
+    char *content;           /* every pack's and tenant's folder and digest:
+                              * equal content decides every event alike */
     long long published;     /* the store's generation it was built from (0: files) */
 } ed_generation;
 
@@ -75,9 +77,13 @@ void ed_gen_release(ed_generations *g, ed_generation *gen);
  * who asked (signal, watch, admin:<tenant>). Returns the new generation's
  * id, or 0 when the reload failed (the current one stays; err holds the
  * file:line messages). With before/after set, fills them with the packs
- * JSON of the generation replaced and its successor (malloc'd). */
+ * JSON of the generation replaced and its successor (malloc'd).
+ * When what was read is, file for file, what the current generation holds,
+ * nothing is vetted or swapped: the current id is returned, *unchanged
+ * (may be NULL) set, and before/after left NULL. A reload under load is
+ * then nearly free (SIGHUP with nothing changed, a watcher's touch). */
 unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
-                            char **before, char **after);
+                            char **before, char **after, int *unchanged);
 
 /* A reload from a published generation's files, fetched into dir: built
  * and vetted as any reload, current when it passes, and from then on what
@@ -85,7 +91,7 @@ unsigned long ed_gen_reload(ed_generations *g, const char *by, ed_buf *err,
  * As ed_gen_reload. */
 unsigned long ed_gen_reload_published(ed_generations *g, const char *dir, long long published,
                                       const char *by, ed_buf *err, char **before,
-                                      char **after);
+                                      char **after, int *unchanged);
 
 /* The last reload as a JSON object {ok, at, by, errors, ok_count,
  * failed_count}. */

@@ -818,10 +818,11 @@ unsigned long ed_api_reload_published(ed_service *srv, const char *by, const cha
                                       long long published, ed_buf *err)
 {
     char *before = NULL, *after = NULL;
+    int unchanged = 0;
     double t0 = ed_now_mono();
     unsigned long id = dir ? ed_gen_reload_published(&srv->gens, dir, published, by, err,
-                                                     &before, &after)
-                           : ed_gen_reload(&srv->gens, by, err, &before, &after);
+                                                     &before, &after, &unchanged)
+                           : ed_gen_reload(&srv->gens, by, err, &before, &after, &unchanged);
     ed_buf x = {0};
     ed_buf_puts(&x, ",\"by\":");
     ed_json_escape(&x, by, strlen(by));
@@ -831,6 +832,12 @@ unsigned long ed_api_reload_published(ed_service *srv, const char *by, const cha
         ed_buf_puts(&x, ",\"errors\":");
         ed_json_escape(&x, err->data ? err->data : "", err->len);
         ed_log("error", "reload failed; the current generation stays", x.data);
+    } else if (unchanged) {
+        /* the same files: the same decisions; nothing to vet, swap,
+         * journal or rebuild */
+        ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"unchanged\"", 1);
+        ed_buf_printf(&x, ",\"generation\":%lu,\"unchanged\":true", id);
+        ed_log("info", "reloaded", x.data);
     } else {
         ed_metrics_inc(srv->metrics, "edict_reloads_total", "result=\"ok\"", 1);
         ed_buf_printf(&x, ",\"generation\":%lu", id);
@@ -882,12 +889,16 @@ unsigned long ed_api_reload_published(ed_service *srv, const char *by, const cha
 static void reload(ed_api_worker *w, ed_response *res)
 {
     ed_buf err = {0};
+    ed_generation *was = ed_gen_acquire(&w->svc->gens);
+    unsigned long before = was->id;
+    ed_gen_release(&w->svc->gens, was);
     unsigned long id = ed_api_reload(w->svc, "admin", &err);
     if (id == 0) {
         ed_api_error(res, 422, "reload_failed", err.data ? err.data : "reload failed");
     } else {
         res->status = 200;
-        ed_buf_printf(&res->body, "{\"ok\":true,\"generation\":%lu}\n", id);
+        ed_buf_printf(&res->body, "{\"ok\":true,\"generation\":%lu%s}\n", id,
+                      id == before ? ",\"unchanged\":true" : "");
     }
     ed_buf_free(&err);
 }

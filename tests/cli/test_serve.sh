@@ -231,7 +231,10 @@ is "packs: generation, version, digest" "$(jv "$TMP/body" 'D[1].generation .. " 
 req POST /v1/admin/reload -H "Authorization: Bearer $ACME"
 is "reload with a tenant token: 401" "$ST" 401
 req POST /v1/admin/reload -H "Authorization: Bearer $ADMIN"
-is "reload: ok, generation 2" "$ST $(jv "$TMP/body" 'D[1].generation')" "200 2"
+is "reload of the same files: ok, unchanged, generation 1 stays" "$ST $(jv "$TMP/body" 'D[1].generation .. " " .. tostring(D[1].unchanged)')" "200 1 true"
+printf -- '-- edited\n' >>"$P/demo/rules.lua"
+req POST /v1/admin/reload -H "Authorization: Bearer $ADMIN"
+is "reload after an edit: ok, generation 2" "$ST $(jv "$TMP/body" 'D[1].generation .. " " .. tostring(D[1].unchanged)')" "200 2 nil"
 cp "$P/demo/rules.lua" "$TMP/rules.good"
 printf 'rule { id = "demo/broken", on = "t.a", severity = "critical", cite = "X",\n  check = function(e) return end\n' >>"$P/demo/rules.lua"
 req POST /v1/admin/reload -H "Authorization: Bearer $ADMIN"
@@ -245,6 +248,7 @@ is "after a failed reload the good generation serves" "$ST $(jv "$TMP/body" 'D[1
 # between the two writes fails, so generation 3 has both
 sed -i 's/limit = 10 /limit = 60 /' "$P/demo/pack.lua"
 cp "$TMP/rules.good" "$P/demo/rules.lua"
+printf -- '-- edited again\n' >>"$P/demo/rules.lua"
 i=0
 while [ $i -lt 60 ]; do
     req GET /readyz
@@ -257,13 +261,14 @@ acme POST /v1/evaluate --data-binary @"$TMP/e2"
 is "the new params decide" "$(jv "$TMP/body" 'D[1].decisions[1].flag')" green
 kill -HUP "$PID"
 i=0
-while [ $i -lt 60 ]; do
-    req GET /readyz
-    [ "$(jv "$TMP/body" 'D[1].generation')" = 4 ] && break
+while [ $i -lt 60 ] && [ "$(grep -c '"msg":"reloaded".*"by":"signal:SIGHUP".*"unchanged":true' "$TMP/server.log")" = 0 ]; do
     sleep 0.1
     i=$((i + 1))
 done
-is "SIGHUP reloads" "$(jv "$TMP/body" 'D[1].generation')" 4
+check "SIGHUP with nothing changed reloads nothing, and logs it" \
+    grep -q '"msg":"reloaded".*"by":"signal:SIGHUP".*"generation":3,"unchanged":true' "$TMP/server.log"
+req GET /readyz
+is "... generation 3 serves on" "$(jv "$TMP/body" 'D[1].generation')" 3
 req GET /metrics
 has "metrics: requests by route and status" "$TMP/body" 'edict_http_requests_total{route="/v1/evaluate",status="200"}'
 has "metrics: evaluation latency histogram" "$TMP/body" 'edict_evaluation_seconds_bucket{le="+Inf"}'
