@@ -151,7 +151,7 @@ if [ "$have_edict" = 1 ] && [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgr
     fi_=$(instructions $FLOOR "$OUT/first5000.ndjson")
     ei_=$(instructions "$EDICT" eval --packs rules --no-journal "$OUT/first5000.ndjson")
     awk -v f="$fi_" -v e="$ei_" 'BEGIN {
-        printf "bench: instructions, 5000 events (callgrind): floor %d, edict %d\n", f, e
+        printf "bench: instructions, 5000 events (callgrind): floor %.0f, edict %.0f\n", f, e
         printf "bench: ratio edict/floor by instructions  %.2f  (target >= 0.7)\n", f / e }'
 fi
 # --- the audit journal ------------------------------------------------------------
