@@ -219,15 +219,28 @@ if [ "$have_edict" = 1 ]; then
     if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind > /dev/null 2>&1; then
         head -n 50 "$E50" > "$OUT/50t.50.ndjson"
         head -n 5050 "$E50" > "$OUT/50t.5050.ndjson"
+        # Under valgrind on a busy machine a tenant's pack loading can run
+        # past its time limit, and its events are then refused: a count
+        # is used only when every event got a decision.
         count() {  # FILE COMMAND...: instructions of COMMAND... FILE
             f=$1; shift
-            valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" "$f" 2>&1 > /dev/null |
-                awk '/Collected/ { print $NF }'
+            c=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" "$f" 2>&1 \
+                > "$OUT/counted.out" | awk '/Collected/ { print $NF }')
+            if [ "$(grep -c '"decision_id"' "$OUT/counted.out")" = "$(wc -l < "$f" | tr -d ' ')" ]; then
+                echo "$c"
+            else
+                echo "bench: note: not every event was decided under valgrind ($*); count left out" >&2
+                echo 0
+            fi
         }
         f1=$(count "$OUT/50t.50.ndjson" $FLOOR); f2=$(count "$OUT/50t.5050.ndjson" $FLOOR)
         e1=$(count "$OUT/50t.50.ndjson" "$EDICT" eval --packs rules --no-journal)
         e2=$(count "$OUT/50t.5050.ndjson" "$EDICT" eval --packs rules --no-journal)
         awk -v f1="$f1" -v f2="$f2" -v e1="$e1" -v e2="$e2" 'BEGIN {
+            if (f1 == 0 || f2 == 0 || e1 == 0 || e2 == 0) {
+                print "bench: 50 tenants, instructions per event: not measured (see the note above)"
+                exit
+            }
             f = (f2 - f1) / 5000; e = (e2 - e1) / 5000
             printf "bench: 50 tenants, instructions per event (callgrind, events 51-5050): floor %.0f, edict %.0f\n", f, e
             printf "bench: 50 tenants, edict/floor by instructions %.2f  (target >= 1.0)\n", f / e }'
