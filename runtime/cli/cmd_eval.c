@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,99 @@ typedef struct eval_state {
     long fsync_every;
     ed_buf held;          /* output lines waiting for the journal sync */
     lua_State *pretty;    /* --format pretty: decodes each decision */
+    /* With a journal and a file for input, a group's sync runs on the
+     * committer thread while the next group is decided: the disk and the
+     * rules work at once. One group at a time is in flight, and its lines
+     * are written out, in order, only once it is durable. */
+    int has_committer;
+    pthread_t committer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int busy;             /* `inflight` is being made durable */
+    int quit;
+    int failed;           /* a sync failed: nothing later is written */
+    ed_buf inflight;
 } eval_state;
+
+static void *committer_main(void *arg)
+{
+    eval_state *st = arg;
+    ed_buf err = {0};
+    pthread_mutex_lock(&st->mu);
+    for (;;) {
+        while (!st->busy && !st->quit) {
+            pthread_cond_wait(&st->cv, &st->mu);
+        }
+        if (!st->busy) {
+            break;
+        }
+        pthread_mutex_unlock(&st->mu);
+        ed_buf_reset(&err);
+        int rc = ed_store_commit(st->store, ED_TICKET_ALL, &err);
+        if (rc == 0) {
+            fwrite(st->inflight.data, 1, st->inflight.len, stdout);
+        } else {
+            fprintf(stderr, "edict: %s; the decisions not yet written out are "
+                    "not acknowledged\n", err.data);
+        }
+        ed_buf_reset(&st->inflight);
+        pthread_mutex_lock(&st->mu);
+        st->failed |= rc != 0;
+        st->busy = 0;
+        pthread_cond_broadcast(&st->cv);
+    }
+    pthread_mutex_unlock(&st->mu);
+    ed_buf_free(&err);
+    return NULL;
+}
+
+/* Wait until no group is in flight; 0, or -1 when a sync failed. */
+static int drain(eval_state *st)
+{
+    if (!st->has_committer) {
+        return 0;
+    }
+    pthread_mutex_lock(&st->mu);
+    while (st->busy) {
+        pthread_cond_wait(&st->cv, &st->mu);
+    }
+    int failed = st->failed;
+    pthread_mutex_unlock(&st->mu);
+    return failed ? -1 : 0;
+}
+
+static void start_committer(eval_state *st)
+{
+    if (pthread_mutex_init(&st->mu, NULL) != 0) {
+        return;
+    }
+    if (pthread_cond_init(&st->cv, NULL) != 0) {
+        pthread_mutex_destroy(&st->mu);
+        return;
+    }
+    if (pthread_create(&st->committer, NULL, committer_main, st) != 0) {
+        pthread_cond_destroy(&st->cv);
+        pthread_mutex_destroy(&st->mu);
+        return; /* commits stay on this thread */
+    }
+    st->has_committer = 1;
+}
+
+static void stop_committer(eval_state *st)
+{
+    if (!st->has_committer) {
+        return;
+    }
+    pthread_mutex_lock(&st->mu);
+    st->quit = 1;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->committer, NULL);
+    pthread_cond_destroy(&st->cv);
+    pthread_mutex_destroy(&st->mu);
+    ed_buf_free(&st->inflight);
+    st->has_committer = 0;
+}
 
 /* Write out the held lines once what they acknowledge is durable. */
 static void commit(eval_state *st, int force)
@@ -107,6 +200,23 @@ static void commit(eval_state *st, int force)
     if (st->store != NULL) {
         if (!force && !st->flush_each &&
             (long)ed_store_pending(st->store) < st->fsync_every) {
+            return;
+        }
+        if (drain(st) != 0) {
+            st->host_failure = 1;
+            ed_buf_reset(&st->held);
+            return;
+        }
+        if (!force && !st->flush_each && st->has_committer) {
+            /* hand the group over; the next is decided meanwhile */
+            ed_buf swap = st->inflight;
+            pthread_mutex_lock(&st->mu);
+            st->inflight = st->held;
+            st->held = swap;
+            ed_buf_reset(&st->held);
+            st->busy = 1;
+            pthread_cond_broadcast(&st->cv);
+            pthread_mutex_unlock(&st->mu);
             return;
         }
         ed_buf_reset(&st->err);
@@ -374,10 +484,17 @@ int ed_cmd_eval(int argc, char **argv)
     }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    if (st.store != NULL && !st.flush_each) {
+        start_committer(&st);
+    }
     if (ed_decider_read_file(st.decider, in, path, on_verdict, &st) != 0) {
         st.host_failure = 1;
     }
     commit(&st, 1);
+    if (drain(&st) != 0) {
+        st.host_failure = 1;
+    }
+    stop_committer(&st);
     fflush(stdout);
     if (summary) {
         char *shown = no_journal ? NULL : ed_store_display(journal_dir);

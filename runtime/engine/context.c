@@ -11,6 +11,7 @@
 #include "util/fsutil.h"
 #include "json.h"
 #include "util/jsonstr.h"
+#include "util/table.h"
 #include "readonly.h"
 #include "stdlib/time.h"
 
@@ -431,10 +432,13 @@ ed_context *ed_contexts_get(ed_contexts *set, const ed_catalog *cat,
                             const char *tenant, const char *only_pack,
                             ed_diags *d)
 {
-    for (size_t i = 0; i < set->n; i++) {
-        if (strcmp(set->items[i]->tenant, tenant) == 0) {
-            return set->items[i];
-        }
+    if (set->index == NULL) {
+        set->index = ed_table_new();
+    }
+    ed_table_key key = ed_table_key_of(set->index, tenant, strlen(tenant));
+    ed_context **found = ed_table_find(set->index, key);
+    if (found != NULL) {
+        return *found;
     }
     ed_context *ctx = ed_context_new(cat, tenant, only_pack, d);
     if (ctx == NULL) {
@@ -446,6 +450,7 @@ ed_context *ed_contexts_get(ed_contexts *set, const ed_catalog *cat,
     }
     grown[set->n++] = ctx;
     set->items = grown;
+    *(ed_context **)ed_table_insert(set->index, key, sizeof ctx) = ctx;
     return ctx;
 }
 
@@ -460,6 +465,12 @@ int ed_contexts_done(ed_contexts *set, ed_context *ctx)
             break;
         }
     }
+    void *entry = ed_table_find(set->index,
+                                ed_table_key_of(set->index, ctx->tenant,
+                                                strlen(ctx->tenant)));
+    if (entry != NULL) {
+        ed_table_remove(set->index, entry);
+    }
     ed_context_free(ctx);
     return 1;
 }
@@ -472,4 +483,6 @@ void ed_contexts_clear(ed_contexts *set)
     free(set->items);
     set->items = NULL;
     set->n = 0;
+    ed_table_free(set->index);
+    set->index = NULL;
 }

@@ -77,9 +77,14 @@ void ed_context_free(ed_context *ctx);
  * ED_CONTEXT_REBUILD_BYTES is freed after use and rebuilt next time. */
 #define ED_CONTEXT_REBUILD_BYTES ((size_t)256 << 20)
 
+/* The contexts built so far, found by tenant name through a hash table
+ * (util/table.h: keyed SipHash, so tenants cannot pile into one chain;
+ * at 50 tenants it costs about what a linear search did, and stays flat
+ * as tenants grow). Zeroed is empty. */
 typedef struct ed_contexts {
     ed_context **items;
     size_t n;
+    struct ed_table *index; /* tenant -> ed_context *, made on first use */
 } ed_contexts;
 
 /* The context of tenant, from cat (only_pack as in ed_context_new). NULL

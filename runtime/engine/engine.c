@@ -50,6 +50,14 @@ static void put_string(ed_buf *b, const char *s)
     ed_json_escape(b, s, strlen(s));
 }
 
+/* Append what b holds (it may never have been written to). */
+static void put_buf(ed_buf *out, const ed_buf *b)
+{
+    if (b->len > 0) {
+        ed_buf_append(out, b->data, b->len);
+    }
+}
+
 static void sep(ed_buf *b, size_t *n)
 {
     if ((*n)++ > 0) {
@@ -226,8 +234,9 @@ static int emit_finding(eval_run *r, int idx, const ed_slot *s, ed_buf *why)
     sep(r->findings, &r->n_findings);
     ed_buf_puts(r->findings, "{\"rule\":");
     put_string(r->findings, s->rule->id);
-    ed_buf_printf(r->findings, ",\"severity\":\"%s\",\"message\":",
-                  ed_severity_name(sev));
+    ed_buf_puts(r->findings, ",\"severity\":\"");
+    ed_buf_puts(r->findings, ed_severity_name(sev));
+    ed_buf_puts(r->findings, "\",\"message\":");
     size_t len;
     const char *msg = lua_tolstring(L, message, &len);
     ed_json_escape(r->findings, msg, len);
@@ -577,7 +586,9 @@ static void decide(eval_run *r, int event)
             }
             ed_buf_puts(r->packs, ",\"version\":");
             put_string(r->packs, chosen->pack->version);
-            ed_buf_printf(r->packs, ",\"digest\":\"%s\"}", chosen->pack->digest);
+            ed_buf_puts(r->packs, ",\"digest\":\"");
+            ed_buf_puts(r->packs, chosen->pack->digest);
+            ed_buf_puts(r->packs, "\"}");
             set_event_fields(L, chosen, ev);
             lua_rawgeti(L, LUA_REGISTRYINDEX, chosen->ctx_ref);
             int ctx_proxy = lua_gettop(L);
@@ -633,24 +644,42 @@ static void assemble(eval_run *r, ed_buf *out)
     }
 
     /* Deterministic id: the same event decided by the same packs at the
-     * same as_of is the same decision. */
-    ed_buf key = {0};
-    ed_buf_printf(&key, "%s", r->tenant);
-    ed_buf_putc(&key, '\0');
-    ed_buf_puts(&key, ev->id);
-    ed_buf_putc(&key, '\0');
-    ed_buf_puts(&key, ev->as_of);
-    ed_buf_putc(&key, '\0');
-    if (r->packs->data) {
-        ed_buf_puts(&key, r->packs->data);
+     * same as_of is the same decision: SHA-256 of tenant, id, as_of (each
+     * followed by a NUL) and the packs list. The key is put together on
+     * the stack when it fits (it nearly always does), not in a heap
+     * buffer per event. */
+    const char *packs = r->packs->data ? r->packs->data : "";
+    size_t lens[4] = {strlen(r->tenant), strlen(ev->id), strlen(ev->as_of),
+                      r->packs->len};
+    const char *parts[4] = {r->tenant, ev->id, ev->as_of, packs};
+    size_t key_len = lens[0] + lens[1] + lens[2] + lens[3] + 3;
+    char stack_key[2048];
+    ed_buf heap_key = {0};
+    char *key = stack_key;
+    if (key_len > sizeof stack_key) {
+        ed_buf_reserve(&heap_key, key_len);
+        key = heap_key.data;
+    }
+    size_t at = 0;
+    for (int i = 0; i < 4; i++) {
+        memcpy(key + at, parts[i], lens[i]);
+        at += lens[i];
+        if (i < 3) {
+            key[at++] = '\0';
+        }
     }
     char hex[ED_SHA256_HEX_LEN + 1];
-    ed_sha256_hex(key.data, key.len, hex);
-    ed_buf_free(&key);
+    ed_sha256_hex(key, key_len, hex);
+    ed_buf_free(&heap_key);
 
-    snprintf(o->decision_id, sizeof o->decision_id, "dec-%.32s", hex);
-    snprintf(o->retention_until, sizeof o->retention_until, "%s", r->retain);
-    ed_buf_printf(out, "{\"decision_id\":\"%s\",\"event_id\":", o->decision_id);
+    /* the envelope, by puts and memcpy: no printf per event */
+    memcpy(o->decision_id, "dec-", 4);
+    memcpy(o->decision_id + 4, hex, 32);
+    o->decision_id[36] = '\0';
+    memcpy(o->retention_until, r->retain, sizeof o->retention_until);
+    ed_buf_puts(out, "{\"decision_id\":\"");
+    ed_buf_puts(out, o->decision_id);
+    ed_buf_puts(out, "\",\"event_id\":");
     put_string(out, ev->id);
     ed_buf_puts(out, ",\"tenant\":");
     put_string(out, ev->tenant);
@@ -662,20 +691,36 @@ static void assemble(eval_run *r, ed_buf *out)
     put_string(out, ev->occurred_at);
     ed_buf_puts(out, ",\"as_of\":");
     put_string(out, ev->as_of);
-    ed_buf_printf(out, ",\"flag\":\"%s\",\"score\":%d,\"findings\":[%s]",
-                  ed_flag_name(o->flag), o->score,
-                  r->findings->data ? r->findings->data : "");
-    ed_buf_printf(out, ",\"obligations\":[%s]",
-                  r->obligations->data ? r->obligations->data : "");
+    char score_text[16];
+    char *p = score_text + sizeof score_text;
+    *--p = '\0';
+    int sc = o->score; /* 0..100 */
+    do {
+        *--p = (char)('0' + sc % 10);
+        sc /= 10;
+    } while (sc > 0);
+    ed_buf_puts(out, ",\"flag\":\"");
+    ed_buf_puts(out, ed_flag_name(o->flag));
+    ed_buf_puts(out, "\",\"score\":");
+    ed_buf_puts(out, p);
+    ed_buf_puts(out, ",\"findings\":[");
+    put_buf(out, r->findings);
+    ed_buf_puts(out, "],\"obligations\":[");
+    put_buf(out, r->obligations);
     if (r->retain[0]) {
-        ed_buf_printf(out, ",\"retention_until\":\"%s\"", r->retain);
+        ed_buf_puts(out, "],\"retention_until\":\"");
+        ed_buf_puts(out, r->retain);
+        ed_buf_puts(out, "\"");
     } else {
-        ed_buf_puts(out, ",\"retention_until\":null");
+        ed_buf_puts(out, "],\"retention_until\":null");
     }
-    ed_buf_printf(out, ",\"packs\":[%s],\"waivers\":[%s],\"errors\":[%s]",
-                  r->packs->data ? r->packs->data : "",
-                  r->waivers->data ? r->waivers->data : "",
-                  r->errors->data ? r->errors->data : "");
+    ed_buf_puts(out, ",\"packs\":[");
+    put_buf(out, r->packs);
+    ed_buf_puts(out, "],\"waivers\":[");
+    put_buf(out, r->waivers);
+    ed_buf_puts(out, "],\"errors\":[");
+    put_buf(out, r->errors);
+    ed_buf_putc(out, ']');
     if (r->opt->explain) {
         ed_buf_printf(out, ",\"explain\":[%s]", r->explain->data ? r->explain->data : "");
     }

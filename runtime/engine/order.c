@@ -155,19 +155,62 @@ static int iterate(lua_State *L)
     return 2;
 }
 
+/* Iterator over a table whose keys were exactly 1..n: upvalues are the
+ * table, n and the last position. The sorted order is 1..n, so there is
+ * nothing to sort (a list, such as an event's certificates). */
+static int iterate_sequence(lua_State *L)
+{
+    lua_Integer i = lua_tointeger(L, lua_upvalueindex(3)) + 1;
+    if (i > lua_tointeger(L, lua_upvalueindex(2))) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushinteger(L, i);
+    lua_replace(L, lua_upvalueindex(3));
+    lua_pushinteger(L, i);
+    lua_rawgeti(L, lua_upvalueindex(1), i);
+    return 2;
+}
+
 int ed_order_is_iterator(lua_CFunction f)
 {
-    return f == iterate;
+    return f == iterate || f == iterate_sequence;
+}
+
+/* n when the keys of the table at idx are exactly 1..n (n = its border),
+ * else -1. */
+static lua_Integer sequence_length(lua_State *L, int idx)
+{
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx), count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+            lua_tointeger(L, -1) > n || ++count > n) {
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    return count == n ? n : -1;
 }
 
 void ed_order_push_iterator(lua_State *L, int table, int state)
 {
     table = lua_absindex(L, table);
     state = lua_absindex(L, state);
+    luaL_checkstack(L, 6, "ordering keys");
+    lua_Integer n = sequence_length(L, table);
     lua_pushvalue(L, table);
-    ed_order_keys(L, table);
-    lua_pushinteger(L, 0);
-    lua_pushcclosure(L, iterate, 3);
+    if (n >= 0) {
+        ed_budget_charge(L, n);
+        lua_pushinteger(L, n);
+        lua_pushinteger(L, 0);
+        lua_pushcclosure(L, iterate_sequence, 3);
+    } else {
+        ed_order_keys(L, table);
+        lua_pushinteger(L, 0);
+        lua_pushcclosure(L, iterate, 3);
+    }
     lua_pushvalue(L, state);
     lua_pushnil(L);
 }

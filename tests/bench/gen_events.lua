@@ -83,8 +83,9 @@ out:setvbuf("full")
 for i = 1, N do
   local t, tenant
   if NT > 3 then
-    t = TENANTS[i % 3 + 1]
-    tenant = ("%s-%d"):format(t.name, i % NT)
+    local k = i % NT
+    t = TENANTS[k % 3 + 1]
+    tenant = ("%s-%d"):format(t.name, k)
   else
     t = pick(TENANTS)
     tenant = t.name

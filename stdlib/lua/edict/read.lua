@@ -13,6 +13,18 @@ local time = require "edict.time"
 
 local M = {}
 
+-- v (a string) without leading and trailing white space (%s: bytes 9-13
+-- and 32). Most values have none: those are answered from their first and
+-- last bytes, without running a pattern.
+local function trim(v)
+  local first, last = v:byte(1), v:byte(-1)
+  if first ~= nil and first ~= 32 and (first < 9 or first > 13)
+      and last ~= 32 and (last < 9 or last > 13) then
+    return v
+  end
+  return (v:match("^%s*(.-)%s*$"))
+end
+
 -- The clock a rule's dates are on: ctx.params.zone when the pack declares
 -- that param and it is set (the employer's place of business, a tenant
 -- override), else the pack's manifest zone (ctx.zone).
@@ -48,7 +60,7 @@ function M.day(v, zone)
   if type(zone) == "table" then zone = M.zone(zone) end
   if v == nil then return nil, "not recorded" end
   if type(v) ~= "string" then return nil, ("%s, not a date"):format(M.describe(v)) end
-  local s = v:match("^%s*(.-)%s*$")
+  local s = trim(v)
   local ok, why = time.valid(s)
   if not ok then return nil, ("%q is not a date (%s)"):format(v, tostring(why)) end
   return time.local_day(s, zone)
@@ -62,7 +74,7 @@ end
 -- v as a trimmed non-empty string, else nil.
 function M.text(v)
   if type(v) ~= "string" then return nil end
-  local s = v:match("^%s*(.-)%s*$")
+  local s = trim(v)
   if s == "" then return nil end
   return s
 end
