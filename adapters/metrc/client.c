@@ -31,13 +31,14 @@ typedef struct limiter {
     char *name; /* the licence; "" for the integrator */
     window w;
     int inflight, max_inflight;
+    double paused_until; /* a 429's Retry-After holds every call back */
 } limiter;
 
 typedef struct request request;
 struct request {
     ed_metrc *m;
     char *method, *path, *license, *body, *idem, *endpoint;
-    int is_get, attempts;
+    int is_get, attempts, throttled;
     double not_before; /* back-off: not sent again before this (ev_now) */
     ed_metrc_done done;
     void *arg;
@@ -90,8 +91,9 @@ static double window_next(const window *w, double now)
     if (w->n < w->cap) {
         return now;
     }
+    /* a margin: calls started a second apart may arrive closer together */
     double oldest = w->t[w->head];
-    return oldest + 1.0 > now ? oldest + 1.0 : now;
+    return oldest + 1.05 > now ? oldest + 1.05 : now;
 }
 
 static void window_add(window *w, double now)
@@ -219,12 +221,13 @@ static void check_done(ed_metrc *m);
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
-    sock_watch *sw = (sock_watch *)w;
+    /* curl may drop the socket (and so free this watcher) in the call */
+    ed_metrc *m = ((sock_watch *)w)->m;
     int action = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
                  (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
     int running = 0;
-    curl_multi_socket_action(sw->m->multi, w->fd, action, &running);
-    check_done(sw->m);
+    curl_multi_socket_action(m->multi, w->fd, action, &running);
+    check_done(m);
 }
 
 static void curl_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -520,6 +523,7 @@ static void pump(ed_metrc *m)
     while (*link) {
         request *r = *link;
         double at = r->not_before > now ? r->not_before : now;
+        at = at > r->facility->paused_until ? at : r->facility->paused_until;
         int blocked = r->facility->inflight >= r->facility->max_inflight ||
                       m->integrator.inflight >= m->integrator.max_inflight;
         if (r->is_get) {
@@ -617,14 +621,28 @@ static void finish(ed_metrc *m, request *r, CURLcode rc)
     m->integrator.inflight--;
     m->inflight--;
     int ok = rc == CURLE_OK && status >= 200 && status < 300;
-    int transient = (rc != CURLE_OK && transient_curl(rc) && !r->too_big) ||
+    int transient = (rc != CURLE_OK && transient_curl(rc) && !r->too_big &&
+                     rc != CURLE_FILESIZE_EXCEEDED) ||
                     (rc == CURLE_OK && (status == 429 || status >= 500));
     double retry_after = 0;
-    if (rc == CURLE_OK && status == 429) {
+    int throttled = rc == CURLE_OK && status == 429;
+    if (throttled) {
         m->stats.throttled++;
+        r->throttled++;
         retry_after = retry_after_of(r->easy);
+        /* Metrc said the facility is over its limit: hold all of its calls */
+        double until = ev_now(m->loop) + (retry_after > 0 ? retry_after : m->cfg.backoff_s);
+        if (until > r->facility->paused_until) {
+            r->facility->paused_until = until;
+        }
     }
-    if (!ok && transient && r->attempts < m->cfg.max_attempts) {
+    /* 429s are Metrc pacing us, not failures: they have an allowance of
+     * their own (4 x attempts), so a busy facility slows a sync down but
+     * does not fail it */
+    int failures = r->attempts - r->throttled;
+    int may_retry = throttled ? r->throttled < 4 * m->cfg.max_attempts
+                              : failures < m->cfg.max_attempts;
+    if (!ok && transient && may_retry) {
         /* full jitter over an exponential ceiling; never sooner than
          * Metrc's Retry-After */
         double ceiling = m->cfg.backoff_s * pow(2.0, r->attempts - 1);
@@ -643,7 +661,7 @@ static void finish(ed_metrc *m, request *r, CURLcode rc)
     ed_buf error = {0};
     if (!ok) {
         ed_buf_printf(&error, "%s: ", r->endpoint);
-        if (r->too_big) {
+        if (r->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
             ed_buf_printf(&error, "the answer passed %zu bytes", m->cfg.max_body);
         } else if (rc != CURLE_OK) {
             ed_buf_printf(&error, "%s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));

@@ -210,6 +210,13 @@ static ed_metrc *client(opts *o)
 static ed_store *open_store(const opts *o)
 {
     ed_buf err = {0};
+    /* read mode: no writer's lock, so a sync runs beside edict serve (the
+     * Metrc data is not the journal); a new folder is made first */
+    if (strncmp(o->location, "postgres://", 11) != 0 &&
+        strncmp(o->location, "postgresql://", 13) != 0) {
+        const char *dir = strncmp(o->location, "file:", 5) == 0 ? o->location + 5 : o->location;
+        ed_make_dirs(dir, 0750);
+    }
     ed_store_options so = {ED_STORE_READ, 0};
     ed_store *s = ed_store_open(o->location, &so, &err);
     if (s == NULL) {

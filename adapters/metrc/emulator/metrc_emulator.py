@@ -24,7 +24,8 @@ against the real shapes, limits and failures, never against mocks:
   closed mid-answer), latency_ms [lo, hi] on every answer, garbage_rate
   (a 200 whose body is not JSON), huge_rate (a 200 body of 64 MiB of
   spaces), only_paths (apply faults only to paths starting with one of these).
-  Injected failures happen before anything is applied.
+  Injected failures happen before anything is applied, except cut_after_rate:
+  a write applied and then its connection cut (the answer lost).
 - Receipts: a write carrying X-Idempotency-Key is applied once per key (a
   repeat gets the first answer); GET /_emulator/stats counts requests per
   path and status, receipts and applications per key. /_emulator/* needs
@@ -45,7 +46,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UTC = dt.timezone.utc
-LOCK = threading.Lock()
+LOCK = threading.RLock()
 
 DEFAULT_CONFIG = {
     "vendor_key": "emu-vendor-key",
@@ -154,6 +155,11 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- answers ---------------------------------------------------------
     def send(self, status, body=None, headers=None, raw=None):
+        # the call is over once its answer is decided: a client that has
+        # read the answer may send the next call at once
+        held, self.held = getattr(self, "held", None), None
+        if held:
+            self.limit_leave(held)
         data = raw if raw is not None else (b"" if body is None else
                                              json.dumps(body).encode())
         self.send_response(status)
@@ -322,10 +328,13 @@ class Handler(BaseHTTPRequestHandler):
             held = self.limit_enter(lic)
             if held is None:
                 return
+            self.held = held
             try:
                 return self.get(parts, q, lic, licences)
             finally:
-                self.limit_leave(held)
+                if self.held:
+                    self.limit_leave(self.held)
+                    self.held = None
         return self.write(method, parts, q, licences)
 
     def get(self, parts, q, lic, licences):
@@ -456,6 +465,9 @@ class Handler(BaseHTTPRequestHandler):
                 status, answer = 200, {"Ids": ids, "Warnings": None}
             if key:
                 STATE.answers[key] = (status, answer)
+        # applied, and then the answer lost: the client cannot know which
+        if random.random() < STATE.faults.get("cut_after_rate", 0):
+            return self.cut()
         return self.send(status, answer)
 
     def admin(self, method, path):
