@@ -8,6 +8,7 @@
 
 #include "jobs.h"
 #include "log.h"
+#include "adapters/metrc/metrc.h"
 #include "util/jsonstr.h"
 
 #include <stdio.h>
@@ -40,8 +41,114 @@ static int retention_sweep(void *arg, ed_store *s, ed_buf *msg)
     return rc;
 }
 
+/* A licence's Metrc sync: everything modified since one period and an
+ * hour ago (the overlap covers a late or slow run; objects are replaced,
+ * never doubled). It runs on the main thread with a loop of its own: the
+ * workers serve meanwhile. */
+static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
+{
+    const ed_metrc_licence *l = arg;
+    char *vendor = NULL, *user = NULL;
+    if (ed_metrc_keys_load(l->keys, &vendor, &user, msg) != 0) {
+        return -1;
+    }
+    ed_metrc_config mc = {0};
+    mc.state = l->state;
+    mc.base_url = l->base_url;
+    mc.sandbox = l->sandbox;
+    mc.vendor_key = vendor;
+    mc.user_key = user;
+    ed_metrc *m = ed_metrc_new(NULL, &mc, msg);
+    free(vendor);
+    free(user);
+    if (m == NULL) {
+        return -1;
+    }
+    time_t now = time(NULL);
+    ed_metrc_sync_report rep;
+    int rc = ed_metrc_sync(m, s, l->tenant, l->license, now - (time_t)l->sync_s - 3600, now,
+                           &rep, msg);
+    if (rc >= 0) {
+        ed_buf_printf(msg, "metrc sync %s/%s:", l->tenant, l->license);
+        for (int i = 0; i < ED_METRC_RESOURCES; i++) {
+            ed_buf_printf(msg, "%s %zu %s", i ? "," : "", rep.counts[i],
+                          ed_metrc_resource_names[i]);
+        }
+        ed_buf_printf(msg, "; %zu errors\n%s", rep.errors,
+                      rep.error_text.data ? rep.error_text.data : "");
+    }
+    ed_buf_free(&rep.error_text);
+    ed_metrc_free(m);
+    return rc == 0 ? 0 : -1;
+}
+
+static void log_run(const char *name, const char *holder, int rc, int failed, const ed_buf *msg,
+                    const ed_buf *err)
+{
+    ed_buf x = {0};
+    ed_buf_puts(&x, ",\"job\":");
+    ed_json_escape(&x, name, strlen(name));
+    ed_buf_puts(&x, ",\"holder\":");
+    ed_json_escape(&x, holder, strlen(holder));
+    if (rc == 1) {
+        ed_buf_puts(&x, ",\"output\":");
+        ed_json_escape(&x, msg->data ? msg->data : "", msg->len);
+        ed_log(failed ? "warn" : "info",
+               failed ? "scheduled job failed; it is retried after a back-off"
+                      : "scheduled job ran", x.data);
+    } else if (rc == -1) {
+        ed_buf_puts(&x, ",\"error\":");
+        ed_json_escape(&x, err->data ? err->data : "", err->len);
+        ed_log("warn", "scheduled jobs could not be claimed or finished", x.data);
+    }
+    ed_buf_free(&x);
+}
+
+/* The file store has one node and no jobs table: its Metrc syncs are due
+ * by this process's own clock (the main thread alone calls the poll). */
+static double *local_due;
+static size_t n_local_due;
+
+static void poll_metrc(ed_store *s, const ed_config *cfg, const char *holder)
+{
+    for (size_t i = 0; i < cfg->n_metrc; i++) {
+        const ed_metrc_licence *l = &cfg->metrc[i];
+        ed_buf name = {0}, msg = {0}, err = {0};
+        ed_buf_printf(&name, "metrc-sync:%s:%s", l->tenant, l->license);
+        /* once per licence across the nodes: the job row is the licence's */
+        ed_job job = {name.data, l->sync_s, 3600, 60, holder};
+        int failed = 0;
+        int rc = ed_store_job_run(s, &job, metrc_sync, (void *)l, &failed, &msg, &err);
+        if (rc == ED_STORE_UNSUPPORTED) {
+            if (n_local_due < cfg->n_metrc) {
+                double *grown = realloc(local_due, cfg->n_metrc * sizeof *grown);
+                if (grown == NULL) {
+                    abort();
+                }
+                for (size_t k = n_local_due; k < cfg->n_metrc; k++) {
+                    grown[k] = 0;
+                }
+                local_due = grown;
+                n_local_due = cfg->n_metrc;
+            }
+            double now = (double)time(NULL);
+            rc = 0;
+            if (now >= local_due[i]) {
+                failed = metrc_sync((void *)l, s, &msg) != 0;
+                local_due[i] = now + (failed ? 60 : l->sync_s);
+                rc = 1;
+            }
+        }
+        log_run(name.data, holder, rc, failed, &msg, &err);
+        ed_buf_free(&name);
+        ed_buf_free(&msg);
+        ed_buf_free(&err);
+    }
+}
+
 int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
 {
+    poll_metrc(s, cfg, holder);
     if (cfg->retention_sweep_s <= 0) {
         return 0;
     }
@@ -51,22 +158,10 @@ int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
     ed_buf msg = {0}, err = {0};
     int failed = 0;
     int rc = ed_store_job_run(s, &job, retention_sweep, NULL, &failed, &msg, &err);
-    ed_buf x = {0};
-    ed_buf_puts(&x, ",\"job\":\"retention\",\"holder\":");
-    ed_json_escape(&x, holder, strlen(holder));
-    if (rc == 1) {
-        ed_buf_puts(&x, ",\"output\":");
-        ed_json_escape(&x, msg.data ? msg.data : "", msg.len);
-        ed_log(failed ? "warn" : "info",
-               failed ? "scheduled job failed; it is retried after a back-off"
-                      : "scheduled job ran", x.data);
-    } else if (rc == -1) {
-        ed_buf_puts(&x, ",\"error\":");
-        ed_json_escape(&x, err.data ? err.data : "", err.len);
-        ed_log("warn", "scheduled jobs could not be claimed or finished", x.data);
-    }
-    ed_buf_free(&x);
+    log_run("retention", holder, rc, failed, &msg, &err);
     ed_buf_free(&msg);
     ed_buf_free(&err);
-    return rc == ED_STORE_UNSUPPORTED ? rc : 0;
+    /* the file store has no shared jobs: the caller stops polling, unless
+     * Metrc syncs are due by this node's clock */
+    return rc == ED_STORE_UNSUPPORTED && cfg->n_metrc == 0 ? rc : 0;
 }

@@ -1167,7 +1167,7 @@ int ed_serve(ed_config *cfg, int only_check)
     /* the first look at once, then every jobs_poll_ms */
     ev_timer_init(&srv.jobs, on_jobs, 0.0, cfg->jobs_poll_s);
     srv.jobs.data = &srv;
-    if (cfg->retention_sweep_s > 0) {
+    if (cfg->retention_sweep_s > 0 || cfg->n_metrc > 0) {
         ev_timer_start(srv.main_loop, &srv.jobs);
     }
     /* published packs: listen, and look at once, then every packs_poll_ms */

@@ -242,6 +242,45 @@ if [ -n "$pg_up" ]; then
     run "$EDICT" metrc outbox --tenant "$PT" --store "$EDICT_PG_URL"
     has "PostgreSQL: the dead letter keeps Metrc's message" "$OUT" "row 0 (1A4LIC2PA0000000): Package 1A4LIC2PA0000000 was not found."
     has "PostgreSQL: the sent one" "$OUT" "pg-2-$$	sent"
+
+    # ---- edict serve: the hourly sync, once per licence across two nodes --
+    ST=serve$$
+    PIDS=""
+    start_node() {
+        mkdir -p "$TMP/state.$1"
+        write "$TMP/node.$1.lua" <<EOF2
+return {
+  listen = "127.0.0.1:0", port_file = "$TMP/port.$1", workers = 1,
+  packs = { "$ROOT/rules" }, tenants_dir = false, watch = false,
+  store = "$EDICT_PG_URL", state_dir = "$TMP/state.$1", jobs_poll_ms = 200,
+  metrc = { { tenant = "$ST", license = "OR-LIC-1", base_url = "$EMU_URL",
+              keys = "$TMP/keys", sync_s = 3600 } },
+}
+EOF2
+        "$EDICT" serve --config "$TMP/node.$1.lua" 2>>"$TMP/node.$1.log" &
+        PIDS="$PIDS $!"
+    }
+    start_node 1
+    start_node 2
+    i=0
+    while [ $i -lt 100 ]; do
+        runs=$(pg_admin_sql "SELECT count(*) FROM edict.job_runs WHERE name = 'metrc-sync:$ST:OR-LIC-1'")
+        [ "$runs" -ge 1 ] 2>/dev/null && break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sleep 1 # both nodes poll five times more meanwhile
+    for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    is "serve: two nodes ran the licence's sync once" \
+        "$(pg_admin_sql "SELECT count(*) FROM edict.job_runs WHERE name = 'metrc-sync:$ST:OR-LIC-1' AND ok")" 1
+    is "serve: one sync logged for the tenant" \
+        "$(pg_admin_sql "SELECT count(*) FROM edict.metrc_sync WHERE tenant = '$ST'")" 1
+    is "serve: the sync stored the packages changed in the last two hours" \
+        "$(pg_admin_sql "SELECT count(*) > 0 FROM edict.metrc_object WHERE tenant = '$ST'")" t
+    has "serve: the run is logged" "$TMP/node.1.log" "metrc-sync:$ST:OR-LIC-1"
+    cat "$TMP"/node.*.log >"$TMP/nodes.log"
+    lacks "serve: no log line holds a key" "$TMP/nodes.log" "SECRET"
 else
     fail "postgresql" "the private server did not start"
 fi
