@@ -65,6 +65,9 @@ DEFAULT_CONFIG = {
     "limits": {"get_per_s_facility": 50, "get_per_s_integrator": 150,
                "concurrent_facility": 10, "concurrent_integrator": 30},
     "retry_after_s": 1,
+    # resource -> the active lists seeded objects are spread over (default:
+    # every active list of RESOURCES)
+    "active_lists": {},
 }
 
 RESOURCES = {
@@ -120,6 +123,7 @@ class State:
                     continue
                 per = {}
                 for res, (kind, active, inactive) in RESOURCES.items():
+                    active = self.cfg["active_lists"].get(res, active)
                     n = int(self.cfg["seed"].get(res, 0))
                     rows = []
                     for i in range(n):
