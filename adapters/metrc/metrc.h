@@ -138,12 +138,13 @@ typedef struct ed_metrc_push_report {
     size_t sent, dead, retry; /* retry: left pending (Metrc unreachable) */
 } ed_metrc_push_report;
 
-/* Send every pending operation of tenant (all tenants: NULL), each with
+/* Send every pending operation of tenant (of licence license only, unless
+ * NULL: the keys are a user's, and a user may not hold every licence), each with
  * its key as X-Idempotency-Key, and record the outcome: sent (with Metrc's
  * Ids), dead (a 4xx, with Metrc's message: a 400 row names the object),
  * or still pending (retries spent on 429/5xx/time-outs: the next push
  * tries again). 0, or -1 with err. */
-int ed_metrc_outbox_push(ed_metrc *m, ed_store *s, const char *tenant,
+int ed_metrc_outbox_push(ed_metrc *m, ed_store *s, const char *tenant, const char *license,
                          ed_metrc_push_report *report, ed_buf *err);
 
 #endif

@@ -215,6 +215,7 @@ static void push_done(void *arg, const ed_metrc_answer *a)
 }
 
 typedef struct collect {
+    const char *license; /* NULL: every licence */
     ed_outbox_op *ops;
     size_t n;
 } collect;
@@ -222,6 +223,9 @@ typedef struct collect {
 static int keep_op(void *arg, const ed_outbox_op *op)
 {
     collect *c = arg;
+    if (c->license && strcmp(c->license, op->license) != 0) {
+        return 0;
+    }
     ed_outbox_op *grown = realloc(c->ops, (c->n + 1) * sizeof *grown);
     if (grown == NULL) {
         abort();
@@ -238,11 +242,11 @@ static int keep_op(void *arg, const ed_outbox_op *op)
     return 0;
 }
 
-int ed_metrc_outbox_push(ed_metrc *m, ed_store *s, const char *tenant,
+int ed_metrc_outbox_push(ed_metrc *m, ed_store *s, const char *tenant, const char *license,
                          ed_metrc_push_report *report, ed_buf *err)
 {
     memset(report, 0, sizeof *report);
-    collect c = {NULL, 0};
+    collect c = {license, NULL, 0};
     if (ed_store_outbox_each(s, tenant, "pending", keep_op, &c, err) != 0) {
         return -1;
     }

@@ -26,7 +26,7 @@ static const char usage[] =
     "       edict metrc outbox [--tenant T] [--only pending|sent|dead]\n"
     "       edict metrc outbox add --tenant T --license L --key K --path P\n"
     "                        [--method POST|PUT|DELETE] FILE|-\n"
-    "       edict metrc outbox push --tenant T [--state ST | --base-url URL]\n"
+    "       edict metrc outbox push --tenant T [--license L] [--state ST | --base-url URL]\n"
     "                        [client options]\n"
     "       edict metrc status --tenant T --license L\n"
     "\n"
@@ -357,7 +357,7 @@ static int cmd_outbox(opts *o, const char *sub)
         }
         ed_metrc_push_report rep;
         ed_buf err = {0};
-        int rc = ed_metrc_outbox_push(m, s, o->tenant, &rep, &err);
+        int rc = ed_metrc_outbox_push(m, s, o->tenant, o->license, &rep, &err);
         ed_metrc_stats st;
         ed_metrc_get_stats(m, &st);
         printf("pushed: %zu sent, %zu dead, %zu still pending; %lu requests (%lu retried)\n",

@@ -68,14 +68,21 @@ static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
     ed_metrc_sync_report rep;
     int rc = ed_metrc_sync(m, s, l->tenant, l->license, now - (time_t)l->sync_s - 3600, now,
                            &rep, msg);
+    /* then the licence's outbox: what could not be sent last time goes now */
+    ed_metrc_push_report push = {0};
+    int pushed = rc >= 0 ? ed_metrc_outbox_push(m, s, l->tenant, l->license, &push, msg) : -1;
     if (rc >= 0) {
         ed_buf_printf(msg, "metrc sync %s/%s:", l->tenant, l->license);
         for (int i = 0; i < ED_METRC_RESOURCES; i++) {
             ed_buf_printf(msg, "%s %zu %s", i ? "," : "", rep.counts[i],
                           ed_metrc_resource_names[i]);
         }
-        ed_buf_printf(msg, "; %zu errors\n%s", rep.errors,
+        ed_buf_printf(msg, "; %zu errors; outbox: %zu sent, %zu dead, %zu still pending\n%s",
+                      rep.errors, push.sent, push.dead, push.retry,
                       rep.error_text.data ? rep.error_text.data : "");
+    }
+    if (pushed < 0) {
+        rc = -1;
     }
     ed_buf_free(&rep.error_text);
     ed_metrc_free(m);
@@ -109,7 +116,57 @@ static void log_run(const char *name, const char *holder, int rc, int failed, co
 static double *local_due;
 static size_t n_local_due;
 
-static void poll_metrc(ed_store *s, const ed_config *cfg, const char *holder)
+typedef struct outbox_tally {
+    const char *license;
+    size_t pending, sent, dead;
+} outbox_tally;
+
+static int tally_op(void *arg, const ed_outbox_op *op)
+{
+    outbox_tally *t = arg;
+    if (strcmp(op->license, t->license) == 0) {
+        t->pending += strcmp(op->state, "pending") == 0;
+        t->sent += strcmp(op->state, "sent") == 0;
+        t->dead += strcmp(op->state, "dead") == 0;
+    }
+    return 0;
+}
+
+/* After a run: the licence's outbox by state, and the run, as metrics. */
+static void metrc_metrics(ed_store *s, const ed_metrc_licence *l, int rc, int failed,
+                          ed_metrics *metrics)
+{
+    if (metrics == NULL || rc != 1) {
+        return;
+    }
+    ed_buf labels = {0};
+    ed_buf_puts(&labels, "tenant=\"");
+    ed_metrics_label_escape(l->tenant, &labels);
+    ed_buf_puts(&labels, "\",license=\"");
+    ed_metrics_label_escape(l->license, &labels);
+    ed_buf_puts(&labels, "\"");
+    ed_buf run = {0};
+    ed_buf_printf(&run, "%s,result=\"%s\"", labels.data, failed ? "failed" : "ok");
+    ed_metrics_inc(metrics, "edict_metrc_syncs_total", run.data, 1);
+    outbox_tally t = {l->license, 0, 0, 0};
+    ed_buf err = {0};
+    if (ed_store_outbox_each(s, l->tenant, NULL, tally_op, &t, &err) == 0) {
+        const char *names[3] = {"pending", "sent", "dead"};
+        size_t counts[3] = {t.pending, t.sent, t.dead};
+        for (int i = 0; i < 3; i++) {
+            ed_buf st = {0};
+            ed_buf_printf(&st, "%s,state=\"%s\"", labels.data, names[i]);
+            ed_metrics_set(metrics, "edict_metrc_outbox", st.data, (double)counts[i]);
+            ed_buf_free(&st);
+        }
+    }
+    ed_buf_free(&err);
+    ed_buf_free(&run);
+    ed_buf_free(&labels);
+}
+
+static void poll_metrc(ed_store *s, const ed_config *cfg, const char *holder,
+                       ed_metrics *metrics)
 {
     for (size_t i = 0; i < cfg->n_metrc; i++) {
         const ed_metrc_licence *l = &cfg->metrc[i];
@@ -140,15 +197,16 @@ static void poll_metrc(ed_store *s, const ed_config *cfg, const char *holder)
             }
         }
         log_run(name.data, holder, rc, failed, &msg, &err);
+        metrc_metrics(s, l, rc, failed, metrics);
         ed_buf_free(&name);
         ed_buf_free(&msg);
         ed_buf_free(&err);
     }
 }
 
-int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
+int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder, ed_metrics *metrics)
 {
-    poll_metrc(s, cfg, holder);
+    poll_metrc(s, cfg, holder, metrics);
     if (cfg->retention_sweep_s <= 0) {
         return 0;
     }

@@ -11,11 +11,12 @@
 #define EDICT_JOBS_H
 
 #include "config.h"
+#include "metrics.h"
 #include "store/store.h"
 
 /* Run what is due. 0; ED_STORE_UNSUPPORTED when the store has no shared
  * scheduling (the file store: the caller stops polling). Outcomes and
- * errors are logged. */
-int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder);
+ * errors are logged; Metrc syncs and outbox states go to metrics. */
+int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder, ed_metrics *metrics);
 
 #endif

@@ -208,6 +208,42 @@ has "the dead letter names the object and Metrc's message" "$OUT" \
 emu_stats >"$TMP/stats.json"
 is "no body over 10 objects reached Metrc" "$(jv "$TMP/stats.json" 'D[1].by_status["413"] or 0')" 0
 
+# ---- edict serve on the file store: the sync by the node's clock, the
+# outbox pushed after it, both in /metrics ---------------------------------
+JS=$TMP/js
+sed 's/LIC2/LIC1/' "$TMP/op0.json" >"$TMP/pgop.json"
+"$EDICT" metrc outbox add --tenant acme --store "$JS" --license OR-LIC-1 \
+    --key serve-op --path /packages/v2/adjust "$TMP/pgop.json" >/dev/null 2>&1
+write "$TMP/serve.lua" <<EOF2
+return {
+  listen = "127.0.0.1:0", port_file = "$TMP/serve.port", workers = 1,
+  packs = { "$ROOT/rules" }, tenants_dir = false, watch = false,
+  journal = "$JS", state_dir = "$TMP/serve.state", jobs_poll_ms = 200,
+  metrc = { { tenant = "acme", license = "OR-LIC-1", base_url = "$EMU_URL",
+              keys = "$TMP/keys", sync_s = 3600 } },
+}
+EOF2
+"$EDICT" serve --config "$TMP/serve.lua" 2>"$TMP/serve.log" &
+SERVE=$!
+i=0
+while [ $i -lt 100 ]; do
+    if [ -s "$TMP/serve.port" ] && curl -s "http://127.0.0.1:$(cat "$TMP/serve.port")/metrics" \
+        >"$TMP/metrics" 2>/dev/null && grep -q 'edict_metrc_outbox{' "$TMP/metrics"; then
+        break
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+kill -TERM "$SERVE" 2>/dev/null
+wait "$SERVE" 2>/dev/null
+has "serve (file store): the sync ran, in /metrics" "$TMP/metrics" \
+    'edict_metrc_syncs_total{tenant="acme",license="OR-LIC-1",result="ok"} 1'
+has "serve (file store): the outbox was pushed after it" "$TMP/metrics" \
+    'edict_metrc_outbox{tenant="acme",license="OR-LIC-1",state="sent"} 1'
+run "$EDICT" metrc status --tenant acme --license OR-LIC-1 --store "$JS"
+has "serve (file store): the sync is in the log" "$OUT" '"license":"OR-LIC-1"'
+lacks "serve (file store): no log line holds a key" "$TMP/serve.log" "SECRET"
+
 # ---- keys never printed ---------------------------------------------------
 cat "$TMP"/.out "$TMP"/.err >/dev/null
 lacks "no output holds the vendor key" "$ERR" "SECRETV"
@@ -278,8 +314,8 @@ EOF2
         "$(pg_admin_sql "SELECT count(*) FROM edict.metrc_sync WHERE tenant = '$ST'")" 1
     is "serve: the sync stored the packages changed in the last two hours" \
         "$(pg_admin_sql "SELECT count(*) > 0 FROM edict.metrc_object WHERE tenant = '$ST'")" t
-    has "serve: the run is logged" "$TMP/node.1.log" "metrc-sync:$ST:OR-LIC-1"
     cat "$TMP"/node.*.log >"$TMP/nodes.log"
+    has "serve: the run is logged" "$TMP/nodes.log" "metrc-sync:$ST:OR-LIC-1"
     lacks "serve: no log line holds a key" "$TMP/nodes.log" "SECRET"
 else
     fail "postgresql" "the private server did not start"
