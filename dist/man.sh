@@ -49,3 +49,4 @@ page edict-serve "the HTTP service" "$EDICT" serve --help
 page edict-retention "what is past its retention date; archive it" "$EDICT" retention --help
 page edict-db "the PostgreSQL store's schema" "$EDICT" db --help
 page edict-new "write a new pack to start from" "$EDICT" new --help
+page edict-metrc "Metrc: sync a licence into the store; the outbox of writes for Metrc" "$EDICT" metrc --help
