@@ -56,11 +56,13 @@ has "a second sync replaces objects" "$OUT" ": 21 packages, 8 plants"
 
 # windows: 2-hour slices give the same objects in more requests
 J2=$TMP/j2
+run "$EDICT" metrc sync $M --license OR-LIC-1 --since 24h
+want=$(head -1 "$OUT")
 run "$EDICT" metrc sync --tenant acme --base-url "$EMU_URL" --keys "$TMP/keys" --store "$J2" \
-    --license OR-LIC-1 --since 72h --window-hours 2
-has "2-hour windows find the same packages" "$OUT" ": 21 packages, 8 plants, 5 plantbatches"
-# 11 lists x 36 windows, one page each (no 2-hour window holds 20)
-has "2-hour windows: 36 slices for each of 11 lists" "$OUT" "396 pages, "
+    --license OR-LIC-1 --since 24h --window-hours 2
+is "2-hour windows find the same objects as one 24-hour window" "$(head -1 "$OUT")" "$want"
+# 11 lists x 12 windows, one page each (no 2-hour window holds 20)
+has "2-hour windows: 12 slices for each of 11 lists" "$OUT" "132 pages, "
 run "$EDICT" metrc sync $M --license OR-LIC-1 --since 72h --window-hours 25
 is "a window over 24 hours is refused before asking Metrc" "$RC" 64
 
@@ -96,9 +98,9 @@ EOF
 emu_stop
 emu_start "$TMP/slow.json"
 run "$EDICT" metrc sync --tenant acme --base-url "$EMU_URL" --keys "$TMP/keys" \
-    --store "$TMP/j4" --license OR-LIC-1 --since 72h --rate-facility 50
+    --store "$TMP/j4" --license OR-LIC-1 --since 24h --rate-facility 50
 is "throttled sync completes" "$RC" 0
-has "throttled sync still gets every package" "$OUT" ": 21 packages, 8 plants"
+is "throttled sync still gets every object" "$(head -1 "$OUT")" "$want"
 case $(sed -n 2p "$OUT") in
 *" 0 throttled"*) fail "429s were met" "$(cat "$OUT")" ;;
 *) ok "429s were met and retried after Retry-After" ;;
@@ -107,7 +109,7 @@ esac
 emu_stop
 emu_start "$TMP/slow.json"
 run "$EDICT" metrc sync --tenant acme --base-url "$EMU_URL" --keys "$TMP/keys" \
-    --store "$TMP/j5" --license OR-LIC-1 --since 72h --rate-facility 5
+    --store "$TMP/j5" --license OR-LIC-1 --since 24h --rate-facility 5
 has "a limiter at Metrc's rate is never throttled" "$OUT" "(0 retried, 0 throttled), 0 errors"
 emu_stop
 emu_start "$TMP/emu.json"
