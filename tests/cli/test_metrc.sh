@@ -10,6 +10,16 @@
 OWN_PG=
 trap 'emu_stop; [ -n "$OWN_PG" ] && pg_stop; rm -rf "$TMP"' EXIT
 
+# every output and error of every command goes to all.log too: the keys
+# must be in none of them
+run() {
+    "$@" >"$OUT" 2>"$ERR"
+    RC=$?
+    cat "$OUT" "$ERR" >>"$TMP/all.log"
+    if grep -q -e 'Sanitizer' -e 'runtime error:' "$ERR"; then
+        fail "sanitizer report from: $*" "$(grep -m 3 -e 'Sanitizer' -e 'runtime error:' "$ERR")"
+    fi
+}
 VK=emu-vendor-key-$$-SECRETV
 UK=emu-user-key-$$-SECRETU
 cat >"$TMP/emu.json" <<EOF
@@ -123,6 +133,11 @@ has "a non-JSON answer names the endpoint" "$ERR" "GET /harvests/v2/active?licen
 has "and says what was wrong" "$ERR" "the answer is not JSON"
 has "no harvest was stored" "$OUT" " 0 harvests,"
 lacks "the rest was stored" "$OUT" " 0 packages,"
+emu_faults '{"shape_rate": 1.0, "only_paths": ["/plants/"]}'
+run "$EDICT" metrc sync $M --license OR-LIC-1 --since 24h
+has "an answer of the wrong shape names the endpoint and what is wrong" "$ERR" \
+    "GET /plants/v2/vegetative?licenseNumber=OR-LIC-1"
+has "an answer of the wrong shape: Data is not a list" "$ERR" ": Data is not a list"
 emu_faults '{"huge_rate": 1.0, "only_paths": ["/transfers/"]}'
 run "$EDICT" metrc sync $M --license OR-LIC-1 --since 24h --attempts 1
 has "a huge answer is cut at the bound, naming the endpoint" "$ERR" \
@@ -247,8 +262,6 @@ has "serve (file store): the sync is in the log" "$OUT" '"license":"OR-LIC-1"'
 lacks "serve (file store): no log line holds a key" "$TMP/serve.log" "SECRET"
 
 # ---- keys never printed ---------------------------------------------------
-cat "$TMP"/.out "$TMP"/.err >/dev/null
-lacks "no output holds the vendor key" "$ERR" "SECRETV"
 found=$(grep -rl -e SECRETV -e SECRETU "$J" "$J6" 2>/dev/null | grep -v '/keys$' | head -1)
 is "no stored file holds a key" "$found" ""
 
@@ -322,5 +335,10 @@ EOF2
 else
     fail "postgresql" "the private server did not start"
 fi
+
+# ---- keys never printed, by any command above --------------------------
+check "the commands' outputs were collected" [ -s "$TMP/all.log" ]
+lacks "no output or error of any command holds the vendor key" "$TMP/all.log" "SECRETV"
+lacks "no output or error of any command holds the user key" "$TMP/all.log" "SECRETU"
 
 summary

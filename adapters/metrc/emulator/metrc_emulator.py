@@ -22,7 +22,8 @@ against the real shapes, limits and failures, never against mocks:
 - Faults, set by POST /_emulator/faults (JSON) or at start (--faults JSON):
   error_rate (a 500 or 503), slow_rate + slow_ms, cut_rate (the connection
   closed mid-answer), latency_ms [lo, hi] on every answer, garbage_rate
-  (a 200 whose body is not JSON), huge_rate (a 200 body of 64 MiB of
+  (a 200 whose body is not JSON), shape_rate (a 200 whose Data is not a
+  list), huge_rate (a 200 body of 64 MiB of
   spaces), only_paths (apply faults only to paths starting with one of these).
   Injected failures happen before anything is applied, except cut_after_rate:
   a write applied and then its connection cut (the answer lost).
@@ -250,6 +251,10 @@ class Handler(BaseHTTPRequestHandler):
             r = random.random()
             if r < f.get("garbage_rate", 0):
                 self.send(200, raw=b"<html>Service Unavailable</html>")
+                return True
+            r = random.random()
+            if r < f.get("shape_rate", 0):
+                self.send(200, {"Data": "not a list", "TotalPages": 1})
                 return True
             r = random.random()
             if r < f.get("huge_rate", 0):
