@@ -134,6 +134,21 @@ int ed_metrc_outbox_add(ed_metrc *m, ed_store *s, const char *tenant, const char
                         const char *method, const char *path, const char *body,
                         const char *key, ed_buf *err);
 
+/* The same without a client: split at max_objects (at most 10). */
+int ed_metrc_outbox_queue(ed_store *s, const char *tenant, const char *license,
+                          const char *method, const char *path, const char *body,
+                          const char *key, int max_objects, ed_buf *err);
+
+/* An operation asked for over the API (POST /v1/metrc/outbox):
+ * {"license", "path", "method" (POST), "key", "objects": [...]}. */
+typedef struct ed_metrc_op_request {
+    char *license, *method, *path, *key /* NULL when absent */, *objects;
+} ed_metrc_op_request;
+
+/* Read body into out: 0, or -1 with err naming the field (JSON pointer). */
+int ed_metrc_op_parse(const char *body, size_t len, ed_metrc_op_request *out, ed_buf *err);
+void ed_metrc_op_free(ed_metrc_op_request *r);
+
 typedef struct ed_metrc_push_report {
     size_t sent, dead, retry; /* retry: left pending (Metrc unreachable) */
 } ed_metrc_push_report;

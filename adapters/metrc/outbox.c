@@ -99,9 +99,9 @@ static int method_ok(const char *m)
     return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0;
 }
 
-int ed_metrc_outbox_add(ed_metrc *m, ed_store *s, const char *tenant, const char *license,
-                        const char *method, const char *path, const char *body,
-                        const char *key, ed_buf *err)
+int ed_metrc_outbox_queue(ed_store *s, const char *tenant, const char *license,
+                          const char *method, const char *path, const char *body,
+                          const char *key, int max_objects, ed_buf *err)
 {
     if (!method_ok(method)) {
         ed_buf_printf(err, "outbox: method %s: POST, PUT or DELETE", method);
@@ -124,7 +124,7 @@ int ed_metrc_outbox_add(ed_metrc *m, ed_store *s, const char *tenant, const char
     const char *args[1] = {body};
     int queued = 0;
     if (call(L, split_body, sizeof split_body - 1, "=outbox-split", 1, args,
-             ed_metrc_cfg(m)->max_objects, 2, err) != 0) {
+             max_objects > 0 && max_objects <= 10 ? max_objects : 10, 2, err) != 0) {
         queued = -1;
     } else if (lua_isnil(L, 1)) {
         ed_buf_printf(err, "outbox %s: %s", key, lua_tostring(L, 2));
@@ -148,6 +148,70 @@ int ed_metrc_outbox_add(ed_metrc *m, ed_store *s, const char *tenant, const char
     }
     lua_close(L);
     return queued;
+}
+
+int ed_metrc_outbox_add(ed_metrc *m, ed_store *s, const char *tenant, const char *license,
+                        const char *method, const char *path, const char *body,
+                        const char *key, ed_buf *err)
+{
+    return ed_metrc_outbox_queue(s, tenant, license, method, path, body, key,
+                                 ed_metrc_cfg(m)->max_objects, err);
+}
+
+/* An outbox request's body -> licence, method, path, key (false when
+ * none), the objects as JSON; or nil and what is wrong, by JSON pointer. */
+static const char parse_request[] =
+    "local cjson, body = ...\n"
+    "local ok, v = pcall(cjson.decode, body)\n"
+    "if not ok or type(v) ~= 'table' or v[1] ~= nil then return nil, 'the body is not a JSON object' end\n"
+    "local function str(k) local x = v[k] if type(x) == 'string' and x ~= '' and not x:find('[\\r\\n]') then return x end end\n"
+    "if not str('license') then return nil, '/license: the licence number, a string' end\n"
+    "if not str('path') then return nil, '/path: a Metrc path such as /packages/v2/adjust' end\n"
+    "if v.method ~= nil and not str('method') then return nil, '/method: POST, PUT or DELETE' end\n"
+    "if v.key ~= nil and not str('key') then return nil, '/key: a string' end\n"
+    "if type(v.objects) ~= 'table' then return nil, '/objects: a JSON array of objects' end\n"
+    "return v.license, v.method or 'POST', v.path, v.key or false, cjson.encode(v.objects)\n";
+
+int ed_metrc_op_parse(const char *body, size_t len, ed_metrc_op_request *out, ed_buf *err)
+{
+    memset(out, 0, sizeof *out);
+    lua_State *L = json_state();
+    if (L == NULL) {
+        ed_buf_puts(err, "out of memory");
+        return -1;
+    }
+    int rc = -1;
+    if (luaL_loadbuffer(L, parse_request, sizeof parse_request - 1, "=outbox-request") ==
+        LUA_OK) {
+        lua_getglobal(L, "cjson");
+        lua_pushlstring(L, body ? body : "", body ? len : 0);
+        if (lua_pcall(L, 2, 5, 0) == LUA_OK) {
+            if (lua_isnil(L, 1)) {
+                ed_buf_puts(err, lua_tostring(L, 2));
+            } else {
+                out->license = strdup(lua_tostring(L, 1));
+                out->method = strdup(lua_tostring(L, 2));
+                out->path = strdup(lua_tostring(L, 3));
+                out->key = lua_isstring(L, 4) ? strdup(lua_tostring(L, 4)) : NULL;
+                out->objects = strdup(lua_tostring(L, 5));
+                rc = 0;
+            }
+        } else {
+            ed_buf_puts(err, "the body could not be read");
+        }
+    }
+    lua_close(L);
+    return rc;
+}
+
+void ed_metrc_op_free(ed_metrc_op_request *r)
+{
+    free(r->license);
+    free(r->method);
+    free(r->path);
+    free(r->key);
+    free(r->objects);
+    memset(r, 0, sizeof *r);
 }
 
 typedef struct pushing {

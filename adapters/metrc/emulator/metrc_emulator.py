@@ -26,7 +26,8 @@ against the real shapes, limits and failures, never against mocks:
   list), huge_rate (a 200 body of 64 MiB of
   spaces), only_paths (apply faults only to paths starting with one of these).
   Injected failures happen before anything is applied, except cut_after_rate:
-  a write applied and then its connection cut (the answer lost).
+  a write applied and then its connection cut (the answer lost), and
+  cut_after_keys, the same on the first receipt of each key listed.
 - Receipts: a write carrying X-Idempotency-Key is applied once per key (a
   repeat gets the first answer); GET /_emulator/stats counts requests per
   path and status, receipts and applications per key. /_emulator/* needs
@@ -475,7 +476,10 @@ class Handler(BaseHTTPRequestHandler):
             if key:
                 STATE.answers[key] = (status, answer)
         # applied, and then the answer lost: the client cannot know which
-        if random.random() < STATE.faults.get("cut_after_rate", 0):
+        # (cut_after_keys: on the first receipt of each key named)
+        first = key and STATE.stats["receipts"].get(key) == 1
+        if random.random() < STATE.faults.get("cut_after_rate", 0) or \
+                (first and key in STATE.faults.get("cut_after_keys", [])):
             return self.cut()
         return self.send(status, answer)
 
