@@ -226,6 +226,19 @@ static ed_store *open_store(const opts *o)
     return s;
 }
 
+/* The client and the store a command needs, both or neither (said why). */
+static int client_and_store(opts *o, ed_metrc **m, ed_store **s)
+{
+    *m = client(o);
+    *s = *m ? open_store(o) : NULL;
+    if (*s == NULL) {
+        ed_metrc_free(*m);
+        *m = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 static int cmd_sync(opts *o)
 {
     if (need("--tenant", o->tenant) || need("--license", o->license)) {
@@ -239,13 +252,9 @@ static int cmd_sync(opts *o)
               "since before until\n", stderr);
         return ED_EXIT_USAGE;
     }
-    ed_metrc *m = client(o);
-    if (m == NULL) {
-        return ED_EXIT_HOST;
-    }
-    ed_store *s = open_store(o);
-    if (s == NULL) {
-        ed_metrc_free(m);
+    ed_metrc *m;
+    ed_store *s;
+    if (client_and_store(o, &m, &s) != 0) {
         return ED_EXIT_HOST;
     }
     ed_metrc_sync_report rep;
@@ -346,13 +355,9 @@ static int cmd_outbox(opts *o, const char *sub)
         return n >= 0 ? ED_EXIT_OK : ED_EXIT_HOST;
     }
     if (strcmp(sub, "push") == 0) {
-        ed_metrc *m = client(o);
-        if (m == NULL) {
-            return ED_EXIT_HOST;
-        }
-        ed_store *s = open_store(o);
-        if (s == NULL) {
-            ed_metrc_free(m);
+        ed_metrc *m;
+        ed_store *s;
+        if (client_and_store(o, &m, &s) != 0) {
             return ED_EXIT_HOST;
         }
         ed_metrc_push_report rep;

@@ -40,6 +40,15 @@ void ed_pg_error(const ed_pg_target *t, PGconn *c, const PGresult *res, const ch
 /* Run a command with no result rows; 0, or -1 with err. */
 int ed_pg_exec(const ed_pg_target *t, PGconn *c, const char *sql, ed_buf *err);
 
+/* A statement with text parameters and text results: the result, or NULL
+ * with err ("… <what>: <libpq's message>") when it did not give want. */
+PGresult *ed_pg_query(const ed_pg_target *t, PGconn *c, const char *sql, int n,
+                      const char *const *vals, ExecStatusType want, const char *what,
+                      ed_buf *err);
+
+/* Roll back whatever transaction c has open (nothing when idle). */
+void ed_pg_rollback(PGconn *c);
+
 /* Binary-format result columns. */
 uint64_t ed_pg_u64(const PGresult *r, int row, int col);
 int32_t ed_pg_i32(const PGresult *r, int row, int col);

@@ -19,26 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Text parameters and text results; NULL with err unless `want`. */
-static PGresult *q(const ed_pg_target *t, PGconn *c, const char *sql, int n,
-                   const char *const *vals, ExecStatusType want, const char *what,
-                   ed_buf *err)
-{
-    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
-    if (PQresultStatus(r) != want) {
-        ed_pg_error(t, c, r, what, err);
-        PQclear(r);
-        return NULL;
-    }
-    return r;
-}
-
-static void rollback(PGconn *c)
-{
-    if (PQtransactionStatus(c) != PQTRANS_IDLE) {
-        PQclear(PQexec(c, "ROLLBACK"));
-    }
-}
 
 /* The lease upsert: taken when free, expired, or already ours. */
 static const char TAKE_LEASE[] =
@@ -56,7 +36,7 @@ int ed_pg_job_claim(const ed_pg_target *t, PGconn *c, const char *name, double p
     snprintf(lease, sizeof lease, "%.3f", lease_s);
     snprintf(lease_name, sizeof lease_name, "job:%s", name);
     const char *v2[2] = {name, period};
-    PGresult *r = q(t, c, "INSERT INTO edict.jobs (name, period_s, run_at) VALUES "
+    PGresult *r = ed_pg_query(t, c, "INSERT INTO edict.jobs (name, period_s, run_at) VALUES "
                     "($1, $2::double precision, now()) ON CONFLICT (name) DO NOTHING", 2, v2,
                     PGRES_COMMAND_OK, "adding a job", err);
     if (r == NULL) {
@@ -67,44 +47,44 @@ int ed_pg_job_claim(const ed_pg_target *t, PGconn *c, const char *name, double p
         return -1;
     }
     const char *v1[1] = {name};
-    r = q(t, c, "SELECT run_at::text, attempts FROM edict.jobs WHERE name = $1 AND "
+    r = ed_pg_query(t, c, "SELECT run_at::text, attempts FROM edict.jobs WHERE name = $1 AND "
           "run_at <= now() FOR UPDATE SKIP LOCKED", 1, v1, PGRES_TUPLES_OK,
           "claiming a job", err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     if (PQntuples(r) == 0) { /* not due, or another node is claiming it */
         PQclear(r);
-        rollback(c);
+        ed_pg_rollback(c);
         return 0;
     }
     snprintf(due_at, ED_PG_DUE_MAX, "%s", PQgetvalue(r, 0, 0));
     *attempt = atoi(PQgetvalue(r, 0, 1));
     PQclear(r);
     const char *lv[3] = {lease_name, holder, lease};
-    r = q(t, c, TAKE_LEASE, 3, lv, PGRES_TUPLES_OK, "taking a job's lease", err);
+    r = ed_pg_query(t, c, TAKE_LEASE, 3, lv, PGRES_TUPLES_OK, "taking a job's lease", err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     int took = PQntuples(r) == 1;
     PQclear(r);
     if (!took) { /* running elsewhere: its lease has not expired */
-        rollback(c);
+        ed_pg_rollback(c);
         return 0;
     }
     const char *uv[2] = {name, holder};
-    r = q(t, c, "UPDATE edict.jobs SET attempts = attempts + 1, last_holder = $2, "
+    r = ed_pg_query(t, c, "UPDATE edict.jobs SET attempts = attempts + 1, last_holder = $2, "
           "last_started_at = now() WHERE name = $1", 2, uv, PGRES_COMMAND_OK,
           "claiming a job", err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     PQclear(r);
     if (ed_pg_exec(t, c, "COMMIT", err) != 0) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     *attempt += 1;
@@ -124,17 +104,17 @@ int ed_pg_job_finish(const ed_pg_target *t, PGconn *c, const char *name, const c
         return -1;
     }
     const char *lv[2] = {lease_name, holder};
-    PGresult *r = q(t, c, "SELECT 1 FROM edict.lease WHERE name = $1 AND holder = $2 AND "
+    PGresult *r = ed_pg_query(t, c, "SELECT 1 FROM edict.lease WHERE name = $1 AND holder = $2 AND "
                     "expires_at > now() FOR UPDATE", 2, lv, PGRES_TUPLES_OK,
                     "finishing a job", err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     int held = PQntuples(r) == 1;
     PQclear(r);
     if (!held) {
-        rollback(c);
+        ed_pg_rollback(c);
         return 0;
     }
     /* ok: the first time past now on the schedule due + k·period, so a
@@ -143,40 +123,40 @@ int ed_pg_job_finish(const ed_pg_target *t, PGconn *c, const char *name, const c
     const char *okv[3] = {name, due_at, period};
     const char *failv[4] = {name, message, period, backoff};
     if (ok) {
-        r = q(t, c, "UPDATE edict.jobs SET run_at = $2::timestamptz + make_interval(secs => "
+        r = ed_pg_query(t, c, "UPDATE edict.jobs SET run_at = $2::timestamptz + make_interval(secs => "
               "$3::double precision * (floor(extract(epoch FROM now() - $2::timestamptz) / "
               "$3::double precision) + 1)), attempts = 0, last_error = NULL, "
               "last_done_at = now(), period_s = $3::double precision WHERE name = $1",
               3, okv, PGRES_COMMAND_OK, "finishing a job", err);
     } else {
-        r = q(t, c, "UPDATE edict.jobs SET run_at = now() + make_interval(secs => "
+        r = ed_pg_query(t, c, "UPDATE edict.jobs SET run_at = now() + make_interval(secs => "
               "least($3::double precision, $4::double precision * "
               "power(2, least(greatest(attempts - 1, 0), 30)))), last_error = $2 "
               "WHERE name = $1", 4, failv, PGRES_COMMAND_OK, "finishing a job", err);
     }
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     PQclear(r);
     const char *rv[6] = {name, due_at, holder, att, ok ? "true" : "false", message};
-    r = q(t, c, "INSERT INTO edict.job_runs (name, due_at, holder, attempt, ok, message) "
+    r = ed_pg_query(t, c, "INSERT INTO edict.job_runs (name, due_at, holder, attempt, ok, message) "
           "VALUES ($1, $2::timestamptz, $3, $4::integer, $5::boolean, $6)", 6, rv,
           PGRES_COMMAND_OK, "recording a job's run", err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     PQclear(r);
-    r = q(t, c, "UPDATE edict.lease SET expires_at = now() WHERE name = $1 AND holder = $2", 2,
+    r = ed_pg_query(t, c, "UPDATE edict.lease SET expires_at = now() WHERE name = $1 AND holder = $2", 2,
           lv, PGRES_COMMAND_OK, "giving a job's lease up", err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     PQclear(r);
     if (ed_pg_exec(t, c, "COMMIT", err) != 0) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     return 1;
@@ -188,7 +168,7 @@ int ed_pg_lease_take(const ed_pg_target *t, PGconn *c, const char *name, const c
     char ttl[32];
     snprintf(ttl, sizeof ttl, "%.3f", ttl_s);
     const char *v[3] = {name, holder, ttl};
-    PGresult *r = q(t, c, TAKE_LEASE, 3, v, PGRES_TUPLES_OK, "taking a lease", err);
+    PGresult *r = ed_pg_query(t, c, TAKE_LEASE, 3, v, PGRES_TUPLES_OK, "taking a lease", err);
     if (r == NULL) {
         return -1;
     }
@@ -201,7 +181,7 @@ int ed_pg_lease_release(const ed_pg_target *t, PGconn *c, const char *name,
                         const char *holder, ed_buf *err)
 {
     const char *v[2] = {name, holder};
-    PGresult *r = q(t, c, "UPDATE edict.lease SET expires_at = now() WHERE name = $1 AND "
+    PGresult *r = ed_pg_query(t, c, "UPDATE edict.lease SET expires_at = now() WHERE name = $1 AND "
                     "holder = $2 AND expires_at > now()", 2, v, PGRES_COMMAND_OK,
                     "giving a lease up", err);
     if (r == NULL) {

@@ -11,26 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Text parameters and text results; NULL with err unless `want`. */
-static PGresult *q(const ed_pg_target *t, PGconn *c, const char *sql, int n,
-                   const char *const *vals, ExecStatusType want, const char *what,
-                   ed_buf *err)
-{
-    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
-    if (PQresultStatus(r) != want) {
-        ed_pg_error(t, c, r, what, err);
-        PQclear(r);
-        return NULL;
-    }
-    return r;
-}
-
-static void rollback(PGconn *c)
-{
-    if (PQtransactionStatus(c) != PQTRANS_IDLE) {
-        PQclear(PQexec(c, "ROLLBACK"));
-    }
-}
 
 static int begin(const ed_pg_target *t, PGconn *c, const char *tenant, ed_buf *err)
 {
@@ -38,10 +18,10 @@ static int begin(const ed_pg_target *t, PGconn *c, const char *tenant, ed_buf *e
         return -1;
     }
     const char *v[1] = {tenant};
-    PGresult *r = q(t, c, "SELECT set_config('edict.tenant', $1, true)", 1, v,
+    PGresult *r = ed_pg_query(t, c, "SELECT set_config('edict.tenant', $1, true)", 1, v,
                     PGRES_TUPLES_OK, "setting the tenant", err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     PQclear(r);
@@ -51,7 +31,7 @@ static int begin(const ed_pg_target *t, PGconn *c, const char *tenant, ed_buf *e
 static int commit(const ed_pg_target *t, PGconn *c, ed_buf *err)
 {
     if (ed_pg_exec(t, c, "COMMIT", err) != 0) {
-        rollback(c);
+        ed_pg_rollback(c);
         return -1;
     }
     return 0;
@@ -65,9 +45,9 @@ static PGresult *one(const ed_pg_target *t, PGconn *c, const char *tenant, const
     if (begin(t, c, tenant, err) != 0) {
         return NULL;
     }
-    PGresult *r = q(t, c, sql, n, vals, want, what, err);
+    PGresult *r = ed_pg_query(t, c, sql, n, vals, want, what, err);
     if (r == NULL) {
-        rollback(c);
+        ed_pg_rollback(c);
         return NULL;
     }
     if (commit(t, c, err) != 0) {
@@ -89,7 +69,7 @@ int ed_pg_metrc_put(const ed_pg_target *t, PGconn *c, const char *tenant, const 
         const char *v[7] = {tenant, license, o[i].resource, o[i].id,
                             o[i].label ? o[i].label : "",
                             o[i].last_modified ? o[i].last_modified : "", json.data};
-        PGresult *r = q(t, c,
+        PGresult *r = ed_pg_query(t, c,
                         "INSERT INTO edict.metrc_object (tenant, license, resource, id, label, "
                         "last_modified, body) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) "
                         "ON CONFLICT (tenant, license, resource, id) DO UPDATE SET "
@@ -98,7 +78,7 @@ int ed_pg_metrc_put(const ed_pg_target *t, PGconn *c, const char *tenant, const 
                         7, v, PGRES_COMMAND_OK, "keeping a Metrc object", err);
         ed_buf_free(&json);
         if (r == NULL) {
-            rollback(c);
+            ed_pg_rollback(c);
             return -1;
         }
         PQclear(r);
