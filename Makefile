@@ -7,21 +7,22 @@
 #   make bench      benchmarks (numbers, never pass/fail)
 #   make install PREFIX=/usr/local
 #
-# Sources: every runtime/<part>/*.c and stdlib/*.c goes into libedict.a;
+# Sources: every runtime/<part>/*.c, adapters/<name>/*.c and stdlib/*.c go
+# into libedict.a;
 # the binary is runtime/cli/main.c over it; each tests/unit/test_*.c is a
 # program over it too. Headers are included by part: "engine/context.h",
 # "stdlib/time.h" (docs/ARCHITECTURE.md draws the parts).
 
 CC ?= cc
 PREFIX ?= /usr/local
-PKGS := lua5.4 lua5.4-cjson libcrypto libpq
+PKGS := lua5.4 lua5.4-cjson libcrypto libpq libcurl
 
 # The Debian packages edict needs to build, test and bench; `make deps`
 # installs what is missing (as root) and .ci/run uses the same list.
 DEB_PACKAGES := build-essential pkg-config clang liblua5.4-dev lua5.4 \
 	lua-cjson lua-cjson-dev libssl-dev hyperfine valgrind tzdata \
 	libev-dev libhttp-parser-dev curl wrk strace libpq-dev postgresql \
-	python3-jsonschema lua-check
+	python3-jsonschema lua-check libcurl4-openssl-dev python3
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san
@@ -43,7 +44,7 @@ CFLAGS += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 LDFLAGS += $(SAN)
 LDLIBS += $(PKG_LIBS) -lev -lhttp_parser -lpthread -lm
 
-LIB_SRC := $(filter-out runtime/cli/main.c,$(wildcard runtime/*/*.c stdlib/*.c))
+LIB_SRC := $(filter-out runtime/cli/main.c,$(wildcard runtime/*/*.c adapters/*/*.c stdlib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/stdlib_lua.o \
 	$(BUILD)/gen/pg_migrations.o $(BUILD)/gen/event_catalogue.o
 MAIN_OBJ := $(BUILD)/runtime/cli/main.o
@@ -179,6 +180,7 @@ bench: $(BUILD)/edict
 	@EDICT=$(BUILD)/edict sh tests/bench/run.sh
 	@EDICT=$(BUILD)/edict LIB=$(BUILD)/libedict.a sh tests/bench/store.sh
 	@EDICT=$(BUILD)/edict sh tests/bench/obligations.sh
+	@EDICT=$(BUILD)/edict sh tests/bench/metrc.sh
 
 install: $(BUILD)/edict
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/edict

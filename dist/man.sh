@@ -51,3 +51,4 @@ page edict-db "the PostgreSQL store's schema" "$EDICT" db --help
 page edict-new "write a new pack to start from" "$EDICT" new --help
 page edict-lint "luacheck and edict's own checks over packs" "$EDICT" lint --help
 page edict-events "the event catalogue: types, their data fields, a JSON Schema" "$EDICT" events --help
+page edict-metrc "Metrc: sync a licence into the store; the outbox of writes for Metrc" "$EDICT" metrc --help

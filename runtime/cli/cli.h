@@ -94,5 +94,6 @@ int ed_cmd_db(int argc, char **argv);
 int ed_cmd_new(int argc, char **argv);
 int ed_cmd_events(int argc, char **argv);
 int ed_cmd_lint(int argc, char **argv);
+int ed_cmd_metrc(int argc, char **argv);
 
 #endif

@@ -34,6 +34,9 @@ static const char usage[] =
     "  retention status|archive\n"
     "                      what is past its retention date; archive it\n"
     "  db migrate|status   the PostgreSQL store's schema\n"
+    "  metrc sync|outbox|status\n"
+    "                      Metrc: pull a licence's data into the store; the\n"
+    "                      outbox of writes for Metrc\n"
     "\n"
     "  edict <command> --help   options of a command (also -h, edict help <command>)\n"
     "  edict --version          edict's version and the pack API it implements\n"
@@ -85,6 +88,7 @@ int main(int argc, char **argv)
         {"events", ed_cmd_events},
         {"lint", ed_cmd_lint},
         {"db", ed_cmd_db},
+        {"metrc", ed_cmd_metrc},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

@@ -362,6 +362,56 @@ static void read_webhooks(reader *r, ed_config *cfg)
     lua_pop(r->L, 1);
 }
 
+/* metrc = { {tenant =, license =, state = | base_url =, keys =, sync_s =}, … } */
+static void read_metrc(reader *r, ed_config *cfg)
+{
+    int t = field(r, -1, "metrc");
+    if (t != LUA_TTABLE) {
+        if (t != LUA_TNIL) {
+            problem(r, "metrc", "expected a list: { {tenant =, license =, state =, keys =}, … }");
+        }
+        lua_pop(r->L, 1);
+        return;
+    }
+    lua_Integer n = luaL_len(r->L, -1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        ed_buf label = {0};
+        ed_buf_printf(&label, "metrc[%lld]", (long long)i);
+        if (lua_rawgeti(r->L, -1, i) != LUA_TTABLE) {
+            problem(r, label.data, "expected { tenant =, license =, state =, keys = }");
+            lua_pop(r->L, 1);
+            ed_buf_free(&label);
+            continue;
+        }
+        ed_metrc_licence m = {0};
+        m.sync_s = 3600;
+        read_string(r, -1, "tenant", label.data, &m.tenant);
+        read_string(r, -1, "license", label.data, &m.license);
+        read_string(r, -1, "state", label.data, &m.state);
+        read_string(r, -1, "base_url", label.data, &m.base_url);
+        char *keys = NULL;
+        read_string(r, -1, "keys", label.data, &keys);
+        read_bool(r, -1, "sandbox", label.data, &m.sandbox);
+        read_number(r, -1, "sync_s", label.data, 1, 3e7, &m.sync_s);
+        if (m.tenant == NULL || m.license == NULL || (m.state == NULL && m.base_url == NULL)) {
+            problem(r, label.data, "needs tenant, license and state (or base_url)");
+        }
+        if (keys) {
+            m.keys = relative_to(r->path, keys);
+            free(keys);
+        }
+        lua_pop(r->L, 1);
+        ed_buf_free(&label);
+        ed_metrc_licence *p = realloc(cfg->metrc, (cfg->n_metrc + 1) * sizeof *p);
+        if (p == NULL) {
+            abort();
+        }
+        p[cfg->n_metrc++] = m;
+        cfg->metrc = p;
+    }
+    lua_pop(r->L, 1);
+}
+
 static const char *const known_fields[] = {
     "listen", "port_file", "workers", "packs", "tenants_dir", "journal", "store",
     "state_dir", "watch", "reload_debounce_ms", "reload_runs_fixtures",
@@ -372,7 +422,7 @@ static const char *const known_fields[] = {
     "evaluation_deadline_ms", "retention_sweep_s", "deadline_alerts_s",
     "deadline_alert_days", "jobs_poll_ms",
     "packs_poll_ms", "store_pool_size", "store_pool_wait_ms", "store_statement_timeout_ms",
-    NULL};
+    "metrc", NULL};
 
 static void read_all(reader *r, ed_config *cfg)
 {
@@ -431,6 +481,7 @@ static void read_all(reader *r, ed_config *cfg)
     read_number(r, -1, "burst", "burst", 1, 1e9, &cfg->default_burst);
     read_tenants(r, cfg);
     read_webhooks(r, cfg);
+    read_metrc(r, cfg);
     v = (double)cfg->max_body_bytes;
     read_number(r, -1, "max_body_bytes", "max_body_bytes", 1024, 1 << 30, &v);
     cfg->max_body_bytes = (size_t)v;

@@ -13,6 +13,7 @@
 #include "api.h"
 
 #include "log.h"
+#include "adapters/metrc/metrc.h"
 #include "util/alloc.h"
 #include "util/fsutil.h"
 #include "util/jsonstr.h"
@@ -769,6 +770,54 @@ static void audit_verify(ed_api_worker *w, const ed_tenant_auth *t, ed_response 
 }
 
 /* ------------------------------------------------------------------ */
+/* Metrc outbox                                                          */
+/* ------------------------------------------------------------------ */
+
+/* POST /v1/metrc/outbox: keep a write for Metrc in the tenant's outbox
+ * (adapters/metrc/outbox.c), to be sent once by the licence's scheduled
+ * sync. Only for a licence the configuration names for this tenant: its
+ * keys are the ones the write will go out with. */
+static void metrc_outbox(ed_api_worker *w, const ed_tenant_auth *t, const ed_request *req,
+                         ed_response *res)
+{
+    ed_metrc_op_request op;
+    ed_buf err = {0};
+    if (ed_metrc_op_parse(req->body, req->body_len, &op, &err) != 0) {
+        ed_api_error(res, 400, "bad_request", err.data);
+        ed_buf_free(&err);
+        return;
+    }
+    const ed_config *cfg = w->svc->cfg;
+    int configured = 0;
+    for (size_t i = 0; i < cfg->n_metrc && !configured; i++) {
+        configured = strcmp(cfg->metrc[i].tenant, t->name) == 0 &&
+                     strcmp(cfg->metrc[i].license, op.license) == 0;
+    }
+    const char *key = op.key ? op.key : req->idempotency_key;
+    if (!configured) {
+        ed_buf_printf(&err, "no Metrc licence %s is configured for tenant %s", op.license,
+                      t->name);
+        ed_api_error(res, 403, "forbidden", err.data);
+    } else if (key == NULL || *key == '\0') {
+        ed_api_error(res, 400, "bad_request", "/key: required (or an Idempotency-Key header): "
+                                              "it makes the write go out once");
+    } else {
+        int n = ed_metrc_outbox_queue(w->svc->store, t->name, op.license, op.method, op.path,
+                                      op.objects, key, 10, &err);
+        if (n < 0) {
+            ed_api_error(res, 400, "bad_request", err.data);
+        } else {
+            res->status = 202;
+            ed_buf_printf(&res->body, "{\"queued\":%d,\"key\":", n);
+            ed_json_escape(&res->body, key, strlen(key));
+            ed_buf_puts(&res->body, "}");
+        }
+    }
+    ed_metrc_op_free(&op);
+    ed_buf_free(&err);
+}
+
+/* ------------------------------------------------------------------ */
 /* Packs, reload, health, metrics                                        */
 /* ------------------------------------------------------------------ */
 
@@ -1051,6 +1100,7 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
                         : strcmp(path, "/v1/decisions") == 0        ? "/v1/decisions"
                         : strncmp(path, "/v1/decisions/", 14) == 0  ? "/v1/decisions/{id}"
                         : strcmp(path, "/v1/audit/verify") == 0     ? "/v1/audit/verify"
+                        : strcmp(path, "/v1/metrc/outbox") == 0     ? "/v1/metrc/outbox"
                                                                      : NULL;
     if (route == NULL) {
         set_route(res, "(unknown)");
@@ -1058,7 +1108,7 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
         return;
     }
     set_route(res, route);
-    int post = strcmp(route, "/v1/evaluate") == 0;
+    int post = strcmp(route, "/v1/evaluate") == 0 || strcmp(route, "/v1/metrc/outbox") == 0;
     if (!method_is(req, post ? "POST" : "GET")) {
         wrong_method(w, res, post ? "POST" : "GET");
         return;
@@ -1067,7 +1117,9 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
     if (t == NULL || !rate_ok(w, t, res)) {
         return;
     }
-    if (post) {
+    if (strcmp(route, "/v1/metrc/outbox") == 0) {
+        metrc_outbox(w, t, req, res);
+    } else if (post) {
         evaluate_once(w, t, "evaluate", req->idempotency_key, req->body, req->body_len, res);
     } else if (strcmp(route, "/v1/decisions") == 0) {
         list(w, t, req->query, res);

@@ -45,6 +45,15 @@ void ed_config_free(ed_config *cfg)
         free(w->normaliser_code);
     }
     free(cfg->webhooks);
+    for (size_t i = 0; i < cfg->n_metrc; i++) {
+        ed_metrc_licence *m = &cfg->metrc[i];
+        free(m->tenant);
+        free(m->license);
+        free(m->state);
+        free(m->base_url);
+        free(m->keys);
+    }
+    free(cfg->metrc);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -29,6 +29,16 @@ typedef struct ed_webhook_source {
     double tolerance_s;      /* replay window for the timestamp header */
 } ed_webhook_source;
 
+/* A licence whose Metrc data `edict serve` syncs on a schedule (once per
+ * period across the nodes of a shared store). */
+typedef struct ed_metrc_licence {
+    char *tenant, *license;
+    char *state, *base_url; /* one of them */
+    char *keys;             /* a 0600 file: vendor_key=, user_key= */
+    int sandbox;
+    double sync_s;          /* the period (default an hour) */
+} ed_metrc_licence;
+
 typedef struct ed_config {
     char *path;              /* the file, or NULL for the defaults */
     char *host;              /* listen address */
@@ -74,6 +84,9 @@ typedef struct ed_config {
     /* published packs (`edict packs publish`, PostgreSQL): how often a
      * node looks for a new generation besides listening for one */
     double packs_poll_s;
+    /* Metrc licences to sync (`metrc = { {tenant=, license=, …}, … }`) */
+    ed_metrc_licence *metrc;
+    size_t n_metrc;
 } ed_config;
 
 /* Fill cfg with the defaults (packs and tenants from ed_home()). */

@@ -8,6 +8,7 @@
 
 #include "jobs.h"
 #include "log.h"
+#include "adapters/metrc/metrc.h"
 #include "util/jsonstr.h"
 
 #include <stdio.h>
@@ -38,6 +39,54 @@ static int retention_sweep(void *arg, ed_store *s, ed_buf *msg)
     ed_buf_append(msg, text, len);
     free(text);
     return rc;
+}
+
+/* A licence's Metrc sync: everything modified since one period and an
+ * hour ago (the overlap covers a late or slow run; objects are replaced,
+ * never doubled). It runs on the main thread with a loop of its own: the
+ * workers serve meanwhile. */
+static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
+{
+    const ed_metrc_licence *l = arg;
+    char *vendor = NULL, *user = NULL;
+    if (ed_metrc_keys_load(l->keys, &vendor, &user, msg) != 0) {
+        return -1;
+    }
+    ed_metrc_config mc = {0};
+    mc.state = l->state;
+    mc.base_url = l->base_url;
+    mc.sandbox = l->sandbox;
+    mc.vendor_key = vendor;
+    mc.user_key = user;
+    ed_metrc *m = ed_metrc_new(NULL, &mc, msg);
+    free(vendor);
+    free(user);
+    if (m == NULL) {
+        return -1;
+    }
+    time_t now = time(NULL);
+    ed_metrc_sync_report rep;
+    int rc = ed_metrc_sync(m, s, l->tenant, l->license, now - (time_t)l->sync_s - 3600, now,
+                           &rep, msg);
+    /* then the licence's outbox: what could not be sent last time goes now */
+    ed_metrc_push_report push = {0};
+    int pushed = rc >= 0 ? ed_metrc_outbox_push(m, s, l->tenant, l->license, &push, msg) : -1;
+    if (rc >= 0) {
+        ed_buf_printf(msg, "metrc sync %s/%s:", l->tenant, l->license);
+        for (int i = 0; i < ED_METRC_RESOURCES; i++) {
+            ed_buf_printf(msg, "%s %zu %s", i ? "," : "", rep.counts[i],
+                          ed_metrc_resource_names[i]);
+        }
+        ed_buf_printf(msg, "; %zu errors; outbox: %zu sent, %zu dead, %zu still pending\n%s",
+                      rep.errors, push.sent, push.dead, push.retry,
+                      rep.error_text.data ? rep.error_text.data : "");
+    }
+    if (pushed < 0) {
+        rc = -1;
+    }
+    ed_buf_free(&rep.error_text);
+    ed_metrc_free(m);
+    return rc == 0 ? 0 : -1;
 }
 
 /* Deadline alerts: the obligations decisions carry that come due within
@@ -78,36 +127,136 @@ static int deadline_alerts(void *arg, ed_store *s, ed_buf *msg)
     return n < 0 ? -1 : 0;
 }
 
-/* Claim and run one job when it is due; its outcome logged. */
-static int run_job(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg)
+static void log_run(const char *name, const char *holder, int rc, int failed, const ed_buf *msg,
+                    const ed_buf *err)
 {
-    ed_buf msg = {0}, err = {0};
-    int failed = 0;
-    int rc = ed_store_job_run(s, job, fn, arg, &failed, &msg, &err);
     ed_buf x = {0};
     ed_buf_puts(&x, ",\"job\":");
-    ed_json_escape(&x, job->name, strlen(job->name));
+    ed_json_escape(&x, name, strlen(name));
     ed_buf_puts(&x, ",\"holder\":");
-    ed_json_escape(&x, job->holder, strlen(job->holder));
+    ed_json_escape(&x, holder, strlen(holder));
     if (rc == 1) {
         ed_buf_puts(&x, ",\"output\":");
-        ed_json_escape(&x, msg.data ? msg.data : "", msg.len);
+        ed_json_escape(&x, msg->data ? msg->data : "", msg->len);
         ed_log(failed ? "warn" : "info",
                failed ? "scheduled job failed; it is retried after a back-off"
                       : "scheduled job ran", x.data);
     } else if (rc == -1) {
         ed_buf_puts(&x, ",\"error\":");
-        ed_json_escape(&x, err.data ? err.data : "", err.len);
+        ed_json_escape(&x, err->data ? err->data : "", err->len);
         ed_log("warn", "scheduled jobs could not be claimed or finished", x.data);
     }
     ed_buf_free(&x);
+}
+
+/* The file store has one node and no jobs table: its Metrc syncs are due
+ * by this process's own clock (the main thread alone calls the poll). */
+static double *local_due;
+static size_t n_local_due;
+
+typedef struct outbox_tally {
+    const char *license;
+    size_t pending, sent, dead;
+} outbox_tally;
+
+static int tally_op(void *arg, const ed_outbox_op *op)
+{
+    outbox_tally *t = arg;
+    if (strcmp(op->license, t->license) == 0) {
+        t->pending += strcmp(op->state, "pending") == 0;
+        t->sent += strcmp(op->state, "sent") == 0;
+        t->dead += strcmp(op->state, "dead") == 0;
+    }
+    return 0;
+}
+
+/* After a run: the licence's outbox by state, and the run, as metrics. */
+static void metrc_metrics(ed_store *s, const ed_metrc_licence *l, int rc, int failed,
+                          ed_metrics *metrics)
+{
+    if (metrics == NULL || rc != 1) {
+        return;
+    }
+    ed_buf labels = {0};
+    ed_buf_puts(&labels, "tenant=\"");
+    ed_metrics_label_escape(l->tenant, &labels);
+    ed_buf_puts(&labels, "\",license=\"");
+    ed_metrics_label_escape(l->license, &labels);
+    ed_buf_puts(&labels, "\"");
+    ed_buf run = {0};
+    ed_buf_printf(&run, "%s,result=\"%s\"", labels.data, failed ? "failed" : "ok");
+    ed_metrics_inc(metrics, "edict_metrc_syncs_total", run.data, 1);
+    outbox_tally t = {l->license, 0, 0, 0};
+    ed_buf err = {0};
+    if (ed_store_outbox_each(s, l->tenant, NULL, tally_op, &t, &err) == 0) {
+        const char *names[3] = {"pending", "sent", "dead"};
+        size_t counts[3] = {t.pending, t.sent, t.dead};
+        for (int i = 0; i < 3; i++) {
+            ed_buf st = {0};
+            ed_buf_printf(&st, "%s,state=\"%s\"", labels.data, names[i]);
+            ed_metrics_set(metrics, "edict_metrc_outbox", st.data, (double)counts[i]);
+            ed_buf_free(&st);
+        }
+    }
+    ed_buf_free(&err);
+    ed_buf_free(&run);
+    ed_buf_free(&labels);
+}
+
+static void poll_metrc(ed_store *s, const ed_config *cfg, const char *holder,
+                       ed_metrics *metrics)
+{
+    for (size_t i = 0; i < cfg->n_metrc; i++) {
+        const ed_metrc_licence *l = &cfg->metrc[i];
+        ed_buf name = {0}, msg = {0}, err = {0};
+        ed_buf_printf(&name, "metrc-sync:%s:%s", l->tenant, l->license);
+        /* once per licence across the nodes: the job row is the licence's */
+        ed_job job = {name.data, l->sync_s, 3600, 60, holder};
+        int failed = 0;
+        int rc = ed_store_job_run(s, &job, metrc_sync, (void *)l, &failed, &msg, &err);
+        if (rc == ED_STORE_UNSUPPORTED) {
+            if (n_local_due < cfg->n_metrc) {
+                double *grown = realloc(local_due, cfg->n_metrc * sizeof *grown);
+                if (grown == NULL) {
+                    abort();
+                }
+                for (size_t k = n_local_due; k < cfg->n_metrc; k++) {
+                    grown[k] = 0;
+                }
+                local_due = grown;
+                n_local_due = cfg->n_metrc;
+            }
+            double now = (double)time(NULL);
+            rc = 0;
+            if (now >= local_due[i]) {
+                failed = metrc_sync((void *)l, s, &msg) != 0;
+                local_due[i] = now + (failed ? 60 : l->sync_s);
+                rc = 1;
+            }
+        }
+        log_run(name.data, holder, rc, failed, &msg, &err);
+        metrc_metrics(s, l, rc, failed, metrics);
+        ed_buf_free(&name);
+        ed_buf_free(&msg);
+        ed_buf_free(&err);
+    }
+}
+
+/* Claim and run one shared job when it is due; its outcome logged. */
+static int run_job(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg)
+{
+    ed_buf msg = {0}, err = {0};
+    int failed = 0;
+    int rc = ed_store_job_run(s, job, fn, arg, &failed, &msg, &err);
+    log_run(job->name, job->holder, rc, failed, &msg, &err);
     ed_buf_free(&msg);
     ed_buf_free(&err);
     return rc;
 }
 
-int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
+int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder, ed_metrics *metrics)
 {
+    poll_metrc(s, cfg, holder, metrics);
     int rc = 0;
     if (cfg->retention_sweep_s > 0) {
         /* a sweep reads every chain: its lease covers a long one, and a
@@ -120,5 +269,7 @@ int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder)
         int lead_days = (int)cfg->deadline_alert_days;
         rc = run_job(s, &job, deadline_alerts, &lead_days);
     }
-    return rc == ED_STORE_UNSUPPORTED ? rc : 0;
+    /* the file store has no shared jobs: the caller stops polling, unless
+     * Metrc syncs are due by this node's clock */
+    return rc == ED_STORE_UNSUPPORTED && cfg->n_metrc == 0 ? rc : 0;
 }

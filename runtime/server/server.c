@@ -746,7 +746,7 @@ static void on_sigterm(struct ev_loop *loop, ev_signal *s, int revents)
 static void on_jobs(struct ev_loop *loop, ev_timer *t, int revents)
 {
     ed_server *srv = t->data;
-    if (ed_jobs_poll(srv->svc.store, srv->svc.cfg, srv->holder) == ED_STORE_UNSUPPORTED) {
+    if (ed_jobs_poll(srv->svc.store, srv->svc.cfg, srv->holder, srv->svc.metrics) == ED_STORE_UNSUPPORTED) {
         ev_timer_stop(loop, t);
     }
 }
@@ -985,6 +985,11 @@ static void describe_metrics(ed_metrics *m)
     size_t nl = sizeof latency / sizeof latency[0];
     ed_metrics_describe(m, "edict_http_requests_total", "counter",
                         "HTTP requests by route and status", NULL, 0);
+    ed_metrics_describe(m, "edict_metrc_syncs_total", "counter",
+                        "Metrc syncs this node ran, by tenant, licence and result", NULL, 0);
+    ed_metrics_describe(m, "edict_metrc_outbox", "gauge",
+                        "Metrc outbox operations by tenant, licence and state (pending, "
+                        "sent, dead), as of this node's last sync", NULL, 0);
     ed_metrics_describe(m, "edict_http_request_seconds", "histogram",
                         "time to answer a request, by route", latency, nl);
     ed_metrics_describe(m, "edict_evaluation_seconds", "histogram",
@@ -1194,7 +1199,7 @@ int ed_serve(ed_config *cfg, int only_check)
     /* the first look at once, then every jobs_poll_ms */
     ev_timer_init(&srv.jobs, on_jobs, 0.0, cfg->jobs_poll_s);
     srv.jobs.data = &srv;
-    if (cfg->retention_sweep_s > 0 || cfg->deadline_alerts_s > 0) {
+    if (cfg->retention_sweep_s > 0 || cfg->deadline_alerts_s > 0 || cfg->n_metrc > 0) {
         ev_timer_start(srv.main_loop, &srv.jobs);
     }
     /* published packs: listen, and look at once, then every packs_poll_ms */

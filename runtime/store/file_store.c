@@ -2157,7 +2157,58 @@ static int quarantine_broken_chains(file_store *fs, ed_buf *err)
     return rc < 0 ? -1 : 0;
 }
 
+/* Metrc data: kept beside the journal, in the store's folder (file_metrc.c) */
+static int file_metrc_put(ed_store *s, const char *tenant, const char *license,
+                          const ed_metrc_object *o, size_t n, ed_buf *err)
+{
+    return ed_file_metrc_put(((file_store *)s)->dir, tenant, license, o, n, err);
+}
+
+static int file_metrc_count(ed_store *s, const char *tenant, const char *license,
+                            const char *resource, size_t *count, ed_buf *err)
+{
+    return ed_file_metrc_count(((file_store *)s)->dir, tenant, license, resource, count, err);
+}
+
+static int file_metrc_log(ed_store *s, const char *tenant, const char *license,
+                          const char *json, ed_buf *err)
+{
+    return ed_file_metrc_log(((file_store *)s)->dir, tenant, license, json, err);
+}
+
+static int file_metrc_log_each(ed_store *s, const char *tenant,
+                               int (*visit)(void *arg, const char *json), void *arg,
+                               ed_buf *err)
+{
+    return ed_file_metrc_log_each(((file_store *)s)->dir, tenant, visit, arg, err);
+}
+
+static int file_outbox_add(ed_store *s, const ed_outbox_op *op, ed_buf *err)
+{
+    return ed_file_outbox_add(((file_store *)s)->dir, op, err);
+}
+
+static int file_outbox_each(ed_store *s, const char *tenant, const char *state,
+                            int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
+                            ed_buf *err)
+{
+    return ed_file_outbox_each(((file_store *)s)->dir, tenant, state, visit, arg, err);
+}
+
+static int file_outbox_mark(ed_store *s, const char *tenant, const char *key,
+                            const char *state, const char *message, ed_buf *err)
+{
+    return ed_file_outbox_mark(((file_store *)s)->dir, tenant, key, state, message, err);
+}
+
 static const ed_store_ops file_ops = {
+    .metrc_put = file_metrc_put,
+    .metrc_count = file_metrc_count,
+    .metrc_log = file_metrc_log,
+    .metrc_log_each = file_metrc_log_each,
+    .outbox_add = file_outbox_add,
+    .outbox_each = file_outbox_each,
+    .outbox_mark = file_outbox_mark,
     .quarantined = file_quarantined,
     .append = file_append,
     .commit = file_commit,

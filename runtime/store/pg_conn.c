@@ -245,6 +245,26 @@ int ed_pg_exec(const ed_pg_target *t, PGconn *c, const char *sql, ed_buf *err)
     return ok ? 0 : -1;
 }
 
+PGresult *ed_pg_query(const ed_pg_target *t, PGconn *c, const char *sql, int n,
+                      const char *const *vals, ExecStatusType want, const char *what,
+                      ed_buf *err)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(r) != want) {
+        ed_pg_error(t, c, r, what, err);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+void ed_pg_rollback(PGconn *c)
+{
+    if (PQtransactionStatus(c) != PQTRANS_IDLE) {
+        PQclear(PQexec(c, "ROLLBACK"));
+    }
+}
+
 uint64_t ed_pg_u64(const PGresult *r, int row, int col)
 {
     const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
@@ -272,25 +292,5 @@ void ed_pg_put_u64(char out[8], uint64_t v)
     for (int i = 7; i >= 0; i--) {
         out[i] = (char)(v & 0xff);
         v >>= 8;
-    }
-}
-
-PGresult *ed_pg_query(const ed_pg_target *t, PGconn *c, const char *sql, int n,
-                      const char *const *vals, ExecStatusType want, const char *what,
-                      ed_buf *err)
-{
-    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
-    if (PQresultStatus(r) != want) {
-        ed_pg_error(t, c, r, what, err);
-        PQclear(r);
-        return NULL;
-    }
-    return r;
-}
-
-void ed_pg_rollback(PGconn *c)
-{
-    if (PQtransactionStatus(c) != PQTRANS_IDLE) {
-        PQclear(PQexec(c, "ROLLBACK"));
     }
 }

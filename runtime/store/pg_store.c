@@ -34,6 +34,7 @@
 #include "pg_schema.h"
 #include "pg_jobs.h"
 #include "pg_alerts.h"
+#include "pg_metrc.h"
 #include "pg_packs.h"
 
 #include "stdlib/hash.h"
@@ -1651,7 +1652,65 @@ static ed_store_listener *pg_packs_listen(ed_store *s)
     return ed_pg_listener_new(&((pg_store *)s)->target);
 }
 
+/* Metrc data (pg_metrc.c): a pooled connection per call */
+#define WITH_CONN(call)                                                                \
+    pg_store *ps = (pg_store *)s;                                                      \
+    PGconn *c = conn_get(ps, err);                                                     \
+    int rc = c ? (call) : -1;                                                          \
+    conn_put(ps, c);                                                                   \
+    return rc
+
+static int pg_metrc_put(ed_store *s, const char *tenant, const char *license,
+                        const ed_metrc_object *o, size_t n, ed_buf *err)
+{
+    WITH_CONN(ed_pg_metrc_put(&ps->target, c, tenant, license, o, n, err));
+}
+
+static int pg_metrc_count(ed_store *s, const char *tenant, const char *license,
+                          const char *resource, size_t *count, ed_buf *err)
+{
+    WITH_CONN(ed_pg_metrc_count(&ps->target, c, tenant, license, resource, count, err));
+}
+
+static int pg_metrc_log(ed_store *s, const char *tenant, const char *license,
+                        const char *json, ed_buf *err)
+{
+    WITH_CONN(ed_pg_metrc_log(&ps->target, c, tenant, license, json, err));
+}
+
+static int pg_metrc_log_each(ed_store *s, const char *tenant,
+                             int (*visit)(void *arg, const char *json), void *arg,
+                             ed_buf *err)
+{
+    WITH_CONN(ed_pg_metrc_log_each(&ps->target, c, tenant, visit, arg, err));
+}
+
+static int pg_outbox_add(ed_store *s, const ed_outbox_op *op, ed_buf *err)
+{
+    WITH_CONN(ed_pg_outbox_add(&ps->target, c, op, err));
+}
+
+static int pg_outbox_each(ed_store *s, const char *tenant, const char *state,
+                          int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
+                          ed_buf *err)
+{
+    WITH_CONN(ed_pg_outbox_each(&ps->target, c, tenant, state, visit, arg, err));
+}
+
+static int pg_outbox_mark(ed_store *s, const char *tenant, const char *key,
+                          const char *state, const char *message, ed_buf *err)
+{
+    WITH_CONN(ed_pg_outbox_mark(&ps->target, c, tenant, key, state, message, err));
+}
+
 static const ed_store_ops pg_ops = {
+    .metrc_put = pg_metrc_put,
+    .metrc_count = pg_metrc_count,
+    .metrc_log = pg_metrc_log,
+    .metrc_log_each = pg_metrc_log_each,
+    .outbox_add = pg_outbox_add,
+    .outbox_each = pg_outbox_each,
+    .outbox_mark = pg_outbox_mark,
     .packs_publish = pg_packs_publish,
     .packs_current = pg_packs_current,
     .packs_fetch = pg_packs_fetch,

@@ -285,3 +285,81 @@ int ed_store_export(ed_store *s, const char *tenant, const char *from, const cha
     ed_buf_free(&a.line);
     return rc == 0 ? 0 : 1;
 }
+
+/* ---- Metrc: both implementations have these (a store without them would
+ * be a programming error, said plainly rather than crashed on) ---- */
+
+static void no_metrc(ed_buf *err)
+{
+    ed_buf_puts(err, "this store keeps no Metrc data");
+}
+
+int ed_store_metrc_put(ed_store *s, const char *tenant, const char *license,
+                       const ed_metrc_object *o, size_t n, ed_buf *err)
+{
+    if (s->ops->metrc_put == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->metrc_put(s, tenant, license, o, n, err);
+}
+
+int ed_store_metrc_count(ed_store *s, const char *tenant, const char *license,
+                         const char *resource, size_t *count, ed_buf *err)
+{
+    if (s->ops->metrc_count == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->metrc_count(s, tenant, license, resource, count, err);
+}
+
+int ed_store_metrc_log(ed_store *s, const char *tenant, const char *license,
+                       const char *json, ed_buf *err)
+{
+    if (s->ops->metrc_log == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->metrc_log(s, tenant, license, json, err);
+}
+
+int ed_store_metrc_log_each(ed_store *s, const char *tenant,
+                            int (*visit)(void *arg, const char *json), void *arg, ed_buf *err)
+{
+    if (s->ops->metrc_log_each == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->metrc_log_each(s, tenant, visit, arg, err);
+}
+
+int ed_store_outbox_add(ed_store *s, const ed_outbox_op *op, ed_buf *err)
+{
+    if (s->ops->outbox_add == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->outbox_add(s, op, err);
+}
+
+int ed_store_outbox_each(ed_store *s, const char *tenant, const char *state,
+                         int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
+                         ed_buf *err)
+{
+    if (s->ops->outbox_each == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->outbox_each(s, tenant, state, visit, arg, err);
+}
+
+int ed_store_outbox_mark(ed_store *s, const char *tenant, const char *key,
+                         const char *state, const char *message, ed_buf *err)
+{
+    if (s->ops->outbox_mark == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->outbox_mark(s, tenant, key, state, message, err);
+}

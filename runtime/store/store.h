@@ -303,4 +303,65 @@ int ed_store_schema_status(const char *location, FILE *out, ed_buf *err);
  * outside [A-Za-z0-9._-] percent-encoded, never empty. malloc'd. */
 char *ed_store_encode_name(const char *name);
 
+/* ---- Metrc (adapters/metrc): the mirror a sync pulls, its log, and the
+ * outbox of writes for Metrc. Every row is a tenant's (row-level security
+ * in PostgreSQL, a folder per tenant in the file store: <dir>/metrc/). */
+
+/* One object as Metrc gave it: its JSON text, under (licence, resource,
+ * id); a later sync replaces it. */
+typedef struct ed_metrc_object {
+    const char *resource;      /* packages, plants, plantbatches, harvests, transfers */
+    const char *id;
+    const char *label;         /* "" when it has none */
+    const char *last_modified; /* as Metrc wrote it, "" when absent */
+    const char *json;
+    size_t len;
+} ed_metrc_object;
+
+/* Keep n objects of tenant's licence (insert or replace). 0, or -1. */
+int ed_store_metrc_put(ed_store *s, const char *tenant, const char *license,
+                       const ed_metrc_object *o, size_t n, ed_buf *err);
+
+/* How many objects of resource the mirror holds for (tenant, licence). */
+int ed_store_metrc_count(ed_store *s, const char *tenant, const char *license,
+                         const char *resource, size_t *count, ed_buf *err);
+
+/* The sync log: one JSON object per run (licence, started, finished,
+ * counts, errors), appended. Each: the runs of tenant, oldest first. */
+int ed_store_metrc_log(ed_store *s, const char *tenant, const char *license,
+                       const char *json, ed_buf *err);
+int ed_store_metrc_log_each(ed_store *s, const char *tenant,
+                            int (*visit)(void *arg, const char *json), void *arg,
+                            ed_buf *err);
+
+/* An operation for Metrc in the outbox: kept before it is sent, sent with
+ * its key, and marked sent (with Metrc's answer) or dead (with its message). */
+typedef struct ed_outbox_op {
+    const char *tenant;
+    const char *key;     /* the idempotency key: unique per tenant */
+    const char *license;
+    const char *method;  /* POST, PUT, DELETE */
+    const char *path;    /* "/packages/v2/adjust" (the licence is added) */
+    const char *body;    /* a JSON array of at most 10 objects */
+    const char *state;   /* pending, sent, dead */
+    const char *message; /* Metrc's answer (sent) or error (dead); "" */
+    const char *created_at;
+    int attempts;        /* pushes that tried it */
+} ed_outbox_op;
+
+/* Keep op (state pending), durably. 1 kept, 0 the key is there already,
+ * -1 with err. */
+int ed_store_outbox_add(ed_store *s, const ed_outbox_op *op, ed_buf *err);
+
+/* Visit tenant's operations in the order they were added; state NULL:
+ * every state. Return non-zero from visit to stop. 0, or -1. */
+int ed_store_outbox_each(ed_store *s, const char *tenant, const char *state,
+                         int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
+                         ed_buf *err);
+
+/* Record what a push did with (tenant, key): state, message, attempts +1,
+ * durably. 0, or -1. */
+int ed_store_outbox_mark(ed_store *s, const char *tenant, const char *key,
+                         const char *state, const char *message, ed_buf *err);
+
 #endif

@@ -46,6 +46,20 @@ typedef struct ed_store_ops {
     long long (*packs_current)(ed_store *s, ed_buf *err);
     int (*packs_fetch)(ed_store *s, long long id, const char *dest, ed_buf *err);
     ed_store_listener *(*packs_listen)(ed_store *s);
+    int (*metrc_put)(ed_store *s, const char *tenant, const char *license,
+                     const ed_metrc_object *o, size_t n, ed_buf *err);
+    int (*metrc_count)(ed_store *s, const char *tenant, const char *license,
+                       const char *resource, size_t *count, ed_buf *err);
+    int (*metrc_log)(ed_store *s, const char *tenant, const char *license, const char *json,
+                     ed_buf *err);
+    int (*metrc_log_each)(ed_store *s, const char *tenant,
+                          int (*visit)(void *arg, const char *json), void *arg, ed_buf *err);
+    int (*outbox_add)(ed_store *s, const ed_outbox_op *op, ed_buf *err);
+    int (*outbox_each)(ed_store *s, const char *tenant, const char *state,
+                       int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
+                       ed_buf *err);
+    int (*outbox_mark)(ed_store *s, const char *tenant, const char *key, const char *state,
+                       const char *message, ed_buf *err);
     void (*close)(ed_store *s);
 } ed_store_ops;
 
@@ -60,6 +74,23 @@ ed_store *ed_file_store_open(const char *dir, const ed_store_options *opt,
 
 /* PostgreSQL (pg_store.c): a postgres:// URL. */
 ed_store *ed_pg_store_open(const char *url, const ed_store_options *opt, ed_buf *err);
+
+/* file_metrc.c: the Metrc operations of a file store kept in folder dir
+ * (the store's own folder). */
+int ed_file_metrc_put(const char *dir, const char *tenant, const char *license,
+                      const ed_metrc_object *o, size_t n, ed_buf *err);
+int ed_file_metrc_count(const char *dir, const char *tenant, const char *license,
+                        const char *resource, size_t *count, ed_buf *err);
+int ed_file_metrc_log(const char *dir, const char *tenant, const char *license,
+                      const char *json, ed_buf *err);
+int ed_file_metrc_log_each(const char *dir, const char *tenant,
+                           int (*visit)(void *arg, const char *json), void *arg, ed_buf *err);
+int ed_file_outbox_add(const char *dir, const ed_outbox_op *op, ed_buf *err);
+int ed_file_outbox_each(const char *dir, const char *tenant, const char *state,
+                        int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
+                        ed_buf *err);
+int ed_file_outbox_mark(const char *dir, const char *tenant, const char *key,
+                        const char *state, const char *message, ed_buf *err);
 
 /* The chain's one formula, for every implementation:
  *     out = SHA-256(prev || record || bytes)

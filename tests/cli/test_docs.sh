@@ -10,7 +10,7 @@ EDICT_DIR=$(cd "$(dirname "$EDICT")" && pwd)
 [ "$(basename "$EDICT")" = edict ] || EDICT_DIR=$TMP
 T=$TMP/tree
 mkdir -p "$T"
-cp -R README.md RULES.md examples rules jurisdictions tenants "$T"/
+cp -R README.md RULES.md examples rules jurisdictions tenants adapters "$T"/
 # the journal where a reader's goes by default, under a home of the test's
 unset EDICT_JOURNAL_DIR EDICT_HOME XDG_STATE_HOME
 HOME=$T/home
@@ -34,6 +34,8 @@ doc README.md 2
 doc README.md 3
 doc README.md 5
 doc README.md 6
+# the Metrc tour, against the emulator (it starts and stops it)
+doc README.md 9
 
 # RULES.md, "Your first pack in 15 minutes"
 doc RULES.md 1

@@ -60,9 +60,28 @@ only_below() {
     done
 }
 only_below engine "engine util stdlib"
+# adapters/ (the outside systems: Metrc) sit beside the decider: they may
+# use the store and util, never the engine, the decider, the server or cli
+for f in adapters/*/*.c adapters/*/*.h; do
+    [ -f "$f" ] || continue
+    own=$(dirname "$f")
+    bad=
+    for inc in $(project_includes "$f"); do
+        case $inc in
+        store/* | util/*) ;;
+        */*) bad="$bad $inc" ;;
+        *) [ -f "$own/$inc" ] || bad="$bad $inc" ;;
+        esac
+    done
+    is "$f includes only its own adapter, store/ and util/" "${bad# }" ""
+done
+# and only the command line and the server include an adapter
+above=$(grep -l '#[[:space:]]*include[[:space:]]*"adapters/' runtime/engine/* \
+    runtime/store/* runtime/decider/* runtime/util/* stdlib/*.c stdlib/*.h 2>/dev/null | tr '\n' ' ')
+is "no part below the server includes an adapter" "$above" ""
 only_below store "store util stdlib"
 only_below decider "decider engine store util stdlib"
-only_below server "server decider engine store util stdlib"
+only_below server "server decider engine store util stdlib adapters"
 
 # the server knows no Lua: no Lua header anywhere under runtime/server/
 lua_in_server=$(grep -l '#[[:space:]]*include[[:space:]]*<\(lua\|lauxlib\|lualib\)\.h>' \
