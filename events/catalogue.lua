@@ -183,6 +183,21 @@ return {
       },
     },
     {
+      type = "ctls.monthly_report",
+      summary = "a Canadian licence's monthly CTLS inventory report (a placeholder pack decides it)",
+      jurisdictions = { "CA" },
+      fields = {
+        { "licence", "id", "the licence reporting" },
+        { "month", "month", "the month reported" },
+        { "categories", "list", "the inventory categories", items = { "object", fields = {
+          { "category", "text", "the category (dried cannabis, plants, ...)" },
+          { "unit", "text", "kg, or count for plants" },
+          { "opening", "number", "the month's opening quantity" },
+          { "previous_closing", "number", "last month's closing quantity" },
+        } } },
+      },
+    },
+    {
       type = "driver.status",
       summary = "a commercial driver's Clearinghouse and medical status",
       jurisdictions = { "US-DOT" },

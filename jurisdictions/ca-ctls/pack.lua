@@ -18,5 +18,6 @@ return {
     opening_tolerance = { default = 0.05, max = 0.05, cite = "CTLS reporting guide (FACTS §6, C2)",
                           rules = { "ca-ctls/opening-vs-closing" } },
   },
+  events = { "ctls.monthly_report" }, -- the types it decides (docs/EVENTS.md)
   rules = { "monthly.lua" },
 }
