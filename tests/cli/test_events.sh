@@ -7,9 +7,9 @@
 
 run "$EDICT" events
 is "events: exit 0" "$RC" 0
-has "events: the version and the count" "$OUT" "event catalogue v1 (10 types"
+has "events: the version and the count" "$OUT" "event catalogue v1 (11 types"
 for t in waste.recorded plant.measured plant.phase_changed inventory.moved period.closed \
-    dds.submitted evidence.stored batch.verify driver.status employee.compliance; do
+    dds.submitted evidence.stored batch.verify ctls.monthly_report driver.status employee.compliance; do
     has "events: lists $t" "$OUT" "  $t "
 done
 run "$EDICT" events batch.verify
