@@ -88,5 +88,6 @@ int ed_cmd_diff(int argc, char **argv);
 int ed_cmd_serve(int argc, char **argv);
 int ed_cmd_db(int argc, char **argv);
 int ed_cmd_new(int argc, char **argv);
+int ed_cmd_evidence(int argc, char **argv);
 
 #endif

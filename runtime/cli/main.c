@@ -27,6 +27,9 @@ static const char usage[] =
     "                      their heads, export a tenant's entries\n"
     "  serve               the HTTP service: evaluate, webhooks, decisions,\n"
     "                      audit, packs, hot reload, metrics\n"
+    "  evidence put|get|list\n"
+    "                      the evidence vault: store a file, content-addressed\n"
+    "                      and encrypted; read it back checked; list uploads\n"
     "  retention status|archive\n"
     "                      what is past its retention date; archive it\n"
     "  db migrate|status   the PostgreSQL store's schema\n"
@@ -79,6 +82,7 @@ int main(int argc, char **argv)
         {"diff", ed_cmd_diff},
         {"new", ed_cmd_new},
         {"db", ed_cmd_db},
+        {"evidence", ed_cmd_evidence},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

@@ -51,6 +51,7 @@ void ed_config_defaults(ed_config *cfg)
     cfg->packs_poll_s = 30;
     cfg->reload_runs_fixtures = 1;
     cfg->max_body_bytes = (size_t)1 << 20;
+    cfg->max_evidence_bytes = (size_t)1 << 30;
     cfg->max_batch_events = 1000;
     cfg->max_connections = 1024;
     cfg->header_timeout_s = 10;
@@ -368,7 +369,7 @@ static const char *const known_fields[] = {
     "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
     "idempotency_window_s", "rate_per_minute", "burst", "limits", "isolate_rules",
     "evaluation_deadline_ms", "retention_sweep_s", "jobs_poll_ms",
-    "packs_poll_ms", NULL};
+    "packs_poll_ms", "evidence_dir", "evidence_keys", "max_evidence_bytes", NULL};
 
 static void read_all(reader *r, ed_config *cfg)
 {
@@ -398,6 +399,8 @@ static void read_all(reader *r, ed_config *cfg)
      * password never in the file (docs/DEPLOY.md) */
     read_string(r, -1, "store", "store", &cfg->journal_dir);
     read_string(r, -1, "state_dir", "state_dir", &cfg->state_dir);
+    read_string(r, -1, "evidence_dir", "evidence_dir", &cfg->evidence_dir);
+    read_string(r, -1, "evidence_keys", "evidence_keys", &cfg->evidence_keys);
     read_bool(r, -1, "watch", "watch", &cfg->watch);
     v = cfg->reload_debounce_s * 1000;
     read_number(r, -1, "reload_debounce_ms", "reload_debounce_ms", 0, 60000, &v);
@@ -421,6 +424,9 @@ static void read_all(reader *r, ed_config *cfg)
     v = (double)cfg->max_body_bytes;
     read_number(r, -1, "max_body_bytes", "max_body_bytes", 1024, 1 << 30, &v);
     cfg->max_body_bytes = (size_t)v;
+    v = (double)cfg->max_evidence_bytes;
+    read_number(r, -1, "max_evidence_bytes", "max_evidence_bytes", 0, 64.0 * (1 << 30), &v);
+    cfg->max_evidence_bytes = (size_t)v;
     v = (double)cfg->max_batch_events;
     read_number(r, -1, "max_batch_events", "max_batch_events", 1, 1e6, &v);
     cfg->max_batch_events = (size_t)v;
@@ -514,7 +520,7 @@ int ed_config_load(ed_config *cfg, const char *path, ed_buf *err)
             cfg->pack_dirs[i] = p;
         }
         char **dirs[] = {&cfg->tenants_dir, &cfg->journal_dir, &cfg->state_dir,
-                         &cfg->port_file};
+                         &cfg->port_file, &cfg->evidence_dir, &cfg->evidence_keys};
         for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
             /* a postgres:// store is no folder */
             if (*dirs[i] && strstr(*dirs[i], "://") == NULL) {

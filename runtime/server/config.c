@@ -32,6 +32,8 @@ void ed_config_free(ed_config *cfg)
     free(cfg->tenants_dir);
     free(cfg->journal_dir);
     free(cfg->state_dir);
+    free(cfg->evidence_dir);
+    free(cfg->evidence_keys);
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         free(cfg->tenants[i].name);
     }

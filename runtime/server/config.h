@@ -40,6 +40,13 @@ typedef struct ed_config {
     char *tenants_dir;       /* may be NULL: no overlays */
     char *journal_dir;
     char *state_dir;         /* last-known-good packs, idempotency keys */
+    /* the evidence vault (store.h, "Evidence"): its folder (NULL: the
+     * store's default), its key file (NULL: the environment's), the
+     * largest upload POST /v1/evidence takes (streamed, never whole in
+     * memory) */
+    char *evidence_dir;
+    char *evidence_keys;
+    size_t max_evidence_bytes;
     int watch;               /* reload on changes under the pack folders */
     double reload_debounce_s;
     int reload_runs_fixtures;
