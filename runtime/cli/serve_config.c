@@ -226,6 +226,74 @@ static void read_packs(reader *r, ed_config *cfg)
     }
 }
 
+static void read_role(reader *r, int idx, const char *label, ed_role *out)
+{
+    char *s = NULL;
+    read_string(r, idx, "role", label, &s);
+    if (s && ed_role_parse(s, out) != 0) {
+        problem(r, label, "expected \"evaluate\", \"auditor\" or \"admin\"");
+    }
+    free(s);
+}
+
+static void add_token(ed_config *cfg, const char *sha, ed_role role, size_t tenant,
+                      const char *name)
+{
+    ed_token *p = realloc(cfg->tokens, (cfg->n_tokens + 1) * sizeof *p);
+    if (p == NULL) {
+        abort();
+    }
+    ed_token *t = &p[cfg->n_tokens++];
+    memcpy(t->sha256, sha, 65);
+    t->role = role;
+    t->tenant = tenant;
+    t->name = ed_strdup(name);
+    cfg->tokens = p;
+}
+
+/* tenants.T.tokens = { name = { token_sha256 =, role = } }: more tokens
+ * of one tenant, each with its role */
+static void read_tokens(reader *r, ed_config *cfg, const char *tenant_label)
+{
+    int t = field(r, -1, "tokens");
+    if (t != LUA_TTABLE) {
+        if (t != LUA_TNIL) {
+            ed_buf l = {0};
+            ed_buf_printf(&l, "%s.tokens", tenant_label);
+            problem(r, l.data, "expected a table: name = { token_sha256 =, role = }");
+            ed_buf_free(&l);
+        }
+        lua_pop(r->L, 1);
+        return;
+    }
+    lua_pushnil(r->L);
+    while (lua_next(r->L, -2) != 0) {
+        ed_buf l = {0};
+        if (lua_type(r->L, -2) != LUA_TSTRING || lua_type(r->L, -1) != LUA_TTABLE) {
+            ed_buf_printf(&l, "%s.tokens", tenant_label);
+            problem(r, l.data, "expected name = { token_sha256 =, role = }");
+        } else {
+            const char *name = lua_tostring(r->L, -2);
+            char sha[65] = "";
+            ed_role role = ED_ROLE_EVALUATE;
+            ed_buf_printf(&l, "%s.tokens.%s.token_sha256", tenant_label, name);
+            read_hash(r, -1, "token_sha256", l.data, sha);
+            if (sha[0] == '\0') {
+                problem(r, l.data, "required");
+            }
+            ed_buf_reset(&l);
+            ed_buf_printf(&l, "%s.tokens.%s.role", tenant_label, name);
+            read_role(r, -1, l.data, &role);
+            if (sha[0]) {
+                add_token(cfg, sha, role, cfg->n_tenants, name);
+            }
+        }
+        ed_buf_free(&l);
+        lua_pop(r->L, 1);
+    }
+    lua_pop(r->L, 1);
+}
+
 static void read_tenants(reader *r, ed_config *cfg)
 {
     int t = field(r, -1, "tenants");
@@ -254,8 +322,18 @@ static void read_tenants(reader *r, ed_config *cfg)
         ed_buf l2 = {0};
         ed_buf_printf(&l2, "%s.token_sha256", label.data);
         read_hash(r, -1, "token_sha256", l2.data, a.token_sha256);
-        if (a.token_sha256[0] == '\0') {
-            problem(r, l2.data, "required");
+        ed_buf_reset(&l2);
+        ed_buf_printf(&l2, "%s.role", label.data);
+        read_role(r, -1, l2.data, &a.role);
+        if (a.token_sha256[0]) {
+            add_token(cfg, a.token_sha256, a.role, cfg->n_tenants, "default");
+        }
+        size_t had = cfg->n_tokens;
+        read_tokens(r, cfg, label.data);
+        if (a.token_sha256[0] == '\0' && cfg->n_tokens == had) {
+            ed_buf_reset(&l2);
+            ed_buf_printf(&l2, "%s.token_sha256", label.data);
+            problem(r, l2.data, "required (or tokens = { name = { token_sha256 =, role = } })");
         }
         ed_buf_reset(&l2);
         ed_buf_printf(&l2, "%s.rate_per_minute", label.data);

@@ -60,12 +60,13 @@ static const char *bearer(const ed_request *req)
     return *a ? a : NULL;
 }
 
-/* The tenant of the request's token, or NULL after answering 401. */
-static const ed_tenant_auth *authenticate(ed_api_worker *w, const ed_request *req,
-                                          ed_response *res)
+/* The tenant of the request's token (and the token, *tok, may be NULL),
+ * or NULL after answering 401. */
+static const ed_tenant_auth *authenticate_as(ed_api_worker *w, const ed_request *req,
+                                             ed_response *res, const ed_token **tok)
 {
     const char *token = bearer(req);
-    const ed_tenant_auth *t = token ? ed_config_tenant_by_token(w->svc->cfg, token) : NULL;
+    const ed_tenant_auth *t = token ? ed_config_token(w->svc->cfg, token, tok) : NULL;
     if (t == NULL) {
         ed_api_error(res, 401, "unauthorized",
                      token ? "the bearer token is not valid"
@@ -77,10 +78,42 @@ static const ed_tenant_auth *authenticate(ed_api_worker *w, const ed_request *re
     return t;
 }
 
+static const ed_tenant_auth *authenticate(ed_api_worker *w, const ed_request *req,
+                                          ed_response *res)
+{
+    return authenticate_as(w, req, res, NULL);
+}
+
+#define MAY_EVALUATE (1u << ED_ROLE_EVALUATE)
+#define MAY_AUDIT (1u << ED_ROLE_AUDITOR)
+#define MAY_ADMIN (1u << ED_ROLE_ADMIN)
+
+/* 1 when the token's role is one of mask; 0 after answering 403. */
+static int may(const ed_token *tok, unsigned mask, const char *what, ed_response *res)
+{
+    if (mask & (1u << tok->role)) {
+        return 1;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "a token with role %s may not %s", ed_role_name(tok->role), what);
+    ed_api_error(res, 403, "forbidden", msg);
+    return 0;
+}
+
+/* Who asked, for the journal: "token:<tenant>/<name> (<role>)". */
+static void caller_name(const ed_tenant_auth *t, const ed_token *tok, char *out, size_t cap)
+{
+    snprintf(out, cap, "token:%s/%s (%s)", t->name, tok->name, ed_role_name(tok->role));
+}
+
 static int is_admin(ed_api_worker *w, const ed_request *req)
 {
     const char *token = bearer(req);
     const char *want = w->svc->cfg->admin_token_sha256;
+    const ed_token *tok = NULL;
+    if (token && ed_config_token(w->svc->cfg, token, &tok) && tok->role == ED_ROLE_ADMIN) {
+        return 1; /* a tenant's token with the admin role */
+    }
     if (token == NULL || want[0] == '\0') {
         return 0;
     }
@@ -763,6 +796,7 @@ static void audit_verify(ed_api_worker *w, const ed_tenant_auth *t, ed_response 
 struct ed_api_upload {
     ed_api_worker *w;
     const ed_tenant_auth *t;
+    const ed_token *tok;
     ed_vault_put *put;
     char type[136], entity[264];
     uint64_t size;
@@ -787,21 +821,20 @@ static int vault_ready(ed_api_worker *w, ed_response *res)
     return 1;
 }
 
-static void caller_name(const ed_tenant_auth *t, char *out, size_t cap)
-{
-    snprintf(out, cap, "token:%s", t->name);
-}
 
 ed_api_upload *ed_api_upload_begin(ed_api_worker *w, const ed_request *req, ed_response *res)
 {
     set_route(res, "/v1/evidence");
-    const ed_tenant_auth *t = authenticate(w, req, res);
+    const ed_token *tok = NULL;
+    const ed_tenant_auth *t = authenticate_as(w, req, res, &tok);
+    /* every role may upload evidence (README, "Roles") */
     if (t == NULL || !rate_ok(w, t, res) || !vault_ready(w, res)) {
         return NULL;
     }
     ed_api_upload *u = ed_xcalloc(1, sizeof *u);
     u->w = w;
     u->t = t;
+    u->tok = tok;
     if (query_param(req->query, "type", u->type, sizeof u->type) == NULL ||
         query_param(req->query, "entity", u->entity, sizeof u->entity) == NULL ||
         u->type[0] == '\0' || u->entity[0] == '\0') {
@@ -870,8 +903,8 @@ void ed_api_upload_end(ed_api_upload *u, ed_response *res)
         ed_api_upload_abort(u);
         return;
     }
-    char by[160], at[32];
-    caller_name(u->t, by, sizeof by);
+    char by[300], at[32];
+    caller_name(u->t, u->tok, by, sizeof by);
     ed_utc_now(at);
     ed_vault_event ev = {.kind = ED_VAULT_STORED, .tenant = u->t->name, .digest = digest,
                          .type = u->type, .entity = u->entity, .by = by, .at = at,
@@ -902,8 +935,8 @@ static int sink_buf(void *arg, const void *data, size_t n)
     return 0;
 }
 
-static void get_evidence(ed_api_worker *w, const ed_tenant_auth *t, const char *digest,
-                         ed_response *res)
+static void get_evidence(ed_api_worker *w, const ed_tenant_auth *t, const ed_token *tok,
+                         const char *digest, ed_response *res)
 {
     if (!vault_ready(w, res)) {
         return;
@@ -918,8 +951,8 @@ static void get_evidence(ed_api_worker *w, const ed_tenant_auth *t, const char *
         ed_log("error", err.data, NULL);
         ed_api_error(res, 500, "evidence_damaged", err.data); /* resets what was read */
     } else {
-        char by[160], at[32];
-        caller_name(t, by, sizeof by);
+        char by[300], at[32];
+        caller_name(t, tok, by, sizeof by);
         ed_utc_now(at);
         ed_vault_event ev = {.kind = ED_VAULT_READ, .tenant = t->name, .digest = digest,
                              .by = by, .at = at};
@@ -1259,8 +1292,14 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
         wrong_method(w, res, post ? "POST" : "GET");
         return;
     }
-    const ed_tenant_auth *t = authenticate(w, req, res);
+    const ed_token *tok = NULL;
+    const ed_tenant_auth *t = authenticate_as(w, req, res, &tok);
     if (t == NULL || !rate_ok(w, t, res)) {
+        return;
+    }
+    if (post ? !may(tok, MAY_EVALUATE | MAY_ADMIN, "evaluate", res)
+             : strncmp(route, "/v1/evidence", 12) == 0 &&
+                   !may(tok, MAY_AUDIT | MAY_ADMIN, "read evidence", res)) {
         return;
     }
     if (post) {
@@ -1272,7 +1311,7 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
     } else if (strcmp(route, "/v1/evidence") == 0) {
         list_evidence(w, t, req->query, res);
     } else if (strcmp(route, "/v1/evidence/{digest}") == 0) {
-        get_evidence(w, t, path + 13, res);
+        get_evidence(w, t, tok, path + 13, res);
     } else {
         get_decision(w, t, path + 14, res);
     }

@@ -78,6 +78,9 @@ has "a flipped byte: the error names the digest" "$ERR" "evidence $D2 is damaged
 token_hash() { printf '%s\n' "$1" | "$EDICT" serve --hash-token; }
 ACME=acme-token-0123456789abcdef
 BETA=beta-token-0123456789abcdef
+QA=acme-qa-token-0123456789abcdef
+BQA=beta-qa-token-0123456789abcdef
+BOSS=acme-admin-token-0123456789abcdef
 mkpack "$TMP/packs/demo" demo 2026.1 US-XX 2020-01-01 ""
 write "$TMP/packs/demo/rules.lua" <<'EOF'
 rule { id = "demo/any", on = "t.a", severity = "info", cite = "DEMO-1",
@@ -91,8 +94,11 @@ return {
   reload_runs_fixtures = false, max_body_bytes = 4096,
   max_evidence_bytes = 64 * 1024 * 1024,
   tenants = {
-    acme = { token_sha256 = "$(token_hash $ACME)", rate_per_minute = 100000, burst = 100000 },
-    beta = { token_sha256 = "$(token_hash $BETA)", rate_per_minute = 100000, burst = 100000 },
+    acme = { token_sha256 = "$(token_hash $ACME)", rate_per_minute = 100000, burst = 100000,
+             tokens = { qa = { token_sha256 = "$(token_hash $QA)", role = "auditor" },
+                        boss = { token_sha256 = "$(token_hash $BOSS)", role = "admin" } } },
+    beta = { token_sha256 = "$(token_hash $BETA)", rate_per_minute = 100000, burst = 100000,
+             tokens = { qa = { token_sha256 = "$(token_hash $BQA)", role = "auditor" } } },
   },
 }
 EOF
@@ -112,6 +118,8 @@ req() {
 }
 acme() { req "$@" -H "Authorization: Bearer $ACME"; }
 beta() { req "$@" -H "Authorization: Bearer $BETA"; }
+qa() { req "$@" -H "Authorization: Bearer $QA"; }
+bqa() { req "$@" -H "Authorization: Bearer $BQA"; }
 
 req POST "/v1/evidence?type=photo&entity=waste:W-9" --data-binary @"$TMP/manifest.txt"
 is "POST /v1/evidence without a token: 401" "$ST" 401
@@ -126,18 +134,21 @@ is "the same bytes again: 200, kept once" "$ST $(jv "$TMP/body" 'tostring(D[1].s
 beta POST "/v1/evidence?type=photo&entity=empty" --data-binary @"$TMP/empty"
 is "POST 0 bytes: 201 and the digest of nothing" "$ST $(jv "$TMP/body" 'D[1].digest .. D[1].size')" "201 $(sha512 "$TMP/empty")0"
 acme GET "/v1/evidence/$D3"
-is "GET /v1/evidence/{digest}: 200" "$ST" 200
+is "GET evidence with an evaluate token: 403" "$ST" 403
+has "403 names the role" "$TMP/body" "a token with role evaluate may not read evidence"
+qa GET "/v1/evidence/$D3"
+is "GET /v1/evidence/{digest} with an auditor token: 200" "$ST" 200
 check "GET: the exact bytes" cmp "$TMP/body" "$TMP/photo.jpg"
 has "GET: octet-stream" "$TMP/hdr" "application/octet-stream"
-beta GET "/v1/evidence/$D3"
-is "GET another tenant's digest: 404" "$ST" 404
-acme GET "/v1/evidence/not-a-digest"
+bqa GET "/v1/evidence/$D3"
+is "GET another tenant's digest (its auditor): 404" "$ST" 404
+qa GET "/v1/evidence/not-a-digest"
 is "GET a malformed digest: 404" "$ST" 404
-acme GET "/v1/evidence?entity=waste%3AW-9"
+qa GET "/v1/evidence?entity=waste%3AW-9"
 is "GET /v1/evidence?entity=: the two uploads" "$(jv "$TMP/body" 'D[1].count .. " " .. D[1].items[1].digest')" "2 $D3"
-beta GET "/v1/evidence?entity=waste%3AW-9"
+bqa GET "/v1/evidence?entity=waste%3AW-9"
 is "beta lists none of acme's" "$(jv "$TMP/body" 'D[1].count')" 0
-acme GET "/v1/evidence/$D2"
+qa GET "/v1/evidence/$D2"
 is "GET a damaged blob: 500" "$ST" 500
 has "GET a damaged blob: the error names the digest" "$TMP/body" "evidence $D2 is damaged"
 lacks "GET a damaged blob: none of its bytes served" "$TMP/body" PLAINTEXT-MARKER
@@ -155,7 +166,7 @@ is "POST 50 MB: 201 and its SHA-512" "$ST $(jv "$TMP/body" 'D[1].digest')" "201 
 echo "# 50 MB upload: $(( (t1 - t0) / 1000000 )) ms; server peak RSS ${before} -> ${after} kB"
 check "50 MB: the server's peak memory grew by less than 16 MB (streamed)" \
     [ $((after - before)) -lt 16384 ]
-acme GET "/v1/evidence/$D4"
+qa GET "/v1/evidence/$D4"
 check "GET 50 MB: the exact bytes" cmp "$TMP/body" "$TMP/big.bin"
 
 # an upload cut mid-body: nothing kept, nothing served
@@ -164,17 +175,43 @@ D5=$(sha512 "$TMP/cut.bin")
 curl -s -o /dev/null --limit-rate 400K --max-time 1 -H "Authorization: Bearer $ACME" \
     --data-binary @"$TMP/cut.bin" "$U/v1/evidence?type=photo&entity=cut"
 sleep 0.3
-acme GET "/v1/evidence/$D5"
+qa GET "/v1/evidence/$D5"
 is "a cut upload is not served" "$ST" 404
 is "a cut upload leaves no file behind" "$(find "$V/acme/tmp" -type f | wc -l | tr -d ' ')" 0
-acme GET "/v1/evidence?entity=cut"
+qa GET "/v1/evidence?entity=cut"
 is "a cut upload is not journaled" "$(jv "$TMP/body" 'D[1].count')" 0
+
+# roles (README, "Roles"): an auditor evaluates nothing and sees only its
+# tenant; a tenant's admin token reloads
+event e1 '{}' 2026-02-01T00:00:00Z t.a US-XX acme >"$TMP/e1"
+event e2 '{}' 2026-02-01T00:00:00Z t.a US-XX beta >"$TMP/e2"
+qa POST /v1/evaluate --data-binary @"$TMP/e1"
+is "an auditor token evaluates nothing: 403" "$ST" 403
+acme POST /v1/evaluate --data-binary @"$TMP/e1"
+is "an evaluate token evaluates" "$ST" 200
+DA=$(jv "$TMP/body" 'D[1].decisions[1].decision_id')
+beta POST /v1/evaluate --data-binary @"$TMP/e2"
+DB=$(jv "$TMP/body" 'D[1].decisions[1].decision_id')
+qa GET "/v1/decisions/$DA"
+is "an auditor reads its tenant's decisions" "$ST" 200
+qa GET "/v1/decisions/$DB"
+is "an auditor of acme: beta's decision is 404" "$ST" 404
+bqa GET "/v1/decisions/$DA"
+is "an auditor of beta: acme's decision is 404" "$ST" 404
+qa POST /v1/admin/reload
+is "an auditor may not reload: 401" "$ST" 401
+req POST /v1/admin/reload -H "Authorization: Bearer $BOSS"
+is "a tenant token with the admin role reloads" "$ST" 200
+qa POST "/v1/evidence?type=note&entity=audit:A-1" --data-binary @"$TMP/manifest.txt"
+is "an auditor may upload evidence (Compliance QA)" "$ST" 200
 
 kill -TERM "$PID" 2>/dev/null
 wait "$PID"
 run "$EDICT" audit verify --journal "$J" --tenant acme
 has "the chain with every upload and read verifies" "$OUT" ", ok"
 run "$EDICT" evidence list --journal "$J" --tenant acme --type video
-is "the 50 MB upload in the trail, by token" "$(jv "$OUT" 'D[1].size .. " " .. D[1].by')" "52428800 token:acme"
+is "the 50 MB upload in the trail, by token" "$(jv "$OUT" 'D[1].size .. " " .. D[1].by')" "52428800 token:acme/default (evaluate)"
+run "$EDICT" audit export --journal "$J" --tenant acme
+check "every evidence read is journaled, with who" grep -q 'evidence.read.*token:acme/qa (auditor)' "$OUT"
 
 summary
