@@ -168,7 +168,14 @@ static const char retention_usage[] =
     "         verifies. Nothing is removed before its retention_until, nor\n"
     "         anything without one. DATE must be given.\n"
     "\n"
+    "Evidence blobs (edict evidence) are covered too: a blob is kept until\n"
+    "the latest retention_until of its upload (7 years) and of every decision\n"
+    "naming its digest; archive removes the blobs past that (their journal\n"
+    "entries, digest included, stay).\n"
+    "\n"
     "--store S (or --journal DIR): the journal, a folder or postgres://…\n"
+    "--evidence-dir DIR: the evidence vault (default: $EDICT_EVIDENCE_DIR,\n"
+    "else the journal folder's evidence/)\n"
     "\n"
     "exit status: 0, or 1 when a chain does not verify or is in use.\n";
 
@@ -180,15 +187,16 @@ int ed_cmd_retention(int argc, char **argv)
         return help ? ED_EXIT_OK : ED_EXIT_USAGE;
     }
     int archive = strcmp(argv[1], "archive") == 0;
-    enum { O_TENANT = ED_OPT_OWN, O_JOURNAL, O_AS_OF, O_HELP };
+    enum { O_TENANT = ED_OPT_OWN, O_JOURNAL, O_AS_OF, O_HELP, O_EVIDENCE };
     static const struct option options[] = {
+        {"evidence-dir", required_argument, 0, O_EVIDENCE},
         {"tenant", required_argument, 0, O_TENANT},
         {"journal", required_argument, 0, O_JOURNAL},
         {"store", required_argument, 0, O_JOURNAL},
         {"as-of", required_argument, 0, O_AS_OF},
         {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    const char *tenant = NULL, *as_of = NULL;
+    const char *tenant = NULL, *as_of = NULL, *evidence = NULL;
     const char *dir = ed_store_default_location();
     int opt;
     optind = 1;
@@ -197,6 +205,7 @@ int ed_cmd_retention(int argc, char **argv)
         case O_TENANT: tenant = optarg; break;
         case O_JOURNAL: dir = optarg; break;
         case O_AS_OF: as_of = optarg; break;
+        case O_EVIDENCE: evidence = optarg; break;
         case O_HELP: fputs(retention_usage, stdout); return ED_EXIT_OK;
         default: fputs(retention_usage, stderr); return ED_EXIT_USAGE;
         }
@@ -226,6 +235,12 @@ int ed_cmd_retention(int argc, char **argv)
         return ED_EXIT_HOST;
     }
     int rc = ed_store_retention(store, tenant, as_of, archive, stdout);
+    /* the blobs after the entries: what the decisions still cite is known
+     * only once the chains verify */
+    if (rc == 0) {
+        rc = ed_vault_retention(evidence ? evidence : ed_vault_default_dir(dir), store, tenant,
+                                as_of, archive, stdout);
+    }
     ed_store_close(store);
     ed_buf_free(&err);
     return rc == 0 ? ED_EXIT_OK : ED_EXIT_HOST;

@@ -683,3 +683,213 @@ int ed_vault_list(ed_store *s, const ed_vault_query *q, ed_entry_visitor visit, 
     ed_buf_free(&a.entity_pat);
     return rc == 2 ? 0 : rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* Retention: a blob is kept while its upload's entry (7 years) or any   */
+/* decision naming its digest is within its retention_until              */
+/* ------------------------------------------------------------------ */
+
+typedef struct blob_keep {
+    char digest[ED_SHA512_HEX_LEN + 1];
+    char until[11];   /* the latest retention_until that covers it; "" none yet */
+    int forever;      /* cited by an entry without a retention date */
+} blob_keep;
+
+typedef struct keep_walk {
+    blob_keep *b;
+    size_t n;
+} keep_walk;
+
+static int cmp_blob(const void *a, const void *b)
+{
+    return strcmp(((const blob_keep *)a)->digest, ((const blob_keep *)b)->digest);
+}
+
+static void cover(keep_walk *k, const char *digest, const char *until)
+{
+    blob_keep key;
+    memcpy(key.digest, digest, ED_SHA512_HEX_LEN);
+    key.digest[ED_SHA512_HEX_LEN] = '\0';
+    blob_keep *b = bsearch(&key, k->b, k->n, sizeof *k->b, cmp_blob);
+    if (b == NULL) {
+        return;
+    }
+    if (until[0] == '\0') {
+        b->forever = 1;
+    } else if (strncmp(until, b->until, 10) > 0) {
+        snprintf(b->until, sizeof b->until, "%.10s", until);
+    }
+}
+
+static int is_hex_lower(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* Every upload entry covers its blob; every other entry covers the blobs
+ * whose digests (a run of exactly 128 hex digits) its bytes name. */
+static int keep_visit(void *arg, const ed_entry *e)
+{
+    keep_walk *k = arg;
+    if (strcmp(e->type, "edict.evidence") == 0 && ed_vault_digest_ok(e->event_id)) {
+        cover(k, e->event_id, e->retention_until);
+        return 0;
+    }
+    if (e->bytes == NULL || strcmp(e->type, "edict.evidence.read") == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i + ED_SHA512_HEX_LEN <= e->len;) {
+        if (!is_hex_lower(e->bytes[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < e->len && is_hex_lower(e->bytes[j])) {
+            j++;
+        }
+        if (j - i == ED_SHA512_HEX_LEN) {
+            cover(k, e->bytes + i, e->retention_until);
+        }
+        i = j;
+    }
+    return 0;
+}
+
+static void list_blobs(const char *tdir, keep_walk *k)
+{
+    char **subs = NULL;
+    int ns = ed_list_dir(tdir, &subs);
+    for (int i = 0; i < ns; i++) {
+        if (strlen(subs[i]) != 2) {
+            continue; /* tmp/ and anything else */
+        }
+        char *sub = ed_path_join(tdir, subs[i]);
+        char **names = NULL;
+        int nn = ed_list_dir(sub, &names);
+        for (int j = 0; j < nn; j++) {
+            if (ed_vault_digest_ok(names[j])) {
+                k->b = ed_xrealloc(k->b, (k->n + 1) * sizeof *k->b);
+                memset(&k->b[k->n], 0, sizeof k->b[k->n]);
+                memcpy(k->b[k->n].digest, names[j], ED_SHA512_HEX_LEN + 1);
+                k->n++;
+            }
+        }
+        if (nn > 0) {
+            ed_free_names(names, nn);
+        }
+        free(sub);
+    }
+    if (ns > 0) {
+        ed_free_names(subs, ns);
+    }
+}
+
+static int tenant_blobs(const char *vdir, const char *enc, const char *tenant, ed_store *s,
+                        const char *as_of, int archive, FILE *out)
+{
+    char *tdir = ed_path_join(vdir, enc);
+    keep_walk k = {0};
+    list_blobs(tdir, &k);
+    int rc = 0;
+    if (k.n > 0) {
+        qsort(k.b, k.n, sizeof *k.b, cmp_blob);
+        FILE *quiet = fopen("/dev/null", "w");
+        int wrc = ed_store_walk(s, tenant, NULL, keep_visit, &k, NULL, quiet ? quiet : stderr);
+        if (quiet) {
+            fclose(quiet);
+        }
+        if (wrc != 0 && wrc != 2) {
+            fprintf(out, "tenant %s: evidence: the chain does not verify; no blob is "
+                         "touched\n", tenant);
+            rc = 1;
+            goto done;
+        }
+        size_t past = 0, forever = 0, unknown = 0, removed = 0;
+        char next[11] = "";
+        for (size_t i = 0; i < k.n; i++) {
+            blob_keep *b = &k.b[i];
+            if (b->forever) {
+                forever++;
+            } else if (b->until[0] == '\0') {
+                unknown++; /* no upload entry names it: kept */
+            } else if (strcmp(b->until, as_of) < 0) {
+                past++;
+                if (archive) {
+                    ed_buf p = {0};
+                    ed_buf_printf(&p, "%s/%.2s/%s", tdir, b->digest, b->digest);
+                    if (unlink(p.data) == 0) {
+                        removed++;
+                    } else {
+                        fprintf(out, "tenant %s: evidence %s: cannot remove: %s\n", tenant,
+                                b->digest, strerror(errno));
+                        rc = 1;
+                    }
+                    ed_buf_free(&p);
+                }
+            } else if (next[0] == '\0' || strcmp(b->until, next) < 0) {
+                memcpy(next, b->until, sizeof next);
+            }
+        }
+        fprintf(out, "tenant %s: evidence: %zu blobs; %zu past retention on %s%s; %zu "
+                "cited by a decision without a retention date (kept); %zu without an "
+                "upload entry (kept); %s%s\n", tenant, k.n, past, as_of,
+                archive ? (removed == past ? " (removed now; their journal entries stay)"
+                                           : " (not all removed)")
+                        : "",
+                forever, unknown, next[0] ? "the next may go after " : "nothing else has a date",
+                next);
+    }
+done:
+    free(k.b);
+    free(tdir);
+    return rc;
+}
+
+/* The tenant name of an encoded folder name (ed_store_encode_name). */
+static char *decode_name(const char *enc)
+{
+    size_t n = strlen(enc);
+    char *out = ed_xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char byte;
+        if (enc[i] == '%' && i + 2 < n && ed_unhex(enc + i + 1, 2, &byte) == 0) {
+            out[o++] = (char)byte;
+            i += 2;
+        } else {
+            out[o++] = enc[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+int ed_vault_retention(const char *dir, ed_store *s, const char *tenant, const char *as_of,
+                       int archive, FILE *out)
+{
+    if (dir == NULL || !ed_is_dir(dir)) {
+        return 0;
+    }
+    if (tenant) {
+        char *enc = ed_store_encode_name(tenant);
+        int rc = tenant_blobs(dir, enc, tenant, s, as_of, archive, out);
+        free(enc);
+        return rc;
+    }
+    char **names = NULL;
+    int n = ed_list_dir(dir, &names);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        char *path = ed_path_join(dir, names[i]);
+        if (ed_is_dir(path)) {
+            char *name = decode_name(names[i]);
+            rc |= tenant_blobs(dir, names[i], name, s, as_of, archive, out);
+            free(name);
+        }
+        free(path);
+    }
+    if (n > 0) {
+        ed_free_names(names, n);
+    }
+    return rc;
+}

@@ -362,4 +362,14 @@ typedef struct ed_vault_query {
 } ed_vault_query;
 int ed_vault_list(ed_store *s, const ed_vault_query *q, ed_entry_visitor visit, void *arg);
 
+/* Retention of the blobs in the vault folder dir (no key needed): a blob
+ * is kept until the latest retention_until of its upload entries (7
+ * years) and of every entry whose bytes name its digest; one named by an
+ * entry without a retention date, or by no upload entry, is kept. A
+ * report line per tenant to out; with archive, the blobs past retention
+ * on as_of are removed (their journal entries stay, digest and all). A
+ * tenant whose chain does not verify is not touched. 0, or 1. */
+int ed_vault_retention(const char *dir, ed_store *s, const char *tenant, const char *as_of,
+                       int archive, FILE *out);
+
 #endif

@@ -214,4 +214,34 @@ is "the 50 MB upload in the trail, by token" "$(jv "$OUT" 'D[1].size .. " " .. D
 run "$EDICT" audit export --journal "$J" --tenant acme
 check "every evidence read is journaled, with who" grep -q 'evidence.read.*token:acme/qa (auditor)' "$OUT"
 
+# retention: a blob is kept 7 years from its upload, and as long as any
+# decision naming its digest is kept; archive removes the rest, the
+# journal entries (digest and all) stay
+mkpack "$TMP/cite/cite" cite 2026.1 US-XX 2020-01-01 "" 'params = { retention_years = 20 },'
+write "$TMP/cite/cite/rules.lua" <<'EOF'
+local window = require "edict.window"
+rule { id = "cite/photo", on = "t.photo", severity = "info", cite = "DEMO-2",
+  check = function(e, ctx)
+    window.retain_years(e, ctx, "retention_years")
+    return { message = "photo on file", severity = "info", details = { sha512 = e.data.sha512 } }
+  end }
+EOF
+event p1 "{\"sha512\":\"$D1\"}" 2026-03-01T00:00:00Z t.photo US-XX acme >"$TMP/p1"
+run "$EDICT" eval --journal "$J" --packs "$TMP/cite" "$TMP/p1"
+check "a decision citing the manifest's digest, kept 20 years" grep -q '"retention_until":"2046-03-01"' "$OUT"
+run "$EDICT" retention status --journal "$J" --tenant acme --as-of 2040-01-01
+has "retention status covers blobs: the cited one stays, the rest are past 7 years" "$OUT" \
+    "tenant acme: evidence: 5 blobs; 4 past retention on 2040-01-01"
+has "retention status: when the cited one may go" "$OUT" "the next may go after 2046-03-01"
+run "$EDICT" retention archive --journal "$J" --tenant acme --as-of 2040-01-01
+has "retention archive removes the blobs past retention" "$OUT" "4 past retention on 2040-01-01 (removed now"
+run "$EDICT" evidence get "$D1" --journal "$J" --tenant acme --out "$TMP/kept"
+check "the cited blob is still there, whole" cmp "$TMP/kept" "$TMP/manifest.txt"
+run "$EDICT" evidence get "$D3" --journal "$J" --tenant acme
+has "a blob past retention is gone" "$ERR" "tenant acme has no evidence $D3"
+run "$EDICT" audit export --journal "$J" --tenant acme
+check "its upload entry stays in the chain, digest and all" grep -q "\"record\":\"- $D3 " "$OUT"
+run "$EDICT" audit verify --journal "$J" --tenant acme
+has "the chain still verifies" "$OUT" ", ok"
+
 summary
