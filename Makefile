@@ -14,13 +14,14 @@
 
 CC ?= cc
 PREFIX ?= /usr/local
-PKGS := lua5.4 lua5.4-cjson libcrypto libpq
+PKGS := lua5.4 lua5.4-cjson libcrypto libpq libarchive
 
 # The Debian packages edict needs to build, test and bench; `make deps`
 # installs what is missing (as root) and .ci/run uses the same list.
 DEB_PACKAGES := build-essential pkg-config clang liblua5.4-dev lua5.4 \
 	lua-cjson lua-cjson-dev libssl-dev hyperfine valgrind tzdata \
-	libev-dev libhttp-parser-dev curl wrk strace libpq-dev postgresql
+	libev-dev libhttp-parser-dev curl wrk strace libpq-dev postgresql \
+	libarchive-dev
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +174,15 @@ ed_catalog *ed_cli_catalog(ed_cli *cli, ed_diags *d)
         free(default_tenants);
     }
     return c;
+}
+
+void ed_cli_who(char *out, size_t cap)
+{
+    struct passwd pw, *res = NULL;
+    char buf[1024];
+    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res) {
+        snprintf(out, cap, "cli:%s", res->pw_name);
+    } else {
+        snprintf(out, cap, "cli:uid-%ld", (long)getuid());
+    }
 }

@@ -13,7 +13,6 @@
 #include "stdlib/time.h"
 
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,17 +52,6 @@ static const char usage[] =
     "\n"
     "exit status: 0; 1 when the blob is missing or damaged, or storing failed;\n"
     "64 on a usage error.\n";
-
-static void who_am_i(char *out, size_t cap)
-{
-    struct passwd pw, *res = NULL;
-    char buf[1024];
-    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res) {
-        snprintf(out, cap, "cli:%s", res->pw_name);
-    } else {
-        snprintf(out, cap, "cli:uid-%ld", (long)getuid());
-    }
-}
 
 static void utc_now(char out[32])
 {
@@ -120,7 +108,7 @@ static int put(ed_store *s, ed_vault *v, const char *file, const char *tenant,
     if (rc != 0) {
         return -1;
     }
-    who_am_i(by, sizeof by);
+    ed_cli_who(by, sizeof by);
     utc_now(at);
     ed_vault_event ev = {.kind = ED_VAULT_STORED, .tenant = tenant, .digest = digest,
                          .type = type, .entity = entity, .by = by, .at = at, .size = size,
@@ -184,7 +172,7 @@ static int get(ed_store *s, ed_vault *v, const char *digest, const char *tenant,
         return -1;
     }
     char by[300], at[32];
-    who_am_i(by, sizeof by);
+    ed_cli_who(by, sizeof by);
     utc_now(at);
     ed_vault_event ev = {.kind = ED_VAULT_READ, .tenant = tenant, .digest = digest,
                          .by = by, .at = at};

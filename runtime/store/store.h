@@ -159,6 +159,14 @@ int ed_store_walk(ed_store *s, const char *tenant, ed_key *pub,
  * broken chain is not signed. 0, or 1. */
 int ed_store_checkpoint(ed_store *s, const char *tenant, ed_key *key, FILE *out);
 
+/* The signed checkpoints of tenant, in the order signed: visit gets each
+ * (seq, hash hex, signature hex; return nonzero to stop). Not verified
+ * here (ed_store_walk does). 0, or -1 with err. */
+typedef int (*ed_checkpoint_visitor)(void *arg, uint64_t seq, const char *hash_hex,
+                                     const char *sig_hex);
+int ed_store_checkpoints(ed_store *s, const char *tenant, ed_checkpoint_visitor visit,
+                         void *arg, ed_buf *err);
+
 /* Write a tenant's entries as JSON lines for a regulator (docs/AUDIT.md):
  * tenant, seq, prev, hash, the hashed record fields and the decision's
  * exact bytes. from/to (YYYY-MM-DD, may be NULL) select by occurred_at.
@@ -371,5 +379,38 @@ int ed_vault_list(ed_store *s, const ed_vault_query *q, ed_entry_visitor visit, 
  * tenant whose chain does not verify is not touched. 0, or 1. */
 int ed_vault_retention(const char *dir, ed_store *s, const char *tenant, const char *as_of,
                        int archive, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Regulator packages (package.c; docs/AUDIT.md): a tar file with a
+ * tenant's selected decisions, the chain entries from the first to the
+ * checkpoint covering the last (one file each, whose SHA-256 is the
+ * entry's hash), the checkpoints' messages and signatures, the cited
+ * evidence, the packs, a README and SHA256SUMS.                          */
+/* ------------------------------------------------------------------ */
+
+typedef struct ed_package_request {
+    const char *tenant;
+    const char *from, *to;    /* YYYY-MM-DD of occurred_at, inclusive; NULL: open */
+    const char *entity;       /* NULL: all; else the uploads of that entity and
+                               * the decisions whose bytes name it */
+    const char *by;           /* who asked, for MANIFEST.json */
+    const char *pub_path;     /* the checkpoints' public key to include; NULL: none */
+    ed_vault *vault;          /* NULL: cited evidence listed, not included */
+} ed_package_request;
+
+typedef struct ed_package_summary {
+    size_t selected, entries, checkpoints, evidence, evidence_missing;
+    uint64_t first, last, covered_by; /* covered_by: the checkpoint's seq, 0: none */
+} ed_package_summary;
+
+/* Write the package to out_path (removed on failure). 0, or -1 with err
+ * (nothing selected, a chain that does not verify, a write that failed). */
+int ed_package_write(ed_store *s, const ed_package_request *rq, const char *out_path,
+                     ed_package_summary *sum, ed_buf *err);
+
+/* Check a package offline, as docs/AUDIT.md does with sha256sum and
+ * openssl; what is wrong (or one "ok" line) to out. 0 ok, 1 not, -1 not
+ * a package. */
+int ed_package_verify(const char *path, FILE *out);
 
 #endif

@@ -37,7 +37,8 @@ if command -v bash >/dev/null 2>&1; then
     export PATH
     is "completion: edict eva -> eval" "$(complete_line "$(basename "$EDICT") eva")" "eval"
     is "completion: edict evi -> evidence" "$(complete_line "$(basename "$EDICT") evi")" "evidence"
-    is "completion: edict audit v -> verify" "$(complete_line "$(basename "$EDICT") audit v")" "verify"
+    is "completion: edict audit v -> verify, verify-package" "$(complete_line "$(basename "$EDICT") audit v" | tr "\n" " ")" "verify verify-package "
+    is "completion: edict audit pa -> package" "$(complete_line "$(basename "$EDICT") audit pa")" "package"
     is "completion: edict eval --fo -> --format" "$(complete_line "$(basename "$EDICT") eval --fo")" "--format"
     has_line() { printf '%s\n' "$2" | grep -qx -- "$1"; }
     check "completion: edict new --j offers --jurisdiction" has_line --jurisdiction "$(complete_line "$(basename "$EDICT") new --j")"
