@@ -161,6 +161,7 @@ test: $(BUILD)/edict $(UNIT_BIN)
 bench: $(BUILD)/edict
 	@EDICT=$(BUILD)/edict sh tests/bench/run.sh
 	@EDICT=$(BUILD)/edict LIB=$(BUILD)/libedict.a sh tests/bench/store.sh
+	@EDICT=$(BUILD)/edict sh tests/bench/evidence.sh
 
 install: $(BUILD)/edict
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/edict

@@ -146,6 +146,26 @@ static void note_packs(writer *w, const char *b, size_t n)
     ed_buf_putc(&w->packs, '\n');
 }
 
+static int id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == ':';
+}
+
+/* The bytes name the entity as a whole id: "E-1850" is not in "E-18500". */
+static int names_entity(const char *b, size_t n, const char *entity)
+{
+    size_t k = strlen(entity);
+    for (const char *p = b; k && (p = memmem(p, n - (size_t)(p - b), entity, k)) != NULL; p++) {
+        int before = p > b && id_char(p[-1]);
+        int after = (size_t)(p - b) + k < n && id_char(p[k]);
+        if (!before && !after) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int day_in(const writer *w, const char *occurred_at)
 {
     size_t n = strlen(occurred_at);
@@ -166,7 +186,7 @@ static int select_visit(void *arg, const ed_entry *e)
     }
     if (w->rq->entity) {
         int named = upload ? memmem(e->bytes, e->len, w->entity_pat.data, w->entity_pat.len) != NULL
-                           : memmem(e->bytes, e->len, w->rq->entity, strlen(w->rq->entity)) != NULL;
+                           : names_entity(e->bytes, e->len, w->rq->entity);
         if (!named) {
             return 0;
         }
@@ -546,14 +566,16 @@ typedef struct got_file {
     char *text;            /* small files kept whole: chain, sums, messages, key */
 } got_file;
 
+static int cmp_file(const void *a, const void *b)
+{
+    return strcmp(((const got_file *)a)->name, ((const got_file *)b)->name);
+}
+
+/* files are sorted by name once read */
 static got_file *find_file(got_file *f, size_t n, const char *name)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(f[i].name, name) == 0) {
-            return &f[i];
-        }
-    }
-    return NULL;
+    got_file key = {.name = (char *)name};
+    return n ? bsearch(&key, f, n, sizeof *f, cmp_file) : NULL;
 }
 
 static int keep_text(const char *name)
@@ -624,6 +646,9 @@ int ed_package_verify(const char *path, FILE *out)
     }
     free(buf);
     archive_read_free(a);
+    if (n) {
+        qsort(files, n, sizeof *files, cmp_file);
+    }
     /* 1. every file as SHA256SUMS says, and nothing unlisted */
     got_file *sums = find_file(files, n, "SHA256SUMS");
     size_t listed = 0;
