@@ -78,7 +78,7 @@ static int date_ok(const char *s)
     return strlen(s) == 10 && ed_time_parse(s, 10, 1, &t, why, sizeof why) == 0;
 }
 
-/* edict audit package: written, then journaled (who, what, its SHA-256) */
+/* edict audit package: written and journaled (who, what, its SHA-256) */
 static int package(const char *location, ed_package_request *rq, const char *out,
                    const char *edir, const char *ekeys)
 {
@@ -87,7 +87,7 @@ static int package(const char *location, ed_package_request *rq, const char *out
     ed_store_options so = {.mode = ED_STORE_WRITE};
     ed_store *store = ed_store_open(location, &so, &err);
     ed_vault *vault = NULL;
-    char by[300], at[32];
+    char by[300];
     ed_cli_who(by, sizeof by);
     rq->by = by;
     if (store == NULL) {
@@ -103,33 +103,6 @@ static int package(const char *location, ed_package_request *rq, const char *out
     if (ed_package_write(store, rq, out, &sum, &err) != 0) {
         goto done;
     }
-    size_t n = 0;
-    char *bytes = ed_read_file(out, &n);
-    char sha[ED_SHA256_HEX_LEN + 1] = "";
-    if (bytes) {
-        ed_sha256_hex(bytes, n, sha);
-        free(bytes);
-    }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    ed_buf rec = {0};
-    ed_buf_printf(&rec, "{\"kind\":\"package\",\"sha256\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
-                  "\"entity\":", sha, rq->from ? rq->from : "", rq->to ? rq->to : "");
-    ed_json_escape(&rec, rq->entity ? rq->entity : "", rq->entity ? strlen(rq->entity) : 0);
-    ed_buf_printf(&rec, ",\"selected\":%zu,\"by\":", sum.selected);
-    ed_json_escape(&rec, by, strlen(by));
-    ed_buf_printf(&rec, ",\"at\":\"%s\"}", at);
-    ed_record r = {.tenant = rq->tenant, .event_id = sha, .occurred_at = at,
-                   .type = "edict.package", .bytes = rec.data, .len = rec.len};
-    int jrc = ed_store_append(store, &r, NULL, &err) == 0 &&
-              ed_store_commit(store, ED_TICKET_ALL, &err) == 0;
-    ed_buf_free(&rec);
-    if (!jrc) {
-        unlink(out); /* no package goes out unjournaled */
-        goto done;
-    }
     printf("wrote %s: %zu decision%s selected, entries %llu to %llu, %s; %zu evidence "
            "file%s%s; sha256 %s\n", out, sum.selected, sum.selected == 1 ? "" : "s",
            (unsigned long long)sum.first,
@@ -138,7 +111,8 @@ static int package(const char *location, ed_package_request *rq, const char *out
                           : "NOT covered by a signed checkpoint (run `edict audit checkpoint` "
                             "first)",
            sum.evidence, sum.evidence == 1 ? "" : "s",
-           sum.evidence_missing ? " (some cited evidence missing: see evidence.txt)" : "", sha);
+           sum.evidence_missing ? " (some cited evidence missing: see evidence.txt)" : "",
+           sum.sha256);
     rc = ED_EXIT_OK;
 done:
     if (err.len) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stdlib/hash.h"
 #include "stdlib/time.h"
@@ -1006,6 +1007,57 @@ static void list_evidence(ed_api_worker *w, const ed_tenant_auth *t, const char 
     ed_buf_free(&items);
 }
 
+/* POST /v1/audit/packages?from=&to=&entity=: a regulator package of the
+ * token's tenant (store.h), written to a temporary file, journaled, and
+ * answered as application/x-tar. */
+static void audit_package(ed_api_worker *w, const ed_tenant_auth *t, const ed_token *tok,
+                          const char *query, ed_response *res)
+{
+    char from[32], to[32], entity[264], by[300];
+    ed_package_request rq = {.tenant = t->name};
+    rq.from = query_param(query, "from", from, sizeof from);
+    rq.to = query_param(query, "to", to, sizeof to);
+    rq.entity = query_param(query, "entity", entity, sizeof entity);
+    if (!valid_day(rq.from) || !valid_day(rq.to)) {
+        ed_api_error(res, 400, "bad_query", "from and to must be dates, YYYY-MM-DD");
+        return;
+    }
+    if (rq.entity && rq.entity[0] == '\0') {
+        rq.entity = NULL;
+    }
+    caller_name(t, tok, by, sizeof by);
+    rq.by = by;
+    rq.vault = w->svc->vault;
+    char path[] = "/tmp/edict-package-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        ed_api_error(res, 500, "internal", "cannot make a temporary file");
+        return;
+    }
+    close(fd);
+    ed_buf err = {0};
+    ed_package_summary sum;
+    if (ed_package_write(w->svc->store, &rq, path, &sum, &err) != 0) {
+        int none = strstr(err.data ? err.data : "", "has no decisions") != NULL;
+        ed_api_error(res, none ? 404 : 500, none ? "not_found" : "package", err.data);
+    } else {
+        size_t n = 0;
+        char *bytes = ed_read_file(path, &n);
+        if (bytes == NULL) {
+            ed_api_error(res, 500, "internal", "cannot read the package back");
+        } else {
+            res->status = 200;
+            res->content_type = "application/x-tar";
+            ed_buf_append(&res->body, bytes, n);
+            ed_buf_printf(&res->headers, "X-Package-Sha256: %s\r\nX-Package-Selected: %zu\r\n",
+                          sum.sha256, sum.selected);
+            free(bytes);
+        }
+    }
+    unlink(path);
+    ed_buf_free(&err);
+}
+
 /* ------------------------------------------------------------------ */
 /* Packs, reload, health, metrics                                        */
 /* ------------------------------------------------------------------ */
@@ -1278,6 +1330,7 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
                         : strcmp(path, "/v1/decisions") == 0        ? "/v1/decisions"
                         : strncmp(path, "/v1/decisions/", 14) == 0  ? "/v1/decisions/{id}"
                         : strcmp(path, "/v1/audit/verify") == 0     ? "/v1/audit/verify"
+                        : strcmp(path, "/v1/audit/packages") == 0   ? "/v1/audit/packages"
                         : strcmp(path, "/v1/evidence") == 0         ? "/v1/evidence"
                         : strncmp(path, "/v1/evidence/", 13) == 0   ? "/v1/evidence/{digest}"
                                                                      : NULL;
@@ -1288,6 +1341,17 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
     }
     set_route(res, route);
     int post = strcmp(route, "/v1/evaluate") == 0;
+    if (strcmp(route, "/v1/audit/packages") == 0) {
+        const ed_token *tk = NULL;
+        const ed_tenant_auth *ta = NULL;
+        if (!method_is(req, "POST")) {
+            wrong_method(w, res, "POST");
+        } else if ((ta = authenticate_as(w, req, res, &tk)) != NULL && rate_ok(w, ta, res) &&
+                   may(tk, MAY_AUDIT | MAY_ADMIN, "produce audit packages", res)) {
+            audit_package(w, ta, tk, req->query, res);
+        }
+        return;
+    }
     if (!method_is(req, post ? "POST" : "GET")) {
         wrong_method(w, res, post ? "POST" : "GET");
         return;

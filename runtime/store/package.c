@@ -429,6 +429,45 @@ static const char readme_text[] =
     "  docs/AUDIT.md of edict (\"Regulator packages\") has these steps as one\n"
     "  shell script; `edict audit verify-package FILE` does the same.\n";
 
+/* The package's entry in the tenant's chain: who, when, what, its SHA-256. */
+static int journal_package(ed_store *s, const ed_package_request *rq, const char *path,
+                           const char *at, ed_package_summary *sum, ed_buf *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        ed_buf_printf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    unsigned char buf[1 << 14];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        EVP_DigestUpdate(md, buf, got);
+    }
+    fclose(f);
+    unsigned char raw[32];
+    unsigned int rl = 0;
+    EVP_DigestFinal_ex(md, raw, &rl);
+    EVP_MD_CTX_free(md);
+    ed_hex(raw, 32, sum->sha256);
+    ed_buf rec = {0};
+    ed_buf_printf(&rec, "{\"kind\":\"package\",\"sha256\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
+                  "\"entity\":", sum->sha256, rq->from ? rq->from : "", rq->to ? rq->to : "");
+    ed_json_escape(&rec, rq->entity ? rq->entity : "", rq->entity ? strlen(rq->entity) : 0);
+    ed_buf_printf(&rec, ",\"selected\":%zu,\"by\":", sum->selected);
+    ed_json_escape(&rec, rq->by ? rq->by : "", rq->by ? strlen(rq->by) : 0);
+    ed_buf_printf(&rec, ",\"at\":\"%s\"}", at);
+    ed_record r = {.tenant = rq->tenant, .event_id = sum->sha256, .occurred_at = at,
+                   .type = "edict.package", .bytes = rec.data, .len = rec.len};
+    ed_ticket ticket = 0;
+    int rc = ed_store_append(s, &r, &ticket, err) == 0 && ed_store_commit(s, ticket, err) == 0
+                 ? 0
+                 : -1;
+    ed_buf_free(&rec);
+    return rc;
+}
+
 int ed_package_write(ed_store *s, const ed_package_request *rq, const char *out_path,
                      ed_package_summary *sum, ed_buf *err)
 {
@@ -530,6 +569,9 @@ int ed_package_write(ed_store *s, const ed_package_request *rq, const char *out_
     if (archive_write_close(w.a) != ARCHIVE_OK) {
         ed_buf_printf(err, "%s: %s", out_path, archive_error_string(w.a));
         goto out;
+    }
+    if (journal_package(s, rq, out_path, made, sum, err) != 0) {
+        goto out; /* no package goes out unjournaled */
     }
     rc = 0;
 out:

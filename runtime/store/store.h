@@ -401,10 +401,14 @@ typedef struct ed_package_request {
 typedef struct ed_package_summary {
     size_t selected, entries, checkpoints, evidence, evidence_missing;
     uint64_t first, last, covered_by; /* covered_by: the checkpoint's seq, 0: none */
+    char sha256[65];                  /* the package file's */
 } ed_package_summary;
 
-/* Write the package to out_path (removed on failure). 0, or -1 with err
- * (nothing selected, a chain that does not verify, a write that failed). */
+/* Write the package to out_path and journal it in the tenant's chain
+ * (type edict.package: who, when, the selection, its SHA-256); the store
+ * must be open for writing. The file is removed on failure: no package
+ * goes out unjournaled. 0, or -1 with err (nothing selected, a chain that
+ * does not verify, a write that failed). */
 int ed_package_write(ed_store *s, const ed_package_request *rq, const char *out_path,
                      ed_package_summary *sum, ed_buf *err);
 

@@ -205,6 +205,17 @@ is "a tenant token with the admin role reloads" "$ST" 200
 qa POST "/v1/evidence?type=note&entity=audit:A-1" --data-binary @"$TMP/manifest.txt"
 is "an auditor may upload evidence (Compliance QA)" "$ST" 200
 
+qa POST "/v1/audit/packages?from=2026-01-01"
+is "POST /v1/audit/packages with an auditor token: 200, a tar" "$ST" 200
+has "the package's SHA-256 in a header" "$TMP/hdr" "X-Package-Sha256:"
+cp "$TMP/body" "$TMP/http-package.tar"
+run "$EDICT" audit verify-package "$TMP/http-package.tar"
+is "the package from the API verifies" "$RC" 0
+acme POST "/v1/audit/packages"
+is "an evaluate token may not produce packages: 403" "$ST" 403
+bqa POST "/v1/audit/packages?entity=waste%3AW-9"
+is "beta's auditor: nothing of acme's entity (404)" "$ST" 404
+
 kill -TERM "$PID" 2>/dev/null
 wait "$PID"
 run "$EDICT" audit verify --journal "$J" --tenant acme
@@ -213,6 +224,7 @@ run "$EDICT" evidence list --journal "$J" --tenant acme --type video
 is "the 50 MB upload in the trail, by token" "$(jv "$OUT" 'D[1].size .. " " .. D[1].by')" "52428800 token:acme/default (evaluate)"
 run "$EDICT" audit export --journal "$J" --tenant acme
 check "every evidence read is journaled, with who" grep -q 'evidence.read.*token:acme/qa (auditor)' "$OUT"
+check "every package produced is journaled, with who" grep -q 'edict.package.*token:acme/qa (auditor)' "$OUT"
 
 # retention: a blob is kept 7 years from its upload, and as long as any
 # decision naming its digest is kept; archive removes the rest, the
