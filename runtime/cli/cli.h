@@ -89,6 +89,7 @@ int ed_cmd_serve(int argc, char **argv);
 int ed_cmd_db(int argc, char **argv);
 int ed_cmd_new(int argc, char **argv);
 int ed_cmd_evidence(int argc, char **argv);
+int ed_cmd_report(int argc, char **argv);
 
 /* Who runs this command, for the journal: "cli:<user name>". */
 void ed_cli_who(char *out, size_t cap);

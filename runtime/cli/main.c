@@ -31,6 +31,8 @@ static const char usage[] =
     "  evidence put|get|list\n"
     "                      the evidence vault: store a file, content-addressed\n"
     "                      and encrypted; read it back checked; list uploads\n"
+    "  report monthly      a tenant's month for a compliance manager: flags,\n"
+    "                      findings, obligations, waste, waivers, evidence\n"
     "  retention status|archive\n"
     "                      what is past its retention date; archive it\n"
     "  db migrate|status   the PostgreSQL store's schema\n"
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
         {"new", ed_cmd_new},
         {"db", ed_cmd_db},
         {"evidence", ed_cmd_evidence},
+        {"report", ed_cmd_report},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

@@ -50,7 +50,7 @@ has "RULES.md names the pack API edict implements" RULES.md \
     "$(sed -n 's/.*(\(pack API [0-9]*\)).*/\1/p' "$OUT")"
 
 # -h and `edict help COMMAND` are --help, for every command and subcommand
-for c in eval check test packs serve diff retention audit db new evidence "audit verify" \
+for c in eval check test packs serve diff retention audit db new evidence report "audit verify" \
     "audit export" "evidence put" "retention status" "db migrate"; do
     run "$EDICT" $c --help
     want=$(cat "$OUT")
