@@ -46,6 +46,8 @@ page edict-packs "list the loaded packs" "$EDICT" packs --help
 page edict-diff "what changes between two sets of packs, event by event" "$EDICT" diff --help
 page edict-audit "verify, sign and export the audit journal" "$EDICT" audit --help
 page edict-serve "the HTTP service" "$EDICT" serve --help
+page edict-evidence "the evidence vault: store, read and list evidence" "$EDICT" evidence --help
+page edict-report "the monthly compliance report" "$EDICT" report --help
 page edict-retention "what is past its retention date; archive it" "$EDICT" retention --help
 page edict-db "the PostgreSQL store's schema" "$EDICT" db --help
 page edict-new "write a new pack to start from" "$EDICT" new --help

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +197,15 @@ void ed_cli_openable_lines(const ed_catalog *c, ed_buf *lines)
     }
     ed_buf_free(&out);
     ed_buf_free(&where);
+}
+
+void ed_cli_who(char *out, size_t cap)
+{
+    struct passwd pw, *res = NULL;
+    char buf[1024];
+    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res) {
+        snprintf(out, cap, "cli:%s", res->pw_name);
+    } else {
+        snprintf(out, cap, "cli:uid-%ld", (long)getuid());
+    }
 }

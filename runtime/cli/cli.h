@@ -95,5 +95,10 @@ int ed_cmd_new(int argc, char **argv);
 int ed_cmd_events(int argc, char **argv);
 int ed_cmd_lint(int argc, char **argv);
 int ed_cmd_metrc(int argc, char **argv);
+int ed_cmd_evidence(int argc, char **argv);
+int ed_cmd_report(int argc, char **argv);
+
+/* Who runs this command, for the journal: "cli:<user name>". */
+void ed_cli_who(char *out, size_t cap);
 
 #endif

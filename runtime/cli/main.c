@@ -26,11 +26,17 @@ static const char usage[] =
     "  events [TYPE]       the event catalogue: types, the fields of their\n"
     "                      data, a JSON Schema for integrators\n"
     "  diff                what changes between two sets of packs, event by event\n"
-    "  audit verify|keygen|checkpoint|export\n"
+    "  audit verify|keygen|checkpoint|export|package|verify-package\n"
     "                      the audit journal: verify its hash chains, sign\n"
-    "                      their heads, export a tenant's entries\n"
+    "                      their heads, export a tenant's entries or a\n"
+    "                      regulator package (tar) of them\n"
     "  serve               the HTTP service: evaluate, webhooks, decisions,\n"
     "                      audit, packs, hot reload, metrics\n"
+    "  evidence put|get|list\n"
+    "                      the evidence vault: store a file, content-addressed\n"
+    "                      and encrypted; read it back checked; list uploads\n"
+    "  report monthly      a tenant's month for a compliance manager: flags,\n"
+    "                      findings, obligations, waste, waivers, evidence\n"
     "  retention status|archive\n"
     "                      what is past its retention date; archive it\n"
     "  db migrate|status   the PostgreSQL store's schema\n"
@@ -89,6 +95,8 @@ int main(int argc, char **argv)
         {"lint", ed_cmd_lint},
         {"db", ed_cmd_db},
         {"metrc", ed_cmd_metrc},
+        {"evidence", ed_cmd_evidence},
+        {"report", ed_cmd_report},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

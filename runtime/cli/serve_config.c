@@ -53,6 +53,7 @@ void ed_config_defaults(ed_config *cfg)
     cfg->packs_poll_s = 30;
     cfg->reload_runs_fixtures = 1;
     cfg->max_body_bytes = (size_t)1 << 20;
+    cfg->max_evidence_bytes = (size_t)1 << 30;
     cfg->max_batch_events = 1000;
     cfg->max_connections = 1024;
     cfg->header_timeout_s = 10;
@@ -227,6 +228,74 @@ static void read_packs(reader *r, ed_config *cfg)
     }
 }
 
+static void read_role(reader *r, int idx, const char *label, ed_role *out)
+{
+    char *s = NULL;
+    read_string(r, idx, "role", label, &s);
+    if (s && ed_role_parse(s, out) != 0) {
+        problem(r, label, "expected \"evaluate\", \"auditor\" or \"admin\"");
+    }
+    free(s);
+}
+
+static void add_token(ed_config *cfg, const char *sha, ed_role role, size_t tenant,
+                      const char *name)
+{
+    ed_token *p = realloc(cfg->tokens, (cfg->n_tokens + 1) * sizeof *p);
+    if (p == NULL) {
+        abort();
+    }
+    ed_token *t = &p[cfg->n_tokens++];
+    memcpy(t->sha256, sha, 65);
+    t->role = role;
+    t->tenant = tenant;
+    t->name = ed_strdup(name);
+    cfg->tokens = p;
+}
+
+/* tenants.T.tokens = { name = { token_sha256 =, role = } }: more tokens
+ * of one tenant, each with its role */
+static void read_tokens(reader *r, ed_config *cfg, const char *tenant_label)
+{
+    int t = field(r, -1, "tokens");
+    if (t != LUA_TTABLE) {
+        if (t != LUA_TNIL) {
+            ed_buf l = {0};
+            ed_buf_printf(&l, "%s.tokens", tenant_label);
+            problem(r, l.data, "expected a table: name = { token_sha256 =, role = }");
+            ed_buf_free(&l);
+        }
+        lua_pop(r->L, 1);
+        return;
+    }
+    lua_pushnil(r->L);
+    while (lua_next(r->L, -2) != 0) {
+        ed_buf l = {0};
+        if (lua_type(r->L, -2) != LUA_TSTRING || lua_type(r->L, -1) != LUA_TTABLE) {
+            ed_buf_printf(&l, "%s.tokens", tenant_label);
+            problem(r, l.data, "expected name = { token_sha256 =, role = }");
+        } else {
+            const char *name = lua_tostring(r->L, -2);
+            char sha[65] = "";
+            ed_role role = ED_ROLE_EVALUATE;
+            ed_buf_printf(&l, "%s.tokens.%s.token_sha256", tenant_label, name);
+            read_hash(r, -1, "token_sha256", l.data, sha);
+            if (sha[0] == '\0') {
+                problem(r, l.data, "required");
+            }
+            ed_buf_reset(&l);
+            ed_buf_printf(&l, "%s.tokens.%s.role", tenant_label, name);
+            read_role(r, -1, l.data, &role);
+            if (sha[0]) {
+                add_token(cfg, sha, role, cfg->n_tenants, name);
+            }
+        }
+        ed_buf_free(&l);
+        lua_pop(r->L, 1);
+    }
+    lua_pop(r->L, 1);
+}
+
 static void read_tenants(reader *r, ed_config *cfg)
 {
     int t = field(r, -1, "tenants");
@@ -255,8 +324,18 @@ static void read_tenants(reader *r, ed_config *cfg)
         ed_buf l2 = {0};
         ed_buf_printf(&l2, "%s.token_sha256", label.data);
         read_hash(r, -1, "token_sha256", l2.data, a.token_sha256);
-        if (a.token_sha256[0] == '\0') {
-            problem(r, l2.data, "required");
+        ed_buf_reset(&l2);
+        ed_buf_printf(&l2, "%s.role", label.data);
+        read_role(r, -1, l2.data, &a.role);
+        if (a.token_sha256[0]) {
+            add_token(cfg, a.token_sha256, a.role, cfg->n_tenants, "default");
+        }
+        size_t had = cfg->n_tokens;
+        read_tokens(r, cfg, label.data);
+        if (a.token_sha256[0] == '\0' && cfg->n_tokens == had) {
+            ed_buf_reset(&l2);
+            ed_buf_printf(&l2, "%s.token_sha256", label.data);
+            problem(r, l2.data, "required (or tokens = { name = { token_sha256 =, role = } })");
         }
         ed_buf_reset(&l2);
         ed_buf_printf(&l2, "%s.rate_per_minute", label.data);
@@ -422,7 +501,7 @@ static const char *const known_fields[] = {
     "evaluation_deadline_ms", "retention_sweep_s", "deadline_alerts_s",
     "deadline_alert_days", "jobs_poll_ms",
     "packs_poll_ms", "store_pool_size", "store_pool_wait_ms", "store_statement_timeout_ms",
-    "metrc", NULL};
+    "metrc", "evidence_dir", "evidence_keys", "max_evidence_bytes", NULL};
 
 static void read_all(reader *r, ed_config *cfg)
 {
@@ -457,6 +536,8 @@ static void read_all(reader *r, ed_config *cfg)
                 &cfg->store_pool_wait_ms);
     read_number(r, -1, "store_statement_timeout_ms", "store_statement_timeout_ms", 100,
                 3.6e6, &cfg->store_statement_timeout_ms);
+    read_string(r, -1, "evidence_dir", "evidence_dir", &cfg->evidence_dir);
+    read_string(r, -1, "evidence_keys", "evidence_keys", &cfg->evidence_keys);
     read_bool(r, -1, "watch", "watch", &cfg->watch);
     v = cfg->reload_debounce_s * 1000;
     read_number(r, -1, "reload_debounce_ms", "reload_debounce_ms", 0, 60000, &v);
@@ -485,6 +566,9 @@ static void read_all(reader *r, ed_config *cfg)
     v = (double)cfg->max_body_bytes;
     read_number(r, -1, "max_body_bytes", "max_body_bytes", 1024, 1 << 30, &v);
     cfg->max_body_bytes = (size_t)v;
+    v = (double)cfg->max_evidence_bytes;
+    read_number(r, -1, "max_evidence_bytes", "max_evidence_bytes", 0, 64.0 * (1 << 30), &v);
+    cfg->max_evidence_bytes = (size_t)v;
     v = (double)cfg->max_batch_events;
     read_number(r, -1, "max_batch_events", "max_batch_events", 1, 1e6, &v);
     cfg->max_batch_events = (size_t)v;
@@ -578,7 +662,7 @@ int ed_config_load(ed_config *cfg, const char *path, ed_buf *err)
             cfg->pack_dirs[i] = p;
         }
         char **dirs[] = {&cfg->tenants_dir, &cfg->journal_dir, &cfg->state_dir,
-                         &cfg->port_file};
+                         &cfg->port_file, &cfg->evidence_dir, &cfg->evidence_keys};
         for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
             /* a postgres:// store is no folder */
             if (*dirs[i] && strstr(*dirs[i], "://") == NULL) {

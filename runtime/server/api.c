@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stdlib/hash.h"
 #include "stdlib/time.h"
@@ -61,12 +62,13 @@ static const char *bearer(const ed_request *req)
     return *a ? a : NULL;
 }
 
-/* The tenant of the request's token, or NULL after answering 401. */
-static const ed_tenant_auth *authenticate(ed_api_worker *w, const ed_request *req,
-                                          ed_response *res)
+/* The tenant of the request's token (and the token, *tok, may be NULL),
+ * or NULL after answering 401. */
+static const ed_tenant_auth *authenticate_as(ed_api_worker *w, const ed_request *req,
+                                             ed_response *res, const ed_token **tok)
 {
     const char *token = bearer(req);
-    const ed_tenant_auth *t = token ? ed_config_tenant_by_token(w->svc->cfg, token) : NULL;
+    const ed_tenant_auth *t = token ? ed_config_token(w->svc->cfg, token, tok) : NULL;
     if (t == NULL) {
         ed_api_error(res, 401, "unauthorized",
                      token ? "the bearer token is not valid"
@@ -78,10 +80,42 @@ static const ed_tenant_auth *authenticate(ed_api_worker *w, const ed_request *re
     return t;
 }
 
+static const ed_tenant_auth *authenticate(ed_api_worker *w, const ed_request *req,
+                                          ed_response *res)
+{
+    return authenticate_as(w, req, res, NULL);
+}
+
+#define MAY_EVALUATE (1u << ED_ROLE_EVALUATE)
+#define MAY_AUDIT (1u << ED_ROLE_AUDITOR)
+#define MAY_ADMIN (1u << ED_ROLE_ADMIN)
+
+/* 1 when the token's role is one of mask; 0 after answering 403. */
+static int may(const ed_token *tok, unsigned mask, const char *what, ed_response *res)
+{
+    if (mask & (1u << tok->role)) {
+        return 1;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "a token with role %s may not %s", ed_role_name(tok->role), what);
+    ed_api_error(res, 403, "forbidden", msg);
+    return 0;
+}
+
+/* Who asked, for the journal: "token:<tenant>/<name> (<role>)". */
+static void caller_name(const ed_tenant_auth *t, const ed_token *tok, char *out, size_t cap)
+{
+    snprintf(out, cap, "token:%s/%s (%s)", t->name, tok->name, ed_role_name(tok->role));
+}
+
 static int is_admin(ed_api_worker *w, const ed_request *req)
 {
     const char *token = bearer(req);
     const char *want = w->svc->cfg->admin_token_sha256;
+    const ed_token *tok = NULL;
+    if (token && ed_config_token(w->svc->cfg, token, &tok) && tok->role == ED_ROLE_ADMIN) {
+        return 1; /* a tenant's token with the admin role */
+    }
     if (token == NULL || want[0] == '\0') {
         return 0;
     }
@@ -818,6 +852,275 @@ static void metrc_outbox(ed_api_worker *w, const ed_tenant_auth *t, const ed_req
 }
 
 /* ------------------------------------------------------------------ */
+/* Evidence (store.h, "Evidence"): uploads streamed into the vault,       */
+/* reads checked whole, listings from the tenant's chain                  */
+/* ------------------------------------------------------------------ */
+
+struct ed_api_upload {
+    ed_api_worker *w;
+    const ed_tenant_auth *t;
+    const ed_token *tok;
+    ed_vault_put *put;
+    char type[136], entity[264];
+    uint64_t size;
+    int too_large;
+    ed_buf err;
+};
+
+int ed_api_streams(const char *method, const char *path)
+{
+    return strcmp(method, "POST") == 0 && strcmp(path, "/v1/evidence") == 0;
+}
+
+static int vault_ready(ed_api_worker *w, ed_response *res)
+{
+    if (w->svc->vault == NULL) {
+        ed_api_error(res, 503, "evidence_unavailable",
+                     "this server has no evidence vault: configure evidence_keys (or "
+                     "EDICT_EVIDENCE_KEY_FILE / EDICT_EVIDENCE_KEY) and, with a "
+                     "PostgreSQL store, evidence_dir");
+        return 0;
+    }
+    return 1;
+}
+
+
+ed_api_upload *ed_api_upload_begin(ed_api_worker *w, const ed_request *req, ed_response *res)
+{
+    set_route(res, "/v1/evidence");
+    const ed_token *tok = NULL;
+    const ed_tenant_auth *t = authenticate_as(w, req, res, &tok);
+    /* every role may upload evidence (README, "Roles") */
+    if (t == NULL || !rate_ok(w, t, res) || !vault_ready(w, res)) {
+        return NULL;
+    }
+    ed_api_upload *u = ed_xcalloc(1, sizeof *u);
+    u->w = w;
+    u->t = t;
+    u->tok = tok;
+    if (query_param(req->query, "type", u->type, sizeof u->type) == NULL ||
+        query_param(req->query, "entity", u->entity, sizeof u->entity) == NULL ||
+        u->type[0] == '\0' || u->entity[0] == '\0') {
+        ed_api_error(res, 400, "bad_query",
+                     "POST /v1/evidence?type=TYPE&entity=ENTITY: both are required "
+                     "(e.g. type=photo&entity=waste:W-1)");
+        free(u);
+        return NULL;
+    }
+    u->put = ed_vault_put_begin(w->svc->vault, t->name, &u->err);
+    if (u->put == NULL) {
+        ed_api_error(res, 500, "evidence", u->err.data);
+        ed_buf_free(&u->err);
+        free(u);
+        return NULL;
+    }
+    return u;
+}
+
+int ed_api_upload_data(ed_api_upload *u, const char *data, size_t n)
+{
+    if (u->put == NULL) {
+        return -1;
+    }
+    size_t max = u->w->svc->cfg->max_evidence_bytes;
+    if (u->size + n > max) {
+        u->too_large = 1;
+    } else if (ed_vault_put_write(u->put, data, n, &u->err) == 0) {
+        u->size += n;
+        return 0;
+    }
+    ed_vault_put_abort(u->put); /* nothing half-stored stays */
+    u->put = NULL;
+    return -1;
+}
+
+void ed_api_upload_abort(ed_api_upload *u)
+{
+    if (u == NULL) {
+        return;
+    }
+    ed_vault_put_abort(u->put);
+    ed_buf_free(&u->err);
+    free(u);
+}
+
+void ed_api_upload_end(ed_api_upload *u, ed_response *res)
+{
+    set_route(res, "/v1/evidence");
+    snprintf(res->tenant, sizeof res->tenant, "%s", u->t->name);
+    if (u->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the evidence is larger than max_evidence_bytes (%zu)",
+                 u->w->svc->cfg->max_evidence_bytes);
+        ed_api_error(res, 413, "body_too_large", msg);
+        ed_api_upload_abort(u);
+        return;
+    }
+    char digest[129];
+    uint64_t size = 0;
+    int existed = 0;
+    ed_vault_put *put = u->put;
+    u->put = NULL;
+    if (put == NULL || ed_vault_put_finish(put, digest, &size, &existed, &u->err) != 0) {
+        ed_api_error(res, 500, "evidence", u->err.len ? u->err.data : "storing failed");
+        ed_api_upload_abort(u);
+        return;
+    }
+    char by[300], at[32];
+    caller_name(u->t, u->tok, by, sizeof by);
+    ed_utc_now(at);
+    ed_vault_event ev = {.kind = ED_VAULT_STORED, .tenant = u->t->name, .digest = digest,
+                         .type = u->type, .entity = u->entity, .by = by, .at = at,
+                         .size = size, .existed = existed};
+    ed_ticket ticket = 0;
+    if (ed_vault_journal(u->w->svc->store, &ev, &ticket, &u->err) != 0 ||
+        ed_store_commit(u->w->svc->store, ticket, &u->err) != 0) {
+        /* the blob is in place but its upload is not journaled: not
+         * acknowledged, and a retry journals it (the bytes are kept once) */
+        ed_api_error(res, 503, "journal", u->err.data);
+        ed_api_upload_abort(u);
+        return;
+    }
+    res->status = existed ? 200 : 201;
+    ed_buf_printf(&res->body, "{\"digest\":\"%s\",\"algorithm\":\"sha512\",\"size\":%llu,"
+                  "\"stored\":%s,\"type\":", digest, (unsigned long long)size,
+                  existed ? "false" : "true");
+    ed_json_escape(&res->body, u->type, strlen(u->type));
+    ed_buf_puts(&res->body, ",\"entity\":");
+    ed_json_escape(&res->body, u->entity, strlen(u->entity));
+    ed_buf_printf(&res->body, ",\"at\":\"%s\"}\n", at);
+    ed_api_upload_abort(u);
+}
+
+static int sink_buf(void *arg, const void *data, size_t n)
+{
+    ed_buf_append(arg, data, n);
+    return 0;
+}
+
+static void get_evidence(ed_api_worker *w, const ed_tenant_auth *t, const ed_token *tok,
+                         const char *digest, ed_response *res)
+{
+    if (!vault_ready(w, res)) {
+        return;
+    }
+    ed_buf err = {0};
+    uint64_t size = 0;
+    /* another tenant's digest is not in this tenant's vault: 404 alike */
+    int rc = ed_vault_read(w->svc->vault, t->name, digest, sink_buf, &res->body, &size, &err);
+    if (rc == 1) {
+        ed_api_error(res, 404, "not_found", "no evidence with this digest");
+    } else if (rc != 0) {
+        ed_log("error", err.data, NULL);
+        ed_api_error(res, 500, "evidence_damaged", err.data); /* resets what was read */
+    } else {
+        char by[300], at[32];
+        caller_name(t, tok, by, sizeof by);
+        ed_utc_now(at);
+        ed_vault_event ev = {.kind = ED_VAULT_READ, .tenant = t->name, .digest = digest,
+                             .by = by, .at = at};
+        ed_ticket ticket = 0;
+        if (ed_vault_journal(w->svc->store, &ev, &ticket, &err) != 0 ||
+            ed_store_commit(w->svc->store, ticket, &err) != 0) {
+            ed_api_error(res, 503, "journal", err.data); /* no read unjournaled */
+        } else {
+            res->status = 200;
+            res->content_type = "application/octet-stream";
+            ed_buf_printf(&res->headers, "X-Evidence-Sha512: %s\r\n", digest);
+        }
+    }
+    ed_buf_free(&err);
+}
+
+static int list_evidence_entry(void *arg, const ed_entry *e)
+{
+    list_arg *a = arg;
+    ed_buf_puts(a->out, a->count ? "," : "");
+    ed_buf_append(a->out, e->bytes, e->len);
+    a->count++;
+    return 0;
+}
+
+static void list_evidence(ed_api_worker *w, const ed_tenant_auth *t, const char *query,
+                          ed_response *res)
+{
+    char from[32], to[32], type[136], entity[264];
+    ed_vault_query q = {.tenant = t->name};
+    q.from = query_param(query, "from", from, sizeof from);
+    q.to = query_param(query, "to", to, sizeof to);
+    q.type = query_param(query, "type", type, sizeof type);
+    q.entity = query_param(query, "entity", entity, sizeof entity);
+    if (!valid_day(q.from) || !valid_day(q.to)) {
+        ed_api_error(res, 400, "bad_query", "from and to must be dates, YYYY-MM-DD");
+        return;
+    }
+    ed_buf items = {0};
+    list_arg a = {0, &items};
+    if (ed_vault_list(w->svc->store, &q, list_evidence_entry, &a) != 0) {
+        ed_api_error(res, 503, "journal_quarantined", "this tenant's journal does not verify");
+    } else {
+        res->status = 200;
+        ed_buf_puts(&res->body, "{\"items\":[");
+        if (items.len) {
+            ed_buf_append(&res->body, items.data, items.len);
+        }
+        ed_buf_printf(&res->body, "],\"count\":%ld}\n", a.count);
+    }
+    ed_buf_free(&items);
+}
+
+/* POST /v1/audit/packages?from=&to=&entity=: a regulator package of the
+ * token's tenant (store.h), written to a temporary file, journaled, and
+ * answered as application/x-tar. */
+static void audit_package(ed_api_worker *w, const ed_tenant_auth *t, const ed_token *tok,
+                          const char *query, ed_response *res)
+{
+    char from[32], to[32], entity[264], by[300];
+    ed_package_request rq = {.tenant = t->name};
+    rq.from = query_param(query, "from", from, sizeof from);
+    rq.to = query_param(query, "to", to, sizeof to);
+    rq.entity = query_param(query, "entity", entity, sizeof entity);
+    if (!valid_day(rq.from) || !valid_day(rq.to)) {
+        ed_api_error(res, 400, "bad_query", "from and to must be dates, YYYY-MM-DD");
+        return;
+    }
+    if (rq.entity && rq.entity[0] == '\0') {
+        rq.entity = NULL;
+    }
+    caller_name(t, tok, by, sizeof by);
+    rq.by = by;
+    rq.vault = w->svc->vault;
+    char path[] = "/tmp/edict-package-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        ed_api_error(res, 500, "internal", "cannot make a temporary file");
+        return;
+    }
+    close(fd);
+    ed_buf err = {0};
+    ed_package_summary sum;
+    if (ed_package_write(w->svc->store, &rq, path, &sum, &err) != 0) {
+        int none = strstr(err.data ? err.data : "", "has no decisions") != NULL;
+        ed_api_error(res, none ? 404 : 500, none ? "not_found" : "package", err.data);
+    } else {
+        size_t n = 0;
+        char *bytes = ed_read_file(path, &n);
+        if (bytes == NULL) {
+            ed_api_error(res, 500, "internal", "cannot read the package back");
+        } else {
+            res->status = 200;
+            res->content_type = "application/x-tar";
+            ed_buf_append(&res->body, bytes, n);
+            ed_buf_printf(&res->headers, "X-Package-Sha256: %s\r\nX-Package-Selected: %zu\r\n",
+                          sum.sha256, sum.selected);
+            free(bytes);
+        }
+    }
+    unlink(path);
+    ed_buf_free(&err);
+}
+
+/* ------------------------------------------------------------------ */
 /* Packs, reload, health, metrics                                        */
 /* ------------------------------------------------------------------ */
 
@@ -1101,6 +1404,9 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
                         : strncmp(path, "/v1/decisions/", 14) == 0  ? "/v1/decisions/{id}"
                         : strcmp(path, "/v1/audit/verify") == 0     ? "/v1/audit/verify"
                         : strcmp(path, "/v1/metrc/outbox") == 0     ? "/v1/metrc/outbox"
+                        : strcmp(path, "/v1/audit/packages") == 0   ? "/v1/audit/packages"
+                        : strcmp(path, "/v1/evidence") == 0         ? "/v1/evidence"
+                        : strncmp(path, "/v1/evidence/", 13) == 0   ? "/v1/evidence/{digest}"
                                                                      : NULL;
     if (route == NULL) {
         set_route(res, "(unknown)");
@@ -1109,12 +1415,31 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
     }
     set_route(res, route);
     int post = strcmp(route, "/v1/evaluate") == 0 || strcmp(route, "/v1/metrc/outbox") == 0;
+    if (strcmp(route, "/v1/audit/packages") == 0) {
+        const ed_token *tk = NULL;
+        const ed_tenant_auth *ta = NULL;
+        if (!method_is(req, "POST")) {
+            wrong_method(w, res, "POST");
+        } else if ((ta = authenticate_as(w, req, res, &tk)) != NULL && rate_ok(w, ta, res) &&
+                   may(tk, MAY_AUDIT | MAY_ADMIN, "produce audit packages", res)) {
+            audit_package(w, ta, tk, req->query, res);
+        }
+        return;
+    }
     if (!method_is(req, post ? "POST" : "GET")) {
         wrong_method(w, res, post ? "POST" : "GET");
         return;
     }
-    const ed_tenant_auth *t = authenticate(w, req, res);
+    const ed_token *tok = NULL;
+    const ed_tenant_auth *t = authenticate_as(w, req, res, &tok);
     if (t == NULL || !rate_ok(w, t, res)) {
+        return;
+    }
+    if (post ? !may(tok, MAY_EVALUATE | MAY_ADMIN,
+                    strcmp(route, "/v1/metrc/outbox") == 0 ? "queue writes for Metrc" : "evaluate",
+                    res)
+             : strncmp(route, "/v1/evidence", 12) == 0 &&
+                   !may(tok, MAY_AUDIT | MAY_ADMIN, "read evidence", res)) {
         return;
     }
     if (strcmp(route, "/v1/metrc/outbox") == 0) {
@@ -1125,6 +1450,10 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
         list(w, t, req->query, res);
     } else if (strcmp(route, "/v1/audit/verify") == 0) {
         audit_verify(w, t, res);
+    } else if (strcmp(route, "/v1/evidence") == 0) {
+        list_evidence(w, t, req->query, res);
+    } else if (strcmp(route, "/v1/evidence/{digest}") == 0) {
+        get_evidence(w, t, tok, path + 13, res);
     } else {
         get_decision(w, t, path + 14, res);
     }

@@ -21,6 +21,7 @@ typedef struct ed_service {
     ed_config *cfg;
     ed_generations gens;
     ed_store *store;
+    ed_vault *vault;          /* NULL: no evidence keys configured */
     ed_ratelimit *rate;
     ed_idem *idem;
     ed_metrics *metrics;
@@ -41,6 +42,19 @@ typedef struct ed_api_worker {
 
 /* Decide the request. Runs on a worker thread, synchronously. */
 void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res);
+
+/* POST /v1/evidence takes its body as a stream, never whole in memory:
+ * streams says which requests do (from the request line); begin
+ * authenticates from the headers (NULL after filling res: the body is
+ * then read and dropped); data gives each piece of the body (-1: stop
+ * keeping it, the answer comes at the end); end answers and frees; abort
+ * (the connection went mid-body) frees and keeps nothing. */
+typedef struct ed_api_upload ed_api_upload;
+int ed_api_streams(const char *method, const char *path);
+ed_api_upload *ed_api_upload_begin(ed_api_worker *w, const ed_request *req, ed_response *res);
+int ed_api_upload_data(ed_api_upload *u, const char *data, size_t n);
+void ed_api_upload_end(ed_api_upload *u, ed_response *res);
+void ed_api_upload_abort(ed_api_upload *u);
 
 /* Set res to {"error":{"code":..,"message":..}} with status. */
 void ed_api_error(ed_response *res, int status, const char *code, const char *message);

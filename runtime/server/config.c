@@ -32,10 +32,16 @@ void ed_config_free(ed_config *cfg)
     free(cfg->tenants_dir);
     free(cfg->journal_dir);
     free(cfg->state_dir);
+    free(cfg->evidence_dir);
+    free(cfg->evidence_keys);
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         free(cfg->tenants[i].name);
     }
     free(cfg->tenants);
+    for (size_t i = 0; i < cfg->n_tokens; i++) {
+        free(cfg->tokens[i].name);
+    }
+    free(cfg->tokens);
     for (size_t i = 0; i < cfg->n_webhooks; i++) {
         ed_webhook_source *w = &cfg->webhooks[i];
         free(w->name);
@@ -57,20 +63,46 @@ void ed_config_free(ed_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
-const ed_tenant_auth *ed_config_tenant_by_token(const ed_config *cfg,
-                                                const char *token)
+const ed_tenant_auth *ed_config_token(const ed_config *cfg, const char *token,
+                                      const ed_token **which)
 {
     char hex[ED_SHA256_HEX_LEN + 1];
     ed_sha256_hex(token, strlen(token), hex);
-    const ed_tenant_auth *found = NULL;
+    const ed_token *found = NULL;
     /* every entry is compared, in constant time, so the time taken says
      * nothing about which tenant (if any) came close */
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        if (CRYPTO_memcmp(hex, cfg->tenants[i].token_sha256, 64) == 0) {
-            found = &cfg->tenants[i];
+    for (size_t i = 0; i < cfg->n_tokens; i++) {
+        if (CRYPTO_memcmp(hex, cfg->tokens[i].sha256, 64) == 0) {
+            found = &cfg->tokens[i];
         }
     }
-    return found;
+    if (which) {
+        *which = found;
+    }
+    return found ? &cfg->tenants[found->tenant] : NULL;
+}
+
+const ed_tenant_auth *ed_config_tenant_by_token(const ed_config *cfg,
+                                                const char *token)
+{
+    return ed_config_token(cfg, token, NULL);
+}
+
+const char *ed_role_name(ed_role role)
+{
+    return role == ED_ROLE_ADMIN ? "admin" : role == ED_ROLE_AUDITOR ? "auditor" : "evaluate";
+}
+
+int ed_role_parse(const char *s, ed_role *out)
+{
+    static const ed_role all[] = {ED_ROLE_EVALUATE, ED_ROLE_AUDITOR, ED_ROLE_ADMIN};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(s, ed_role_name(all[i])) == 0) {
+            *out = all[i];
+            return 0;
+        }
+    }
+    return -1;
 }
 
 const ed_webhook_source *ed_config_webhook(const ed_config *cfg, const char *name)

@@ -13,12 +13,28 @@
 #include "util/buf.h"
 #include "engine/sandbox.h"
 
+/* What a bearer token may do (README, "Roles"): evaluate (send events,
+ * upload evidence, read its tenant's decisions), auditor (read its
+ * tenant's decisions, evidence, packages and reports; evaluate nothing),
+ * admin (reload, diff, publish, and everything of its tenant). */
+typedef enum ed_role { ED_ROLE_EVALUATE = 0, ED_ROLE_AUDITOR, ED_ROLE_ADMIN } ed_role;
+
 typedef struct ed_tenant_auth {
     char *name;
-    char token_sha256[65];   /* hex SHA-256 of the bearer token */
+    char token_sha256[65];   /* hex SHA-256 of the bearer token ("": none) */
+    ed_role role;            /* that token's */
     double rate_per_minute;  /* token bucket refill */
     double burst;            /* bucket size */
 } ed_tenant_auth;
+
+/* Every tenant token: the tenant's own token_sha256 and each of its
+ * `tokens = { name = { token_sha256 =, role = } }`. */
+typedef struct ed_token {
+    char sha256[65];
+    ed_role role;
+    size_t tenant;           /* index into ed_config.tenants */
+    char *name;              /* "default" for the tenant's own token */
+} ed_token;
 
 typedef struct ed_webhook_source {
     char *name;              /* the {source} of /v1/webhooks/{source} */
@@ -53,12 +69,21 @@ typedef struct ed_config {
      * the statement timeout (0: the store's defaults, ed_store_options) */
     double store_pool_size, store_pool_wait_ms, store_statement_timeout_ms;
     char *state_dir;         /* last-known-good packs, idempotency keys */
+    /* the evidence vault (store.h, "Evidence"): its folder (NULL: the
+     * store's default), its key file (NULL: the environment's), the
+     * largest upload POST /v1/evidence takes (streamed, never whole in
+     * memory) */
+    char *evidence_dir;
+    char *evidence_keys;
+    size_t max_evidence_bytes;
     int watch;               /* reload on changes under the pack folders */
     double reload_debounce_s;
     int reload_runs_fixtures;
     char admin_token_sha256[65]; /* "" = admin endpoints disabled */
     ed_tenant_auth *tenants;
     size_t n_tenants;
+    ed_token *tokens;
+    size_t n_tokens;
     ed_webhook_source *webhooks;
     size_t n_webhooks;
     size_t max_body_bytes;
@@ -100,6 +125,14 @@ void ed_config_free(ed_config *cfg);
 
 const ed_tenant_auth *ed_config_tenant_by_token(const ed_config *cfg,
                                                 const char *token);
+/* The tenant of a bearer token, and which token it is (*which, may be
+ * NULL); NULL when none. Every token is compared, in constant time. */
+const ed_tenant_auth *ed_config_token(const ed_config *cfg, const char *token,
+                                      const ed_token **which);
+/* "evaluate", "auditor", "admin"; parse: 0, or -1 for another name. */
+const char *ed_role_name(ed_role role);
+int ed_role_parse(const char *s, ed_role *out);
+
 const ed_webhook_source *ed_config_webhook(const ed_config *cfg,
                                            const char *name);
 

@@ -105,6 +105,11 @@ struct ed_conn {
     char *authorization, *idempotency_key, *content_type, *signature,
         *timestamp, *request_id;
     int too_large;         /* body over the limit: answer 413 */
+    /* a request whose body is streamed to the endpoint (ed_api_streams):
+     * upload is NULL when begin already answered (then in stream_res) */
+    int streaming;
+    ed_api_upload *upload;
+    ed_response stream_res;
     double started;
     /* responses waiting to be written, in order */
     ed_buf out;
@@ -131,6 +136,15 @@ static void conn_reset_request(ed_conn *c)
         *hs[i] = NULL;
     }
     c->too_large = 0;
+    /* an upload not finished (the connection went, or a new request
+     * began) keeps nothing */
+    ed_api_upload_abort(c->upload);
+    c->upload = NULL;
+    if (c->streaming) {
+        ed_buf_free(&c->stream_res.body);
+        ed_buf_free(&c->stream_res.headers);
+        c->streaming = 0;
+    }
 }
 
 static void conn_close(ed_conn *c)
@@ -370,7 +384,18 @@ static void dispatch(ed_conn *c)
     ed_response res;
     memset(&res, 0, sizeof res);
     double t0 = ed_now_mono();
-    ed_api_handle(&w->api, &req, &res);
+    if (c->streaming) {
+        /* the body went to the endpoint as it came (on_body) */
+        res = c->stream_res;
+        memset(&c->stream_res, 0, sizeof c->stream_res);
+        c->streaming = 0;
+        if (c->upload) {
+            ed_api_upload_end(c->upload, &res);
+            c->upload = NULL;
+        }
+    } else {
+        ed_api_handle(&w->api, &req, &res);
+    }
     double took = ed_now_mono() - t0;
     if (!http_should_keep_alive(&c->parser) || w->draining) {
         c->close_after = 1;
@@ -464,6 +489,26 @@ static int on_headers_complete(http_parser *p)
     keep_header(c);
     c->phase = PHASE_BODY;
     conn_timer_set(c, c->w->srv->svc.cfg->body_timeout_s);
+    /* an upload's body goes to its endpoint piece by piece */
+    ed_buf path = {0};
+    ed_buf_append(&path, c->url.data ? c->url.data : "", c->url.len);
+    char *q = strchr(path.data, '?');
+    if (q) {
+        *q = '\0';
+    }
+    const char *method = http_method_str((enum http_method)p->method);
+    if (ed_api_streams(method, path.data)) {
+        c->streaming = 1;
+        memset(&c->stream_res, 0, sizeof c->stream_res);
+        ed_request req = {.method = method, .path = path.data, .query = q ? q + 1 : "",
+                          .authorization = c->authorization,
+                          .idempotency_key = c->idempotency_key,
+                          .content_type = c->content_type, .body = "", .body_len = 0};
+        c->upload = ed_api_upload_begin(&c->w->api, &req, &c->stream_res);
+        ed_buf_free(&path);
+        return 0;
+    }
+    ed_buf_free(&path);
     /* a declared body over the limit is refused before it is read */
     if ((p->flags & F_CONTENTLENGTH) &&
         p->content_length > (uint64_t)c->w->srv->svc.cfg->max_body_bytes) {
@@ -475,6 +520,12 @@ static int on_headers_complete(http_parser *p)
 static int on_body(http_parser *p, const char *at, size_t len)
 {
     ed_conn *c = p->data;
+    if (c->streaming) {
+        if (c->upload && ed_api_upload_data(c->upload, at, len) != 0) {
+            /* refused from here on: the answer comes at the end */
+        }
+        return 0;
+    }
     if (c->too_large || c->body.len + len > c->w->srv->svc.cfg->max_body_bytes) {
         c->too_large = 1;
         return 0;
@@ -1071,6 +1122,7 @@ static void server_free(ed_server *srv)
     }
     unwatch(srv);
     ed_store_close(srv->svc.store);
+    ed_vault_close(srv->svc.vault);
     ed_ratelimit_free(srv->svc.rate);
     ed_idem_free(srv->svc.idem);
     ed_metrics_free(srv->svc.metrics);
@@ -1117,6 +1169,18 @@ int ed_serve(ed_config *cfg, int only_check)
         goto out;
     }
     ed_store_quarantined(srv.svc.store, log_quarantined, NULL);
+    /* the evidence vault, where keys are configured: a vault configured
+     * and unusable stops the start, none configured answers 503 */
+    const char *ekeys = cfg->evidence_keys;
+    if ((ekeys && *ekeys) || getenv("EDICT_EVIDENCE_KEY_FILE") ||
+        getenv("EDICT_EVIDENCE_KEY")) {
+        const char *edir = cfg->evidence_dir ? cfg->evidence_dir
+                                             : ed_vault_default_dir(cfg->journal_dir);
+        if ((srv.svc.vault = ed_vault_open(edir, ekeys, &err)) == NULL) {
+            fprintf(stderr, "edict: %s\n", err.data);
+            goto out;
+        }
+    }
     /* the Idempotency-Key answers of before a restart, still in their window */
     double wall = ed_now_wall();
     if (ed_store_idem_each(srv.svc.store, (int64_t)wall, restore_idem, &srv.svc, &err) != 0) {

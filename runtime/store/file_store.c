@@ -1556,6 +1556,32 @@ static int load_checkpoints(file_store *fs, walk *w)
     return rc;
 }
 
+static int file_checkpoints(ed_store *s, const char *tenant, ed_checkpoint_visitor visit,
+                            void *arg, ed_buf *err)
+{
+    file_store *fs = (file_store *)s;
+    walk w = {0};
+    if (load_checkpoints(fs, &w) != 0) {
+        ed_buf_printf(err, "%s/%s cannot be read or is malformed", fs->dir, CHECKPOINTS_FILE);
+        for (size_t i = 0; i < w.n_cps; i++) {
+            free(w.cps[i].tenant);
+        }
+        free(w.cps);
+        return -1;
+    }
+    char *token = ed_store_encode_name(tenant);
+    int stop = 0;
+    for (size_t i = 0; i < w.n_cps; i++) {
+        if (!stop && strcmp(w.cps[i].tenant, token) == 0) {
+            stop = visit(arg, w.cps[i].seq, w.cps[i].hash, w.cps[i].sig) != 0;
+        }
+        free(w.cps[i].tenant);
+    }
+    free(w.cps);
+    free(token);
+    return 0;
+}
+
 static chain *walk_chain(walk *w, const char *token, size_t n)
 {
     for (size_t i = 0; i < w->n_chains; i++) {
@@ -2217,6 +2243,7 @@ static const ed_store_ops file_ops = {
     .list = file_list,
     .walk = file_walk,
     .checkpoint = file_checkpoint,
+    .checkpoints = file_checkpoints,
     .retention = file_retention,
     .idem_put = file_idem_put,
     .idem_each = file_idem_each,

@@ -810,6 +810,34 @@ static int pg_get(ed_store *s, const char *tenant, const char *decision_id,
     return rc;
 }
 
+static int pg_checkpoints(ed_store *s, const char *tenant, ed_checkpoint_visitor visit,
+                          void *arg, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    if (c == NULL || begin_tenant(ps, c, "BEGIN READ ONLY", tenant, err) != 0) {
+        conn_put(ps, c);
+        return -1;
+    }
+    const char *v[1] = {tenant};
+    PGresult *r = query(ps, c, "SELECT seq, hash, signature FROM edict.checkpoint WHERE "
+                        "tenant = $1 ORDER BY signed_at, seq", 1, v, NULL, NULL,
+                        PGRES_TUPLES_OK, "reading checkpoints", err);
+    int rc = r ? 0 : -1;
+    for (int i = 0; r && i < PQntuples(r); i++) {
+        char hash[ED_SHA256_HEX_LEN + 1] = "";
+        if (PQgetlength(r, i, 1) == 32) {
+            ed_hex((const unsigned char *)PQgetvalue(r, i, 1), 32, hash);
+        }
+        if (visit(arg, ed_pg_u64(r, i, 0), hash, PQgetvalue(r, i, 2)) != 0) {
+            break;
+        }
+    }
+    PQclear(r);
+    conn_put(ps, c);
+    return rc;
+}
+
 static int pg_list(ed_store *s, const ed_store_query *q, ed_entry_visitor visit, void *arg,
                    uint64_t *next_after, ed_buf *err)
 {
@@ -1730,6 +1758,7 @@ static const ed_store_ops pg_ops = {
     .list = pg_list,
     .walk = pg_walk,
     .checkpoint = pg_checkpoint,
+    .checkpoints = pg_checkpoints,
     .retention = pg_retention,
     .idem_put = pg_idem_put,
     .idem_each = pg_idem_each,

@@ -104,6 +104,12 @@ int ed_store_checkpoint(ed_store *s, const char *tenant, ed_key *key, FILE *out)
     return s->ops->checkpoint(s, tenant, key, out);
 }
 
+int ed_store_checkpoints(ed_store *s, const char *tenant, ed_checkpoint_visitor visit,
+                         void *arg, ed_buf *err)
+{
+    return s->ops->checkpoints(s, tenant, visit, arg, err);
+}
+
 int ed_store_retention(ed_store *s, const char *tenant, const char *as_of, int archive,
                        FILE *out)
 {

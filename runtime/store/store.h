@@ -165,6 +165,14 @@ int ed_store_walk(ed_store *s, const char *tenant, ed_key *pub,
  * broken chain is not signed. 0, or 1. */
 int ed_store_checkpoint(ed_store *s, const char *tenant, ed_key *key, FILE *out);
 
+/* The signed checkpoints of tenant, in the order signed: visit gets each
+ * (seq, hash hex, signature hex; return nonzero to stop). Not verified
+ * here (ed_store_walk does). 0, or -1 with err. */
+typedef int (*ed_checkpoint_visitor)(void *arg, uint64_t seq, const char *hash_hex,
+                                     const char *sig_hex);
+int ed_store_checkpoints(ed_store *s, const char *tenant, ed_checkpoint_visitor visit,
+                         void *arg, ed_buf *err);
+
 /* Write a tenant's entries as JSON lines for a regulator (docs/AUDIT.md):
  * tenant, seq, prev, hash, the hashed record fields and the decision's
  * exact bytes. from/to (YYYY-MM-DD, may be NULL) select by occurred_at.
@@ -363,5 +371,125 @@ int ed_store_outbox_each(ed_store *s, const char *tenant, const char *state,
  * durably. 0, or -1. */
 int ed_store_outbox_mark(ed_store *s, const char *tenant, const char *key,
                          const char *state, const char *message, ed_buf *err);
+/* ------------------------------------------------------------------ */
+/* Evidence (evidence.c): blobs kept content-addressed by the SHA-512 of
+ * their bytes, once per tenant, AES-256-GCM encrypted at rest under the
+ * tenant's key, in a folder (for the PostgreSQL store, on storage every
+ * node shares). Each upload is journaled in the tenant's chain (type
+ * "edict.evidence", event_id the digest), which is also the index that
+ * listing walks. docs/AUDIT.md, "Evidence vault".                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct ed_vault ed_vault;
+typedef struct ed_vault_put ed_vault_put;
+
+#define ED_VAULT_RETENTION_YEARS 7
+#define ED_VAULT_STORED "evidence.stored"
+#define ED_VAULT_READ "evidence.read"
+
+/* $EDICT_EVIDENCE_DIR, else a folder store's <folder>/evidence, else NULL
+ * (a PostgreSQL store names none: the blobs need shared storage). */
+const char *ed_vault_default_dir(const char *store_location);
+
+/* Open the vault in dir (made if missing) with the keys of key_file (NULL:
+ * $EDICT_EVIDENCE_KEY_FILE, else the master key $EDICT_EVIDENCE_KEY).
+ * A key file holds lines "TENANT <64 hex>" and/or "* <64 hex>" (a master
+ * from which each tenant's key is derived) and must not lie in dir. NULL
+ * with err. MUST BE CLOSED with ed_vault_close. */
+ed_vault *ed_vault_open(const char *dir, const char *key_file, ed_buf *err);
+void ed_vault_close(ed_vault *v);
+const char *ed_vault_dir(const ed_vault *v);
+
+/* 1 when digest is 128 lowercase hex digits. */
+int ed_vault_digest_ok(const char *digest);
+
+/* A streamed upload: begin, write the bytes in pieces, finish (the digest,
+ * the size, whether the blob was there already; the blob is durable and
+ * in place) or abort (nothing is left). finish and abort free p. Memory
+ * is bounded whatever the size. */
+ed_vault_put *ed_vault_put_begin(ed_vault *v, const char *tenant, ed_buf *err);
+int ed_vault_put_write(ed_vault_put *p, const void *data, size_t n, ed_buf *err);
+int ed_vault_put_finish(ed_vault_put *p, char digest[129], uint64_t *size, int *existed,
+                        ed_buf *err);
+void ed_vault_put_abort(ed_vault_put *p);
+/* The same from a stream. */
+int ed_vault_put_file(ed_vault *v, const char *tenant, FILE *in, char digest[129],
+                      uint64_t *size, int *existed, ed_buf *err);
+
+/* 1 when tenant's vault holds digest (not checked: ed_vault_read checks). */
+int ed_vault_has(ed_vault *v, const char *tenant, const char *digest);
+
+/* Decrypt tenant's blob, giving sink (may be NULL: check only) its bytes
+ * in pieces, and check the GCM tag and the SHA-512 against digest at the
+ * end. 0 when whole and right; 1 when the tenant has no such blob; -1 with
+ * err naming the digest (damaged, or unreadable): whatever sink got must
+ * then be thrown away. */
+int ed_vault_read(ed_vault *v, const char *tenant, const char *digest,
+                  int (*sink)(void *arg, const void *data, size_t n), void *arg,
+                  uint64_t *size, ed_buf *err);
+
+/* What the journal records of an upload (kind ED_VAULT_STORED: size,
+ * type, entity, existed) or of a read (ED_VAULT_READ): who, when. */
+typedef struct ed_vault_event {
+    const char *kind, *tenant, *digest, *type, *entity, *by, *at;
+    uint64_t size;
+    int existed;
+} ed_vault_event;
+int ed_vault_journal(ed_store *s, const ed_vault_event *ev, ed_ticket *ticket, ed_buf *err);
+
+/* The uploads of a tenant (their journal entries, bytes the JSON
+ * ed_vault_journal wrote), filtered; NULL: any. from/to YYYY-MM-DD of the
+ * upload, inclusive. 0, or 1 when the chain does not verify. */
+typedef struct ed_vault_query {
+    const char *tenant, *entity, *type, *from, *to, *digest;
+} ed_vault_query;
+int ed_vault_list(ed_store *s, const ed_vault_query *q, ed_entry_visitor visit, void *arg);
+
+/* Retention of the blobs in the vault folder dir (no key needed): a blob
+ * is kept until the latest retention_until of its upload entries (7
+ * years) and of every entry whose bytes name its digest; one named by an
+ * entry without a retention date, or by no upload entry, is kept. A
+ * report line per tenant to out; with archive, the blobs past retention
+ * on as_of are removed (their journal entries stay, digest and all). A
+ * tenant whose chain does not verify is not touched. 0, or 1. */
+int ed_vault_retention(const char *dir, ed_store *s, const char *tenant, const char *as_of,
+                       int archive, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Regulator packages (package.c; docs/AUDIT.md): a tar file with a
+ * tenant's selected decisions, the chain entries from the first to the
+ * checkpoint covering the last (one file each, whose SHA-256 is the
+ * entry's hash), the checkpoints' messages and signatures, the cited
+ * evidence, the packs, a README and SHA256SUMS.                          */
+/* ------------------------------------------------------------------ */
+
+typedef struct ed_package_request {
+    const char *tenant;
+    const char *from, *to;    /* YYYY-MM-DD of occurred_at, inclusive; NULL: open */
+    const char *entity;       /* NULL: all; else the uploads of that entity and
+                               * the decisions whose bytes name it */
+    const char *by;           /* who asked, for MANIFEST.json */
+    const char *pub_path;     /* the checkpoints' public key to include; NULL: none */
+    ed_vault *vault;          /* NULL: cited evidence listed, not included */
+} ed_package_request;
+
+typedef struct ed_package_summary {
+    size_t selected, entries, checkpoints, evidence, evidence_missing;
+    uint64_t first, last, covered_by; /* covered_by: the checkpoint's seq, 0: none */
+    char sha256[65];                  /* the package file's */
+} ed_package_summary;
+
+/* Write the package to out_path and journal it in the tenant's chain
+ * (type edict.package: who, when, the selection, its SHA-256); the store
+ * must be open for writing. The file is removed on failure: no package
+ * goes out unjournaled. 0, or -1 with err (nothing selected, a chain that
+ * does not verify, a write that failed). */
+int ed_package_write(ed_store *s, const ed_package_request *rq, const char *out_path,
+                     ed_package_summary *sum, ed_buf *err);
+
+/* Check a package offline, as docs/AUDIT.md does with sha256sum and
+ * openssl; what is wrong (or one "ok" line) to out. 0 ok, 1 not, -1 not
+ * a package. */
+int ed_package_verify(const char *path, FILE *out);
 
 #endif

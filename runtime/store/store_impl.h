@@ -19,6 +19,8 @@ typedef struct ed_store_ops {
     int (*walk)(ed_store *s, const char *tenant, ed_key *pub, ed_entry_visitor visit,
                 void *arg, uint64_t *entries, FILE *msgs);
     int (*checkpoint)(ed_store *s, const char *tenant, ed_key *key, FILE *out);
+    int (*checkpoints)(ed_store *s, const char *tenant, ed_checkpoint_visitor visit,
+                       void *arg, ed_buf *err);
     int (*retention)(ed_store *s, const char *tenant, const char *as_of, int archive,
                      FILE *out);
     int (*idem_put)(ed_store *s, const ed_idem_record *rec, ed_buf *err);

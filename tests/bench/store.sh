@@ -19,7 +19,7 @@ mkdir -p "$OUT" || exit 1
 # shellcheck disable=SC2046 # pkg-config output is meant to split
 $CC -std=c11 -O2 -g -Wall -Wextra -Werror -Iruntime -I. -o "$OUT/store_bench" \
     tests/bench/store_bench.c "$LIB" \
-    $(pkg-config --cflags --libs lua5.4 lua5.4-cjson libcrypto libpq) -lev -lhttp_parser \
+    $(pkg-config --cflags --libs lua5.4 lua5.4-cjson libcrypto libpq libarchive) -lev -lhttp_parser \
     -lpthread -lm || exit 1
 dir=$(mktemp -d)
 . tests/pg.sh

@@ -50,8 +50,9 @@ has "RULES.md names the pack API edict implements" RULES.md \
     "$(sed -n 's/.*(\(pack API [0-9]*\)).*/\1/p' "$OUT")"
 
 # -h and `edict help COMMAND` are --help, for every command and subcommand
-for c in eval check test packs serve diff retention audit db new events lint metrc "audit verify" \
-    "audit export" "retention status" "db migrate" "metrc sync" "metrc outbox"; do
+for c in eval check test packs serve diff retention audit db new events lint metrc evidence \
+    report "audit verify" "audit export" "evidence put" "retention status" "db migrate" \
+    "metrc sync" "metrc outbox"; do
     run "$EDICT" $c --help
     want=$(cat "$OUT")
     wantrc=$RC

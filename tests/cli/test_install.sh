@@ -7,7 +7,7 @@
 M=$TMP/man
 sh dist/man.sh "$EDICT" "$M" >"$TMP/man.out" 2>&1
 is "man.sh: exit 0" "$?" 0
-for c in "" -eval -check -test -packs -diff -audit -serve -retention -db -new -events -lint -metrc; do
+for c in "" -eval -check -test -packs -diff -audit -serve -evidence -report -retention -db -new -events -lint -metrc; do
     check "a man page: edict$c.1" [ -s "$M/edict$c.1" ]
 done
 has "edict-eval(1): its title line" "$M/edict-eval.1" '.TH EDICT-EVAL 1'
@@ -36,7 +36,9 @@ if command -v bash >/dev/null 2>&1; then
     PATH=$EDICT_DIR:$PATH
     export PATH
     is "completion: edict eva -> eval" "$(complete_line "$(basename "$EDICT") eva")" "eval"
-    is "completion: edict audit v -> verify" "$(complete_line "$(basename "$EDICT") audit v")" "verify"
+    is "completion: edict evi -> evidence" "$(complete_line "$(basename "$EDICT") evi")" "evidence"
+    is "completion: edict audit v -> verify, verify-package" "$(complete_line "$(basename "$EDICT") audit v" | tr "\n" " ")" "verify verify-package "
+    is "completion: edict audit pa -> package" "$(complete_line "$(basename "$EDICT") audit pa")" "package"
     is "completion: edict eval --fo -> --format" "$(complete_line "$(basename "$EDICT") eval --fo")" "--format"
     has_line() { printf '%s\n' "$2" | grep -qx -- "$1"; }
     check "completion: edict new --j offers --jurisdiction" has_line --jurisdiction "$(complete_line "$(basename "$EDICT") new --j")"

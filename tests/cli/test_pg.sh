@@ -188,5 +188,23 @@ PGPASSFILE=/dev/null "$EDICT" db status --store "$URL" >"$TMP/none.out" 2>&1
 is "without a password: refused" "$?" 1
 lacks "and the environment's password is not shown either" "$TMP/env.out" "$PW"
 
+# the evidence vault on the PostgreSQL store: the blobs on a folder every
+# node shares (--evidence-dir), the uploads and reads in the database's
+# chain, which is the index the listing walks
+printf 'pg evidence bytes\n' >"$TMP/ev.txt"
+EVD=$(sha512sum "$TMP/ev.txt" | cut -d' ' -f1)
+run env EDICT_EVIDENCE_KEY="$(openssl rand -hex 32)" sh -c '
+  "$1" evidence put "$2" --store "$3" --evidence-dir "$4" --tenant acme --type photo --entity waste:W-7 &&
+  "$1" evidence get "$5" --store "$3" --evidence-dir "$4" --tenant acme' sh \
+  "$EDICT" "$TMP/ev.txt" "$URL" "$TMP/shared-evidence" "$EVD"
+is "PostgreSQL store: evidence put then get gives the bytes back" "$RC $(tail -1 "$OUT")" "0 pg evidence bytes"
+check "the blob is on the shared folder, not in the database" [ -f "$TMP/shared-evidence/acme/$(echo "$EVD" | cut -c1-2)/$EVD" ]
+run "$EDICT" evidence list --store "$URL" --tenant acme --entity waste:W-7
+is "the upload is in the database's chain" "$(jv "$OUT" 'D[1].digest')" "$EVD"
+is "evidence rows: the upload and the read" \
+    "$(tenant_sql acme "SELECT count(*) FROM edict.journal WHERE type LIKE 'edict.evidence%'")" 2
+run env EDICT_EVIDENCE_KEY=00 "$EDICT" evidence put "$TMP/ev.txt" --store "$URL" --tenant acme --type photo --entity x
+has "a PostgreSQL store names no evidence folder of its own" "$ERR" "no evidence folder"
+
 "$PG_BIN/psql" -X -q "$EDICT_PG_ADMIN" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1
 summary

@@ -57,8 +57,11 @@ return {
   -- Issue 10, class 1 (each ran for hours at 86c1066: the stock table
   -- functions, utf8.codes's iterator and tonumber loop in C, where the
   -- count hook never fires).
-  contained("table-remove-len", { INSTRUCTIONS }),
-  contained("table-insert-len", { INSTRUCTIONS }),
+  -- (remove and insert shift every element in C, charged as they go: on a
+  -- loaded sanitizer run the 1000 ms came first, as for concat below;
+  -- test_hostile.sh checks that the instruction count stops both.)
+  contained("table-remove-len", { ANY_LIMIT }),
+  contained("table-insert-len", { ANY_LIMIT }),
   contained("table-concat-index", { ANY_LIMIT }),
   contained("table-unpack-range", { INSTRUCTIONS }),
   contained("table-sort-len-twice", 0),
