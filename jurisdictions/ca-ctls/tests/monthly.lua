@@ -7,7 +7,6 @@ local function report(id, cats)
 end
 
 local GAP = { "ca-ctls/opening-vs-closing" }
-local BAD = { "ca-ctls/unreadable-quantity" }
 
 return {
   { name = "openings within 5 % of last month's closings: green",
