@@ -12,7 +12,12 @@ if ! command -v curl >/dev/null 2>&1; then
     summary
 fi
 pg_test_db edict_faults
-"$EDICT" db migrate --store "$OWNER_URL" >/dev/null
+"$EDICT" db migrate --store "$OWNER_URL" >"$TMP/migrate.out"
+# docs/DEPLOY.md shows a first migration: the same migrations, in order
+is "docs/DEPLOY.md's db migrate lists what a fresh database gets" \
+    "$(grep '^applied ' "$TMP/migrate.out" | tr '\n' ' ')" "$(grep '^applied ' docs/DEPLOY.md | tr '\n' ' ')"
+is "... and the schema version it reaches" "$(sed -n 's/.*: \(schema version [0-9]*\)$/\1/p' "$TMP/migrate.out")" \
+    "$(sed -n 's/^store postgres:.*: \(schema version [0-9]*\)$/\1/p' docs/DEPLOY.md | head -1)"
 event() {
     printf '{"id":"%s","type":"employee.compliance","tenant":"acme","jurisdiction":"US-TX","occurred_at":"2026-01-01T10:00:00Z","data":{}}' "$1"
 }
