@@ -726,6 +726,36 @@ static int is_hex_lower(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+void ed_vault_each_cited(const char *bytes, size_t len,
+                         void (*fn)(void *arg, const char *digest), void *arg)
+{
+    for (size_t i = 0; bytes != NULL && i + ED_SHA512_HEX_LEN <= len;) {
+        if (!is_hex_lower(bytes[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < len && is_hex_lower(bytes[j])) {
+            j++;
+        }
+        if (j - i == ED_SHA512_HEX_LEN) {
+            fn(arg, bytes + i);
+        }
+        i = j;
+    }
+}
+
+typedef struct cover_arg {
+    keep_walk *k;
+    const char *until;
+} cover_arg;
+
+static void cover_cited(void *arg, const char *digest)
+{
+    cover_arg *c = arg;
+    cover(c->k, digest, c->until);
+}
+
 /* Every upload entry covers its blob; every other entry covers the blobs
  * whose digests (a run of exactly 128 hex digits) its bytes name. */
 static int keep_visit(void *arg, const ed_entry *e)
@@ -738,20 +768,8 @@ static int keep_visit(void *arg, const ed_entry *e)
     if (e->bytes == NULL || strcmp(e->type, "edict.evidence.read") == 0) {
         return 0;
     }
-    for (size_t i = 0; i + ED_SHA512_HEX_LEN <= e->len;) {
-        if (!is_hex_lower(e->bytes[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < e->len && is_hex_lower(e->bytes[j])) {
-            j++;
-        }
-        if (j - i == ED_SHA512_HEX_LEN) {
-            cover(k, e->bytes + i, e->retention_until);
-        }
-        i = j;
-    }
+    cover_arg c = {k, e->retention_until};
+    ed_vault_each_cited(e->bytes, e->len, cover_cited, &c);
     return 0;
 }
 

@@ -108,9 +108,11 @@ static int write_file(writer *w, const char *name, const void *data, size_t n)
     return 0;
 }
 
-static int is_hex_lower(char c)
+static void cite(writer *w, const char *d);
+
+static void cite_cited(void *arg, const char *digest)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    cite(arg, digest);
 }
 
 static void cite(writer *w, const char *d)
@@ -198,20 +200,7 @@ static int select_visit(void *arg, const ed_entry *e)
     if (upload && strlen(e->event_id) == ED_SHA512_HEX_LEN) {
         cite(w, e->event_id);
     }
-    for (size_t i = 0; i + ED_SHA512_HEX_LEN <= e->len;) {
-        if (!is_hex_lower(e->bytes[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < e->len && is_hex_lower(e->bytes[j])) {
-            j++;
-        }
-        if (j - i == ED_SHA512_HEX_LEN) {
-            cite(w, e->bytes + i);
-        }
-        i = j;
-    }
+    ed_vault_each_cited(e->bytes, e->len, cite_cited, w);
     if (e->decision_id[0]) {
         note_packs(w, e->bytes, e->len);
     }

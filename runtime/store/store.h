@@ -403,6 +403,12 @@ const char *ed_vault_dir(const ed_vault *v);
 /* 1 when digest is 128 lowercase hex digits. */
 int ed_vault_digest_ok(const char *digest);
 
+/* Call fn for each digest bytes[0..len) cites: a run of exactly 128
+ * lower-case hex digits (never part of a longer run). Retention keeps
+ * those blobs as long as the entry; a package carries them. */
+void ed_vault_each_cited(const char *bytes, size_t len,
+                         void (*fn)(void *arg, const char *digest), void *arg);
+
 /* A streamed upload: begin, write the bytes in pieces, finish (the digest,
  * the size, whether the blob was there already; the blob is durable and
  * in place) or abort (nothing is left). finish and abort free p. Memory
