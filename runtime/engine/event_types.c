@@ -149,6 +149,20 @@ static void read_field(lua_State *L, int t, ed_field *f, int named, const char *
         f->items = zalloc(L, 1, sizeof *f->items);
         read_field(L, -1, f->items, 0, where);
         lua_pop(L, 1);
+    } else if (f->kind == ED_KIND_PERSON) {
+        /* written as an object, a person has these fields */
+        static const struct {
+            const char *name;
+            ed_field_kind kind;
+        } person[] = {{"name", ED_KIND_TEXT}, {"employee_id", ED_KIND_ID}};
+        f->fields = zalloc(L, 2, sizeof *f->fields);
+        for (size_t i = 0; i < 2; i++) {
+            lua_pushstring(L, person[i].name);
+            f->fields[i].name = dup_string(L, -1);
+            f->fields[i].kind = person[i].kind;
+            f->nfields = i + 1;
+            lua_pop(L, 1);
+        }
     }
 }
 
@@ -382,12 +396,6 @@ static int fail(check *c, const char *what)
     return -1;
 }
 
-/* A person written as an object. */
-static const ed_field person_fields[] = {
-    {.name = (char *)"name", .kind = ED_KIND_TEXT},
-    {.name = (char *)"employee_id", .kind = ED_KIND_ID},
-};
-
 /* The value at the top of the stack is not of the declared kind. */
 static int mismatch(check *c, const ed_field *f, ed_field_kind kind, value_shape shape)
 {
@@ -455,7 +463,7 @@ static int check_value(check *c, const ed_field *f)
         if (shape == V_LIST) {
             return mismatch(c, f, f->kind, shape);
         }
-        return shape == V_OBJECT ? check_fields(c, lua_gettop(L), person_fields, 2, 0) : 0;
+        return shape == V_OBJECT ? check_fields(c, lua_gettop(L), f->fields, f->nfields, 0) : 0;
     default:
         /* a value: its text, number or date is the packs' to read (they
          * name what they cannot), but no reading makes one of a record */

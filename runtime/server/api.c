@@ -1161,13 +1161,13 @@ int ed_api_vet(void *arg, const ed_catalog *cat, int run_fixtures, ed_buf *err)
     return rc;
 }
 
-unsigned long ed_api_reload(ed_service *srv, const char *by, ed_buf *err)
+unsigned long ed_api_reload(ed_service *srv, const char *by, ed_buf *err, int *unchanged)
 {
-    return ed_api_reload_published(srv, by, NULL, 0, err);
+    return ed_api_reload_published(srv, by, NULL, 0, err, unchanged);
 }
 
 unsigned long ed_api_reload_published(ed_service *srv, const char *by, const char *dir,
-                                      long long published, ed_buf *err)
+                                      long long published, ed_buf *err, int *same)
 {
     char *before = NULL, *after = NULL;
     int unchanged = 0;
@@ -1235,22 +1235,23 @@ unsigned long ed_api_reload_published(ed_service *srv, const char *by, const cha
     ed_buf_free(&x);
     free(before);
     free(after);
+    if (same) {
+        *same = unchanged;
+    }
     return id;
 }
 
 static void reload(ed_api_worker *w, ed_response *res)
 {
     ed_buf err = {0};
-    ed_generation *was = ed_gen_acquire(&w->svc->gens);
-    unsigned long before = was->id;
-    ed_gen_release(&w->svc->gens, was);
-    unsigned long id = ed_api_reload(w->svc, "admin", &err);
+    int unchanged = 0;
+    unsigned long id = ed_api_reload(w->svc, "admin", &err, &unchanged);
     if (id == 0) {
         ed_api_error(res, 422, "reload_failed", err.data ? err.data : "reload failed");
     } else {
         res->status = 200;
         ed_buf_printf(&res->body, "{\"ok\":true,\"generation\":%lu%s}\n", id,
-                      id == before ? ",\"unchanged\":true" : "");
+                      unchanged ? ",\"unchanged\":true" : "");
     }
     ed_buf_free(&err);
 }

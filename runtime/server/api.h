@@ -60,12 +60,13 @@ void ed_api_upload_abort(ed_api_upload *u);
 void ed_api_error(ed_response *res, int status, const char *code, const char *message);
 
 /* Reload the packs and journal the reload in every configured tenant's
- * chain. `by` says who asked. The new generation's id, or 0 (err). */
-unsigned long ed_api_reload(ed_service *svc, const char *by, ed_buf *err);
+ * chain. `by` says who asked. The new generation's id, or 0 (err); when
+ * nothing changed, the serving one's with *unchanged set (may be NULL). */
+unsigned long ed_api_reload(ed_service *svc, const char *by, ed_buf *err, int *unchanged);
 /* The same from a published generation's files in dir (NULL: the
  * configured folders, as ed_api_reload). */
 unsigned long ed_api_reload_published(ed_service *svc, const char *by, const char *dir,
-                                      long long published, ed_buf *err);
+                                      long long published, ed_buf *err, int *unchanged);
 
 /* May a catalog serve the configured tenants (generation.h's vet, given
  * the service as arg)? */

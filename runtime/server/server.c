@@ -770,7 +770,7 @@ static void watch_packs(ed_server *srv);
 static void reload_now(ed_server *srv, const char *by)
 {
     ed_buf err = {0};
-    ed_api_reload(&srv->svc, by, &err);
+    ed_api_reload(&srv->svc, by, &err, NULL);
     ed_buf_free(&err);
     watch_packs(srv); /* files may have come or gone */
 }
@@ -846,7 +846,7 @@ static void sync_packs(ed_server *srv)
             ed_buf_reset(&err);
             char by[48];
             snprintf(by, sizeof by, "publish:%lld", cur);
-            ed_api_reload_published(&srv->svc, by, dir, cur, &err);
+            ed_api_reload_published(&srv->svc, by, dir, cur, &err, NULL);
             forget_published(srv, cur);
         }
         free(dir);
