@@ -182,11 +182,52 @@ lua_State *ed_sandbox_state(ed_sandbox *sb) { return sb->L; }
 
 size_t ed_sandbox_memory(ed_sandbox *sb) { return sb->mem_used; }
 
+/* Under lua_pcall: the globals' names joined, kept in the registry. Listed
+ * first, then joined: a luaL_Buffer wants nothing of ours between its box
+ * and the value it adds, and lua_next keeps a key there. */
+static int list_global_names(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS);
+    ed_readonly_backing(L, -1);
+    int g = lua_gettop(L);
+    lua_newtable(L);
+    int list = lua_gettop(L);
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, g) != 0) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, list, ++n);
+        }
+    }
+    luaL_Buffer names;
+    luaL_buffinit(L, &names);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        luaL_addvalue(&names);
+        luaL_addchar(&names, '\n');
+    }
+    luaL_pushresult(&names);
+    lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES);
+    return 0;
+}
+
 const char *ed_sandbox_global_names(ed_sandbox *sb)
 {
-    lua_getfield(sb->L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES);
-    const char *names = lua_tostring(sb->L, -1); /* kept alive by the registry */
-    lua_pop(sb->L, 1);
+    /* made on first use, for linters: no sandbox pays for it otherwise */
+    lua_State *L = sb->L;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_pushcfunction(L, list_global_names);
+        if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+            lua_pop(L, 1);
+            return "";
+        }
+        lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES);
+    }
+    const char *names = lua_tostring(L, -1); /* kept alive by the registry */
+    lua_pop(L, 1);
     return names ? names : "";
 }
 
@@ -889,30 +930,6 @@ static int install_globals(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, g);
 
-    /* their names, for linters (edict lint): "assert\nerror\n...". Listed
-     * first, then joined: a luaL_Buffer wants nothing of ours between its
-     * box and the value it adds, and lua_next keeps a key there. */
-    lua_newtable(L);
-    int list = lua_gettop(L);
-    lua_Integer n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, g) != 0) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TSTRING) {
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, list, ++n);
-        }
-    }
-    luaL_Buffer names;
-    luaL_buffinit(L, &names);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, list, i);
-        luaL_addvalue(&names);
-        luaL_addchar(&names, '\n');
-    }
-    luaL_pushresult(&names);
-    lua_remove(L, list);
-    lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBAL_NAMES);
     ed_readonly_wrap(L, g, "the globals");
     lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_GLOBALS);
     lua_pop(L, 2); /* g, real */
