@@ -93,6 +93,24 @@ static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
  * deadline_alert_days or have passed their date, each raised once per
  * state as a log line of its own ("obligation due soon" / "obligation
  * overdue", warn) that an operator's log pipeline can route. */
+static void log_alert(void *arg, const ed_alert *a)
+{
+    (void)arg;
+    const char *names[] = {"tenant", "state", "due", "action", "decision_id", "event_id",
+                           "cite"};
+    const char *values[] = {a->tenant, a->state, a->due, a->action, a->decision_id,
+                            a->event_id, a->cite};
+    ed_buf extra = {0};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        ed_buf_printf(&extra, ",\"%s\":", names[i]);
+        ed_json_escape(&extra, values[i], strlen(values[i]));
+    }
+    ed_log("warn", strcmp(a->state, "overdue") == 0 ? "obligation overdue"
+                                                    : "obligation due soon",
+           extra.data);
+    ed_buf_free(&extra);
+}
+
 static int deadline_alerts(void *arg, ed_store *s, ed_buf *msg)
 {
     const int *lead_days = arg;
@@ -101,28 +119,13 @@ static int deadline_alerts(void *arg, ed_store *s, ed_buf *msg)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
-    ed_buf lines = {0}, err = {0};
-    long n = ed_store_deadline_alerts(s, today, *lead_days, &lines, &err);
-    for (const char *l = lines.data; l && *l;) {
-        const char *e = strchr(l, '\n');
-        size_t len = e ? (size_t)(e - l) : strlen(l);
-        /* the line is an object: its fields join the log line's */
-        ed_buf extra = {0};
-        ed_buf_putc(&extra, ',');
-        ed_buf_append(&extra, l + 1, len - 2);
-        const char *overdue = strstr(l, "\"state\":\"overdue\"");
-        ed_log("warn", overdue != NULL && overdue < l + len ? "obligation overdue"
-                                                            : "obligation due soon",
-               extra.data);
-        ed_buf_free(&extra);
-        l += len + (e != NULL);
-    }
+    ed_buf err = {0};
+    long n = ed_store_deadline_alerts(s, today, *lead_days, log_alert, NULL, &err);
     if (n < 0) {
         ed_buf_printf(msg, "deadline alerts: %s", err.data ? err.data : "");
     } else {
         ed_buf_printf(msg, "deadline alerts as of %s: %ld raised", today, n);
     }
-    ed_buf_free(&lines);
     ed_buf_free(&err);
     return n < 0 ? -1 : 0;
 }

@@ -8,8 +8,6 @@
 
 #include "pg_alerts.h"
 
-#include "util/jsonstr.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +24,10 @@ static const char *const marks[2][2] = {
      "RETURNING due, action, decision_id, event_id, coalesce(cite, '')"},
 };
 
-static void field(ed_buf *out, const char *name, const char *value)
-{
-    ed_buf_printf(out, ",\"%s\":", name);
-    ed_json_escape(out, value, strlen(value));
-}
-
 static long tenant_alerts(const ed_pg_target *t, PGconn *c, const char *tenant,
-                          const char *today, const char *lead, ed_buf *out, ed_buf *err)
+                          const char *today, const char *lead,
+                          void (*visit)(void *arg, const ed_alert *a), void *arg,
+                          ed_buf *err)
 {
     const char *tv[1] = {tenant};
     PGresult *r = ed_pg_query(t, c, "BEGIN", 0, NULL, PGRES_COMMAND_OK, "deadline alerts", err);
@@ -50,15 +44,9 @@ static long tenant_alerts(const ed_pg_target *t, PGconn *c, const char *tenant,
         r = ed_pg_query(t, c, marks[m][1], m == 0 ? 2 : 1, v, PGRES_TUPLES_OK,
                         "marking obligations due", err);
         for (int i = 0; r != NULL && i < PQntuples(r); i++) {
-            ed_buf_puts(out, "{\"tenant\":");
-            ed_json_escape(out, tenant, strlen(tenant));
-            field(out, "state", marks[m][0]);
-            field(out, "due", PQgetvalue(r, i, 0));
-            field(out, "action", PQgetvalue(r, i, 1));
-            field(out, "decision_id", PQgetvalue(r, i, 2));
-            field(out, "event_id", PQgetvalue(r, i, 3));
-            field(out, "cite", PQgetvalue(r, i, 4));
-            ed_buf_puts(out, "}\n");
+            ed_alert a = {tenant, marks[m][0], PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                          PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4)};
+            visit(arg, &a);
             n++;
         }
         PQclear(r);
@@ -73,7 +61,8 @@ static long tenant_alerts(const ed_pg_target *t, PGconn *c, const char *tenant,
 }
 
 long ed_pg_deadline_alerts(const ed_pg_target *t, PGconn *c, const char *today,
-                           int lead_days, ed_buf *out, ed_buf *err)
+                           int lead_days, void (*visit)(void *arg, const ed_alert *a),
+                           void *arg, ed_buf *err)
 {
     char lead[16];
     snprintf(lead, sizeof lead, "%d", lead_days);
@@ -84,7 +73,7 @@ long ed_pg_deadline_alerts(const ed_pg_target *t, PGconn *c, const char *today,
     }
     long total = 0;
     for (int i = 0; i < PQntuples(r); i++) {
-        long n = tenant_alerts(t, c, PQgetvalue(r, i, 0), today, lead, out, err);
+        long n = tenant_alerts(t, c, PQgetvalue(r, i, 0), today, lead, visit, arg, err);
         if (n < 0) {
             total = -1;
             break;

@@ -1576,7 +1576,8 @@ static int pg_idem_release(ed_store *s, const char *tenant, const char *key, ed_
 /* Scheduled work and leases (pg_jobs.c)                                */
 /* ------------------------------------------------------------------ */
 
-static long pg_deadline_alerts(ed_store *s, const char *today, int lead_days, ed_buf *out,
+static long pg_deadline_alerts(ed_store *s, const char *today, int lead_days,
+                               void (*visit)(void *arg, const ed_alert *a), void *arg,
                                ed_buf *err)
 {
     pg_store *ps = (pg_store *)s;
@@ -1584,7 +1585,7 @@ static long pg_deadline_alerts(ed_store *s, const char *today, int lead_days, ed
     if (c == NULL) {
         return -1;
     }
-    long n = ed_pg_deadline_alerts(&ps->target, c, today, lead_days, out, err);
+    long n = ed_pg_deadline_alerts(&ps->target, c, today, lead_days, visit, arg, err);
     conn_put(ps, c);
     return n;
 }

@@ -167,11 +167,13 @@ int ed_store_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, in
                            : ED_STORE_UNSUPPORTED;
 }
 
-long ed_store_deadline_alerts(ed_store *s, const char *today, int lead_days, ed_buf *out,
+long ed_store_deadline_alerts(ed_store *s, const char *today, int lead_days,
+                              void (*visit)(void *arg, const ed_alert *a), void *arg,
                               ed_buf *err)
 {
-    return s->ops->deadline_alerts ? s->ops->deadline_alerts(s, today, lead_days, out, err)
-                                   : ED_STORE_UNSUPPORTED;
+    return s->ops->deadline_alerts
+               ? s->ops->deadline_alerts(s, today, lead_days, visit, arg, err)
+               : ED_STORE_UNSUPPORTED;
 }
 
 int ed_store_lease_take(ed_store *s, const char *name, const char *holder, double ttl_s,

@@ -254,11 +254,16 @@ int ed_store_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, in
 
 /* Deadline alerts (a scheduled job of serve): mark, in every tenant, the
  * obligations of its decisions due from today (YYYY-MM-DD) to today +
- * lead_days, or past due, that were not alerted in that state yet, each
- * as one NDJSON line in out ({"tenant","state":"due_soon"|"overdue","due",
- * "action","decision_id","event_id","cite"}). How many, -1 with err, or
- * ED_STORE_UNSUPPORTED (the file store). */
-long ed_store_deadline_alerts(ed_store *s, const char *today, int lead_days, ed_buf *out,
+ * lead_days, or past due, that were not alerted in that state yet, and
+ * visit each. How many, -1 with err, or ED_STORE_UNSUPPORTED (the file
+ * store). */
+typedef struct ed_alert {
+    const char *tenant;
+    const char *state;       /* "due_soon" or "overdue" */
+    const char *due, *action, *decision_id, *event_id, *cite; /* cite: "" if none */
+} ed_alert;
+long ed_store_deadline_alerts(ed_store *s, const char *today, int lead_days,
+                              void (*visit)(void *arg, const ed_alert *a), void *arg,
                               ed_buf *err);
 
 /* Singleton work: take or renew the lease `name` for ttl_s (a row with a

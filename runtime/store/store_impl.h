@@ -37,7 +37,8 @@ typedef struct ed_store_ops {
     int (*idem_get)(ed_store *s, const char *tenant, const char *key, int64_t now,
                     int (*visit)(void *arg, const ed_idem_record *rec), void *arg,
                     ed_buf *err);
-    long (*deadline_alerts)(ed_store *s, const char *today, int lead_days, ed_buf *out,
+    long (*deadline_alerts)(ed_store *s, const char *today, int lead_days,
+                            void (*visit)(void *arg, const ed_alert *a), void *arg,
                             ed_buf *err);
     int (*job_run)(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, int *failed,
                    ed_buf *msg, ed_buf *err);
