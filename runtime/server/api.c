@@ -40,6 +40,22 @@ void ed_api_error(ed_response *res, int status, const char *code, const char *me
     ed_json_error(&res->body, code, message);
 }
 
+void ed_api_not_journaled(ed_response *res, const char *why)
+{
+    /* acknowledged only once durable; the store failed (a database
+     * restarting, a connection cut): nothing of this request may be
+     * relied on, and a retry is the client's way out */
+    ed_api_error(res, 503, "not_journaled", why ? why : "the commit failed");
+    ed_buf_reset(&res->headers);
+    ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
+    res->commit = 0;
+}
+
+int ed_api_commit(ed_api_worker *w, uint64_t ticket, ed_buf *err)
+{
+    return ed_decider_commit(w->decider, (ed_ticket)ticket, err);
+}
+
 static void set_route(ed_response *res, const char *route)
 {
     snprintf(res->route, sizeof res->route, "%s", route);
@@ -235,9 +251,11 @@ static int on_verdict(void *arg, const ed_verdict *v)
 
 /* Decide the events of body for tenant t; answer with the decisions once
  * they are durable. 200 when anything was decided (the events that were
- * not are listed in "errors"); 4xx only when nothing could be. */
+ * not are listed in "errors"); 4xx only when nothing could be. With
+ * `defer`, a 200 is returned before its commit, with res->commit set: the
+ * caller commits it (ed_api_commit) before sending it. */
 static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body,
-                     size_t len, ed_response *res)
+                     size_t len, int defer, ed_response *res)
 {
     ed_service *srv = w->svc;
     evaluation e;
@@ -273,12 +291,8 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
     } else if (events == 0) {
         ed_api_error(res, 400, "no_events", "the body holds no events: send an event, an "
                      "array of events or NDJSON");
-    } else if (e.decided > 0 && ed_decider_commit(w->decider, e.last, &err) != 0) {
-        /* acknowledged only once durable; the store failed (a database
-         * restarting, a connection cut): nothing of this request may be
-         * relied on, and a retry is the client's way out */
-        ed_api_error(res, 503, "not_journaled", err.data);
-        ed_buf_puts(&res->headers, "Retry-After: 1\r\n");
+    } else if (e.decided > 0 && !defer && ed_decider_commit(w->decider, e.last, &err) != 0) {
+        ed_api_not_journaled(res, err.data);
     } else if (e.decided == 0) {
         ed_buf msg = {0};
         ed_buf_printf(&msg, events == 1 ? "the event was not decided: %s"
@@ -317,6 +331,7 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
         }
         ed_buf_puts(&res->body, "]}\n");
         ed_buf_printf(&res->headers, "X-Edict-Generation: %lu\r\n", gen);
+        res->commit = defer ? e.last : 0;
     }
     ed_buf_free(&e.decisions);
     ed_buf_free(&e.errors);
@@ -440,11 +455,11 @@ static int claim_in_store(ed_api_worker *w, const ed_tenant_auth *t, const char 
  * gets the first response, byte for byte, and journals nothing. `scope`
  * separates key spaces (evaluate, webhook:<source>). */
 static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char *scope,
-                          const char *key, const char *body, size_t len,
+                          const char *key, const char *body, size_t len, int defer,
                           ed_response *res)
 {
     if (key == NULL) {
-        evaluate(w, t, body, len, res);
+        evaluate(w, t, body, len, defer, res);
         return;
     }
     if (key[0] == '\0' || strlen(key) > MAX_IDEMPOTENCY_KEY) {
@@ -495,7 +510,8 @@ static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char 
             claim_in_store(w, t, scoped.data, digest, res) != 0) {
             break;
         }
-        evaluate(w, t, body, len, res);
+        /* the answer is remembered as final below: committed first */
+        evaluate(w, t, body, len, 0, res);
         if (res->status >= 500) {
             ed_idem_abort(w->svc->idem, t->name, scoped.data);
             ed_buf rerr = {0};
@@ -616,7 +632,7 @@ static void webhook(ed_api_worker *w, const ed_request *req, const char *source,
          * delivery resent with its hex in another case is the same replay */
         char canonical[2 * ED_SHA256_LEN + 1];
         ed_hex(mac, ED_SHA256_LEN, canonical);
-        evaluate_once(w, t, "webhook", canonical, events.data, events.len, res);
+        evaluate_once(w, t, "webhook", canonical, events.data, events.len, 0, res);
     }
     ed_buf_free(&events);
     ed_buf_free(&err);
@@ -1446,7 +1462,8 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
     if (strcmp(route, "/v1/metrc/outbox") == 0) {
         metrc_outbox(w, t, req, res);
     } else if (post) {
-        evaluate_once(w, t, "evaluate", req->idempotency_key, req->body, req->body_len, res);
+        evaluate_once(w, t, "evaluate", req->idempotency_key, req->body, req->body_len,
+                      req->may_defer_commit, res);
     } else if (strcmp(route, "/v1/decisions") == 0) {
         list(w, t, req->query, res);
     } else if (strcmp(route, "/v1/audit/verify") == 0) {

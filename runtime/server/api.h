@@ -56,6 +56,14 @@ int ed_api_upload_data(ed_api_upload *u, const char *data, size_t n);
 void ed_api_upload_end(ed_api_upload *u, ed_response *res);
 void ed_api_upload_abort(ed_api_upload *u);
 
+/* A deferred answer (res->commit): make every decision up to ticket
+ * durable; 0, or -1 with err. Safe from any thread (the store's group
+ * commit): the connection layer calls it from its committer thread. */
+int ed_api_commit(ed_api_worker *w, uint64_t ticket, ed_buf *err);
+/* The answer when the commit covering res's decisions failed: 503
+ * not_journaled with Retry-After: 1, whatever res held. */
+void ed_api_not_journaled(ed_response *res, const char *why);
+
 /* Set res to {"error":{"code":..,"message":..}} with status. */
 void ed_api_error(ed_response *res, int status, const char *code, const char *message);
 

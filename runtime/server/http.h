@@ -7,6 +7,7 @@
 #define EDICT_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/buf.h"
 
@@ -22,6 +23,10 @@ typedef struct ed_request {
     const char *body;
     size_t body_len;
     const char *request_id;
+    /* the connection layer can hold the answer until the store's commit
+     * covers it (ed_response.commit): the endpoint then does not wait in
+     * the commit itself */
+    int may_defer_commit;
 } ed_request;
 
 typedef struct ed_response {
@@ -31,6 +36,11 @@ typedef struct ed_response {
     const char *content_type; /* default application/json */
     char route[48];           /* the route template, for metrics */
     char tenant[136];         /* for the log line, when known */
+    /* nonzero (only when the request allowed it): the answer carries
+     * decisions not yet durable; it may be sent only once
+     * ed_api_commit(commit) returns 0, and becomes ed_api_not_journaled
+     * otherwise */
+    uint64_t commit;
 } ed_response;
 
 #endif

@@ -24,6 +24,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,20 @@ struct ed_worker {
     int n_conns;
     unsigned long requests;   /* for request ids */
     int draining;
+    /* Answers waiting for their commit ("Durability" in ARCHITECTURE.md):
+     * the loop parks a connection whose answer carries decisions and
+     * serves the others; the committer thread commits the parked answers
+     * in the order they came (one group commit for all of them, shared
+     * with the other workers') and wakes the loop (`committed`), which
+     * answers them. Under cmu: todo (parked, for the committer), done
+     * (committed or failed, for the loop), stop. */
+    pthread_t committer;
+    int committer_started;
+    pthread_mutex_t cmu;
+    pthread_cond_t ccv;
+    ed_conn *todo, *todo_tail, *done, *done_tail;
+    int stop;
+    ev_async committed;
 };
 
 /* ------------------------------------------------------------------ */
@@ -117,6 +132,19 @@ struct ed_conn {
     int close_after;       /* close once out is written */
     int held;              /* parsing paused at OUT_HIGH_WATER */
     ed_buf in_rest;        /* what was read and not parsed while held */
+    /* an answer waiting for the commit of its decisions (res.commit):
+     * nothing more is read or parsed meanwhile, so answers stay in order;
+     * the committer thread writes commit_rc and commit_err only */
+    int parked;
+    int gone;              /* closed meanwhile: freed once committed */
+    ed_response parked_res;
+    char parked_rid[64];
+    const char *parked_method;
+    char *parked_path;
+    double parked_t0;
+    int commit_rc;
+    ed_buf commit_err;
+    ed_conn *commit_next;
     ed_conn *next, *prev;
 };
 
@@ -153,6 +181,11 @@ static void conn_close(ed_conn *c)
     ev_io_stop(w->loop, &c->rio);
     ev_io_stop(w->loop, &c->wio);
     ev_timer_stop(w->loop, &c->timer);
+    if (c->parked) {
+        /* the committer still has it: freed when its commit returns */
+        c->gone = 1;
+        return;
+    }
     close(c->fd);
     if (c->prev) {
         c->prev->next = c->next;
@@ -210,6 +243,9 @@ static int conn_flush(ed_conn *c)
     ed_buf_reset(&c->out);
     c->out_off = 0;
     ev_io_stop(c->w->loop, &c->wio);
+    if (c->parked) {
+        return 0; /* the rest waits for the parked answer */
+    }
     if (c->close_after || (c->w->draining && !c->in_message)) {
         conn_close(c);
         return -1;
@@ -220,7 +256,8 @@ static int conn_flush(ed_conn *c)
         http_parser_pause(&c->parser, 0);
         ed_buf rest = c->in_rest;
         memset(&c->in_rest, 0, sizeof c->in_rest);
-        int rc = feed(c, rest.data ? rest.data : "", rest.len);
+        /* nothing kept: no feed (a parse of 0 bytes means end of input) */
+        int rc = rest.len ? feed(c, rest.data, rest.len) : 0;
         ed_buf_free(&rest);
         if (rc == 0 && !c->held && !c->close_after && c->out.len == 0) {
             /* feed stopped reading while held: the next request may be
@@ -350,6 +387,32 @@ static void conn_fail(ed_conn *c, int status, const char *code, const char *mess
     conn_flush(c);
 }
 
+/* Hand c's answer (its decisions not yet durable) to the committer. */
+static void park(ed_conn *c, ed_response *res, const char *rid, const char *method,
+                 const char *path, double t0)
+{
+    ed_worker *w = c->w;
+    c->parked = 1;
+    c->parked_res = *res;
+    memset(res, 0, sizeof *res);
+    snprintf(c->parked_rid, sizeof c->parked_rid, "%s", rid);
+    c->parked_method = method;
+    c->parked_path = ed_strdup(path);
+    c->parked_t0 = t0;
+    c->commit_rc = 0;
+    c->commit_next = NULL;
+    ev_timer_stop(w->loop, &c->timer);
+    pthread_mutex_lock(&w->cmu);
+    if (w->todo_tail) {
+        w->todo_tail->commit_next = c;
+    } else {
+        w->todo = c;
+    }
+    w->todo_tail = c;
+    pthread_cond_signal(&w->ccv);
+    pthread_mutex_unlock(&w->cmu);
+}
+
 static void dispatch(ed_conn *c)
 {
     ed_worker *w = c->w;
@@ -394,12 +457,17 @@ static void dispatch(ed_conn *c)
             c->upload = NULL;
         }
     } else {
+        req.may_defer_commit = 1;
         ed_api_handle(&w->api, &req, &res);
     }
-    double took = ed_now_mono() - t0;
     if (!http_should_keep_alive(&c->parser) || w->draining) {
         c->close_after = 1;
     }
+    if (res.commit != 0) {
+        park(c, &res, rid, req.method, req.path, t0);
+        return;
+    }
+    double took = ed_now_mono() - t0;
     conn_respond(c, &res, rid);
     count_request(w, &res, took);
     log_request(rid, req.method, req.path, &res, took * 1000);
@@ -558,6 +626,12 @@ static int on_message_complete(http_parser *p)
         return 0;
     }
     dispatch(c);
+    if (c->parked) {
+        /* the next pipelined request waits for this answer */
+        c->held = 1;
+        http_parser_pause(p, 1);
+        return 0;
+    }
     conn_timer_set(c, c->w->srv->svc.cfg->idle_timeout_s);
     if (c->close_after) {
         http_parser_pause(p, 1);
@@ -719,7 +793,7 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
         ed_conn *c = w->conns;
         while (c) {
             ed_conn *next = c->next;
-            if (!c->in_message && c->out.len == 0) {
+            if (!c->in_message && c->out.len == 0 && !c->parked) {
                 conn_close(c);
             } else {
                 c->close_after = 1;
@@ -738,13 +812,109 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
     ed_decider_refresh(w->api.decider);
 }
 
+static void *committer_main(void *arg)
+{
+    ed_worker *w = arg;
+    pthread_mutex_lock(&w->cmu);
+    for (;;) {
+        while (w->todo == NULL && !w->stop) {
+            pthread_cond_wait(&w->ccv, &w->cmu);
+        }
+        if (w->todo == NULL) {
+            break;
+        }
+        ed_conn *first = w->todo, *last = w->todo_tail;
+        w->todo = w->todo_tail = NULL;
+        pthread_mutex_unlock(&w->cmu);
+        /* in order: the first commit syncs what every one of them (and
+         * every other worker) appended; the rest find theirs durable, or
+         * learn that their group failed */
+        for (ed_conn *c = first; c; c = c->commit_next) {
+            c->commit_rc = ed_api_commit(&w->api, c->parked_res.commit, &c->commit_err);
+        }
+        pthread_mutex_lock(&w->cmu);
+        if (w->done_tail) {
+            w->done_tail->commit_next = first;
+        } else {
+            w->done = first;
+        }
+        w->done_tail = last;
+        ev_async_send(w->loop, &w->committed);
+    }
+    pthread_mutex_unlock(&w->cmu);
+    return NULL;
+}
+
+/* Answer the parked connections whose commits returned, in order. */
+static void answer_committed(ed_worker *w)
+{
+    pthread_mutex_lock(&w->cmu);
+    ed_conn *c = w->done;
+    w->done = w->done_tail = NULL;
+    pthread_mutex_unlock(&w->cmu);
+    while (c) {
+        ed_conn *next = c->commit_next;
+        ed_response *res = &c->parked_res;
+        c->parked = 0;
+        if (c->commit_rc != 0) {
+            ed_api_not_journaled(res, c->commit_err.data);
+        }
+        ed_buf_free(&c->commit_err);
+        double took = ed_now_mono() - c->parked_t0;
+        if (!c->gone) {
+            conn_respond(c, res, c->parked_rid);
+        }
+        count_request(w, res, took);
+        log_request(c->parked_rid, c->parked_method, c->parked_path, res, took * 1000);
+        ed_buf_free(&res->body);
+        ed_buf_free(&res->headers);
+        free(c->parked_path);
+        c->parked_path = NULL;
+        if (c->gone) {
+            conn_close(c);
+        } else if (conn_flush(c) == 0 && !c->parked && c->phase == PHASE_IDLE &&
+                   !c->in_message) {
+            conn_timer_set(c, w->srv->svc.cfg->idle_timeout_s);
+        }
+        c = next;
+    }
+}
+
+static void on_committed(struct ev_loop *loop, ev_async *a, int revents)
+{
+    (void)loop;
+    (void)revents;
+    answer_committed(a->data);
+}
+
 static void *worker_main(void *arg)
 {
     ed_worker *w = arg;
+    w->committer_started = pthread_create(&w->committer, NULL, committer_main, w) == 0;
+    if (!w->committer_started) {
+        fputs("edict: cannot start a worker's committer thread\n", stderr);
+        abort();
+    }
     ev_run(w->loop, 0);
+    /* what is parked is committed (or fails) and answered if it can be */
+    pthread_mutex_lock(&w->cmu);
+    w->stop = 1;
+    pthread_cond_signal(&w->ccv);
+    pthread_mutex_unlock(&w->cmu);
+    pthread_join(w->committer, NULL);
+    answer_committed(w);
     /* whatever is left after the grace period is cut */
     while (w->conns) {
-        conn_close(w->conns);
+        ed_conn *c = w->conns;
+        if (c->parked) {
+            /* parked again after the committer stopped: never answered */
+            c->parked = 0;
+            ed_buf_free(&c->parked_res.body);
+            ed_buf_free(&c->parked_res.headers);
+            free(c->parked_path);
+            c->parked_path = NULL;
+        }
+        conn_close(c);
     }
     return NULL;
 }
@@ -1232,6 +1402,11 @@ int ed_serve(ed_config *cfg, int only_check)
         ev_async_init(&w->wake, on_wake);
         w->wake.data = w;
         ev_async_start(w->loop, &w->wake);
+        pthread_mutex_init(&w->cmu, NULL);
+        pthread_cond_init(&w->ccv, NULL);
+        ev_async_init(&w->committed, on_committed);
+        w->committed.data = w;
+        ev_async_start(w->loop, &w->committed);
     }
     for (int i = 0; i < srv.n_workers; i++) {
         if (pthread_create(&srv.workers[i].thread, NULL, worker_main, &srv.workers[i]) != 0) {

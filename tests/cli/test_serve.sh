@@ -220,6 +220,19 @@ bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf 'GET /healthz HTTP/1.1\r\nHost
 has "slow headers: 408 after the header time-out" "$TMP/slow" "HTTP/1.1 408"
 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3" >"$TMP/pipe" 2>/dev/null
 is "pipelining: two answers on one connection, in order" "$(grep -c '^HTTP/1.1 200' "$TMP/pipe") $(grep -o '"status":"[a-z]*"' "$TMP/pipe" | tr '\n' ' ')" '2 "status":"ok" "status":"ready" '
+# an answer with decisions waits for its commit while the worker serves
+# other connections; the connection's next requests wait for it: answers
+# still come in the order asked (ids p1, then /healthz, then p2)
+ev p1 1 | tr -d '\n' >"$TMP/p1"
+ev p2 2 | tr -d '\n' >"$TMP/p2"
+bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT
+  printf 'POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $ACME\r\nContent-Length: %d\r\n\r\n%s' \$(wc -c <'$TMP/p1') \"\$(cat '$TMP/p1')\" >&3
+  printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&3
+  printf 'POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $ACME\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s' \$(wc -c <'$TMP/p2') \"\$(cat '$TMP/p2')\" >&3
+  cat <&3" >"$TMP/pipe2" 2>/dev/null
+is "pipelining evaluations: three answers in order" \
+    "$(grep -c '^HTTP/1.1 200' "$TMP/pipe2") $(grep -o '"event_id":"p[12]"\|"status":"ok"' "$TMP/pipe2" | tr '\n' ' ')" \
+    '3 "event_id":"p1" "status":"ok" "event_id":"p2" '
 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf 'BLAH\r\n\r\n' >&3; cat <&3" >"$TMP/garbage" 2>/dev/null
 has "garbage: 400" "$TMP/garbage" "HTTP/1.1 400"
 
