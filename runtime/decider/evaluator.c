@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,7 @@ struct ed_evaluator {
     size_t pos;
     unsigned long losses;
     ed_buf text, decision;
+    ed_buf request;             /* a request's header, skips, tenant, why */
 };
 
 static int64_t now_us(void)
@@ -99,23 +101,6 @@ static int64_t now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int read_all(int fd, void *data, size_t n)
-{
-    char *p = data;
-    while (n > 0) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            return -1;
-        }
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -198,17 +183,38 @@ static int keep_only(int fd)
     return 3;
 }
 
-static void *read_exact(int fd, size_t n)
+/* What the child has read of its requests: a request comes in one
+ * write, so it is read in as few reads as the socket allows (one, for a
+ * body that fits its buffer), not one per part. */
+typedef struct child_in {
+    int fd;
+    ed_buf buf;
+    size_t pos;
+} child_in;
+
+/* Make n unread bytes available at in->buf.data + in->pos; _exit when the
+ * worker is gone. */
+static void child_need(child_in *in, size_t n)
 {
-    char *p = malloc(n + 1);
-    if (p == NULL) {
-        _exit(0);
+    if (in->buf.len - in->pos >= n) {
+        return;
     }
-    if (read_all(fd, p, n) != 0) {
-        _exit(0);
+    if (in->pos > 0) {
+        memmove(in->buf.data, in->buf.data + in->pos, in->buf.len - in->pos);
+        in->buf.len -= in->pos;
+        in->pos = 0;
     }
-    p[n] = '\0';
-    return p;
+    while (in->buf.len < n) {
+        ed_buf_reserve(&in->buf, (n > FLUSH_BYTES ? n : FLUSH_BYTES) - in->buf.len);
+        ssize_t r = read(in->fd, in->buf.data + in->buf.len, in->buf.cap - in->buf.len - 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            _exit(0);
+        }
+        in->buf.len += (size_t)r;
+    }
 }
 
 /* A forked child becomes a process of its own: it dies with the thread
@@ -245,15 +251,37 @@ static _Noreturn void child_main(ed_evaluator *e, int fd, pid_t parent)
     d->evaluator = NULL;
     d->progress = e->progress;
     child_out c = {d, fd, {0}};
+    child_in in = {fd, {0}, 0};
     for (;;) {
         wire_request rq;
-        if (read_all(fd, &rq, sizeof rq) != 0) {
+        child_need(&in, sizeof rq);
+        memcpy(&rq, in.buf.data + in.pos, sizeof rq);
+        in.pos += sizeof rq;
+        /* the parts follow one another in the buffer: taken whole, then
+         * cut (each NUL-terminated in place) */
+        size_t n_skip = rq.n_skip * sizeof(long);
+        size_t total = n_skip + rq.tenant_len + rq.why_len + rq.body_len;
+        if (rq.n_skip > MAX_LOSSES_PER_REQUEST || total < rq.body_len) {
             _exit(0);
         }
-        long *skip = read_exact(fd, rq.n_skip * sizeof *skip);
-        char *tenant = read_exact(fd, rq.tenant_len);
-        char *why = read_exact(fd, rq.why_len);
-        char *body = read_exact(fd, rq.body_len);
+        child_need(&in, total);
+        char *parts = malloc(total + 4);
+        if (parts == NULL) {
+            _exit(0);
+        }
+        const char *at = in.buf.data + in.pos;
+        in.pos += total;
+        long *skip = (long *)parts; /* first: aligned as malloc's */
+        memcpy(parts, at, n_skip);
+        char *tenant = parts + n_skip;
+        memcpy(tenant, at + n_skip, rq.tenant_len);
+        tenant[rq.tenant_len] = '\0';
+        char *why = tenant + rq.tenant_len + 1;
+        memcpy(why, at + n_skip + rq.tenant_len, rq.why_len);
+        why[rq.why_len] = '\0';
+        char *body = why + rq.why_len + 1;
+        memcpy(body, at + n_skip + rq.tenant_len + rq.why_len, rq.body_len);
+        body[rq.body_len] = '\0';
         d->from = rq.from;
         d->skip = skip;
         d->n_skip = rq.n_skip;
@@ -270,10 +298,7 @@ static _Noreturn void child_main(ed_evaluator *e, int fd, pid_t parent)
         if (flush_frames(&c) != 0) {
             _exit(0);
         }
-        free(skip);
-        free(tenant);
-        free(why);
-        free(body);
+        free(parts);
     }
 }
 
@@ -435,6 +460,7 @@ void ed_evaluator_free(ed_evaluator *e)
     munmap(e->progress, sizeof *e->progress);
     ed_buf_free(&e->in);
     ed_buf_free(&e->text);
+    ed_buf_free(&e->request);
     ed_buf_free(&e->decision);
     free(e);
 }
@@ -597,13 +623,33 @@ static int send_request(ed_evaluator *e, const char *body, size_t len, size_t ma
     for (size_t i = 0; i < n_lost; i++) {
         skip[i] = lost[i].ordinal;
     }
-    return ed_write_all(e->fd, &rq, sizeof rq) != 0 ||
-                   ed_write_all(e->fd, skip, n_lost * sizeof skip[0]) != 0 ||
-                   ed_write_all(e->fd, tenant ? tenant : "", rq.tenant_len) != 0 ||
-                   ed_write_all(e->fd, why, rq.why_len) != 0 ||
-                   ed_write_all(e->fd, body, len) != 0
-               ? -1
-               : 0;
+    /* one write: the child reads it whole, and wakes once */
+    ed_buf_reset(&e->request);
+    ed_buf_append(&e->request, &rq, sizeof rq);
+    ed_buf_append(&e->request, skip, n_lost * sizeof skip[0]);
+    ed_buf_append(&e->request, tenant ? tenant : "", rq.tenant_len);
+    ed_buf_append(&e->request, why, rq.why_len);
+    struct iovec iov[] = {{e->request.data, e->request.len}, {(void *)body, len}};
+    size_t k = 0, n_iov = sizeof iov / sizeof iov[0];
+    while (k < n_iov) {
+        ssize_t w = writev(e->fd, iov + k, (int)(n_iov - k));
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w < 0) {
+            return -1;
+        }
+        size_t done = (size_t)w;
+        while (k < n_iov && done >= iov[k].iov_len) {
+            done -= iov[k].iov_len;
+            k++;
+        }
+        if (k < n_iov) {
+            iov[k].iov_base = (char *)iov[k].iov_base + done;
+            iov[k].iov_len -= done;
+        }
+    }
+    return 0;
 }
 
 int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
@@ -616,10 +662,9 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
     int quiet_retries = 1; /* a process found dead between requests */
     char why[160];
     for (;;) {
-        if (e->pid != 0 && waitpid(e->pid, NULL, WNOHANG) == e->pid) {
-            close(e->fd); /* it died idle: start another, say nothing */
-            e->pid = 0;
-        }
+        /* a process that died idle is found when its socket refuses the
+         * request (or closes before an answer): it is reaped and replaced
+         * below, quietly (no waitpid here: a system call per request) */
         ed_buf err = {0};
         if (e->pid == 0 && spawn(e, &err) != 0) {
             int rc = host_failure(e, "%s", err.data);
