@@ -30,6 +30,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -350,6 +351,10 @@ static int spawn(ed_evaluator *e, ed_buf *err)
     if (pid == 0) {
         child_main(e, fd, parent);
     }
+    /* fill() reads without a poll first: a read waits at most a second,
+     * then the deadline is looked at again */
+    struct timeval tick = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
     e->fd = fd;
     e->pid = pid;
     e->overran = 0;
@@ -494,19 +499,22 @@ static int fill(ed_evaluator *e, size_t need)
                 timeout_ms = (int)(left / 1000) + 1;
             }
         }
-        struct pollfd pfd = {e->fd, POLLIN, 0};
-        int ready = poll(&pfd, 1, timeout_ms);
-        if (ready < 0 && errno != EINTR) {
-            return -1;
-        }
-        if (ready <= 0) {
-            continue;
+        if (timeout_ms < 1000) {
+            /* the deadline is nearer than a read's wait (SO_RCVTIMEO) */
+            struct pollfd pfd = {e->fd, POLLIN, 0};
+            int ready = poll(&pfd, 1, timeout_ms);
+            if (ready < 0 && errno != EINTR) {
+                return -1;
+            }
+            if (ready <= 0) {
+                continue;
+            }
         }
         size_t want = need - (e->in.len - e->pos);
         ed_buf_reserve(&e->in, want > FLUSH_BYTES ? want : FLUSH_BYTES);
         ssize_t r = read(e->fd, e->in.data + e->in.len, e->in.cap - e->in.len - 1);
-        if (r < 0 && errno == EINTR) {
-            continue;
+        if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
+            continue; /* a signal, or a second without a byte */
         }
         if (r <= 0) {
             return -1;

@@ -96,6 +96,7 @@ struct ed_worker {
     pthread_cond_t ccv;
     ed_conn *todo, *todo_tail, *done, *done_tail;
     int stop;
+    int committer_idle;       /* waiting for todo: signal it */
     ev_async committed;
 };
 
@@ -409,8 +410,12 @@ static void park(ed_conn *c, ed_response *res, const char *rid, const char *meth
         w->todo = c;
     }
     w->todo_tail = c;
-    pthread_cond_signal(&w->ccv);
+    /* a committer at work takes this one when it looks again: no wake */
+    int wake = w->committer_idle;
     pthread_mutex_unlock(&w->cmu);
+    if (wake) {
+        pthread_cond_signal(&w->ccv); /* outside the lock: it wakes to take it */
+    }
 }
 
 static void dispatch(ed_conn *c)
@@ -815,10 +820,13 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
 static void *committer_main(void *arg)
 {
     ed_worker *w = arg;
+    pthread_setname_np(pthread_self(), "edict-commit"); /* top -H, perf */
     pthread_mutex_lock(&w->cmu);
     for (;;) {
         while (w->todo == NULL && !w->stop) {
+            w->committer_idle = 1;
             pthread_cond_wait(&w->ccv, &w->cmu);
+            w->committer_idle = 0;
         }
         if (w->todo == NULL) {
             break;
@@ -839,7 +847,10 @@ static void *committer_main(void *arg)
             w->done = first;
         }
         w->done_tail = last;
+        pthread_mutex_unlock(&w->cmu);
+        /* outside the lock, which the woken loop takes at once */
         ev_async_send(w->loop, &w->committed);
+        pthread_mutex_lock(&w->cmu);
     }
     pthread_mutex_unlock(&w->cmu);
     return NULL;
@@ -890,6 +901,7 @@ static void on_committed(struct ev_loop *loop, ev_async *a, int revents)
 static void *worker_main(void *arg)
 {
     ed_worker *w = arg;
+    pthread_setname_np(pthread_self(), "edict-worker");
     w->committer_started = pthread_create(&w->committer, NULL, committer_main, w) == 0;
     if (!w->committer_started) {
         fputs("edict: cannot start a worker's committer thread\n", stderr);
