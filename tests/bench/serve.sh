@@ -71,6 +71,15 @@ cpu_ticks() {
     done
     echo $_t
 }
+# the same by thread name (edict-worker, edict-commit, edict-eval; the
+# main thread is the binary's name): where the CPU time goes
+cpu_split() {
+    for _p in $PID $(pgrep -P $PID); do
+        for _t in /proc/$_p/task/*; do
+            echo "$(cat "$_t/comm" 2>/dev/null) $(awk '{ print $14 + $15 }' "$_t/stat" 2>/dev/null || echo 0)"
+        done
+    done | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' | sort
+}
 requests() {
     curl -s "$U/metrics" | awk '/^edict_http_requests_total.*route="\/v1\/evaluate"/ { s += $2 } END { print s + 0 }'
 }
@@ -80,13 +89,17 @@ measured() {
     _name=$1
     _per=$2
     shift 2
+    cpu_split >"$OUT/split0"
     _c0=$(cpu_ticks)
     _r0=$(requests)
     wrk "$@" | grep RESULT
     _c1=$(cpu_ticks)
     _r1=$(requests)
+    cpu_split >"$OUT/split1"
     awk -v c=$((_c1 - _c0)) -v r=$((_r1 - _r0)) -v per="$_per" -v hz="$(getconf CLK_TCK)" -v n="$_name" \
         'BEGIN { if (r > 0) printf "CPU %s: %.1f us per event (%d requests)\n", n, c * 1e6 / hz / (r * per), r }'
+    join "$OUT/split0" "$OUT/split1" | awk -v r=$((_r1 - _r0)) -v per="$_per" -v hz="$(getconf CLK_TCK)" \
+        'r > 0 && $3 > $2 { printf "  %s %.1f us", $1, ($3 - $2) * 1e6 / hz / (r * per) } END { print "" }'
 }
 body_script one "$PWD/$OUT/one.json"
 body_script batch "$PWD/$OUT/batch.ndjson"
