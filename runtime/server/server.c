@@ -662,6 +662,13 @@ static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
         return;
     }
     if (n == 0) {
+        if (c->parked) {
+            /* the client is done sending (or gone): its answer still goes,
+             * then the connection closes */
+            c->close_after = 1;
+            ev_io_stop(loop, &c->rio);
+            return;
+        }
         conn_close(c);
         return;
     }

@@ -233,6 +233,21 @@ bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT
 is "pipelining evaluations: three answers in order" \
     "$(grep -c '^HTTP/1.1 200' "$TMP/pipe2") $(grep -o '"event_id":"p[12]"\|"status":"ok"' "$TMP/pipe2" | tr '\n' ' ')" \
     '3 "event_id":"p1" "status":"ok" "event_id":"p2" '
+# a client that says Connection: close and stops sending (shutdown of its
+# side) while its answer waits for the commit still gets the answer
+ev p3 3 | tr -d '\n' >"$TMP/p3"
+perl -MIO::Socket::INET -e '
+    my ($port, $token, $file) = @ARGV;
+    open(my $f, "<", $file) or die; my $body = do { local $/; <$f> }; close $f;
+    my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port") or die "connect: $!";
+    print $c "POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $token\r\n" .
+        "Connection: close\r\n" .
+        "Content-Length: " . length($body) . "\r\n\r\n" . $body;
+    $c->shutdown(1);
+    local $/; print <$c>;
+' "$PORT" "$ACME" "$TMP/p3" >"$TMP/halfclose" 2>/dev/null
+is "half-closed after the request: the answer still comes" \
+    "$(grep -c '^HTTP/1.1 200' "$TMP/halfclose") $(grep -o '"event_id":"p3"' "$TMP/halfclose")" '1 "event_id":"p3"'
 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; printf 'BLAH\r\n\r\n' >&3; cat <&3" >"$TMP/garbage" 2>/dev/null
 has "garbage: 400" "$TMP/garbage" "HTTP/1.1 400"
 
