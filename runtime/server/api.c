@@ -53,7 +53,7 @@ void ed_api_not_journaled(ed_response *res, const char *why)
 
 int ed_api_commit(ed_api_worker *w, uint64_t ticket, ed_buf *err)
 {
-    return ed_decider_commit(w->decider, (ed_ticket)ticket, err);
+    return ed_decider_commit(w->decider, ticket, err);
 }
 
 static void set_route(ed_response *res, const char *route)
