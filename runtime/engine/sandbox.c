@@ -458,11 +458,13 @@ static int l_sandbox_setmetatable(lua_State *L)
     luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
     if (lua_getmetatable(L, 1)) {
         /* a view made here can be replaced unless the rule protected it;
-         * any other metatable with __metatable is protected */
+         * any other metatable with __metatable is protected, and so is
+         * every read-only proxy's (an event's has no __metatable) */
         const void *kind = view_kind(L, -1);
         lua_pushliteral(L, "__metatable");
         if (kind == &view_protected ||
-            (kind == NULL && lua_rawget(L, -2) != LUA_TNIL)) {
+            (kind == NULL && lua_rawget(L, -2) != LUA_TNIL) ||
+            ed_readonly_is(L, 1)) {
             return luaL_error(L, "cannot change a protected metatable");
         }
     }
@@ -473,6 +475,18 @@ static int l_sandbox_setmetatable(lua_State *L)
     lua_setmetatable(L, 1);
     lua_settop(L, 1);
     return 1;
+}
+
+/* getmetatable(v): as Lua's, and "read-only" for every read-only proxy,
+ * which an event's answers without a __metatable field (readonly.c). */
+static int l_sandbox_getmetatable(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (ed_readonly_is(L, 1)) {
+        lua_pushliteral(L, "read-only");
+        return 1;
+    }
+    return call_original(L);
 }
 
 static int l_sandbox_rawset(lua_State *L)
@@ -854,6 +868,7 @@ static int install_globals(lua_State *L)
     lua_getfield(L, real, "rawset");
     lua_pushcclosure(L, l_sandbox_rawset, 1);
     lua_setfield(L, g, "rawset");
+    wrap_field(L, g, "getmetatable", l_sandbox_getmetatable);
     lua_getfield(L, real, "load");
     lua_pushcclosure(L, l_sandbox_load, 1);
     lua_setfield(L, g, "load");
