@@ -13,11 +13,12 @@
  * The environment is an allow-list: frozen copies of the safe parts of the
  * standard library, and reads of undeclared globals raise.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
+#define _POSIX_C_SOURCE 200809L
 #define sandbox_c
 
 #include "sandbox.h"
 
+#include "arena.h"
 #include "bytecode.h"
 #include "order.h"
 #include "readonly.h"
@@ -30,26 +31,8 @@
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
-
-#if defined(__SANITIZE_ADDRESS__)
-#define ARENA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARENA_ASAN 1
-#endif
-#endif
-#ifdef ARENA_ASAN
-#include <sanitizer/asan_interface.h>
-#define ARENA_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define ARENA_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define ARENA_POISON(p, n) ((void)(p), (void)(n))
-#define ARENA_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
 
 /* Instructions between two firings of the count hook. Smaller is more
  * precise (a coroutine can run at most this many unbudgeted instructions,
@@ -69,25 +52,13 @@
 #define REGISTRY_GLOBALS "edict.sandbox.globals"
 #define REGISTRY_GLOBAL_NAMES "edict.global_names"
 
-/* Small blocks (Lua's strings, tables, nodes, closures: most of what a
- * state allocates, several per event) come from a region reserved per
- * state, in classes of 16 bytes up to 256, with a free list per class:
- * no lock and no search, and a state's objects lie together (50 tenants'
- * states interleaved in one malloc heap run in cold caches). The region
- * is reserved, not committed: pages count only once touched, and what a
- * state frees stays on its free lists for its next allocations, at most
- * ARENA_BYTES per state. Past that, and for larger blocks, malloc. */
+/* Small blocks come from a region per state (arena.h): 8 MiB reserved,
+ * a tenant's state is ~1.5 MiB. */
 #define ARENA_BYTES ((size_t)8 << 20)
-#define ARENA_GRAIN 16
-#define ARENA_CLASSES 16
-#define ARENA_MAX ((size_t)ARENA_GRAIN * ARENA_CLASSES)
 
 struct ed_sandbox {
     lua_State *L;
-    char *arena;         /* the reserved region (NULL: none) */
-    char *arena_next;    /* its first byte never handed out */
-    char *arena_end;
-    void *arena_free[ARENA_CLASSES]; /* freed blocks, by class */
+    ed_arena *arena;     /* small blocks (NULL: malloc only) */
     size_t mem_used;     /* bytes allocated by the state now */
     size_t mem_limit;    /* 0: no limit (outside budgeted calls) */
     size_t mem_entry;    /* mem_used when the call began */
@@ -139,77 +110,6 @@ const char *ed_stop_name(ed_stop stop)
 static void note_where(ed_sandbox *sb, lua_State *L, int level);
 static void budget_hook(lua_State *L, lua_Debug *ar);
 
-/* The class of a block of n bytes (0 < n <= ARENA_MAX); its blocks have
- * (class + 1) * ARENA_GRAIN bytes. */
-static size_t arena_class(size_t n) { return (n - 1) / ARENA_GRAIN; }
-
-static int arena_has(const ed_sandbox *sb, const void *p)
-{
-    uintptr_t a = (uintptr_t)p;
-    return a >= (uintptr_t)sb->arena && a < (uintptr_t)sb->arena_end;
-}
-
-/* A block of at least n bytes (n <= ARENA_MAX) from the region, or NULL
- * when it is full. */
-static void *arena_take(ed_sandbox *sb, size_t n)
-{
-    size_t c = arena_class(n), size = (c + 1) * ARENA_GRAIN;
-    void *p = sb->arena_free[c];
-    if (p != NULL) {
-        ARENA_UNPOISON(p, size);
-        memcpy(&sb->arena_free[c], p, sizeof(void *));
-        return p;
-    }
-    if ((size_t)(sb->arena_end - sb->arena_next) >= size) {
-        p = sb->arena_next;
-        sb->arena_next += size;
-        ARENA_UNPOISON(p, size);
-        return p;
-    }
-    return NULL;
-}
-
-/* Put back a block of the region that Lua knows as `osize` bytes: it has
- * at least the class size of osize (shrinking leaves a block in place). */
-static void arena_give(ed_sandbox *sb, void *p, size_t osize)
-{
-    size_t c = arena_class(osize);
-    memcpy(p, &sb->arena_free[c], sizeof(void *));
-    sb->arena_free[c] = p;
-    ARENA_POISON(p, (c + 1) * ARENA_GRAIN);
-}
-
-/* realloc(ptr, nsize) over the region and malloc; ptr NULL or a block of
- * osize bytes. NULL (ptr untouched) when no memory is left. */
-static void *block_resize(ed_sandbox *sb, void *ptr, size_t osize, size_t nsize)
-{
-    if (ptr != NULL && !arena_has(sb, ptr)) {
-        return realloc(ptr, nsize);
-    }
-    if (ptr != NULL && (nsize <= osize ||
-                        (nsize <= ARENA_MAX && arena_class(nsize) == arena_class(osize)))) {
-        return ptr;                 /* it fits: Lua never fails a shrink */
-    }
-    void *p = nsize <= ARENA_MAX ? arena_take(sb, nsize) : NULL;
-    if (p == NULL && (p = malloc(nsize)) == NULL) {
-        return NULL;
-    }
-    if (ptr != NULL) {
-        memcpy(p, ptr, osize);
-        arena_give(sb, ptr, osize);
-    }
-    return p;
-}
-
-static void block_free(ed_sandbox *sb, void *ptr, size_t osize)
-{
-    if (ptr != NULL && arena_has(sb, ptr)) {
-        arena_give(sb, ptr, osize);
-    } else {
-        free(ptr);
-    }
-}
-
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     ed_sandbox *sb = ud;
@@ -217,7 +117,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         osize = 0; /* osize encodes the object type, not a size */
     }
     if (nsize == 0) {
-        block_free(sb, ptr, osize);
+        ed_arena_release(sb->arena, ptr, osize);
         sb->mem_used -= osize;
         return NULL;
     }
@@ -242,7 +142,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         }
         return NULL;
     }
-    void *p = block_resize(sb, ptr, osize, nsize);
+    void *p = ed_arena_resize(sb->arena, ptr, osize, nsize);
     if (p == NULL) {
         return NULL;
     }
@@ -1063,13 +963,7 @@ ed_sandbox *ed_sandbox_new(void)
     if (sb == NULL) {
         return NULL;
     }
-    void *region = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (region != MAP_FAILED) {  /* else every block comes from malloc */
-        sb->arena = sb->arena_next = region;
-        sb->arena_end = sb->arena + ARENA_BYTES;
-        ARENA_POISON(region, ARENA_BYTES);
-    }
+    sb->arena = ed_arena_new(ARENA_BYTES); /* NULL: every block from malloc */
     sb->L = lua_newstate(sandbox_alloc, sb);
     if (sb->L == NULL) {
         ed_sandbox_free(sb);
@@ -1099,10 +993,7 @@ void ed_sandbox_free(ed_sandbox *sb)
         if (sb->L != NULL) {
             lua_close(sb->L);
         }
-        if (sb->arena != NULL) {
-            ARENA_UNPOISON(sb->arena, ARENA_BYTES);
-            munmap(sb->arena, ARENA_BYTES);
-        }
+        ed_arena_free(sb->arena);
         free(sb);
     }
 }
