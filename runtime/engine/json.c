@@ -5,6 +5,7 @@
 
 #include "json.h"
 
+#include "arena.h"
 #include "readonly.h"
 #include "util/jsonstr.h"
 
@@ -48,7 +49,9 @@ int ed_json_open_protected(lua_State *L)
 
 lua_State *ed_json_host_state(void)
 {
-    lua_State *L = luaL_newstate();
+    /* the decoder makes and drops tables and strings for every event:
+     * small blocks from a region of its own (arena.h) */
+    lua_State *L = ed_arena_state((size_t)2 << 20);
     if (L != NULL && ed_json_open_protected(L) != 0) {
         lua_close(L);
         L = NULL;

@@ -224,6 +224,13 @@ int ed_order_pairs(lua_State *L)
         return 3;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
+    if (ed_readonly_is(L, 1)) {
+        /* an event's proxy has no __pairs (readonly.c): its backing
+         * table's keys, the proxy as the state, as ro_pairs gives */
+        ed_readonly_backing(L, 1);
+        ed_order_push_iterator(L, lua_gettop(L), 1);
+        return 3;
+    }
     ed_order_push_iterator(L, 1, 1);
     return 3;
 }

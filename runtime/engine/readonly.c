@@ -9,6 +9,14 @@
  * table (that would cost a concatenation per nested table per event); each
  * metatable records its parent metatable and its key, and the path is only
  * assembled when an error is raised.
+ *
+ * An event's proxies (ed_readonly_copy, once per event per JSON object)
+ * get a smaller metatable: __index, __newindex, __len and the parent,
+ * 4 fields instead of 7 (building metatables was most of the copy). The
+ * key is found in the parent's backing table when an error names the
+ * path; the sandbox's pairs reads their backing table without __pairs,
+ * and its getmetatable and setmetatable treat every proxy as protected
+ * without __metatable (sandbox.c, order.c). Rules see the same.
  */
 #define readonly_c
 
@@ -29,6 +37,37 @@
 #define RO_KEY "__edict_key"
 #define RO_ROOT "__edict_root"
 
+/* With the metatable of an event's proxy on top, push the key under which
+ * its parent's backing table holds it (event proxies record no key). */
+static void push_event_key(lua_State *L)
+{
+    int mt = lua_gettop(L);
+    lua_getfield(L, mt, RO_PARENT);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "?");
+        return;
+    }
+    lua_getfield(L, -1, "__index");
+    int backing = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, backing) != 0) {
+        if (lua_type(L, -1) == LUA_TTABLE && lua_getmetatable(L, -1)) {
+            int same = lua_rawequal(L, -1, mt);
+            lua_pop(L, 1);
+            if (same) {
+                lua_pop(L, 1);               /* the value; the key stays */
+                lua_replace(L, mt + 1);
+                lua_settop(L, mt + 1);
+                return;
+            }
+        }
+        lua_pop(L, 1);
+    }
+    lua_settop(L, mt);
+    lua_pushliteral(L, "?");
+}
+
 /* Append the path of the proxy whose metatable is at `mt` to buffer `b`. */
 static void push_path(lua_State *L, int mt)
 {
@@ -37,13 +76,16 @@ static void push_path(lua_State *L, int mt)
     lua_pushvalue(L, mt);
     /* Stack now: ... mt_k. Walk up to the root, leaving keys on the stack. */
     for (;;) {
-        luaL_checkstack(L, 4, "read-only path");
+        luaL_checkstack(L, 8, "read-only path");
         if (lua_getfield(L, -1, RO_ROOT) == LUA_TSTRING) {
             lua_remove(L, -2); /* root name replaces the metatable */
             break;
         }
         lua_pop(L, 1);
-        lua_getfield(L, -1, RO_KEY);
+        if (lua_getfield(L, -1, RO_KEY) == LUA_TNIL) {
+            lua_pop(L, 1);
+            push_event_key(L);
+        }
         lua_insert(L, -2);
         lua_getfield(L, -1, RO_PARENT);
         lua_remove(L, -2);
@@ -135,6 +177,35 @@ static void push_metatable(lua_State *L, int backing, int parent_mt,
         lua_pushstring(L, root);
         lua_setfield(L, -2, RO_ROOT);
     }
+}
+
+/* Push the metatable of an event's proxy for the backing table at
+ * `backing`: parent metatable `parent_mt`, or 0 for the root `root`.
+ * `keys` is the first of the field names EVENT_MT_KEYS pushed, in that
+ * order (rawset with them costs less than setfield interning them). */
+#define EVENT_MT_KEYS {"__index", "__newindex", "__len", RO_PARENT, RO_ROOT}
+static void push_event_metatable(lua_State *L, int backing, int parent_mt,
+                                 const char *root, int keys)
+{
+    lua_createtable(L, 0, 4);
+    int mt = lua_gettop(L);
+    lua_pushvalue(L, keys);
+    lua_pushvalue(L, backing);
+    lua_rawset(L, mt);
+    lua_pushvalue(L, keys + 1);
+    lua_pushcfunction(L, ro_newindex);
+    lua_rawset(L, mt);
+    lua_pushvalue(L, keys + 2);
+    lua_pushcfunction(L, ro_len);
+    lua_rawset(L, mt);
+    if (parent_mt) {
+        lua_pushvalue(L, keys + 3);
+        lua_pushvalue(L, parent_mt);
+    } else {
+        lua_pushvalue(L, keys + 4);
+        lua_pushstring(L, root);
+    }
+    lua_rawset(L, mt);
 }
 
 /* cjson decodes every number as a float: is d integral (and in range),
@@ -292,7 +363,7 @@ void ed_readonly_backing(lua_State *L, int idx)
 /* Copy the value at `idx` of `from` onto `to`, tables as read-only
  * proxies (see ed_readonly_copy). */
 static void copy_value(lua_State *from, int idx, lua_State *to, int parent_mt,
-                       int key, const char *root, int depth)
+                       const char *root, int keys, int depth)
 {
     switch (lua_type(from, idx)) {
     case LUA_TSTRING: {
@@ -330,7 +401,7 @@ static void copy_value(lua_State *from, int idx, lua_State *to, int parent_mt,
         lua_createtable(to, (int)lua_rawlen(from, idx), 4); /* backing */
         int backing = lua_gettop(to);
         lua_newtable(to);                                   /* proxy */
-        push_metatable(to, backing, parent_mt, key, root);
+        push_event_metatable(to, backing, parent_mt, root, keys);
         int mt = lua_gettop(to);
         lua_pushnil(from);
         while (lua_next(from, idx) != 0) {
@@ -340,9 +411,8 @@ static void copy_value(lua_State *from, int idx, lua_State *to, int parent_mt,
                 lua_pop(from, 1); /* JSON null: leave the field out */
                 continue;
             }
-            copy_value(from, top - 1, to, 0, 0, root, depth + 1);
-            int k = lua_gettop(to);
-            copy_value(from, top, to, mt, k, root, depth + 1);
+            copy_value(from, top - 1, to, 0, root, keys, depth + 1);
+            copy_value(from, top, to, mt, root, keys, depth + 1);
             lua_rawset(to, backing);
             lua_pop(from, 1);
         }
@@ -358,7 +428,16 @@ static void copy_value(lua_State *from, int idx, lua_State *to, int parent_mt,
 
 void ed_readonly_copy(lua_State *from, int idx, lua_State *to, const char *root)
 {
-    copy_value(from, lua_absindex(from, idx), to, 0, 0, root, 0);
+    static const char *const names[] = EVENT_MT_KEYS;
+    int n = (int)(sizeof names / sizeof names[0]);
+    luaL_checkstack(to, n + 8, "read-only copy");
+    int keys = lua_gettop(to) + 1;
+    for (int i = 0; i < n; i++) {
+        lua_pushstring(to, names[i]);
+    }
+    copy_value(from, lua_absindex(from, idx), to, 0, root, keys, 0);
+    lua_replace(to, keys);         /* the copy where the first key was */
+    lua_settop(to, keys);
 }
 
 /* Push v on the work list (a sequence at `work`) unless already seen. */

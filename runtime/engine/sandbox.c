@@ -18,6 +18,7 @@
 
 #include "sandbox.h"
 
+#include "arena.h"
 #include "bytecode.h"
 #include "order.h"
 #include "readonly.h"
@@ -51,8 +52,13 @@
 #define REGISTRY_GLOBALS "edict.sandbox.globals"
 #define REGISTRY_GLOBAL_NAMES "edict.global_names"
 
+/* Small blocks come from a region per state (arena.h): 8 MiB reserved,
+ * a tenant's state is ~1.5 MiB. */
+#define ARENA_BYTES ((size_t)8 << 20)
+
 struct ed_sandbox {
     lua_State *L;
+    ed_arena *arena;     /* small blocks (NULL: malloc only) */
     size_t mem_used;     /* bytes allocated by the state now */
     size_t mem_limit;    /* 0: no limit (outside budgeted calls) */
     size_t mem_entry;    /* mem_used when the call began */
@@ -111,7 +117,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         osize = 0; /* osize encodes the object type, not a size */
     }
     if (nsize == 0) {
-        free(ptr);
+        ed_arena_release(sb->arena, ptr, osize);
         sb->mem_used -= osize;
         return NULL;
     }
@@ -136,7 +142,7 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         }
         return NULL;
     }
-    void *p = realloc(ptr, nsize);
+    void *p = ed_arena_resize(sb->arena, ptr, osize, nsize);
     if (p == NULL) {
         return NULL;
     }
@@ -458,11 +464,13 @@ static int l_sandbox_setmetatable(lua_State *L)
     luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
     if (lua_getmetatable(L, 1)) {
         /* a view made here can be replaced unless the rule protected it;
-         * any other metatable with __metatable is protected */
+         * any other metatable with __metatable is protected, and so is
+         * every read-only proxy's (an event's has no __metatable) */
         const void *kind = view_kind(L, -1);
         lua_pushliteral(L, "__metatable");
         if (kind == &view_protected ||
-            (kind == NULL && lua_rawget(L, -2) != LUA_TNIL)) {
+            (kind == NULL && lua_rawget(L, -2) != LUA_TNIL) ||
+            ed_readonly_is(L, 1)) {
             return luaL_error(L, "cannot change a protected metatable");
         }
     }
@@ -473,6 +481,18 @@ static int l_sandbox_setmetatable(lua_State *L)
     lua_setmetatable(L, 1);
     lua_settop(L, 1);
     return 1;
+}
+
+/* getmetatable(v): as Lua's, and "read-only" for every read-only proxy,
+ * which an event's answers without a __metatable field (readonly.c). */
+static int l_sandbox_getmetatable(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (ed_readonly_is(L, 1)) {
+        lua_pushliteral(L, "read-only");
+        return 1;
+    }
+    return call_original(L);
 }
 
 static int l_sandbox_rawset(lua_State *L)
@@ -854,6 +874,7 @@ static int install_globals(lua_State *L)
     lua_getfield(L, real, "rawset");
     lua_pushcclosure(L, l_sandbox_rawset, 1);
     lua_setfield(L, g, "rawset");
+    wrap_field(L, g, "getmetatable", l_sandbox_getmetatable);
     lua_getfield(L, real, "load");
     lua_pushcclosure(L, l_sandbox_load, 1);
     lua_setfield(L, g, "load");
@@ -942,9 +963,10 @@ ed_sandbox *ed_sandbox_new(void)
     if (sb == NULL) {
         return NULL;
     }
+    sb->arena = ed_arena_new(ARENA_BYTES); /* NULL: every block from malloc */
     sb->L = lua_newstate(sandbox_alloc, sb);
     if (sb->L == NULL) {
-        free(sb);
+        ed_sandbox_free(sb);
         return NULL;
     }
     /* The hook stays installed for the state's life: only rule code runs
@@ -968,7 +990,10 @@ ed_sandbox *ed_sandbox_new(void)
 void ed_sandbox_free(ed_sandbox *sb)
 {
     if (sb != NULL) {
-        lua_close(sb->L);
+        if (sb->L != NULL) {
+            lua_close(sb->L);
+        }
+        ed_arena_free(sb->arena);
         free(sb);
     }
 }
