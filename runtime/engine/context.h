@@ -29,7 +29,8 @@ typedef struct ed_loaded {
     size_t first_slot, n_slots;
 } ed_loaded;
 
-/* Where ctx.obligation and ctx.retain_until put what a rule asks for. */
+/* Where ctx.obligation, ctx.retain_until and ctx.metrc_write put what a
+ * rule asks for. */
 typedef struct ed_sink {
     const ed_slot *slot;  /* the rule running */
     ed_buf obligations;   /* JSON objects, comma-separated */
@@ -37,6 +38,9 @@ typedef struct ed_sink {
     size_t rule_obligations; /* added by the running rule */
     size_t rule_start;       /* obligations.len when it began */
     char retain[16];      /* latest date the running rule asked for */
+    ed_buf metrc;         /* ctx.metrc_write: JSON objects, comma-separated */
+    size_t n_metrc;
+    size_t rule_metrc;    /* added by the running rule */
 } ed_sink;
 
 /* Space the engine reuses from one event to the next, so deciding an

@@ -1133,7 +1133,8 @@ static int rotate(file_store *fs, size_t line_len, ed_buf *err)
     return 0;
 }
 
-static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_buf *err)
+static int file_append(ed_store *s, const ed_record *rec, const ed_outbox_op *ops,
+                       size_t n_ops, ed_ticket *ticket, ed_buf *err)
 {
     file_store *fs = (file_store *)s;
     if (fs->mode != ED_STORE_WRITE) {
@@ -1239,6 +1240,22 @@ out:
     pthread_mutex_unlock(&fs->mu);
     free(token);
     ed_buf_free(&hashed);
+    /* the decision's writes for Metrc, each synced in place before this
+     * returns, so before any commit can acknowledge the entry; a write
+     * that cannot be kept fails the store like a segment that cannot */
+    for (size_t i = 0; rc == 0 && i < n_ops; i++) {
+        ed_buf why = {0};
+        if (ed_file_outbox_add(fs->dir, &ops[i], &why) < 0) {
+            pthread_mutex_lock(&fs->mu);
+            fs->broken = 1;
+            snprintf(fs->broken_why, sizeof fs->broken_why, "keeping a Metrc write: %s",
+                     why.data ? why.data : "failed");
+            ed_buf_printf(err, "journal %s: %s", fs->dir, fs->broken_why);
+            pthread_mutex_unlock(&fs->mu);
+            rc = -1;
+        }
+        ed_buf_free(&why);
+    }
     return rc;
 }
 

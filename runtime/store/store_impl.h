@@ -9,7 +9,10 @@
 #include "store.h"
 
 typedef struct ed_store_ops {
-    int (*append)(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_buf *err);
+    /* ops: the decision's writes for Metrc (ed_store_append_writes), kept
+     * in the outbox with the entry, never without it */
+    int (*append)(ed_store *s, const ed_record *rec, const ed_outbox_op *ops, size_t n_ops,
+                  ed_ticket *ticket, ed_buf *err);
     int (*commit)(ed_store *s, ed_ticket ticket, ed_buf *err);
     size_t (*pending)(ed_store *s);
     int (*get)(ed_store *s, const char *tenant, const char *decision_id,
