@@ -168,6 +168,9 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
         return;
     }
     ed_diags_free(&diags);
+    ctx->lookup.fn = d->cfg.lookup;
+    ctx->lookup.arg = d->cfg.lookup_arg;
+    ctx->lookup.timeout_s = d->cfg.lookup_timeout_s;
     if (ed_event_copy_protected(L, -1, ctx->L, err) != 0) {
         /* too deep or too large for the tenant's state: not readable */
         if (d->progress != NULL) {

@@ -434,6 +434,8 @@ static int build(lua_State *L)
     const ed_catalog *cat = ctx->cat;
     lua_settop(L, 0);
     ed_json_open(L);
+    lua_pushlightuserdata(L, ctx); /* for edict.metrc (lookup.c) */
+    lua_setfield(L, LUA_REGISTRYINDEX, ED_REGISTRY_CONTEXT);
 
     size_t n_packs = 0, n_rules = 0;
     for (size_t i = 0; i < cat->n_packs; i++) {
@@ -536,6 +538,9 @@ void ed_context_free(ed_context *ctx)
     ed_sandbox_free(ctx->sb);
     ed_buf_free(&ctx->sink.obligations);
     ed_buf_free(&ctx->sink.metrc);
+    ed_buf_free(&ctx->lookup.body);
+    ed_buf_free(&ctx->lookup.err);
+    ed_buf_free(&ctx->lookup.unavailable);
     ed_scratch *sc = &ctx->scratch;
     ed_buf_free(&sc->findings);
     ed_buf_free(&sc->waivers);

@@ -43,6 +43,26 @@ typedef struct ed_sink {
     size_t rule_metrc;    /* added by the running rule */
 } ed_sink;
 
+/* What the host gives rules to ask Metrc with (edict.metrc, lookup.c):
+ * fn performs one GET for tenant with the keys configured for (tenant,
+ * license), waiting at most timeout_s, and returns the HTTP status with
+ * the answer in body, or -1 with err when no answer came (no keys for
+ * that tenant and licence, Metrc unreachable, the time-out). NULL: no
+ * host can ask (every call answers "unavailable"). */
+typedef int (*ed_lookup_fn)(void *arg, const char *tenant, const char *license,
+                            const char *path, double timeout_s, ed_buf *body, ed_buf *err);
+
+typedef struct ed_lookup {
+    ed_lookup_fn fn;
+    void *arg;
+    double timeout_s;      /* per call, at most (0: 5 s); never past the
+                            * rule's own wall-time limit */
+    unsigned long seq;     /* the evaluation: the per-evaluation cache's */
+    ed_buf body, err;      /* fn's answer (not locals: a raise may follow) */
+    ed_buf unavailable;    /* JSON objects for the decision, comma-separated */
+    size_t n_unavailable;
+} ed_lookup;
+
 /* Space the engine reuses from one event to the next, so deciding an
  * event allocates nothing that lives outside the Lua state. */
 typedef struct ed_scratch {
@@ -53,6 +73,9 @@ typedef struct ed_scratch {
     unsigned char *slot_applies;       /* per slot: rule applies to them */
     unsigned char *loaded_applies;     /* per loaded pack version */
 } ed_scratch;
+
+/* The registry field holding the state's ed_context (light userdata). */
+#define ED_REGISTRY_CONTEXT "edict.context"
 
 typedef struct ed_context {
     char *tenant;
@@ -67,6 +90,7 @@ typedef struct ed_context {
     ed_limits limits;
     ed_sink sink;
     ed_scratch scratch;
+    ed_lookup lookup;       /* set by the host before deciding (may stay empty) */
 } ed_context;
 
 /* Build the context of `tenant`. With only_pack set, load only the

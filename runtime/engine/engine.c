@@ -44,6 +44,7 @@ typedef struct eval_run {
     const char *tenant;  /* the context's */
     const ed_buf *obligations;
     const ed_buf *metrc; /* ctx.metrc_write's, NULL: none */
+    const ed_buf *unavailable; /* edict.metrc's facts not had, NULL: none */
 } eval_run;
 
 static void put_string(ed_buf *b, const char *s)
@@ -645,7 +646,7 @@ static void assemble(eval_run *r, ed_buf *out)
     if (o->counts[ED_SEV_CRITICAL] > 0) {
         o->flag = ED_FLAG_RED;
     } else if (o->counts[ED_SEV_MAJOR] + o->counts[ED_SEV_MINOR] > 0 ||
-               r->n_errors > 0) {
+               r->n_errors > 0 || (r->unavailable != NULL && r->unavailable->len > 0)) {
         o->flag = ED_FLAG_YELLOW;
     } else {
         o->flag = ED_FLAG_GREEN;
@@ -731,6 +732,11 @@ static void assemble(eval_run *r, ed_buf *out)
     put_buf(out, r->packs);
     ed_buf_puts(out, "],\"waivers\":[");
     put_buf(out, r->waivers);
+    if (r->unavailable != NULL && r->unavailable->len > 0) {
+        /* facts a rule asked Metrc for and could not have */
+        ed_buf_puts(out, "],\"unavailable\":[");
+        put_buf(out, r->unavailable);
+    }
     ed_buf_puts(out, "],\"errors\":[");
     put_buf(out, r->errors);
     ed_buf_putc(out, ']');
@@ -779,6 +785,7 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     r.tenant = ctx->tenant;
     r.obligations = &ctx->sink.obligations;
     r.metrc = &ctx->sink.metrc;
+    r.unavailable = &ctx->lookup.unavailable;
     ed_scratch *sc = &ctx->scratch;
     r.findings = &sc->findings;
     r.waivers = &sc->waivers;
@@ -796,6 +803,9 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     ctx->sink.n_obligations = 0;
     ed_buf_reset(&ctx->sink.metrc);
     ctx->sink.n_metrc = 0;
+    ed_buf_reset(&ctx->lookup.unavailable);
+    ctx->lookup.n_unavailable = 0;
+    ctx->lookup.seq++; /* edict.metrc's answers are per evaluation */
     ctx->sink.slot = NULL;
 
     protected_args a = {&r, out, 0};

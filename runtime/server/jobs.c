@@ -45,6 +45,36 @@ static int retention_sweep(void *arg, ed_store *s, ed_buf *msg)
  * hour ago (the overlap covers a late or slow run; objects are replaced,
  * never doubled). It runs on the main thread with a loop of its own: the
  * workers serve meanwhile. */
+struct ed_metrc_lookups *ed_jobs_metrc_lookups(const ed_config *cfg, ed_buf *err)
+{
+    if (cfg->n_metrc == 0) {
+        return NULL;
+    }
+    ed_metrc_lookups *l = ed_metrc_lookups_new(30);
+    for (size_t i = 0; i < cfg->n_metrc; i++) {
+        const ed_metrc_licence *m = &cfg->metrc[i];
+        char *vendor = NULL, *user = NULL;
+        if (ed_metrc_keys_load(m->keys, &vendor, &user, err) != 0) {
+            ed_metrc_lookups_free(l);
+            return NULL;
+        }
+        ed_metrc_config mc = {0};
+        mc.state = m->state;
+        mc.base_url = m->base_url;
+        mc.sandbox = m->sandbox;
+        mc.vendor_key = vendor;
+        mc.user_key = user;
+        int rc = ed_metrc_lookups_add(l, m->tenant, m->license, &mc, err);
+        free(vendor);
+        free(user);
+        if (rc != 0) {
+            ed_metrc_lookups_free(l);
+            return NULL;
+        }
+    }
+    return l;
+}
+
 static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
 {
     const ed_metrc_licence *l = arg;

@@ -19,4 +19,11 @@
  * errors are logged; Metrc syncs and outbox states go to metrics. */
 int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder, ed_metrics *metrics);
 
+/* What rules' edict.metrc calls may ask (adapters/metrc, ed_metrc_lookup):
+ * each configured (tenant, licence) with its own keys, and nothing else.
+ * NULL when none is configured, or with err when a keys file cannot be
+ * read. Free with ed_metrc_lookups_free. */
+struct ed_metrc_lookups;
+struct ed_metrc_lookups *ed_jobs_metrc_lookups(const ed_config *cfg, ed_buf *err);
+
 #endif
