@@ -627,6 +627,10 @@ static int answer_fetch(ed_evaluator *e, const wire_verdict *w)
     wire_answer a = {-1, 0, 0};
     if (d->cfg.lookup == NULL) {
         ed_buf_puts(&e->text, "Metrc cannot be asked here");
+    } else if (d->cfg.tenant == NULL || strcmp(s[S_TENANT], d->cfg.tenant) != 0) {
+        /* the request's tenant is the one authenticated here, whatever a
+         * process running tenants' code says: never another's keys */
+        ed_buf_puts(&e->text, "Metrc can be asked only for the request's own tenant");
     } else {
         a.status = d->cfg.lookup(d->cfg.lookup_arg, s[S_TENANT], s[S_ID], s[S_TYPE],
                                  w->seconds, &e->decision, &e->text);

@@ -377,11 +377,12 @@ int ed_store_outbox_each(ed_store *s, const char *tenant, const char *state,
  * in the outbox once the entry is, never for an entry that was not
  * appended, and a key already there is not queued again (a decision
  * journaled twice queues its writes once). PostgreSQL: in the transaction
- * that inserts the entry. The file store: written (and synced) as the
- * entry is appended, before the commit that makes the entry durable, so
- * a crash between the two can leave a write whose decision was not
- * acknowledged: the event sent again is the same decision, whose writes
- * have the same keys. Returns as ed_store_append. */
+ * that inserts the entry. The file store: kept (synced) in state "staged"
+ * before the entry is appended, made pending once it is (before this
+ * returns, so before any commit acknowledges it); after a crash between
+ * the two, ed_store_outbox_each makes pending a staged write whose
+ * decision is in the journal and leaves (never sends) one whose decision
+ * is not. Returns as ed_store_append. */
 int ed_store_append_writes(ed_store *s, const ed_record *rec, const ed_outbox_op *ops,
                            size_t n_ops, ed_ticket *ticket, ed_buf *err);
 

@@ -92,6 +92,9 @@ int ed_file_metrc_log(const char *dir, const char *tenant, const char *license,
 int ed_file_metrc_log_each(const char *dir, const char *tenant,
                            int (*visit)(void *arg, const char *json), void *arg, ed_buf *err);
 int ed_file_outbox_add(const char *dir, const ed_outbox_op *op, ed_buf *err);
+/* A "staged" operation (op->state "staged" at add: a decision's write,
+ * kept before its entry) made pending; one in any other state is left. */
+int ed_file_outbox_promote(const char *dir, const char *tenant, const char *key, ed_buf *err);
 int ed_file_outbox_each(const char *dir, const char *tenant, const char *state,
                         int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
                         ed_buf *err);

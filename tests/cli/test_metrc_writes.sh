@@ -51,6 +51,19 @@ has "the key is the decision id and the write's place" "$OUT" "$ID0/metrc/1	pend
 run "$EDICT" eval $P --store "$J" "$TMP/w.ndjson"
 run "$EDICT" metrc outbox --tenant acme --store "$J"
 is "decided and journaled again: still 20 writes" "$(grep -c . "$OUT")" 20
+# the file store keeps a decision's writes "staged" before its entry and
+# pending once it is appended: cut between the two (the entry there, the
+# write still staged) the write is pending for whoever reads the outbox;
+# staged for an entry that never came, it is never sent
+BOX=$J/metrc/acme/outbox
+K0=$(printf '%s' "$ID0/metrc/1" | sed 's|/|%2F|g')
+printf staged >"$BOX/$K0/state"
+cp -R "$BOX/$K0" "$BOX/dec-00000000000000000000000000000000%2Fmetrc%2F1"
+run "$EDICT" metrc outbox --tenant acme --store "$J" --only pending
+is "a staged write whose decision is journaled is pending" "$(grep -c "^$ID0/metrc/1	pending" "$OUT")" 1
+is "... and still 20 pending" "$(grep -c . "$OUT")" 20
+run "$EDICT" metrc outbox --tenant acme --store "$J"
+has "a staged write without its decision stays staged" "$OUT" "dec-00000000000000000000000000000000/metrc/1	staged"
 # not journaled: nothing queued
 J2=$TMP/j2
 run "$EDICT" eval $P --store "$J2" --no-journal "$TMP/w.ndjson"
@@ -68,6 +81,8 @@ done
 emu_faults '{}'
 run "$EDICT" metrc outbox --tenant acme --store "$J" --only sent
 is "all 20 writes sent" "$(grep -c . "$OUT")" 20
+run "$EDICT" metrc outbox --tenant acme --store "$J" --only staged
+is "the staged write without its decision was not sent" "$(grep -c . "$OUT")" 1
 emu_stats >"$TMP/stats.json"
 is "Metrc applied each decision's write exactly once" \
     "$(jv "$TMP/stats.json" '(function() local n, bad = 0, 0 for k, v in pairs(D[1].applied) do if k:match("/metrc/1$") then n = n + 1; if v ~= 1 then bad = bad + 1 end end end return n .. "/" .. bad end)()')" "20/0"
