@@ -4,7 +4,8 @@
  * and whichever node claims a due job runs it (store.h, ed_store_job_run),
  * so with N nodes each job runs once per period. The jobs: the retention
  * sweep (what `edict retention archive` does, as of today) and each
- * configured licence's Metrc sync (`metrc = {…}` in the configuration;
+ * configured licence's Metrc sync and, between syncs, its outbox push
+ * (`metrc = {…}` in the configuration;
  * on the file store, due by this node's own clock).
  */
 #ifndef EDICT_JOBS_H

@@ -143,7 +143,9 @@ return {
   listen = "127.0.0.1:0", port_file = "$TMP/serve.port", workers = 1,
   tenants = { acme = { token_sha256 = "$HASH" } },
   packs = { "$ROOT/jurisdictions" }, tenants_dir = false, watch = false,
-  journal = "$JS", state_dir = "$TMP/serve.state",
+  journal = "$JS", state_dir = "$TMP/serve.state", jobs_poll_ms = 200,
+  metrc = { { tenant = "acme", license = "OR-LIC-2", base_url = "$EMU_URL",
+              keys = "$TMP/keys", push_s = 1 } },
 }
 EOF
 serve_up "$TMP/serve.lua" "$TMP/serve.port" "$TMP/serve.log"
@@ -153,12 +155,21 @@ code=$(curl -s -o "$TMP/s1.out" -w '%{http_code}' -H "Authorization: Bearer $TOK
 is "serve: 200" "$code" 200
 has "serve: the decision carries the write" "$TMP/s1.out" '"path":"/harvests/v2/waste"'
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$TMP/s1.json" "$U/v1/evaluate"
+SKEY=$(jv "$TMP/s1.out" 'D[1].decisions[1].decision_id')/metrc/1
+# serve pushes the licence's outbox every push_s (1 s here) between syncs
+i=0
+while [ $i -lt 100 ]; do
+    emu_stats >"$TMP/sstats.json"
+    [ "$(jv "$TMP/sstats.json" 'str(D[1].applied["'"$SKEY"'"])')" = 1 ] && break
+    sleep 0.1
+    i=$((i + 1))
+done
+is "serve: the decision's write reached Metrc by serve's own push, once" \
+    "$(jv "$TMP/sstats.json" 'str(D[1].applied["'"$SKEY"'"]) .. " " .. str(D[1].receipts["'"$SKEY"'"])')" "1 1"
 serve_down
 run "$EDICT" metrc outbox --tenant acme --store "$JS"
 is "serve: one write kept, though the event came twice" "$(grep -c . "$OUT")" 1
-has "serve: the write" "$OUT" "pending	POST /harvests/v2/waste	OR-LIC-2"
-run "$EDICT" metrc outbox push --tenant acme --base-url "$EMU_URL" --keys "$TMP/keys" --store "$JS"
-has "serve's write pushed" "$OUT" "pushed: 1 sent, 0 dead"
+has "serve: the write, sent" "$OUT" "$SKEY	sent	POST /harvests/v2/waste	OR-LIC-2"
 
 # ---- PostgreSQL: in the journal's transaction ---------------------------
 pg_up=1
