@@ -67,6 +67,7 @@ return {
         { "photos", "list", "photos of the waste", items = { "object", fields = photo } },
         { "recorded_by", "person", "the employee who recorded (or destroyed) it" },
         { "metrc_reported_at", "timestamp", "when it was recorded in Metrc" },
+        { "license", "text", "the facility's Metrc licence number (US-OR: its Metrc waste entry is made from the record)" },
       },
     },
     {

@@ -162,4 +162,31 @@ typedef struct ed_metrc_push_report {
 int ed_metrc_outbox_push(ed_metrc *m, ed_store *s, const char *tenant, const char *license,
                          ed_metrc_push_report *report, ed_buf *err);
 
+/* ---- lookups for rules (lookup.c) ------------------------------------ */
+
+/* What rules' edict.metrc calls may ask, with whose keys: the host makes
+ * one, adds the (tenant, licence) pairs it has keys for, and hands
+ * ed_metrc_lookup (with the object as its arg) to the decider. Answers
+ * 200 and 404 are kept ttl_s seconds per (tenant, licence, path) (0: not
+ * kept). Thread-safe once set up. MUST BE FREED with ed_metrc_lookups_free. */
+typedef struct ed_metrc_lookups ed_metrc_lookups;
+ed_metrc_lookups *ed_metrc_lookups_new(double ttl_s);
+
+/* (tenant, license) may be asked, with cfg's state or base URL and keys
+ * (copied). 0, or -1 with err. */
+int ed_metrc_lookups_add(ed_metrc_lookups *l, const char *tenant, const char *license,
+                         const ed_metrc_config *cfg, ed_buf *err);
+void ed_metrc_lookups_free(ed_metrc_lookups *l);
+
+/* Requests made so far (answers from the cache not counted). */
+unsigned long ed_metrc_lookups_requests(ed_metrc_lookups *l);
+
+/* One GET of path (with its query) for tenant with the keys of (tenant,
+ * license), at most timeout_s, one attempt: the HTTP status with the
+ * answer appended to body, or -1 with err (no keys configured for that
+ * pair: nothing is sent; no answer came). lookups: an ed_metrc_lookups;
+ * the signature is the engine's ed_lookup_fn. */
+int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, const char *path,
+                    double timeout_s, ed_buf *body, ed_buf *err);
+
 #endif

@@ -72,6 +72,11 @@ return {
     -- 845-025-7540, which sets no deadline): hours after occurred_at.
     cts_report_window_hours = 24,
 
+    -- Metrc (edict policy, seed 000 "no more double entry"): a destroyed
+    -- plant or post-harvest waste record naming its licence asks for its
+    -- Metrc waste entry (metrc.lua). false: the tenant records it by hand.
+    metrc_waste_entries = true,
+
     -- Retention (years from occurred_at's date in Oregon). retention_years is
     -- the seed 000 policy figure; statute_retention_years is OAR
     -- 845-025-1200's 3 years, kept as the legal floor: the decision keeps
@@ -83,5 +88,5 @@ return {
   },
   events = { "waste.recorded", "inventory.moved", "period.closed", "plant.measured",
              "plant.phase_changed" }, -- the types it decides (docs/EVENTS.md)
-  rules = { "waste.lua", "hold.lua", "reports.lua", "retention.lua" },
+  rules = { "waste.lua", "hold.lua", "reports.lua", "retention.lua", "metrc.lua" },
 }

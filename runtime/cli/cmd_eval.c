@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "pretty.h"
 
+#include "adapters/metrc/metrc.h"
 #include "decider/decider.h"
 #include "engine/json.h"
 
@@ -63,6 +64,15 @@ static const char usage[] =
     "                          journal keeps it, one line; pretty: for a\n"
     "                          person, a finding per line (with --explain,\n"
     "                          the trace as a table)\n"
+    "  --metrc LICENSE         rules may ask Metrc (edict.metrc) about this\n"
+    "                          licence, as the --tenant tenant (repeatable);\n"
+    "                          the keys from --metrc-keys FILE (vendor_key=,\n"
+    "                          user_key=, mode 0600) or $EDICT_METRC_VENDOR_KEY\n"
+    "                          and $EDICT_METRC_USER_KEY; Metrc at\n"
+    "                          --metrc-state ST (api-ST.metrc.com) or\n"
+    "                          --metrc-base-url URL. Each call waits at most\n"
+    "                          --metrc-timeout S (default 5) and never past\n"
+    "                          the rule's time limit\n"
     ED_CLI_LIMIT_HELP
     "  --help                  this text\n"
     "\n"
@@ -344,7 +354,8 @@ static void print_summary(eval_state *st, const char *journal)
 int ed_cmd_eval(int argc, char **argv)
 {
     enum { O_TENANT = ED_OPT_OWN, O_AS_OF, O_FAIL_ON, O_EXPLAIN, O_SUMMARY,
-           O_JOURNAL, O_NO_JOURNAL, O_FSYNC_EVERY, O_FORMAT };
+           O_JOURNAL, O_NO_JOURNAL, O_FSYNC_EVERY, O_FORMAT, O_METRC, O_METRC_KEYS,
+           O_METRC_STATE, O_METRC_URL, O_METRC_TIMEOUT };
     static const struct option options[] = {
         ED_CLI_SHARED_OPTIONS,
         {"tenant", required_argument, 0, O_TENANT},
@@ -357,7 +368,17 @@ int ed_cmd_eval(int argc, char **argv)
         {"no-journal", no_argument, 0, O_NO_JOURNAL},
         {"fsync-every", required_argument, 0, O_FSYNC_EVERY},
         {"format", required_argument, 0, O_FORMAT},
+        {"metrc", required_argument, 0, O_METRC},
+        {"metrc-keys", required_argument, 0, O_METRC_KEYS},
+        {"metrc-state", required_argument, 0, O_METRC_STATE},
+        {"metrc-base-url", required_argument, 0, O_METRC_URL},
+        {"metrc-timeout", required_argument, 0, O_METRC_TIMEOUT},
         {0, 0, 0, 0}};
+    const char *metrc_keys = NULL;
+    const char *metrc_licences[64];
+    size_t n_metrc = 0;
+    ed_metrc_config mc = {0};
+    ed_metrc_lookups *lookups = NULL;
     const char *journal_dir = ed_store_default_location();
     ed_decider_config dc = {0};
     int no_journal = 0;
@@ -413,6 +434,29 @@ int ed_cmd_eval(int argc, char **argv)
             pretty = strcmp(optarg, "pretty") == 0;
             break;
         case O_SUMMARY: summary = 1; break;
+        case O_METRC:
+            if (n_metrc == sizeof metrc_licences / sizeof metrc_licences[0]) {
+                fprintf(stderr, "edict: --metrc: at most 64 licences\n");
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            metrc_licences[n_metrc++] = optarg;
+            break;
+        case O_METRC_KEYS: metrc_keys = optarg; break;
+        case O_METRC_STATE: mc.state = optarg; break;
+        case O_METRC_URL: mc.base_url = optarg; break;
+        case O_METRC_TIMEOUT: {
+            char *end;
+            dc.lookup_timeout_s = strtod(optarg, &end);
+            if (*end || end == optarg || !(dc.lookup_timeout_s > 0) ||
+                dc.lookup_timeout_s > 300) {
+                fprintf(stderr, "edict: --metrc-timeout takes seconds, more than 0 and at "
+                        "most 300\n");
+                ed_cli_free(&cli);
+                return ED_EXIT_USAGE;
+            }
+            break;
+        }
         case O_JOURNAL: journal_dir = optarg; break;
         case O_NO_JOURNAL: no_journal = 1; break;
         case O_FSYNC_EVERY: {
@@ -438,6 +482,33 @@ int ed_cmd_eval(int argc, char **argv)
         fputs("edict eval: give one input file (or - for stdin)\n", stderr);
         ed_cli_free(&cli);
         return ED_EXIT_USAGE;
+    }
+    if (n_metrc > 0) {
+        /* the keys are the --tenant tenant's: no other tenant's event can
+         * use them (ed_metrc_lookup answers it "no keys configured") */
+        char *vendor = NULL, *user = NULL;
+        if (dc.tenant == NULL || (mc.state == NULL) == (mc.base_url == NULL)) {
+            fprintf(stderr, "edict: --metrc needs --tenant, and one of --metrc-state and "
+                    "--metrc-base-url\n");
+            ed_cli_free(&cli);
+            return ED_EXIT_USAGE;
+        }
+        if (ed_metrc_keys_load(metrc_keys, &vendor, &user, &st.err) != 0) {
+            fprintf(stderr, "edict: %s\n", st.err.data);
+            ed_buf_free(&st.err);
+            ed_cli_free(&cli);
+            return ED_EXIT_USAGE;
+        }
+        mc.vendor_key = vendor;
+        mc.user_key = user;
+        lookups = ed_metrc_lookups_new(30);
+        for (size_t i = 0; i < n_metrc; i++) {
+            ed_metrc_lookups_add(lookups, dc.tenant, metrc_licences[i], &mc, &st.err);
+        }
+        free(vendor);
+        free(user);
+        dc.lookup = ed_metrc_lookup;
+        dc.lookup_arg = lookups;
     }
     const char *path = optind < argc ? argv[optind] : "-";
     FILE *in = ed_decider_open_input(path);
@@ -513,6 +584,7 @@ done:
         fclose(in);
     }
     ed_decider_free(st.decider);
+    ed_metrc_lookups_free(lookups);
     ed_store_close(st.store);
     if (st.pretty) {
         lua_close(st.pretty);

@@ -446,7 +446,8 @@ static void read_webhooks(reader *r, ed_config *cfg)
     lua_pop(r->L, 1);
 }
 
-/* metrc = { {tenant =, license =, state = | base_url =, keys =, sync_s =}, … } */
+/* metrc = { {tenant =, license =, state = | base_url =, keys =, sync_s =,
+ * push_s =}, … } */
 static void read_metrc(reader *r, ed_config *cfg)
 {
     int t = field(r, -1, "metrc");
@@ -469,6 +470,7 @@ static void read_metrc(reader *r, ed_config *cfg)
         }
         ed_metrc_licence m = {0};
         m.sync_s = 3600;
+        m.push_s = 60;
         read_string(r, -1, "tenant", label.data, &m.tenant);
         read_string(r, -1, "license", label.data, &m.license);
         read_string(r, -1, "state", label.data, &m.state);
@@ -477,6 +479,7 @@ static void read_metrc(reader *r, ed_config *cfg)
         read_string(r, -1, "keys", label.data, &keys);
         read_bool(r, -1, "sandbox", label.data, &m.sandbox);
         read_number(r, -1, "sync_s", label.data, 1, 3e7, &m.sync_s);
+        read_number(r, -1, "push_s", label.data, 1, 3e7, &m.push_s);
         if (m.tenant == NULL || m.license == NULL || (m.state == NULL && m.base_url == NULL)) {
             problem(r, label.data, "needs tenant, license and state (or base_url)");
         }

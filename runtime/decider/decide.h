@@ -24,6 +24,7 @@ struct ed_decider {
     ed_contexts contexts;
     lua_State *intake;           /* cjson, to decode events into */
     ed_buf out, err, scratch;
+    ed_buf writes;               /* a Metrc write's body, being encoded */
     /* the envelope of the event being decided, for its verdict */
     char id[ED_EVENT_ID_MAX + 1], tenant[ED_EVENT_NAME_MAX + 1], type[ED_EVENT_NAME_MAX + 1];
     char occurred_at[64];

@@ -74,6 +74,7 @@ void ed_decider_free(ed_decider *d)
     ed_buf_free(&d->out);
     ed_buf_free(&d->err);
     ed_buf_free(&d->scratch);
+    ed_buf_free(&d->writes);
     free(d);
 }
 
@@ -167,6 +168,9 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
         return;
     }
     ed_diags_free(&diags);
+    ctx->lookup.fn = d->cfg.lookup;
+    ctx->lookup.arg = d->cfg.lookup_arg;
+    ctx->lookup.timeout_s = d->cfg.lookup_timeout_s;
     if (ed_event_copy_protected(L, -1, ctx->L, err) != 0) {
         /* too deep or too large for the tenant's state: not readable */
         if (d->progress != NULL) {
@@ -201,6 +205,65 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
     ed_decider_journal(d, v, ev.occurred_at, o);
 }
 
+/* ------------------------------------------------------------------ */
+/* Journaling, with the decision's writes for Metrc                     */
+/* ------------------------------------------------------------------ */
+
+#define WRITES_MARK "\"metrc_writes\":[{"
+
+/* Protected: the decision (arg 2) decoded, its "metrc_writes" read into a
+ * list of {key, license, method, path, body} (strings), pushed; the key
+ * is the decision id (arg 3), "/metrc/" and the write's place from 1, so
+ * a decision journaled again gives the same keys. Arg 1: the ed_buf the
+ * bodies are encoded in (the decider's, not a local: this can raise). */
+static int read_writes(lua_State *L)
+{
+    ed_buf *body = lua_touserdata(L, 1);
+    size_t len;
+    const char *text = lua_tolstring(L, 2, &len);
+    ed_buf_reset(body);
+    if (ed_json_decode(L, text, len, body) != 0 || !lua_istable(L, -1)) {
+        return luaL_error(L, "the decision cannot be read back");
+    }
+    int dec = lua_gettop(L);
+    lua_newtable(L);
+    int out = lua_gettop(L);
+    if (lua_getfield(L, dec, "metrc_writes") != LUA_TTABLE) {
+        lua_settop(L, out);
+        return 1;
+    }
+    int list = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, list, i) != LUA_TTABLE) {
+            return luaL_error(L, "metrc_writes[%d] is not an object", (int)i);
+        }
+        int w = lua_gettop(L);
+        lua_createtable(L, 5, 0);
+        lua_pushfstring(L, "%s/metrc/%d", lua_tostring(L, 3), (int)i);
+        lua_rawseti(L, -2, 1);
+        static const char *const fields[3] = {"license", "method", "path"};
+        for (int k = 0; k < 3; k++) {
+            if (lua_getfield(L, w, fields[k]) != LUA_TSTRING) {
+                return luaL_error(L, "metrc_writes[%d] has no %s", (int)i, fields[k]);
+            }
+            lua_rawseti(L, -2, k + 2);
+        }
+        lua_getfield(L, w, "objects");
+        ed_buf_reset(body);
+        if (!lua_istable(L, -1) || ed_json_emit(L, lua_gettop(L), body, body) != 0) {
+            return luaL_error(L, "metrc_writes[%d] has no objects", (int)i);
+        }
+        lua_pop(L, 1);
+        lua_pushlstring(L, body->data, body->len);
+        lua_rawseti(L, -2, 5);
+        lua_rawseti(L, out, i);
+        lua_settop(L, w - 1);
+    }
+    lua_settop(L, out);
+    return 1;
+}
+
 void ed_decider_journal(ed_decider *d, ed_verdict *v, const char *occurred_at,
                         const ed_outcome *o)
 {
@@ -210,7 +273,49 @@ void ed_decider_journal(ed_decider *d, ed_verdict *v, const char *occurred_at,
     ed_record rec = {v->tenant, o->decision_id, v->event_id, occurred_at,
                      ed_flag_name(o->flag), v->type, o->retention_until, v->decision, v->len};
     ed_buf_reset(&d->err);
-    int rc = ed_store_append(d->cfg.store, &rec, &v->ticket, &d->err);
+    lua_State *L = d->intake;
+    int top = lua_gettop(L);
+    ed_outbox_op *ops = NULL;
+    size_t n_ops = 0;
+    int rc = 0;
+    if (v->len >= sizeof WRITES_MARK && memmem(v->decision, v->len, WRITES_MARK,
+                                               sizeof WRITES_MARK - 1) != NULL) {
+        /* a rule asked for writes: they go in with the entry, never
+         * without it (ed_store_append_writes) */
+        lua_pushcfunction(L, read_writes);
+        lua_pushlightuserdata(L, &d->writes);
+        lua_pushlstring(L, v->decision, v->len);
+        lua_pushstring(L, o->decision_id);
+        if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
+            ed_buf_printf(&d->err, "decision %s: its Metrc writes: %s", o->decision_id,
+                          lua_isstring(L, -1) ? lua_tostring(L, -1) : "cannot be read");
+            rc = -1;
+        } else {
+            n_ops = lua_rawlen(L, -1);
+            ops = calloc(n_ops + 1, sizeof *ops);
+            if (ops == NULL) {
+                abort();
+            }
+            for (size_t i = 0; i < n_ops; i++) {
+                lua_rawgeti(L, top + 1, (lua_Integer)i + 1);
+                const char *f[5];
+                for (int k = 0; k < 5; k++) {
+                    lua_rawgeti(L, -1 - k, k + 1);
+                    f[k] = lua_tostring(L, -1);
+                }
+                /* the strings stay reachable from the list on the stack */
+                lua_settop(L, top + 1);
+                ops[i] = (ed_outbox_op){.tenant = v->tenant, .key = f[0], .license = f[1],
+                                        .method = f[2], .path = f[3], .body = f[4],
+                                        .state = "pending", .message = ""};
+            }
+        }
+    }
+    if (rc == 0) {
+        rc = ed_store_append_writes(d->cfg.store, &rec, ops, n_ops, &v->ticket, &d->err);
+    }
+    free(ops);
+    lua_settop(L, top);
     if (rc != 0) {
         v->status = rc == ED_STORE_QUARANTINED ? ED_QUARANTINED : ED_HOST_FAILURE;
         v->error = d->err.data;

@@ -42,6 +42,12 @@ typedef struct ed_decider_config {
                                 * ed_decider_read_buffer goes through it. */
     double deadline_s;         /* isolate: an event's rules get this long
                                 * before their process is stopped */
+    ed_lookup_fn lookup;       /* how rules' edict.metrc calls are answered
+                                * (context.h); NULL: "unavailable". With
+                                * isolate, the evaluator process asks its
+                                * worker, which calls this. */
+    void *lookup_arg;
+    double lookup_timeout_s;   /* per call (0: 5 s) */
 } ed_decider_config;
 
 /* What became of one event. */

@@ -54,7 +54,15 @@ struct ed_progress {
     ed_event ev;                /* its envelope, for its lost decision */
 };
 
-enum { FRAME_VERDICT = 1, FRAME_DONE = 2 };
+/* FRAME_FETCH: a rule's edict.metrc call, for the worker to make (its
+ * strings: S_TENANT, S_ID the licence, S_TYPE the path; seconds the
+ * time-out); the worker writes a wire_answer back and the child goes on. */
+enum { FRAME_VERDICT = 1, FRAME_DONE = 2, FRAME_FETCH = 3 };
+
+typedef struct wire_answer {
+    int32_t status;
+    uint32_t body_len, err_len;
+} wire_answer;
 
 typedef struct wire_request {
     uint64_t body_len, max_events;
@@ -242,6 +250,39 @@ static int become_child(int fd, pid_t parent, const char *name)
     return fd;
 }
 
+/* In the child: a rule's edict.metrc call, made by the worker (which
+ * holds the Metrc client and the keys; this process holds neither). The
+ * verdicts written so far go first. */
+static int child_lookup(void *arg, const char *tenant, const char *license, const char *path,
+                        double timeout_s, ed_buf *body, ed_buf *err)
+{
+    child_out *c = arg;
+    const char *s[S_COUNT] = {license, tenant, path, "", "", ""};
+    wire_verdict w;
+    memset(&w, 0, sizeof w);
+    w.kind = FRAME_FETCH;
+    w.seconds = timeout_s;
+    for (int i = 0; i < S_COUNT; i++) {
+        w.len[i] = (uint32_t)strlen(s[i]);
+    }
+    ed_buf_append(&c->frames, (const char *)&w, sizeof w);
+    for (int i = 0; i < S_COUNT; i++) {
+        ed_buf_append(&c->frames, s[i], w.len[i]);
+        ed_buf_putc(&c->frames, '\0');
+    }
+    wire_answer a;
+    if (flush_frames(c) != 0 || read_all(c->fd, &a, sizeof a) != 0 ||
+        a.body_len > MAX_FRAME_BYTES || a.err_len > MAX_FRAME_BYTES) {
+        _exit(0); /* the worker is gone */
+    }
+    char *b = read_exact(c->fd, a.body_len), *e = read_exact(c->fd, a.err_len);
+    ed_buf_append(body, b, a.body_len);
+    ed_buf_append(err, e, a.err_len);
+    free(b);
+    free(e);
+    return a.status;
+}
+
 static _Noreturn void child_main(ed_evaluator *e, int fd, pid_t parent)
 {
     ed_decider *d = e->d;
@@ -253,6 +294,10 @@ static _Noreturn void child_main(ed_evaluator *e, int fd, pid_t parent)
     d->progress = e->progress;
     child_out c = {d, fd, {0}};
     child_in in = {fd, {0}, 0};
+    if (d->cfg.lookup != NULL) {
+        d->cfg.lookup = child_lookup;
+        d->cfg.lookup_arg = &c;
+    }
     for (;;) {
         wire_request rq;
         child_need(&in, sizeof rq);
@@ -594,6 +639,45 @@ static int emit_lost(ed_evaluator *e, const lost_event *l)
     return ed_decider_hand_over(d, &v);
 }
 
+/* A rule's edict.metrc call, from the child (FRAME_FETCH at e->pos):
+ * made here, with the decider's lookup, the answer written back. The
+ * worker waits for it (its other connections wait too: the loop is not
+ * free until the request is decided). 0, or -1 when the frame is not one
+ * or the child is gone. */
+static int answer_fetch(ed_evaluator *e, const wire_verdict *w)
+{
+    const char *s[S_COUNT];
+    const char *p = e->in.data + e->pos;
+    for (int i = 0; i < S_COUNT; i++) {
+        s[i] = p;
+        p += w->len[i];
+        if (*p++ != '\0') {
+            return -1;
+        }
+    }
+    ed_decider *d = e->d;
+    ed_buf_reset(&e->text);
+    ed_buf_reset(&e->decision);
+    wire_answer a = {-1, 0, 0};
+    if (d->cfg.lookup == NULL) {
+        ed_buf_puts(&e->text, "Metrc cannot be asked here");
+    } else if (d->cfg.tenant == NULL || strcmp(s[S_TENANT], d->cfg.tenant) != 0) {
+        /* the request's tenant is the one authenticated here, whatever a
+         * process running tenants' code says: never another's keys */
+        ed_buf_puts(&e->text, "Metrc can be asked only for the request's own tenant");
+    } else {
+        a.status = d->cfg.lookup(d->cfg.lookup_arg, s[S_TENANT], s[S_ID], s[S_TYPE],
+                                 w->seconds, &e->decision, &e->text);
+    }
+    a.body_len = (uint32_t)e->decision.len;
+    a.err_len = (uint32_t)e->text.len;
+    return ed_write_all(e->fd, &a, sizeof a) != 0 ||
+                   ed_write_all(e->fd, e->decision.data ? e->decision.data : "", a.body_len) ||
+                   ed_write_all(e->fd, e->text.data ? e->text.data : "", a.err_len)
+               ? -1
+               : 0;
+}
+
 static int host_failure(ed_evaluator *e, const char *fmt, const char *why)
 {
     ed_buf_reset(&e->text);
@@ -689,14 +773,22 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
                 }
                 memcpy(&w, e->in.data + e->pos, sizeof w);
                 size_t payload = 0;
-                for (int i = 0; w.kind == FRAME_VERDICT && i < S_COUNT; i++) {
+                for (int i = 0; w.kind != FRAME_DONE && i < S_COUNT; i++) {
                     payload += (size_t)w.len[i] + 1;
                 }
-                if ((w.kind != FRAME_VERDICT && w.kind != FRAME_DONE) ||
+                if ((w.kind != FRAME_VERDICT && w.kind != FRAME_DONE &&
+                     w.kind != FRAME_FETCH) ||
                     payload > MAX_FRAME_BYTES || fill(e, sizeof w + payload) != 0) {
                     break;
                 }
                 e->pos += sizeof w;
+                if (w.kind == FRAME_FETCH) {
+                    if (answer_fetch(e, &w) != 0) {
+                        break;
+                    }
+                    e->pos += payload;
+                    continue;
+                }
                 if (w.kind == FRAME_DONE) {
                     for (; n_emitted < n_lost; n_emitted++) {
                         if (emit_lost(e, &lost[n_emitted]) != 0) {

@@ -255,7 +255,7 @@ static int fixture_line(fixture_lines *fl, const char *name, size_t number)
 
 static const char *const expect_fields[] = {
     "flag", "findings", "score", "retention_until", "obligations", "errors",
-    "waivers", "refused", "messages", NULL};
+    "waivers", "refused", "messages", "metrc_writes", NULL};
 
 /* ------------------------------------------------------------------ */
 /* Comparing a decision (decoded, at dec) with expect (at exp)            */
@@ -605,6 +605,36 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
         lua_settop(L, want);
     }
     lua_pop(L, 1);
+    /* metrc_writes: "METHOD path licence" of each write, in order, no more */
+    if (lua_getfield(L, exp, "metrc_writes") == LUA_TTABLE) {
+        int want = lua_gettop(L);
+        lua_getfield(L, dec, "metrc_writes");
+        int got = lua_gettop(L);
+        size_t nw = lua_rawlen(L, want), ng = lua_istable(L, got) ? lua_rawlen(L, got) : 0;
+        ed_buf a = {0}, b = {0};
+        for (size_t i = 1; i <= nw; i++) {
+            lua_rawgeti(L, want, (lua_Integer)i);
+            ed_buf_printf(&a, "%s%s", i > 1 ? ", " : "",
+                          lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
+            lua_pop(L, 1);
+        }
+        for (size_t i = 1; i <= ng; i++) {
+            lua_rawgeti(L, got, (lua_Integer)i);
+            lua_getfield(L, -1, "method");
+            lua_getfield(L, -2, "path");
+            lua_getfield(L, -3, "license");
+            ed_buf_printf(&b, "%s%s %s %s", i > 1 ? ", " : "", lua_tostring(L, -3),
+                          lua_tostring(L, -2), lua_tostring(L, -1));
+            lua_pop(L, 4);
+        }
+        if (strcmp(a.data ? a.data : "", b.data ? b.data : "") != 0) {
+            mismatch(t, "metrc_writes", a.data ? a.data : "none", b.data ? b.data : "none");
+        }
+        ed_buf_free(&a);
+        ed_buf_free(&b);
+        lua_settop(L, want);
+    }
+    lua_pop(L, 1);
     /* errors: a count, or texts each some error message must contain */
     int et = lua_getfield(L, exp, "errors");
     lua_getfield(L, dec, "errors");
@@ -758,7 +788,7 @@ static void run_fixture(test_run *t, ed_decider *decider, const ed_pack *p,
         if (!known) {
             ed_buf_printf(&t->why, "\n    expect: unknown field '%s' (expected flag, "
                           "findings, score, retention_until, obligations, errors, "
-                          "waivers, refused, messages)", luaL_tolstring(L, -1, NULL));
+                          "waivers, refused, messages, metrc_writes)", luaL_tolstring(L, -1, NULL));
             lua_pop(L, 2);
             return;
         }

@@ -143,6 +143,126 @@ static int l_ctx_retain_until(lua_State *L)
     return 0;
 }
 
+/* A licence number or a path as a rule may give it: 1..max bytes of
+ * [A-Za-z0-9._-] (and '/' when slash), so that neither can carry a query,
+ * a header or a line of its own. */
+static int plain_text(const char *s, size_t len, size_t max, int slash)
+{
+    if (len == 0 || len > max) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || (slash && c == '/'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ctx.metrc_write{ license = ..., path = ..., method = ..., objects = {...} }:
+ * a write for Metrc that the host puts in the store's outbox when, and
+ * only when, the decision is journaled (RULES.md "Writes to Metrc"). The
+ * decision carries it in "metrc_writes"; the outbox key is the decision id
+ * and the write's place in the decision, so a decision journaled twice
+ * queues it once. */
+static int l_ctx_metrc_write(lua_State *L)
+{
+    ed_context *ctx = context_of(L);
+    ed_sink *sink = &ctx->sink;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (sink->slot == NULL) {
+        return luaL_error(L, "ctx.metrc_write can only be called from a check");
+    }
+    if (sink->rule_metrc >= ED_MAX_METRC_WRITES_PER_RULE) {
+        return luaL_error(L, "ctx.metrc_write: one rule may ask for at most %d writes "
+                             "in a decision", ED_MAX_METRC_WRITES_PER_RULE);
+    }
+    lua_settop(L, 1);
+    lua_pushnil(L);
+    while (lua_next(L, 1) != 0) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+        if (strcmp(k, "license") && strcmp(k, "path") && strcmp(k, "method") &&
+            strcmp(k, "objects")) {
+            return luaL_error(L, "ctx.metrc_write: unknown field '%s' (expected license, "
+                                 "path, method, objects)",
+                              lua_type(L, -1) == LUA_TSTRING ? k : luaL_typename(L, -1));
+        }
+    }
+    size_t len = 0;
+    const char *s = lua_getfield(L, 1, "license") == LUA_TSTRING ? lua_tolstring(L, 2, &len)
+                                                                : "";
+    if (!plain_text(s, len, 64, 0)) {
+        return luaL_error(L, "ctx.metrc_write: 'license' must be the facility's licence "
+                             "number (letters, digits, '.', '_' or '-')");
+    }
+    len = 0;
+    s = lua_getfield(L, 1, "path") == LUA_TSTRING ? lua_tolstring(L, 3, &len) : "";
+    if (s[0] != '/' || !plain_text(s, len, 200, 1) || strstr(s, "..") != NULL) {
+        return luaL_error(L, "ctx.metrc_write: 'path' must be a Metrc path such as "
+                             "\"/plants/v2/waste\" (no query: the licence is added)");
+    }
+    int mt = lua_getfield(L, 1, "method");
+    const char *method = mt == LUA_TNIL ? "POST" : mt == LUA_TSTRING ? lua_tostring(L, 4) : "";
+    if (strcmp(method, "POST") && strcmp(method, "PUT") && strcmp(method, "DELETE")) {
+        return luaL_error(L, "ctx.metrc_write: 'method' must be POST (the default), PUT "
+                             "or DELETE");
+    }
+    if (lua_getfield(L, 1, "objects") != LUA_TTABLE) {
+        return luaL_error(L, "ctx.metrc_write: 'objects' must be a list of 1 to %d "
+                             "objects (Metrc's limit per request)", ED_MAX_METRC_OBJECTS);
+    }
+    ed_readonly_backing(L, 5);
+    int objects = lua_gettop(L);
+    size_t n = lua_rawlen(L, objects);
+    if (n == 0 || n > ED_MAX_METRC_OBJECTS) {
+        return luaL_error(L, "ctx.metrc_write: 'objects' must be a list of 1 to %d "
+                             "objects (Metrc's limit per request), not %d",
+                          ED_MAX_METRC_OBJECTS, (int)(n > 1000000 ? 1000000 : n));
+    }
+    for (size_t i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, objects, (lua_Integer)i) != LUA_TTABLE) {
+            return luaL_error(L, "ctx.metrc_write: objects[%d] is a %s, not an object",
+                              (int)i, luaL_typename(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+    /* Stack now: args license path method objects backing */
+    ed_buf *b = &sink->metrc;
+    size_t mark = b->len;
+    if (sink->n_metrc > 0) {
+        ed_buf_putc(b, ',');
+    }
+    ed_buf_puts(b, "{\"rule\":");
+    ed_json_escape(b, sink->slot->rule->id, strlen(sink->slot->rule->id));
+    ed_buf_puts(b, ",\"license\":");
+    s = lua_tolstring(L, 2, &len);
+    ed_json_escape(b, s, len);
+    ed_buf_puts(b, ",\"method\":\"");
+    ed_buf_puts(b, method);
+    ed_buf_puts(b, "\",\"path\":");
+    s = lua_tolstring(L, 3, &len);
+    ed_json_escape(b, s, len);
+    ed_buf_puts(b, ",\"objects\":");
+    ed_buf *why = &ctx->scratch.why;
+    ed_buf_reset(why);
+    if (ed_json_emit(L, objects, b, why) != 0 ||
+        b->len - mark > ED_MAX_RULE_OUTPUT_BYTES) {
+        b->len = mark;
+        if (b->data) {
+            b->data[mark] = '\0';
+        }
+        return luaL_error(L, "ctx.metrc_write: the objects cannot be written as JSON: %s",
+                          why->len ? why->data : "larger than 1 MiB");
+    }
+    ed_buf_putc(b, '}');
+    sink->n_metrc++;
+    sink->rule_metrc++;
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Building a context                                                   */
 /* ------------------------------------------------------------------ */
@@ -296,6 +416,9 @@ static int load_one(ed_context *ctx, const ed_pack *p, int overrides,
     lua_pushlightuserdata(L, ctx);
     lua_pushcclosure(L, l_ctx_retain_until, 1);
     lua_setfield(L, backing, "retain_until");
+    lua_pushlightuserdata(L, ctx);
+    lua_pushcclosure(L, l_ctx_metrc_write, 1);
+    lua_setfield(L, backing, "metrc_write");
     lua_pushvalue(L, backing);
     ld->ctx_backing_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     ed_readonly_wrap(L, backing, "ctx");
@@ -311,6 +434,8 @@ static int build(lua_State *L)
     const ed_catalog *cat = ctx->cat;
     lua_settop(L, 0);
     ed_json_open(L);
+    lua_pushlightuserdata(L, ctx); /* for edict.metrc (lookup.c) */
+    lua_setfield(L, LUA_REGISTRYINDEX, ED_REGISTRY_CONTEXT);
 
     size_t n_packs = 0, n_rules = 0;
     for (size_t i = 0; i < cat->n_packs; i++) {
@@ -412,6 +537,10 @@ void ed_context_free(ed_context *ctx)
     }
     ed_sandbox_free(ctx->sb);
     ed_buf_free(&ctx->sink.obligations);
+    ed_buf_free(&ctx->sink.metrc);
+    ed_buf_free(&ctx->lookup.body);
+    ed_buf_free(&ctx->lookup.err);
+    ed_buf_free(&ctx->lookup.unavailable);
     ed_scratch *sc = &ctx->scratch;
     ed_buf_free(&sc->findings);
     ed_buf_free(&sc->waivers);

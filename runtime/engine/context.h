@@ -29,7 +29,8 @@ typedef struct ed_loaded {
     size_t first_slot, n_slots;
 } ed_loaded;
 
-/* Where ctx.obligation and ctx.retain_until put what a rule asks for. */
+/* Where ctx.obligation, ctx.retain_until and ctx.metrc_write put what a
+ * rule asks for. */
 typedef struct ed_sink {
     const ed_slot *slot;  /* the rule running */
     ed_buf obligations;   /* JSON objects, comma-separated */
@@ -37,7 +38,30 @@ typedef struct ed_sink {
     size_t rule_obligations; /* added by the running rule */
     size_t rule_start;       /* obligations.len when it began */
     char retain[16];      /* latest date the running rule asked for */
+    ed_buf metrc;         /* ctx.metrc_write: JSON objects, comma-separated */
+    size_t n_metrc;
+    size_t rule_metrc;    /* added by the running rule */
 } ed_sink;
+
+/* What the host gives rules to ask Metrc with (edict.metrc, lookup.c):
+ * fn performs one GET for tenant with the keys configured for (tenant,
+ * license), waiting at most timeout_s, and returns the HTTP status with
+ * the answer in body, or -1 with err when no answer came (no keys for
+ * that tenant and licence, Metrc unreachable, the time-out). NULL: no
+ * host can ask (every call answers "unavailable"). */
+typedef int (*ed_lookup_fn)(void *arg, const char *tenant, const char *license,
+                            const char *path, double timeout_s, ed_buf *body, ed_buf *err);
+
+typedef struct ed_lookup {
+    ed_lookup_fn fn;
+    void *arg;
+    double timeout_s;      /* per call, at most (0: 5 s); never past the
+                            * rule's own wall-time limit */
+    unsigned long seq;     /* the evaluation: the per-evaluation cache's */
+    ed_buf body, err;      /* fn's answer (not locals: a raise may follow) */
+    ed_buf unavailable;    /* JSON objects for the decision, comma-separated */
+    size_t n_unavailable;
+} ed_lookup;
 
 /* Space the engine reuses from one event to the next, so deciding an
  * event allocates nothing that lives outside the Lua state. */
@@ -49,6 +73,9 @@ typedef struct ed_scratch {
     unsigned char *slot_applies;       /* per slot: rule applies to them */
     unsigned char *loaded_applies;     /* per loaded pack version */
 } ed_scratch;
+
+/* The registry field holding the state's ed_context (light userdata). */
+#define ED_REGISTRY_CONTEXT "edict.context"
 
 typedef struct ed_context {
     char *tenant;
@@ -63,6 +90,7 @@ typedef struct ed_context {
     ed_limits limits;
     ed_sink sink;
     ed_scratch scratch;
+    ed_lookup lookup;       /* set by the host before deciding (may stay empty) */
 } ed_context;
 
 /* Build the context of `tenant`. With only_pack set, load only the

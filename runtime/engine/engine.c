@@ -43,6 +43,8 @@ typedef struct eval_run {
     size_t rule_start;   /* findings->len when the running rule began */
     const char *tenant;  /* the context's */
     const ed_buf *obligations;
+    const ed_buf *metrc; /* ctx.metrc_write's, NULL: none */
+    const ed_buf *unavailable; /* edict.metrc's facts not had, NULL: none */
 } eval_run;
 
 static void put_string(ed_buf *b, const char *s)
@@ -348,6 +350,7 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
     lua_State *L = ctx->L;
     ed_sink *sink = &ctx->sink;
     size_t obl_len = sink->obligations.len, obl_n = sink->n_obligations;
+    size_t metrc_len = sink->metrc.len, metrc_n = sink->n_metrc;
     size_t find_len = r->findings->len, find_n = r->n_findings;
     r->rule_start = find_len;
     ed_outcome saved = *r->outcome;
@@ -355,6 +358,7 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
     sink->retain[0] = '\0';
     sink->rule_obligations = 0;
     sink->rule_start = sink->obligations.len;
+    sink->rule_metrc = 0;
 
     int64_t start = r->opt->explain ? now_us() : 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->check_ref);
@@ -397,6 +401,11 @@ static void run_rule(eval_run *r, const ed_slot *s, int event, int ctx_proxy)
             sink->obligations.data[obl_len] = '\0';
         }
         sink->n_obligations = obl_n;
+        sink->metrc.len = metrc_len;
+        if (sink->metrc.data) {
+            sink->metrc.data[metrc_len] = '\0';
+        }
+        sink->n_metrc = metrc_n;
         r->findings->len = find_len;
         if (r->findings->data) {
             r->findings->data[find_len] = '\0';
@@ -637,7 +646,7 @@ static void assemble(eval_run *r, ed_buf *out)
     if (o->counts[ED_SEV_CRITICAL] > 0) {
         o->flag = ED_FLAG_RED;
     } else if (o->counts[ED_SEV_MAJOR] + o->counts[ED_SEV_MINOR] > 0 ||
-               r->n_errors > 0) {
+               r->n_errors > 0 || (r->unavailable != NULL && r->unavailable->len > 0)) {
         o->flag = ED_FLAG_YELLOW;
     } else {
         o->flag = ED_FLAG_GREEN;
@@ -707,6 +716,11 @@ static void assemble(eval_run *r, ed_buf *out)
     put_buf(out, r->findings);
     ed_buf_puts(out, "],\"obligations\":[");
     put_buf(out, r->obligations);
+    if (r->metrc != NULL && r->metrc->len > 0) {
+        /* only when a rule asked: every other decision keeps its bytes */
+        ed_buf_puts(out, "],\"metrc_writes\":[");
+        put_buf(out, r->metrc);
+    }
     if (r->retain[0]) {
         ed_buf_puts(out, "],\"retention_until\":\"");
         ed_buf_puts(out, r->retain);
@@ -718,6 +732,11 @@ static void assemble(eval_run *r, ed_buf *out)
     put_buf(out, r->packs);
     ed_buf_puts(out, "],\"waivers\":[");
     put_buf(out, r->waivers);
+    if (r->unavailable != NULL && r->unavailable->len > 0) {
+        /* facts a rule asked Metrc for and could not have */
+        ed_buf_puts(out, "],\"unavailable\":[");
+        put_buf(out, r->unavailable);
+    }
     ed_buf_puts(out, "],\"errors\":[");
     put_buf(out, r->errors);
     ed_buf_putc(out, ']');
@@ -765,6 +784,8 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     r.outcome = outcome;
     r.tenant = ctx->tenant;
     r.obligations = &ctx->sink.obligations;
+    r.metrc = &ctx->sink.metrc;
+    r.unavailable = &ctx->lookup.unavailable;
     ed_scratch *sc = &ctx->scratch;
     r.findings = &sc->findings;
     r.waivers = &sc->waivers;
@@ -780,6 +801,11 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     ed_buf_reset(r.bad);
     ed_buf_reset(&ctx->sink.obligations);
     ctx->sink.n_obligations = 0;
+    ed_buf_reset(&ctx->sink.metrc);
+    ctx->sink.n_metrc = 0;
+    ed_buf_reset(&ctx->lookup.unavailable);
+    ctx->lookup.n_unavailable = 0;
+    ctx->lookup.seq++; /* edict.metrc's answers are per evaluation */
     ctx->sink.slot = NULL;
 
     protected_args a = {&r, out, 0};

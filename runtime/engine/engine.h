@@ -26,6 +26,8 @@ typedef struct ed_eval_options {
 #define ED_MAX_OBLIGATIONS_PER_RULE 100
 #define ED_MAX_TEXT_BYTES (16 * 1024)         /* a message, action, note */
 #define ED_MAX_RULE_OUTPUT_BYTES (1024 * 1024) /* findings + obligations */
+#define ED_MAX_METRC_WRITES_PER_RULE 10       /* ctx.metrc_write calls */
+#define ED_MAX_METRC_OBJECTS 10               /* objects per write (Metrc's) */
 
 /* What the caller may want to know about a decision without parsing it. */
 typedef struct ed_outcome {

@@ -15,6 +15,7 @@
 
 #include "modules.h"
 
+#include "lookup.h"
 #include "readonly.h"
 #include "sandbox.h"
 #include "stdlib/chain.h"
@@ -29,6 +30,7 @@
 static const luaL_Reg stdlib_modules[] = {
     {"edict.chain", luaopen_edict_chain},
     {"edict.hash", luaopen_edict_hash},
+    {"edict.metrc", luaopen_edict_metrc},
     {"edict.time", luaopen_edict_time},
     {NULL, NULL}};
 

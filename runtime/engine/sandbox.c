@@ -326,6 +326,16 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
     }
 }
 
+double ed_sandbox_time_left(lua_State *L)
+{
+    ed_sandbox *sb = ed_sandbox_of(L);
+    if (sb == NULL || !sb->armed) {
+        return -1;
+    }
+    int64_t left = sb->deadline_ns - now_ns();
+    return left > 0 ? (double)left / 1e9 : 0;
+}
+
 void ed_budget_charge(lua_State *L, int64_t steps)
 {
     ed_sandbox *sb = ed_sandbox_of(L);

@@ -69,6 +69,10 @@ lua_State *ed_sandbox_state(ed_sandbox *sb);
  * state ed_sandbox_new() did not make. */
 ed_sandbox *ed_sandbox_of(lua_State *L);
 
+/* Seconds of wall time the running ed_sandbox_call has left (0 when
+ * spent), or -1 outside one (edict.metrc bounds its waits by it). */
+double ed_sandbox_time_left(lua_State *L);
+
 /* Push a fresh environment table for a chunk of rule code: its reads fall
  * through to the frozen safe globals; its writes stay in the table. */
 void ed_sandbox_push_env(ed_sandbox *sb);

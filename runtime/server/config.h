@@ -53,6 +53,8 @@ typedef struct ed_metrc_licence {
     char *keys;             /* a 0600 file: vendor_key=, user_key= */
     int sandbox;
     double sync_s;          /* the period (default an hour) */
+    double push_s;          /* the outbox's push between syncs, so that the
+                             * writes decisions ask for go out soon (60 s) */
 } ed_metrc_licence;
 
 typedef struct ed_config {

@@ -45,6 +45,36 @@ static int retention_sweep(void *arg, ed_store *s, ed_buf *msg)
  * hour ago (the overlap covers a late or slow run; objects are replaced,
  * never doubled). It runs on the main thread with a loop of its own: the
  * workers serve meanwhile. */
+struct ed_metrc_lookups *ed_jobs_metrc_lookups(const ed_config *cfg, ed_buf *err)
+{
+    if (cfg->n_metrc == 0) {
+        return NULL;
+    }
+    ed_metrc_lookups *l = ed_metrc_lookups_new(30);
+    for (size_t i = 0; i < cfg->n_metrc; i++) {
+        const ed_metrc_licence *m = &cfg->metrc[i];
+        char *vendor = NULL, *user = NULL;
+        if (ed_metrc_keys_load(m->keys, &vendor, &user, err) != 0) {
+            ed_metrc_lookups_free(l);
+            return NULL;
+        }
+        ed_metrc_config mc = {0};
+        mc.state = m->state;
+        mc.base_url = m->base_url;
+        mc.sandbox = m->sandbox;
+        mc.vendor_key = vendor;
+        mc.user_key = user;
+        int rc = ed_metrc_lookups_add(l, m->tenant, m->license, &mc, err);
+        free(vendor);
+        free(user);
+        if (rc != 0) {
+            ed_metrc_lookups_free(l);
+            return NULL;
+        }
+    }
+    return l;
+}
+
 static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
 {
     const ed_metrc_licence *l = arg;
@@ -85,6 +115,37 @@ static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
         rc = -1;
     }
     ed_buf_free(&rep.error_text);
+    ed_metrc_free(m);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Between syncs, the licence's outbox alone: the writes decisions asked
+ * for go out within push_s, not at the next hourly sync. */
+static int metrc_push(void *arg, ed_store *s, ed_buf *msg)
+{
+    const ed_metrc_licence *l = arg;
+    char *vendor = NULL, *user = NULL;
+    if (ed_metrc_keys_load(l->keys, &vendor, &user, msg) != 0) {
+        return -1;
+    }
+    ed_metrc_config mc = {0};
+    mc.state = l->state;
+    mc.base_url = l->base_url;
+    mc.sandbox = l->sandbox;
+    mc.vendor_key = vendor;
+    mc.user_key = user;
+    ed_metrc *m = ed_metrc_new(NULL, &mc, msg);
+    free(vendor);
+    free(user);
+    if (m == NULL) {
+        return -1;
+    }
+    ed_metrc_push_report push = {0};
+    int rc = ed_metrc_outbox_push(m, s, l->tenant, l->license, &push, msg);
+    if (rc == 0) {
+        ed_buf_printf(msg, "metrc outbox %s/%s: %zu sent, %zu dead, %zu still pending",
+                      l->tenant, l->license, push.sent, push.dead, push.retry);
+    }
     ed_metrc_free(m);
     return rc == 0 ? 0 : -1;
 }
@@ -152,8 +213,9 @@ static void log_run(const char *name, const char *holder, int rc, int failed, co
     ed_buf_free(&x);
 }
 
-/* The file store has one node and no jobs table: its Metrc syncs are due
- * by this process's own clock (the main thread alone calls the poll). */
+/* The file store has one node and no jobs table: its Metrc syncs and
+ * pushes are due by this process's own clock (the main thread alone calls
+ * the poll): per licence, [2i] its sync, [2i + 1] its push. */
 static double *local_due;
 static size_t n_local_due;
 
@@ -175,7 +237,7 @@ static int tally_op(void *arg, const ed_outbox_op *op)
 
 /* After a run: the licence's outbox by state, and the run, as metrics. */
 static void metrc_metrics(ed_store *s, const ed_metrc_licence *l, int rc, int failed,
-                          ed_metrics *metrics)
+                          int sync, ed_metrics *metrics)
 {
     if (metrics == NULL || rc != 1) {
         return;
@@ -188,7 +250,9 @@ static void metrc_metrics(ed_store *s, const ed_metrc_licence *l, int rc, int fa
     ed_buf_puts(&labels, "\"");
     ed_buf run = {0};
     ed_buf_printf(&run, "%s,result=\"%s\"", labels.data, failed ? "failed" : "ok");
-    ed_metrics_inc(metrics, "edict_metrc_syncs_total", run.data, 1);
+    if (sync) {
+        ed_metrics_inc(metrics, "edict_metrc_syncs_total", run.data, 1);
+    }
     outbox_tally t = {l->license, 0, 0, 0};
     ed_buf err = {0};
     if (ed_store_outbox_each(s, l->tenant, NULL, tally_op, &t, &err) == 0) {
@@ -209,36 +273,44 @@ static void metrc_metrics(ed_store *s, const ed_metrc_licence *l, int rc, int fa
 static void poll_metrc(ed_store *s, const ed_config *cfg, const char *holder,
                        ed_metrics *metrics)
 {
-    for (size_t i = 0; i < cfg->n_metrc; i++) {
-        const ed_metrc_licence *l = &cfg->metrc[i];
+    for (size_t j = 0; j < 2 * cfg->n_metrc; j++) {
+        const ed_metrc_licence *l = &cfg->metrc[j / 2];
+        int push = j % 2;
         ed_buf name = {0}, msg = {0}, err = {0};
-        ed_buf_printf(&name, "metrc-sync:%s:%s", l->tenant, l->license);
+        ed_buf_printf(&name, "metrc-%s:%s:%s", push ? "push" : "sync", l->tenant, l->license);
+        double period = push ? l->push_s : l->sync_s;
+        ed_job_fn fn = push ? metrc_push : metrc_sync;
         /* once per licence across the nodes: the job row is the licence's */
-        ed_job job = {name.data, l->sync_s, 3600, 60, holder};
+        ed_job job = {name.data, period, push ? 600 : 3600, push ? 10 : 60, holder};
         int failed = 0;
-        int rc = ed_store_job_run(s, &job, metrc_sync, (void *)l, &failed, &msg, &err);
+        int rc = ed_store_job_run(s, &job, fn, (void *)l, &failed, &msg, &err);
         if (rc == ED_STORE_UNSUPPORTED) {
-            if (n_local_due < cfg->n_metrc) {
-                double *grown = realloc(local_due, cfg->n_metrc * sizeof *grown);
+            if (n_local_due < 2 * cfg->n_metrc) {
+                double *grown = realloc(local_due, 2 * cfg->n_metrc * sizeof *grown);
                 if (grown == NULL) {
                     abort();
                 }
-                for (size_t k = n_local_due; k < cfg->n_metrc; k++) {
-                    grown[k] = 0;
+                for (size_t k = n_local_due; k < 2 * cfg->n_metrc; k++) {
+                    /* the first push one period after the start (the
+                     * first sync pushes) */
+                    grown[k] = k % 2 ? (double)time(NULL) + cfg->metrc[k / 2].push_s : 0;
                 }
                 local_due = grown;
-                n_local_due = cfg->n_metrc;
+                n_local_due = 2 * cfg->n_metrc;
             }
             double now = (double)time(NULL);
             rc = 0;
-            if (now >= local_due[i]) {
-                failed = metrc_sync((void *)l, s, &msg) != 0;
-                local_due[i] = now + (failed ? 60 : l->sync_s);
+            if (now >= local_due[j]) {
+                failed = fn((void *)l, s, &msg) != 0;
+                local_due[j] = now + (failed ? (push ? 10 : 60) : period);
                 rc = 1;
             }
         }
-        log_run(name.data, holder, rc, failed, &msg, &err);
-        metrc_metrics(s, l, rc, failed, metrics);
+        /* a push that sent nothing says nothing */
+        if (!(push && rc == 1 && !failed && strstr(msg.data ? msg.data : "", ": 0 sent, 0 dead, 0 still") != NULL)) {
+            log_run(name.data, holder, rc, failed, &msg, &err);
+        }
+        metrc_metrics(s, l, rc, failed, !push, metrics);
         ed_buf_free(&name);
         ed_buf_free(&msg);
         ed_buf_free(&err);

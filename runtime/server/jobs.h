@@ -4,7 +4,8 @@
  * and whichever node claims a due job runs it (store.h, ed_store_job_run),
  * so with N nodes each job runs once per period. The jobs: the retention
  * sweep (what `edict retention archive` does, as of today) and each
- * configured licence's Metrc sync (`metrc = {…}` in the configuration;
+ * configured licence's Metrc sync and, between syncs, its outbox push
+ * (`metrc = {…}` in the configuration;
  * on the file store, due by this node's own clock).
  */
 #ifndef EDICT_JOBS_H
@@ -18,5 +19,12 @@
  * scheduling (the file store: the caller stops polling). Outcomes and
  * errors are logged; Metrc syncs and outbox states go to metrics. */
 int ed_jobs_poll(ed_store *s, const ed_config *cfg, const char *holder, ed_metrics *metrics);
+
+/* What rules' edict.metrc calls may ask (adapters/metrc, ed_metrc_lookup):
+ * each configured (tenant, licence) with its own keys, and nothing else.
+ * NULL when none is configured, or with err when a keys file cannot be
+ * read. Free with ed_metrc_lookups_free. */
+struct ed_metrc_lookups;
+struct ed_metrc_lookups *ed_jobs_metrc_lookups(const ed_config *cfg, ed_buf *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "jobs.h"
+#include "adapters/metrc/metrc.h"
 #include "log.h"
 #include "util/fsutil.h"
 #include "util/jsonstr.h"
@@ -1336,6 +1337,7 @@ int ed_serve(ed_config *cfg, int only_check)
     snprintf(srv.svc.instance, sizeof srv.svc.instance, "%lx%x", (unsigned long)time(NULL),
              (unsigned)getpid());
     int status = 1;
+    ed_metrc_lookups *lookups = NULL;
     ed_gen_config gc = {cfg->limits, cfg->pack_dirs, cfg->n_pack_dirs, cfg->tenants_dir,
                         cfg->state_dir, cfg->reload_runs_fixtures, ed_api_vet, &srv.svc};
     if (ed_gens_start(&srv.svc.gens, &gc, &err) != 0) {
@@ -1397,6 +1399,12 @@ int ed_serve(ed_config *cfg, int only_check)
     parser_settings.on_headers_complete = on_headers_complete;
     parser_settings.on_body = on_body;
     parser_settings.on_message_complete = on_message_complete;
+    /* rules' edict.metrc calls: the configured licences' keys, each for
+     * its own tenant only */
+    if (cfg->n_metrc > 0 && (lookups = ed_jobs_metrc_lookups(cfg, &err)) == NULL) {
+        fprintf(stderr, "edict: %s\n", err.data);
+        goto out;
+    }
     for (int i = 0; i < srv.n_workers; i++) {
         ed_worker *w = &srv.workers[i];
         w->srv = &srv;
@@ -1408,7 +1416,9 @@ int ed_serve(ed_config *cfg, int only_check)
          * this is the only thread */
         ed_decider_config dc = {.gens = &srv.svc.gens, .store = srv.svc.store,
                                 .isolate = cfg->isolate_rules,
-                                .deadline_s = cfg->evaluation_deadline_s};
+                                .deadline_s = cfg->evaluation_deadline_s,
+                                .lookup = lookups ? ed_metrc_lookup : NULL,
+                                .lookup_arg = lookups};
         w->api.decider = ed_decider_new(&dc, &err);
         if (w->loop == NULL || w->api.decider == NULL) {
             fprintf(stderr, "edict: cannot start a worker%s%s\n", err.len ? ": " : "",
@@ -1499,6 +1509,7 @@ int ed_serve(ed_config *cfg, int only_check)
     ed_log("info", "stopped; the journal is flushed", NULL);
 out:
     server_free(&srv);
+    ed_metrc_lookups_free(lookups);
     ed_gens_stop(&srv.svc.gens);
     ed_buf_free(&err);
     return status;

@@ -247,7 +247,10 @@ int ed_file_outbox_add(const char *dir, const ed_outbox_op *op, ed_buf *err)
     ed_buf meta = {0};
     ed_buf_printf(&meta, "%s\n%s\n%s\n%s\n", op->license, op->method, op->path, created);
     const char *const names[] = {"meta", "body", "state", "message", "attempts"};
-    const char *const vals[] = {meta.data, op->body ? op->body : "[]", "pending", "", "0"};
+    /* "staged": a decision's write, kept before its entry is appended and
+     * made pending once it is (file_store.c) */
+    const char *state = op->state && strcmp(op->state, "staged") == 0 ? "staged" : "pending";
+    const char *const vals[] = {meta.data, op->body ? op->body : "[]", state, "", "0"};
     for (size_t i = 0; rc == 0 && i < 5; i++) {
         ed_buf f = {0};
         ed_buf_printf(&f, "%s/%s", tmp.data, names[i]);
@@ -383,6 +386,22 @@ int ed_file_outbox_each(const char *dir, const char *tenant, const char *state,
     free(ops);
     free(box);
     return 0;
+}
+
+int ed_file_outbox_promote(const char *dir, const char *tenant, const char *key, ed_buf *err)
+{
+    char *box = place(dir, tenant, "outbox", key);
+    char *state = read_in(box, "state");
+    int rc = 0;
+    if (strcmp(state, "staged") == 0) {
+        char *f = ed_path_join(box, "state");
+        rc = put_file(f, "pending", 7, 1, err);
+        free(f);
+        sync_dir(box);
+    }
+    free(state);
+    free(box);
+    return rc;
 }
 
 int ed_file_outbox_mark(const char *dir, const char *tenant, const char *key,

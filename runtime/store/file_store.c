@@ -1133,7 +1133,8 @@ static int rotate(file_store *fs, size_t line_len, ed_buf *err)
     return 0;
 }
 
-static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_buf *err)
+static int file_append(ed_store *s, const ed_record *rec, const ed_outbox_op *ops,
+                       size_t n_ops, ed_ticket *ticket, ed_buf *err)
 {
     file_store *fs = (file_store *)s;
     if (fs->mode != ED_STORE_WRITE) {
@@ -1147,6 +1148,18 @@ static int file_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_
     if (rec->tenant == NULL || rec->tenant[0] == '\0' || strlen(rec->tenant) > MAX_NAME) {
         ed_buf_puts(err, "a journal entry needs a tenant");
         return -1;
+    }
+    /* the decision's writes for Metrc, kept (synced) "staged" before the
+     * entry, and made pending once it is appended: a crash between leaves
+     * them staged, and a reader of the outbox makes pending the ones whose
+     * decision is in the journal (file_outbox_each). So a write is never
+     * lost for an entry, nor sent for one that is not there. */
+    for (size_t i = 0; i < n_ops; i++) {
+        ed_outbox_op staged = ops[i];
+        staged.state = "staged";
+        if (ed_file_outbox_add(fs->dir, &staged, err) < 0) {
+            return -1;
+        }
     }
     /* the record part, preceded by room for the previous hash: hashed in
      * one piece, then written after the line's head */
@@ -1239,6 +1252,22 @@ out:
     pthread_mutex_unlock(&fs->mu);
     free(token);
     ed_buf_free(&hashed);
+    /* the entry is there: its writes are pending (synced before this
+     * returns, so before a commit acknowledges it); a write that cannot be
+     * marked fails the store like a segment that cannot be written */
+    for (size_t i = 0; rc == 0 && i < n_ops; i++) {
+        ed_buf why = {0};
+        if (ed_file_outbox_promote(fs->dir, ops[i].tenant, ops[i].key, &why) != 0) {
+            pthread_mutex_lock(&fs->mu);
+            fs->broken = 1;
+            snprintf(fs->broken_why, sizeof fs->broken_why, "keeping a Metrc write: %s",
+                     why.data ? why.data : "failed");
+            ed_buf_printf(err, "journal %s: %s", fs->dir, fs->broken_why);
+            pthread_mutex_unlock(&fs->mu);
+            rc = -1;
+        }
+        ed_buf_free(&why);
+    }
     return rc;
 }
 
@@ -2214,11 +2243,55 @@ static int file_outbox_add(ed_store *s, const ed_outbox_op *op, ed_buf *err)
     return ed_file_outbox_add(((file_store *)s)->dir, op, err);
 }
 
+typedef struct staged_filter {
+    ed_store *s;
+    const char *state;
+    int (*visit)(void *arg, const ed_outbox_op *op);
+    void *arg;
+} staged_filter;
+
+static int found_entry(void *arg, const ed_entry *e)
+{
+    (void)arg;
+    (void)e;
+    return 0;
+}
+
+/* A staged write (file_append) whose decision is in the journal is
+ * pending (made so now: its append was cut short); one whose decision is
+ * not stays staged, never sent. */
+static int visit_staged(void *arg, const ed_outbox_op *op)
+{
+    staged_filter *f = arg;
+    ed_outbox_op o = *op;
+    const char *cut = strstr(op->key, "/metrc/");
+    if (strcmp(op->state, "staged") == 0 && cut != NULL) {
+        char id[64];
+        size_t n = (size_t)(cut - op->key);
+        ed_buf err = {0};
+        if (n < sizeof id) {
+            memcpy(id, op->key, n);
+            id[n] = '\0';
+            if (ed_store_get(f->s, op->tenant, id, found_entry, NULL, &err) == 0 &&
+                ed_file_outbox_promote(((file_store *)f->s)->dir, op->tenant, op->key,
+                                       &err) == 0) {
+                o.state = "pending";
+            }
+        }
+        ed_buf_free(&err);
+    }
+    if (f->state != NULL && strcmp(f->state, o.state) != 0) {
+        return 0;
+    }
+    return f->visit(f->arg, &o);
+}
+
 static int file_outbox_each(ed_store *s, const char *tenant, const char *state,
                             int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
                             ed_buf *err)
 {
-    return ed_file_outbox_each(((file_store *)s)->dir, tenant, state, visit, arg, err);
+    staged_filter f = {s, state, visit, arg};
+    return ed_file_outbox_each(((file_store *)s)->dir, tenant, NULL, visit_staged, &f, err);
 }
 
 static int file_outbox_mark(ed_store *s, const char *tenant, const char *key,

@@ -62,6 +62,8 @@ typedef struct queued {
     char *bytes;
     size_t len;
     ed_ticket ticket;
+    char **ops; /* per write for Metrc: key, license, method, path, body */
+    size_t n_ops;
     struct queued *next;
 } queued;
 
@@ -299,6 +301,10 @@ static void free_queued(queued *q)
         free(q->type);
         free(q->retention_until);
         free(q->bytes);
+        for (size_t i = 0; i < 5 * q->n_ops; i++) {
+            free(q->ops[i]);
+        }
+        free(q->ops);
         free(q);
         q = next;
     }
@@ -349,7 +355,8 @@ static char *dup_or_empty(const char *s)
     return ed_strdup(s ? s : "");
 }
 
-static int pg_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_buf *err)
+static int pg_append(ed_store *s, const ed_record *rec, const ed_outbox_op *ops, size_t n_ops,
+                     ed_ticket *ticket, ed_buf *err)
 {
     pg_store *ps = (pg_store *)s;
     if (ps->mode != ED_STORE_WRITE) {
@@ -382,6 +389,20 @@ static int pg_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_bu
     memcpy(q->bytes, rec->bytes, rec->len);
     q->bytes[rec->len] = '\0';
     q->len = rec->len;
+    if (n_ops > 0) {
+        q->ops = calloc(5 * n_ops, sizeof *q->ops);
+        if (q->ops == NULL) {
+            abort();
+        }
+        q->n_ops = n_ops;
+        for (size_t i = 0; i < n_ops; i++) {
+            q->ops[5 * i] = dup_or_empty(ops[i].key);
+            q->ops[5 * i + 1] = dup_or_empty(ops[i].license);
+            q->ops[5 * i + 2] = dup_or_empty(ops[i].method);
+            q->ops[5 * i + 3] = dup_or_empty(ops[i].path);
+            q->ops[5 * i + 4] = dup_or_empty(ops[i].body);
+        }
+    }
     pthread_mutex_lock(&ps->mu);
     const char *why = quarantined_why(ps, rec->tenant);
     if (why != NULL) {
@@ -492,6 +513,9 @@ static int pipe_run(pipeline *p, PGresult **keep, const char *what, ed_buf *err)
 #define PIPELINE_STATEMENTS 512
 #define PIPELINE_TENANTS (PIPELINE_STATEMENTS / 3)
 
+static const char INSERT_OUTBOX[] =
+    "INSERT INTO edict.metrc_outbox (tenant, key, license, method, path, body) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant, key) DO NOTHING";
 static const char SET_TENANT[] = "SELECT set_config('edict.tenant', $1, true)";
 
 /* One attempt at writing sorted[0..n) (n_tenants tenants, each from
@@ -574,6 +598,12 @@ static int write_sorted(pg_store *ps, queued **sorted, size_t n, const size_t *s
             const int l[13] = {0, 0, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0, (int)q->len};
             const int f[13] = {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1};
             pipe_send(&p, INSERT_ENTRY, 13, v, l, f);
+            for (size_t k = 0; k < q->n_ops; k++) {
+                /* the decision's writes for Metrc, in its transaction */
+                const char *ov[6] = {q->tenant, q->ops[5 * k], q->ops[5 * k + 1],
+                                     q->ops[5 * k + 2], q->ops[5 * k + 3], q->ops[5 * k + 4]};
+                pipe_send(&p, INSERT_OUTBOX, 6, ov, NULL, NULL);
+            }
             prev = hashes[i];
             if (p.sent >= PIPELINE_STATEMENTS) {
                 /* read what is answered so far (a Sync inside BEGIN ends no

@@ -68,7 +68,20 @@ void ed_store_close(ed_store *s)
 
 int ed_store_append(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_buf *err)
 {
-    return s->ops->append(s, rec, ticket, err);
+    return s->ops->append(s, rec, NULL, 0, ticket, err);
+}
+
+int ed_store_append_writes(ed_store *s, const ed_record *rec, const ed_outbox_op *ops,
+                           size_t n_ops, ed_ticket *ticket, ed_buf *err)
+{
+    for (size_t i = 0; i < n_ops; i++) {
+        if (ops[i].tenant == NULL || rec->tenant == NULL ||
+            strcmp(ops[i].tenant, rec->tenant) != 0) {
+            ed_buf_puts(err, "a decision's Metrc writes must be its tenant's");
+            return -1;
+        }
+    }
+    return s->ops->append(s, rec, ops, n_ops, ticket, err);
 }
 
 int ed_store_commit(ed_store *s, ed_ticket ticket, ed_buf *err)

@@ -372,6 +372,20 @@ int ed_store_outbox_each(ed_store *s, const char *tenant, const char *state,
                          int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
                          ed_buf *err);
 
+/* ed_store_append, and with the entry the decision's writes for Metrc
+ * (ops[0..n_ops), state pending, each op's tenant the entry's): they are
+ * in the outbox once the entry is, never for an entry that was not
+ * appended, and a key already there is not queued again (a decision
+ * journaled twice queues its writes once). PostgreSQL: in the transaction
+ * that inserts the entry. The file store: kept (synced) in state "staged"
+ * before the entry is appended, made pending once it is (before this
+ * returns, so before any commit acknowledges it); after a crash between
+ * the two, ed_store_outbox_each makes pending a staged write whose
+ * decision is in the journal and leaves (never sends) one whose decision
+ * is not. Returns as ed_store_append. */
+int ed_store_append_writes(ed_store *s, const ed_record *rec, const ed_outbox_op *ops,
+                           size_t n_ops, ed_ticket *ticket, ed_buf *err);
+
 /* Record what a push did with (tenant, key): state, message, attempts +1,
  * durably. 0, or -1. */
 int ed_store_outbox_mark(ed_store *s, const char *tenant, const char *key,

@@ -9,7 +9,10 @@
 #include "store.h"
 
 typedef struct ed_store_ops {
-    int (*append)(ed_store *s, const ed_record *rec, ed_ticket *ticket, ed_buf *err);
+    /* ops: the decision's writes for Metrc (ed_store_append_writes), kept
+     * in the outbox with the entry, never without it */
+    int (*append)(ed_store *s, const ed_record *rec, const ed_outbox_op *ops, size_t n_ops,
+                  ed_ticket *ticket, ed_buf *err);
     int (*commit)(ed_store *s, ed_ticket ticket, ed_buf *err);
     size_t (*pending)(ed_store *s);
     int (*get)(ed_store *s, const char *tenant, const char *decision_id,
@@ -89,6 +92,9 @@ int ed_file_metrc_log(const char *dir, const char *tenant, const char *license,
 int ed_file_metrc_log_each(const char *dir, const char *tenant,
                            int (*visit)(void *arg, const char *json), void *arg, ed_buf *err);
 int ed_file_outbox_add(const char *dir, const ed_outbox_op *op, ed_buf *err);
+/* A "staged" operation (op->state "staged" at add: a decision's write,
+ * kept before its entry) made pending; one in any other state is left. */
+int ed_file_outbox_promote(const char *dir, const char *tenant, const char *key, ed_buf *err);
 int ed_file_outbox_each(const char *dir, const char *tenant, const char *state,
                         int (*visit)(void *arg, const ed_outbox_op *op), void *arg,
                         ed_buf *err);

@@ -22,7 +22,7 @@
 
 static const ed_limits LIM = {(size_t)16 << 20, 1000000, 5000};
 
-#define MODULE_NAMES "edict.chain, edict.hash, edict.time, edict.read, edict.window"
+#define MODULE_NAMES "edict.chain, edict.hash, edict.metrc, edict.time, edict.read, edict.window"
 
 /* require for the test chunks: the stdlib, as a pack's require gives it. */
 static int l_require(lua_State *L)

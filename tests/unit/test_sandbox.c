@@ -1741,7 +1741,7 @@ TEST(pack_require_cannot_leave_the_pack)
         "  {'', \"bad module name ''\" .. bad},\n"
         "  {'secret', \"module 'secret' not found: no file secret.lua in p\"},\n"
         "  {'etc.passwd', \"module 'etc.passwd' not found: no file etc/passwd.lua in p\"},\n"
-        "  {'edict.io', \"module 'edict.io' not found (the stdlib has edict.chain, edict.hash, edict.time, edict.read, edict.window)\"},\n"
+        "  {'edict.io', \"module 'edict.io' not found (the stdlib has edict.chain, edict.hash, edict.metrc, edict.time, edict.read, edict.window)\"},\n"
         "}\n"
         "for _, c in ipairs(cases) do\n"
         "  local ok, err = pcall(require, c[1])\n"

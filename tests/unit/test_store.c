@@ -203,6 +203,56 @@ TEST(get_matches_ids_exactly_and_per_tenant)
     PASS();
 }
 
+static int count_op(void *arg, const ed_outbox_op *op)
+{
+    ed_buf *keys = arg;
+    ed_buf_printf(keys, "%s=%s;", op->key, op->state);
+    return 0;
+}
+
+/* A decision's writes for Metrc go into the outbox with its entry, once
+ * however often it is appended, and never for another tenant's entry. */
+TEST(writes_for_metrc_go_with_their_entry_once)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL, "open");
+    ed_buf b = {0}, err = {0}, keys = {0};
+    char id[40];
+    decision(1, "acme", "green", "waste.recorded", "2026-03-06T10:00:00Z", NULL, NULL, id, &b);
+    ed_record r = {"acme", id, "ev-1", "2026-03-06T10:00:00Z", "green", "waste.recorded",
+                   NULL, b.data, b.len};
+    char k1[64], k2[64];
+    snprintf(k1, sizeof k1, "%s/metrc/1", id);
+    snprintf(k2, sizeof k2, "%s/metrc/2", id);
+    ed_outbox_op ops[2] = {
+        {.tenant = "acme", .key = k1, .license = "OR-LIC-1", .method = "POST",
+         .path = "/plants/v2/waste", .body = "[{\"WasteWeight\":1}]", .state = "pending"},
+        {.tenant = "acme", .key = k2, .license = "OR-LIC-1", .method = "POST",
+         .path = "/packages/v2/adjust", .body = "[{\"Quantity\":-1}]", .state = "pending"}};
+    CHECK(ed_store_append_writes(s, &r, ops, 2, NULL, &err) == 0, "append: %s", err.data);
+    CHECK(ed_store_append_writes(s, &r, ops, 2, NULL, &err) == 0, "again: %s", err.data);
+    CHECK(ed_store_commit(s, ED_TICKET_ALL, &err) == 0, "commit: %s", err.data);
+    CHECK(ed_store_outbox_each(s, "acme", "pending", count_op, &keys, &err) == 0, "each");
+    char want[200];
+    snprintf(want, sizeof want, "%s=pending;%s=pending;", k1, k2);
+    CHECK(keys.data && strcmp(keys.data, want) == 0, "two writes, once: %s",
+          keys.data ? keys.data : "none");
+    /* another tenant's write with acme's entry: refused, nothing kept */
+    ed_outbox_op other = ops[0];
+    other.tenant = "beta";
+    CHECK(ed_store_append_writes(s, &r, &other, 1, NULL, &err) == -1, "another tenant's");
+    ed_buf_reset(&keys);
+    CHECK(ed_store_outbox_each(s, "beta", NULL, count_op, &keys, &err) == 0, "beta's");
+    CHECK(keys.len == 0, "nothing for beta: %s", keys.data);
+    ed_store_close(s);
+    ed_buf_free(&b);
+    ed_buf_free(&err);
+    ed_buf_free(&keys);
+    free(where);
+    PASS();
+}
+
 typedef struct listed {
     char ids[64][8];
     int n;
@@ -1136,7 +1186,8 @@ int main(int argc, char **argv)
         T(each_entry_rehashes_from_its_record_and_bytes),                                  \
         T(idempotency_records_survive_a_restart_until_they_expire),                       \
         T(a_record_is_found_by_its_key_where_nodes_share_the_store),                       \
-        T(a_job_runs_once_per_period_and_a_lease_has_one_holder)
+        T(a_job_runs_once_per_period_and_a_lease_has_one_holder),                         \
+        T(writes_for_metrc_go_with_their_entry_once)
 
 int file_main(int argc, char **argv);
 #define main file_main

@@ -198,9 +198,15 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     # ---- plumbing ----------------------------------------------------------
-    def body_json(self):
+    def read_body(self):
+        """The whole request body, read before anything is answered: an
+        answer given early (401, an injected fault) would otherwise leave
+        the body on a kept-alive connection, to be read as the next request."""
         n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
+        self.raw = self.rfile.read(n) if n > 0 else b""
+
+    def body_json(self):
+        raw = self.raw
         if not raw:
             return None, None
         try:
@@ -311,6 +317,7 @@ class Handler(BaseHTTPRequestHandler):
         self.route("DELETE")
 
     def route(self, method):
+        self.read_body()
         u = urllib.parse.urlsplit(self.path)
         path = u.path
         q = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))

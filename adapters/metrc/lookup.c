@@ -1,0 +1,276 @@
+/*
+ * lookup.c — the GETs rules' edict.metrc calls make (metrc.h, "lookups
+ * for rules"), for the host to hand the engine as its ed_lookup function.
+ *
+ * Keys are per (tenant, licence) as the host configured them: a tenant's
+ * call for a licence it has no keys for is answered "no Metrc keys are
+ * configured" without a request, so no tenant ever uses another's keys.
+ * Each call is one attempt (no retry: its time is the rule's) on a client
+ * of its own, waiting at most the time-out it is given. 200 and 404
+ * answers are kept for ttl_s per (tenant, licence, path), shared by the
+ * threads of a server (a mutex around the cache, never around a request).
+ */
+#define _DEFAULT_SOURCE
+
+#include "metrc.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CACHED 512
+#define MAX_ANSWER ((size_t)4 << 20)
+
+typedef struct creds {
+    char *tenant, *license, *state, *base_url, *vendor, *user;
+    int sandbox;
+} creds;
+
+typedef struct cached {
+    char *key;
+    long status;
+    char *body;
+    size_t len;
+    double expires;
+} cached;
+
+struct ed_metrc_lookups {
+    double ttl_s;
+    creds *creds;
+    size_t n_creds;
+    pthread_mutex_t mu;
+    cached cache[MAX_CACHED];
+    size_t n_cached;
+    unsigned long requests;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *dup_or_null(const char *s)
+{
+    if (s == NULL) {
+        return NULL;
+    }
+    char *d = strdup(s);
+    if (d == NULL) {
+        abort();
+    }
+    return d;
+}
+
+ed_metrc_lookups *ed_metrc_lookups_new(double ttl_s)
+{
+    ed_metrc_lookups *l = calloc(1, sizeof *l);
+    if (l == NULL) {
+        abort();
+    }
+    l->ttl_s = ttl_s >= 0 ? ttl_s : 30;
+    pthread_mutex_init(&l->mu, NULL);
+    return l;
+}
+
+int ed_metrc_lookups_add(ed_metrc_lookups *l, const char *tenant, const char *license,
+                         const ed_metrc_config *cfg, ed_buf *err)
+{
+    if (tenant == NULL || license == NULL || cfg->vendor_key == NULL ||
+        cfg->user_key == NULL || (cfg->state == NULL && cfg->base_url == NULL)) {
+        ed_buf_puts(err, "metrc lookups: a tenant, a licence, the keys and a state or "
+                         "base URL are needed");
+        return -1;
+    }
+    creds *grown = realloc(l->creds, (l->n_creds + 1) * sizeof *grown);
+    if (grown == NULL) {
+        abort();
+    }
+    l->creds = grown;
+    creds *c = &l->creds[l->n_creds++];
+    c->tenant = dup_or_null(tenant);
+    c->license = dup_or_null(license);
+    c->state = dup_or_null(cfg->state);
+    c->base_url = dup_or_null(cfg->base_url);
+    c->vendor = dup_or_null(cfg->vendor_key);
+    c->user = dup_or_null(cfg->user_key);
+    c->sandbox = cfg->sandbox;
+    return 0;
+}
+
+void ed_metrc_lookups_free(ed_metrc_lookups *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < l->n_creds; i++) {
+        creds *c = &l->creds[i];
+        free(c->tenant);
+        free(c->license);
+        free(c->state);
+        free(c->base_url);
+        if (c->vendor) {
+            memset(c->vendor, 0, strlen(c->vendor));
+        }
+        if (c->user) {
+            memset(c->user, 0, strlen(c->user));
+        }
+        free(c->vendor);
+        free(c->user);
+    }
+    free(l->creds);
+    for (size_t i = 0; i < l->n_cached; i++) {
+        free(l->cache[i].key);
+        free(l->cache[i].body);
+    }
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+unsigned long ed_metrc_lookups_requests(ed_metrc_lookups *l)
+{
+    pthread_mutex_lock(&l->mu);
+    unsigned long n = l->requests;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+typedef struct answer {
+    long status;
+    ed_buf body, error;
+} answer;
+
+static void got(void *arg, const ed_metrc_answer *a)
+{
+    answer *r = arg;
+    r->status = a->status;
+    ed_buf_append(&r->body, a->body ? a->body : "", a->body ? a->len : 0);
+    if (a->error) {
+        ed_buf_puts(&r->error, a->error);
+    }
+}
+
+/* The cached answer for key, copied into body: its status, or 0. */
+static long from_cache(ed_metrc_lookups *l, const char *key, ed_buf *body)
+{
+    long status = 0;
+    double now = now_s();
+    pthread_mutex_lock(&l->mu);
+    for (size_t i = 0; i < l->n_cached; i++) {
+        if (strcmp(l->cache[i].key, key) == 0 && l->cache[i].expires > now) {
+            status = l->cache[i].status;
+            ed_buf_append(body, l->cache[i].body, l->cache[i].len);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return status;
+}
+
+static void to_cache(ed_metrc_lookups *l, const char *key, long status, const ed_buf *body)
+{
+    if (l->ttl_s <= 0) {
+        return;
+    }
+    double now = now_s();
+    pthread_mutex_lock(&l->mu);
+    size_t slot = l->n_cached;
+    for (size_t i = 0; i < l->n_cached; i++) {
+        if (strcmp(l->cache[i].key, key) == 0 || l->cache[i].expires <= now) {
+            slot = i;
+            break;
+        }
+    }
+    if (slot == MAX_CACHED) {
+        slot = 0; /* full of live answers: the one closest to expiring goes */
+        for (size_t i = 1; i < l->n_cached; i++) {
+            if (l->cache[i].expires < l->cache[slot].expires) {
+                slot = i;
+            }
+        }
+    }
+    if (slot == l->n_cached) {
+        l->n_cached++;
+    } else {
+        free(l->cache[slot].key);
+        free(l->cache[slot].body);
+    }
+    cached *c = &l->cache[slot];
+    c->key = dup_or_null(key);
+    c->status = status;
+    c->len = body->len;
+    c->body = malloc(body->len + 1);
+    if (c->body == NULL) {
+        abort();
+    }
+    memcpy(c->body, body->data ? body->data : "", body->len);
+    c->expires = now + l->ttl_s;
+    pthread_mutex_unlock(&l->mu);
+}
+
+int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, const char *path,
+                    double timeout_s, ed_buf *body, ed_buf *err)
+{
+    ed_metrc_lookups *l = lookups;
+    const creds *c = NULL;
+    for (size_t i = 0; l != NULL && i < l->n_creds && c == NULL; i++) {
+        if (strcmp(l->creds[i].tenant, tenant) == 0 &&
+            strcmp(l->creds[i].license, license) == 0) {
+            c = &l->creds[i];
+        }
+    }
+    if (c == NULL) {
+        ed_buf_printf(err, "no Metrc keys are configured for tenant %s and licence %s",
+                      tenant, license);
+        return -1;
+    }
+    if (timeout_s < 0.001) {
+        ed_buf_printf(err, "GET %s: no time left to ask", path);
+        return -1;
+    }
+    ed_buf key = {0};
+    ed_buf_printf(&key, "%s%c%s%c%s", tenant, 0x1f, license, 0x1f, path);
+    long status = from_cache(l, key.data, body);
+    if (status != 0) {
+        ed_buf_free(&key);
+        return (int)status;
+    }
+    ed_metrc_config mc = {0};
+    mc.state = c->state;
+    mc.base_url = c->base_url;
+    mc.sandbox = c->sandbox;
+    mc.vendor_key = c->vendor;
+    mc.user_key = c->user;
+    mc.timeout_s = timeout_s;
+    mc.max_attempts = 1;
+    mc.max_body = MAX_ANSWER;
+    ed_metrc *m = ed_metrc_new(NULL, &mc, err);
+    if (m == NULL) {
+        ed_buf_free(&key);
+        return -1;
+    }
+    answer a = {0, {0}, {0}};
+    int rc = ed_metrc_request(m, "GET", path, license, NULL, NULL, got, &a, err);
+    if (rc == 0) {
+        ed_metrc_wait(m);
+    }
+    ed_metrc_free(m);
+    pthread_mutex_lock(&l->mu);
+    l->requests++;
+    pthread_mutex_unlock(&l->mu);
+    if (rc == 0 && a.status > 0) {
+        rc = (int)a.status;
+        ed_buf_append(body, a.body.data ? a.body.data : "", a.body.len);
+        if (a.status == 200 || a.status == 404) {
+            to_cache(l, key.data, a.status, &a.body);
+        }
+    } else if (rc == 0) {
+        ed_buf_puts(err, a.error.len ? a.error.data : "no answer");
+        rc = -1;
+    }
+    ed_buf_free(&a.body);
+    ed_buf_free(&a.error);
+    ed_buf_free(&key);
+    return rc;
+}
