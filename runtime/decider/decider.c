@@ -207,9 +207,24 @@ void ed_decider_journal(ed_decider *d, ed_verdict *v, const char *occurred_at,
     if (d->cfg.store == NULL) {
         return;
     }
-    ed_record rec = {v->tenant, o->decision_id, v->event_id, occurred_at,
-                     ed_flag_name(o->flag), v->type, o->retention_until, v->decision, v->len};
     ed_buf_reset(&d->err);
+    if (d->kept != d->cat && d->cat != NULL) {
+        /* a catalog not kept yet (the first decision, a reload): keep it
+         * and its pack versions, so that this decision can be made again */
+        if (ed_decider_keep_catalog(d->cfg.store, d->cat, d->kept_hex, &d->err) != 0) {
+            v->status = ED_HOST_FAILURE;
+            v->error = d->err.data;
+            v->decision = NULL;
+            v->len = 0;
+            v->outcome = NULL;
+            return;
+        }
+        d->kept = d->cat;
+    }
+    ed_record rec = {v->tenant, o->decision_id, v->event_id, occurred_at,
+                     ed_flag_name(o->flag), v->type, o->retention_until, v->decision, v->len,
+                     d->kept == d->cat ? d->kept_hex : "", d->event,
+                     d->event ? d->event_len : 0};
     int rc = ed_store_append(d->cfg.store, &rec, &v->ticket, &d->err);
     if (rc != 0) {
         v->status = rc == ED_STORE_QUARANTINED ? ED_QUARANTINED : ED_HOST_FAILURE;
@@ -248,9 +263,8 @@ static int skipped(const ed_decider *d, long ordinal)
     return 0;
 }
 
-static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
+static int decide_one(ed_decider *d, lua_State *L, const char *unit, long where)
 {
-    ed_decider *d = arg;
     ed_verdict v = {0};
     ed_outcome o;
     v.unit = unit;
@@ -261,7 +275,20 @@ static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
         return 0;
     }
     ed_decide_top(d, L, &v, &d->out, &o);
-    return ed_decider_hand_over(d, &v);
+    int rc = ed_decider_hand_over(d, &v);
+    d->event = NULL;
+    d->event_len = d->event_off = 0;
+    return rc;
+}
+
+/* The intake's callback (a file read): the event's bytes are its span. */
+static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
+{
+    ed_decider *d = arg;
+    d->event = d->span.len ? d->span.text : NULL;
+    d->event_len = d->span.len;
+    d->event_off = d->span.offset;
+    return decide_one(d, L, unit, where);
 }
 
 static int intake_bad(void *arg, const char *unit, long where, const char *event_id,
@@ -299,7 +326,7 @@ int ed_decider_read_file(ed_decider *d, FILE *f, const char *path, ed_verdict_fn
 {
     begin_reading(d, fn, arg);
     ed_intake in = {.L = d->intake, .err = &d->scratch, .decide = intake_decide,
-                    .bad = intake_bad, .arg = d};
+                    .bad = intake_bad, .arg = d, .span = &d->span};
     int rc = ed_intake_read(&in, f, path);
     lua_settop(d->intake, 0);
     return rc != 0 || d->failed ? -1 : 0;
@@ -311,6 +338,7 @@ typedef struct pending_event {
     const char *unit;
     long where;
     char *bad;        /* the reason it could not be read, or NULL */
+    size_t off, len;  /* its bytes in the body (len 0: not known) */
 } pending_event;
 
 typedef struct collector {
@@ -338,6 +366,8 @@ static pending_event *collect_one(collector *c, const char *unit, long where)
     e->unit = unit;
     e->where = where;
     e->bad = NULL;
+    e->off = c->d->span.offset;
+    e->len = c->d->span.len;
     return e;
 }
 
@@ -383,7 +413,7 @@ int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t m
         }
         ed_intake in = {.L = L, .err = &d->scratch, .decide = collect_decoded,
                         .bad = collect_bad, .arg = &c, .max_events = max_events,
-                        .too_many = &c.too_many};
+                        .too_many = &c.too_many, .span = &d->span};
         rc = ed_intake_read(&in, f, "the body");
         fclose(f);
     }
@@ -396,7 +426,10 @@ int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t m
                 intake_bad(d, c.items[i].unit, c.items[i].where, NULL, c.items[i].bad);
             } else {
                 lua_rawgeti(L, 1, (lua_Integer)i + 1);
-                intake_decide(d, L, c.items[i].unit, c.items[i].where);
+                d->event = c.items[i].len ? body + c.items[i].off : NULL;
+                d->event_len = c.items[i].len;
+                d->event_off = c.items[i].off;
+                decide_one(d, L, c.items[i].unit, c.items[i].where);
             }
         }
         free(c.items[i].bad);

@@ -140,7 +140,7 @@ static int append(ed_store *s, int n, const char *tenant, const char *flag,
     char event[32];
     snprintf(event, sizeof event, "ev-%d", n);
     decision(n, tenant, flag, type, occurred, retain, details, id, &b);
-    ed_record r = {tenant, id, event, occurred, flag, type, retain, b.data, b.len};
+    ed_record r = {tenant, id, event, occurred, flag, type, retain, b.data, b.len, NULL, NULL, 0};
     int rc = ed_store_append(s, &r, NULL, &err);
     if (rc != 0) {
         fprintf(stderr, "append: %s\n", err.data);
@@ -291,7 +291,7 @@ static void *append_and_commit(void *p)
         decision(a->id * 1000 + i, tenant, "green", "t.x", "2026-01-01T00:00:00Z", NULL,
                  NULL, id, &b);
         ed_record r = {tenant, id, event, "2026-01-01T00:00:00Z", "green", "t.x", NULL,
-                       b.data, b.len};
+                       b.data, b.len, NULL, NULL, 0};
         ed_ticket t;
         if (ed_store_append(a->s, &r, &t, &err) != 0 || ed_store_commit(a->s, t, &err) != 0) {
             a->failures++;
@@ -828,7 +828,7 @@ TEST(a_change_inside_the_database_is_caught_and_quarantined)
     char id[40];
     ed_buf b = {0}, err = {0};
     decision(9, "acme", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id, &b);
-    ed_record r = {"acme", id, "ev-9", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len};
+    ed_record r = {"acme", id, "ev-9", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len, NULL, NULL, 0};
     CHECK(ed_store_append(s, &r, NULL, &err) == ED_STORE_QUARANTINED &&
           strstr(err.data, "does not verify"), "nothing appended to acme: %s", err.data);
     CHECK(fill(s, "other", 5, 5) == 0, "other tenants go on");
@@ -987,7 +987,7 @@ static void *append_through_restart(void *p)
         decision(w->id * 1000 + i, tenant, "green", "t", "2026-01-01T00:00:00Z", NULL, NULL,
                  w->ids[i], &b);
         ed_record r = {tenant, w->ids[i], event, "2026-01-01T00:00:00Z", "green", "t", NULL,
-                       b.data, b.len};
+                       b.data, b.len, NULL, NULL, 0};
         ed_ticket t;
         int after = *w->restarted;
         w->acked[i] = ed_store_append(w->s, &r, &t, &err) == 0 &&
@@ -1083,7 +1083,7 @@ TEST(a_locked_chain_head_gives_a_clear_error_not_a_hang)
     char id[40];
     ed_buf b = {0}, err = {0};
     decision(2, "acme", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id, &b);
-    ed_record r = {"acme", id, "ev-2", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len};
+    ed_record r = {"acme", id, "ev-2", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len, NULL, NULL, 0};
     ed_ticket t = 0;
     time_t t0 = time(NULL);
     CHECK(ed_store_append(s, &r, &t, &err) == 0, "queued");
