@@ -356,11 +356,12 @@ void ed_store_listener_close(ed_store_listener *l)
 /* Kept catalogs (replay)                                               */
 /* ------------------------------------------------------------------ */
 
+/* binary results when out is given (bytea as its bytes; text is its text) */
 static int exec_params(const ed_pg_target *t, PGconn *c, const char *sql, int n,
                        const char *const *v, const int *l, const int *f, ExecStatusType want,
                        const char *doing, PGresult **out, ed_buf *err)
 {
-    PGresult *r = PQexecParams(c, sql, n, NULL, v, l, f, 0);
+    PGresult *r = PQexecParams(c, sql, n, NULL, v, l, f, out != NULL);
     if (PQresultStatus(r) != want) {
         ed_pg_error(t, c, r, doing, err);
         PQclear(r);
@@ -430,8 +431,11 @@ int ed_pg_catalog_restore(const ed_pg_target *t, PGconn *c, const char *digest,
         PQclear(r);
         return 1;
     }
-    char *text = ed_strdup(PQgetvalue(r, 0, 0));
+    char *text = strndup(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
     PQclear(r);
+    if (text == NULL) {
+        abort();
+    }
     char got[ED_SHA256_HEX_LEN + 1];
     ed_sha256_hex(text, strlen(text), got);
     if (strcmp(got, digest) != 0) {

@@ -1,0 +1,193 @@
+# test_replay.sh — `edict replay` (docs/AUDIT.md, "Replay"): decisions
+# made under four versions of a pack (three reloads: eval runs, then serve
+# with POST /v1/admin/reload) are decided again from the event bytes kept
+# with them and the pack versions kept by digest, byte for byte the same,
+# although the packs on disk now decide otherwise; the stored event is
+# exactly the event's bytes (NDJSON, pretty-printed, an array element, a
+# request body); a changed stored event is caught by `edict audit verify`
+# and nothing is replayed; the same with the PostgreSQL store.
+. tests/cli/lib.sh
+
+P=$TMP/packs
+J=$TMP/journal
+export EDICT_JOURNAL_DIR=$J
+mkpack "$P/demo" demo 2026.1 US-XX 2020-01-01 "" 'params = { limit = 10 },'
+write "$P/demo/rules.lua" <<'EOF'
+rule { id = "demo/over", on = "t.a", severity = "critical", cite = "DEMO-1",
+  check = function(e, ctx)
+    ctx.retain_until("2021-01-01")
+    if (e.data.n or 0) > ctx.params.limit then
+      return ("n %d is over %d"):format(e.data.n, ctx.params.limit)
+    end
+  end }
+EOF
+limit() { sed -i "s/limit = [0-9]*/limit = $1/" "$P/demo/pack.lua"; }
+unquote() {  # the event field of entry ID's line, decoded
+    grep -h " $1 " "$J"/segment-*.log | cut -d' ' -f12 |
+        python3 -c 'import sys,urllib.parse; sys.stdout.buffer.write(urllib.parse.unquote_to_bytes(sys.stdin.read().strip()))'
+}
+
+# --- four pack versions, decisions under each ----------------------------------
+# batch 1: NDJSON, an event with spaces, '%' and a tab between tokens
+printf '{"id":"b1-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-01-01T00:00:00Z","data":{"n":15,"note":"50%% off,  two spaces"}}\n' >"$TMP/b1"
+printf '{"id":"b1-2",\t"type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-01-02T00:00:00Z","data":{"n":5}}   \n' >>"$TMP/b1"
+run "$EDICT" eval --packs "$P" "$TMP/b1"
+is "batch 1 (limit 10): n 15 is red" "$(jv "$OUT" 'D[1].flag')" red
+limit 13
+# batch 2: a pretty-printed event
+write "$TMP/b2" <<'EOF'
+{
+  "id": "b2-1", "type": "t.a", "tenant": "acme", "jurisdiction": "US-XX",
+  "occurred_at": "2026-02-01T00:00:00Z",
+  "data": { "n": 12 }
+}
+EOF
+run "$EDICT" eval --packs "$P" "$TMP/b2"
+is "batch 2 (limit 13): n 12 is green" "$(jv "$OUT" 'D[1].flag')" green
+limit 11
+# batch 3: an array
+printf '[ {"id":"b3-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-03-01T00:00:00Z","data":{"n":12}} ,\n  {"id":"b3-2","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-03-02T00:00:00Z","data":{"n":[1,{"x":"]"}]}}\n]\n' >"$TMP/b3"
+run "$EDICT" eval --packs "$P" "$TMP/b3"
+is "batch 3 (limit 11): n 12 is red" "$(jv "$OUT" 'D[1].flag')" red
+limit 100
+printf '{"id":"b4-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-04-01T00:00:00Z","data":{"n":15}}\n' >"$TMP/b4"
+run "$EDICT" eval --packs "$P" "$TMP/b4"
+is "batch 4 (limit 100): n 15 is green" "$(jv "$OUT" 'D[1].flag')" green
+is "four catalogs kept, one per pack version" "$(ls "$J/packs/catalogs" | wc -l | tr -d ' ')" 4
+
+is "an NDJSON line is kept exactly, without its newline" "$(unquote b1-1)" "$(sed -n 1p "$TMP/b1")"
+is "... a tab between tokens kept, trailing blanks not" "$(unquote b1-2)" "$(sed -n 2p "$TMP/b1" | sed 's/ *$//')"
+is "a pretty-printed event is kept with its lines" "$(unquote b2-1)" "$(cat "$TMP/b2")"
+is "an array element is kept exactly" "$(unquote b3-1)" \
+    '{"id":"b3-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-03-01T00:00:00Z","data":{"n":12}}'
+is "... the last one too (a ']' inside a string)" "$(unquote b3-2)" \
+    '{"id":"b3-2","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-03-02T00:00:00Z","data":{"n":[1,{"x":"]"}]}}'
+
+# the packs on disk now decide batch 1 otherwise: replay uses the kept ones
+run "$EDICT" eval --packs "$P" --no-journal "$TMP/b1"
+is "today's packs would make b1-1 green" "$(jv "$OUT" 'D[1].flag')" green
+run "$EDICT" replay --tenant acme
+is "replay of every decision: exit 0" "$RC" 0
+has "replay: all identical" "$OUT" "6 decisions replayed: 6 identical, 0 different, 0 not replayable"
+D1=$(grep -h ' b1-1 ' "$J"/segment-*.log | cut -d' ' -f5)
+run "$EDICT" replay "$D1"
+is "replay DECISION_ID: exit 0" "$RC" 0
+has "replay DECISION_ID: identical" "$OUT" "$D1 (tenant acme, entry 1): identical"
+run "$EDICT" replay "$D1" --tenant acme --json
+is "--json: the result" "$(jv "$OUT" 'D[1].result .. " " .. D[1].decision_id .. " " .. D[2].summary.identical')" "identical $D1 1"
+run "$EDICT" replay --tenant acme --from 2026-02-01 --to 2026-03-01
+has "a period: only its decisions" "$OUT" "2 decisions replayed: 2 identical"
+run "$EDICT" replay dec-00000000000000000000000000000000
+is "an unknown decision: exit 2" "$RC" 2
+has "... saying so" "$ERR" "no decision dec-00000000000000000000000000000000"
+run "$EDICT" replay --from 2026-01-01
+is "a range without a tenant: usage" "$RC" 64
+
+# a kept pack changed on disk: replay says so, names it
+V=$(ls "$J"/packs/versions/*.pack | head -1)
+cp "$V" "$TMP/v.bak"
+sed -i 's/critical/major/' "$V"
+run "$EDICT" replay --tenant acme
+is "a damaged kept pack: exit 2 (not replayable)" "$RC" 2
+has "... naming what is damaged" "$OUT" "is damaged: its files do not match its digest"
+cp "$TMP/v.bak" "$V"
+
+# --- a changed stored event is caught before replay ------------------------------
+cp -R "$J" "$TMP/j-clean"
+sed -i 's/"id":"b1-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-01-01T00:00:00Z","data":{"n":15/"id":"b1-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-01-01T00:00:00Z","data":{"n":16/' "$J"/segment-000001.log
+check "setup: the stored event was changed" grep -q '"n":16' "$J"/segment-000001.log
+run "$EDICT" audit verify --tenant acme
+is "audit verify: a changed event breaks the chain" "$RC" 1
+has "... at that entry" "$OUT" "BROKEN at entry 1: hash mismatch"
+run "$EDICT" replay --tenant acme
+is "replay refuses a chain that does not verify: exit 1" "$RC" 1
+has "... saying why" "$ERR" "the journal does not verify: nothing replayed"
+is "... and replays nothing" "$(cat "$OUT")" ""
+rm -rf "$J" && mv "$TMP/j-clean" "$J"
+
+# retention: the event goes with its decision
+run "$EDICT" retention archive --as-of 2099-01-01
+run "$EDICT" audit verify --tenant acme
+is "archived: the chain still verifies" "$RC" 0
+lacks "archived: no event bytes left" "$(ls "$J"/segment-*.log | head -1)" '"id":"b1-1"'
+run "$EDICT" replay "$D1"
+is "an archived decision: not replayable (exit 2)" "$RC" 2
+has "... saying why" "$OUT" "archived past its retention"
+
+# --- serve: request bodies, the evaluator process, three reloads -----------------
+if command -v curl >/dev/null 2>&1; then
+    J2=$TMP/journal2
+    limit 10
+    token_hash() { printf '%s\n' "$1" | "$EDICT" serve --hash-token; }
+    ACME=acme-token-0123456789abcdef
+    ADMIN=admin-token-0123456789abcdef
+    write "$TMP/edict.conf.lua" <<EOF
+return {
+  listen = "127.0.0.1:0", port_file = "$TMP/port", workers = 2,
+  packs = { "$P" }, tenants_dir = false, journal = "$J2", state_dir = "$TMP/state",
+  admin_token_sha256 = "$(token_hash $ADMIN)",
+  tenants = { acme = { token_sha256 = "$(token_hash $ACME)" } },
+}
+EOF
+    serve_up "$TMP/edict.conf.lua" "$TMP/port" "$TMP/server.log"
+    post() { curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $ACME" --data-binary "@$1" "$U/v1/evaluate"; }
+    reload() { curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ADMIN" "$U/v1/admin/reload"; }
+    n=0
+    for l in 12 9 14 30; do
+        n=$((n + 1))
+        printf '  [ {"id":"s%d-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-05-0%dT00:00:00Z","data":{"n":13}},\n {"id":"s%d-2","type":"t.a","jurisdiction":"US-XX","occurred_at":"2026-05-0%dT01:00:00Z","data":{"n":11, "s":"a b"}} ]\n' "$n" "$n" "$n" "$n" >"$TMP/req$n"
+        printf '{"id":"s%d-3","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-05-0%dT02:00:00Z","data":{"n":20}}\n\n{"id":"s%d-4","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-05-0%dT03:00:00Z","data":{"n":1}}' "$n" "$n" "$n" "$n" >"$TMP/nd$n"
+        is "serve: request $n (array) decided" "$(post "$TMP/req$n")" 200
+        is "serve: request $n (NDJSON) decided" "$(post "$TMP/nd$n")" 200
+        limit "$l"
+        [ $n -lt 4 ] && is "serve: reload $n" "$(reload)" 200
+    done
+    serve_down
+    run "$EDICT" replay --journal "$J2" --tenant acme
+    is "serve: replay after three reloads: exit 0" "$RC" 0
+    has "serve: every decision identical" "$OUT" "16 decisions replayed: 16 identical, 0 different, 0 not replayable"
+    is "serve: four catalogs kept" "$(ls "$J2/packs/catalogs" | wc -l | tr -d ' ')" 4
+    J=$J2
+    is "serve: an array element of a body kept exactly" "$(unquote s1-2)" \
+        '{"id":"s1-2","type":"t.a","jurisdiction":"US-XX","occurred_at":"2026-05-01T01:00:00Z","data":{"n":11, "s":"a b"}}'
+    is "serve: an NDJSON line of a body, kept exactly" "$(unquote s2-4)" \
+        '{"id":"s2-4","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-05-02T03:00:00Z","data":{"n":1}}'
+fi
+
+# --- the PostgreSQL store ----------------------------------------------------------
+. tests/pg.sh
+pg_test_db edict_replay
+run "$EDICT" db migrate --store "$OWNER_URL"
+is "pg: migrate (006 included)" "$RC" 0
+limit 10
+run "$EDICT" eval --packs "$P" --store "$URL" "$TMP/b1"
+limit 13
+run "$EDICT" eval --packs "$P" --store "$URL" "$TMP/b2"
+limit 11
+run "$EDICT" eval --packs "$P" --store "$URL" "$TMP/b3"
+limit 100
+run "$EDICT" eval --packs "$P" --store "$URL" "$TMP/b4"
+run "$EDICT" replay --store "$URL" --tenant acme
+is "pg: replay after three reloads: exit 0" "$RC" 0
+has "pg: all identical" "$OUT" "6 decisions replayed: 6 identical, 0 different, 0 not replayable"
+is "pg: the catalogs are kept in the database" "$(db_sql 'SELECT count(*) FROM edict.kept_catalog')" 4
+is "pg: the event is kept exactly" \
+    "$(db_sql "SELECT convert_from(event, 'UTF8') FROM edict.journal WHERE event_id = 'b2-1'")" "$(cat "$TMP/b2")"
+# retention in the database: the event goes with its decision (migration 006)
+db_sql "CREATE DATABASE ${DB}_copy TEMPLATE $DB OWNER edict_owner" >/dev/null 2>&1 ||
+    "$PG_BIN/psql" -X -q "$EDICT_PG_ADMIN" -c "CREATE DATABASE ${DB}_copy TEMPLATE $DB OWNER edict_owner" >/dev/null
+COPY_URL=postgres://edict@127.0.0.1:$EDICT_PG_PORT/${DB}_copy
+run "$EDICT" retention archive --as-of 2099-01-01 --store "$COPY_URL"
+run "$EDICT" audit verify --store "$COPY_URL" --tenant acme
+is "pg: archived, the chain still verifies" "$RC" 0
+is "pg: archived, no event left" "$("$PG_BIN/psql" -X -q -A -t "$EDICT_PG_ADMIN dbname=${DB}_copy" -c "SELECT count(*) FROM edict.journal WHERE retention_until <> '' AND (event IS NOT NULL OR bytes IS NOT NULL)")" 0
+db_sql "ALTER TABLE edict.journal DISABLE TRIGGER journal_append_only" >/dev/null
+db_sql "UPDATE edict.journal SET event = convert_to(replace(convert_from(event, 'UTF8'), '\"n\":15', '\"n\":16'), 'UTF8') WHERE event_id = 'b1-1'" >/dev/null
+db_sql "ALTER TABLE edict.journal ENABLE TRIGGER journal_append_only" >/dev/null
+run "$EDICT" audit verify --store "$URL" --tenant acme
+is "pg: a changed event breaks the chain" "$RC" 1
+has "pg: ... at that entry" "$OUT" "BROKEN at entry 1: hash mismatch"
+run "$EDICT" replay --store "$URL" --tenant acme
+is "pg: replay refuses it: exit 1" "$RC" 1
+
+summary
