@@ -375,3 +375,93 @@ int ed_file_catalog_restore(const char *dir, const char *digest, const char *des
     free(text);
     return rc;
 }
+
+/* ------------------------------------------------------------------ */
+/* A restored pack as one text (packages carry them so)                 */
+/* ------------------------------------------------------------------ */
+
+typedef struct file_list {
+    ed_kept_file *f;
+    size_t n;
+} file_list;
+
+static int list_tree(const char *root, const char *rel, file_list *l, int depth)
+{
+    char *dir = rel[0] ? ed_path_join(root, rel) : ed_strdup(root);
+    char **names;
+    int n = ed_list_dir(dir, &names);
+    int rc = n < 0 || depth > 32 ? -1 : 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        char *sub = rel[0] ? ed_path_join(rel, names[i]) : ed_strdup(names[i]);
+        char *full = ed_path_join(root, sub);
+        if (ed_is_dir(full)) {
+            rc = list_tree(root, sub, l, depth + 1);
+            free(sub);
+        } else {
+            size_t len;
+            char *data = ed_read_file(full, &len);
+            if (data == NULL) {
+                rc = -1;
+                free(sub);
+            } else {
+                ed_kept_file *p = realloc(l->f, (l->n + 1) * sizeof *p);
+                if (p == NULL) {
+                    abort();
+                }
+                l->f = p;
+                l->f[l->n++] = (ed_kept_file){sub, data, len};
+            }
+        }
+        free(full);
+    }
+    if (n >= 0) {
+        ed_free_names(names, n);
+    }
+    free(dir);
+    return rc;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(((const ed_kept_file *)a)->path, ((const ed_kept_file *)b)->path);
+}
+
+int ed_kept_pack_text(const char *folder, ed_buf *out, char hex[ED_SHA256_HEX_LEN + 1])
+{
+    file_list l = {NULL, 0};
+    int rc = list_tree(folder, "", &l, 0);
+    if (rc == 0) {
+        qsort(l.f, l.n, sizeof *l.f, by_path);
+        ed_kept_digest(l.f, l.n, hex);
+        ed_buf_puts(out, "edict-pack 1\n");
+        for (size_t i = 0; i < l.n; i++) {
+            ed_buf_printf(out, "%s\n%zu\n", l.f[i].path, l.f[i].len);
+            ed_buf_append(out, l.f[i].data, l.f[i].len);
+            ed_buf_putc(out, '\n');
+        }
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        free((char *)l.f[i].path);
+        free((char *)l.f[i].data);
+    }
+    free(l.f);
+    return rc;
+}
+
+int ed_kept_pack_check(const char *hex, const char *text, size_t len, ed_buf *err)
+{
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        abort();
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    ed_kept_file *files;
+    size_t n;
+    int rc = parse_version(hex, copy, len, &files, &n, err);
+    if (rc == 0) {
+        free(files);
+    }
+    free(copy);
+    return rc;
+}

@@ -132,6 +132,12 @@ int ed_kept_write_pack(const char *dest, const char *label, const ed_kept_file *
  * engine/pack.c hashes: path NUL length NUL bytes). */
 void ed_kept_digest(const ed_kept_file *files, size_t n, char hex[65]);
 
+/* A restored pack's folder as a kept pack text ("edict-pack 1\n", then
+ * per file in path order "<path>\n<len>\n<bytes>\n") and its digest;
+ * 0, or -1. Check such a text against its digest hex: 0, or -1 with err. */
+int ed_kept_pack_text(const char *folder, ed_buf *out, char hex[65]);
+int ed_kept_pack_check(const char *hex, const char *text, size_t len, ed_buf *err);
+
 /* retention.c: an RFC 3339 text's date as yyyymmdd, or 0. */
 int32_t ed_store_day_of(const char *s, size_t n);
 
