@@ -15,6 +15,7 @@
 
 #include "decider/decider.h"
 #include "engine/json.h"
+#include "util/fsutil.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -360,6 +361,7 @@ int ed_cmd_eval(int argc, char **argv)
         {0, 0, 0, 0}};
     const char *journal_dir = ed_store_default_location();
     ed_decider_config dc = {0};
+    ed_vault *vault = NULL;
     int no_journal = 0;
     ed_cli cli;
     ed_cli_init(&cli);
@@ -476,6 +478,15 @@ int ed_cmd_eval(int argc, char **argv)
     }
     dc.cat = st.cat;
     dc.store = st.store;
+    /* the journal's evidence vault, where there is one: evidence.stored
+     * decisions say whether it holds the digest (ctx.evidence_in_vault) */
+    const char *vdir = st.store ? ed_vault_default_dir(journal_dir) : NULL;
+    if (vdir != NULL && ed_is_dir(vdir)) {
+        ed_buf verr = {0};
+        vault = ed_vault_open(vdir, NULL, &verr);
+        ed_buf_free(&verr);
+    }
+    dc.vault = vault;
     st.decider = ed_decider_new(&dc, &st.err);
     if (st.decider == NULL) {
         fprintf(stderr, "edict: %s\n", st.err.data);
@@ -513,6 +524,7 @@ done:
         fclose(in);
     }
     ed_decider_free(st.decider);
+    ed_vault_close(vault);
     ed_store_close(st.store);
     if (st.pretty) {
         lua_close(st.pretty);

@@ -52,6 +52,8 @@ struct ed_decider {
     size_t event_len, event_off;
     const ed_catalog *kept;
     char kept_hex[65];
+    int vault_given;             /* replay: the vault fact the decision
+                                  * recorded (ED_VAULT_*), else 0 */
 };
 
 /* Decide the decoded event on top of L (popped): fills v (status, error,

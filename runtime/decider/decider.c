@@ -110,6 +110,41 @@ int ed_decider_commit(ed_decider *d, ed_ticket ticket, ed_buf *err)
 /* Deciding one event                                                   */
 /* ------------------------------------------------------------------ */
 
+/* An evidence.stored event (on top of L): does the tenant's vault hold its
+ * data.sha512? The host's fact for the rules (the engine has no store). */
+static int vault_fact(ed_decider *d, lua_State *L, const ed_event *ev)
+{
+    if (strcmp(ev->type, "evidence.stored") != 0) {
+        return ED_VAULT_UNKNOWN;
+    }
+    if (d->vault_given != ED_VAULT_UNKNOWN) {
+        return d->vault_given; /* replay: what was known then */
+    }
+    if (d->cfg.vault == NULL || !lua_istable(L, -1)) {
+        return ED_VAULT_UNKNOWN;
+    }
+    char digest[129] = "";
+    lua_getfield(L, -1, "data");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "sha512");
+        size_t n;
+        const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+        if (s != NULL && n == 128) {
+            for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                digest[i] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+            }
+            digest[128] = '\0';
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (!ed_vault_digest_ok(digest)) {
+        return ED_VAULT_UNKNOWN; /* the rules say what is wrong with it */
+    }
+    return ed_vault_has(d->cfg.vault, ev->tenant, digest) ? ED_VAULT_HELD : ED_VAULT_MISSING;
+}
+
 void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
                    ed_outcome *o)
 {
@@ -148,6 +183,7 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
         /* from here on, rules (and the tenant's load-time code) run */
         ed_progress_begin(d->progress, v, &ev);
     }
+    int vault = vault_fact(d, L, &ev);
     ed_diags diags = {0};
     ed_context *ctx = ed_contexts_get(&d->contexts, d->cat, ev.tenant, d->cfg.only_pack,
                                       &diags);
@@ -178,7 +214,7 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
         return;
     }
     lua_pop(L, 1);
-    ed_eval_options opt = {d->cfg.explain};
+    ed_eval_options opt = {d->cfg.explain, vault};
     ed_buf_reset(out);
     int erc = ed_engine_evaluate(ctx, &ev, &opt, out, o, err);
     if (d->progress != NULL) {

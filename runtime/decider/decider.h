@@ -42,6 +42,10 @@ typedef struct ed_decider_config {
                                 * ed_decider_read_buffer goes through it. */
     double deadline_s;         /* isolate: an event's rules get this long
                                 * before their process is stopped */
+    ed_vault *vault;           /* the evidence vault, or NULL: an
+                                * evidence.stored event's rules learn
+                                * whether it holds data.sha512
+                                * (ctx.evidence_in_vault) */
 } ed_decider_config;
 
 /* What became of one event. */

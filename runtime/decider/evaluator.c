@@ -548,7 +548,7 @@ static int emit_lost(ed_evaluator *e, const lost_event *l)
     ed_buf_printf(&e->text, "the process evaluating this event's rules %s; no rule's result "
                   "is known (send the event again to decide it)", l->why);
     ed_buf_reset(&e->decision);
-    ed_eval_options opt = {d->cfg.explain};
+    ed_eval_options opt = {d->cfg.explain, ED_VAULT_UNKNOWN};
     ed_engine_lost(&l->ev, &opt, e->text.data, &e->decision, &o);
     ed_verdict v = {0};
     v.status = ED_DECIDED;

@@ -238,8 +238,9 @@ static int take_verdict(void *arg, const ed_verdict *v)
     return 0;
 }
 
-/* The decision's as_of, as it wrote it, into out (cap bytes). 0, or -1. */
-static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t cap)
+/* The decision's as_of, as it wrote it, into out (cap bytes), and the
+ * vault fact it recorded (ED_VAULT_*). 0, or -1. */
+static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t cap, int *vault)
 {
     ed_buf err = {0};
     int rc = -1;
@@ -252,6 +253,11 @@ static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t c
             memcpy(out, s, n + 1);
             rc = 0;
         }
+        lua_pop(r->J, 1);
+        lua_getfield(r->J, -1, "evidence_in_vault");
+        *vault = lua_type(r->J, -1) != LUA_TBOOLEAN ? ED_VAULT_UNKNOWN
+                 : lua_toboolean(r->J, -1)          ? ED_VAULT_HELD
+                                                    : ED_VAULT_MISSING;
     }
     lua_settop(r->J, 0);
     ed_buf_free(&err);
@@ -276,7 +282,8 @@ int ed_replay_entry(ed_replayer *r, const ed_entry *e, ed_buf *out, ed_buf *why)
         return ED_REPLAY_CANNOT;
     }
     char as_of[96];
-    if (decision_as_of(r, e, as_of, sizeof as_of) != 0) {
+    int vault = ED_VAULT_UNKNOWN;
+    if (decision_as_of(r, e, as_of, sizeof as_of, &vault) != 0) {
         ed_buf_puts(why, "the stored decision has no as_of");
         return ED_REPLAY_CANNOT;
     }
@@ -287,10 +294,12 @@ int ed_replay_entry(ed_replayer *r, const ed_entry *e, ed_buf *out, ed_buf *why)
     }
     c->d->cfg.tenant = e->tenant;
     c->d->cfg.as_of = as_of;
+    c->d->vault_given = vault;
     again a = {out, why, 0};
     int rc = ed_decider_read_buffer(c->d, e->event, e->event_len, 1, take_verdict, &a);
     c->d->cfg.tenant = NULL;
     c->d->cfg.as_of = NULL;
+    c->d->vault_given = ED_VAULT_UNKNOWN;
     if (!a.decided) {
         if (why->len == 0) {
             ed_buf_printf(why, "not decided again (%d)", rc);

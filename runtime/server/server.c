@@ -1219,7 +1219,8 @@ int ed_serve(ed_config *cfg, int only_check)
          * this is the only thread */
         ed_decider_config dc = {.gens = &srv.svc.gens, .store = srv.svc.store,
                                 .isolate = cfg->isolate_rules,
-                                .deadline_s = cfg->evaluation_deadline_s};
+                                .deadline_s = cfg->evaluation_deadline_s,
+                                .vault = srv.svc.vault};
         w->api.decider = ed_decider_new(&dc, &err);
         if (w->loop == NULL || w->api.decider == NULL) {
             fprintf(stderr, "edict: cannot start a worker%s%s\n", err.len ? ": " : "",

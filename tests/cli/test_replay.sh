@@ -114,6 +114,39 @@ run "$EDICT" replay "$D1"
 is "an archived decision: not replayable (exit 2)" "$RC" 2
 has "... saying why" "$OUT" "archived past its retention"
 
+# --- evidence.stored: the decision says whether the vault holds the blob ---------
+J3=$TMP/journal3
+EDICT_EVIDENCE_KEY=$(openssl rand -hex 32)
+export EDICT_EVIDENCE_KEY
+mkpack "$TMP/ep/vaulted" vaulted 2026.1 US-XX
+write "$TMP/ep/vaulted/rules.lua" <<'EOF'
+rule { id = "vaulted/in-vault", on = "evidence.stored", severity = "major", cite = "V-1",
+  check = function(e, ctx)
+    if ctx.evidence_in_vault == false then
+      return "evidence " .. e.data.evidence_id .. " is not in the vault"
+    end
+  end }
+EOF
+printf 'a witness statement\n' >"$TMP/w.txt"
+run "$EDICT" evidence put "$TMP/w.txt" --tenant acme --type statement --entity waste:W-1 --journal "$J3"
+DW=$(cat "$OUT")
+DX=$(printf 'never uploaded' | sha512sum | cut -d' ' -f1)
+for d in "$DW" "$DX"; do
+    printf '{"id":"ev-%.8s","type":"evidence.stored","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-06-01T00:00:00Z","data":{"evidence_id":"W-%.4s","sha512":"%s"}}\n' "$d" "$d" "$d"
+done >"$TMP/ev"
+run "$EDICT" eval --packs "$TMP/ep" --journal "$J3" "$TMP/ev"
+is "evidence.stored, the blob in the vault: the decision says so" \
+    "$(jv "$OUT" 'tostring(D[1].evidence_in_vault) .. " " .. #D[1].findings')" "true 0"
+is "... not in the vault: false, and a rule sees it (ctx.evidence_in_vault)" \
+    "$(jv "$OUT" 'tostring(D[2].evidence_in_vault) .. " " .. D[2].findings[1].rule')" "false vaulted/in-vault"
+run "$EDICT" eval --packs "$TMP/ep" --no-journal "$TMP/ev"
+is "no vault to ask: nothing said, nothing for rules (nil)" "$(jv "$OUT" 'tostring(D[1].evidence_in_vault)')" nil
+rm -f "$J3"/evidence/acme/*/"$DW"
+run "$EDICT" replay --journal "$J3" --tenant acme
+is "replay: the vault as it was when deciding, not as it is now" "$RC $(tail -1 "$OUT")" \
+    "0 2 decisions replayed: 2 identical, 0 different, 0 not replayable"
+unset EDICT_EVIDENCE_KEY
+
 # --- serve: request bodies, the evaluator process, three reloads -----------------
 if command -v curl >/dev/null 2>&1; then
     J2=$TMP/journal2
