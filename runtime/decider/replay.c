@@ -44,7 +44,7 @@ int ed_decider_keep_catalog(ed_store *s, const ed_catalog *cat, char hex[65], ed
         const char *digest = strncmp(p->digest, "sha256:", 7) == 0 ? p->digest + 7 : p->digest;
         ed_buf line = {0};
         ed_buf_printf(&line, "%s %s ", p->is_tenant ? "tenant" : "pack", digest);
-        ed_store_event_encode(p->label, strlen(p->label), &line);
+        ed_store_label_encode(p->label, &line);
         ed_buf_putc(&line, '\n');
         lines[i] = line.data;
         files[i] = calloc(p->n_files ? p->n_files : 1, sizeof *files[i]);
@@ -179,7 +179,7 @@ static restored *catalog_of(ed_replayer *r, const char *hex)
             continue; /* the store checked the manifest's form */
         }
         ed_buf label = {0};
-        ed_store_event_decode(enc, strlen(enc), &label);
+        ed_store_label_decode(enc, &label);
         char *dir = ed_path_join(dest, label.data);
         size_t before = cat->n_packs + cat->n_tenants;
         ed_catalog_add_at(cat, dir, label.data, strcmp(kind, "tenant") == 0, &diags);

@@ -1413,8 +1413,8 @@ static void entry_replay(const parsed *p, char catalog[ED_SHA256_HEX_LEN + 1], e
         memcpy(catalog, p->catalog, ED_SHA256_HEX_LEN);
         catalog[ED_SHA256_HEX_LEN] = '\0';
     }
-    if (!(p->event_len == 1 && p->event[0] == '-')) {
-        ed_store_event_decode(p->event, p->event_len, ev);
+    if (!(p->event_len == 1 && p->event[0] == '-') &&
+        ed_store_event_decode(p->event, p->event_len, ev) == 0) {
         ed_buf_reserve(ev, 0); /* data set even for an empty event */
     }
 }
@@ -1731,8 +1731,7 @@ static void walk_line(walk *w, const char *line, size_t n, uint32_t no)
         ed_entry e = {c->name, p.seq, c->prev_hex, hash, fields[0], fields[1], fields[2],
                       fields[3], fields[4], fields[5], p.record,
                       p.record_len - (p.bytes ? p.len : 0), p.bytes, p.len, catalog,
-                      p.v3 && !(p.event_len == 1 && p.event[0] == '-') ? w->event.data : NULL,
-                      w->event.len};
+                      w->event.len ? w->event.data : NULL, w->event.len};
         int v = w->visit(w->arg, &e);
         if (v != 0) {
             w->stopped = 1;

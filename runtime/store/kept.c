@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,46 +29,67 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ */
-/* An event's bytes as a record field                                   */
+/* An event's bytes as a record field; a label in a manifest            */
 /* ------------------------------------------------------------------ */
 
 void ed_store_event_encode(const char *bytes, size_t len, ed_buf *out)
 {
-    static const char hex[] = "0123456789ABCDEF";
     if (len == 0) {
-        ed_buf_puts(out, "%00"); /* never '-', never empty */
+        ed_buf_putc(out, '-');
         return;
     }
-    size_t start = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)bytes[i];
-        if (c == '%' || c == ' ' || c < 0x20 || c == 0x7f || (len == 1 && c == '-')) {
-            ed_buf_append(out, bytes + start, i - start);
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            ed_buf_append(out, e, 3);
-            start = i + 1;
-        }
-    }
-    ed_buf_append(out, bytes + start, len - start);
+    size_t n = 4 * ((len + 2) / 3);
+    ed_buf_reserve(out, n + 1);
+    int w = EVP_EncodeBlock((unsigned char *)out->data + out->len, (const unsigned char *)bytes,
+                            (int)len);
+    out->len += (size_t)(w > 0 ? w : 0);
+    out->data[out->len] = '\0';
 }
 
-void ed_store_event_decode(const char *field, size_t len, ed_buf *out)
+int ed_store_event_decode(const char *field, size_t len, ed_buf *out)
 {
-    if (len == 3 && memcmp(field, "%00", 3) == 0) {
-        ed_buf_append(out, "", 0);
-        return;
+    if (len == 0 || len % 4 != 0) {
+        return -1;
     }
-    size_t start = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char byte;
-        if (field[i] == '%' && i + 2 < len && ed_unhex(field + i + 1, 2, &byte) == 0) {
-            ed_buf_append(out, field + start, i - start);
-            ed_buf_append(out, (const char *)&byte, 1);
-            i += 2;
-            start = i + 1;
+    ed_buf_reserve(out, len / 4 * 3 + 1);
+    int n = EVP_DecodeBlock((unsigned char *)out->data + out->len, (const unsigned char *)field,
+                            (int)len);
+    if (n < 0) {
+        return -1;
+    }
+    /* EVP_DecodeBlock counts the padding as zero bytes */
+    n -= (field[len - 1] == '=') + (field[len - 2] == '=');
+    out->len += (size_t)n;
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+void ed_store_label_encode(const char *s, ed_buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '%' || *p <= ' ' || *p == 0x7f) {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            ed_buf_append(out, e, 3);
+        } else {
+            ed_buf_putc(out, (char)*p);
         }
     }
-    ed_buf_append(out, field + start, len - start);
+}
+
+void ed_store_label_decode(const char *s, ed_buf *out)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char byte;
+        if (s[i] == '%' && i + 2 < len && ed_unhex(s + i + 1, 2, &byte) == 0) {
+            ed_buf_append(out, (const char *)&byte, 1);
+            i += 2;
+        } else {
+            ed_buf_putc(out, s[i]);
+        }
+    }
+    ed_buf_reserve(out, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -364,8 +386,7 @@ int ed_file_catalog_restore(const char *dir, const char *digest, const char *des
         rc = parse_version(hex, v, vlen, &files, &n, err);
         if (rc == 0) {
             ed_buf shown = {0};
-            ed_store_event_decode(label, strlen(label), &shown);
-            ed_buf_reserve(&shown, 0);
+            ed_store_label_decode(label, &shown);
             rc = ed_kept_write_pack(dest, shown.data, files, n, err);
             ed_buf_free(&shown);
         }

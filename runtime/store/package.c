@@ -331,8 +331,7 @@ static int write_replay(writer *w, ed_store *s)
                 continue;
             }
             ed_buf label = {0};
-            ed_store_event_decode(enc, strlen(enc), &label);
-            ed_buf_reserve(&label, 0);
+            ed_store_label_decode(enc, &label);
             char *folder = ed_path_join(dest, label.data);
             char got[65];
             ed_buf_reset(&text);
@@ -498,7 +497,7 @@ static const char readme_text[] =
     "                  decided the selected decisions\n"
     "  events/N.json   the event entry N's decision was made from, exactly as\n"
     "                  received; entry N holds the same bytes (in its record,\n"
-    "                  '%', space and control bytes written as %XX)\n"
+    "                  base64)\n"
     "  replay/catalogs/D   the catalog (every pack version loaded, by digest and\n"
     "                  folder) whose SHA-256 is D, which decided entries naming D\n"
     "  replay/versions/P.pack   pack version P's files (\"edict-pack 1\", then per\n"
@@ -770,8 +769,9 @@ static void entry_event(got_file *f, const char *b, size_t n)
         return;
     }
     ed_buf ev = {0};
-    ed_store_event_decode(tok[7], len[7], &ev);
-    ed_sha256_hex(ev.data ? ev.data : "", ev.len, f->event_sha);
+    if (ed_store_event_decode(tok[7], len[7], &ev) == 0) {
+        ed_sha256_hex(ev.data ? ev.data : "", ev.len, f->event_sha);
+    }
     ed_buf_free(&ev);
 }
 

@@ -480,8 +480,7 @@ int ed_pg_catalog_restore(const ed_pg_target *t, PGconn *c, const char *digest,
             rc = -1;
         } else {
             ed_buf shown = {0};
-            ed_store_event_decode(label, strlen(label), &shown);
-            ed_buf_reserve(&shown, 0);
+            ed_store_label_decode(label, &shown);
             rc = ed_kept_write_pack(dest, shown.data, files, (size_t)n, err);
             ed_buf_free(&shown);
         }

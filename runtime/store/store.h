@@ -342,10 +342,17 @@ int ed_store_catalog_keep(ed_store *s, const char *digest, const char *manifest,
 int ed_store_catalog_restore(ed_store *s, const char *digest, const char *dest,
                              ed_buf *manifest, ed_buf *err);
 
-/* Encode an event's bytes as a record field (no space, no control byte:
- * '%', ' ', bytes below 0x20 and 0x7f as %XX) and back. */
+/* An event's bytes as a record field: base64 (RFC 4648, padded; "-" for
+ * none), so the field has no space, quote or backslash and an export's
+ * record needs no unescaping. Decode appends the bytes: 0, or -1 when
+ * field is not base64. */
 void ed_store_event_encode(const char *bytes, size_t len, ed_buf *out);
-void ed_store_event_decode(const char *field, size_t len, ed_buf *out);
+int ed_store_event_decode(const char *field, size_t len, ed_buf *out);
+
+/* A label in a catalog manifest: '%', space and control bytes as %XX
+ * (decode leaves out->data set). */
+void ed_store_label_encode(const char *s, ed_buf *out);
+void ed_store_label_decode(const char *s, ed_buf *out);
 
 /* The tenants whose chains did not verify when the writer opened the
  * store (a byte changed, an entry missing, a checkpoint contradicted):

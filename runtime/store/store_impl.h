@@ -115,7 +115,7 @@ void ed_store_checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
  * <type> <retention_until> <len> "; '-' for a field the entry does not
  * have). A record with replay fields (rec->event or rec->catalog set,
  * tag E3) has "<catalog> <event>" before <len>, the event encoded by
- * ed_store_event_encode. */
+ * ed_store_event_encode (base64). */
 void ed_store_record_fields(const ed_record *rec, ed_buf *out);
 
 /* The file store's catalogs (kept.c): under folder dir/packs/. */

@@ -22,9 +22,8 @@ rule { id = "demo/over", on = "t.a", severity = "critical", cite = "DEMO-1",
   end }
 EOF
 limit() { sed -i "s/limit = [0-9]*/limit = $1/" "$P/demo/pack.lua"; }
-unquote() {  # the event field of entry ID's line, decoded
-    grep -h " $1 " "$J"/segment-*.log | cut -d' ' -f12 |
-        python3 -c 'import sys,urllib.parse; sys.stdout.buffer.write(urllib.parse.unquote_to_bytes(sys.stdin.read().strip()))'
+unquote() {  # the event field of entry ID's line (base64), decoded
+    grep -h " $1 " "$J"/segment-*.log | cut -d' ' -f12 | base64 -d
 }
 
 # --- four pack versions, decisions under each ----------------------------------
@@ -94,8 +93,18 @@ cp "$TMP/v.bak" "$V"
 
 # --- a changed stored event is caught before replay ------------------------------
 cp -R "$J" "$TMP/j-clean"
-sed -i 's/"id":"b1-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-01-01T00:00:00Z","data":{"n":15/"id":"b1-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-01-01T00:00:00Z","data":{"n":16/' "$J"/segment-000001.log
-check "setup: the stored event was changed" grep -q '"n":16' "$J"/segment-000001.log
+python3 - "$J"/segment-000001.log <<'EOF'
+import base64, sys
+p = sys.argv[1]
+lines = open(p, 'rb').read().split(b'\n')
+for i, l in enumerate(lines):
+    f = l.split(b' ')
+    if len(f) > 12 and f[5] == b'b1-1':
+        f[11] = base64.b64encode(base64.b64decode(f[11]).replace(b'"n":15', b'"n":16'))
+        lines[i] = b' '.join(f)
+open(p, 'wb').write(b'\n'.join(lines))
+EOF
+is "setup: the stored event was changed" "$(unquote b1-1 | grep -c '"n":16')" 1
 run "$EDICT" audit verify --tenant acme
 is "audit verify: a changed event breaks the chain" "$RC" 1
 has "... at that entry" "$OUT" "BROKEN at entry 1: hash mismatch"
@@ -109,7 +118,7 @@ rm -rf "$J" && mv "$TMP/j-clean" "$J"
 run "$EDICT" retention archive --as-of 2099-01-01
 run "$EDICT" audit verify --tenant acme
 is "archived: the chain still verifies" "$RC" 0
-lacks "archived: no event bytes left" "$(ls "$J"/segment-*.log | head -1)" '"id":"b1-1"'
+is "archived: no event bytes left" "$(grep -h ' b1-1 ' "$J"/segment-*.log | cut -d' ' -f1,12)" "A3 -"
 run "$EDICT" replay "$D1"
 is "an archived decision: not replayable (exit 2)" "$RC" 2
 has "... saying why" "$OUT" "archived past its retention"
