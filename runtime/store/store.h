@@ -331,6 +331,10 @@ typedef struct ed_kept_pack {
     size_t n_files;
 } ed_kept_pack;
 
+/* A pack version's digest over its files in path order (the framing
+ * engine/pack.c hashes: path NUL length NUL bytes), 64 hex digits. */
+void ed_kept_digest(const ed_kept_file *files, size_t n, char hex[65]);
+
 /* Keep the catalog (manifest, its digest hex) and the pack versions it
  * lists that the store lacks, durably. 0, or -1 with err. */
 int ed_store_catalog_keep(ed_store *s, const char *digest, const char *manifest,

@@ -128,9 +128,6 @@ int ed_file_catalog_restore(const char *dir, const char *digest, const char *des
 int ed_kept_write_pack(const char *dest, const char *label, const ed_kept_file *files,
                        size_t n, ed_buf *err);
 
-/* A pack version's digest over its files in path order (the framing
- * engine/pack.c hashes: path NUL length NUL bytes). */
-void ed_kept_digest(const ed_kept_file *files, size_t n, char hex[65]);
 
 /* A restored pack's folder as a kept pack text ("edict-pack 1\n", then
  * per file in path order "<path>\n<len>\n<bytes>\n") and its digest;
