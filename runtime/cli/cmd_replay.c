@@ -12,6 +12,7 @@
 #include "cli.h"
 
 #include "decider/decider.h"
+#include "util/fsutil.h"
 #include "util/jsonstr.h"
 
 #include <getopt.h>
@@ -22,6 +23,7 @@
 static const char usage[] =
     "usage: edict replay DECISION_ID [--tenant T] [--store S] [--json]\n"
     "       edict replay --tenant T [--from DATE] [--to DATE] [--store S] [--json]\n"
+    "       edict replay --package FILE [--json]\n"
     "\n"
     "Decide journaled decisions again, from the event bytes kept with each\n"
     "decision and the pack versions that decided it (kept in the store by\n"
@@ -29,7 +31,10 @@ static const char usage[] =
     "say for each whether the decision came out byte for byte the same, or\n"
     "where it differs. The tenant's chain (every tenant's, for a decision id\n"
     "without --tenant) is verified first: a changed byte anywhere in it is\n"
-    "reported and nothing is replayed.\n"
+    "reported and nothing is replayed. With --package, the selected decisions\n"
+    "of a regulator package (`edict audit package`), offline, from the event\n"
+    "bytes and pack versions it carries; the package is checked first, as\n"
+    "`edict audit verify-package` does.\n"
     "\n"
     "options:\n"
     "  --tenant T      the tenant (needed for a range)\n"
@@ -40,6 +45,7 @@ static const char usage[] =
     "                  (default: $EDICT_JOURNAL_DIR, else $EDICT_HOME/var/journal,\n"
     "                  else $XDG_STATE_HOME/edict/journal, else\n"
     "                  ~/.local/state/edict/journal); --journal DIR is the same\n"
+    "  --package FILE  replay a regulator package's decisions, without a store\n"
     "  --json          one JSON object per decision ({\"decision_id\", \"tenant\",\n"
     "                  \"seq\", \"result\": \"identical\"|\"different\"|\"not_replayable\",\n"
     "                  \"why\", and \"replayed\": the decision made again when it\n"
@@ -74,6 +80,7 @@ static int replay_one(void *arg, const ed_entry *e)
     if (e->decision_id[0] == '\0') {
         return 0; /* a host record: a reload, an upload, a package */
     }
+    const char *tenant = e->tenant[0] ? e->tenant : "(the decision's)";
     if (u->id ? strcmp(e->decision_id, u->id) != 0 : !in_period(u, e->occurred_at)) {
         return 0;
     }
@@ -89,7 +96,7 @@ static int replay_one(void *arg, const ed_entry *e)
         ed_buf_puts(l, "{\"decision_id\":");
         ed_json_escape(l, e->decision_id, strlen(e->decision_id));
         ed_buf_puts(l, ",\"tenant\":");
-        ed_json_escape(l, e->tenant, strlen(e->tenant));
+        ed_json_escape(l, tenant, strlen(tenant));
         ed_buf_printf(l, ",\"seq\":%llu,\"result\":\"%s\"", (unsigned long long)e->seq,
                       result);
         if (rc != ED_REPLAY_SAME) {
@@ -102,10 +109,10 @@ static int replay_one(void *arg, const ed_entry *e)
         }
         ed_buf_puts(l, "}\n");
     } else if (rc == ED_REPLAY_SAME) {
-        ed_buf_printf(l, "%s (tenant %s, entry %llu): identical\n", e->decision_id, e->tenant,
+        ed_buf_printf(l, "%s (tenant %s, entry %llu): identical\n", e->decision_id, tenant,
                       (unsigned long long)e->seq);
     } else {
-        ed_buf_printf(l, "%s (tenant %s, entry %llu): %s: %s\n", e->decision_id, e->tenant,
+        ed_buf_printf(l, "%s (tenant %s, entry %llu): %s: %s\n", e->decision_id, tenant,
                       (unsigned long long)e->seq,
                       rc == ED_REPLAY_DIFFERENT ? "DIFFERENT" : "not replayable",
                       u->why.data ? u->why.data : "");
@@ -114,9 +121,68 @@ static int replay_one(void *arg, const ed_entry *e)
     return u->id ? 1 : 0; /* a decision id is found once */
 }
 
+static void summary(const run *u)
+{
+    if (u->json) {
+        printf("{\"summary\":{\"replayed\":%zu,\"identical\":%zu,\"different\":%zu,"
+               "\"not_replayable\":%zu}}\n", u->seen, u->same, u->different, u->cannot);
+    } else if (u->id == NULL) {
+        printf("%zu decision%s replayed: %zu identical, %zu different, %zu not replayable\n",
+               u->seen, u->seen == 1 ? "" : "s", u->same, u->different, u->cannot);
+    }
+}
+
+/* A regulator package: checked whole first, then its selected decisions
+ * decided again from what it carries. */
+static int replay_package(const char *path, run *u, ed_cli *cli)
+{
+    char *msgs = NULL;
+    size_t msgs_len = 0;
+    FILE *m = open_memstream(&msgs, &msgs_len);
+    int verified = m ? ed_package_verify(path, m) : -1;
+    if (m) {
+        fclose(m);
+    }
+    if (verified != 0) {
+        fputs(msgs ? msgs : "", stderr);
+        fprintf(stderr, "edict replay: %s does not verify: nothing replayed\n", path);
+        free(msgs);
+        return ED_EXIT_HOST;
+    }
+    free(msgs);
+    ed_buf err = {0};
+    int status = ED_EXIT_OK;
+    const char *base = getenv("TMPDIR");
+    char *kept = NULL;
+    if (asprintf(&kept, "%s/edict-package-XXXXXX", base && base[0] ? base : "/tmp") < 0 ||
+        mkdtemp(kept) == NULL) {
+        fprintf(stderr, "edict replay: cannot make a folder to unpack into\n");
+        free(kept);
+        return ED_EXIT_HOST;
+    }
+    u->r = ed_replayer_new_kept(kept, &cli->limits, &err);
+    if (u->r == NULL || ed_package_each_decision(path, kept, replay_one, u, &err) != 0) {
+        fprintf(stderr, "edict replay: %s\n", err.data ? err.data : "cannot replay");
+        status = ED_EXIT_HOST;
+    } else {
+        summary(u);
+        status = u->different ? ED_EXIT_HOST : u->cannot || u->seen == 0 ? ED_EXIT_BAD_INPUT
+                                                                         : ED_EXIT_OK;
+    }
+    ed_replayer_free(u->r);
+    u->r = NULL;
+    ed_remove_tree(kept);
+    free(kept);
+    ed_buf_free(&err);
+    ed_buf_free(&u->again);
+    ed_buf_free(&u->why);
+    ed_buf_free(&u->line);
+    return status;
+}
+
 int ed_cmd_replay(int argc, char **argv)
 {
-    enum { OPT_TENANT = ED_OPT_OWN, OPT_FROM, OPT_TO, OPT_STORE, OPT_JSON };
+    enum { OPT_TENANT = ED_OPT_OWN, OPT_FROM, OPT_TO, OPT_STORE, OPT_JSON, OPT_PACKAGE };
     static const struct option opts[] = {
         {"tenant", required_argument, 0, OPT_TENANT},
         {"from", required_argument, 0, OPT_FROM},
@@ -124,12 +190,13 @@ int ed_cmd_replay(int argc, char **argv)
         {"store", required_argument, 0, OPT_STORE},
         {"journal", required_argument, 0, OPT_STORE},
         {"json", no_argument, 0, OPT_JSON},
+        {"package", required_argument, 0, OPT_PACKAGE},
         {"limit-instructions", required_argument, 0, ED_OPT_LIMIT_INSTRUCTIONS},
         {"limit-memory", required_argument, 0, ED_OPT_LIMIT_MEMORY},
         {"limit-time", required_argument, 0, ED_OPT_LIMIT_TIME},
         {"help", no_argument, 0, ED_OPT_HELP},
         {0, 0, 0, 0}};
-    const char *tenant = NULL, *location = NULL;
+    const char *tenant = NULL, *location = NULL, *package = NULL;
     run u;
     memset(&u, 0, sizeof u);
     ed_cli cli;
@@ -143,6 +210,7 @@ int ed_cmd_replay(int argc, char **argv)
         case OPT_TO: u.to = optarg; break;
         case OPT_STORE: location = optarg; break;
         case OPT_JSON: u.json = 1; break;
+        case OPT_PACKAGE: package = optarg; break;
         case ED_OPT_HELP:
             fputs(usage, stdout);
             ed_cli_free(&cli);
@@ -162,6 +230,17 @@ int ed_cmd_replay(int argc, char **argv)
     }
     if (optind < argc) {
         u.id = argv[optind++];
+    }
+    if (package != NULL) {
+        if (optind < argc || u.id || tenant || u.from || u.to || location) {
+            fputs("edict replay: --package FILE takes no decision id, tenant, period or "
+                  "store\n", stderr);
+            ed_cli_free(&cli);
+            return ED_EXIT_USAGE;
+        }
+        status = replay_package(package, &u, &cli);
+        ed_cli_free(&cli);
+        return status;
     }
     if (optind < argc || (u.id == NULL && tenant == NULL) ||
         (u.id != NULL && (u.from || u.to))) {
@@ -222,13 +301,7 @@ int ed_cmd_replay(int argc, char **argv)
     if (quiet) {
         fclose(quiet);
     }
-    if (u.json) {
-        printf("{\"summary\":{\"replayed\":%zu,\"identical\":%zu,\"different\":%zu,"
-               "\"not_replayable\":%zu}}\n", u.seen, u.same, u.different, u.cannot);
-    } else if (u.id == NULL) {
-        printf("%zu decision%s replayed: %zu identical, %zu different, %zu not replayable\n",
-               u.seen, u.seen == 1 ? "" : "s", u.same, u.different, u.cannot);
-    }
+    summary(&u);
     if (walked != 0) {
         fprintf(stderr, "edict replay: the journal changed while it was read\n");
         status = ED_EXIT_HOST;

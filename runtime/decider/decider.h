@@ -185,6 +185,9 @@ int ed_decider_keep_catalog(ed_store *s, const ed_catalog *cat, char hex[65], ed
  * for its tenant; limits are the catalog's defaults. */
 typedef struct ed_replayer ed_replayer;
 ed_replayer *ed_replayer_new(ed_store *s, const ed_limits *limits, ed_buf *err);
+/* The same with the catalogs of a folder laid out as the file store's
+ * packs/ (a regulator package's replay/, ed_package_each_decision). */
+ed_replayer *ed_replayer_new_kept(const char *kept_dir, const ed_limits *limits, ed_buf *err);
 void ed_replayer_free(ed_replayer *r);
 
 /* Decide e again: the decision into out. ED_REPLAY_SAME (byte for byte),

@@ -92,13 +92,23 @@ typedef struct restored {
 } restored;
 
 struct ed_replayer {
-    ed_store *store;
+    ed_store *store;       /* where catalogs are kept; or */
+    char *kept;            /* a folder laid out as the store's packs/ */
     ed_limits limits;
     char *tmp;             /* where catalogs are restored */
     restored *cats;
     size_t n_cats;
     lua_State *J;          /* cjson, to read a decision's as_of */
 };
+
+ed_replayer *ed_replayer_new_kept(const char *kept_dir, const ed_limits *limits, ed_buf *err)
+{
+    ed_replayer *r = ed_replayer_new(NULL, limits, err);
+    if (r != NULL) {
+        r->kept = ed_strdup(kept_dir);
+    }
+    return r;
+}
 
 ed_replayer *ed_replayer_new(ed_store *s, const ed_limits *limits, ed_buf *err)
 {
@@ -138,6 +148,7 @@ void ed_replayer_free(ed_replayer *r)
     free(r->cats);
     ed_remove_tree(r->tmp);
     free(r->tmp);
+    free(r->kept);
     lua_close(r->J);
     free(r);
 }
@@ -160,7 +171,8 @@ static restored *catalog_of(ed_replayer *r, const char *hex)
     snprintf(c->hex, sizeof c->hex, "%s", hex);
     char *dest = ed_path_join(r->tmp, hex);
     ed_buf manifest = {0}, err = {0};
-    int rc = ed_store_catalog_restore(r->store, hex, dest, &manifest, &err);
+    int rc = r->kept ? ed_kept_restore(r->kept, hex, dest, &manifest, &err)
+                     : ed_store_catalog_restore(r->store, hex, dest, &manifest, &err);
     if (rc != 0) {
         if (rc == 1 || rc == ED_STORE_UNSUPPORTED) {
             ed_buf_printf(&err, "the store has no catalog %.16s…", hex);
@@ -238,9 +250,10 @@ static int take_verdict(void *arg, const ed_verdict *v)
     return 0;
 }
 
-/* The decision's as_of, as it wrote it, into out (cap bytes), and the
- * vault fact it recorded (ED_VAULT_*). 0, or -1. */
-static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t cap, int *vault)
+/* The decision's as_of, as it wrote it, into out (cap bytes), its tenant
+ * into tenant, and the vault fact it recorded (ED_VAULT_*). 0, or -1. */
+static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t cap,
+                          char tenant[ED_EVENT_NAME_MAX + 1], int *vault)
 {
     ed_buf err = {0};
     int rc = -1;
@@ -252,6 +265,12 @@ static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t c
         if (s != NULL && lua_type(r->J, -1) == LUA_TSTRING && n < cap) {
             memcpy(out, s, n + 1);
             rc = 0;
+        }
+        lua_pop(r->J, 1);
+        lua_getfield(r->J, -1, "tenant");
+        s = lua_type(r->J, -1) == LUA_TSTRING ? lua_tolstring(r->J, -1, &n) : NULL;
+        if (s != NULL && n <= ED_EVENT_NAME_MAX) {
+            memcpy(tenant, s, n + 1);
         }
         lua_pop(r->J, 1);
         lua_getfield(r->J, -1, "evidence_in_vault");
@@ -283,7 +302,8 @@ int ed_replay_entry(ed_replayer *r, const ed_entry *e, ed_buf *out, ed_buf *why)
     }
     char as_of[96];
     int vault = ED_VAULT_UNKNOWN;
-    if (decision_as_of(r, e, as_of, sizeof as_of, &vault) != 0) {
+    char tenant[ED_EVENT_NAME_MAX + 1] = "";
+    if (decision_as_of(r, e, as_of, sizeof as_of, tenant, &vault) != 0) {
         ed_buf_puts(why, "the stored decision has no as_of");
         return ED_REPLAY_CANNOT;
     }
@@ -292,7 +312,8 @@ int ed_replay_entry(ed_replayer *r, const ed_entry *e, ed_buf *out, ed_buf *why)
         ed_buf_puts(why, c->why ? c->why : "its catalog cannot be restored");
         return ED_REPLAY_CANNOT;
     }
-    c->d->cfg.tenant = e->tenant;
+    /* the entry's tenant (a package's entries name none: the decision's) */
+    c->d->cfg.tenant = e->tenant[0] ? e->tenant : tenant;
     c->d->cfg.as_of = as_of;
     c->d->vault_given = vault;
     again a = {out, why, 0};

@@ -338,11 +338,20 @@ static int parse_version(const char *digest, char *text, size_t len, ed_kept_fil
 int ed_file_catalog_restore(const char *dir, const char *digest, const char *dest,
                             ed_buf *manifest, ed_buf *err)
 {
+    char packs[PATH_MAX];
+    snprintf(packs, sizeof packs, "%s/packs", dir);
+    return ed_kept_restore(packs, digest, dest, manifest, err);
+}
+
+int ed_kept_restore(const char *packs, const char *digest, const char *dest, ed_buf *manifest,
+                    ed_buf *err)
+{
+    const char *dir = packs;
     if (!hex64(digest)) {
         return 1;
     }
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/packs/catalogs/%s", dir, digest);
+    snprintf(path, sizeof path, "%s/catalogs/%s", dir, digest);
     size_t len;
     char *text = ed_read_file(path, &len);
     if (text == NULL) {
@@ -372,7 +381,7 @@ int ed_file_catalog_restore(const char *dir, const char *digest, const char *des
             rc = -1;
             break;
         }
-        snprintf(path, sizeof path, "%s/packs/versions/%s.pack", dir, hex);
+        snprintf(path, sizeof path, "%s/versions/%s.pack", dir, hex);
         size_t vlen;
         char *v = ed_read_file(path, &vlen);
         if (v == NULL) {

@@ -1066,3 +1066,169 @@ int ed_package_verify(const char *path, FILE *out)
     free(files);
     return problems ? 1 : 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Replaying from a package                                              */
+/* ------------------------------------------------------------------ */
+
+/* A file name inside the package we extract: no folder, nothing hidden. */
+static int plain_name(const char *s)
+{
+    return s[0] != '\0' && s[0] != '.' && strchr(s, '/') == NULL;
+}
+
+static int extract_to(struct archive *a, const char *path, ed_buf *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        ed_buf_printf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[1 << 14];
+    la_ssize_t got;
+    int rc = 0;
+    while ((got = archive_read_data(a, buf, sizeof buf)) > 0) {
+        if (fwrite(buf, 1, (size_t)got, f) != (size_t)got) {
+            rc = -1;
+        }
+    }
+    if (got < 0 || fclose(f) != 0 || rc != 0) {
+        ed_buf_printf(err, "%s: cannot be extracted", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Visit entry file path (prev, record, decision) as a decision. */
+static int visit_entry_file(const char *path, uint64_t seq, ed_entry_visitor visit, void *arg,
+                            ed_buf *err)
+{
+    size_t n;
+    char *b = ed_read_file(path, &n);
+    if (b == NULL) {
+        ed_buf_printf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    const char *p = b + (n >= 32 ? 32 : n), *end = b + n;
+    const char *tok[9];
+    size_t len[9];
+    int ok = n >= 32;
+    for (int i = 0; ok && i < 9; i++) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        ok = sp != NULL;
+        if (ok) {
+            tok[i] = p;
+            len[i] = (size_t)(sp - p);
+            p = sp + 1;
+        }
+    }
+    ed_buf f[4] = {{0}}, event = {0};
+    int rc = 0;
+    if (!ok || len[6] != 64 || ed_store_event_decode(tok[7], len[7], &event) != 0) {
+        rc = 0; /* no replay fields: nothing to decide again (not selected as such) */
+    } else {
+        const int which[4] = {0, 1, 2, 6}; /* decision id, event id, occurred_at, catalog */
+        for (int i = 0; i < 4; i++) {
+            char tmp[300];
+            size_t k = len[which[i]] < sizeof tmp - 1 ? len[which[i]] : sizeof tmp - 1;
+            memcpy(tmp, tok[which[i]], k);
+            tmp[k] = '\0';
+            if (strcmp(tmp, "-") == 0) {
+                tmp[0] = '\0';
+            }
+            ed_store_label_decode(tmp, &f[i]);
+        }
+        ed_entry e;
+        memset(&e, 0, sizeof e);
+        e.tenant = "";
+        e.seq = seq;
+        e.prev = e.hash = "";
+        e.decision_id = f[0].data;
+        e.event_id = f[1].data;
+        e.occurred_at = f[2].data;
+        e.flag = e.type = e.retention_until = "";
+        e.record = b + 32;
+        e.record_len = (size_t)(p - (b + 32));
+        e.bytes = p;
+        e.len = (size_t)(end - p);
+        e.catalog = f[3].data;
+        e.event = event.data;
+        e.event_len = event.len;
+        int v = visit(arg, &e);
+        rc = v == 0 || v == 1 ? v : -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        ed_buf_free(&f[i]);
+    }
+    ed_buf_free(&event);
+    free(b);
+    return rc;
+}
+
+int ed_package_each_decision(const char *path, const char *kept_dir, ed_entry_visitor visit,
+                             void *arg, ed_buf *err)
+{
+    char *cats = ed_path_join(kept_dir, "catalogs"), *vers = ed_path_join(kept_dir, "versions"),
+         *ents = ed_path_join(kept_dir, "entries");
+    int rc = ed_make_dirs(cats, 0700) < 0 || ed_make_dirs(vers, 0700) < 0 ||
+                     ed_make_dirs(ents, 0700) < 0
+                 ? -1
+                 : 0;
+    if (rc != 0) {
+        ed_buf_printf(err, "%s: cannot make it: %s", kept_dir, strerror(errno));
+    }
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    ed_buf chain = {0};
+    if (rc == 0 && archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+        ed_buf_printf(err, "%s: not a package: %s", path, archive_error_string(a));
+        rc = -1;
+    }
+    struct archive_entry *ae;
+    while (rc == 0 && archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+        const char *name = archive_entry_pathname(ae);
+        const char *rel = strncmp(name, TOP, strlen(TOP)) == 0 ? name + strlen(TOP) : "";
+        const char *folder = NULL, *leaf = NULL;
+        if (strncmp(rel, "replay/catalogs/", 16) == 0) {
+            folder = cats, leaf = rel + 16;
+        } else if (strncmp(rel, "replay/versions/", 16) == 0) {
+            folder = vers, leaf = rel + 16;
+        } else if (strncmp(rel, "entries/", 8) == 0) {
+            folder = ents, leaf = rel + 8;
+        } else if (strcmp(rel, "chain.txt") == 0) {
+            char buf[1 << 14];
+            la_ssize_t got;
+            while ((got = archive_read_data(a, buf, sizeof buf)) > 0) {
+                ed_buf_append(&chain, buf, (size_t)got);
+            }
+            continue;
+        }
+        if (folder && plain_name(leaf)) {
+            char *to = ed_path_join(folder, leaf);
+            rc = extract_to(a, to, err);
+            free(to);
+        }
+    }
+    archive_read_free(a);
+    ed_buf_reserve(&chain, 0);
+    char *save = NULL;
+    for (char *line = rc == 0 ? strtok_r(chain.data, "\n", &save) : NULL; rc == 0 && line;
+         line = strtok_r(NULL, "\n", &save)) {
+        unsigned long long seq;
+        char hash[65], kind[16];
+        if (sscanf(line, "%llu %64s %15s", &seq, hash, kind) != 3 ||
+            strcmp(kind, "selected") != 0) {
+            continue;
+        }
+        char leaf[48];
+        snprintf(leaf, sizeof leaf, "%llu.bin", seq);
+        char *from = ed_path_join(ents, leaf);
+        rc = visit_entry_file(from, seq, visit, arg, err);
+        free(from);
+    }
+    ed_buf_free(&chain);
+    free(cats);
+    free(vers);
+    free(ents);
+    return rc < 0 ? -1 : 0;
+}

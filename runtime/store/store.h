@@ -331,6 +331,20 @@ typedef struct ed_kept_pack {
     size_t n_files;
 } ed_kept_pack;
 
+/* The same from a folder laid out as the file store's packs/ (and a
+ * regulator package's replay/): catalogs/<hex>, versions/<hex>.pack. */
+int ed_kept_restore(const char *packs_dir, const char *digest, const char *dest,
+                    ed_buf *manifest, ed_buf *err);
+
+/* The decisions a regulator package selected (entries/N.bin of chain.txt's
+ * "selected" lines that hold an event), each as an entry replay decides
+ * again: decision id, occurred_at, catalog, event and bytes from its
+ * record; tenant "" (the decision names it). kept_dir (made) gets the
+ * package's replay/ folder for ed_kept_restore. Check the package first
+ * (ed_package_verify). 0, or -1 with err. */
+int ed_package_each_decision(const char *path, const char *kept_dir, ed_entry_visitor visit,
+                             void *arg, ed_buf *err);
+
 /* A pack version's digest over its files in path order (the framing
  * engine/pack.c hashes: path NUL length NUL bytes), 64 hex digits. */
 void ed_kept_digest(const ed_kept_file *files, size_t n, char hex[65]);

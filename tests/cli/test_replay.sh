@@ -82,6 +82,22 @@ has "... saying so" "$ERR" "no decision dec-00000000000000000000000000000000"
 run "$EDICT" replay --from 2026-01-01
 is "a range without a tenant: usage" "$RC" 64
 
+# a regulator package carries what replay needs: replayed offline from it
+run "$EDICT" audit package --tenant acme --out "$TMP/acme.tar"
+is "package: made" "$RC" 0
+mv "$P" "$TMP/packs-away"
+run "$EDICT" replay --package "$TMP/acme.tar"
+is "replay --package: exit 0, with no store and no packs on disk" "$RC" 0
+has "replay --package: every decision identical" "$OUT" "6 decisions replayed: 6 identical, 0 different, 0 not replayable"
+mv "$TMP/packs-away" "$P"
+mkdir -p "$TMP/pkg" && tar -xf "$TMP/acme.tar" -C "$TMP/pkg"
+V1=$(ls "$TMP/pkg/package/replay/versions" | head -1)
+printf -- '-- changed\n' >>"$TMP/pkg/package/replay/versions/$V1"
+(cd "$TMP/pkg" && tar -cf "$TMP/bad.tar" package)
+run "$EDICT" replay --package "$TMP/bad.tar"
+is "replay --package of a changed package: exit 1" "$RC" 1
+has "... nothing replayed" "$ERR" "does not verify: nothing replayed"
+
 # a kept pack changed on disk: replay says so, names it
 V=$(ls "$J"/packs/versions/*.pack | head -1)
 cp "$V" "$TMP/v.bak"
