@@ -107,6 +107,27 @@ is "a damaged kept pack: exit 2 (not replayable)" "$RC" 2
 has "... naming what is damaged" "$OUT" "is damaged: its files do not match its digest"
 cp "$TMP/v.bak" "$V"
 
+# a decision that does not come out the same is reported, with where it
+# differs (here: replayed under a smaller instruction budget than it was made)
+J4=$TMP/journal4
+mkpack "$TMP/spin/spin" spin 2026.1 US-XX
+write "$TMP/spin/spin/rules.lua" <<'EOF'
+rule { id = "spin/sum", on = "t.a", severity = "minor", cite = "S-1",
+  check = function(e)
+    local n = 0
+    for i = 1, 200000 do n = n + i end
+    if n < 0 then return "never" end
+  end }
+EOF
+printf '{"id":"sp-1","type":"t.a","tenant":"acme","jurisdiction":"US-XX","occurred_at":"2026-01-01T00:00:00Z","data":{}}\n' >"$TMP/sp"
+run "$EDICT" eval --packs "$TMP/spin" --journal "$J4" "$TMP/sp"
+run "$EDICT" replay --journal "$J4" --tenant acme --limit-instructions 100000
+is "a decision that differs: exit 1" "$RC" 1
+has "... says where" "$OUT" "DIFFERENT: differs from byte"
+run "$EDICT" replay --journal "$J4" --tenant acme --limit-instructions 100000 --json
+is "--json: different, with the decision made again" \
+    "$(jv "$OUT" 'D[1].result .. " " .. D[1].replayed.errors[1].rule .. " " .. D[2].summary.different')" "different spin/sum 1"
+
 # --- a changed stored event is caught before replay ------------------------------
 cp -R "$J" "$TMP/j-clean"
 python3 - "$J"/segment-000001.log <<'EOF'
