@@ -203,6 +203,7 @@ bench: $(BUILD)/edict
 	@EDICT=$(BUILD)/edict sh tests/bench/obligations.sh
 	@EDICT=$(BUILD)/edict sh tests/bench/metrc.sh
 	@EDICT=$(BUILD)/edict sh tests/bench/evidence.sh
+	@EDICT=$(BUILD)/edict sh tests/bench/replay.sh
 
 install: $(BUILD)/edict
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/edict

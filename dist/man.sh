@@ -48,6 +48,7 @@ page edict-audit "verify, sign and export the audit journal" "$EDICT" audit --he
 page edict-serve "the HTTP service" "$EDICT" serve --help
 page edict-evidence "the evidence vault: store, read and list evidence" "$EDICT" evidence --help
 page edict-report "the monthly compliance report" "$EDICT" report --help
+page edict-replay "decide journaled decisions again and compare the bytes" "$EDICT" replay --help
 page edict-retention "what is past its retention date; archive it" "$EDICT" retention --help
 page edict-db "the PostgreSQL store's schema" "$EDICT" db --help
 page edict-new "write a new pack to start from" "$EDICT" new --help

@@ -97,6 +97,7 @@ int ed_cmd_lint(int argc, char **argv);
 int ed_cmd_metrc(int argc, char **argv);
 int ed_cmd_evidence(int argc, char **argv);
 int ed_cmd_report(int argc, char **argv);
+int ed_cmd_replay(int argc, char **argv);
 
 /* Who runs this command, for the journal: "cli:<user name>". */
 void ed_cli_who(char *out, size_t cap);

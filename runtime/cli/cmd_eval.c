@@ -16,6 +16,7 @@
 #include "adapters/metrc/metrc.h"
 #include "decider/decider.h"
 #include "engine/json.h"
+#include "util/fsutil.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -381,6 +382,7 @@ int ed_cmd_eval(int argc, char **argv)
     ed_metrc_lookups *lookups = NULL;
     const char *journal_dir = ed_store_default_location();
     ed_decider_config dc = {0};
+    ed_vault *vault = NULL;
     int no_journal = 0;
     ed_cli cli;
     ed_cli_init(&cli);
@@ -547,6 +549,15 @@ int ed_cmd_eval(int argc, char **argv)
     }
     dc.cat = st.cat;
     dc.store = st.store;
+    /* the journal's evidence vault, where there is one: evidence.stored
+     * decisions say whether it holds the digest (ctx.evidence_in_vault) */
+    const char *vdir = st.store ? ed_vault_default_dir(journal_dir) : NULL;
+    if (vdir != NULL && ed_is_dir(vdir)) {
+        ed_buf verr = {0};
+        vault = ed_vault_open(vdir, NULL, &verr);
+        ed_buf_free(&verr);
+    }
+    dc.vault = vault;
     st.decider = ed_decider_new(&dc, &st.err);
     if (st.decider == NULL) {
         fprintf(stderr, "edict: %s\n", st.err.data);
@@ -585,6 +596,7 @@ done:
     }
     ed_decider_free(st.decider);
     ed_metrc_lookups_free(lookups);
+    ed_vault_close(vault);
     ed_store_close(st.store);
     if (st.pretty) {
         lua_close(st.pretty);

@@ -41,7 +41,8 @@ static const char usage[] =
 /* What ctx holds for a rule (RULES.md, "ctx"). */
 static const char *const ctx_fields[] = {
     "as_of", "as_of_date", "zone", "bounds", "params", "tenant", "jurisdiction",
-    "pack", "version", "obligation", "retain_until", "metrc_write", NULL};
+    "pack", "version", "obligation", "retain_until", "metrc_write", "evidence_in_vault",
+    NULL};
 
 static int known_ctx_field(const char *name, size_t len)
 {

@@ -37,6 +37,10 @@ static const char usage[] =
     "                      and encrypted; read it back checked; list uploads\n"
     "  report monthly      a tenant's month for a compliance manager: flags,\n"
     "                      findings, obligations, waste, waivers, evidence\n"
+    "  replay DECISION_ID|--tenant T [--from D --to D]\n"
+    "                      decide journaled decisions again from the event\n"
+    "                      bytes and pack versions kept with them; byte for\n"
+    "                      byte the same, or where they differ\n"
     "  retention status|archive\n"
     "                      what is past its retention date; archive it\n"
     "  db migrate|status   the PostgreSQL store's schema\n"
@@ -97,6 +101,7 @@ int main(int argc, char **argv)
         {"metrc", ed_cmd_metrc},
         {"evidence", ed_cmd_evidence},
         {"report", ed_cmd_report},
+        {"replay", ed_cmd_replay},
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(cmd, commands[i].name) == 0) {

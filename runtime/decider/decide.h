@@ -10,6 +10,7 @@
 #include <lua.h>
 
 #include "decider.h"
+#include "intake.h"
 #include "engine/context.h"
 #include "engine/event.h"
 #include "engine/sandbox.h"
@@ -44,6 +45,16 @@ struct ed_decider {
     size_t n_skip;
     long refuse_from;            /* refuse every event from this one (0: none) */
     const char *refuse_why;
+    /* replay: the exact bytes of the event being decided (NULL: not
+     * known), their offset in a buffer read, and the catalog kept in the
+     * store (its digest), journaled with each decision */
+    ed_intake_span span;
+    const char *event;
+    size_t event_len, event_off;
+    const ed_catalog *kept;
+    char kept_hex[65];
+    int vault_given;             /* replay: the vault fact the decision
+                                  * recorded (ED_VAULT_*), else 0 */
 };
 
 /* Decide the decoded event on top of L (popped): fills v (status, error,

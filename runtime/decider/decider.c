@@ -111,6 +111,41 @@ int ed_decider_commit(ed_decider *d, ed_ticket ticket, ed_buf *err)
 /* Deciding one event                                                   */
 /* ------------------------------------------------------------------ */
 
+/* An evidence.stored event (on top of L): does the tenant's vault hold its
+ * data.sha512? The host's fact for the rules (the engine has no store). */
+static int vault_fact(ed_decider *d, lua_State *L, const ed_event *ev)
+{
+    if (strcmp(ev->type, "evidence.stored") != 0) {
+        return ED_VAULT_UNKNOWN;
+    }
+    if (d->vault_given != ED_VAULT_UNKNOWN) {
+        return d->vault_given; /* replay: what was known then */
+    }
+    if (d->cfg.vault == NULL || !lua_istable(L, -1)) {
+        return ED_VAULT_UNKNOWN;
+    }
+    char digest[129] = "";
+    lua_getfield(L, -1, "data");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, "sha512");
+        size_t n;
+        const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &n) : NULL;
+        if (s != NULL && n == 128) {
+            for (size_t i = 0; i < n; i++) {
+                char c = s[i];
+                digest[i] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
+            }
+            digest[128] = '\0';
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    if (!ed_vault_digest_ok(digest)) {
+        return ED_VAULT_UNKNOWN; /* the rules say what is wrong with it */
+    }
+    return ed_vault_has(d->cfg.vault, ev->tenant, digest) ? ED_VAULT_HELD : ED_VAULT_MISSING;
+}
+
 void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
                    ed_outcome *o)
 {
@@ -149,6 +184,7 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
         /* from here on, rules (and the tenant's load-time code) run */
         ed_progress_begin(d->progress, v, &ev);
     }
+    int vault = vault_fact(d, L, &ev);
     ed_diags diags = {0};
     ed_context *ctx = ed_contexts_get(&d->contexts, d->cat, ev.tenant, d->cfg.only_pack,
                                       &diags);
@@ -182,7 +218,7 @@ void ed_decide_top(ed_decider *d, lua_State *L, ed_verdict *v, ed_buf *out,
         return;
     }
     lua_pop(L, 1);
-    ed_eval_options opt = {d->cfg.explain};
+    ed_eval_options opt = {d->cfg.explain, vault};
     ed_buf_reset(out);
     int erc = ed_engine_evaluate(ctx, &ev, &opt, out, o, err);
     if (d->progress != NULL) {
@@ -270,9 +306,24 @@ void ed_decider_journal(ed_decider *d, ed_verdict *v, const char *occurred_at,
     if (d->cfg.store == NULL) {
         return;
     }
-    ed_record rec = {v->tenant, o->decision_id, v->event_id, occurred_at,
-                     ed_flag_name(o->flag), v->type, o->retention_until, v->decision, v->len};
     ed_buf_reset(&d->err);
+    if (d->kept != d->cat && d->cat != NULL) {
+        /* a catalog not kept yet (the first decision, a reload): keep it
+         * and its pack versions, so that this decision can be made again */
+        if (ed_decider_keep_catalog(d->cfg.store, d->cat, d->kept_hex, &d->err) != 0) {
+            v->status = ED_HOST_FAILURE;
+            v->error = d->err.data;
+            v->decision = NULL;
+            v->len = 0;
+            v->outcome = NULL;
+            return;
+        }
+        d->kept = d->cat;
+    }
+    ed_record rec = {v->tenant, o->decision_id, v->event_id, occurred_at,
+                     ed_flag_name(o->flag), v->type, o->retention_until, v->decision, v->len,
+                     d->kept == d->cat ? d->kept_hex : "", d->event,
+                     d->event ? d->event_len : 0};
     lua_State *L = d->intake;
     int top = lua_gettop(L);
     ed_outbox_op *ops = NULL;
@@ -353,9 +404,8 @@ static int skipped(const ed_decider *d, long ordinal)
     return 0;
 }
 
-static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
+static int decide_one(ed_decider *d, lua_State *L, const char *unit, long where)
 {
-    ed_decider *d = arg;
     ed_verdict v = {0};
     ed_outcome o;
     v.unit = unit;
@@ -366,7 +416,20 @@ static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
         return 0;
     }
     ed_decide_top(d, L, &v, &d->out, &o);
-    return ed_decider_hand_over(d, &v);
+    int rc = ed_decider_hand_over(d, &v);
+    d->event = NULL;
+    d->event_len = d->event_off = 0;
+    return rc;
+}
+
+/* The intake's callback (a file read): the event's bytes are its span. */
+static int intake_decide(void *arg, lua_State *L, const char *unit, long where)
+{
+    ed_decider *d = arg;
+    d->event = d->span.len ? d->span.text : NULL;
+    d->event_len = d->span.len;
+    d->event_off = d->span.offset;
+    return decide_one(d, L, unit, where);
 }
 
 static int intake_bad(void *arg, const char *unit, long where, const char *event_id,
@@ -404,7 +467,7 @@ int ed_decider_read_file(ed_decider *d, FILE *f, const char *path, ed_verdict_fn
 {
     begin_reading(d, fn, arg);
     ed_intake in = {.L = d->intake, .err = &d->scratch, .decide = intake_decide,
-                    .bad = intake_bad, .arg = d};
+                    .bad = intake_bad, .arg = d, .span = &d->span};
     int rc = ed_intake_read(&in, f, path);
     lua_settop(d->intake, 0);
     return rc != 0 || d->failed ? -1 : 0;
@@ -416,6 +479,7 @@ typedef struct pending_event {
     const char *unit;
     long where;
     char *bad;        /* the reason it could not be read, or NULL */
+    size_t off, len;  /* its bytes in the body (len 0: not known) */
 } pending_event;
 
 typedef struct collector {
@@ -443,6 +507,8 @@ static pending_event *collect_one(collector *c, const char *unit, long where)
     e->unit = unit;
     e->where = where;
     e->bad = NULL;
+    e->off = c->d->span.offset;
+    e->len = c->d->span.len;
     return e;
 }
 
@@ -488,7 +554,7 @@ int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t m
         }
         ed_intake in = {.L = L, .err = &d->scratch, .decide = collect_decoded,
                         .bad = collect_bad, .arg = &c, .max_events = max_events,
-                        .too_many = &c.too_many};
+                        .too_many = &c.too_many, .span = &d->span};
         rc = ed_intake_read(&in, f, "the body");
         fclose(f);
     }
@@ -501,7 +567,10 @@ int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t m
                 intake_bad(d, c.items[i].unit, c.items[i].where, NULL, c.items[i].bad);
             } else {
                 lua_rawgeti(L, 1, (lua_Integer)i + 1);
-                intake_decide(d, L, c.items[i].unit, c.items[i].where);
+                d->event = c.items[i].len ? body + c.items[i].off : NULL;
+                d->event_len = c.items[i].len;
+                d->event_off = c.items[i].off;
+                decide_one(d, L, c.items[i].unit, c.items[i].where);
             }
         }
         free(c.items[i].bad);

@@ -48,6 +48,10 @@ typedef struct ed_decider_config {
                                 * worker, which calls this. */
     void *lookup_arg;
     double lookup_timeout_s;   /* per call (0: 5 s) */
+    ed_vault *vault;           /* the evidence vault, or NULL: an
+                                * evidence.stored event's rules learn
+                                * whether it holds data.sha512
+                                * (ctx.evidence_in_vault) */
 } ed_decider_config;
 
 /* What became of one event. */
@@ -173,6 +177,32 @@ unsigned long ed_decider_losses(const ed_decider *d);
  * server; deadline_s bounds it. */
 int ed_decider_vet_apart(const ed_catalog *cat, char *const *tenants, size_t n_tenants,
                          int run_fixtures, double deadline_s, ed_buf *err);
+
+/* Replay (docs/AUDIT.md, "Replay"). Keep cat in the store s (its
+ * manifest and the pack versions it lists, by digest): hex gets the
+ * catalog's digest, which each decision's entry names. 0, or -1 with err
+ * (a store that keeps no catalogs: 0). The decider does this itself at
+ * the first decision it journals on a catalog. */
+int ed_decider_keep_catalog(ed_store *s, const ed_catalog *cat, char hex[65], ed_buf *err);
+
+/* Deciding journaled decisions again: each entry's event bytes, by the
+ * catalog its entry names (restored from the store, under the labels it
+ * decided with; loaded once per replayer), as of the decision's as_of,
+ * for its tenant; limits are the catalog's defaults. */
+typedef struct ed_replayer ed_replayer;
+ed_replayer *ed_replayer_new(ed_store *s, const ed_limits *limits, ed_buf *err);
+/* The same with the catalogs of a folder laid out as the file store's
+ * packs/ (a regulator package's replay/, ed_package_each_decision). */
+ed_replayer *ed_replayer_new_kept(const char *kept_dir, const ed_limits *limits, ed_buf *err);
+void ed_replayer_free(ed_replayer *r);
+
+/* Decide e again: the decision into out. ED_REPLAY_SAME (byte for byte),
+ * ED_REPLAY_DIFFERENT (why says from which byte), ED_REPLAY_CANNOT (why:
+ * no event kept, archived, its catalog missing or not loading). */
+#define ED_REPLAY_SAME 0
+#define ED_REPLAY_DIFFERENT 1
+#define ED_REPLAY_CANNOT 2
+int ed_replay_entry(ed_replayer *r, const ed_entry *e, ed_buf *out, ed_buf *why);
 
 /* The catalog in force (with gens: the current generation's). */
 const ed_catalog *ed_decider_catalog(ed_decider *d);

@@ -81,6 +81,8 @@ typedef struct wire_verdict {
     uint32_t len[S_COUNT];      /* the strings that follow, in this order,
                                  * each with a NUL after it */
     ed_outcome outcome;
+    uint64_t event_off, event_len; /* the event's bytes in the body (replay);
+                                    * event_len 0: not known */
 } wire_verdict;
 
 /* An event whose process was lost, answered in its place in the input. */
@@ -163,6 +165,10 @@ static int child_verdict(void *arg, const ed_verdict *v)
     if (v->outcome) {
         w.has_outcome = 1;
         w.outcome = *v->outcome;
+    }
+    if (c->d->event != NULL) {
+        w.event_off = c->d->event_off;
+        w.event_len = c->d->event_len;
     }
     ed_buf_append(&c->frames, (const char *)&w, sizeof w);
     for (int i = 0; i < S_COUNT; i++) {
@@ -621,7 +627,7 @@ static int emit_lost(ed_evaluator *e, const lost_event *l)
     ed_buf_printf(&e->text, "the process evaluating this event's rules %s; no rule's result "
                   "is known (send the event again to decide it)", l->why);
     ed_buf_reset(&e->decision);
-    ed_eval_options opt = {d->cfg.explain};
+    ed_eval_options opt = {d->cfg.explain, ED_VAULT_UNKNOWN};
     ed_engine_lost(&l->ev, &opt, e->text.data, &e->decision, &o);
     ed_verdict v = {0};
     v.status = ED_DECIDED;
@@ -830,7 +836,12 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
                     v.decision = s[S_DECISION];
                     v.len = w.len[S_DECISION];
                     v.outcome = &w.outcome;
+                    int spanned = w.event_len > 0 && w.event_off <= len &&
+                                  w.event_len <= len - w.event_off;
+                    d->event = spanned ? body + w.event_off : NULL;
+                    d->event_len = spanned ? (size_t)w.event_len : 0;
                     ed_decider_journal(d, &v, s[S_OCCURRED], &w.outcome);
+                    d->event = NULL;
                 } else if (v.status == ED_DECIDED) {
                     v.status = ED_HOST_FAILURE;
                     v.error = "the rule evaluator sent a decision without its outcome";

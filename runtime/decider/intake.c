@@ -22,6 +22,39 @@ typedef struct reader {
     int stopped; /* a callback asked to stop */
 } reader;
 
+static int json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The event about to be decided is text[0..len) at offset: without the
+ * whitespace around it. */
+static void set_span(reader *r, const char *text, size_t len, size_t offset)
+{
+    if (r->in->span == NULL) {
+        return;
+    }
+    size_t a = 0, b = len;
+    while (a < b && json_space(text[a])) {
+        a++;
+    }
+    while (b > a && json_space(text[b - 1])) {
+        b--;
+    }
+    r->in->span->text = text + a;
+    r->in->span->len = b - a;
+    r->in->span->offset = offset + a;
+}
+
+static void no_span(reader *r)
+{
+    if (r->in->span != NULL) {
+        r->in->span->text = NULL;
+        r->in->span->len = 0;
+        r->in->span->offset = 0;
+    }
+}
+
 static void decide(reader *r, const char *unit, long where)
 {
     r->stopped = r->in->decide(r->in->arg, r->in->L, unit, where) != 0;
@@ -136,8 +169,8 @@ static int cost_ok(reader *r, const char *text, size_t len, size_t events,
     return 0;
 }
 
-/* Decode text as one event and decide it. */
-static void decide_text(reader *r, const char *text, size_t len, long line)
+/* Decode text (at offset in the input) as one event and decide it. */
+static void decide_text(reader *r, const char *text, size_t len, long line, size_t offset)
 {
     if (!cost_ok(r, text, len, 1, "line", line)) {
         return;
@@ -147,6 +180,7 @@ static void decide_text(reader *r, const char *text, size_t len, long line)
         report_json_error(r, line);
         return;
     }
+    set_span(r, text, len, offset);
     decide(r, "line", line);
 }
 
@@ -192,8 +226,9 @@ static int incomplete(const ed_buf *err)
 }
 
 /* NDJSON, with pretty-printed objects; first is its first non-blank line. */
-static int run_lines(reader *r, FILE *f, const char *first, size_t first_len)
+static int run_lines(reader *r, FILE *f, const char *first, size_t first_len, size_t offset)
 {
+    size_t pending_off = 0;
     ed_buf *err = r->in->err;
     char *line = NULL;
     size_t cap = 0;
@@ -219,6 +254,8 @@ static int run_lines(reader *r, FILE *f, const char *first, size_t first_len)
             len = (size_t)n;
         }
         lineno++;
+        size_t at = offset;
+        offset += len;
         if (r->stopped) {
             break;
         }
@@ -242,6 +279,7 @@ static int run_lines(reader *r, FILE *f, const char *first, size_t first_len)
                  ed_json_decode(r->in->L, pending.data, pending.len, err) == 0 ||
                  !incomplete(err))) {
                 if (err->len == 0) {
+                    set_span(r, pending.data, pending.len, pending_off);
                     decide(r, "line", pending_line);
                 } else {
                     report_json_error(r, pending_line);
@@ -257,17 +295,18 @@ static int run_lines(reader *r, FILE *f, const char *first, size_t first_len)
         if ((pending_indent = lone_brace(text, len)) >= 0) {
             ed_buf_append(&pending, text, len);
             pending_line = lineno;
+            pending_off = at;
             continue;
         }
         if (len > ED_INTAKE_MAX_EVENT) {
             report_bad(r, "line", lineno, "event larger than 8 MiB");
             continue;
         }
-        decide_text(r, text, len, lineno);
+        decide_text(r, text, len, lineno, at);
     }
     /* an object still open at the end: whatever cjson makes of it */
     if (pending_line && !r->stopped) {
-        decide_text(r, pending.data, pending.len, pending_line);
+        decide_text(r, pending.data, pending.len, pending_line, pending_off);
     }
     if (ferror(f)) {
         fprintf(stderr, "edict: reading input: %s\n", strerror(errno));
@@ -278,8 +317,61 @@ static int run_lines(reader *r, FILE *f, const char *first, size_t first_len)
     return rc;
 }
 
+/* The spans of the top-level elements of the JSON array text (cjson has
+ * decoded it: it is JSON). Not a parser: brackets and commas outside
+ * strings at depth 1. Their count; *spans malloc'd (start, end pairs). */
+static size_t array_spans(const char *text, size_t len, size_t **spans)
+{
+    size_t n = 0, cap = 0, depth = 0, start = 0;
+    int in_string = 0;
+    *spans = NULL;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_string) {
+            if (ch == '\\') {
+                i++;
+            } else if (ch == '"') {
+                in_string = 0;
+            }
+            continue;
+        }
+        if (ch == '"') {
+            in_string = 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth == 1) {
+                start = i + 1;
+            }
+        } else if (ch == ']' || ch == '}' || ch == ',') {
+            if (depth == 1 && (ch == ',' || ch == ']')) {
+                size_t a = start, b = i;
+                while (a < b && json_space(text[a])) {
+                    a++;
+                }
+                if (a < b) {
+                    if (n == cap) {
+                        cap = cap ? 2 * cap : 64;
+                        size_t *p = realloc(*spans, 2 * cap * sizeof *p);
+                        if (p == NULL) {
+                            abort();
+                        }
+                        *spans = p;
+                    }
+                    (*spans)[2 * n] = a;
+                    (*spans)[2 * n + 1] = b;
+                    n++;
+                }
+                start = i + 1;
+            }
+            if (ch != ',') {
+                depth -= depth > 0;
+            }
+        }
+    }
+    return n;
+}
+
 /* A JSON array of events: decoded whole, decided element by element. */
-static int run_array(reader *r, FILE *f, const char *first, size_t first_len)
+static int run_array(reader *r, FILE *f, const char *first, size_t first_len, size_t offset)
 {
     ed_buf all = {0};
     ed_buf_append(&all, first, first_len);
@@ -314,12 +406,21 @@ static int run_array(reader *r, FILE *f, const char *first, size_t first_len)
         ed_buf_free(&all);
         return 0;
     }
-    ed_buf_free(&all);
     lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
+    size_t *spans = NULL;
+    size_t n_spans = r->in->span ? array_spans(all.data, all.len, &spans) : 0;
     for (lua_Integer i = 1; i <= count && !r->stopped; i++) {
         lua_rawgeti(L, -1, i);
+        if ((size_t)count == n_spans) {
+            size_t a = spans[2 * (i - 1)], b = spans[2 * (i - 1) + 1];
+            set_span(r, all.data + a, b - a, offset + a);
+        } else {
+            no_span(r);
+        }
         decide(r, "index", (long)i);
     }
+    free(spans);
+    ed_buf_free(&all);
     lua_pop(L, 1);
     return 0;
 }
@@ -330,9 +431,10 @@ int ed_intake_read(const ed_intake *in, FILE *f, const char *path)
     int rc = 0;
     /* Look at the first non-blank byte: '[' is an array, else NDJSON. */
     char *first = NULL;
-    size_t cap = 0;
+    size_t cap = 0, offset = 0;
     ssize_t n;
     while ((n = getline(&first, &cap, f)) >= 0 && blank(first, (size_t)n)) {
+        offset += (size_t)n;
     }
     if (n < 0 && ferror(f)) {
         fprintf(stderr, "edict: reading %s: %s\n", path, strerror(errno));
@@ -344,9 +446,9 @@ int ed_intake_read(const ed_intake *in, FILE *f, const char *path)
             i++;
         }
         if (first[i] == '[') {
-            rc = run_array(&r, f, first, (size_t)n);
+            rc = run_array(&r, f, first, (size_t)n, offset);
         } else {
-            rc = run_lines(&r, f, first, (size_t)n);
+            rc = run_lines(&r, f, first, (size_t)n, offset);
         }
     }
     free(first);

@@ -32,6 +32,15 @@
 #define ED_INTAKE_MAX_VALUES 100000
 #define ED_INTAKE_MAX_DEPTH 64
 
+/* Where the event handed to `decide` is in the input: its exact bytes
+ * (the JSON value, without the whitespace around it), valid during the
+ * call, and their offset from the start of the input. len 0: not known. */
+typedef struct ed_intake_span {
+    const char *text;
+    size_t len;
+    size_t offset;
+} ed_intake_span;
+
 typedef struct ed_intake {
     /* A host state with lua-cjson (ed_json_host_state) to decode into. */
     lua_State *L;
@@ -52,6 +61,9 @@ typedef struct ed_intake {
      * *too_many is set and nothing is handed on. */
     size_t max_events;
     int *too_many;
+    /* When set, filled before each call of decide (replay keeps each
+     * event's exact bytes with its decision). */
+    ed_intake_span *span;
 } ed_intake;
 
 /* Open the input the commands take: a file, or "-" for stdin. A folder

@@ -140,6 +140,12 @@ static void add_one(ed_catalog *c, const char *dir, const char *label,
     c->problems += (int)(d->n - before);
 }
 
+void ed_catalog_add_at(ed_catalog *c, const char *dir, const char *label, int is_tenant,
+                       ed_diags *d)
+{
+    add_one(c, dir, label, is_tenant, d);
+}
+
 static void discover(ed_catalog *c, const char *dir, const char *label,
                      int depth, ed_diags *d)
 {

@@ -44,6 +44,12 @@ void ed_catalog_free(ed_catalog *c);
  * folder). Problems go to diags; sound packs are added. */
 void ed_catalog_add_packs(ed_catalog *c, const char *dir, ed_diags *d);
 
+/* Add the one pack (or, is_tenant, overlay) in dir under the label given
+ * (replay: a kept pack restored elsewhere keeps the label it decided
+ * under, which decisions quote). */
+void ed_catalog_add_at(ed_catalog *c, const char *dir, const char *label, int is_tenant,
+                       ed_diags *d);
+
 /* Add every tenants/<name>/policy.lua under dir. */
 void ed_catalog_add_tenants(ed_catalog *c, const char *dir, ed_diags *d);
 

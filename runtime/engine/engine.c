@@ -511,7 +511,7 @@ static int refuse(eval_run *r)
 }
 
 static void set_event_fields(lua_State *L, const ed_loaded *ld,
-                             const ed_event *ev)
+                             const ed_event *ev, int vault)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, ld->ctx_backing_ref);
     lua_pushstring(L, ev->as_of);
@@ -522,6 +522,12 @@ static void set_event_fields(lua_State *L, const ed_loaded *ld,
     lua_setfield(L, -2, "as_of_date");
     lua_pushstring(L, ev->jurisdiction);
     lua_setfield(L, -2, "jurisdiction");
+    if (vault == ED_VAULT_UNKNOWN) {
+        lua_pushnil(L);
+    } else {
+        lua_pushboolean(L, vault == ED_VAULT_HELD);
+    }
+    lua_setfield(L, -2, "evidence_in_vault");
     lua_pop(L, 1);
 }
 
@@ -598,7 +604,7 @@ static void decide(eval_run *r, int event)
             ed_buf_puts(r->packs, ",\"digest\":\"");
             ed_buf_puts(r->packs, chosen->pack->digest);
             ed_buf_puts(r->packs, "\"}");
-            set_event_fields(L, chosen, ev);
+            set_event_fields(L, chosen, ev, r->opt->vault);
             lua_rawgeti(L, LUA_REGISTRYINDEX, chosen->ctx_ref);
             int ctx_proxy = lua_gettop(L);
             for (size_t k = 0; k < chosen->n_slots; k++) {
@@ -740,6 +746,11 @@ static void assemble(eval_run *r, ed_buf *out)
     ed_buf_puts(out, "],\"errors\":[");
     put_buf(out, r->errors);
     ed_buf_putc(out, ']');
+    if (r->opt->vault != ED_VAULT_UNKNOWN) {
+        /* what the host knew of the vault, so that replay knows it too */
+        ed_buf_puts(out, r->opt->vault == ED_VAULT_HELD ? ",\"evidence_in_vault\":true"
+                                                        : ",\"evidence_in_vault\":false");
+    }
     if (r->opt->explain) {
         ed_buf_printf(out, ",\"explain\":[%s]", r->explain->data ? r->explain->data : "");
     }

@@ -14,8 +14,16 @@ typedef enum ed_flag { ED_FLAG_GREEN = 0, ED_FLAG_YELLOW, ED_FLAG_RED } ed_flag;
 
 const char *ed_flag_name(ed_flag f);
 
+/* What the host found in the evidence vault for an evidence.stored
+ * event's data.sha512 (a fact it passes down: the engine has no store). */
+#define ED_VAULT_UNKNOWN 0 /* not asked: no vault, or not evidence.stored */
+#define ED_VAULT_MISSING 1 /* the tenant's vault does not hold it */
+#define ED_VAULT_HELD 2    /* it does */
+
 typedef struct ed_eval_options {
     int explain; /* add the per-rule trace (with timings) */
+    int vault;   /* ED_VAULT_*: rules read it as ctx.evidence_in_vault (nil,
+                  * false, true); a known one is written in the decision */
 } ed_eval_options;
 
 #define ED_OUTCOME_MAX_FIRED 64

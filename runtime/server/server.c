@@ -1418,7 +1418,8 @@ int ed_serve(ed_config *cfg, int only_check)
                                 .isolate = cfg->isolate_rules,
                                 .deadline_s = cfg->evaluation_deadline_s,
                                 .lookup = lookups ? ed_metrc_lookup : NULL,
-                                .lookup_arg = lookups};
+                                .lookup_arg = lookups,
+                                .vault = srv.svc.vault};
         w->api.decider = ed_decider_new(&dc, &err);
         if (w->loop == NULL || w->api.decider == NULL) {
             fprintf(stderr, "edict: cannot start a worker%s%s\n", err.len ? ": " : "",

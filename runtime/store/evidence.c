@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stdlib/hash.h"
@@ -123,6 +124,42 @@ static int path_inside(const char *path, const char *dir)
     return strncmp(rp, rd, n) == 0 && (rp[n] == '/' || rp[n] == '\0');
 }
 
+/* Uploads a crash (or a killed process) left in <tenant>/tmp/: never
+ * renamed into place, never served; removed once older than an hour (a
+ * node sharing the vault may be streaming one now). */
+#define STALE_UPLOAD_S 3600
+
+static void sweep_stale_uploads(const char *dir)
+{
+    char **tenants;
+    int n = ed_list_dir(dir, &tenants);
+    time_t now = time(NULL);
+    for (int i = 0; i < n; i++) {
+        char *tmp = NULL;
+        if (asprintf(&tmp, "%s/%s/tmp", dir, tenants[i]) < 0) {
+            continue;
+        }
+        char **names;
+        int m = ed_is_dir(tmp) ? ed_list_dir(tmp, &names) : -1;
+        for (int k = 0; k < m; k++) {
+            char *path = ed_path_join(tmp, names[k]);
+            struct stat st;
+            if (strncmp(names[k], "upload-", 7) == 0 && lstat(path, &st) == 0 &&
+                S_ISREG(st.st_mode) && now - st.st_mtime > STALE_UPLOAD_S) {
+                unlink(path);
+            }
+            free(path);
+        }
+        if (m >= 0) {
+            ed_free_names(names, m);
+        }
+        free(tmp);
+    }
+    if (n >= 0) {
+        ed_free_names(tenants, n);
+    }
+}
+
 ed_vault *ed_vault_open(const char *dir, const char *key_file, ed_buf *err)
 {
     if (dir == NULL || *dir == '\0') {
@@ -195,6 +232,7 @@ ed_vault *ed_vault_open(const char *dir, const char *key_file, ed_buf *err)
         ed_vault_close(v);
         return NULL;
     }
+    sweep_stale_uploads(v->dir);
     return v;
 }
 

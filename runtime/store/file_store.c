@@ -16,12 +16,16 @@
  * An entry is one line:
  *
  *     E2 <seq> <tenant> <hash> <decision_id> <event_id> <occurred_at> <flag> <type> <retention_until> <len> <bytes>
+ *     E3 <seq> <tenant> <hash> <decision_id> <event_id> <occurred_at> <flag> <type> <retention_until> <catalog> <event> <len> <bytes>
  *
+ * E3 is a decision with what replay needs (store.h): the digest of the
+ * catalog that decided it and the event's exact bytes, encoded as one
+ * field (ed_store_event_encode).
  * Names are percent-encoded (ed_store_encode_name), a missing field is
  * '-'. Everything after <hash> and its space, up to the newline, is the
  * record the chain hashes: hash_n = SHA-256(hash_{n-1} || record_n). An
  * entry archived past its retention keeps its line up to <len>, with '-'
- * for the bytes and the tag A2.
+ * for the bytes and the tag A2 (A3: its event, too, becomes '-').
  */
 #define _GNU_SOURCE /* flock, O_CLOEXEC, fdatasync, getline */
 #define file_store_c
@@ -89,6 +93,7 @@ typedef struct file_store {
     ed_store_mode mode;
     size_t segment_bytes;
     pthread_mutex_t mu;
+    pthread_mutex_t kept_mu;   /* kept catalogs are written by one thread at a time */
     pthread_cond_t synced_cv;
     int lock_fd;
     /* segments: numbers 1..n_segments; read fds opened lazily */
@@ -190,6 +195,16 @@ void ed_store_record_fields(const ed_record *rec, ed_buf *out)
         put_token(out, fields[i]);
         ed_buf_putc(out, ' ');
     }
+    if (rec->catalog != NULL || rec->event != NULL) {
+        ed_buf_puts(out, rec->catalog && rec->catalog[0] ? rec->catalog : "-");
+        ed_buf_putc(out, ' ');
+        if (rec->event != NULL) {
+            ed_store_event_encode(rec->event, rec->event_len, out);
+        } else {
+            ed_buf_putc(out, '-');
+        }
+        ed_buf_putc(out, ' ');
+    }
     ed_buf_printf(out, "%zu ", rec->len);
 }
 
@@ -200,6 +215,9 @@ void ed_store_record_fields(const ed_record *rec, ed_buf *out)
 /* One line split into its fields (pointers into the line). */
 typedef struct parsed {
     int archived;
+    int v3;             /* E3/A3: catalog and event fields */
+    const char *catalog; size_t catalog_len;
+    const char *event; size_t event_len;     /* encoded; "-" when none */
     uint64_t seq;
     const char *tenant; size_t tenant_len;
     const char *hash;   /* 64 hex */
@@ -235,10 +253,12 @@ static const char *parse_line(const char *line, size_t n, parsed *out)
 {
     const char *p = line, *end = line + n;
     memset(out, 0, sizeof *out);
-    if (n < 3 || (memcmp(line, "E2 ", 3) != 0 && memcmp(line, "A2 ", 3) != 0)) {
-        return "not an entry (no E2 or A2 tag)";
+    if (n < 3 || (line[0] != 'E' && line[0] != 'A') || (line[1] != '2' && line[1] != '3') ||
+        line[2] != ' ') {
+        return "not an entry (no E2, E3, A2 or A3 tag)";
     }
     out->archived = line[0] == 'A';
+    out->v3 = line[1] == '3';
     p += 3;
     size_t fl;
     const char *f = next_field(&p, end, &fl);
@@ -267,6 +287,13 @@ static const char *parse_line(const char *line, size_t n, parsed *out)
     for (int i = 0; i < 6; i++) {
         out->fields[i] = next_field(&p, end, &out->field_len[i]);
         if (out->fields[i] == NULL) {
+            return "missing fields";
+        }
+    }
+    if (out->v3) {
+        out->catalog = next_field(&p, end, &out->catalog_len);
+        out->event = next_field(&p, end, &out->event_len);
+        if (out->catalog == NULL || out->event == NULL) {
             return "missing fields";
         }
     }
@@ -995,6 +1022,7 @@ ed_store *ed_file_store_open(const char *dir, const ed_store_options *opt, ed_bu
     fs->lock_fd = fs->write_fd = fs->dirty_old_fd = fs->index_fd = fs->tenants_fd = -1;
     fs->idem_fd = -1;
     pthread_mutex_init(&fs->mu, NULL);
+    pthread_mutex_init(&fs->kept_mu, NULL);
     pthread_cond_init(&fs->synced_cv, NULL);
     if (mode == ED_STORE_WRITE) {
         char *lock = store_path(fs, LOCK_FILE);
@@ -1084,6 +1112,7 @@ static void file_close(ed_store *s)
     ed_buf_free(&fs->index_pending);
     ed_buf_free(&fs->tenants_pending);
     pthread_mutex_destroy(&fs->mu);
+    pthread_mutex_destroy(&fs->kept_mu);
     pthread_cond_destroy(&fs->synced_cv);
     free(fs->dir);
     free(fs);
@@ -1141,7 +1170,8 @@ static int file_append(ed_store *s, const ed_record *rec, const ed_outbox_op *op
         ed_buf_printf(err, "journal %s: opened for reading", fs->dir);
         return -1;
     }
-    if (rec->len > ED_STORE_MAX_ENTRY || memchr(rec->bytes, '\n', rec->len) != NULL) {
+    if (rec->len + rec->event_len > ED_STORE_MAX_ENTRY ||
+        memchr(rec->bytes, '\n', rec->len) != NULL) {
         ed_buf_puts(err, "a journal entry must be one line of at most 16 MiB");
         return -1;
     }
@@ -1193,7 +1223,8 @@ static int file_append(ed_store *s, const ed_record *rec, const ed_outbox_op *op
     char hex[ED_SHA256_HEX_LEN + 1];
     ed_hex(hash, sizeof hash, hex);
     char head[MAX_NAME * 3 + 128];
-    int hl = snprintf(head, sizeof head, "E2 %llu %s %s ", (unsigned long long)t->n + 1,
+    int hl = snprintf(head, sizeof head, "%s %llu %s %s ",
+                      rec->catalog || rec->event ? "E3" : "E2", (unsigned long long)t->n + 1,
                       token, hex);
     size_t line_len = (size_t)hl + hashed.len - 32 + 1;
     if (rotate(fs, line_len, err) != 0) {
@@ -1399,6 +1430,24 @@ static size_t file_pending(ed_store *s)
 /* Lookups                                                              */
 /* ------------------------------------------------------------------ */
 
+/* An entry's replay fields: the catalog ("" when none) and the event
+ * decoded into ev (left empty, data NULL, when none). */
+static void entry_replay(const parsed *p, char catalog[ED_SHA256_HEX_LEN + 1], ed_buf *ev)
+{
+    catalog[0] = '\0';
+    if (!p->v3) {
+        return;
+    }
+    if (p->catalog_len == ED_SHA256_HEX_LEN) {
+        memcpy(catalog, p->catalog, ED_SHA256_HEX_LEN);
+        catalog[ED_SHA256_HEX_LEN] = '\0';
+    }
+    if (!(p->event_len == 1 && p->event[0] == '-') &&
+        ed_store_event_decode(p->event, p->event_len, ev) == 0) {
+        ed_buf_reserve(ev, 0); /* data set even for an empty event */
+    }
+}
+
 /* Hand the entry at position pos of t to visit. */
 static int visit_entry(file_store *fs, tenant_ix *t, size_t pos, ed_buf *line,
                        ed_entry_visitor visit, void *arg, ed_buf *err)
@@ -1417,10 +1466,15 @@ static int visit_entry(file_store *fs, tenant_ix *t, size_t pos, ed_buf *line,
     char hash[ED_SHA256_HEX_LEN + 1];
     memcpy(hash, p.hash, 64);
     hash[64] = '\0';
+    ed_buf ev = {0};
+    char catalog[ED_SHA256_HEX_LEN + 1];
+    entry_replay(&p, catalog, &ev);
     ed_entry e = {t->name, p.seq, "", hash, fields[0], fields[1], fields[2], fields[3],
                   fields[4], fields[5], p.record, p.record_len - (p.bytes ? p.len : 0),
-                  p.bytes, p.len};
-    return visit(arg, &e);
+                  p.bytes, p.len, catalog, ev.data, ev.len};
+    int rc = visit(arg, &e);
+    ed_buf_free(&ev);
+    return rc;
 }
 
 static int file_get(ed_store *s, const char *tenant, const char *decision_id,
@@ -1536,6 +1590,7 @@ typedef struct walk {
     ed_entry_visitor visit;
     void *arg;
     int stopped, failed;
+    ed_buf event;            /* the entry's event, decoded for visit */
 } walk;
 
 /* Say why c does not verify (once, to msgs as "tenant T: BROKEN…") and
@@ -1699,9 +1754,13 @@ static void walk_line(walk *w, const char *line, size_t n, uint32_t no)
         for (int i = 0; i < 6; i++) {
             decode_token(p.fields[i], p.field_len[i], fields[i], sizeof fields[i]);
         }
+        char catalog[ED_SHA256_HEX_LEN + 1];
+        ed_buf_reset(&w->event);
+        entry_replay(&p, catalog, &w->event);
         ed_entry e = {c->name, p.seq, c->prev_hex, hash, fields[0], fields[1], fields[2],
                       fields[3], fields[4], fields[5], p.record,
-                      p.record_len - (p.bytes ? p.len : 0), p.bytes, p.len};
+                      p.record_len - (p.bytes ? p.len : 0), p.bytes, p.len, catalog,
+                      w->event.len ? w->event.data : NULL, w->event.len};
         int v = w->visit(w->arg, &e);
         if (v != 0) {
             w->stopped = 1;
@@ -1857,6 +1916,7 @@ static void free_walk(walk *w)
         free(w->cps[i].tenant);
     }
     free(w->cps);
+    ed_buf_free(&w->event);
 }
 
 static int file_walk(ed_store *s, const char *tenant, ed_key *pub, ed_entry_visitor visit,
@@ -1954,10 +2014,19 @@ static int archive_segment(file_store *fs, uint32_t no, const walk *verified,
         }
         if (c != NULL && !c->broken && p.seq < c->expect &&
             ed_store_past_retention(p.fields[5], p.field_len[5], as_of)) {
-            /* keep everything up to <len>, drop the bytes */
+            /* keep everything up to <len>, drop the bytes (and, E3, the
+             * event: it has the decision's retention) */
             size_t keep = (size_t)(p.bytes - line);
             line[0] = 'A';
-            if (fwrite(line, 1, keep, out) != keep || fputs("-\n", out) < 0) {
+            if (p.v3) {
+                size_t head = (size_t)(p.event - line);
+                const char *rest = p.event + p.event_len; /* " <len> " */
+                size_t rest_len = (size_t)(p.bytes - rest);
+                if (fwrite(line, 1, head, out) != head || fputc('-', out) == EOF ||
+                    fwrite(rest, 1, rest_len, out) != rest_len || fputs("-\n", out) < 0) {
+                    rc = -1;
+                }
+            } else if (fwrite(line, 1, keep, out) != keep || fputs("-\n", out) < 0) {
                 rc = -1;
             }
             changed++;
@@ -2300,7 +2369,25 @@ static int file_outbox_mark(ed_store *s, const char *tenant, const char *key,
     return ed_file_outbox_mark(((file_store *)s)->dir, tenant, key, state, message, err);
 }
 
+static int file_catalog_keep(ed_store *s, const char *digest, const char *manifest,
+                             const ed_kept_pack *packs, size_t n, ed_buf *err)
+{
+    file_store *fs = (file_store *)s;
+    pthread_mutex_lock(&fs->kept_mu);
+    int rc = ed_file_catalog_keep(fs->dir, digest, manifest, packs, n, err);
+    pthread_mutex_unlock(&fs->kept_mu);
+    return rc;
+}
+
+static int file_catalog_restore(ed_store *s, const char *digest, const char *dest,
+                                ed_buf *manifest, ed_buf *err)
+{
+    return ed_file_catalog_restore(((file_store *)s)->dir, digest, dest, manifest, err);
+}
+
 static const ed_store_ops file_ops = {
+    .catalog_keep = file_catalog_keep,
+    .catalog_restore = file_catalog_restore,
     .metrc_put = file_metrc_put,
     .metrc_count = file_metrc_count,
     .metrc_log = file_metrc_log,

@@ -50,6 +50,9 @@ typedef struct writer {
     ed_buf sums;          /* SHA256SUMS */
     ed_buf chain;         /* chain.txt */
     ed_buf packs;         /* packs.txt: each distinct "packs" value */
+    ed_buf catalogs;      /* replay: the catalogs of the selected decisions,
+                           * "<hex>\n" each, once */
+    size_t events;        /* replay: events/<seq>.json written */
     ed_buf entity_pat;
     digest_set cited;
     uint64_t *sel;        /* the selected seqs, ascending */
@@ -204,6 +207,10 @@ static int select_visit(void *arg, const ed_entry *e)
     if (e->decision_id[0]) {
         note_packs(w, e->bytes, e->len);
     }
+    if (e->catalog && strlen(e->catalog) == 64 &&
+        (w->catalogs.len == 0 || strstr(w->catalogs.data, e->catalog) == NULL)) {
+        ed_buf_printf(&w->catalogs, "%s\n", e->catalog);
+    }
     return 0;
 }
 
@@ -261,7 +268,94 @@ static int entry_visit(void *arg, const ed_entry *e)
     }
     /* the file's SHA-256 is the entry's hash: the chain's own check */
     ed_buf_printf(&w->sums, "%s  %s\n", e->hash, name);
+    if (e->event != NULL && selected(w, e->seq)) {
+        /* what replay decides again: the event as received */
+        snprintf(name, sizeof name, "events/%llu.json", (unsigned long long)e->seq);
+        if (write_file(w, name, e->event, e->event_len) != 0) {
+            return -1;
+        }
+        w->events++;
+    }
     return 0;
+}
+
+/* Replay: each catalog of the selected decisions (replay/catalogs/<hex>,
+ * its manifest) and each pack version it lists, once
+ * (replay/versions/<hex>.pack, as the file store keeps them). */
+static int write_replay(writer *w, ed_store *s)
+{
+    if (w->catalogs.len == 0) {
+        return 0;
+    }
+    const char *base = getenv("TMPDIR");
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s/edict-package-XXXXXX", base && base[0] ? base : "/tmp") < 0) {
+        abort();
+    }
+    if (mkdtemp(tmp) == NULL) {
+        ed_buf_printf(w->err, "cannot make a folder to restore packs in (%s)", tmp);
+        free(tmp);
+        return -1;
+    }
+    ed_buf written = {0}, manifest = {0}, text = {0};
+    ed_buf_reserve(&written, 0);
+    int rc = 0;
+    char *cats = ed_strdup(w->catalogs.data);
+    char *save = NULL;
+    for (char *hex = strtok_r(cats, "\n", &save); rc == 0 && hex;
+         hex = strtok_r(NULL, "\n", &save)) {
+        char *dest = ed_path_join(tmp, hex);
+        ed_buf_reset(&manifest);
+        int r = ed_store_catalog_restore(s, hex, dest, &manifest, w->err);
+        if (r != 0) {
+            if (w->err->len == 0) {
+                ed_buf_printf(w->err, "the store has no catalog %.16s… (a decision names it)",
+                              hex);
+            }
+            rc = -1;
+        }
+        char name[160];
+        snprintf(name, sizeof name, "replay/catalogs/%s", hex);
+        if (rc == 0) {
+            rc = write_file(w, name, manifest.data ? manifest.data : "", manifest.len);
+        }
+        char *msave = NULL;
+        for (char *line = rc == 0 && manifest.data ? strtok_r(manifest.data, "\n", &msave)
+                                                   : NULL;
+             rc == 0 && line; line = strtok_r(NULL, "\n", &msave)) {
+            char kind[16], pack[65], enc[4096];
+            if (sscanf(line, "%15s %64s %4095s", kind, pack, enc) != 3) {
+                continue;
+            }
+            if (strstr(written.data, pack) != NULL) {
+                continue;
+            }
+            ed_buf label = {0};
+            ed_store_label_decode(enc, &label);
+            char *folder = ed_path_join(dest, label.data);
+            char got[65];
+            ed_buf_reset(&text);
+            if (ed_kept_pack_text(folder, &text, got) != 0 || strcmp(got, pack) != 0) {
+                ed_buf_printf(w->err, "kept pack %.16s… (%s) did not restore as kept", pack,
+                              label.data);
+                rc = -1;
+            } else {
+                snprintf(name, sizeof name, "replay/versions/%s.pack", pack);
+                rc = write_file(w, name, text.data, text.len);
+                ed_buf_printf(&written, "%s\n", pack);
+            }
+            free(folder);
+            ed_buf_free(&label);
+        }
+        free(dest);
+    }
+    free(cats);
+    ed_remove_tree(tmp);
+    free(tmp);
+    ed_buf_free(&written);
+    ed_buf_free(&manifest);
+    ed_buf_free(&text);
+    return rc;
 }
 
 typedef struct cp_arg {
@@ -401,6 +495,14 @@ static const char readme_text[] =
     "                  cited digest and whether it is here\n"
     "  packs.txt       the rule packs (name, version, SHA-256 digest) that\n"
     "                  decided the selected decisions\n"
+    "  events/N.json   the event entry N's decision was made from, exactly as\n"
+    "                  received; entry N holds the same bytes (in its record,\n"
+    "                  base64)\n"
+    "  replay/catalogs/D   the catalog (every pack version loaded, by digest and\n"
+    "                  folder) whose SHA-256 is D, which decided entries naming D\n"
+    "  replay/versions/P.pack   pack version P's files (\"edict-pack 1\", then per\n"
+    "                  file its path, its length and its bytes); `edict replay`\n"
+    "                  decides the events again with them\n"
     "  SHA256SUMS      the SHA-256 of every file above\n"
     "\n"
     "Checking (from the folder holding this README)\n"
@@ -514,7 +616,8 @@ int ed_package_write(ed_store *s, const ed_package_request *rq, const char *out_
         write_file(&w, "checkpoints.txt", cps.list.data ? cps.list.data : "", cps.list.len) != 0 ||
         write_evidence(&w, &evidence) != 0 ||
         write_file(&w, "evidence.txt", evidence.data ? evidence.data : "", evidence.len) != 0 ||
-        write_file(&w, "packs.txt", w.packs.data ? w.packs.data : "", w.packs.len) != 0) {
+        write_file(&w, "packs.txt", w.packs.data ? w.packs.data : "", w.packs.len) != 0 ||
+        write_replay(&w, s) != 0) {
         goto out;
     }
     if (rq->pub_path) {
@@ -578,6 +681,7 @@ out:
     ed_buf_free(&w.sums);
     ed_buf_free(&w.chain);
     ed_buf_free(&w.packs);
+    ed_buf_free(&w.catalogs);
     ed_buf_free(&w.entity_pat);
     ed_buf_free(&cps.list);
     ed_buf_free(&evidence);
@@ -592,6 +696,9 @@ out:
 typedef struct got_file {
     char *name;            /* without TOP */
     char sha256[65];
+    char event_sha[65];    /* entries: the SHA-256 of the event it holds ("": none) */
+    char catalog[65];      /* entries: the catalog it names ("": none) */
+    int bad_pack;          /* replay/versions: does not match its digest */
     unsigned char head[32];/* an entry's first 32 bytes */
     size_t size;
     char *text;            /* small files kept whole: chain, sums, messages, key */
@@ -613,7 +720,59 @@ static int keep_text(const char *name)
 {
     return strcmp(name, "chain.txt") == 0 || strcmp(name, "SHA256SUMS") == 0 ||
            strcmp(name, "audit.key.pub") == 0 || strncmp(name, "checkpoints/", 12) == 0 ||
-           strcmp(name, "MANIFEST.json") == 0;
+           strcmp(name, "MANIFEST.json") == 0 || strncmp(name, "replay/catalogs/", 16) == 0;
+}
+
+/* Read whole while hashing (then looked into): entries, kept packs. */
+static int keep_whole(const char *name)
+{
+    return strncmp(name, "entries/", 8) == 0 || strncmp(name, "replay/versions/", 16) == 0;
+}
+
+/* An entry file (prev, record, decision): the event its record holds
+ * (an E3 record: "<6 fields> <catalog> <event> <len> "), hashed into f. */
+static void entry_event(got_file *f, const char *b, size_t n)
+{
+    const char *p = b + 32, *end = b + n;
+    const char *tok[9];
+    size_t len[9];
+    if (n < 32) {
+        return;
+    }
+    for (int i = 0; i < 9; i++) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        if (sp == NULL) {
+            return;
+        }
+        tok[i] = p;
+        len[i] = (size_t)(sp - p);
+        p = sp + 1;
+        if (i == 6) {
+            /* E2: the 7th is the decision's length, and the rest is it */
+            char num[24];
+            if (len[6] < sizeof num) {
+                memcpy(num, tok[6], len[6]);
+                num[len[6]] = '\0';
+                char *q;
+                unsigned long long dl = strtoull(num, &q, 10);
+                if (*q == '\0' && len[6] > 0 && dl == (unsigned long long)(end - p)) {
+                    return;
+                }
+            }
+        }
+    }
+    if (len[6] == 64) {
+        memcpy(f->catalog, tok[6], 64);
+        f->catalog[64] = '\0';
+    }
+    if (len[7] == 1 && tok[7][0] == '-') {
+        return;
+    }
+    ed_buf ev = {0};
+    if (ed_store_event_decode(tok[7], len[7], &ev) == 0) {
+        ed_sha256_hex(ev.data ? ev.data : "", ev.len, f->event_sha);
+    }
+    ed_buf_free(&ev);
 }
 
 int ed_package_verify(const char *path, FILE *out)
@@ -652,7 +811,7 @@ int ed_package_verify(const char *path, FILE *out)
                 size_t k = (size_t)got < 32 - f->size ? (size_t)got : 32 - f->size;
                 memcpy(f->head + f->size, buf, k);
             }
-            if (keep_text(f->name)) {
+            if (keep_text(f->name) || keep_whole(f->name)) {
                 ed_buf_append(&text, buf, (size_t)got);
             }
             f->size += (size_t)got;
@@ -669,6 +828,20 @@ int ed_package_verify(const char *path, FILE *out)
         if (keep_text(f->name)) {
             ed_buf_putc(&text, '\0');
             f->text = text.data;
+        } else if (strncmp(f->name, "entries/", 8) == 0) {
+            entry_event(f, text.data ? text.data : "", text.len);
+            ed_buf_free(&text);
+        } else if (strncmp(f->name, "replay/versions/", 16) == 0) {
+            char hex[65] = "";
+            size_t nl = strlen(f->name);
+            if (nl == 16 + 64 + 5) {
+                memcpy(hex, f->name + 16, 64);
+                hex[64] = '\0';
+            }
+            ed_buf perr = {0};
+            f->bad_pack = ed_kept_pack_check(hex, text.data ? text.data : "", text.len, &perr) != 0;
+            ed_buf_free(&perr);
+            ed_buf_free(&text);
         }
     }
     if (rrc != ARCHIVE_EOF) {
@@ -826,11 +999,65 @@ int ed_package_verify(const char *path, FILE *out)
         }
     }
     ed_key_free(key);
+    /* 4. replay: each event is the one its entry holds; each catalog those
+     * entries name is here, and each pack version it lists, whole */
+    size_t events = 0, catalogs = 0, versions = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = files[i].name;
+        if (strncmp(nm, "events/", 7) == 0) {
+            events++;
+            char entry[64];
+            snprintf(entry, sizeof entry, "entries/%.*s.bin", (int)strcspn(nm + 7, "."), nm + 7);
+            got_file *ef = find_file(files, n, entry);
+            if (ef == NULL || strcmp(ef->event_sha, files[i].sha256) != 0) {
+                fprintf(out, "%s: not the event its entry holds\n", nm);
+                problems++;
+            } else if (ef->catalog[0]) {
+                char cat[96];
+                snprintf(cat, sizeof cat, "replay/catalogs/%s", ef->catalog);
+                if (find_file(files, n, cat) == NULL) {
+                    fprintf(out, "%s: the catalog %.16s… that decided it is missing\n", nm,
+                            ef->catalog);
+                    problems++;
+                }
+            }
+        } else if (strncmp(nm, "replay/versions/", 16) == 0) {
+            versions++;
+            if (files[i].bad_pack) {
+                fprintf(out, "%s: its files do not match its digest\n", nm);
+                problems++;
+            }
+        } else if (strncmp(nm, "replay/catalogs/", 16) == 0) {
+            catalogs++;
+            if (strcmp(files[i].sha256, nm + 16) != 0) {
+                fprintf(out, "%s: its SHA-256 is not its name\n", nm);
+                problems++;
+            }
+            char *save = NULL;
+            char *copy = ed_strdup(files[i].text ? files[i].text : "");
+            for (char *line = strtok_r(copy, "\n", &save); line;
+                 line = strtok_r(NULL, "\n", &save)) {
+                char kind[16], pack[65], v[96];
+                if (sscanf(line, "%15s %64s", kind, pack) != 2) {
+                    continue;
+                }
+                snprintf(v, sizeof v, "replay/versions/%s.pack", pack);
+                if (find_file(files, n, v) == NULL) {
+                    fprintf(out, "%s: lists pack %.16s…, missing\n", nm, pack);
+                    problems++;
+                }
+            }
+            free(copy);
+        }
+    }
     if (problems == 0) {
         fprintf(out, "package %s: %zu files as listed; %zu entries linked and hashed; %zu "
-                "checkpoint%s%s; ok\n", path, listed, entries, cps, cps == 1 ? "" : "s",
+                "checkpoint%s%s; %zu event%s, %zu catalog%s and %zu pack version%s for "
+                "replay; ok\n", path, listed, entries, cps, cps == 1 ? "" : "s",
                 key ? (signed_ok == cps ? ", signatures verified" : ", NOT all signed")
-                    : " (no public key in the package: signatures not checked)");
+                    : " (no public key in the package: signatures not checked)",
+                events, events == 1 ? "" : "s", catalogs, catalogs == 1 ? "" : "s", versions,
+                versions == 1 ? "" : "s");
     }
     for (size_t i = 0; i < n; i++) {
         free(files[i].name);
@@ -838,4 +1065,170 @@ int ed_package_verify(const char *path, FILE *out)
     }
     free(files);
     return problems ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Replaying from a package                                              */
+/* ------------------------------------------------------------------ */
+
+/* A file name inside the package we extract: no folder, nothing hidden. */
+static int plain_name(const char *s)
+{
+    return s[0] != '\0' && s[0] != '.' && strchr(s, '/') == NULL;
+}
+
+static int extract_to(struct archive *a, const char *path, ed_buf *err)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        ed_buf_printf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[1 << 14];
+    la_ssize_t got;
+    int rc = 0;
+    while ((got = archive_read_data(a, buf, sizeof buf)) > 0) {
+        if (fwrite(buf, 1, (size_t)got, f) != (size_t)got) {
+            rc = -1;
+        }
+    }
+    if (got < 0 || fclose(f) != 0 || rc != 0) {
+        ed_buf_printf(err, "%s: cannot be extracted", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Visit entry file path (prev, record, decision) as a decision. */
+static int visit_entry_file(const char *path, uint64_t seq, ed_entry_visitor visit, void *arg,
+                            ed_buf *err)
+{
+    size_t n;
+    char *b = ed_read_file(path, &n);
+    if (b == NULL) {
+        ed_buf_printf(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    const char *p = b + (n >= 32 ? 32 : n), *end = b + n;
+    const char *tok[9];
+    size_t len[9];
+    int ok = n >= 32;
+    for (int i = 0; ok && i < 9; i++) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p));
+        ok = sp != NULL;
+        if (ok) {
+            tok[i] = p;
+            len[i] = (size_t)(sp - p);
+            p = sp + 1;
+        }
+    }
+    ed_buf f[4] = {{0}}, event = {0};
+    int rc = 0;
+    if (!ok || len[6] != 64 || ed_store_event_decode(tok[7], len[7], &event) != 0) {
+        rc = 0; /* no replay fields: nothing to decide again (not selected as such) */
+    } else {
+        const int which[4] = {0, 1, 2, 6}; /* decision id, event id, occurred_at, catalog */
+        for (int i = 0; i < 4; i++) {
+            char tmp[300];
+            size_t k = len[which[i]] < sizeof tmp - 1 ? len[which[i]] : sizeof tmp - 1;
+            memcpy(tmp, tok[which[i]], k);
+            tmp[k] = '\0';
+            if (strcmp(tmp, "-") == 0) {
+                tmp[0] = '\0';
+            }
+            ed_store_label_decode(tmp, &f[i]);
+        }
+        ed_entry e;
+        memset(&e, 0, sizeof e);
+        e.tenant = "";
+        e.seq = seq;
+        e.prev = e.hash = "";
+        e.decision_id = f[0].data;
+        e.event_id = f[1].data;
+        e.occurred_at = f[2].data;
+        e.flag = e.type = e.retention_until = "";
+        e.record = b + 32;
+        e.record_len = (size_t)(p - (b + 32));
+        e.bytes = p;
+        e.len = (size_t)(end - p);
+        e.catalog = f[3].data;
+        e.event = event.data;
+        e.event_len = event.len;
+        int v = visit(arg, &e);
+        rc = v == 0 || v == 1 ? v : -1;
+    }
+    for (int i = 0; i < 4; i++) {
+        ed_buf_free(&f[i]);
+    }
+    ed_buf_free(&event);
+    free(b);
+    return rc;
+}
+
+int ed_package_each_decision(const char *path, const char *kept_dir, ed_entry_visitor visit,
+                             void *arg, ed_buf *err)
+{
+    char *cats = ed_path_join(kept_dir, "catalogs"), *vers = ed_path_join(kept_dir, "versions"),
+         *ents = ed_path_join(kept_dir, "entries");
+    int rc = ed_make_dirs(cats, 0700) < 0 || ed_make_dirs(vers, 0700) < 0 ||
+                     ed_make_dirs(ents, 0700) < 0
+                 ? -1
+                 : 0;
+    if (rc != 0) {
+        ed_buf_printf(err, "%s: cannot make it: %s", kept_dir, strerror(errno));
+    }
+    struct archive *a = archive_read_new();
+    archive_read_support_format_tar(a);
+    ed_buf chain = {0};
+    if (rc == 0 && archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+        ed_buf_printf(err, "%s: not a package: %s", path, archive_error_string(a));
+        rc = -1;
+    }
+    struct archive_entry *ae;
+    while (rc == 0 && archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+        const char *name = archive_entry_pathname(ae);
+        const char *rel = strncmp(name, TOP, strlen(TOP)) == 0 ? name + strlen(TOP) : "";
+        const char *folder = NULL, *leaf = NULL;
+        if (strncmp(rel, "replay/catalogs/", 16) == 0) {
+            folder = cats, leaf = rel + 16;
+        } else if (strncmp(rel, "replay/versions/", 16) == 0) {
+            folder = vers, leaf = rel + 16;
+        } else if (strncmp(rel, "entries/", 8) == 0) {
+            folder = ents, leaf = rel + 8;
+        } else if (strcmp(rel, "chain.txt") == 0) {
+            char buf[1 << 14];
+            la_ssize_t got;
+            while ((got = archive_read_data(a, buf, sizeof buf)) > 0) {
+                ed_buf_append(&chain, buf, (size_t)got);
+            }
+            continue;
+        }
+        if (folder && plain_name(leaf)) {
+            char *to = ed_path_join(folder, leaf);
+            rc = extract_to(a, to, err);
+            free(to);
+        }
+    }
+    archive_read_free(a);
+    ed_buf_reserve(&chain, 0);
+    char *save = NULL;
+    for (char *line = rc == 0 ? strtok_r(chain.data, "\n", &save) : NULL; rc == 0 && line;
+         line = strtok_r(NULL, "\n", &save)) {
+        unsigned long long seq;
+        char hash[65], kind[16];
+        if (sscanf(line, "%llu %64s %15s", &seq, hash, kind) != 3 ||
+            strcmp(kind, "selected") != 0) {
+            continue;
+        }
+        char leaf[48];
+        snprintf(leaf, sizeof leaf, "%llu.bin", seq);
+        char *from = ed_path_join(ents, leaf);
+        rc = visit_entry_file(from, seq, visit, arg, err);
+        free(from);
+    }
+    ed_buf_free(&chain);
+    free(cats);
+    free(vers);
+    free(ents);
+    return rc < 0 ? -1 : 0;
 }

@@ -351,3 +351,142 @@ void ed_store_listener_close(ed_store_listener *l)
         free(l);
     }
 }
+
+/* ------------------------------------------------------------------ */
+/* Kept catalogs (replay)                                               */
+/* ------------------------------------------------------------------ */
+
+/* binary results when out is given (bytea as its bytes; text is its text) */
+static int exec_params(const ed_pg_target *t, PGconn *c, const char *sql, int n,
+                       const char *const *v, const int *l, const int *f, ExecStatusType want,
+                       const char *doing, PGresult **out, ed_buf *err)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, v, l, f, out != NULL);
+    if (PQresultStatus(r) != want) {
+        ed_pg_error(t, c, r, doing, err);
+        PQclear(r);
+        return -1;
+    }
+    if (out) {
+        *out = r;
+    } else {
+        PQclear(r);
+    }
+    return 0;
+}
+
+int ed_pg_catalog_keep(const ed_pg_target *t, PGconn *c, const char *digest,
+                       const char *manifest, const ed_kept_pack *packs, size_t n, ed_buf *err)
+{
+    const char *dv[1] = {digest};
+    PGresult *r = NULL;
+    if (exec_params(t, c, "SELECT 1 FROM edict.kept_catalog WHERE digest = $1", 1, dv, NULL,
+                    NULL, PGRES_TUPLES_OK, "looking up a kept catalog", &r, err) != 0) {
+        return -1;
+    }
+    int have = PQntuples(r) > 0;
+    PQclear(r);
+    if (have) {
+        return 0;
+    }
+    int rc = ed_pg_exec(t, c, "BEGIN", err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        for (size_t k = 0; rc == 0 && k < packs[i].n_files; k++) {
+            const ed_kept_file *f = &packs[i].files[k];
+            const char *v[3] = {packs[i].digest, f->path, f->data};
+            const int l[3] = {0, 0, (int)f->len}, fm[3] = {0, 0, 1};
+            rc = exec_params(t, c, "INSERT INTO edict.kept_pack_file (pack, path, bytes) "
+                             "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", 3, v, l, fm,
+                             PGRES_COMMAND_OK, "keeping a pack version", NULL, err);
+        }
+    }
+    if (rc == 0) {
+        const char *v[2] = {digest, manifest};
+        rc = exec_params(t, c, "INSERT INTO edict.kept_catalog (digest, manifest) VALUES "
+                         "($1, $2) ON CONFLICT DO NOTHING", 2, v, NULL, NULL,
+                         PGRES_COMMAND_OK, "keeping a catalog", NULL, err);
+    }
+    if (rc == 0) {
+        rc = ed_pg_exec(t, c, "COMMIT", err);
+    }
+    rollback(c);
+    return rc;
+}
+
+static int by_kept_path(const void *a, const void *b)
+{
+    return strcmp(((const ed_kept_file *)a)->path, ((const ed_kept_file *)b)->path);
+}
+
+int ed_pg_catalog_restore(const ed_pg_target *t, PGconn *c, const char *digest,
+                          const char *dest, ed_buf *manifest, ed_buf *err)
+{
+    const char *dv[1] = {digest};
+    PGresult *r = NULL;
+    if (exec_params(t, c, "SELECT manifest FROM edict.kept_catalog WHERE digest = $1", 1, dv,
+                    NULL, NULL, PGRES_TUPLES_OK, "reading a kept catalog", &r, err) != 0) {
+        return -1;
+    }
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return 1;
+    }
+    char *text = strndup(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+    PQclear(r);
+    if (text == NULL) {
+        abort();
+    }
+    char got[ED_SHA256_HEX_LEN + 1];
+    ed_sha256_hex(text, strlen(text), got);
+    if (strcmp(got, digest) != 0) {
+        ed_buf_printf(err, "kept catalog %.16s… is damaged: its manifest does not match its "
+                      "digest", digest);
+        free(text);
+        return -1;
+    }
+    ed_buf_puts(manifest, text);
+    int rc = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); rc == 0 && line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char kind[16], hex[ED_SHA256_HEX_LEN + 1], label[4096];
+        if (sscanf(line, "%15s %64s %4095s", kind, hex, label) != 3) {
+            ed_buf_printf(err, "kept catalog %.16s…: a line is not '<kind> <digest> <label>'",
+                          digest);
+            rc = -1;
+            break;
+        }
+        const char *pv[1] = {hex};
+        if (exec_params(t, c, "SELECT path, bytes FROM edict.kept_pack_file WHERE pack = $1",
+                        1, pv, NULL, NULL, PGRES_TUPLES_OK, "reading a kept pack", &r,
+                        err) != 0) {
+            rc = -1;
+            break;
+        }
+        int n = PQntuples(r);
+        ed_kept_file *files = calloc(n ? (size_t)n : 1, sizeof *files);
+        if (files == NULL) {
+            abort();
+        }
+        for (int i = 0; i < n; i++) {
+            files[i] = (ed_kept_file){PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                                      (size_t)PQgetlength(r, i, 1)};
+        }
+        qsort(files, (size_t)n, sizeof *files, by_kept_path);
+        ed_kept_digest(files, (size_t)n, got);
+        if (n == 0 || strcmp(got, hex) != 0) {
+            ed_buf_printf(err, "kept pack %.16s… (%s) is %s", hex, label,
+                          n == 0 ? "missing" : "damaged: its files do not match its digest");
+            rc = -1;
+        } else {
+            ed_buf shown = {0};
+            ed_store_label_decode(label, &shown);
+            rc = ed_kept_write_pack(dest, shown.data, files, (size_t)n, err);
+            ed_buf_free(&shown);
+        }
+        free(files);
+        PQclear(r);
+    }
+    free(text);
+    return rc;
+}

@@ -61,6 +61,9 @@ typedef struct queued {
     char *tenant, *decision_id, *event_id, *occurred_at, *flag, *type, *retention_until;
     char *bytes;
     size_t len;
+    char *catalog;      /* replay fields (ed_record): NULL for the older form */
+    char *event;        /* NULL: none */
+    size_t event_len;
     ed_ticket ticket;
     char **ops; /* per write for Metrc: key, license, method, path, body */
     size_t n_ops;
@@ -305,6 +308,8 @@ static void free_queued(queued *q)
             free(q->ops[i]);
         }
         free(q->ops);
+        free(q->catalog);
+        free(q->event);
         free(q);
         q = next;
     }
@@ -363,7 +368,8 @@ static int pg_append(ed_store *s, const ed_record *rec, const ed_outbox_op *ops,
         ed_buf_printf(err, "store %s: opened for reading", ps->target.shown);
         return -1;
     }
-    if (rec->len > ED_STORE_MAX_ENTRY || memchr(rec->bytes, '\n', rec->len) != NULL) {
+    if (rec->len + rec->event_len > ED_STORE_MAX_ENTRY ||
+        memchr(rec->bytes, '\n', rec->len) != NULL) {
         ed_buf_puts(err, "a journal entry must be one line of at most 16 MiB");
         return -1;
     }
@@ -403,6 +409,18 @@ static int pg_append(ed_store *s, const ed_record *rec, const ed_outbox_op *ops,
             q->ops[5 * i + 4] = dup_or_empty(ops[i].body);
         }
     }
+    if (rec->catalog != NULL || rec->event != NULL) {
+        q->catalog = dup_or_empty(rec->catalog);
+        if (rec->event != NULL) {
+            q->event = malloc(rec->event_len + 1);
+            if (q->event == NULL) {
+                abort();
+            }
+            memcpy(q->event, rec->event, rec->event_len);
+            q->event[rec->event_len] = '\0';
+            q->event_len = rec->event_len;
+        }
+    }
     pthread_mutex_lock(&ps->mu);
     const char *why = quarantined_why(ps, rec->tenant);
     if (why != NULL) {
@@ -437,8 +455,9 @@ static int by_tenant(const void *a, const void *b)
 
 static const char INSERT_ENTRY[] =
     "INSERT INTO edict.journal (tenant, seq, prev, hash, decision_id, event_id, "
-    "occurred_at, day, flag, type, retention_until, len, bytes) "
-    "VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8::integer, $9, $10, $11, $12::bigint, $13)";
+    "occurred_at, day, flag, type, retention_until, len, bytes, catalog, event) "
+    "VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8::integer, $9, $10, $11, $12::bigint, $13, "
+    "$14, $15)";
 
 /* A pipeline (libpq's pipeline mode): statements sent one after the other
  * without waiting, their results read after one Sync. A group costs two
@@ -583,7 +602,8 @@ static int write_sorted(pg_store *ps, queued **sorted, size_t n, const size_t *s
         for (size_t i = starts[t]; i < starts[t + 1]; i++) {
             const queued *q = sorted[i];
             ed_record rec = {q->tenant, q->decision_id, q->event_id, q->occurred_at, q->flag,
-                             q->type, q->retention_until, q->bytes, q->len};
+                             q->type, q->retention_until, q->bytes, q->len, q->catalog,
+                             q->event, q->event_len};
             ed_store_record_fields(&rec, &records[i]);
             ed_store_chain_hash(prev, records[i].data, records[i].len, q->bytes, q->len,
                                 hashes[i]);
@@ -591,13 +611,15 @@ static int write_sorted(pg_store *ps, queued **sorted, size_t n, const size_t *s
             snprintf(nums[i][1], sizeof nums[i][1], "%d",
                      (int)ed_store_day_of(q->occurred_at, strlen(q->occurred_at)));
             snprintf(nums[i][2], sizeof nums[i][2], "%zu", q->len);
-            const char *v[13] = {q->tenant, nums[i][0], (const char *)prev,
+            const char *v[15] = {q->tenant, nums[i][0], (const char *)prev,
                                  (const char *)hashes[i], q->decision_id, q->event_id,
                                  q->occurred_at, nums[i][1], q->flag, q->type,
-                                 q->retention_until, nums[i][2], q->bytes};
-            const int l[13] = {0, 0, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0, (int)q->len};
-            const int f[13] = {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-            pipe_send(&p, INSERT_ENTRY, 13, v, l, f);
+                                 q->retention_until, nums[i][2], q->bytes, q->catalog,
+                                 q->event};
+            const int l[15] = {0, 0, 32, 32, 0, 0, 0, 0, 0, 0, 0, 0, (int)q->len, 0,
+                               (int)q->event_len};
+            const int f[15] = {0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1};
+            pipe_send(&p, INSERT_ENTRY, 15, v, l, f);
             for (size_t k = 0; k < q->n_ops; k++) {
                 /* the decision's writes for Metrc, in its transaction */
                 const char *ov[6] = {q->tenant, q->ops[5 * k], q->ops[5 * k + 1],
@@ -764,7 +786,7 @@ static int flush_for_read(pg_store *ps, ed_buf *err)
 
 #define ENTRY_COLUMNS                                                          \
     "seq, prev, hash, decision_id, event_id, occurred_at, flag, type, "        \
-    "retention_until, len, bytes"
+    "retention_until, len, bytes, catalog, event"
 
 /* One result row as an ed_entry; record is rebuilt into *record. */
 typedef struct row_entry {
@@ -800,8 +822,12 @@ static void read_row(const PGresult *r, int row, const char *tenant, ed_buf *rec
     e->bytes = PQgetisnull(r, row, 10) ? NULL : PQgetvalue(r, row, 10);
     e->len = e->bytes ? (size_t)PQgetlength(r, row, 10) : 0;
     out->malformed |= e->bytes != NULL && e->len != len;
+    e->catalog = PQgetisnull(r, row, 11) ? "" : PQgetvalue(r, row, 11);
+    e->event = PQgetisnull(r, row, 12) ? NULL : PQgetvalue(r, row, 12);
+    e->event_len = e->event ? (size_t)PQgetlength(r, row, 12) : 0;
     ed_record rec = {tenant, e->decision_id, e->event_id, e->occurred_at, e->flag,
-                     e->type, e->retention_until, NULL, (size_t)len};
+                     e->type, e->retention_until, NULL, (size_t)len,
+                     PQgetisnull(r, row, 11) ? NULL : e->catalog, e->event, e->event_len};
     ed_buf_reset(record);
     ed_store_record_fields(&rec, record);
     e->record = record->data;
@@ -1706,6 +1732,26 @@ static int pg_packs_fetch(ed_store *s, long long id, const char *dest, ed_buf *e
     return rc;
 }
 
+static int pg_catalog_keep(ed_store *s, const char *digest, const char *manifest,
+                           const ed_kept_pack *packs, size_t n, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    int rc = c ? ed_pg_catalog_keep(&ps->target, c, digest, manifest, packs, n, err) : -1;
+    conn_put(ps, c);
+    return rc;
+}
+
+static int pg_catalog_restore(ed_store *s, const char *digest, const char *dest,
+                              ed_buf *manifest, ed_buf *err)
+{
+    pg_store *ps = (pg_store *)s;
+    PGconn *c = conn_get(ps, err);
+    int rc = c ? ed_pg_catalog_restore(&ps->target, c, digest, dest, manifest, err) : -1;
+    conn_put(ps, c);
+    return rc;
+}
+
 static ed_store_listener *pg_packs_listen(ed_store *s)
 {
     return ed_pg_listener_new(&((pg_store *)s)->target);
@@ -1774,6 +1820,8 @@ static const ed_store_ops pg_ops = {
     .packs_current = pg_packs_current,
     .packs_fetch = pg_packs_fetch,
     .packs_listen = pg_packs_listen,
+    .catalog_keep = pg_catalog_keep,
+    .catalog_restore = pg_catalog_restore,
     .idem_get = pg_idem_get,
     .idem_claim = pg_idem_claim,
     .idem_release = pg_idem_release,

@@ -384,3 +384,17 @@ int ed_store_outbox_mark(ed_store *s, const char *tenant, const char *key,
     }
     return s->ops->outbox_mark(s, tenant, key, state, message, err);
 }
+
+int ed_store_catalog_keep(ed_store *s, const char *digest, const char *manifest,
+                          const ed_kept_pack *packs, size_t n, ed_buf *err)
+{
+    return s->ops->catalog_keep ? s->ops->catalog_keep(s, digest, manifest, packs, n, err)
+                                : ED_STORE_UNSUPPORTED;
+}
+
+int ed_store_catalog_restore(ed_store *s, const char *digest, const char *dest,
+                             ed_buf *manifest, ed_buf *err)
+{
+    return s->ops->catalog_restore ? s->ops->catalog_restore(s, digest, dest, manifest, err)
+                                   : ED_STORE_UNSUPPORTED;
+}

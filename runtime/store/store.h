@@ -90,6 +90,13 @@ typedef struct ed_record {
     const char *retention_until; /* YYYY-MM-DD */
     const char *bytes;           /* the decision, one line */
     size_t len;
+    /* Replay (docs/AUDIT.md, "Replay"): a decision's entry also keeps the
+     * event's exact bytes and the digest of the catalog that decided it
+     * (ed_store_catalog_keep); both hashed with the record. NULL for a
+     * host record (reload, evidence), which keeps the older form. */
+    const char *catalog;         /* 64 hex digits, or "" when unknown */
+    const char *event;
+    size_t event_len;
 } ed_record;
 
 typedef uint64_t ed_ticket;
@@ -124,6 +131,12 @@ typedef struct ed_entry {
     size_t record_len;
     const char *bytes;
     size_t len;
+    /* a decision's replay fields (ed_record): catalog "" and event NULL
+     * when the entry has none (a host record, an older entry) or the
+     * event is archived with its decision */
+    const char *catalog;
+    const char *event;
+    size_t event_len;
 } ed_entry;
 
 /* Return 0 to go on, 1 to stop quietly, anything else to fail. */
@@ -296,6 +309,68 @@ ed_store_listener *ed_store_packs_listen(ed_store *s);
 int ed_store_listener_fd(ed_store_listener *l);
 int ed_store_listener_check(ed_store_listener *l, ed_buf *err);
 void ed_store_listener_close(ed_store_listener *l);
+
+/* Every catalog (pack generation) that served, kept by digest so that a
+ * decision can be made again (`edict replay`): the file store under
+ * <dir>/packs/, PostgreSQL in tables every node shares (migration 006).
+ * A catalog is its manifest, one line per pack version, sorted:
+ *
+ *     <pack|tenant> <sha256 hex of the pack> <label>
+ *
+ * and the catalog's digest is the SHA-256 of the manifest. Each pack
+ * version's files are kept once, by the pack's digest. */
+typedef struct ed_kept_file {
+    const char *path;   /* relative, '/'-separated */
+    const char *data;
+    size_t len;
+} ed_kept_file;
+
+typedef struct ed_kept_pack {
+    const char *digest; /* 64 hex: the pack's digest */
+    const ed_kept_file *files;
+    size_t n_files;
+} ed_kept_pack;
+
+/* The same from a folder laid out as the file store's packs/ (and a
+ * regulator package's replay/): catalogs/<hex>, versions/<hex>.pack. */
+int ed_kept_restore(const char *packs_dir, const char *digest, const char *dest,
+                    ed_buf *manifest, ed_buf *err);
+
+/* The decisions a regulator package selected (entries/N.bin of chain.txt's
+ * "selected" lines that hold an event), each as an entry replay decides
+ * again: decision id, occurred_at, catalog, event and bytes from its
+ * record; tenant "" (the decision names it). kept_dir (made) gets the
+ * package's replay/ folder for ed_kept_restore. Check the package first
+ * (ed_package_verify). 0, or -1 with err. */
+int ed_package_each_decision(const char *path, const char *kept_dir, ed_entry_visitor visit,
+                             void *arg, ed_buf *err);
+
+/* A pack version's digest over its files in path order (the framing
+ * engine/pack.c hashes: path NUL length NUL bytes), 64 hex digits. */
+void ed_kept_digest(const ed_kept_file *files, size_t n, char hex[65]);
+
+/* Keep the catalog (manifest, its digest hex) and the pack versions it
+ * lists that the store lacks, durably. 0, or -1 with err. */
+int ed_store_catalog_keep(ed_store *s, const char *digest, const char *manifest,
+                          const ed_kept_pack *packs, size_t n, ed_buf *err);
+
+/* The catalog `digest`: its manifest into manifest, and each pack version
+ * it lists written under dest/<label>/ (dest made if missing). 0; 1 when
+ * the store has no such catalog; -1 with err. */
+int ed_store_catalog_restore(ed_store *s, const char *digest, const char *dest,
+                             ed_buf *manifest, ed_buf *err);
+
+/* An event's bytes as a record field: base64 (RFC 4648, padded; "-" for
+ * none), so the field has no space, quote or backslash and an export's
+ * record needs no unescaping. Decode appends the bytes: 0, or -1 when
+ * field is not base64. */
+void ed_store_event_encode(const char *bytes, size_t len, ed_buf *out);
+int ed_store_event_decode(const char *field, size_t len, ed_buf *out);
+
+/* A label in a catalog manifest: '%', space and control bytes as %XX
+ * (decode leaves out->data set). */
+void ed_store_label_encode(const char *s, ed_buf *out);
+void ed_store_label_decode(const char *s, ed_buf *out);
 
 /* The tenants whose chains did not verify when the writer opened the
  * store (a byte changed, an entry missing, a checkpoint contradicted):

@@ -52,6 +52,10 @@ typedef struct ed_store_ops {
     long long (*packs_current)(ed_store *s, ed_buf *err);
     int (*packs_fetch)(ed_store *s, long long id, const char *dest, ed_buf *err);
     ed_store_listener *(*packs_listen)(ed_store *s);
+    int (*catalog_keep)(ed_store *s, const char *digest, const char *manifest,
+                        const ed_kept_pack *packs, size_t n, ed_buf *err);
+    int (*catalog_restore)(ed_store *s, const char *digest, const char *dest,
+                           ed_buf *manifest, ed_buf *err);
     int (*metrc_put)(ed_store *s, const char *tenant, const char *license,
                      const ed_metrc_object *o, size_t n, ed_buf *err);
     int (*metrc_count)(ed_store *s, const char *tenant, const char *license,
@@ -114,8 +118,28 @@ void ed_store_checkpoint_message(ed_buf *b, const char *tenant, uint64_t seq,
 
 /* Shared by the implementations: the hashed record of an entry, as the
  * chain covers it ("<decision_id> <event_id> <occurred_at> <flag>
- * <type> <retention_until> <len> "; '-' for a field the entry does not have). */
+ * <type> <retention_until> <len> "; '-' for a field the entry does not
+ * have). A record with replay fields (rec->event or rec->catalog set,
+ * tag E3) has "<catalog> <event>" before <len>, the event encoded by
+ * ed_store_event_encode (base64). */
 void ed_store_record_fields(const ed_record *rec, ed_buf *out);
+
+/* The file store's catalogs (kept.c): under folder dir/packs/. */
+int ed_file_catalog_keep(const char *dir, const char *digest, const char *manifest,
+                         const ed_kept_pack *packs, size_t n, ed_buf *err);
+int ed_file_catalog_restore(const char *dir, const char *digest, const char *dest,
+                            ed_buf *manifest, ed_buf *err);
+/* Write the pack files of a restored catalog under dest/<label>/ for each
+ * manifest line, from get (the files of a pack digest into files). */
+int ed_kept_write_pack(const char *dest, const char *label, const ed_kept_file *files,
+                       size_t n, ed_buf *err);
+
+
+/* A restored pack's folder as a kept pack text ("edict-pack 1\n", then
+ * per file in path order "<path>\n<len>\n<bytes>\n") and its digest;
+ * 0, or -1. Check such a text against its digest hex: 0, or -1 with err. */
+int ed_kept_pack_text(const char *folder, ed_buf *out, char hex[65]);
+int ed_kept_pack_check(const char *hex, const char *text, size_t len, ed_buf *err);
 
 /* retention.c: an RFC 3339 text's date as yyyymmdd, or 0. */
 int32_t ed_store_day_of(const char *s, size_t n);

@@ -256,4 +256,15 @@ check "its upload entry stays in the chain, digest and all" grep -q "\"record\":
 run "$EDICT" audit verify --journal "$J" --tenant acme
 has "the chain still verifies" "$OUT" ", ok"
 
+# a crash mid-upload leaves a temporary file that is never served: swept
+# when the vault is next opened, once older than an hour (another node may
+# be streaming an upload into the same folder now)
+mkdir -p "$V/acme/tmp"
+printf x >"$V/acme/tmp/upload-stale1"
+touch -d '2 hours ago' "$V/acme/tmp/upload-stale1"
+printf x >"$V/acme/tmp/upload-fresh1"
+run "$EDICT" evidence get "$D1" --journal "$J" --tenant acme --out "$TMP/kept2"
+is "stale upload temporaries are removed, an upload under way is left alone" \
+    "$(ls "$V/acme/tmp" | tr '\n' ' ')" "upload-fresh1 "
+
 summary

@@ -51,7 +51,7 @@ has "RULES.md names the pack API edict implements" RULES.md \
 
 # -h and `edict help COMMAND` are --help, for every command and subcommand
 for c in eval check test packs serve diff retention audit db new events lint metrc evidence \
-    report "audit verify" "audit export" "evidence put" "retention status" "db migrate" \
+    report replay "audit verify" "audit export" "evidence put" "retention status" "db migrate" \
     "metrc sync" "metrc outbox"; do
     run "$EDICT" $c --help
     want=$(cat "$OUT")

@@ -7,7 +7,7 @@
 M=$TMP/man
 sh dist/man.sh "$EDICT" "$M" >"$TMP/man.out" 2>&1
 is "man.sh: exit 0" "$?" 0
-for c in "" -eval -check -test -packs -diff -audit -serve -evidence -report -retention -db -new -events -lint -metrc; do
+for c in "" -eval -check -test -packs -diff -audit -serve -evidence -report -replay -retention -db -new -events -lint -metrc; do
     check "a man page: edict$c.1" [ -s "$M/edict$c.1" ]
 done
 has "edict-eval(1): its title line" "$M/edict-eval.1" '.TH EDICT-EVAL 1'

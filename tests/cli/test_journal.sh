@@ -16,9 +16,11 @@ run "$EDICT" eval --packs rules --journal "$J" "$TMP/ev.ndjson"
 is "eval journals and decides" "$RC" 0
 SEG=$J/segment-000001.log
 is "one entry per decision, every tenant in one segment" \
-    "$(grep -c '^E2 [0-9]* acme ' "$SEG") $(grep -c '^E2 [0-9]* globex ' "$SEG")" "5 1"
+    "$(grep -c '^E3 [0-9]* acme ' "$SEG") $(grep -c '^E3 [0-9]* globex ' "$SEG")" "5 1"
 is "the entry holds exactly the bytes written out" \
-    "$(sed -n 1p "$SEG" | cut -d' ' -f12-)" "$(sed -n 1p "$OUT")"
+    "$(sed -n 1p "$SEG" | cut -d' ' -f14-)" "$(sed -n 1p "$OUT")"
+is "... and the event's exact bytes (base64), for replay" \
+    "$(sed -n 1p "$SEG" | cut -d' ' -f12 | base64 -d)" "$(sed -n 1p "$TMP/ev.ndjson")"
 is "the host writes the fields lookups need beside the bytes" \
     "$(sed -n 1p "$SEG" | cut -d' ' -f6-10)" "j1 2026-01-01T10:00:00Z green employee.compliance 2033-01-01"
 run "$EDICT" audit verify --journal "$J"
@@ -73,8 +75,8 @@ tamper "one byte flipped" 'sed -i "3s/employee-flags/employee-flagz/" "$1"' "BRO
 tamper "an entry deleted" 'sed -i "4d" "$1"' "BROKEN at entry 4: sequence number 5"
 tamper "two entries swapped" 'awk "NR==3{h=\$0;next} NR==4{print;print h;next} 1" "$1" >"$1.x" && mv "$1.x" "$1"' "BROKEN at entry 3: sequence number 4"
 tamper "a forged entry appended" 'printf "E2 11 acme %064d - - - - - - 2 {}\n" 0 >> "$1"' "BROKEN at entry 11: hash mismatch"
-tamper "a length that lies" 'sed -i -E "2s/^(E2 2 acme [0-9a-f]+ ([^ ]+ ){6})[0-9]+/\\17/" "$1"' "BROKEN in segment-000001.log: length does not match"
-tamper "a host field changed (retention_until)" 'sed -i -E "3s/^(E2 3 acme [0-9a-f]+ ([^ ]+ ){5})[0-9-]+/\\11999-01-01/" "$1"' "BROKEN at entry 3: hash mismatch"
+tamper "a length that lies" 'sed -i -E "2s/^(E3 2 acme [0-9a-f]+ ([^ ]+ ){8})[0-9]+/\\17/" "$1"' "BROKEN in segment-000001.log: length does not match"
+tamper "a host field changed (retention_until)" 'sed -i -E "3s/^(E3 3 acme [0-9a-f]+ ([^ ]+ ){5})[0-9-]+/\\11999-01-01/" "$1"' "BROKEN at entry 3: hash mismatch"
 
 # a torn last entry (a write cut short): noted by verify, cut by the next writer
 cp -R "$J" "$TMP/torn"
@@ -85,7 +87,7 @@ has "torn tail: noted" "$OUT" "a torn last entry at the end of segment-000001.lo
 run "$EDICT" eval --packs rules --journal "$TMP/torn" "$TMP/ev.ndjson"
 has "torn tail: the next writer cuts it, with a warning" "$ERR" "cut a torn last entry"
 run "$EDICT" audit verify --journal "$TMP/torn" --tenant acme
-is "torn tail: the chain goes on from entry 10" "$RC:$(grep -c '^E2 [0-9]* acme ' "$TMP/torn/segment-000001.log")" "0:15"
+is "torn tail: the chain goes on from entry 10" "$RC:$(grep -c '^E3 [0-9]* acme ' "$TMP/torn/segment-000001.log")" "0:15"
 
 # one writer at a time
 exec 9>>"$J/lock"
@@ -107,7 +109,7 @@ is "each of its events gets an error line, the other tenant a decision" \
     "$(grep -c '"error":"the journal of tenant acme does not verify' "$OUT") $(grep -c '"decision_id"' "$OUT")" "5 1"
 run "$EDICT" audit verify --journal "$TMP/q" --tenant globex
 has "the other tenant's chain goes on and verifies" "$OUT" "tenant globex: 3 entries"
-is "nothing was appended to the damaged chain" "$(grep -c '^E2 [0-9]* acme ' "$TMP/q/segment-000001.log")" 10
+is "nothing was appended to the damaged chain" "$(grep -c '^E3 [0-9]* acme ' "$TMP/q/segment-000001.log")" 10
 
 # --no-journal writes nothing
 run "$EDICT" eval --packs rules --no-journal --journal "$TMP/none" "$TMP/ev.ndjson"
@@ -126,8 +128,8 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     # every acknowledged decision line must be in the journal, as an
-    # entry's exact bytes (field 12 on)
-    cut -d' ' -f12- "$CJ"/segment-*.log >"$TMP/journaled.$round"
+    # entry's exact bytes (field 14 on)
+    cut -d' ' -f14- "$CJ"/segment-*.log >"$TMP/journaled.$round"
     # (a last line cut short by the kill was never written out whole: only
     # complete lines count)
     head -n "$(wc -l <"$TMP/acked.$round")" "$TMP/acked.$round" | grep '"decision_id"' |
@@ -166,13 +168,13 @@ rewrite() {  # SEGMENT: change acme's entry 2, recompute acme's every hash
         n=$2
         rec=${line#* * * * }
         set -- $rec
-        meta="$1 $2 $3 $4 $5 $6"
-        bytes=${rec#* * * * * * * }
+        meta="$1 $2 $3 $4 $5 $6 $7 $8"
+        bytes=${rec#* * * * * * * * * }
         [ "$n" = 2 ] && bytes=$(printf '%s' "$bytes" | sed 's/"event_id":"j/"event_id":"forged-/')
         rec="$meta $(printf '%s' "$bytes" | wc -c | tr -d ' ') $bytes"
         h=$( { printf '%s' "$prev" | xxd -r -p; printf '%s' "$rec"; } |
              openssl dgst -sha256 -r | cut -d' ' -f1)
-        printf 'E2 %d acme %s %s\n' "$n" "$h" "$rec"
+        printf 'E3 %d acme %s %s\n' "$n" "$h" "$rec"
         prev=$h
     done <"$seg" >"$seg.new"
     mv "$seg.new" "$seg"
@@ -195,7 +197,7 @@ has "forged checkpoints: named" "$OUT" "bad signature"
 
 # entries removed from the end, below a checkpoint
 cp -R "$J" "$TMP/cut"
-last=$(grep -n '^E2 [0-9]* acme ' "$TMP/cut/segment-000001.log" | tail -1 | cut -d: -f1)
+last=$(grep -n '^E3 [0-9]* acme ' "$TMP/cut/segment-000001.log" | tail -1 | cut -d: -f1)
 sed -i "${last}d" "$TMP/cut/segment-000001.log"
 run "$EDICT" audit verify --journal "$TMP/cut" --tenant acme
 is "removed entries: caught by the checkpoint" "$RC" 1

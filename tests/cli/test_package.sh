@@ -33,7 +33,8 @@ has "package: the decisions of March, covered by a checkpoint" "$OUT" \
     "4 decisions selected, entries 2 to 5, covered by a signed checkpoint"
 run "$EDICT" audit verify-package "$TMP/march.tar"
 is "verify-package: ok" "$RC" 0
-has "verify-package: what it checked" "$OUT" "4 entries linked and hashed; 1 checkpoint, signatures verified; ok"
+has "verify-package: what it checked" "$OUT" "4 entries linked and hashed; 1 checkpoint, signatures verified; 4 events, 1 catalog and"
+has "verify-package: ... with what replay needs" "$OUT" "pack versions for replay; ok"
 mkdir -p "$TMP/x" && tar -xf "$TMP/march.tar" -C "$TMP/x"
 is "chain.txt: the selected entries, in chain order" "$(cut -d' ' -f1,3 "$TMP/x/package/chain.txt" | tr '\n' ,)" \
     "2 selected,3 selected,4 selected,5 selected,"
@@ -50,6 +51,22 @@ awk '/^### Checking a package without edict/{f=1} f&&/^```sh/{g=1;next} g&&/^```
 check "docs/AUDIT.md has the script" grep -q "openssl pkeyutl" "$TMP/check.sh"
 run sh -c 'cd "$1" && sh "$2"' sh "$TMP/x" "$TMP/check.sh"
 is "the documented openssl/sha256sum check passes" "$RC $(cat "$OUT")" "0 package verified"
+
+# replay: each selected decision's event, exactly as it was sent, and its packs
+is "events/N.json: the event exactly as sent" "$(cat "$TMP/x/package/events/2.json")" "$(sed -n 1p "$TMP/events")"
+check "replay/catalogs: the catalog that decided them" [ "$(ls "$TMP/x/package/replay/catalogs" | wc -l)" -eq 1 ]
+C=$(ls "$TMP/x/package/replay/catalogs")
+is "... named by its SHA-256" "$(sha256sum <"$TMP/x/package/replay/catalogs/$C" | cut -d' ' -f1)" "$C"
+E=$(awk '$3 == "pack" || $1 == "pack" { print $2; exit }' "$TMP/x/package/replay/catalogs/$C")
+check "replay/versions: the pack versions it lists" [ -s "$TMP/x/package/replay/versions/$E.pack" ]
+# tampered with care: an event changed, SHA256SUMS redone
+cp -R "$TMP/x" "$TMP/t3"
+sed -i 's/"evidence_id":"W-1"/"evidence_id":"W-7"/' "$TMP/t3/package/events/2.json"
+(cd "$TMP/t3/package" && grep -v SHA256SUMS SHA256SUMS | cut -c67- | xargs sha256sum >SHA256SUMS.new && mv SHA256SUMS.new SHA256SUMS)
+(cd "$TMP/t3" && tar -cf "$TMP/t3.tar" package)
+run "$EDICT" audit verify-package "$TMP/t3.tar"
+is "verify-package: a changed event fails" "$RC" 1
+has "... naming it" "$OUT" "events/2.json: not the event its entry holds"
 
 # tampered: a byte of a decision, SHA256SUMS not updated
 cp -R "$TMP/x" "$TMP/t1"

@@ -365,7 +365,7 @@ X1=$(jv "$TMP/body" 'D[1].decisions[1].decision_id')
 is "admin diff: x1 journaled green under limit 60" "$(jv "$TMP/body" 'D[1].decisions[1].flag')" green
 # the chain's entries but reload records: the folder watch may still journal
 # one for the edits above meanwhile, which is not the diff's doing
-entries() { grep '^E2 [0-9]* acme ' "$J/segment-000001.log" | grep -vc '"kind":"reload"'; }
+entries() { grep '^E[23] [0-9]* acme ' "$J/segment-000001.log" | grep -vc '"kind":"reload"'; }
 ENTRIES=$(entries)
 diff_body() { # TO-DIR [EXTRA-FIELDS]: x1 (journaled), x2 and x3 (not)
     printf '{"tenant":"acme","to":["%s"],"events":[%s,%s,%s]%s}' "$1" "$(ev x1 30)" \
@@ -502,7 +502,7 @@ stop
 # --- a journal that does not verify ---------------------------------------
 # one byte of acme's second entry changed while the server was down: acme is
 # refused (503, named in /readyz, /metrics and the log), beta goes on
-line=$(grep -n '^E2 2 acme ' "$J/segment-000001.log" | cut -d: -f1)
+line=$(grep -n '^E[23] 2 acme ' "$J/segment-000001.log" | cut -d: -f1)
 sed -i "${line}s/\"score\":/\"scorE\":/" "$J/segment-000001.log"
 start
 req GET /readyz

@@ -231,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check_top(ctx->L, ctx_top + 1, "after ed_event_copy_protected");
         check_top(intake, in_top + 1, "intake after ed_event_copy_protected");
-        ed_eval_options opt = {explain};
+        ed_eval_options opt = {explain, ED_VAULT_UNKNOWN};
         ed_outcome o;
         ed_buf_reset(o_buf);
         int rc = ed_engine_evaluate(ctx, &ev, &opt, o_buf, &o, &err);

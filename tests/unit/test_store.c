@@ -140,7 +140,7 @@ static int append(ed_store *s, int n, const char *tenant, const char *flag,
     char event[32];
     snprintf(event, sizeof event, "ev-%d", n);
     decision(n, tenant, flag, type, occurred, retain, details, id, &b);
-    ed_record r = {tenant, id, event, occurred, flag, type, retain, b.data, b.len};
+    ed_record r = {tenant, id, event, occurred, flag, type, retain, b.data, b.len, NULL, NULL, 0};
     int rc = ed_store_append(s, &r, NULL, &err);
     if (rc != 0) {
         fprintf(stderr, "append: %s\n", err.data);
@@ -341,7 +341,7 @@ static void *append_and_commit(void *p)
         decision(a->id * 1000 + i, tenant, "green", "t.x", "2026-01-01T00:00:00Z", NULL,
                  NULL, id, &b);
         ed_record r = {tenant, id, event, "2026-01-01T00:00:00Z", "green", "t.x", NULL,
-                       b.data, b.len};
+                       b.data, b.len, NULL, NULL, 0};
         ed_ticket t;
         if (ed_store_append(a->s, &r, &t, &err) != 0 || ed_store_commit(a->s, t, &err) != 0) {
             a->failures++;
@@ -531,6 +531,94 @@ TEST(each_entry_rehashes_from_its_record_and_bytes)
     CHECK(ed_store_walk(s, "t a/b", NULL, check_export, &c, NULL, devnull) == 0, "walk");
     fclose(devnull);
     CHECK(c.lines == 5 && c.bad == 0, "%d lines, %d bad", c.lines, c.bad);
+    ed_store_close(s);
+    free(where);
+    PASS();
+}
+
+typedef struct replay_seen {
+    ed_buf event;
+    char catalog[65];
+    int found, has_event;
+} replay_seen;
+
+static int keep_replay(void *arg, const ed_entry *e)
+{
+    replay_seen *r = arg;
+    r->found++;
+    snprintf(r->catalog, sizeof r->catalog, "%s", e->catalog ? e->catalog : "");
+    r->has_event = e->event != NULL;
+    ed_buf_reset(&r->event);
+    if (e->event) {
+        ed_buf_append(&r->event, e->event, e->event_len);
+    }
+    return 0;
+}
+
+TEST(a_decision_keeps_its_event_bytes_and_catalog_and_both_are_hashed)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL, "open");
+    static const char event[] = "{\n  \"id\": \"ev-1\", \"note\": \"50% \\\"off\\\"  \xc3\xa9\"\t}";
+    const char *cat = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    char id[40];
+    ed_buf b = {0}, err = {0};
+    decision(1, "acme", "green", "t", "2026-02-01T00:00:00Z", "2030-01-01", NULL, id, &b);
+    ed_record r = {"acme", id, "ev-1", "2026-02-01T00:00:00Z", "green", "t", "2030-01-01",
+                   b.data, b.len, cat, event, sizeof event - 1};
+    CHECK(ed_store_append(s, &r, NULL, &err) == 0, "append: %s", err.data);
+    append(s, 2, "acme", "green", "t", "2026-02-02T00:00:00Z", NULL, NULL, id); /* no replay fields */
+    char id1[40];
+    decision(1, "acme", "green", "t", "2026-02-01T00:00:00Z", "2030-01-01", NULL, id1, &b);
+    replay_seen seen = {{0}, "", 0, 0};
+    CHECK(ed_store_get(s, "acme", id1, keep_replay, &seen, &err) == 0, "get: %s",
+          err.data ? err.data : "");
+    CHECK(seen.has_event && seen.event.len == sizeof event - 1 &&
+              memcmp(seen.event.data, event, seen.event.len) == 0,
+          "the event came back as %zu bytes", seen.event.len);
+    CHECK_STR(seen.catalog, cat);
+    CHECK(ed_store_get(s, "acme", id, keep_replay, &seen, &err) == 0, "get 2");
+    CHECK(!seen.has_event && seen.catalog[0] == '\0', "an entry without replay fields has none");
+    export_check c = {0, 0};
+    FILE *devnull = fopen("/dev/null", "w");
+    CHECK(ed_store_walk(s, "acme", NULL, check_export, &c, NULL, devnull) == 0, "walk");
+    fclose(devnull);
+    CHECK(c.lines == 2 && c.bad == 0, "%d lines, %d do not re-hash from record and bytes",
+          c.lines, c.bad);
+
+    /* the catalog and its pack version, kept once, restored whole */
+    ed_kept_file files[2] = {{"pack.lua", "return {}\n", 10}, {"rules/a.lua", "-- a\n", 5}};
+    char pack[65], catalog[65];
+    ed_buf man = {0};
+    ed_kept_digest(files, 2, pack);
+    ed_buf_printf(&man, "pack %s packs/demo\n", pack);
+    ed_sha256_hex(man.data, man.len, catalog);
+    ed_kept_pack kp = {pack, files, 2};
+    CHECK(ed_store_catalog_keep(s, catalog, man.data, &kp, 1, &err) == 0, "keep: %s",
+          err.data ? err.data : "");
+    CHECK(ed_store_catalog_keep(s, catalog, man.data, &kp, 1, &err) == 0, "keep twice");
+    char *dest = NULL;
+    CHECK(asprintf(&dest, "%s/restored-%d", root, ++counter) > 0, "path");
+    ed_buf got = {0};
+    CHECK(ed_store_catalog_restore(s, catalog, dest, &got, &err) == 0, "restore: %s",
+          err.data ? err.data : "");
+    CHECK(got.len == man.len && memcmp(got.data, man.data, man.len) == 0, "the manifest");
+    char *f = NULL;
+    CHECK(asprintf(&f, "%s/packs/demo/rules/a.lua", dest) > 0, "path");
+    size_t n = 0;
+    char *text = ed_read_file(f, &n);
+    CHECK(text != NULL && n == 5 && memcmp(text, "-- a\n", 5) == 0, "a restored file");
+    free(text);
+    ed_buf_reset(&got);
+    CHECK(ed_store_catalog_restore(s, pack, dest, &got, &err) == 1, "an unknown catalog: 1");
+    free(f);
+    free(dest);
+    ed_buf_free(&got);
+    ed_buf_free(&man);
+    ed_buf_free(&seen.event);
+    ed_buf_free(&b);
+    ed_buf_free(&err);
     ed_store_close(s);
     free(where);
     PASS();
@@ -878,7 +966,7 @@ TEST(a_change_inside_the_database_is_caught_and_quarantined)
     char id[40];
     ed_buf b = {0}, err = {0};
     decision(9, "acme", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id, &b);
-    ed_record r = {"acme", id, "ev-9", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len};
+    ed_record r = {"acme", id, "ev-9", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len, NULL, NULL, 0};
     CHECK(ed_store_append(s, &r, NULL, &err) == ED_STORE_QUARANTINED &&
           strstr(err.data, "does not verify"), "nothing appended to acme: %s", err.data);
     CHECK(fill(s, "other", 5, 5) == 0, "other tenants go on");
@@ -1037,7 +1125,7 @@ static void *append_through_restart(void *p)
         decision(w->id * 1000 + i, tenant, "green", "t", "2026-01-01T00:00:00Z", NULL, NULL,
                  w->ids[i], &b);
         ed_record r = {tenant, w->ids[i], event, "2026-01-01T00:00:00Z", "green", "t", NULL,
-                       b.data, b.len};
+                       b.data, b.len, NULL, NULL, 0};
         ed_ticket t;
         int after = *w->restarted;
         w->acked[i] = ed_store_append(w->s, &r, &t, &err) == 0 &&
@@ -1133,7 +1221,7 @@ TEST(a_locked_chain_head_gives_a_clear_error_not_a_hang)
     char id[40];
     ed_buf b = {0}, err = {0};
     decision(2, "acme", "green", "t", "2026-02-01T00:00:00Z", NULL, NULL, id, &b);
-    ed_record r = {"acme", id, "ev-2", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len};
+    ed_record r = {"acme", id, "ev-2", "2026-02-01T00:00:00Z", "green", "t", NULL, b.data, b.len, NULL, NULL, 0};
     ed_ticket t = 0;
     time_t t0 = time(NULL);
     CHECK(ed_store_append(s, &r, &t, &err) == 0, "queued");
@@ -1184,6 +1272,7 @@ int main(int argc, char **argv)
         T(reopen_continues_chains_and_rebuilds_a_lost_index),                              \
         T(retention_never_removes_before_the_decisions_own_date),                         \
         T(each_entry_rehashes_from_its_record_and_bytes),                                  \
+        T(a_decision_keeps_its_event_bytes_and_catalog_and_both_are_hashed),              \
         T(idempotency_records_survive_a_restart_until_they_expire),                       \
         T(a_record_is_found_by_its_key_where_nodes_share_the_store),                       \
         T(a_job_runs_once_per_period_and_a_lease_has_one_holder),                         \
