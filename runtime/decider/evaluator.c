@@ -132,10 +132,45 @@ void ed_progress_end(ed_progress *p)
     atomic_store(&p->ordinal, 0);
 }
 
+/* What the child has read of its requests: a request comes in one
+ * write, so it is read in as few reads as the socket allows (one, for a
+ * body that fits its buffer), not one per part. */
+typedef struct child_in {
+    int fd;
+    ed_buf buf;
+    size_t pos;
+} child_in;
+
+/* Make n unread bytes available at in->buf.data + in->pos; _exit when the
+ * worker is gone. */
+static void child_need(child_in *in, size_t n)
+{
+    if (in->buf.len - in->pos >= n) {
+        return;
+    }
+    if (in->pos > 0) {
+        memmove(in->buf.data, in->buf.data + in->pos, in->buf.len - in->pos);
+        in->buf.len -= in->pos;
+        in->pos = 0;
+    }
+    while (in->buf.len < n) {
+        ed_buf_reserve(&in->buf, (n > FLUSH_BYTES ? n : FLUSH_BYTES) - in->buf.len);
+        ssize_t r = read(in->fd, in->buf.data + in->buf.len, in->buf.cap - in->buf.len - 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            _exit(0);
+        }
+        in->buf.len += (size_t)r;
+    }
+}
+
 typedef struct child_out {
     ed_decider *d;
     int fd;
     ed_buf frames;
+    child_in *in; /* the worker's answers to fetches come in here too */
 } child_out;
 
 static int flush_frames(child_out *c)
@@ -198,40 +233,6 @@ static int keep_only(int fd)
     return 3;
 }
 
-/* What the child has read of its requests: a request comes in one
- * write, so it is read in as few reads as the socket allows (one, for a
- * body that fits its buffer), not one per part. */
-typedef struct child_in {
-    int fd;
-    ed_buf buf;
-    size_t pos;
-} child_in;
-
-/* Make n unread bytes available at in->buf.data + in->pos; _exit when the
- * worker is gone. */
-static void child_need(child_in *in, size_t n)
-{
-    if (in->buf.len - in->pos >= n) {
-        return;
-    }
-    if (in->pos > 0) {
-        memmove(in->buf.data, in->buf.data + in->pos, in->buf.len - in->pos);
-        in->buf.len -= in->pos;
-        in->pos = 0;
-    }
-    while (in->buf.len < n) {
-        ed_buf_reserve(&in->buf, (n > FLUSH_BYTES ? n : FLUSH_BYTES) - in->buf.len);
-        ssize_t r = read(in->fd, in->buf.data + in->buf.len, in->buf.cap - in->buf.len - 1);
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            _exit(0);
-        }
-        in->buf.len += (size_t)r;
-    }
-}
-
 /* A forked child becomes a process of its own: it dies with the thread
  * that forked it, takes signals as a plain process does, and keeps only
  * fd (returned, renumbered) of the parent's descriptors. */
@@ -276,16 +277,20 @@ static int child_lookup(void *arg, const char *tenant, const char *license, cons
         ed_buf_append(&c->frames, s[i], w.len[i]);
         ed_buf_putc(&c->frames, '\0');
     }
-    wire_answer a;
-    if (flush_frames(c) != 0 || read_all(c->fd, &a, sizeof a) != 0 ||
-        a.body_len > MAX_FRAME_BYTES || a.err_len > MAX_FRAME_BYTES) {
+    if (flush_frames(c) != 0) {
         _exit(0); /* the worker is gone */
     }
-    char *b = read_exact(c->fd, a.body_len), *e = read_exact(c->fd, a.err_len);
-    ed_buf_append(body, b, a.body_len);
-    ed_buf_append(err, e, a.err_len);
-    free(b);
-    free(e);
+    wire_answer a;
+    child_need(c->in, sizeof a);
+    memcpy(&a, c->in->buf.data + c->in->pos, sizeof a);
+    c->in->pos += sizeof a;
+    if (a.body_len > MAX_FRAME_BYTES || a.err_len > MAX_FRAME_BYTES) {
+        _exit(0); /* not an answer the worker writes */
+    }
+    child_need(c->in, (size_t)a.body_len + a.err_len);
+    ed_buf_append(body, c->in->buf.data + c->in->pos, a.body_len);
+    ed_buf_append(err, c->in->buf.data + c->in->pos + a.body_len, a.err_len);
+    c->in->pos += (size_t)a.body_len + a.err_len;
     return a.status;
 }
 
@@ -298,8 +303,8 @@ static _Noreturn void child_main(ed_evaluator *e, int fd, pid_t parent)
     d->cfg.store = NULL;
     d->evaluator = NULL;
     d->progress = e->progress;
-    child_out c = {d, fd, {0}};
     child_in in = {fd, {0}, 0};
+    child_out c = {d, fd, {0}, &in};
     if (d->cfg.lookup != NULL) {
         d->cfg.lookup = child_lookup;
         d->cfg.lookup_arg = &c;
