@@ -99,13 +99,6 @@ static const char *run(const char *code)
 
 #define CHECK_LUA(code, want) CHECK_STR(run(code), want)
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Lua that builds graph g from a list of "from>to" strings; nodes are the
  * names listed in `ns`. */
 #define G(ns, es)                                                          \
@@ -176,10 +169,11 @@ TEST(trace_repeated_walks)
     PASS();
 }
 
-/* 1,000,000 links: iterative, so no C stack grows with depth. */
+/* 1,000,000 links: iterative, so no C stack grows with depth (a
+ * recursive walk would overflow it and crash here). How fast is
+ * tests/bench/chain.sh's business, not this test's. */
 TEST(trace_million_link_chain)
 {
-    double t0 = now_s();
     CHECK_LUA("local n = 1000000\n"
               "local nodes, edges = {}, {}\n"
               "for i = 0, n do nodes[i + 1] = {id = i} end\n"
@@ -189,8 +183,6 @@ TEST(trace_million_link_chain)
               "local s = g:stats()\n"
               "return show({o, u, s, #g:cycles(), #g:gaps(n)})",
               "{{0},{},{dangling=0,edges=1000000,nodes=1000001},0,999999}");
-    double dt = now_s() - t0;
-    CHECK(dt < 30.0, "took %.1f s", dt); /* ~1 s at -O2; ASan is slower */
     PASS();
 }
 
