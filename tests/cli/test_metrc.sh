@@ -115,12 +115,14 @@ case $(sed -n 2p "$OUT") in
 *" 0 throttled"*) fail "429s were met" "$(cat "$OUT")" ;;
 *) ok "429s were met and retried after Retry-After" ;;
 esac
-# the limiter set to Metrc's limit meets none
+# the limiter set just under Metrc's limit meets none. (At exactly the
+# limit, 5/s against 5/s, the emulator counts arrivals, which a loaded
+# machine can bunch closer than the client's 50 ms margin: it flaked.)
 emu_stop
 emu_start "$TMP/slow.json"
 run "$EDICT" metrc sync --tenant acme --base-url "$EMU_URL" --keys "$TMP/keys" \
-    --store "$TMP/j5" --license OR-LIC-1 --since 24h --rate-facility 5
-has "a limiter at Metrc's rate is never throttled" "$OUT" "(0 retried, 0 throttled), 0 errors"
+    --store "$TMP/j5" --license OR-LIC-1 --since 24h --rate-facility 4
+has "a limiter under Metrc's rate is never throttled" "$OUT" "(0 retried, 0 throttled), 0 errors"
 emu_stop
 emu_start "$TMP/emu.json"
 opts

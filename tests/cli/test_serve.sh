@@ -262,7 +262,12 @@ req POST /v1/admin/reload -H "Authorization: Bearer $ADMIN"
 is "reload of the same files: ok, unchanged, generation 1 stays" "$ST $(jv "$TMP/body" 'D[1].generation .. " " .. tostring(D[1].unchanged)')" "200 1 true"
 printf -- '-- edited\n' >>"$P/demo/rules.lua"
 req POST /v1/admin/reload -H "Authorization: Bearer $ADMIN"
-is "reload after an edit: ok, generation 2" "$ST $(jv "$TMP/body" 'D[1].generation .. " " .. tostring(D[1].unchanged)')" "200 2 nil"
+# the folder watch (100 ms) may have taken the edit before this request:
+# then this reload finds generation 2 already serving the edited files
+case "$ST $(jv "$TMP/body" 'D[1].generation .. " " .. tostring(D[1].unchanged)')" in
+"200 2 nil" | "200 2 true") ok "reload after an edit: ok, generation 2" ;;
+*) fail "reload after an edit: ok, generation 2" "$ST $(cat "$TMP/body")" ;;
+esac
 cp "$P/demo/rules.lua" "$TMP/rules.good"
 printf 'rule { id = "demo/broken", on = "t.a", severity = "critical", cite = "X",\n  check = function(e) return end\n' >>"$P/demo/rules.lua"
 req POST /v1/admin/reload -H "Authorization: Bearer $ADMIN"
