@@ -221,7 +221,7 @@ TEST(writes_for_metrc_go_with_their_entry_once)
     char id[40];
     decision(1, "acme", "green", "waste.recorded", "2026-03-06T10:00:00Z", NULL, NULL, id, &b);
     ed_record r = {"acme", id, "ev-1", "2026-03-06T10:00:00Z", "green", "waste.recorded",
-                   NULL, b.data, b.len};
+                   NULL, b.data, b.len, NULL, NULL, 0};
     char k1[64], k2[64];
     snprintf(k1, sizeof k1, "%s/metrc/1", id);
     snprintf(k2, sizeof k2, "%s/metrc/2", id);
