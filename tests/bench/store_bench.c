@@ -57,7 +57,7 @@ static void *work(void *p)
         char day[32];
         snprintf(day, sizeof day, "2026-%02d-%02dT10:00:00Z", 1 + i % 12, 1 + i % 28);
         ed_record r = {tenant, id, event, day, "yellow", "employee.compliance",
-                       "2033-03-02", b.data, b.len};
+                       "2033-03-02", b.data, b.len, NULL, NULL, 0};
         ed_ticket t;
         if (ed_store_append(w->s, &r, &t, &err) != 0 || ed_store_commit(w->s, t, &err) != 0) {
             if (w->failures++ == 0) {
