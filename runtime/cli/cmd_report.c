@@ -3,7 +3,9 @@
  * journal, for a compliance manager (README, "Reports"). The chain is
  * walked (and so verified) once; each decision of the month and each
  * evidence upload goes to report_monthly.lua (embedded, report.h), which
- * adds them up and renders JSON, CSV, Markdown or one HTML page.
+ * adds them up, then the store's Metrc data (sync log, outbox, the mirror's
+ * packages of the licences the month names) to reconcile against, and
+ * renders JSON, CSV, Markdown or one HTML page.
  */
 #define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #define cmd_report_c
@@ -51,12 +53,18 @@ typedef struct walk_arg {
     int failed;
 } walk_arg;
 
-/* R[fn](bytes) for an entry of the month */
-static int call(lua_State *L, const char *fn, const char *bytes, size_t len)
+/* R[fn](bytes[, event]) for an entry of the month */
+static int call(lua_State *L, const char *fn, const char *bytes, size_t len, const char *event,
+                size_t event_len)
 {
     lua_getfield(L, 1, fn);
     lua_pushlstring(L, bytes, len);
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+    if (event) {
+        lua_pushlstring(L, event, event_len);
+    } else {
+        lua_pushnil(L);
+    }
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
         fprintf(stderr, "edict: report: %s\n", lua_tostring(L, -1));
         lua_pop(L, 1);
         return -1;
@@ -72,15 +80,99 @@ static int visit(void *arg, const ed_entry *e)
     }
     int rc = 0;
     if (e->decision_id[0]) {
-        rc = call(a->L, "decision", e->bytes, e->len);
+        rc = call(a->L, "decision", e->bytes, e->len, e->event, e->event_len);
     } else if (strcmp(e->type, "edict.evidence") == 0) {
-        rc = call(a->L, "upload", e->bytes, e->len);
+        rc = call(a->L, "upload", e->bytes, e->len, NULL, 0);
     }
     if (rc != 0) {
         a->failed = 1;
         return -1;
     }
     return 0;
+}
+
+/* The store's Metrc data, to R: each visitor calls R[fn] with what it got;
+ * a Lua error is kept in failed (the store's walk then stops). */
+typedef struct metrc_arg {
+    lua_State *L;
+    const char *license;
+    int failed;
+} metrc_arg;
+
+static int metrc_call(metrc_arg *a, int nargs)
+{
+    if (lua_pcall(a->L, nargs, 0, 0) != LUA_OK) {
+        fprintf(stderr, "edict: report: %s\n", lua_tostring(a->L, -1));
+        lua_pop(a->L, 1);
+        a->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int on_sync(void *arg, const char *json)
+{
+    metrc_arg *a = arg;
+    lua_getfield(a->L, 1, "sync");
+    lua_pushstring(a->L, json);
+    return metrc_call(a, 1);
+}
+
+static int on_outbox(void *arg, const ed_outbox_op *op)
+{
+    metrc_arg *a = arg;
+    lua_getfield(a->L, 1, "outbox");
+    lua_pushstring(a->L, op->key);
+    lua_pushstring(a->L, op->license ? op->license : "");
+    lua_pushstring(a->L, op->state ? op->state : "");
+    lua_pushstring(a->L, op->message ? op->message : "");
+    lua_pushstring(a->L, op->path ? op->path : "");
+    return metrc_call(a, 5);
+}
+
+static int on_package(void *arg, const char *id, const char *label, const char *json)
+{
+    metrc_arg *a = arg;
+    lua_getfield(a->L, 1, "mirror");
+    lua_pushstring(a->L, a->license);
+    lua_pushstring(a->L, json);
+    return metrc_call(a, 2);
+}
+
+/* Hand R the tenant's sync log and outbox, then the mirror's packages of
+ * each licence R.mirrored() names. 0, or -1 (said on stderr). */
+static int metrc_data(lua_State *L, ed_store *store, const char *tenant)
+{
+    metrc_arg a = {L, NULL, 0};
+    ed_buf err = {0};
+    int rc = ed_store_metrc_log_each(store, tenant, on_sync, &a, &err);
+    if (rc == 0 && !a.failed) {
+        rc = ed_store_outbox_each(store, tenant, NULL, on_outbox, &a, &err);
+    }
+    if (rc == 0 && !a.failed) {
+        lua_getfield(L, 1, "mirrored");
+        if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+            fprintf(stderr, "edict: report: %s\n", lua_tostring(L, -1));
+            lua_pop(L, 1);
+            a.failed = 1;
+        } else {
+            lua_Integer n = luaL_len(L, -1);
+            for (lua_Integer i = 1; i <= n && rc == 0 && !a.failed; i++) {
+                lua_geti(L, -1, i);
+                a.license = lua_tostring(L, -1); /* kept alive by the list below */
+                rc = ed_store_metrc_each(store, tenant, a.license, "packages", on_package, &a,
+                                         &err);
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    if (rc != 0) {
+        fprintf(stderr, "edict: report: the Metrc data of tenant %s: %s\n", tenant,
+                err.data ? err.data : "cannot be read");
+    }
+    ed_buf_free(&err);
+    return rc != 0 || a.failed ? -1 : 0;
 }
 
 static int period_ok(const char *p)
@@ -190,6 +282,9 @@ int ed_cmd_report(int argc, char **argv)
     if (wrc != 0 && wrc != 2) {
         fprintf(stderr, "edict: the journal of tenant %s does not verify: run `edict audit "
                         "verify --tenant %s`\n", tenant, tenant);
+        goto done;
+    }
+    if (metrc_data(L, store, tenant) != 0) {
         goto done;
     }
     lua_getfield(L, 1, "render");

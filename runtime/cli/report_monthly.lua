@@ -2,8 +2,9 @@
 -- monthly`, cmd_report.c): the month's decisions of one tenant, read from
 -- its journal, added up per jurisdiction (by flag, by rule, per day), the
 -- obligations they raised with their due dates, the waste decisions, the
--- waivers and the evidence uploaded; rendered as JSON, CSV, Markdown or
--- one self-contained HTML page. Host code (a plain Lua state with
+-- waivers and the evidence uploaded, and, per licence, the month reconciled
+-- with the Metrc data in the store (the outbox's writes, the synced mirror);
+-- rendered as JSON, CSV, Markdown or one self-contained HTML page. Host code (a plain Lua state with
 -- lua-cjson), never loaded into a rule's sandbox. Embedded into the
 -- binary by the Makefile.
 local cjson = require "cjson"
@@ -13,6 +14,10 @@ local ARRAY = {}
 local function array(t) return setmetatable(t or {}, ARRAY) end
 
 local report, by_j, rules_all, as_of
+-- Metrc reconciliation: per licence what the month's decisions did
+-- (lic[l]), what the store holds (synced[l], the sync runs; outbox[key];
+-- mirror[l][label]); unlicensed: decisions naming no licence
+local lic, synced, outbox, mirror, unlicensed
 
 function R.begin(tenant, period, today, generated_at)
   as_of = today
@@ -23,6 +28,7 @@ function R.begin(tenant, period, today, generated_at)
     waste = array(), waivers = array(), evidence = array(),
   }
   by_j, rules_all = {}, {}
+  lic, synced, outbox, mirror, unlicensed = {}, {}, {}, {}, 0
 end
 
 local function str(v) return type(v) == "string" and v or (v == nil and "" or tostring(v)) end
@@ -37,10 +43,65 @@ local function jurisdiction(name)
   return j
 end
 
--- one decision (its journaled bytes)
-function R.decision(text)
+local function licence(name)
+  local l = lic[name]
+  if not l then
+    l = { waste = {}, packages = {}, writes = 0 }
+    lic[name] = l
+  end
+  return l
+end
+
+-- the package labels an event's data names: string values (or lists of
+-- them) under a key with "package" in it (package_id, package_label,
+-- source_packages, ...), at any depth; plant and batch tags are left out
+local function package_labels(v, key, out)
+  if type(v) == "string" then
+    if v ~= "" and key and key:lower():find("package", 1, true) then out[v] = true end
+  elseif type(v) == "table" then
+    for k, x in pairs(v) do
+      package_labels(x, type(k) == "string" and k or key, out)
+    end
+  end
+  return out
+end
+
+-- what the month's decision says for Metrc: its licence (the event's
+-- data.license, else its writes'), its writes by outbox key, its packages
+local function metrc_decision(d, ev)
+  local data = type(ev) == "table" and type(ev.data) == "table" and ev.data or {}
+  local writes = type(d.metrc_writes) == "table" and d.metrc_writes or {}
+  local name = type(data.license) == "string" and data.license ~= "" and data.license
+    or (type(writes[1]) == "table" and type(writes[1].license) == "string" and writes[1].license)
+  if not name then
+    unlicensed = unlicensed + 1
+    return
+  end
+  local l = licence(name)
+  local base = { event_id = str(d.event_id), decision_id = str(d.decision_id),
+                 occurred_at = str(d.occurred_at), type = str(d.type) }
+  if str(d.type):match("^waste%.") then
+    local keys = {}
+    for n, w in ipairs(writes) do
+      keys[#keys + 1] = { key = str(d.decision_id) .. "/metrc/" .. n, path = str(w.path) }
+    end
+    l.writes = l.writes + #keys
+    l.waste[#l.waste + 1] = { base = base, waste_id = str(data.waste_id), keys = keys,
+                              reported = data.metrc_reported_at ~= nil,
+                              destroyed = type(data.destroyed_at) == "string" }
+  end
+  for label in pairs(package_labels(data, nil, {})) do
+    l.packages[#l.packages + 1] = { base = base, label = label }
+  end
+end
+
+-- one decision (its journaled bytes) and the event it was made from (its
+-- bytes, nil when the entry does not carry it)
+function R.decision(text, event)
   local ok, d = pcall(cjson.decode, text)
   if not ok or type(d) ~= "table" then return end
+  local eok, ev = pcall(cjson.decode, event or "null")
+  metrc_decision(d, eok and ev or nil)
   local flag = str(d.flag)
   local j = jurisdiction(str(d.jurisdiction))
   report.totals.decisions = report.totals.decisions + 1
@@ -88,6 +149,40 @@ function R.decision(text)
   end
 end
 
+-- the store's Metrc data: each sync run (its log line), each outbox write,
+-- and the mirror's packages of the licences R.mirrored() names
+function R.sync(text)
+  local ok, run = pcall(cjson.decode, text)
+  if not ok or type(run) ~= "table" or type(run.license) ~= "string" then return end
+  local s = synced[run.license] or { runs = 0, last = "" }
+  synced[run.license] = s
+  s.runs = s.runs + 1
+  if str(run.finished) > s.last then s.last = str(run.finished) end
+end
+
+function R.outbox(key, license, state, message, path)
+  outbox[key] = { license = license, state = state, message = message, path = path }
+  licence(license).in_outbox = true
+end
+
+-- the licences whose packages the month names and that have been synced
+function R.mirrored()
+  local out = {}
+  for name, l in pairs(lic) do
+    if synced[name] and #l.packages > 0 then out[#out + 1] = name end
+  end
+  table.sort(out)
+  return out
+end
+
+function R.mirror(license, text)
+  local ok, o = pcall(cjson.decode, text)
+  if not ok or type(o) ~= "table" then return end
+  local m = mirror[license] or {}
+  mirror[license] = m
+  if type(o.Label) == "string" and o.Label ~= "" then m[o.Label] = o end
+end
+
 -- one evidence upload (the vault's journal entry)
 function R.upload(text)
   local ok, u = pcall(cjson.decode, text)
@@ -104,7 +199,90 @@ local function by_count(a, b)
   return a.severity < b.severity
 end
 
+local function by_occurred(a, b)
+  if a.occurred_at ~= b.occurred_at then return a.occurred_at < b.occurred_at end
+  return a.event_id < b.event_id
+end
+
+-- the reconciliation, per licence (sorted): waste against the outbox,
+-- packages against the mirror; what was not reconciled says why
+local function reconcile()
+  for name in pairs(synced) do licence(name) end
+  local names = {}
+  for name in pairs(lic) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local l, s = lic[name], synced[name]
+    local r = { license = name, differences = 0, waste = array(), packages = array(),
+                synced = s ~= nil, last_sync = s and s.last or "" }
+    local connected = s ~= nil or l.in_outbox or l.writes > 0
+    if not connected then
+      r.waste_note = "not reconciled: no sync for " .. name .. " and no writes for Metrc"
+    end
+    for _, w in ipairs(l.waste) do
+      local function row(key, state, message, difference, note)
+        local x = { event_id = w.base.event_id, decision_id = w.base.decision_id,
+                    occurred_at = w.base.occurred_at, waste_id = w.waste_id, key = key,
+                    state = state, message = message, difference = difference, note = note }
+        r.waste[#r.waste + 1] = x
+        if difference then r.differences = r.differences + 1 end
+      end
+      if #w.keys == 0 then
+        if connected then
+          row("", "none", "", true, w.reported and "edict asked for no Metrc entry: the "
+              .. "record says it was reported to Metrc by hand (metrc_reported_at)"
+              or not w.destroyed and "edict asked for no Metrc entry: not destroyed yet"
+              or "edict asked for no Metrc entry")
+        end
+      else
+        for _, k in ipairs(w.keys) do
+          local o = outbox[k.key]
+          if not o then
+            row(k.key, "missing", "", true, "asked for, not in the outbox")
+          elseif o.state == "sent" then
+            row(k.key, "sent", o.message, false, "in Metrc (" .. k.path .. ")")
+          elseif o.state == "dead" then
+            row(k.key, "dead", o.message, true, "dead letter: Metrc refused it")
+          else
+            row(k.key, o.state, o.message, true, "not sent to Metrc yet")
+          end
+        end
+      end
+    end
+    table.sort(r.waste, by_occurred)
+    if s then
+      local m = mirror[name] or {}
+      local seen, labels = {}, {}
+      r.packages_checked = 0
+      for _, p in ipairs(l.packages) do
+        if not labels[p.label] then
+          labels[p.label] = true
+          r.packages_checked = r.packages_checked + 1
+        end
+        local k = p.label .. "\0" .. p.base.event_id
+        if not m[p.label] and not seen[k] then
+          seen[k] = true
+          r.packages[#r.packages + 1] = { label = p.label, event_id = p.base.event_id,
+            decision_id = p.base.decision_id, occurred_at = p.base.occurred_at,
+            type = p.base.type, note = "not in the Metrc mirror (last sync " .. s.last .. ")" }
+          r.differences = r.differences + 1
+        end
+      end
+      table.sort(r.packages, function(a, b)
+        if a.label ~= b.label then return a.label < b.label end
+        return by_occurred(a, b)
+      end)
+    else
+      r.packages_note = "not reconciled: no sync for " .. name
+    end
+    report.metrc.licenses[#report.metrc.licenses + 1] = r
+  end
+  report.metrc.unlicensed = unlicensed
+end
+
 local function finish()
+  report.metrc = { licenses = array(), unlicensed = 0 }
+  reconcile()
   local names = {}
   for name in pairs(by_j) do names[#names + 1] = name end
   table.sort(names)
@@ -160,6 +338,39 @@ local function json(v, out)
   end
 end
 
+-- the reconciliation's sentences, the same in every format --------------
+function R.metrc_lines()
+  local out = {}
+  local m = report.metrc
+  if m.unlicensed > 0 then
+    out[#out + 1] = ("not reconciled: %d decision%s of the month name%s no licence (data.license)")
+      :format(m.unlicensed, m.unlicensed == 1 and "" or "s", m.unlicensed == 1 and "s" or "")
+  end
+  if #m.licenses == 0 then
+    out[#out + 1] = "no licence of this tenant has Metrc data in the store"
+  end
+  return out
+end
+
+function R.license_lines(r)
+  local out = {}
+  local waste_diff, pack_diff = 0, #r.packages
+  for _, x in ipairs(r.waste) do if x.difference then waste_diff = waste_diff + 1 end end
+  if r.waste_note then
+    out[#out + 1] = r.waste_note
+  else
+    out[#out + 1] = ("waste: %d decision row%s against the outbox, %d difference%s")
+      :format(#r.waste, #r.waste == 1 and "" or "s", waste_diff, waste_diff == 1 and "" or "s")
+  end
+  if r.packages_note then
+    out[#out + 1] = r.packages_note
+  else
+    out[#out + 1] = ("packages: %d named in the month's events checked against the mirror "
+      .. "(last sync %s), %d not in it"):format(r.packages_checked, r.last_sync, pack_diff)
+  end
+  return out
+end
+
 -- Markdown ----------------------------------------------------------------
 local function md_cell(s) return (str(s):gsub("|", "\\|"):gsub("\n", " ")) end
 
@@ -194,7 +405,30 @@ local function markdown()
   for _, x in ipairs(report.waivers) do
     w(("| %s | %s | %s |\n"):format(md_cell(x.rule), md_cell(x.reason), md_cell(x.decision_id)))
   end
-  w("\n## Evidence uploaded\n\n| type | entity | bytes | at | SHA-512 |\n| --- | --- | ---: | --- | --- |\n")
+  w("\n## Metrc reconciliation\n\n")
+  for _, line in ipairs(R.metrc_lines()) do w(line .. "\n\n") end
+  for _, r in ipairs(report.metrc.licenses) do
+    w(("### %s\n\n"):format(md_cell(r.license)))
+    for _, line in ipairs(R.license_lines(r)) do w(line .. "\n\n") end
+    if #r.waste > 0 then
+      w("| waste | event | occurred | outbox key | state | Metrc's message | difference |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+      for _, x in ipairs(r.waste) do
+        w(("| %s | %s | %s | %s | %s | %s | %s |\n"):format(md_cell(x.waste_id), md_cell(x.event_id),
+          md_cell(x.occurred_at), md_cell(x.key), x.state, md_cell(x.message),
+          x.difference and md_cell(x.note) or ""))
+      end
+      w("\n")
+    end
+    if #r.packages > 0 then
+      w("| package | event | type | occurred | difference |\n| --- | --- | --- | --- | --- |\n")
+      for _, x in ipairs(r.packages) do
+        w(("| %s | %s | %s | %s | %s |\n"):format(md_cell(x.label), md_cell(x.event_id),
+          md_cell(x.type), md_cell(x.occurred_at), md_cell(x.note)))
+      end
+      w("\n")
+    end
+  end
+  w("## Evidence uploaded\n\n| type | entity | bytes | at | SHA-512 |\n| --- | --- | ---: | --- | --- |\n")
   for _, x in ipairs(report.evidence) do
     w(("| %s | %s | %d | %s | %s… |\n"):format(md_cell(x.type), md_cell(x.entity), x.size, x.at,
       x.digest:sub(1, 16)))
@@ -215,6 +449,25 @@ local function csv()
     for _, r in ipairs(j.rules) do
       o[#o + 1] = ("%s,%s,%s,%d\n"):format(csv_cell(j.jurisdiction), csv_cell(r.rule),
         csv_cell(r.severity), r.count)
+    end
+  end
+  -- then, after an empty line, the Metrc reconciliation: a row per waste
+  -- decision, per package not in the mirror, and per note
+  o[#o + 1] = "\nlicense,check,subject,event_id,decision_id,state,difference,note\n"
+  local function row(...)
+    local t = table.pack(...)
+    for i = 1, t.n do t[i] = csv_cell(t[i]) end
+    o[#o + 1] = table.concat(t, ",", 1, t.n) .. "\n"
+  end
+  for _, line in ipairs(R.metrc_lines()) do row("", "note", "", "", "", "", "", line) end
+  for _, r in ipairs(report.metrc.licenses) do
+    for _, line in ipairs(R.license_lines(r)) do row(r.license, "note", "", "", "", "", "", line) end
+    for _, x in ipairs(r.waste) do
+      row(r.license, "waste", x.waste_id, x.event_id, x.decision_id, x.state,
+          x.difference and "yes" or "no", x.difference and x.note or x.message)
+    end
+    for _, x in ipairs(r.packages) do
+      row(r.license, "package", x.label, x.event_id, x.decision_id, "absent", "yes", x.note)
     end
   end
   return table.concat(o)
@@ -303,7 +556,32 @@ td.n{text-align:right}.bar{display:inline-block;height:.9em;vertical-align:middl
   for _, x in ipairs(report.waivers) do
     w(("<tr><td>%s</td><td>%s</td><td>%s</td></tr>\n"):format(h(x.rule), h(x.reason), h(x.decision_id)))
   end
-  w("</table>\n<h2>Evidence uploaded</h2>\n<table><tr><th>type</th><th>entity</th><th>bytes</th><th>at</th><th>SHA-512</th></tr>\n")
+  w("</table>\n<h2>Metrc reconciliation</h2>\n")
+  for _, line in ipairs(R.metrc_lines()) do w("<p>" .. h(line) .. "</p>\n") end
+  for _, r in ipairs(report.metrc.licenses) do
+    w(("<h3>%s</h3>\n"):format(h(r.license)))
+    for _, line in ipairs(R.license_lines(r)) do
+      w(("<p%s>%s</p>\n"):format(line:match("^not reconciled") and " class=overdue" or "", h(line)))
+    end
+    if #r.waste > 0 then
+      w("<table><tr><th>waste</th><th>event</th><th>occurred</th><th>outbox key</th><th>state</th><th>Metrc's message</th><th>difference</th></tr>\n")
+      for _, x in ipairs(r.waste) do
+        w(("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td%s>%s</td></tr>\n")
+          :format(h(x.waste_id), h(x.event_id), h(x.occurred_at), h(x.key), h(x.state), h(x.message),
+            x.difference and " class=overdue" or "", x.difference and h(x.note) or ""))
+      end
+      w("</table>\n")
+    end
+    if #r.packages > 0 then
+      w("<table><tr><th>package</th><th>event</th><th>type</th><th>occurred</th><th>difference</th></tr>\n")
+      for _, x in ipairs(r.packages) do
+        w(("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=overdue>%s</td></tr>\n")
+          :format(h(x.label), h(x.event_id), h(x.type), h(x.occurred_at), h(x.note)))
+      end
+      w("</table>\n")
+    end
+  end
+  w("<h2>Evidence uploaded</h2>\n<table><tr><th>type</th><th>entity</th><th>bytes</th><th>at</th><th>SHA-512</th></tr>\n")
   for _, x in ipairs(report.evidence) do
     w(("<tr><td>%s</td><td>%s</td><td class=n>%d</td><td>%s</td><td>%s…</td></tr>\n")
       :format(h(x.type), h(x.entity), x.size, h(x.at), h(x.digest:sub(1, 16))))

@@ -155,6 +155,55 @@ int ed_file_metrc_count(const char *dir, const char *tenant, const char *license
     return 0;
 }
 
+static char *decode_name(const char *s);
+
+int ed_file_metrc_each(const char *dir, const char *tenant, const char *license,
+                       const char *resource,
+                       int (*visit)(void *arg, const char *id, const char *label,
+                                    const char *json),
+                       void *arg, ed_buf *err)
+{
+    char *d = place(dir, tenant, "objects", license);
+    ed_buf rb = {0};
+    ed_buf_puts(&rb, d);
+    component(&rb, resource);
+    free(d);
+    char **names = NULL;
+    int n = ed_list_dir(rb.data, &names);
+    if (n < 0) {
+        int e = errno;
+        if (e != ENOENT) {
+            ed_buf_printf(err, "Metrc mirror: %s", strerror(e));
+        }
+        ed_buf_free(&rb);
+        return e == ENOENT ? 0 : -1;
+    }
+    int stop = 0; /* the listing is sorted (ed_list_dir) */
+    for (int i = 0; i < n && !stop; i++) {
+        size_t l = strlen(names[i]);
+        if (l <= 5 || strcmp(names[i] + l - 5, ".json") != 0) {
+            continue;
+        }
+        char *path = ed_path_join(rb.data, names[i]);
+        size_t len = 0;
+        char *text = ed_read_file(path, &len);
+        free(path);
+        if (text == NULL) {
+            continue; /* replaced or gone since the listing */
+        }
+        names[i][l - 5] = '\0';
+        char *id = decode_name(names[i]);
+        /* the label is in the object (Metrc's "Label"); the report reads it
+         * from the JSON, so it is "" here as the file store keeps no index */
+        stop = visit(arg, id, "", text) != 0;
+        free(id);
+        free(text);
+    }
+    ed_free_names(names, n);
+    ed_buf_free(&rb);
+    return 0;
+}
+
 int ed_file_metrc_log(const char *dir, const char *tenant, const char *license,
                       const char *json, ed_buf *err)
 {

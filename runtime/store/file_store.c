@@ -2294,6 +2294,16 @@ static int file_metrc_count(ed_store *s, const char *tenant, const char *license
     return ed_file_metrc_count(((file_store *)s)->dir, tenant, license, resource, count, err);
 }
 
+static int file_metrc_each(ed_store *s, const char *tenant, const char *license,
+                           const char *resource,
+                           int (*visit)(void *arg, const char *id, const char *label,
+                                        const char *json),
+                           void *arg, ed_buf *err)
+{
+    return ed_file_metrc_each(((file_store *)s)->dir, tenant, license, resource, visit, arg,
+                              err);
+}
+
 static int file_metrc_log(ed_store *s, const char *tenant, const char *license,
                           const char *json, ed_buf *err)
 {
@@ -2390,6 +2400,7 @@ static const ed_store_ops file_ops = {
     .catalog_restore = file_catalog_restore,
     .metrc_put = file_metrc_put,
     .metrc_count = file_metrc_count,
+    .metrc_each = file_metrc_each,
     .metrc_log = file_metrc_log,
     .metrc_log_each = file_metrc_log_each,
     .outbox_add = file_outbox_add,

@@ -102,6 +102,29 @@ int ed_pg_metrc_count(const ed_pg_target *t, PGconn *c, const char *tenant,
     return 0;
 }
 
+int ed_pg_metrc_each(const ed_pg_target *t, PGconn *c, const char *tenant,
+                     const char *license, const char *resource,
+                     int (*visit)(void *arg, const char *id, const char *label,
+                                  const char *json),
+                     void *arg, ed_buf *err)
+{
+    const char *v[3] = {tenant, license, resource};
+    PGresult *r = one(t, c, tenant,
+                      "SELECT id, label, body::text FROM edict.metrc_object WHERE tenant = $1 "
+                      "AND license = $2 AND resource = $3 ORDER BY id",
+                      3, v, PGRES_TUPLES_OK, "reading the Metrc mirror", err);
+    if (r == NULL) {
+        return -1;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (visit(arg, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)) != 0) {
+            break;
+        }
+    }
+    PQclear(r);
+    return 0;
+}
+
 int ed_pg_metrc_log(const ed_pg_target *t, PGconn *c, const char *tenant, const char *license,
                     const char *json, ed_buf *err)
 {

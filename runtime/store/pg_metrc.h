@@ -15,6 +15,11 @@ int ed_pg_metrc_put(const ed_pg_target *t, PGconn *c, const char *tenant, const 
                     const ed_metrc_object *o, size_t n, ed_buf *err);
 int ed_pg_metrc_count(const ed_pg_target *t, PGconn *c, const char *tenant,
                       const char *license, const char *resource, size_t *count, ed_buf *err);
+int ed_pg_metrc_each(const ed_pg_target *t, PGconn *c, const char *tenant,
+                     const char *license, const char *resource,
+                     int (*visit)(void *arg, const char *id, const char *label,
+                                  const char *json),
+                     void *arg, ed_buf *err);
 int ed_pg_metrc_log(const ed_pg_target *t, PGconn *c, const char *tenant, const char *license,
                     const char *json, ed_buf *err);
 int ed_pg_metrc_log_each(const ed_pg_target *t, PGconn *c, const char *tenant,

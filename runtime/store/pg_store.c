@@ -1777,6 +1777,15 @@ static int pg_metrc_count(ed_store *s, const char *tenant, const char *license,
     WITH_CONN(ed_pg_metrc_count(&ps->target, c, tenant, license, resource, count, err));
 }
 
+static int pg_metrc_each(ed_store *s, const char *tenant, const char *license,
+                         const char *resource,
+                         int (*visit)(void *arg, const char *id, const char *label,
+                                      const char *json),
+                         void *arg, ed_buf *err)
+{
+    WITH_CONN(ed_pg_metrc_each(&ps->target, c, tenant, license, resource, visit, arg, err));
+}
+
 static int pg_metrc_log(ed_store *s, const char *tenant, const char *license,
                         const char *json, ed_buf *err)
 {
@@ -1811,6 +1820,7 @@ static int pg_outbox_mark(ed_store *s, const char *tenant, const char *key,
 static const ed_store_ops pg_ops = {
     .metrc_put = pg_metrc_put,
     .metrc_count = pg_metrc_count,
+    .metrc_each = pg_metrc_each,
     .metrc_log = pg_metrc_log,
     .metrc_log_each = pg_metrc_log_each,
     .outbox_add = pg_outbox_add,

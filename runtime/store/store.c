@@ -345,6 +345,19 @@ int ed_store_metrc_log(ed_store *s, const char *tenant, const char *license,
     return s->ops->metrc_log(s, tenant, license, json, err);
 }
 
+int ed_store_metrc_each(ed_store *s, const char *tenant, const char *license,
+                        const char *resource,
+                        int (*visit)(void *arg, const char *id, const char *label,
+                                     const char *json),
+                        void *arg, ed_buf *err)
+{
+    if (s->ops->metrc_each == NULL) {
+        no_metrc(err);
+        return -1;
+    }
+    return s->ops->metrc_each(s, tenant, license, resource, visit, arg, err);
+}
+
 int ed_store_metrc_log_each(ed_store *s, const char *tenant,
                             int (*visit)(void *arg, const char *json), void *arg, ed_buf *err)
 {

@@ -414,6 +414,15 @@ int ed_store_metrc_put(ed_store *s, const char *tenant, const char *license,
 int ed_store_metrc_count(ed_store *s, const char *tenant, const char *license,
                          const char *resource, size_t *count, ed_buf *err);
 
+/* Visit the objects of resource the mirror holds for (tenant, licence),
+ * by id; visit gets each one's id, label and JSON text (NUL-terminated).
+ * Non-zero from visit stops. 0 (none is 0 too), or -1 with err. */
+int ed_store_metrc_each(ed_store *s, const char *tenant, const char *license,
+                        const char *resource,
+                        int (*visit)(void *arg, const char *id, const char *label,
+                                     const char *json),
+                        void *arg, ed_buf *err);
+
 /* The sync log: one JSON object per run (licence, started, finished,
  * counts, errors), appended. Each: the runs of tenant, oldest first. */
 int ed_store_metrc_log(ed_store *s, const char *tenant, const char *license,

@@ -60,6 +60,11 @@ typedef struct ed_store_ops {
                      const ed_metrc_object *o, size_t n, ed_buf *err);
     int (*metrc_count)(ed_store *s, const char *tenant, const char *license,
                        const char *resource, size_t *count, ed_buf *err);
+    int (*metrc_each)(ed_store *s, const char *tenant, const char *license,
+                      const char *resource,
+                      int (*visit)(void *arg, const char *id, const char *label,
+                                   const char *json),
+                      void *arg, ed_buf *err);
     int (*metrc_log)(ed_store *s, const char *tenant, const char *license, const char *json,
                      ed_buf *err);
     int (*metrc_log_each)(ed_store *s, const char *tenant,
@@ -91,6 +96,11 @@ int ed_file_metrc_put(const char *dir, const char *tenant, const char *license,
                       const ed_metrc_object *o, size_t n, ed_buf *err);
 int ed_file_metrc_count(const char *dir, const char *tenant, const char *license,
                         const char *resource, size_t *count, ed_buf *err);
+int ed_file_metrc_each(const char *dir, const char *tenant, const char *license,
+                       const char *resource,
+                       int (*visit)(void *arg, const char *id, const char *label,
+                                    const char *json),
+                       void *arg, ed_buf *err);
 int ed_file_metrc_log(const char *dir, const char *tenant, const char *license,
                       const char *json, ed_buf *err);
 int ed_file_metrc_log_each(const char *dir, const char *tenant,
