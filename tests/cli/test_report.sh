@@ -6,7 +6,9 @@
 # pushed to it); a chain that does not verify is refused.
 . tests/cli/lib.sh
 . tests/metrc.sh
-trap 'emu_stop; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
+. tests/pg.sh
+OWN_PG=
+trap 'emu_stop; [ -n "$OWN_PG" ] && pg_stop; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 
 J=$TMP/journal
 export EDICT_JOURNAL_DIR=$J
@@ -182,6 +184,45 @@ run "$EDICT" report monthly --tenant greenleaf --period 2026-03 --format html
 has "greenleaf html: said, never an empty section" "$OUT" \
     "<p>not reconciled: $(expect totals | cut -d' ' -f1) decisions of the month name no licence (data.license)</p>"
 has "... and that no licence has Metrc data" "$OUT" "<p>no licence of this tenant has Metrc data in the store</p>"
+
+# the same from a PostgreSQL store: its mirror, sync log and outbox
+pg_up=1
+if [ -z "${EDICT_PG_ADMIN:-}" ]; then
+    OWN_PG=1
+    pg_start && pg_migrate || pg_up=
+fi
+if [ -n "$pg_up" ]; then
+    PT=rp$$
+    for f in acme1 acme2; do
+        sed "s/\"tenant\":\"acme\"/\"tenant\":\"$PT\"/" "$TMP/$f.ndjson" >"$TMP/p$f.ndjson"
+    done
+    PM="--tenant $PT --base-url $EMU_URL --keys $TMP/keys --store $EDICT_PG_URL"
+    "$EDICT" eval --packs "$ROOT/jurisdictions" --store "$EDICT_PG_URL" "$TMP/pacme1.ndjson" >/dev/null 2>&1
+    "$EDICT" metrc sync $PM --license OR-LIC-1 --since 72h >/dev/null 2>&1
+    "$EDICT" metrc outbox push $PM --attempts 1 >/dev/null 2>&1
+    "$EDICT" eval --packs "$ROOT/jurisdictions" --store "$EDICT_PG_URL" "$TMP/pacme2.ndjson" >/dev/null 2>&1
+    run "$EDICT" report monthly --tenant "$PT" --period 2026-03 --store "$EDICT_PG_URL" --format json
+    is "PostgreSQL: exit 0" "$RC" 0
+    strip() { lua5.4 -e 'local c = require "cjson"; local r = c.decode(io.read("a")).metrc
+      for _, l in ipairs(r.licenses) do l.last_sync = nil
+        for _, x in ipairs(l.waste) do x.decision_id, x.key, x.message = nil, nil, x.message ~= "" end
+        for _, x in ipairs(l.packages) do x.decision_id, x.note = nil, nil end
+        l.packages_note = l.packages_note and l.packages_note:gsub("last sync [^)]*", "") end
+      print(c.encode(r))' <"$1" | sed 's/"tenant":"[^"]*"//g' | lua5.4 -e '
+      -- key order: decode, then print keys sorted
+      local c = require "cjson"
+      local function out(v) if type(v) ~= "table" then return c.encode(v) end
+        if #v > 0 or next(v) == nil then local t = {} for i, x in ipairs(v) do t[i] = out(x) end return "[" .. table.concat(t, ",") .. "]" end
+        local k = {} for x in pairs(v) do k[#k + 1] = x end table.sort(k)
+        local t = {} for i, x in ipairs(k) do t[i] = c.encode(x) .. ":" .. out(v[x]) end return "{" .. table.concat(t, ",") .. "}" end
+      print(out(c.decode(io.read("a"))))'; }
+    check "PostgreSQL: a reconciliation to compare" [ "$(strip "$OUT" | wc -c)" -gt 500 ]
+    is "PostgreSQL: the same reconciliation as the file store (but ids and times)" \
+        "$(strip "$OUT")" "$(strip "$TMP/m.json")"
+    has "PostgreSQL: the package not in the mirror" "$OUT" '"label":"1A4LIC1PA0009999"'
+else
+    fail "postgresql" "the private server did not start"
+fi
 emu_stop
 
 # what is refused
