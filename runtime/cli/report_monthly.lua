@@ -464,7 +464,9 @@ local function csv()
     for _, line in ipairs(R.license_lines(r)) do row(r.license, "note", "", "", "", "", "", line) end
     for _, x in ipairs(r.waste) do
       row(r.license, "waste", x.waste_id, x.event_id, x.decision_id, x.state,
-          x.difference and "yes" or "no", x.difference and x.note or x.message)
+          x.difference and "yes" or "no",
+          x.difference and x.message ~= "" and x.note .. ": " .. x.message
+          or x.difference and x.note or x.message)
     end
     for _, x in ipairs(r.packages) do
       row(r.license, "package", x.label, x.event_id, x.decision_id, "absent", "yes", x.note)

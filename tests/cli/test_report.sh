@@ -166,6 +166,7 @@ is "metrc json: OR-LIC-9, no Metrc data at all: neither part reconciled, said" \
 run $R --format csv
 has "metrc csv: the reconciliation's header after the rules" "$OUT" "license,check,subject,event_id,decision_id,state,difference,note"
 has "metrc csv: the pending write" "$OUT" "OR-LIC-1,waste,W-w-later,w-later,"
+has "metrc csv: the dead letter with Metrc's message" "$OUT" ",dead,yes,dead letter: Metrc refused it: POST /plants/v2/waste?licenseNumber=OR-LIC-3: HTTP 401"
 has "metrc csv: the package not in the mirror" "$OUT" "OR-LIC-1,package,1A4LIC1PA0009999,m-unknown,"
 has "metrc csv: the licence never synced" "$OUT" "OR-LIC-9,note,,,,,,not reconciled: no sync for OR-LIC-9"
 is "metrc csv: a row per waste row, package and note" "$(sed '1,/^$/d' "$OUT" | sed 1d | wc -l | tr -d ' ')" \
