@@ -48,8 +48,8 @@ static const char usage[] =
     "  --store S    the journal: a folder, or postgres://user@host:port/db\n"
     "               (default as `edict audit`); --journal DIR is the same\n"
     "\n"
-    "exit status: 0; 1 when the tenant's chain does not verify or the report\n"
-    "cannot be written; 64 on a usage error.\n";
+    "exit status: 0; 1 when the tenant's chain does not verify, its Metrc data\n"
+    "cannot be read, or the report cannot be written; 64 on a usage error.\n";
 
 typedef struct walk_arg {
     lua_State *L;

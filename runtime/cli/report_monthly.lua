@@ -154,8 +154,15 @@ end
 function R.sync(text)
   local ok, run = pcall(cjson.decode, text)
   if not ok or type(run) ~= "table" or type(run.license) ~= "string" then return end
-  local s = synced[run.license] or { runs = 0, last = "" }
+  -- a run with errors may have pulled part of the lists: it is counted,
+  -- never taken as a sync to reconcile against
+  local clean = type(run.errors) ~= "table" or #run.errors == 0
+  local s = synced[run.license] or { runs = 0, failed = 0, last = "" }
   synced[run.license] = s
+  if not clean then
+    s.failed = s.failed + 1
+    return
+  end
   s.runs = s.runs + 1
   if str(run.finished) > s.last then s.last = str(run.finished) end
 end
@@ -169,7 +176,7 @@ end
 function R.mirrored()
   local out = {}
   for name, l in pairs(lic) do
-    if synced[name] and #l.packages > 0 then out[#out + 1] = name end
+    if synced[name] and synced[name].runs > 0 and #l.packages > 0 then out[#out + 1] = name end
   end
   table.sort(out)
   return out
@@ -213,9 +220,11 @@ local function reconcile()
   table.sort(names)
   for _, name in ipairs(names) do
     local l, s = lic[name], synced[name]
+    local failed = s and s.failed or 0
+    if s and s.runs == 0 then s = nil end
     local r = { license = name, differences = 0, waste = array(), packages = array(),
                 synced = s ~= nil, last_sync = s and s.last or "" }
-    local connected = s ~= nil or l.in_outbox or l.writes > 0
+    local connected = s ~= nil or failed > 0 or l.in_outbox or l.writes > 0
     if not connected then
       r.waste_note = "not reconciled: no sync for " .. name .. " and no writes for Metrc"
     end
@@ -274,6 +283,7 @@ local function reconcile()
       end)
     else
       r.packages_note = "not reconciled: no sync for " .. name
+        .. (failed > 0 and (" without errors (%d run%s failed)"):format(failed, failed == 1 and "" or "s") or "")
     end
     report.metrc.licenses[#report.metrc.licenses + 1] = r
   end

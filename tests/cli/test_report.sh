@@ -104,7 +104,7 @@ is "json: the month's evidence upload" "$(jv "$OUT" 'D[1].evidence[1].type .. " 
 # (one sent, one still pending), one waste record reported by hand (no
 # write asked), packages named by events, one in the mirror and one not;
 # OR-LIC-3's write refused by Metrc (the key does not reach it: a dead
-# letter) and never synced; OR-LIC-9 only named by an event
+# letter), its one sync failed; OR-LIC-9 only named by an event
 VK=emu-vendor-key-$$
 UK=emu-user-key-$$
 printf '{"vendor_key":"%s","users":{"%s":["OR-LIC-1"]},"seed":{"packages":5,"plants":1,"plantbatches":1,"harvests":1,"transfers":1}}\n' \
@@ -134,6 +134,8 @@ waste w-later OR-LIC-1 "" "09T10:15:00-08:00" >"$TMP/acme2.ndjson"
 M="--tenant acme --base-url $EMU_URL --keys $TMP/keys --store $MJ"
 run "$EDICT" metrc sync $M --license OR-LIC-1 --since 72h
 is "metrc: OR-LIC-1 synced" "$RC" 0
+run "$EDICT" metrc sync $M --license OR-LIC-3 --since 72h --attempts 1
+is "metrc: OR-LIC-3's sync fails (the key does not reach it), logged" "$RC" 1
 run "$EDICT" metrc outbox push $M --attempts 1
 has "metrc: one write sent, one dead" "$OUT" "pushed: 1 sent, 1 dead"
 "$EDICT" eval --packs "$ROOT/jurisdictions" --store "$MJ" "$TMP/acme2.ndjson" >/dev/null 2>&1
@@ -158,8 +160,9 @@ is "metrc json: OR-LIC-1's differences" "$(jv "$TMP/m.json" "$L1.differences")" 
 L3='D[1].metrc.licenses[2]'
 is "metrc json: OR-LIC-3's refused write, dead with Metrc's message" \
     "$(jv "$TMP/m.json" "$L3.waste[1].state .. ' ' .. tostring($L3.waste[1].message:find('401') ~= nil)")" "dead true"
-is "metrc json: OR-LIC-3 never synced: packages not reconciled, said" \
-    "$(jv "$TMP/m.json" "$L3.packages_note .. '|' .. tostring($L3.synced)")" "not reconciled: no sync for OR-LIC-3|false"
+is "metrc json: OR-LIC-3's only sync failed: packages not reconciled, said" \
+    "$(jv "$TMP/m.json" "$L3.packages_note .. '|' .. tostring($L3.synced)")" \
+    "not reconciled: no sync for OR-LIC-3 without errors (1 run failed)|false"
 is "metrc json: OR-LIC-9, no Metrc data at all: neither part reconciled, said" \
     "$(jv "$TMP/m.json" "D[1].metrc.licenses[3].waste_note .. '|' .. D[1].metrc.licenses[3].packages_note")" \
     "not reconciled: no sync for OR-LIC-9 and no writes for Metrc|not reconciled: no sync for OR-LIC-9"
@@ -174,7 +177,7 @@ is "metrc csv: a row per waste row, package and note" "$(sed '1,/^$/d' "$OUT" | 
 run $R --format html --out "$TMP/m.html"
 has "metrc html: the section" "$TMP/m.html" "<h2>Metrc reconciliation</h2>"
 has "metrc html: a licence's summary" "$TMP/m.html" "packages: 2 named in the month's events checked"
-has "metrc html: a licence not reconciled, marked" "$TMP/m.html" "<p class=overdue>not reconciled: no sync for OR-LIC-3</p>"
+has "metrc html: a licence not reconciled, marked" "$TMP/m.html" "<p class=overdue>not reconciled: no sync for OR-LIC-9</p>"
 is "metrc html: tables open and close" "$(grep -o '<table' "$TMP/m.html" | wc -l)" "$(grep -o '</table>' "$TMP/m.html" | wc -l)"
 run $R --format md
 has "metrc md: the pending write" "$OUT" "| W-w-later | w-later |"
@@ -200,6 +203,7 @@ if [ -n "$pg_up" ]; then
     PM="--tenant $PT --base-url $EMU_URL --keys $TMP/keys --store $EDICT_PG_URL"
     "$EDICT" eval --packs "$ROOT/jurisdictions" --store "$EDICT_PG_URL" "$TMP/pacme1.ndjson" >/dev/null 2>&1
     "$EDICT" metrc sync $PM --license OR-LIC-1 --since 72h >/dev/null 2>&1
+    "$EDICT" metrc sync $PM --license OR-LIC-3 --since 72h --attempts 1 >/dev/null 2>&1
     "$EDICT" metrc outbox push $PM --attempts 1 >/dev/null 2>&1
     "$EDICT" eval --packs "$ROOT/jurisdictions" --store "$EDICT_PG_URL" "$TMP/pacme2.ndjson" >/dev/null 2>&1
     run "$EDICT" report monthly --tenant "$PT" --period 2026-03 --store "$EDICT_PG_URL" --format json
