@@ -415,7 +415,9 @@ int ed_store_metrc_count(ed_store *s, const char *tenant, const char *license,
                          const char *resource, size_t *count, ed_buf *err);
 
 /* Visit the objects of resource the mirror holds for (tenant, licence),
- * by id; visit gets each one's id, label and JSON text (NUL-terminated).
+ * by id; visit gets each one's id, label ("" from the file store, which
+ * keeps none aside: read it from the JSON) and JSON text (NUL-terminated;
+ * PostgreSQL gives it back as jsonb prints it).
  * Non-zero from visit stops. 0 (none is 0 too), or -1 with err. */
 int ed_store_metrc_each(ed_store *s, const char *tenant, const char *license,
                         const char *resource,

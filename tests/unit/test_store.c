@@ -253,6 +253,51 @@ TEST(writes_for_metrc_go_with_their_entry_once)
     PASS();
 }
 
+static int collect_object(void *arg, const char *id, const char *label, const char *json)
+{
+    ed_buf *b = arg; /* the JSON without spaces: PostgreSQL's jsonb spaces it */
+    ed_buf_printf(b, "%s=", id);
+    for (const char *c = json; *c; c++) {
+        if (*c != ' ') {
+            ed_buf_putc(b, *c);
+        }
+    }
+    ed_buf_putc(b, ';');
+    return strcmp(id, "stop") == 0;
+}
+
+TEST(the_metrc_mirror_is_read_back_by_licence_and_resource)
+{
+    char *where = fresh();
+    ed_store *s = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(s != NULL, "open");
+    ed_buf err = {0}, got = {0};
+    ed_metrc_object o[4] = {
+        {"packages", "200", "L-2", "", "{\"Label\":\"L-2\"}", 15},
+        {"packages", "1/0", "L-1", "", "{\"Label\":\"L-1\"}", 15},
+        {"packages", "stop", "L-3", "", "{\"Label\":\"L-3\"}", 15},
+        {"plants", "9", "P-9", "", "{\"Label\":\"P-9\"}", 15}};
+    CHECK(ed_store_metrc_put(s, "acme", "OR-LIC-1", o, 4, &err) == 0, "put: %s", err.data);
+    o[0].json = "{\"Label\":\"L-2\",\"Quantity\":5}";
+    o[0].len = strlen(o[0].json);
+    CHECK(ed_store_metrc_put(s, "acme", "OR-LIC-1", o, 1, &err) == 0, "replace: %s", err.data);
+    CHECK(ed_store_metrc_each(s, "acme", "OR-LIC-1", "packages", collect_object, &got, &err) == 0,
+          "each: %s", err.data);
+    CHECK(got.data && strcmp(got.data, "1/0={\"Label\":\"L-1\"};200={\"Label\":\"L-2\","
+                                       "\"Quantity\":5};stop={\"Label\":\"L-3\"};") == 0,
+          "by id, replaced, names decoded: %s", got.data ? got.data : "none");
+    ed_buf_reset(&got);
+    CHECK(ed_store_metrc_each(s, "acme", "OR-LIC-2", "packages", collect_object, &got, &err) == 0 &&
+              got.len == 0, "another licence: none");
+    CHECK(ed_store_metrc_each(s, "beta", "OR-LIC-1", "packages", collect_object, &got, &err) == 0 &&
+              got.len == 0, "another tenant: none");
+    ed_store_close(s);
+    ed_buf_free(&err);
+    ed_buf_free(&got);
+    free(where);
+    PASS();
+}
+
 typedef struct listed {
     char ids[64][8];
     int n;
@@ -1276,7 +1321,8 @@ int main(int argc, char **argv)
         T(idempotency_records_survive_a_restart_until_they_expire),                       \
         T(a_record_is_found_by_its_key_where_nodes_share_the_store),                       \
         T(a_job_runs_once_per_period_and_a_lease_has_one_holder),                         \
-        T(writes_for_metrc_go_with_their_entry_once)
+        T(writes_for_metrc_go_with_their_entry_once),                                      \
+        T(the_metrc_mirror_is_read_back_by_licence_and_resource)
 
 int file_main(int argc, char **argv);
 #define main file_main
