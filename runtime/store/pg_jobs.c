@@ -9,7 +9,8 @@
  * run and gives the lease up, in one transaction, only while the lease is
  * still ours. So two nodes polling the same job run it once per period; a
  * node that dies mid-run leaves a lease that expires, and the job runs
- * again elsewhere.
+ * again elsewhere. Both lock the job row before the lease row, so a claim
+ * and a finish never wait on each other.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -103,8 +104,20 @@ int ed_pg_job_finish(const ed_pg_target *t, PGconn *c, const char *name, const c
     if (ed_pg_exec(t, c, "BEGIN", err) != 0) {
         return -1;
     }
+    /* the job row before the lease row, in the order a claim takes them:
+     * in the other order, a claim that had just selected the job and a
+     * finish that had just locked the lease would wait on each other
+     * until PostgreSQL aborted one */
+    const char *jv[1] = {name};
+    PGresult *r = ed_pg_query(t, c, "SELECT 1 FROM edict.jobs WHERE name = $1 FOR UPDATE", 1, jv,
+                              PGRES_TUPLES_OK, "finishing a job", err);
+    if (r == NULL) {
+        ed_pg_rollback(c);
+        return -1;
+    }
+    PQclear(r);
     const char *lv[2] = {lease_name, holder};
-    PGresult *r = ed_pg_query(t, c, "SELECT 1 FROM edict.lease WHERE name = $1 AND holder = $2 AND "
+    r = ed_pg_query(t, c, "SELECT 1 FROM edict.lease WHERE name = $1 AND holder = $2 AND "
                     "expires_at > now() FOR UPDATE", 2, lv, PGRES_TUPLES_OK,
                     "finishing a job", err);
     if (r == NULL) {
