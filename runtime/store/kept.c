@@ -97,47 +97,10 @@ void ed_store_label_decode(const char *s, ed_buf *out)
 /* ------------------------------------------------------------------ */
 
 /* Relative, and never climbing out. */
-static int safe_path(const char *p)
-{
-    if (p[0] == '\0' || p[0] == '/') {
-        return 0;
-    }
-    for (const char *s = p; s; s = strchr(s, '/') ? strchr(s, '/') + 1 : NULL) {
-        if (strncmp(s, "..", 2) == 0 && (s[2] == '/' || s[2] == '\0')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int write_whole(const char *path, const char *bytes, size_t len, ed_buf *err)
-{
-    char *slash = strrchr(path, '/');
-    if (slash) {
-        *slash = '\0';
-        int made = ed_make_dirs(path, 0755);
-        *slash = '/';
-        if (made < 0) {
-            ed_buf_printf(err, "%s: cannot make its folder: %s", path, strerror(errno));
-            return -1;
-        }
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || ed_write_all(fd, bytes, len) != 0) {
-        ed_buf_printf(err, "%s: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
-        return -1;
-    }
-    close(fd);
-    return 0;
-}
-
 int ed_kept_write_pack(const char *dest, const char *label, const ed_kept_file *files,
                        size_t n, ed_buf *err)
 {
-    if (!safe_path(label)) {
+    if (!ed_path_is_inside(label)) {
         ed_buf_printf(err, "a kept catalog names the folder %s: not a path inside it", label);
         return -1;
     }
@@ -147,14 +110,14 @@ int ed_kept_write_pack(const char *dest, const char *label, const ed_kept_file *
         ed_buf_printf(err, "%s: cannot make it: %s", root, strerror(errno));
     }
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (!safe_path(files[i].path)) {
+        if (!ed_path_is_inside(files[i].path)) {
             ed_buf_printf(err, "a kept pack names the file %s: not a path inside it",
                           files[i].path);
             rc = -1;
             break;
         }
         char *full = ed_path_join(root, files[i].path);
-        rc = write_whole(full, files[i].data, files[i].len, err);
+        rc = ed_write_file(full, files[i].data, files[i].len, err);
         free(full);
     }
     free(root);

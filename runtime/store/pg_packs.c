@@ -203,43 +203,6 @@ long long ed_pg_packs_current(const ed_pg_target *t, PGconn *c, ed_buf *err)
 }
 
 /* A stored path is relative and never climbs (the table checks it too). */
-static int safe_path(const char *p)
-{
-    if (p[0] == '\0' || p[0] == '/') {
-        return 0;
-    }
-    for (const char *s = p; s; s = strchr(s, '/') ? strchr(s, '/') + 1 : NULL) {
-        if (strncmp(s, "..", 2) == 0 && (s[2] == '/' || s[2] == '\0')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int write_file(const char *path, const char *bytes, size_t len, ed_buf *err)
-{
-    char *slash = strrchr(path, '/');
-    if (slash) {
-        *slash = '\0';
-        int made = ed_make_dirs(path, 0755);
-        *slash = '/';
-        if (made < 0) {
-            ed_buf_printf(err, "%s: cannot make its folder: %s", path, strerror(errno));
-            return -1;
-        }
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || ed_write_all(fd, bytes, len) != 0) {
-        ed_buf_printf(err, "%s: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
-        return -1;
-    }
-    close(fd);
-    return 0;
-}
-
 int ed_pg_packs_fetch(const ed_pg_target *t, PGconn *c, long long id, const char *dest,
                       ed_buf *err)
 {
@@ -269,7 +232,7 @@ int ed_pg_packs_fetch(const ed_pg_target *t, PGconn *c, long long id, const char
         if (path == NULL || want == NULL) {
             abort();
         }
-        if (!safe_path(path)) {
+        if (!ed_path_is_inside(path)) {
             ed_buf_printf(err, "published generation %lld: %s: not a path inside the packs",
                           id, path);
             rc = -1;
@@ -279,7 +242,7 @@ int ed_pg_packs_fetch(const ed_pg_target *t, PGconn *c, long long id, const char
             rc = -1;
         } else {
             char *full = ed_path_join(dest, path);
-            rc = write_file(full, bytes, len, err);
+            rc = ed_write_file(full, bytes, len, err);
             free(full);
         }
         free(path);

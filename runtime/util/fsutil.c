@@ -7,10 +7,12 @@
 #include "fsutil.h"
 
 #include "alloc.h"
+#include "buf.h"
 
 #include <dirent.h>
 #include <ftw.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,4 +232,41 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 void ed_remove_tree(const char *path)
 {
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int ed_path_is_inside(const char *p)
+{
+    if (p[0] == '\0' || p[0] == '/') {
+        return 0;
+    }
+    for (const char *s = p; s; s = strchr(s, '/') ? strchr(s, '/') + 1 : NULL) {
+        if (strncmp(s, "..", 2) == 0 && (s[2] == '/' || s[2] == '\0')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int ed_write_file(const char *path, const char *bytes, size_t len, ed_buf *err)
+{
+    char *slash = strrchr(path, '/');
+    if (slash) {
+        *slash = '\0';
+        int made = ed_make_dirs(path, 0755);
+        *slash = '/';
+        if (made < 0) {
+            ed_buf_printf(err, "%s: cannot make its folder: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || ed_write_all(fd, bytes, len) != 0) {
+        ed_buf_printf(err, "%s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    close(fd);
+    return 0;
 }

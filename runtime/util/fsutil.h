@@ -44,6 +44,15 @@ int ed_make_dirs(const char *dir, mode_t mode);
  * errno set. */
 int ed_write_all(int fd, const void *p, size_t n);
 
+/* p is a relative path that stays inside its folder: not empty, not
+ * absolute, no ".." component. */
+int ed_path_is_inside(const char *p);
+
+/* Write bytes to path whole (created or truncated, mode 0644), making its
+ * folders first. 0, or -1 with err naming the path. */
+struct ed_buf;
+int ed_write_file(const char *path, const char *bytes, size_t len, struct ed_buf *err);
+
 /* strdup that aborts on allocation failure. */
 char *ed_strdup(const char *s);
 
