@@ -14,6 +14,8 @@
 
 #include "metrc.h"
 
+#include <ev.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,7 @@ struct ed_metrc_lookups {
     cached cache[MAX_CACHED];
     size_t n_cached;
     unsigned long requests;
+    struct ed_metrc_call *calls; /* in flight or finished, not freed yet */
 };
 
 static double now_s(void)
@@ -209,10 +212,13 @@ static void to_cache(ed_metrc_lookups *l, const char *key, long status, const ed
     pthread_mutex_unlock(&l->mu);
 }
 
-int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, const char *path,
-                    double timeout_s, ed_buf *body, ed_buf *err)
+/* What is known before asking: 0 when path must be asked (*cp the keys,
+ * key the cache key), else the answer now: a cached status (body
+ * appended) or -1 (err: no keys for the pair, no time left). */
+static int prepare(ed_metrc_lookups *l, const char *tenant, const char *license,
+                   const char *path, double timeout_s, const creds **cp, ed_buf *key,
+                   ed_buf *body, ed_buf *err)
 {
-    ed_metrc_lookups *l = lookups;
     const creds *c = NULL;
     for (size_t i = 0; l != NULL && i < l->n_creds && c == NULL; i++) {
         if (strcmp(l->creds[i].tenant, tenant) == 0 &&
@@ -229,13 +235,17 @@ int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, cons
         ed_buf_printf(err, "GET %s: no time left to ask", path);
         return -1;
     }
-    ed_buf key = {0};
-    ed_buf_printf(&key, "%s%c%s%c%s", tenant, 0x1f, license, 0x1f, path);
-    long status = from_cache(l, key.data, body);
-    if (status != 0) {
-        ed_buf_free(&key);
-        return (int)status;
-    }
+    ed_buf_printf(key, "%s%c%s%c%s", tenant, 0x1f, license, 0x1f, path);
+    long status = from_cache(l, key->data, body);
+    *cp = c;
+    return (int)status;
+}
+
+/* A client for one GET with c's keys, on loop (its own when NULL): one
+ * attempt, at most timeout_s. */
+static ed_metrc *client_for(const creds *c, struct ev_loop *loop, double timeout_s,
+                            ed_buf *err)
+{
     ed_metrc_config mc = {0};
     mc.state = c->state;
     mc.base_url = c->base_url;
@@ -245,32 +255,173 @@ int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, cons
     mc.timeout_s = timeout_s;
     mc.max_attempts = 1;
     mc.max_body = MAX_ANSWER;
-    ed_metrc *m = ed_metrc_new(NULL, &mc, err);
-    if (m == NULL) {
-        ed_buf_free(&key);
-        return -1;
-    }
-    answer a = {0, {0}, {0}};
-    int rc = ed_metrc_request(m, "GET", path, license, NULL, NULL, got, &a, err);
-    if (rc == 0) {
-        ed_metrc_wait(m);
-    }
-    ed_metrc_free(m);
+    return ed_metrc_new(loop, &mc, err);
+}
+
+/* What the GET came to: the status with the answer appended to body (200
+ * and 404 kept in the cache), or -1 with err. */
+static int settle(ed_metrc_lookups *l, const char *key, const answer *a, ed_buf *body,
+                  ed_buf *err)
+{
     pthread_mutex_lock(&l->mu);
     l->requests++;
     pthread_mutex_unlock(&l->mu);
-    if (rc == 0 && a.status > 0) {
-        rc = (int)a.status;
-        ed_buf_append(body, a.body.data ? a.body.data : "", a.body.len);
-        if (a.status == 200 || a.status == 404) {
-            to_cache(l, key.data, a.status, &a.body);
-        }
-    } else if (rc == 0) {
-        ed_buf_puts(err, a.error.len ? a.error.data : "no answer");
-        rc = -1;
+    if (a->status <= 0) {
+        ed_buf_puts(err, a->error.len ? a->error.data : "no answer");
+        return -1;
     }
+    ed_buf_append(body, a->body.data ? a->body.data : "", a->body.len);
+    if (a->status == 200 || a->status == 404) {
+        to_cache(l, key, a->status, &a->body);
+    }
+    return (int)a->status;
+}
+
+int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, const char *path,
+                    double timeout_s, ed_buf *body, ed_buf *err)
+{
+    ed_metrc_lookups *l = lookups;
+    const creds *c = NULL;
+    ed_buf key = {0};
+    int rc = prepare(l, tenant, license, path, timeout_s, &c, &key, body, err);
+    ed_metrc *m = rc == 0 ? client_for(c, NULL, timeout_s, err) : NULL;
+    if (rc != 0 || m == NULL) {
+        ed_buf_free(&key);
+        return rc != 0 ? rc : -1;
+    }
+    answer a = {0, {0}, {0}};
+    rc = ed_metrc_request(m, "GET", path, license, NULL, NULL, got, &a, err);
+    if (rc == 0) {
+        ed_metrc_wait(m);
+        rc = settle(l, key.data, &a, body, err);
+    }
+    ed_metrc_free(m);
     ed_buf_free(&a.body);
     ed_buf_free(&a.error);
     ed_buf_free(&key);
     return rc;
+}
+
+/* ---- the same without waiting, on a caller's loop ------------------------ */
+
+struct ed_metrc_call {
+    ed_metrc_lookups *l;
+    struct ev_loop *loop;
+    ed_metrc *m;
+    ed_buf key;
+    answer a;
+    ed_metrc_looked_up done;
+    void *arg;
+    int finished;              /* done was called: freed by reap */
+    ed_metrc_call *next;       /* l->calls, under l->mu */
+};
+
+static void call_free(ed_metrc_call *c)
+{
+    ed_metrc_free(c->m);
+    ed_buf_free(&c->key);
+    ed_buf_free(&c->a.body);
+    ed_buf_free(&c->a.error);
+    free(c);
+}
+
+/* Free loop's finished calls (all of them with every_one: the loop is
+ * going), never one whose client is in its own callback. */
+static void reap(ed_metrc_lookups *l, struct ev_loop *loop, int every_one)
+{
+    ed_metrc_call *gone = NULL;
+    pthread_mutex_lock(&l->mu);
+    for (ed_metrc_call **p = &l->calls; *p;) {
+        ed_metrc_call *c = *p;
+        if (c->loop == loop && (c->finished || every_one)) {
+            *p = c->next;
+            c->next = gone;
+            gone = c;
+        } else {
+            p = &c->next;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    while (gone) {
+        ed_metrc_call *next = gone->next;
+        call_free(gone);
+        gone = next;
+    }
+}
+
+static void call_got(void *arg, const ed_metrc_answer *ma)
+{
+    ed_metrc_call *c = arg;
+    got(&c->a, ma);
+    ed_buf body = {0}, err = {0};
+    int status = settle(c->l, c->key.data, &c->a, &body, &err);
+    c->done(c->arg, status, body.data ? body.data : "", body.len,
+            status < 0 ? err.data : NULL);
+    ed_buf_free(&body);
+    ed_buf_free(&err);
+    /* its client is still in this callback: freed at the loop's next
+     * call, or when the loop goes (not before done returned: done may
+     * start the next call on this loop) */
+    c->finished = 1;
+}
+
+int ed_metrc_lookup_start(ed_metrc_lookups *l, struct ev_loop *loop, const char *tenant,
+                          const char *license, const char *path, double timeout_s,
+                          ed_buf *body, ed_buf *err, ed_metrc_looked_up done, void *arg,
+                          ed_metrc_call **call)
+{
+    reap(l, loop, 0);
+    *call = NULL;
+    const creds *cr = NULL;
+    ed_buf key = {0};
+    int rc = prepare(l, tenant, license, path, timeout_s, &cr, &key, body, err);
+    ed_metrc *m = rc == 0 ? client_for(cr, loop, timeout_s, err) : NULL;
+    if (rc != 0 || m == NULL) {
+        ed_buf_free(&key);
+        return rc != 0 ? rc : -1;
+    }
+    ed_metrc_call *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        abort();
+    }
+    c->l = l;
+    c->loop = loop;
+    c->m = m;
+    c->key = key;
+    c->done = done;
+    c->arg = arg;
+    if (ed_metrc_request(m, "GET", path, license, NULL, NULL, call_got, c, err) != 0) {
+        call_free(c);
+        return -1;
+    }
+    pthread_mutex_lock(&l->mu);
+    c->next = l->calls;
+    l->calls = c;
+    pthread_mutex_unlock(&l->mu);
+    *call = c;
+    return 0;
+}
+
+void ed_metrc_lookup_cancel(ed_metrc_call *call)
+{
+    if (call == NULL) {
+        return;
+    }
+    ed_metrc_lookups *l = call->l;
+    pthread_mutex_lock(&l->mu);
+    for (ed_metrc_call **p = &l->calls; *p; p = &(*p)->next) {
+        if (*p == call) {
+            *p = call->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    call_free(call);
+}
+
+void ed_metrc_lookups_release(ed_metrc_lookups *l, struct ev_loop *loop)
+{
+    if (l != NULL) {
+        reap(l, loop, 1);
+    }
 }

@@ -189,4 +189,21 @@ unsigned long ed_metrc_lookups_requests(ed_metrc_lookups *l);
 int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, const char *path,
                     double timeout_s, ed_buf *body, ed_buf *err);
 
+/* The same GET without waiting, on loop (a server worker's): the status
+ * (> 0, body appended) or -1 (err) when it is answered at once (from the
+ * cache, no keys for the pair, no time left); or 0 when it was sent:
+ * done(arg, status, body, len, err) is then called once, from loop
+ * (status -1: no answer, err says why), and until then *call may be
+ * given to ed_metrc_lookup_cancel (never from within done). A loop that
+ * goes must first be released: its calls are freed. */
+typedef struct ed_metrc_call ed_metrc_call;
+typedef void (*ed_metrc_looked_up)(void *arg, int status, const char *body, size_t len,
+                                   const char *err);
+int ed_metrc_lookup_start(ed_metrc_lookups *l, struct ev_loop *loop, const char *tenant,
+                          const char *license, const char *path, double timeout_s,
+                          ed_buf *body, ed_buf *err, ed_metrc_looked_up done, void *arg,
+                          ed_metrc_call **call);
+void ed_metrc_lookup_cancel(ed_metrc_call *call);
+void ed_metrc_lookups_release(ed_metrc_lookups *l, struct ev_loop *loop);
+
 #endif

@@ -69,6 +69,7 @@ void ed_config_defaults(ed_config *cfg)
     cfg->default_rate_per_minute = 100;
     cfg->default_burst = 20;
     cfg->isolate_rules = 1;
+    cfg->metrc_waits = 2;
     cfg->evaluation_deadline_s = 30;
     cfg->limits.memory_bytes = ED_LIMIT_MEMORY_DEFAULT;
     cfg->limits.instructions = ED_LIMIT_INSTRUCTIONS_DEFAULT;
@@ -506,7 +507,7 @@ static const char *const known_fields[] = {
     "max_batch_events", "max_connections", "header_timeout_ms",
     "body_timeout_ms", "idle_timeout_ms", "shutdown_grace_ms",
     "idempotency_window_s", "rate_per_minute", "burst", "limits", "isolate_rules",
-    "evaluation_deadline_ms", "retention_sweep_s", "deadline_alerts_s",
+    "evaluation_deadline_ms", "metrc_waits", "retention_sweep_s", "deadline_alerts_s",
     "deadline_alert_days", "jobs_poll_ms",
     "packs_poll_ms", "store_pool_size", "store_pool_wait_ms", "store_statement_timeout_ms",
     "metrc", "evidence_dir", "evidence_keys", "max_evidence_bytes", NULL};
@@ -601,6 +602,9 @@ static void read_all(reader *r, ed_config *cfg)
     v = cfg->evaluation_deadline_s * 1000;
     read_number(r, -1, "evaluation_deadline_ms", "evaluation_deadline_ms", 10, 3.6e6, &v);
     cfg->evaluation_deadline_s = v / 1000;
+    v = cfg->metrc_waits;
+    read_number(r, -1, "metrc_waits", "metrc_waits", 0, 8, &v);
+    cfg->metrc_waits = (int)v;
     if (field(r, -1, "limits") == LUA_TTABLE) {
         double ins = (double)cfg->limits.instructions;
         double mem = (double)(cfg->limits.memory_bytes >> 20);

@@ -535,6 +535,31 @@ static int collect_bad(void *arg, const char *unit, long where, const char *even
     return 0;
 }
 
+const ed_fetch *ed_decider_fetch(const ed_decider *d)
+{
+    return d->evaluator ? ed_evaluator_fetch(d->evaluator) : NULL;
+}
+
+int ed_decider_resume(ed_decider *d, int status, const char *body, size_t len,
+                      const char *err)
+{
+    return d->evaluator ? ed_evaluator_resume(d->evaluator, status, body, len, err) : -1;
+}
+
+void ed_decider_moved(ed_decider *d, const char *body)
+{
+    if (d->evaluator) {
+        ed_evaluator_moved(d->evaluator, body);
+    }
+}
+
+void ed_decider_abandon(ed_decider *d)
+{
+    if (d->evaluator) {
+        ed_evaluator_abandon(d->evaluator);
+    }
+}
+
 int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len, size_t max_events,
                            ed_verdict_fn fn, void *arg)
 {

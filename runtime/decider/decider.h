@@ -48,6 +48,12 @@ typedef struct ed_decider_config {
                                 * worker, which calls this. */
     void *lookup_arg;
     double lookup_timeout_s;   /* per call (0: 5 s) */
+    int suspend_lookups;       /* isolate: a rule's call for the reading's
+                                * tenant is not made by the decider: the
+                                * reading returns ED_READ_SUSPENDED and the
+                                * caller makes it (ed_decider_fetch,
+                                * ed_decider_resume), so a server's loop
+                                * serves others meanwhile */
     ed_vault *vault;           /* the evidence vault, or NULL: an
                                 * evidence.stored event's rules learn
                                 * whether it holds data.sha512
@@ -105,6 +111,25 @@ int ed_decider_read_file(ed_decider *d, FILE *f, const char *path,
  * decided and -2 is returned. */
 int ed_decider_read_buffer(ed_decider *d, const char *body, size_t len,
                            size_t max_events, ed_verdict_fn fn, void *arg);
+
+/* A reading waiting for the answer to a rule's Metrc GET (only with
+ * suspend_lookups): the rule's process waits; the caller asks Metrc with
+ * lookup's signature (for tenant: the reading's own) and gives the
+ * answer to ed_decider_resume, which reads on and returns as
+ * ed_decider_read_buffer does (ED_READ_SUSPENDED again at the next call).
+ * The body given to read_buffer must stay alive meanwhile, or be moved
+ * (ed_decider_moved: the same bytes at a new address). abandon gives the
+ * reading up (its process is stopped; what was handed over stands). */
+#define ED_READ_SUSPENDED 1
+typedef struct ed_fetch {
+    const char *tenant, *license, *path;
+    double timeout_s;
+} ed_fetch;
+const ed_fetch *ed_decider_fetch(const ed_decider *d); /* NULL: not waiting */
+int ed_decider_resume(ed_decider *d, int status, const char *body, size_t len,
+                      const char *err);
+void ed_decider_moved(ed_decider *d, const char *body);
+void ed_decider_abandon(ed_decider *d);
 
 /* The error entry of an event not decided, as eval prints it and the
  * HTTP API lists it: {"line":N,"event_id":"…","error":"…"} ("index" for an

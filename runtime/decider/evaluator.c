@@ -93,6 +93,21 @@ typedef struct lost_event {
     char why[160];
 } lost_event;
 
+/* A request under way: where ed_evaluator_read_buffer is, so that it can
+ * return while the worker's loop makes a rule's Metrc GET, and go on from
+ * there when the answer comes (ed_evaluator_resume). */
+typedef struct request_run {
+    const char *body;           /* the caller's, alive until the end */
+    size_t len, max_events;
+    lost_event lost[MAX_LOSSES_PER_REQUEST];
+    size_t n_lost, n_emitted;
+    long next;                  /* the first ordinal not handed over yet */
+    int quiet_retries;          /* a process found dead between requests */
+    int sent;                   /* the process has it: read its frames */
+    int answered;               /* a verdict came on this attempt */
+    int broken;                 /* a fetch's answer could not be written */
+} request_run;
+
 struct ed_evaluator {
     ed_decider *d;
     double deadline_s;
@@ -105,6 +120,12 @@ struct ed_evaluator {
     unsigned long losses;
     ed_buf text, decision;
     ed_buf request;             /* a request's header, skips, tenant, why */
+    request_run run;
+    /* suspended on a rule's Metrc call (the decider's suspend_lookups):
+     * what to ask, its strings in fetch_text */
+    int suspended;
+    ed_fetch fetch;
+    ed_buf fetch_text;
 };
 
 static int64_t now_us(void)
@@ -523,6 +544,7 @@ void ed_evaluator_free(ed_evaluator *e)
     ed_buf_free(&e->text);
     ed_buf_free(&e->request);
     ed_buf_free(&e->decision);
+    ed_buf_free(&e->fetch_text);
     free(e);
 }
 
@@ -650,12 +672,35 @@ static int emit_lost(ed_evaluator *e, const lost_event *l)
     return ed_decider_hand_over(d, &v);
 }
 
-/* A rule's edict.metrc call, from the child (FRAME_FETCH at e->pos):
- * made here, with the decider's lookup, the answer written back. The
- * worker waits for it (its other connections wait too: the loop is not
- * free until the request is decided). 0, or -1 when the frame is not one
+/* The answer to a fetch, to the child: 0, or -1 when it is gone. */
+static int write_answer(ed_evaluator *e, int status, const char *body, size_t len,
+                        const char *err)
+{
+    size_t err_len = err ? strlen(err) : 0;
+    if (len > MAX_FRAME_BYTES || err_len > MAX_FRAME_BYTES) {
+        status = -1;
+        len = 0;
+        err = "the answer is too large";
+        err_len = strlen(err);
+    }
+    wire_answer a = {status, (uint32_t)len, (uint32_t)err_len};
+    struct iovec iov[] = {{&a, sizeof a}, {(void *)(body ? body : ""), len},
+                          {(void *)(err ? err : ""), err_len}};
+    ed_buf_reset(&e->request);
+    for (size_t i = 0; i < sizeof iov / sizeof iov[0]; i++) {
+        ed_buf_append(&e->request, iov[i].iov_base, iov[i].iov_len);
+    }
+    return ed_write_all(e->fd, e->request.data, e->request.len);
+}
+
+/* A rule's edict.metrc call, from the child (FRAME_FETCH at e->pos, its
+ * strings after it). With the decider's suspend_lookups, a call for the
+ * request's tenant is left to the caller: the strings are kept in
+ * e->fetch and 1 is returned (the caller's loop makes the GET, then
+ * ed_evaluator_resume). Otherwise it is made here, with the decider's
+ * lookup, and the worker waits for it: 0, or -1 when the frame is not one
  * or the child is gone. */
-static int answer_fetch(ed_evaluator *e, const wire_verdict *w)
+static int take_fetch(ed_evaluator *e, const wire_verdict *w)
 {
     const char *s[S_COUNT];
     const char *p = e->in.data + e->pos;
@@ -667,26 +712,37 @@ static int answer_fetch(ed_evaluator *e, const wire_verdict *w)
         }
     }
     ed_decider *d = e->d;
+    /* the request's tenant is the one authenticated here, whatever a
+     * process running tenants' code says: never another's keys */
+    int own = d->cfg.tenant != NULL && strcmp(s[S_TENANT], d->cfg.tenant) == 0;
+    if (own && d->cfg.lookup != NULL && d->cfg.suspend_lookups) {
+        ed_buf_reset(&e->fetch_text);
+        size_t at[3];
+        const int which[3] = {S_TENANT, S_ID, S_TYPE};
+        for (int i = 0; i < 3; i++) {
+            at[i] = e->fetch_text.len;
+            ed_buf_append(&e->fetch_text, s[which[i]], strlen(s[which[i]]) + 1);
+        }
+        e->fetch.tenant = e->fetch_text.data + at[0];
+        e->fetch.license = e->fetch_text.data + at[1];
+        e->fetch.path = e->fetch_text.data + at[2];
+        e->fetch.timeout_s = w->seconds;
+        e->suspended = 1;
+        return 1;
+    }
     ed_buf_reset(&e->text);
     ed_buf_reset(&e->decision);
-    wire_answer a = {-1, 0, 0};
+    int status = -1;
     if (d->cfg.lookup == NULL) {
         ed_buf_puts(&e->text, "Metrc cannot be asked here");
-    } else if (d->cfg.tenant == NULL || strcmp(s[S_TENANT], d->cfg.tenant) != 0) {
-        /* the request's tenant is the one authenticated here, whatever a
-         * process running tenants' code says: never another's keys */
+    } else if (!own) {
         ed_buf_puts(&e->text, "Metrc can be asked only for the request's own tenant");
     } else {
-        a.status = d->cfg.lookup(d->cfg.lookup_arg, s[S_TENANT], s[S_ID], s[S_TYPE],
-                                 w->seconds, &e->decision, &e->text);
+        status = d->cfg.lookup(d->cfg.lookup_arg, s[S_TENANT], s[S_ID], s[S_TYPE], w->seconds,
+                               &e->decision, &e->text);
     }
-    a.body_len = (uint32_t)e->decision.len;
-    a.err_len = (uint32_t)e->text.len;
-    return ed_write_all(e->fd, &a, sizeof a) != 0 ||
-                   ed_write_all(e->fd, e->decision.data ? e->decision.data : "", a.body_len) ||
-                   ed_write_all(e->fd, e->text.data ? e->text.data : "", a.err_len)
-               ? -1
-               : 0;
+    return write_answer(e, status, e->decision.data, e->decision.len,
+                        e->text.len ? e->text.data : NULL);
 }
 
 static int host_failure(ed_evaluator *e, const char *fmt, const char *why)
@@ -755,128 +811,140 @@ static int send_request(ed_evaluator *e, const char *body, size_t len, size_t ma
     return 0;
 }
 
-int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
-                             size_t max_events)
+/* Read the request's frames and hand its verdicts over, from where
+ * e->run is: 0 (or the reading's status) when its last frame came,
+ * ED_READ_SUSPENDED when a rule's Metrc call waits for the caller, -1 on
+ * a host failure. A process lost on the way is replaced and the request
+ * sent again from its next event. */
+static int run(ed_evaluator *e)
 {
     ed_decider *d = e->d;
-    lost_event lost[MAX_LOSSES_PER_REQUEST];
-    size_t n_lost = 0, n_emitted = 0;
-    long next = 1;        /* the first ordinal not handed over yet */
-    int quiet_retries = 1; /* a process found dead between requests */
+    request_run *r = &e->run;
     char why[160];
     for (;;) {
-        /* a process that died idle is found when its socket refuses the
-         * request (or closes before an answer): it is reaped and replaced
-         * below, quietly (no waitpid here: a system call per request) */
-        ed_buf err = {0};
-        if (e->pid == 0 && spawn(e, &err) != 0) {
-            int rc = host_failure(e, "%s", err.data);
+        if (!r->sent) {
+            /* a process that died idle is found when its socket refuses
+             * the request (or closes before an answer): it is reaped and
+             * replaced below, quietly (no waitpid here: a system call per
+             * request) */
+            ed_buf err = {0};
+            if (e->pid == 0 && spawn(e, &err) != 0) {
+                int rc = host_failure(e, "%s", err.data);
+                ed_buf_free(&err);
+                return rc;
+            }
             ed_buf_free(&err);
-            return rc;
+            r->answered = 0;
+            r->broken = 0;
+            r->sent = send_request(e, r->body, r->len, r->max_events, r->next, r->lost,
+                                   r->n_lost) == 0;
         }
-        ed_buf_free(&err);
-        int answered = 0;
-        if (send_request(e, body, len, max_events, next, lost, n_lost) == 0) {
-            for (;;) {
-                wire_verdict w;
-                if (fill(e, sizeof w) != 0) {
+        while (r->sent && !r->broken) {
+            wire_verdict w;
+            if (fill(e, sizeof w) != 0) {
+                break;
+            }
+            memcpy(&w, e->in.data + e->pos, sizeof w);
+            size_t payload = 0;
+            for (int i = 0; w.kind != FRAME_DONE && i < S_COUNT; i++) {
+                payload += (size_t)w.len[i] + 1;
+            }
+            if ((w.kind != FRAME_VERDICT && w.kind != FRAME_DONE && w.kind != FRAME_FETCH) ||
+                payload > MAX_FRAME_BYTES || fill(e, sizeof w + payload) != 0) {
+                break;
+            }
+            e->pos += sizeof w;
+            if (w.kind == FRAME_FETCH) {
+                int taken = take_fetch(e, &w);
+                if (taken < 0) {
                     break;
                 }
-                memcpy(&w, e->in.data + e->pos, sizeof w);
-                size_t payload = 0;
-                for (int i = 0; w.kind != FRAME_DONE && i < S_COUNT; i++) {
-                    payload += (size_t)w.len[i] + 1;
+                e->pos += payload;
+                if (taken == 1) {
+                    return ED_READ_SUSPENDED;
                 }
-                if ((w.kind != FRAME_VERDICT && w.kind != FRAME_DONE &&
-                     w.kind != FRAME_FETCH) ||
-                    payload > MAX_FRAME_BYTES || fill(e, sizeof w + payload) != 0) {
-                    break;
-                }
-                e->pos += sizeof w;
-                if (w.kind == FRAME_FETCH) {
-                    if (answer_fetch(e, &w) != 0) {
-                        break;
-                    }
-                    e->pos += payload;
-                    continue;
-                }
-                if (w.kind == FRAME_DONE) {
-                    for (; n_emitted < n_lost; n_emitted++) {
-                        if (emit_lost(e, &lost[n_emitted]) != 0) {
-                            stop_now(e);
-                            return -1;
-                        }
-                    }
-                    return w.status != 0 ? w.status : d->failed ? -1 : 0;
-                }
-                char *s[S_COUNT];
-                char *p = e->in.data + e->pos;
-                int framed = 1;
-                for (int i = 0; i < S_COUNT; i++) {
-                    s[i] = p;
-                    p += w.len[i];
-                    framed &= *p++ == '\0';
-                }
-                if (!framed) {
-                    break;
-                }
-                for (; n_emitted < n_lost && lost[n_emitted].ordinal < w.ordinal; n_emitted++) {
-                    if (emit_lost(e, &lost[n_emitted]) != 0) {
+                continue;
+            }
+            if (w.kind == FRAME_DONE) {
+                r->sent = 0;
+                for (; r->n_emitted < r->n_lost; r->n_emitted++) {
+                    if (emit_lost(e, &r->lost[r->n_emitted]) != 0) {
                         stop_now(e);
                         return -1;
                     }
                 }
-                ed_verdict v = {0};
-                v.status = (ed_status)w.status;
-                v.unit = w.by_index ? "index" : "line";
-                v.where = (long)w.where;
-                v.ordinal = (long)w.ordinal;
-                v.seconds = w.seconds;
-                v.event_id = s[S_ID];
-                v.tenant = s[S_TENANT];
-                v.type = s[S_TYPE];
-                v.error = s[S_ERROR];
-                if (v.status == ED_DECIDED && w.has_outcome) {
-                    keep_known(d->cat, &w.outcome);
-                    v.decision = s[S_DECISION];
-                    v.len = w.len[S_DECISION];
-                    v.outcome = &w.outcome;
-                    int spanned = w.event_len > 0 && w.event_off <= len &&
-                                  w.event_len <= len - w.event_off;
-                    d->event = spanned ? body + w.event_off : NULL;
-                    d->event_len = spanned ? (size_t)w.event_len : 0;
-                    ed_decider_journal(d, &v, s[S_OCCURRED], &w.outcome);
-                    d->event = NULL;
-                } else if (v.status == ED_DECIDED) {
-                    v.status = ED_HOST_FAILURE;
-                    v.error = "the rule evaluator sent a decision without its outcome";
-                }
-                int stop = ed_decider_hand_over(d, &v);
-                e->pos += payload;
-                answered = 1;
-                next = v.ordinal + 1;
-                if (stop) {
-                    /* the child is still writing: it goes, with its rest */
+                return w.status != 0 ? w.status : d->failed ? -1 : 0;
+            }
+            char *s[S_COUNT];
+            char *p = e->in.data + e->pos;
+            int framed = 1;
+            for (int i = 0; i < S_COUNT; i++) {
+                s[i] = p;
+                p += w.len[i];
+                framed &= *p++ == '\0';
+            }
+            if (!framed) {
+                break;
+            }
+            for (; r->n_emitted < r->n_lost && r->lost[r->n_emitted].ordinal < w.ordinal;
+                 r->n_emitted++) {
+                if (emit_lost(e, &r->lost[r->n_emitted]) != 0) {
                     stop_now(e);
                     return -1;
                 }
             }
+            ed_verdict v = {0};
+            v.status = (ed_status)w.status;
+            v.unit = w.by_index ? "index" : "line";
+            v.where = (long)w.where;
+            v.ordinal = (long)w.ordinal;
+            v.seconds = w.seconds;
+            v.event_id = s[S_ID];
+            v.tenant = s[S_TENANT];
+            v.type = s[S_TYPE];
+            v.error = s[S_ERROR];
+            if (v.status == ED_DECIDED && w.has_outcome) {
+                keep_known(d->cat, &w.outcome);
+                v.decision = s[S_DECISION];
+                v.len = w.len[S_DECISION];
+                v.outcome = &w.outcome;
+                int spanned = w.event_len > 0 && w.event_off <= r->len &&
+                              w.event_len <= r->len - w.event_off;
+                d->event = spanned ? r->body + w.event_off : NULL;
+                d->event_len = spanned ? (size_t)w.event_len : 0;
+                ed_decider_journal(d, &v, s[S_OCCURRED], &w.outcome);
+                d->event = NULL;
+            } else if (v.status == ED_DECIDED) {
+                v.status = ED_HOST_FAILURE;
+                v.error = "the rule evaluator sent a decision without its outcome";
+            }
+            int stop = ed_decider_hand_over(d, &v);
+            e->pos += payload;
+            r->answered = 1;
+            r->next = v.ordinal + 1;
+            if (stop) {
+                /* the child is still writing: it goes, with its rest */
+                r->sent = 0;
+                stop_now(e);
+                return -1;
+            }
         }
         /* the process is lost */
+        r->sent = 0;
         reap(e, why, sizeof why);
         long k = atomic_load(&e->progress->ordinal);
-        if (k == 0 || k < next) {
+        if (k == 0 || k < r->next) {
             /* not in a rule: dead before the request, or in reading it */
-            if (!answered && quiet_retries-- > 0) {
+            if (!r->answered && r->quiet_retries-- > 0) {
                 continue;
             }
             return host_failure(e, "the rule evaluator %s while reading the body", why);
         }
         e->losses++;
-        if (n_lost == MAX_LOSSES_PER_REQUEST) {
+        if (r->n_lost == MAX_LOSSES_PER_REQUEST) {
             return host_failure(e, "the rule evaluator %s again", why);
         }
-        lost_event *l = &lost[n_lost++];
+        lost_event *l = &r->lost[r->n_lost++];
         l->ordinal = k;
         l->where = e->progress->where;
         l->by_index = e->progress->by_index;
@@ -888,6 +956,51 @@ int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
         l->ev.occurred_at[sizeof l->ev.occurred_at - 1] = '\0';
         l->ev.as_of[sizeof l->ev.as_of - 1] = '\0';
         snprintf(l->why, sizeof l->why, "%s", why);
+    }
+}
+
+int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
+                             size_t max_events)
+{
+    memset(&e->run, 0, sizeof e->run);
+    e->run.body = body;
+    e->run.len = len;
+    e->run.max_events = max_events;
+    e->run.next = 1;
+    e->run.quiet_retries = 1;
+    e->suspended = 0;
+    return run(e);
+}
+
+const ed_fetch *ed_evaluator_fetch(const ed_evaluator *e)
+{
+    return e->suspended ? &e->fetch : NULL;
+}
+
+void ed_evaluator_moved(ed_evaluator *e, const char *body)
+{
+    e->run.body = body;
+}
+
+int ed_evaluator_resume(ed_evaluator *e, int status, const char *body, size_t len,
+                        const char *err)
+{
+    if (!e->suspended) {
+        return -1;
+    }
+    e->suspended = 0;
+    if (write_answer(e, status, body, len, err) != 0) {
+        e->run.broken = 1; /* the process is gone: found lost in run */
+    }
+    return run(e);
+}
+
+void ed_evaluator_abandon(ed_evaluator *e)
+{
+    if (e->suspended) {
+        e->suspended = 0;
+        e->run.sent = 0;
+        stop_now(e); /* in the middle of the request: its rest is not wanted */
     }
 }
 

@@ -34,6 +34,18 @@ void ed_evaluator_free(ed_evaluator *e);
 int ed_evaluator_read_buffer(ed_evaluator *e, const char *body, size_t len,
                              size_t max_events);
 
+/* With the decider's suspend_lookups, ed_evaluator_read_buffer (and
+ * resume) return ED_READ_SUSPENDED when a rule's edict.metrc call waits:
+ * fetch says what to ask (NULL when not suspended); resume gives the
+ * answer (status < 0: none, err why) and reads on; moved says the body
+ * now lives at a new address (the same bytes); abandon stops the process
+ * mid-request (the caller gives the request up). */
+const ed_fetch *ed_evaluator_fetch(const ed_evaluator *e);
+int ed_evaluator_resume(ed_evaluator *e, int status, const char *body, size_t len,
+                        const char *err);
+void ed_evaluator_moved(ed_evaluator *e, const char *body);
+void ed_evaluator_abandon(ed_evaluator *e);
+
 /* How many times a process was lost (crashed, or stopped at its
  * deadline) since the evaluator was made. */
 unsigned long ed_evaluator_losses(const ed_evaluator *e);

@@ -53,7 +53,9 @@ void ed_api_not_journaled(ed_response *res, const char *why)
 
 int ed_api_commit(ed_api_worker *w, uint64_t ticket, ed_buf *err)
 {
-    return ed_decider_commit(w->decider, ticket, err);
+    /* any lane: the commit is the store's (this runs on the committer
+     * thread, while the loop may be using the others) */
+    return ed_decider_commit(w->lanes[0], ticket, err);
 }
 
 static void set_route(ed_response *res, const char *route)
@@ -200,6 +202,7 @@ static void count_rule_errors(ed_api_worker *w, const ed_outcome *o)
 /* What one request's events came to, collected verdict by verdict. */
 typedef struct evaluation {
     ed_api_worker *w;
+    ed_decider *d;           /* the lane deciding it */
     const char *tenant;
     ed_buf decisions, errors, labels;
     long decided, not_decided, unreadable, wrong_tenant, quarantined, too_costly;
@@ -244,33 +247,65 @@ static int on_verdict(void *arg, const ed_verdict *v)
                       strncmp(v->error, "event larger than", 17) == 0);
     e->wrong_tenant += strstr(v->error, "field 'tenant': the event belongs to") != NULL;
     ed_buf_puts(&e->errors, e->errors.len ? "," : "");
-    ed_decider_error_json(e->w->decider, v, &e->errors);
+    ed_decider_error_json(e->d, v, &e->errors);
     ed_metrics_inc(srv->metrics, "edict_events_refused_total", e->labels.data, 1);
     return 0;
 }
 
-/* Decide the events of body for tenant t; answer with the decisions once
- * they are durable. 200 when anything was decided (the events that were
- * not are listed in "errors"); 4xx only when nothing could be. With
- * `defer`, a 200 is returned before its commit, with res->commit set: the
- * caller commits it (ed_api_commit) before sending it. */
-static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body,
-                     size_t len, int defer, ed_response *res)
-{
-    ed_service *srv = w->svc;
+/* An evaluation under way: the request's state, kept while a rule's
+ * Metrc call is made by the connection layer (ed_api_pending_fetch,
+ * ed_api_resume), and how it ends. */
+struct ed_api_pending {
+    ed_api_worker *w;
+    int lane;
     evaluation e;
-    memset(&e, 0, sizeof e);
-    e.w = w;
-    e.tenant = t->name;
-    ed_decider_set_tenant(w->decider, t->name);
-    unsigned long lost_before = ed_decider_losses(w->decider);
-    int rc = ed_decider_read_buffer(w->decider, body, len, srv->cfg->max_batch_events,
-                                    on_verdict, &e);
-    unsigned long lost = ed_decider_losses(w->decider) - lost_before;
+    char *tenant;
+    int defer;
+    unsigned long lost_before;
+    ed_buf body;             /* the body, copied once suspended */
+    /* under an Idempotency-Key: the answer is remembered once it is made */
+    int once;
+    ed_buf scoped;
+    unsigned char digest[ED_SHA256_LEN];
+    double now;
+};
+
+/* An Idempotency-Key's scope, the body's digest and when it came. */
+typedef struct once_key {
+    const char *scoped;
+    const unsigned char *digest;
+    double now;
+} once_key;
+
+static void pending_free(ed_api_pending *p)
+{
+    ed_buf_free(&p->e.decisions);
+    ed_buf_free(&p->e.errors);
+    ed_buf_free(&p->e.labels);
+    ed_buf_free(&p->e.failure_text);
+    ed_buf_free(&p->e.first_error);
+    ed_buf_free(&p->body);
+    ed_buf_free(&p->scoped);
+    free(p->tenant);
+    free(p);
+}
+
+static void remember_answer(ed_api_pending *p, ed_response *res);
+static void forget_claim(ed_api_worker *w, const char *tenant, const char *scoped);
+
+/* What a reading that ended (rc) comes to: res, the answer. */
+static void finish_evaluation(ed_api_pending *p, int rc, ed_response *res)
+{
+    ed_api_worker *w = p->w;
+    ed_service *srv = w->svc;
+    ed_decider *d = p->e.d;
+    evaluation *e = &p->e;
+    int defer = p->defer;
+    unsigned long lost = ed_decider_losses(d) - p->lost_before;
     if (lost > 0) {
         ed_buf x = {0};
         ed_buf_puts(&x, ",\"tenant\":");
-        ed_json_escape(&x, t->name, strlen(t->name));
+        ed_json_escape(&x, p->tenant, strlen(p->tenant));
         ed_buf_printf(&x, ",\"worker\":%d,\"lost\":%lu", w->index, lost);
         ed_log("warn", "a rule evaluator process was lost: the event it was deciding got a "
                "lost decision (errors[].rules = \"all\"); a new process took the rest",
@@ -278,36 +313,36 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
         ed_buf_free(&x);
         ed_metrics_inc(srv->metrics, "edict_evaluator_lost_total", "", (double)lost);
     }
-    unsigned long gen = ed_decider_refresh(w->decider);
+    unsigned long gen = ed_decider_refresh(d);
     ed_buf err = {0};
-    long events = e.decided + e.not_decided;
+    long events = e->decided + e->not_decided;
     if (rc == -2) {
         char msg[128];
         snprintf(msg, sizeof msg, "a batch of more than %zu events is over the limit",
                  srv->cfg->max_batch_events);
         ed_api_error(res, 413, "batch_too_large", msg);
-    } else if (e.failure != NULL || rc != 0) {
-        ed_api_error(res, 500, "not_journaled", e.failure ? e.failure : "evaluation failed");
+    } else if (e->failure != NULL || rc != 0) {
+        ed_api_error(res, 500, "not_journaled", e->failure ? e->failure : "evaluation failed");
     } else if (events == 0) {
         ed_api_error(res, 400, "no_events", "the body holds no events: send an event, an "
                      "array of events or NDJSON");
-    } else if (e.decided > 0 && !defer && ed_decider_commit(w->decider, e.last, &err) != 0) {
+    } else if (e->decided > 0 && !defer && ed_decider_commit(d, e->last, &err) != 0) {
         ed_api_not_journaled(res, err.data);
-    } else if (e.decided == 0) {
+    } else if (e->decided == 0) {
         ed_buf msg = {0};
         ed_buf_printf(&msg, events == 1 ? "the event was not decided: %s"
                                         : "no event could be decided; the first: %s",
-                      e.first_error.data);
-        if (e.quarantined > 0) {
+                      e->first_error.data);
+        if (e->quarantined > 0) {
             /* the tenant's journal does not verify: edict's problem, not
              * the client's, and not one a retry mends */
             ed_api_error(res, 503, "journal_quarantined", msg.data);
-        } else if (e.wrong_tenant == events) {
+        } else if (e->wrong_tenant == events) {
             ed_api_error(res, 403, "wrong_tenant", msg.data);
-        } else if (e.unreadable == events && e.too_costly == events) {
+        } else if (e->unreadable == events && e->too_costly == events) {
             /* what the events would cost to decode, not their syntax */
             ed_api_error(res, 413, "event_too_large", msg.data);
-        } else if (e.unreadable == events) {
+        } else if (e->unreadable == events) {
             ed_api_error(res, 400, "bad_json", msg.data);
         } else {
             ed_api_error(res, 422, "event_refused", msg.data);
@@ -316,29 +351,101 @@ static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body
         /* the per-event errors too, as a 200 would list them */
         res->body.len -= 3; /* "}}\n" */
         ed_buf_puts(&res->body, "},\"errors\":[");
-        ed_buf_append(&res->body, e.errors.data, e.errors.len);
+        ed_buf_append(&res->body, e->errors.data, e->errors.len);
         ed_buf_puts(&res->body, "]}\n");
     } else {
         res->status = 200;
         ed_buf_printf(&res->body, "{\"generation\":%lu,\"decided\":%ld,\"refused\":%ld,"
-                      "\"decisions\":[", gen, e.decided, e.not_decided);
-        if (e.decisions.len) {
-            ed_buf_append(&res->body, e.decisions.data, e.decisions.len);
+                      "\"decisions\":[", gen, e->decided, e->not_decided);
+        if (e->decisions.len) {
+            ed_buf_append(&res->body, e->decisions.data, e->decisions.len);
         }
         ed_buf_puts(&res->body, "],\"errors\":[");
-        if (e.errors.len) {
-            ed_buf_append(&res->body, e.errors.data, e.errors.len);
+        if (e->errors.len) {
+            ed_buf_append(&res->body, e->errors.data, e->errors.len);
         }
         ed_buf_puts(&res->body, "]}\n");
         ed_buf_printf(&res->headers, "X-Edict-Generation: %lu\r\n", gen);
-        res->commit = defer ? e.last : 0;
+        res->commit = defer ? e->last : 0;
     }
-    ed_buf_free(&e.decisions);
-    ed_buf_free(&e.errors);
-    ed_buf_free(&e.labels);
-    ed_buf_free(&e.failure_text);
-    ed_buf_free(&e.first_error);
     ed_buf_free(&err);
+    if (p->once) {
+        remember_answer(p, res);
+    }
+    pending_free(p);
+}
+
+/* Decide the events of body for tenant t on the lane ed_api_handle chose;
+ * answer with the decisions once they are durable. 200 when anything was
+ * decided (the events that were not are listed in "errors"); 4xx only
+ * when nothing could be. With `defer`, a 200 is returned before its
+ * commit, with res->commit set: the caller commits it (ed_api_commit)
+ * before sending it. With `once`, the answer is remembered under its
+ * Idempotency-Key. When a rule asks Metrc, res->pending is set instead
+ * and the answer comes from ed_api_resume. */
+static void evaluate(ed_api_worker *w, const ed_tenant_auth *t, const char *body,
+                     size_t len, int defer, const once_key *once, ed_response *res)
+{
+    ed_api_pending *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        abort();
+    }
+    p->w = w;
+    p->lane = w->lane;
+    p->defer = defer;
+    p->tenant = ed_strdup(t->name);
+    p->e.w = w;
+    p->e.d = w->lanes[w->lane];
+    p->e.tenant = p->tenant;
+    if (once != NULL) {
+        p->once = 1;
+        ed_buf_puts(&p->scoped, once->scoped);
+        memcpy(p->digest, once->digest, sizeof p->digest);
+        p->now = once->now;
+    }
+    ed_decider *d = p->e.d;
+    ed_decider_set_tenant(d, t->name);
+    p->lost_before = ed_decider_losses(d);
+    int rc = ed_decider_read_buffer(d, body, len, w->svc->cfg->max_batch_events, on_verdict,
+                                    &p->e);
+    if (rc == ED_READ_SUSPENDED) {
+        /* the caller's body does not outlive this call */
+        ed_buf_append(&p->body, body, len);
+        ed_decider_moved(d, p->body.data);
+        w->held[p->lane] = p;
+        res->pending = p;
+        return;
+    }
+    finish_evaluation(p, rc, res);
+}
+
+const ed_fetch *ed_api_pending_fetch(const ed_api_pending *p)
+{
+    return ed_decider_fetch(p->e.d);
+}
+
+int ed_api_resume(ed_api_pending *p, int status, const char *body, size_t len,
+                  const char *err, ed_response *res)
+{
+    int rc = ed_decider_resume(p->e.d, status, body, len, err);
+    if (rc == ED_READ_SUSPENDED) {
+        res->pending = p;
+        return 1;
+    }
+    p->w->held[p->lane] = NULL;
+    res->pending = NULL;
+    finish_evaluation(p, rc, res);
+    return 0;
+}
+
+void ed_api_abandon(ed_api_pending *p)
+{
+    ed_decider_abandon(p->e.d);
+    p->w->held[p->lane] = NULL;
+    if (p->once) {
+        forget_claim(p->w, p->tenant, p->scoped.data);
+    }
+    pending_free(p);
 }
 
 typedef struct stored_answer {
@@ -451,6 +558,47 @@ static int claim_in_store(ed_api_worker *w, const ed_tenant_auth *t, const char 
     return rc == 1 ? 0 : 1;
 }
 
+/* A request under a key failed (or was given up): the key is free again,
+ * here and in the store. */
+static void forget_claim(ed_api_worker *w, const char *tenant, const char *scoped)
+{
+    ed_idem_abort(w->svc->idem, tenant, scoped);
+    ed_buf rerr = {0};
+    if (ed_store_idem_release(w->svc->store, tenant, scoped, &rerr) != 0) {
+        ed_log("warn", rerr.data, NULL);
+    }
+    ed_buf_free(&rerr);
+}
+
+/* The answer to a request under a key, once made: remembered as final
+ * (here, and in the store, durable with the next commit), or the claim
+ * given up when it failed. */
+static void remember_answer(ed_api_pending *p, ed_response *res)
+{
+    ed_api_worker *w = p->w;
+    const char *tenant = p->tenant, *scoped = p->scoped.data;
+    if (res->status >= 500) {
+        forget_claim(w, tenant, scoped);
+        return;
+    }
+    ed_buf_putc(&res->headers, '\0');
+    ed_idem_finish(w->svc->idem, tenant, scoped, res->status, res->headers.data,
+                   res->body.data ? res->body.data : "", res->body.len, p->now);
+    /* kept in the store too, durable with the next commit: a crash before
+     * it costs a re-evaluation of this request, never a replay of an
+     * answer that was not journaled */
+    ed_idem_record rec = {tenant, scoped, {0}, res->status, res->headers.data,
+                          res->body.data ? res->body.data : "", res->body.len,
+                          (int64_t)(p->now + w->svc->cfg->idempotency_window_s)};
+    memcpy(rec.digest, p->digest, sizeof rec.digest);
+    ed_buf ierr = {0};
+    if (ed_store_idem_put(w->svc->store, &rec, &ierr) != 0) {
+        ed_log("warn", ierr.data, NULL);
+    }
+    ed_buf_free(&ierr);
+    res->headers.len--;
+}
+
 /* Evaluate under Idempotency-Key (when given): a repeat within the window
  * gets the first response, byte for byte, and journals nothing. `scope`
  * separates key spaces (evaluate, webhook:<source>). */
@@ -459,7 +607,7 @@ static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char 
                           ed_response *res)
 {
     if (key == NULL) {
-        evaluate(w, t, body, len, defer, res);
+        evaluate(w, t, body, len, defer, NULL, res);
         return;
     }
     if (key[0] == '\0' || strlen(key) > MAX_IDEMPOTENCY_KEY) {
@@ -510,33 +658,11 @@ static void evaluate_once(ed_api_worker *w, const ed_tenant_auth *t, const char 
             claim_in_store(w, t, scoped.data, digest, res) != 0) {
             break;
         }
-        /* the answer is remembered as final below: committed first */
-        evaluate(w, t, body, len, 0, res);
-        if (res->status >= 500) {
-            ed_idem_abort(w->svc->idem, t->name, scoped.data);
-            ed_buf rerr = {0};
-            if (ed_store_idem_release(w->svc->store, t->name, scoped.data, &rerr) != 0) {
-                ed_log("warn", rerr.data, NULL);
-            }
-            ed_buf_free(&rerr);
-        } else {
-            ed_buf_putc(&res->headers, '\0');
-            ed_idem_finish(w->svc->idem, t->name, scoped.data, res->status,
-                           res->headers.data, res->body.data ? res->body.data : "",
-                           res->body.len, now);
-            /* kept in the store too, durable with the next commit: a
-             * crash before it costs a re-evaluation of this request, never
-             * a replay of an answer that was not journaled */
-            ed_idem_record rec = {t->name, scoped.data, {0}, res->status, res->headers.data,
-                                  res->body.data ? res->body.data : "", res->body.len,
-                                  (int64_t)(now + w->svc->cfg->idempotency_window_s)};
-            memcpy(rec.digest, digest, sizeof rec.digest);
-            ed_buf ierr = {0};
-            if (ed_store_idem_put(w->svc->store, &rec, &ierr) != 0) {
-                ed_log("warn", ierr.data, NULL);
-            }
-            ed_buf_free(&ierr);
-            res->headers.len--;
+        /* the answer is remembered as final (remember_answer): committed
+         * first */
+        {
+            once_key ok = {scoped.data, digest, now};
+            evaluate(w, t, body, len, 0, &ok, res);
         }
         break;
     }
@@ -1346,9 +1472,51 @@ static void wrong_method(ed_api_worker *w, ed_response *res, const char *allow)
     ed_buf_printf(&res->headers, "Allow: %s\r\n", allow);
 }
 
+/* The requests that decide events (and so take a lane): the others
+ * are answered whatever the lanes are doing. */
+static int decides(const char *path)
+{
+    return strcmp(path, "/v1/evaluate") == 0 || strncmp(path, "/v1/webhooks/", 13) == 0 ||
+           strcmp(path, "/v1/admin/diff") == 0;
+}
+
+int ed_api_lane_free(const ed_api_worker *w)
+{
+    for (int i = 0; i < w->n_lanes; i++) {
+        if (w->held[i] == NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void ed_api_refresh(ed_api_worker *w)
+{
+    for (int i = 0; i < w->n_lanes; i++) {
+        if (w->held[i] == NULL) {
+            ed_decider_refresh(w->lanes[i]);
+        }
+    }
+}
+
 void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
 {
     const char *path = req->path;
+    if (decides(path)) {
+        /* a lane not waiting for Metrc; none: the request waits (before
+         * anything of it is counted, so it is handled once) */
+        w->lane = -1;
+        for (int i = 0; i < w->n_lanes && w->lane < 0; i++) {
+            if (w->held[i] == NULL) {
+                w->lane = i;
+            }
+        }
+        if (w->lane < 0) {
+            res->busy = 1;
+            return;
+        }
+        w->decider = w->lanes[w->lane];
+    }
     if (strcmp(path, "/healthz") == 0) {
         set_route(res, "/healthz");
         res->status = 200;

@@ -34,14 +34,43 @@ typedef struct ed_service {
     void *wake_arg;
 } ed_service;
 
+/* A worker's lanes: deciders of its own (each its own Lua states, and
+ * its own evaluator process). A lane whose evaluation waits for a rule's
+ * Metrc call is held by it; the others go on deciding. */
+#define ED_API_MAX_LANES 9
+
 typedef struct ed_api_worker {
     ed_service *svc;
-    ed_decider *decider;      /* this worker's: its own Lua states */
+    ed_decider *lanes[ED_API_MAX_LANES];
+    int n_lanes;
+    ed_api_pending *held[ED_API_MAX_LANES]; /* the evaluation waiting on it */
+    int lane;                 /* the one ed_api_handle chose */
+    ed_decider *decider;      /* lanes[lane] */
     int index;
 } ed_api_worker;
 
-/* Decide the request. Runs on a worker thread, synchronously. */
+/* Decide the request. Runs on a worker thread. A request that decides
+ * events answers in res at once, or:
+ *  - res->busy: every lane is held; nothing was done, handle it again
+ *    once an evaluation ended (ed_api_resume returned 0, or abandon);
+ *  - res->pending: a rule asked Metrc (ed_api_pending_fetch says what);
+ *    the caller makes the GET on its loop, serving others meanwhile, and
+ *    gives the answer to ed_api_resume, which returns 1 while the
+ *    evaluation waits for another, and 0 once res is the answer (as
+ *    ed_api_handle would have filled it). The same res is to be given
+ *    each time. ed_api_abandon gives the evaluation up (the connection
+ *    layer stops). */
 void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res);
+const ed_fetch *ed_api_pending_fetch(const ed_api_pending *p);
+int ed_api_resume(ed_api_pending *p, int status, const char *body, size_t len,
+                  const char *err, ed_response *res);
+void ed_api_abandon(ed_api_pending *p);
+
+/* Is a lane free (a request that decides would not be busy)? */
+int ed_api_lane_free(const ed_api_worker *w);
+
+/* After a reload: every lane not held moves to the new generation now. */
+void ed_api_refresh(ed_api_worker *w);
 
 /* POST /v1/evidence takes its body as a stream, never whole in memory:
  * streams says which requests do (from the request line); begin

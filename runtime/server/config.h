@@ -101,6 +101,10 @@ typedef struct ed_config {
     int isolate_rules;       /* rules run in supervised evaluator processes */
     double evaluation_deadline_s; /* an event's rules, before their process
                                    * is stopped */
+    int metrc_waits;         /* per worker, evaluations that may wait for a
+                              * rule's Metrc GET while the worker decides
+                              * others (a lane, an evaluator process, each);
+                              * 0: the worker waits with them */
     /* scheduled work, on a store shared by nodes (PostgreSQL; ignored on
      * the file store): the retention sweep's period (0: never) and how
      * often a node looks for due jobs */

@@ -11,6 +11,8 @@
 
 #include "util/buf.h"
 
+typedef struct ed_api_pending ed_api_pending;
+
 typedef struct ed_request {
     const char *method;
     const char *path;         /* without the query */
@@ -41,6 +43,10 @@ typedef struct ed_response {
      * ed_api_commit(commit) returns 0, and becomes ed_api_not_journaled
      * otherwise */
     uint64_t commit;
+    /* not answered yet (api.h, ed_api_handle): a rule waits for Metrc
+     * (pending), or every lane of the worker is held (busy) */
+    struct ed_api_pending *pending;
+    int busy;
 } ed_response;
 
 #endif

@@ -69,6 +69,7 @@ typedef struct ed_server {
     ev_timer packs_poll;      /* and a poll, for what a notification missed */
     long long published_seen;
     char holder[200];         /* this node, as the jobs and leases name it */
+    ed_metrc_lookups *lookups; /* rules' edict.metrc GETs (NULL: none) */
 } ed_server;
 
 struct ed_worker {
@@ -99,6 +100,9 @@ struct ed_worker {
     int stop;
     int committer_idle;       /* waiting for todo: signal it */
     ev_async committed;
+    /* requests that decide events, waiting for a lane (every one held by
+     * an evaluation that waits for Metrc), in the order they came */
+    ed_conn *lane_wait, *lane_wait_tail;
 };
 
 /* ------------------------------------------------------------------ */
@@ -147,8 +151,23 @@ struct ed_conn {
     int commit_rc;
     ed_buf commit_err;
     ed_conn *commit_next;
+    /* an evaluation waiting for a rule's Metrc GET, made on this loop
+     * (fetch in flight); or a request waiting for a lane (in
+     * w->lane_wait): as parked, nothing more is read or parsed meanwhile */
+    ed_api_pending *pending;
+    ed_metrc_call *fetch;
+    ed_response pending_res;
+    char *pending_path;
+    int waiting;
+    ed_conn *wait_next;
     ed_conn *next, *prev;
 };
+
+/* The answer is not written yet: hold the connection's next requests. */
+static int conn_busy(const ed_conn *c)
+{
+    return c->parked || c->pending != NULL || c->waiting;
+}
 
 static http_parser_settings parser_settings;
 
@@ -183,10 +202,24 @@ static void conn_close(ed_conn *c)
     ev_io_stop(w->loop, &c->rio);
     ev_io_stop(w->loop, &c->wio);
     ev_timer_stop(w->loop, &c->timer);
-    if (c->parked) {
-        /* the committer still has it: freed when its commit returns */
+    if (c->parked || c->pending) {
+        /* the committer or the evaluation still has it: freed when its
+         * commit returns, or its evaluation ends */
         c->gone = 1;
         return;
+    }
+    if (c->waiting) {
+        ed_conn **p = &w->lane_wait;
+        ed_conn *before = NULL;
+        while (*p != c) {
+            before = *p;
+            p = &(*p)->wait_next;
+        }
+        *p = c->wait_next;
+        if (w->lane_wait_tail == c) {
+            w->lane_wait_tail = before;
+        }
+        c->waiting = 0;
     }
     close(c->fd);
     if (c->prev) {
@@ -245,8 +278,8 @@ static int conn_flush(ed_conn *c)
     ed_buf_reset(&c->out);
     c->out_off = 0;
     ev_io_stop(c->w->loop, &c->wio);
-    if (c->parked) {
-        return 0; /* the rest waits for the parked answer */
+    if (conn_busy(c)) {
+        return 0; /* the rest waits for the answer in the making */
     }
     if (c->close_after || (c->w->draining && !c->in_message)) {
         conn_close(c);
@@ -419,6 +452,10 @@ static void park(ed_conn *c, ed_response *res, const char *rid, const char *meth
     }
 }
 
+static void fetch_next(ed_conn *c);
+static void respond_or_park(ed_conn *c, ed_response *res_in, const char *rid,
+                            const char *method, const char *path, double t0);
+
 static void dispatch(ed_conn *c)
 {
     ed_worker *w = c->w;
@@ -466,19 +503,155 @@ static void dispatch(ed_conn *c)
         req.may_defer_commit = 1;
         ed_api_handle(&w->api, &req, &res);
     }
+    if (res.busy) {
+        /* every lane waits for Metrc: this one waits its turn, whole */
+        if (q) {
+            *q = '?';
+        }
+        ed_buf_free(&res.body);
+        ed_buf_free(&res.headers);
+        ev_timer_stop(w->loop, &c->timer);
+        c->waiting = 1;
+        c->wait_next = NULL;
+        if (w->lane_wait_tail) {
+            w->lane_wait_tail->wait_next = c;
+        } else {
+            w->lane_wait = c;
+        }
+        w->lane_wait_tail = c;
+        return;
+    }
     if (!http_should_keep_alive(&c->parser) || w->draining) {
         c->close_after = 1;
     }
+    if (res.pending != NULL) {
+        /* a rule asks Metrc: the GET is made on this loop, which serves
+         * the other connections meanwhile */
+        c->pending = res.pending;
+        c->pending_res = res;
+        snprintf(c->parked_rid, sizeof c->parked_rid, "%s", rid);
+        c->parked_method = req.method;
+        c->pending_path = ed_strdup(req.path);
+        c->parked_t0 = t0;
+        ev_timer_stop(w->loop, &c->timer);
+        fetch_next(c);
+        return;
+    }
+    respond_or_park(c, &res, rid, req.method, req.path, t0);
+}
+
+/* An answer made: to the committer first when it carries decisions, else
+ * sent. */
+static void respond_or_park(ed_conn *c, ed_response *res_in, const char *rid,
+                            const char *method, const char *path, double t0)
+{
+    ed_worker *w = c->w;
+    ed_response res = *res_in;
+    memset(res_in, 0, sizeof *res_in);
     if (res.commit != 0) {
-        park(c, &res, rid, req.method, req.path, t0);
+        park(c, &res, rid, method, path, t0);
         return;
     }
     double took = ed_now_mono() - t0;
     conn_respond(c, &res, rid);
     count_request(w, &res, took);
-    log_request(rid, req.method, req.path, &res, took * 1000);
+    log_request(rid, method, path, &res, took * 1000);
     ed_buf_free(&res.body);
     ed_buf_free(&res.headers);
+}
+
+/* --- evaluations waiting for Metrc, requests waiting for a lane ------ */
+
+/* Hand each waiting request a lane, in the order they came, while one is
+ * free. */
+static void run_waiting(ed_worker *w)
+{
+    while (w->lane_wait != NULL && ed_api_lane_free(&w->api)) {
+        ed_conn *c = w->lane_wait;
+        w->lane_wait = c->wait_next;
+        if (w->lane_wait == NULL) {
+            w->lane_wait_tail = NULL;
+        }
+        c->waiting = 0;
+        c->wait_next = NULL;
+        dispatch(c);
+        if (!conn_busy(c) && conn_flush(c) == 0 && !conn_busy(c) && c->phase == PHASE_IDLE &&
+            !c->in_message) {
+            conn_timer_set(c, w->srv->svc.cfg->idle_timeout_s);
+        }
+    }
+}
+
+/* The evaluation ended: its answer goes as any other (to the committer
+ * first when it carries decisions, which happens even when the client
+ * went: they are journaled), then the next waiting request has the lane. */
+static void pending_done(ed_conn *c)
+{
+    ed_worker *w = c->w;
+    char *path = c->pending_path;
+    c->pending = NULL;
+    c->pending_path = NULL;
+    if (c->gone && c->pending_res.commit == 0) {
+        ed_buf_free(&c->pending_res.body);
+        ed_buf_free(&c->pending_res.headers);
+        memset(&c->pending_res, 0, sizeof c->pending_res);
+        free(path);
+        conn_close(c);
+    } else {
+        respond_or_park(c, &c->pending_res, c->parked_rid, c->parked_method, path,
+                        c->parked_t0);
+        free(path);
+        if (!conn_busy(c) && conn_flush(c) == 0 && !conn_busy(c) &&
+            c->phase == PHASE_IDLE && !c->in_message) {
+            conn_timer_set(c, w->srv->svc.cfg->idle_timeout_s);
+        }
+    }
+    run_waiting(w);
+}
+
+static void on_fetched(void *arg, int status, const char *body, size_t len, const char *err)
+{
+    ed_conn *c = arg;
+    c->fetch = NULL;
+    if (ed_api_resume(c->pending, status, body, len, err, &c->pending_res) != 0) {
+        fetch_next(c);
+    } else {
+        pending_done(c);
+    }
+}
+
+/* Ask Metrc what the evaluation waits for: on this loop (on_fetched), or
+ * answered at once (the cache, no keys), and so on until it waits for a
+ * GET in flight or ends. */
+static void fetch_next(ed_conn *c)
+{
+    ed_server *srv = c->w->srv;
+    for (;;) {
+        const ed_fetch *f = ed_api_pending_fetch(c->pending);
+        ed_buf body = {0}, err = {0};
+        int status = -1;
+        if (f == NULL) {
+            ed_buf_puts(&err, "Metrc cannot be asked here");
+        } else {
+            status = ed_metrc_lookup_start(srv->lookups, c->w->loop, f->tenant, f->license,
+                                           f->path, f->timeout_s, &body, &err, on_fetched, c,
+                                           &c->fetch);
+        }
+        if (status == 0 && c->fetch != NULL) {
+            ed_buf_free(&body);
+            ed_buf_free(&err);
+            return;
+        }
+        int more = ed_api_resume(c->pending, status, body.data, body.len,
+                                 status < 0 ? (err.data ? err.data : "no answer") : NULL,
+                                 &c->pending_res);
+        ed_buf_free(&body);
+        ed_buf_free(&err);
+        if (!more) {
+            pending_done(c);
+            return;
+        }
+    }
 }
 
 /* --- http-parser callbacks ------------------------------------------- */
@@ -632,7 +805,7 @@ static int on_message_complete(http_parser *p)
         return 0;
     }
     dispatch(c);
-    if (c->parked) {
+    if (conn_busy(c)) {
         /* the next pipelined request waits for this answer */
         c->held = 1;
         http_parser_pause(p, 1);
@@ -663,7 +836,7 @@ static void on_readable(struct ev_loop *loop, ev_io *io, int revents)
         return;
     }
     if (n == 0) {
-        if (c->parked) {
+        if (conn_busy(c)) {
             /* the client is done sending (or gone): its answer still goes,
              * then the connection closes */
             c->close_after = 1;
@@ -806,7 +979,7 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
         ed_conn *c = w->conns;
         while (c) {
             ed_conn *next = c->next;
-            if (!c->in_message && c->out.len == 0 && !c->parked) {
+            if (!c->in_message && c->out.len == 0 && !conn_busy(c)) {
                 conn_close(c);
             } else {
                 c->close_after = 1;
@@ -821,8 +994,9 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
         ev_timer_start(loop, &w->grace);
         return;
     }
-    /* a reload: let go of the old generation now, not at the next request */
-    ed_decider_refresh(w->api.decider);
+    /* a reload: let go of the old generation now, not at the next request
+     * (a lane held by an evaluation lets go when it ends) */
+    ed_api_refresh(&w->api);
 }
 
 static void *committer_main(void *arg)
@@ -926,6 +1100,18 @@ static void *worker_main(void *arg)
     /* whatever is left after the grace period is cut */
     while (w->conns) {
         ed_conn *c = w->conns;
+        if (c->pending) {
+            /* still waiting for Metrc after the grace period: given up
+             * (its process is stopped; what it journaled stands) */
+            ed_metrc_lookup_cancel(c->fetch);
+            c->fetch = NULL;
+            ed_api_abandon(c->pending);
+            c->pending = NULL;
+            ed_buf_free(&c->pending_res.body);
+            ed_buf_free(&c->pending_res.headers);
+            free(c->pending_path);
+            c->pending_path = NULL;
+        }
         if (c->parked) {
             /* parked again after the committer stopped: never answered */
             c->parked = 0;
@@ -936,6 +1122,7 @@ static void *worker_main(void *arg)
         }
         conn_close(c);
     }
+    ed_metrc_lookups_release(w->srv->lookups, w->loop);
     return NULL;
 }
 
@@ -1301,7 +1488,9 @@ static void server_free(ed_server *srv)
 {
     for (int i = 0; i < srv->n_workers; i++) {
         ed_worker *w = &srv->workers[i];
-        ed_decider_free(w->api.decider);
+        for (int k = 0; k < w->api.n_lanes; k++) {
+            ed_decider_free(w->api.lanes[k]);
+        }
         if (w->loop) {
             ev_loop_destroy(w->loop);
         }
@@ -1405,6 +1594,7 @@ int ed_serve(ed_config *cfg, int only_check)
         fprintf(stderr, "edict: %s\n", err.data);
         goto out;
     }
+    srv.lookups = lookups;
     for (int i = 0; i < srv.n_workers; i++) {
         ed_worker *w = &srv.workers[i];
         w->srv = &srv;
@@ -1412,16 +1602,23 @@ int ed_serve(ed_config *cfg, int only_check)
         w->loop = ev_loop_new(EVFLAG_AUTO);
         w->api.svc = &srv.svc;
         w->api.index = i;
-        /* with isolate_rules the evaluator process is forked here, while
-         * this is the only thread */
+        /* with isolate_rules the evaluator processes are forked here,
+         * while this is the only thread: one per lane, and a lane more
+         * for each evaluation that may wait for Metrc (metrc_waits) */
+        int lanes = 1 + (lookups && cfg->isolate_rules ? cfg->metrc_waits : 0);
         ed_decider_config dc = {.gens = &srv.svc.gens, .store = srv.svc.store,
                                 .isolate = cfg->isolate_rules,
                                 .deadline_s = cfg->evaluation_deadline_s,
                                 .lookup = lookups ? ed_metrc_lookup : NULL,
                                 .lookup_arg = lookups,
+                                .suspend_lookups = lanes > 1,
                                 .vault = srv.svc.vault};
-        w->api.decider = ed_decider_new(&dc, &err);
-        if (w->loop == NULL || w->api.decider == NULL) {
+        for (int k = 0; k < lanes && (k == 0 || w->api.lanes[k - 1] != NULL); k++) {
+            w->api.lanes[k] = ed_decider_new(&dc, &err);
+            w->api.n_lanes = k + 1;
+        }
+        w->api.decider = w->api.lanes[0];
+        if (w->loop == NULL || w->api.lanes[w->api.n_lanes - 1] == NULL) {
             fprintf(stderr, "edict: cannot start a worker%s%s\n", err.len ? ": " : "",
                     err.len ? err.data : "");
             goto out;
