@@ -114,14 +114,15 @@ is "the wait is the rule's time: with a 400 ms limit the call gives up, whatever
 emu_faults '{}'
 
 # ---- edict serve: the evaluator process asks through its worker; each
-# tenant with its own keys, never another's -----------------------------------
+# tenant with its own keys, never another's (metrc_waits = 0: the worker
+# makes the GET and waits for it; the lanes that wait are tested below) ------
 TA=token-a-0123456789abcdef
 TB=token-b-0123456789abcdef
 HA=$(printf '%s\n' "$TA" | "$EDICT" serve --hash-token)
 HB=$(printf '%s\n' "$TB" | "$EDICT" serve --hash-token)
 write "$TMP/serve.lua" <<EOF
 return {
-  listen = "127.0.0.1:0", port_file = "$TMP/serve.port", workers = 1,
+  listen = "127.0.0.1:0", port_file = "$TMP/serve.port", workers = 1, metrc_waits = 0,
   tenants = { acme = { token_sha256 = "$HA" }, beta = { token_sha256 = "$HB" } },
   packs = { "$TMP/p" }, tenants_dir = false, watch = false,
   journal = "$TMP/js", state_dir = "$TMP/serve.state",
@@ -155,6 +156,80 @@ is "serve: acme asking about beta's licence: unavailable" \
     "no Metrc keys are configured for tenant acme and licence OR-LIC-9"
 serve_down
 lacks "serve: no log line holds a key" "$TMP/serve.log" "$UA"
+
+# ---- edict serve: a rule waiting for Metrc holds its lane, not the worker:
+# one worker, one lane that may wait (metrc_waits = 1), Metrc slow on
+# packages (4 s) and quick on facilities ------------------------------------
+write "$TMP/wait.lua" <<EOF
+return {
+  listen = "127.0.0.1:0", port_file = "$TMP/wait.port", workers = 1, metrc_waits = 1,
+  tenants = { acme = { token_sha256 = "$HA" }, beta = { token_sha256 = "$HB" } },
+  packs = { "$TMP/p" }, tenants_dir = false, watch = false,
+  journal = "$TMP/jw", state_dir = "$TMP/wait.state", shutdown_grace_ms = 20000,
+  limits = { time_ms = 10000 },
+  metrc = { { tenant = "acme", license = "OR-LIC-1", base_url = "$EMU_URL",
+              keys = "$TMP/keys.a", sync_s = 3600 },
+            { tenant = "beta", license = "OR-LIC-9", base_url = "$EMU_URL",
+              keys = "$TMP/keys.b", sync_s = 3600 } },
+}
+EOF
+serve_up "$TMP/wait.lua" "$TMP/wait.port" "$TMP/wait.log"
+emu_faults '{"slow_rate": 1.0, "slow_ms": 4000, "only_paths": ["/packages/"]}'
+# w1 waits for Metrc in the lane that may wait; the worker goes on
+ev w1 t.a OR-LIC-1 SLOW-W1 "" acme >"$TMP/w1.json"
+post "$TA" "$TMP/w1.json" >"$TMP/w1.out" &
+W1=$!
+sleep 0.5
+curl -s "$U/healthz" >"$TMP/wh.out"
+ev w2 t.b OR-LIC-9 x "" beta >"$TMP/w2.json"
+post "$TB" "$TMP/w2.json" >"$TMP/w2.out"
+if kill -0 $W1 2>/dev/null; then W1_RUNNING=yes; else W1_RUNNING=no; fi
+is "serve: while a rule waits for Metrc, the worker decides another tenant's event" \
+    "$(jv "$TMP/w2.out" 'D[1].decided .. " " .. D[1].decisions[1].findings[1].message') $W1_RUNNING" \
+    "1 facility yes"
+is "... and answers /healthz" "$(cat "$TMP/wh.out")" '{"status":"ok"}'
+# w3 also waits (the last lane); w4 waits for a lane; a GET does not
+ev w3 t.a OR-LIC-1 SLOW-W3 "" acme >"$TMP/w3.json"
+post "$TA" "$TMP/w3.json" >"$TMP/w3.out" &
+W3=$!
+sleep 0.5
+ev w4 t.b OR-LIC-9 x "" beta >"$TMP/w4.json"
+post "$TB" "$TMP/w4.json" >"$TMP/w4.out" &
+W4=$!
+sleep 0.3
+curl -s -H "Authorization: Bearer $TB" "$U/v1/decisions" >"$TMP/w5.out"
+if kill -0 $W4 2>/dev/null; then W4_RUNNING=yes; else W4_RUNNING=no; fi
+is "serve: with every lane waiting, an evaluation waits its turn; a GET does not" \
+    "$W4_RUNNING $(jv "$TMP/w5.out" 'D[1].items[#D[1].items].decision.event_id')" "yes w2"
+wait $W1 $W3 $W4
+is "... the waiting rules decide with Metrc's answers once they come" \
+    "$(jv "$TMP/w1.out" 'D[1].decisions[1].findings[1].message') / $(jv "$TMP/w3.out" 'D[1].decisions[1].findings[1].message')" \
+    "package SLOW-W1 is not in Metrc / package SLOW-W3 is not in Metrc"
+is "... and the evaluation that waited for a lane is decided" \
+    "$(jv "$TMP/w4.out" 'D[1].decided .. " " .. D[1].decisions[1].event_id')" "1 w4"
+# a client that leaves while its rule waits: the decision is still made
+# and journaled, and the worker goes on
+ev w6 t.a OR-LIC-1 SLOW-W6 "" acme >"$TMP/w6.json"
+curl -s --max-time 1 -H "Authorization: Bearer $TA" --data-binary @"$TMP/w6.json" \
+    "$U/v1/evaluate" >/dev/null 2>&1
+sleep 4
+curl -s -H "Authorization: Bearer $TA" "$U/v1/decisions" >"$TMP/w6.out"
+is "serve: a client gone while its rule waited: the decision is journaled all the same" \
+    "$(jv "$TMP/w6.out" '(function() local n = 0 for _, d in ipairs(D[1].items) do if d.decision.event_id == "w6" then n = n + 1 end end return n end)()')" 1
+# SIGTERM while a rule waits: the request is answered before the server stops
+emu_faults '{"slow_rate": 1.0, "slow_ms": 2000, "only_paths": ["/packages/"]}'
+ev w7 t.a OR-LIC-1 SLOW-W7 "" acme >"$TMP/w7.json"
+post "$TA" "$TMP/w7.json" >"$TMP/w7.out" &
+W7=$!
+sleep 0.5
+serve_down
+wait $W7
+emu_faults '{}'
+is "serve: stopped while a rule waits for Metrc: that request is still answered" \
+    "$(jv "$TMP/w7.out" 'D[1].decisions[1].findings[1].message')" "package SLOW-W7 is not in Metrc"
+run "$EDICT" audit verify --store "$TMP/jw"
+is "... and the journal verifies" "$RC" 0
+lacks "serve: no log line holds a key (waiting lanes)" "$TMP/wait.log" "$UA"
 
 # ---- keys never printed ------------------------------------------------------
 cat "$TMP"/*.out "$OUT" "$ERR" >"$TMP/all" 2>/dev/null
