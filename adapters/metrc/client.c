@@ -7,6 +7,7 @@
 #define _DEFAULT_SOURCE
 
 #include "metrc.h"
+#include "util/fsutil.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -108,18 +109,6 @@ static void window_add(window *w, double now)
     w->t[at] = now;
 }
 
-static char *copy(const char *s)
-{
-    if (s == NULL) {
-        return NULL;
-    }
-    char *d = strdup(s);
-    if (d == NULL) {
-        abort();
-    }
-    return d;
-}
-
 static limiter *facility_of(ed_metrc *m, const char *license)
 {
     const char *name = license ? license : "";
@@ -134,7 +123,7 @@ static limiter *facility_of(ed_metrc *m, const char *license)
         abort();
     }
     m->facilities = grown;
-    l->name = copy(name);
+    l->name = ed_strdup_or_null(name);
     window_init(&l->w, m->cfg.get_per_s_facility);
     l->max_inflight = m->cfg.concurrent_facility;
     m->facilities[m->n_facilities++] = l;
@@ -152,8 +141,8 @@ int ed_metrc_keys_load(const char *file, char **vendor, char **user, ed_buf *err
                              "and EDICT_METRC_USER_KEY");
             return -1;
         }
-        *vendor = copy(v);
-        *user = copy(u);
+        *vendor = ed_strdup_or_null(v);
+        *user = ed_strdup_or_null(u);
         return 0;
     }
     int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -186,9 +175,9 @@ int ed_metrc_keys_load(const char *file, char **vendor, char **user, ed_buf *err
             line[--len] = '\0';
         }
         if (strncmp(line, "vendor_key=", 11) == 0 && *vendor == NULL) {
-            *vendor = copy(line + 11);
+            *vendor = ed_strdup_or_null(line + 11);
         } else if (strncmp(line, "user_key=", 9) == 0 && *user == NULL) {
-            *user = copy(line + 9);
+            *user = ed_strdup_or_null(line + 9);
         }
     }
     explicit_bzero(text, sizeof text);
@@ -335,8 +324,8 @@ ed_metrc *ed_metrc_new(struct ev_loop *loop, const ed_metrc_config *cfg, ed_buf 
         ed_buf_printf(&base, "https://%sapi-%s.metrc.com", cfg->sandbox ? "sandbox-" : "", st);
     }
     m->base = base.data;
-    m->vendor = copy(cfg->vendor_key);
-    m->user = copy(cfg->user_key);
+    m->vendor = ed_strdup_or_null(cfg->vendor_key);
+    m->user = ed_strdup_or_null(cfg->user_key);
     c->vendor_key = c->user_key = NULL; /* only m->vendor and m->user hold them */
     c->base_url = m->base;
     if (!curl_ready) { /* the CLI and serve are single-threaded at this point */
@@ -362,7 +351,7 @@ ed_metrc *ed_metrc_new(struct ev_loop *loop, const ed_metrc_config *cfg, ed_buf 
     curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, curl_timer_set);
     curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
     curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->concurrent_integrator);
-    m->integrator.name = copy("");
+    m->integrator.name = ed_strdup_or_null("");
     window_init(&m->integrator.w, c->get_per_s_integrator);
     m->integrator.max_inflight = c->concurrent_integrator;
     m->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
@@ -716,11 +705,11 @@ int ed_metrc_request(ed_metrc *m, const char *method, const char *path, const ch
         abort();
     }
     r->m = m;
-    r->method = copy(method);
-    r->path = copy(path);
-    r->license = copy(license ? license : "");
-    r->body = copy(body);
-    r->idem = copy(idem_key);
+    r->method = ed_strdup_or_null(method);
+    r->path = ed_strdup_or_null(path);
+    r->license = ed_strdup_or_null(license ? license : "");
+    r->body = ed_strdup_or_null(body);
+    r->idem = ed_strdup_or_null(idem_key);
     r->is_get = strcmp(method, "GET") == 0;
     r->done = done;
     r->arg = arg;
@@ -759,7 +748,7 @@ char *ed_metrc_escape(const char *s)
     if (e == NULL) {
         abort();
     }
-    char *out = copy(e);
+    char *out = ed_strdup_or_null(e);
     curl_free(e);
     return out;
 }

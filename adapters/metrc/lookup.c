@@ -13,6 +13,7 @@
 #define _DEFAULT_SOURCE
 
 #include "metrc.h"
+#include "util/fsutil.h"
 
 #include <ev.h>
 
@@ -54,18 +55,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static char *dup_or_null(const char *s)
-{
-    if (s == NULL) {
-        return NULL;
-    }
-    char *d = strdup(s);
-    if (d == NULL) {
-        abort();
-    }
-    return d;
-}
-
 ed_metrc_lookups *ed_metrc_lookups_new(double ttl_s)
 {
     ed_metrc_lookups *l = calloc(1, sizeof *l);
@@ -92,12 +81,12 @@ int ed_metrc_lookups_add(ed_metrc_lookups *l, const char *tenant, const char *li
     }
     l->creds = grown;
     creds *c = &l->creds[l->n_creds++];
-    c->tenant = dup_or_null(tenant);
-    c->license = dup_or_null(license);
-    c->state = dup_or_null(cfg->state);
-    c->base_url = dup_or_null(cfg->base_url);
-    c->vendor = dup_or_null(cfg->vendor_key);
-    c->user = dup_or_null(cfg->user_key);
+    c->tenant = ed_strdup_or_null(tenant);
+    c->license = ed_strdup_or_null(license);
+    c->state = ed_strdup_or_null(cfg->state);
+    c->base_url = ed_strdup_or_null(cfg->base_url);
+    c->vendor = ed_strdup_or_null(cfg->vendor_key);
+    c->user = ed_strdup_or_null(cfg->user_key);
     c->sandbox = cfg->sandbox;
     return 0;
 }
@@ -200,7 +189,7 @@ static void to_cache(ed_metrc_lookups *l, const char *key, long status, const ed
         free(l->cache[slot].body);
     }
     cached *c = &l->cache[slot];
-    c->key = dup_or_null(key);
+    c->key = ed_strdup_or_null(key);
     c->status = status;
     c->len = body->len;
     c->body = malloc(body->len + 1);

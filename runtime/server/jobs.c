@@ -41,6 +41,39 @@ static int retention_sweep(void *arg, ed_store *s, ed_buf *msg)
     return rc;
 }
 
+/* A configured licence's client settings, with its keys read from its
+ * file (*vendor and *user, malloc'd, for the caller to free once the
+ * settings are used): 0, or -1 with err. */
+static int licence_config(const ed_metrc_licence *l, ed_metrc_config *mc, char **vendor,
+                          char **user, ed_buf *err)
+{
+    if (ed_metrc_keys_load(l->keys, vendor, user, err) != 0) {
+        return -1;
+    }
+    memset(mc, 0, sizeof *mc);
+    mc->state = l->state;
+    mc->base_url = l->base_url;
+    mc->sandbox = l->sandbox;
+    mc->vendor_key = *vendor;
+    mc->user_key = *user;
+    return 0;
+}
+
+/* A client with a licence's keys, on a loop of its own (the keys are
+ * copied into it). NULL with err. */
+static ed_metrc *licence_client(const ed_metrc_licence *l, ed_buf *err)
+{
+    char *vendor = NULL, *user = NULL;
+    ed_metrc_config mc;
+    if (licence_config(l, &mc, &vendor, &user, err) != 0) {
+        return NULL;
+    }
+    ed_metrc *m = ed_metrc_new(NULL, &mc, err);
+    free(vendor);
+    free(user);
+    return m;
+}
+
 /* A licence's Metrc sync: everything modified since one period and an
  * hour ago (the overlap covers a late or slow run; objects are replaced,
  * never doubled). It runs on the main thread with a loop of its own: the
@@ -54,16 +87,11 @@ struct ed_metrc_lookups *ed_jobs_metrc_lookups(const ed_config *cfg, ed_buf *err
     for (size_t i = 0; i < cfg->n_metrc; i++) {
         const ed_metrc_licence *m = &cfg->metrc[i];
         char *vendor = NULL, *user = NULL;
-        if (ed_metrc_keys_load(m->keys, &vendor, &user, err) != 0) {
+        ed_metrc_config mc;
+        if (licence_config(m, &mc, &vendor, &user, err) != 0) {
             ed_metrc_lookups_free(l);
             return NULL;
         }
-        ed_metrc_config mc = {0};
-        mc.state = m->state;
-        mc.base_url = m->base_url;
-        mc.sandbox = m->sandbox;
-        mc.vendor_key = vendor;
-        mc.user_key = user;
         int rc = ed_metrc_lookups_add(l, m->tenant, m->license, &mc, err);
         free(vendor);
         free(user);
@@ -78,19 +106,7 @@ struct ed_metrc_lookups *ed_jobs_metrc_lookups(const ed_config *cfg, ed_buf *err
 static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
 {
     const ed_metrc_licence *l = arg;
-    char *vendor = NULL, *user = NULL;
-    if (ed_metrc_keys_load(l->keys, &vendor, &user, msg) != 0) {
-        return -1;
-    }
-    ed_metrc_config mc = {0};
-    mc.state = l->state;
-    mc.base_url = l->base_url;
-    mc.sandbox = l->sandbox;
-    mc.vendor_key = vendor;
-    mc.user_key = user;
-    ed_metrc *m = ed_metrc_new(NULL, &mc, msg);
-    free(vendor);
-    free(user);
+    ed_metrc *m = licence_client(l, msg);
     if (m == NULL) {
         return -1;
     }
@@ -124,19 +140,7 @@ static int metrc_sync(void *arg, ed_store *s, ed_buf *msg)
 static int metrc_push(void *arg, ed_store *s, ed_buf *msg)
 {
     const ed_metrc_licence *l = arg;
-    char *vendor = NULL, *user = NULL;
-    if (ed_metrc_keys_load(l->keys, &vendor, &user, msg) != 0) {
-        return -1;
-    }
-    ed_metrc_config mc = {0};
-    mc.state = l->state;
-    mc.base_url = l->base_url;
-    mc.sandbox = l->sandbox;
-    mc.vendor_key = vendor;
-    mc.user_key = user;
-    ed_metrc *m = ed_metrc_new(NULL, &mc, msg);
-    free(vendor);
-    free(user);
+    ed_metrc *m = licence_client(l, msg);
     if (m == NULL) {
         return -1;
     }

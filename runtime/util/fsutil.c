@@ -25,6 +25,11 @@ char *ed_strdup(const char *s)
     return memcpy(ed_xmalloc(n), s, n);
 }
 
+char *ed_strdup_or_null(const char *s)
+{
+    return s != NULL ? ed_strdup(s) : NULL;
+}
+
 char *ed_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

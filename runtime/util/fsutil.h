@@ -55,6 +55,8 @@ int ed_write_file(const char *path, const char *bytes, size_t len, struct ed_buf
 
 /* strdup that aborts on allocation failure. */
 char *ed_strdup(const char *s);
+/* The same, with NULL for NULL (optional settings). */
+char *ed_strdup_or_null(const char *s);
 
 /* Remove path and everything under it (symbolic links are removed, not
  * followed). Best effort: what cannot be removed stays. */
