@@ -202,6 +202,7 @@ bench: $(BUILD)/edict
 	@EDICT=$(BUILD)/edict LIB=$(BUILD)/libedict.a sh tests/bench/store.sh
 	@EDICT=$(BUILD)/edict sh tests/bench/obligations.sh
 	@EDICT=$(BUILD)/edict sh tests/bench/metrc.sh
+	@EDICT=$(BUILD)/edict sh tests/bench/metrc_wait.sh
 	@EDICT=$(BUILD)/edict sh tests/bench/evidence.sh
 	@EDICT=$(BUILD)/edict sh tests/bench/replay.sh
 
