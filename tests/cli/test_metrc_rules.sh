@@ -120,19 +120,24 @@ TA=token-a-0123456789abcdef
 TB=token-b-0123456789abcdef
 HA=$(printf '%s\n' "$TA" | "$EDICT" serve --hash-token)
 HB=$(printf '%s\n' "$TB" | "$EDICT" serve --hash-token)
-write "$TMP/serve.lua" <<EOF
+# serve_conf NAME SETTINGS: $TMP/NAME.lua, one worker, acme and beta each
+# with Metrc keys of their own, journal $TMP/j-NAME; then started
+serve_conf() {
+    write "$TMP/$1.lua" <<EOF
 return {
-  listen = "127.0.0.1:0", port_file = "$TMP/serve.port", workers = 1, metrc_waits = 0,
+  listen = "127.0.0.1:0", port_file = "$TMP/$1.port", workers = 1, $2
   tenants = { acme = { token_sha256 = "$HA" }, beta = { token_sha256 = "$HB" } },
   packs = { "$TMP/p" }, tenants_dir = false, watch = false,
-  journal = "$TMP/js", state_dir = "$TMP/serve.state",
+  journal = "$TMP/j-$1", state_dir = "$TMP/$1.state",
   metrc = { { tenant = "acme", license = "OR-LIC-1", base_url = "$EMU_URL",
               keys = "$TMP/keys.a", sync_s = 3600 },
             { tenant = "beta", license = "OR-LIC-9", base_url = "$EMU_URL",
               keys = "$TMP/keys.b", sync_s = 3600 } },
 }
 EOF
-serve_up "$TMP/serve.lua" "$TMP/serve.port" "$TMP/serve.log"
+    serve_up "$TMP/$1.lua" "$TMP/$1.port" "$TMP/$1.log"
+}
+serve_conf serve "metrc_waits = 0,"
 post() { # post TOKEN BODY-FILE
     curl -s -H "Authorization: Bearer $1" --data-binary @"$2" "$U/v1/evaluate"
 }
@@ -160,20 +165,7 @@ lacks "serve: no log line holds a key" "$TMP/serve.log" "$UA"
 # ---- edict serve: a rule waiting for Metrc holds its lane, not the worker:
 # one worker, one lane that may wait (metrc_waits = 1), Metrc slow on
 # packages (4 s) and quick on facilities ------------------------------------
-write "$TMP/wait.lua" <<EOF
-return {
-  listen = "127.0.0.1:0", port_file = "$TMP/wait.port", workers = 1, metrc_waits = 1,
-  tenants = { acme = { token_sha256 = "$HA" }, beta = { token_sha256 = "$HB" } },
-  packs = { "$TMP/p" }, tenants_dir = false, watch = false,
-  journal = "$TMP/jw", state_dir = "$TMP/wait.state", shutdown_grace_ms = 20000,
-  limits = { time_ms = 10000 },
-  metrc = { { tenant = "acme", license = "OR-LIC-1", base_url = "$EMU_URL",
-              keys = "$TMP/keys.a", sync_s = 3600 },
-            { tenant = "beta", license = "OR-LIC-9", base_url = "$EMU_URL",
-              keys = "$TMP/keys.b", sync_s = 3600 } },
-}
-EOF
-serve_up "$TMP/wait.lua" "$TMP/wait.port" "$TMP/wait.log"
+serve_conf wait "metrc_waits = 1, shutdown_grace_ms = 20000, limits = { time_ms = 10000 },"
 emu_faults '{"slow_rate": 1.0, "slow_ms": 4000, "only_paths": ["/packages/"]}'
 # w1 waits for Metrc in the lane that may wait; the worker goes on
 ev w1 t.a OR-LIC-1 SLOW-W1 "" acme >"$TMP/w1.json"
@@ -227,7 +219,7 @@ wait $W7
 emu_faults '{}'
 is "serve: stopped while a rule waits for Metrc: that request is still answered" \
     "$(jv "$TMP/w7.out" 'D[1].decisions[1].findings[1].message')" "package SLOW-W7 is not in Metrc"
-run "$EDICT" audit verify --store "$TMP/jw"
+run "$EDICT" audit verify --store "$TMP/j-wait"
 is "... and the journal verifies" "$RC" 0
 lacks "serve: no log line holds a key (waiting lanes)" "$TMP/wait.log" "$UA"
 
