@@ -9,6 +9,14 @@
  * of its own, waiting at most the time-out it is given. 200 and 404
  * answers are kept for ttl_s per (tenant, licence, path), shared by the
  * threads of a server (a mutex around the cache, never around a request).
+ *
+ * Rules' calls share a gate per licence, across every thread: at most
+ * LOOKUP_CONCURRENT in flight and LOOKUP_PER_S started per second, half of
+ * what Metrc allows a facility (FACTS §1: 10 at once, 50 GET/s), the other
+ * half left to the licence's sync and outbox. Metrc answers a call past
+ * its limits 429, which a rule would see as "unavailable" (a yellow it did
+ * not earn): a call over the gate waits for it instead, within its
+ * time-out, and is unavailable only when the time-out passes first.
  */
 #define _DEFAULT_SOURCE
 
@@ -20,14 +28,26 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_CACHED 512
 #define MAX_ANSWER ((size_t)4 << 20)
+#define LOOKUP_CONCURRENT 5
+#define LOOKUP_PER_S 25.0
+#define GATE_POLL_S 0.005 /* a call at a full gate looks again this often */
 
 typedef struct creds {
     char *tenant, *license, *state, *base_url, *vendor, *user;
     int sandbox;
+    size_t gate;               /* its licence's, in l->gates */
 } creds;
+
+/* A licence's share of Metrc's limits for rules' calls (under l->mu). */
+typedef struct gate {
+    char *license;
+    int in_flight;
+    double tokens, refilled;   /* calls that may start now; when counted */
+} gate;
 
 typedef struct cached {
     char *key;
@@ -46,6 +66,8 @@ struct ed_metrc_lookups {
     size_t n_cached;
     unsigned long requests;
     struct ed_metrc_call *calls; /* in flight or finished, not freed yet */
+    gate *gates;
+    size_t n_gates;
 };
 
 static double now_s(void)
@@ -88,7 +110,56 @@ int ed_metrc_lookups_add(ed_metrc_lookups *l, const char *tenant, const char *li
     c->vendor = ed_strdup_or_null(cfg->vendor_key);
     c->user = ed_strdup_or_null(cfg->user_key);
     c->sandbox = cfg->sandbox;
+    c->gate = l->n_gates;
+    for (size_t i = 0; i < l->n_gates; i++) {
+        if (strcmp(l->gates[i].license, license) == 0) {
+            c->gate = i;
+        }
+    }
+    if (c->gate == l->n_gates) {
+        gate *more = realloc(l->gates, (l->n_gates + 1) * sizeof *more);
+        if (more == NULL) {
+            abort();
+        }
+        l->gates = more;
+        l->gates[l->n_gates++] = (gate){ed_strdup(license), 0, LOOKUP_CONCURRENT, now_s()};
+    }
     return 0;
+}
+
+/* Take a place at the licence's gate: 1, or 0 when it is full now. */
+static int gate_take(ed_metrc_lookups *l, size_t gi)
+{
+    pthread_mutex_lock(&l->mu);
+    gate *g = &l->gates[gi];
+    double now = now_s();
+    g->tokens += (now - g->refilled) * LOOKUP_PER_S;
+    if (g->tokens > LOOKUP_CONCURRENT) {
+        g->tokens = LOOKUP_CONCURRENT; /* a burst: as many as may fly */
+    }
+    g->refilled = now;
+    int took = g->in_flight < LOOKUP_CONCURRENT && g->tokens >= 1;
+    if (took) {
+        g->in_flight++;
+        g->tokens -= 1;
+    }
+    pthread_mutex_unlock(&l->mu);
+    return took;
+}
+
+static void gate_give(ed_metrc_lookups *l, size_t gi)
+{
+    pthread_mutex_lock(&l->mu);
+    l->gates[gi].in_flight--;
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* The message of a call that found the gate full for its whole time. */
+static void gate_full(const creds *c, const char *path, ed_buf *err)
+{
+    ed_buf_printf(err, "GET %s: %d calls for licence %s were in flight (edict's share of "
+                  "Metrc's limits) for the whole time-out", path, LOOKUP_CONCURRENT,
+                  c->license);
 }
 
 void ed_metrc_lookups_free(ed_metrc_lookups *l)
@@ -112,6 +183,10 @@ void ed_metrc_lookups_free(ed_metrc_lookups *l)
         free(c->user);
     }
     free(l->creds);
+    for (size_t i = 0; i < l->n_gates; i++) {
+        free(l->gates[i].license);
+    }
+    free(l->gates);
     for (size_t i = 0; i < l->n_cached; i++) {
         free(l->cache[i].key);
         free(l->cache[i].body);
@@ -272,9 +347,22 @@ int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, cons
     ed_metrc_lookups *l = lookups;
     const creds *c = NULL;
     ed_buf key = {0};
+    double deadline = now_s() + timeout_s;
     int rc = prepare(l, tenant, license, path, timeout_s, &c, &key, body, err);
-    ed_metrc *m = rc == 0 ? client_for(c, NULL, timeout_s, err) : NULL;
+    int gated = 0;
+    while (rc == 0 && !(gated = gate_take(l, c->gate)) && now_s() < deadline) {
+        struct timespec tick = {0, (long)(GATE_POLL_S * 1e9)};
+        nanosleep(&tick, NULL);
+    }
+    if (rc == 0 && !gated) {
+        gate_full(c, path, err);
+        rc = -1;
+    }
+    ed_metrc *m = rc == 0 ? client_for(c, NULL, deadline - now_s(), err) : NULL;
     if (rc != 0 || m == NULL) {
+        if (gated) {
+            gate_give(l, c->gate);
+        }
         ed_buf_free(&key);
         return rc != 0 ? rc : -1;
     }
@@ -285,6 +373,7 @@ int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, cons
         rc = settle(l, key.data, &a, body, err);
     }
     ed_metrc_free(m);
+    gate_give(l, c->gate);
     ed_buf_free(&a.body);
     ed_buf_free(&a.error);
     ed_buf_free(&key);
@@ -296,18 +385,31 @@ int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, cons
 struct ed_metrc_call {
     ed_metrc_lookups *l;
     struct ev_loop *loop;
-    ed_metrc *m;
+    const creds *cr;
+    char *path;
+    double deadline;
+    ed_metrc *m;               /* once sent */
     ed_buf key;
     answer a;
     ed_metrc_looked_up done;
     void *arg;
+    int holds_gate;            /* a place at its licence's gate */
+    int waiting;               /* for the gate: `wait` runs */
+    ev_timer wait;
     int finished;              /* done was called: freed by reap */
     ed_metrc_call *next;       /* l->calls, under l->mu */
 };
 
 static void call_free(ed_metrc_call *c)
 {
+    if (c->waiting) {
+        ev_timer_stop(c->loop, &c->wait);
+    }
+    if (c->holds_gate) {
+        gate_give(c->l, c->cr->gate);
+    }
     ed_metrc_free(c->m);
+    free(c->path);
     ed_buf_free(&c->key);
     ed_buf_free(&c->a.body);
     ed_buf_free(&c->a.error);
@@ -342,6 +444,8 @@ static void call_got(void *arg, const ed_metrc_answer *ma)
 {
     ed_metrc_call *c = arg;
     got(&c->a, ma);
+    c->holds_gate = 0;
+    gate_give(c->l, c->cr->gate);
     ed_buf body = {0}, err = {0};
     int status = settle(c->l, c->key.data, &c->a, &body, &err);
     c->done(c->arg, status, body.data ? body.data : "", body.len,
@@ -354,6 +458,50 @@ static void call_got(void *arg, const ed_metrc_answer *ma)
     c->finished = 1;
 }
 
+/* Send c, which holds a place at the gate, with the time it has left. */
+static int call_send(ed_metrc_call *c, ed_buf *err)
+{
+    double left = c->deadline - now_s();
+    if (left < 0.001) {
+        ed_buf_printf(err, "GET %s: no time left to ask", c->path);
+        return -1;
+    }
+    c->m = client_for(c->cr, c->loop, left, err);
+    return c->m != NULL && ed_metrc_request(c->m, "GET", c->path, c->cr->license, NULL, NULL,
+                                            call_got, c, err) == 0
+               ? 0
+               : -1;
+}
+
+/* A call waiting for its licence's gate looks again. */
+static void call_wait(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)revents;
+    ed_metrc_call *c = t->data;
+    ed_buf err = {0};
+    int failed = 0;
+    if (gate_take(c->l, c->cr->gate)) {
+        ev_timer_stop(loop, t);
+        c->waiting = 0;
+        c->holds_gate = 1;
+        failed = call_send(c, &err) != 0;
+    } else if (now_s() >= c->deadline) {
+        ev_timer_stop(loop, t);
+        c->waiting = 0;
+        gate_full(c->cr, c->path, &err);
+        failed = 1;
+    }
+    if (failed) {
+        if (c->holds_gate) {
+            c->holds_gate = 0;
+            gate_give(c->l, c->cr->gate);
+        }
+        c->done(c->arg, -1, "", 0, err.data);
+        c->finished = 1;
+    }
+    ed_buf_free(&err);
+}
+
 int ed_metrc_lookup_start(ed_metrc_lookups *l, struct ev_loop *loop, const char *tenant,
                           const char *license, const char *path, double timeout_s,
                           ed_buf *body, ed_buf *err, ed_metrc_looked_up done, void *arg,
@@ -364,10 +512,9 @@ int ed_metrc_lookup_start(ed_metrc_lookups *l, struct ev_loop *loop, const char 
     const creds *cr = NULL;
     ed_buf key = {0};
     int rc = prepare(l, tenant, license, path, timeout_s, &cr, &key, body, err);
-    ed_metrc *m = rc == 0 ? client_for(cr, loop, timeout_s, err) : NULL;
-    if (rc != 0 || m == NULL) {
+    if (rc != 0) {
         ed_buf_free(&key);
-        return rc != 0 ? rc : -1;
+        return rc;
     }
     ed_metrc_call *c = calloc(1, sizeof *c);
     if (c == NULL) {
@@ -375,13 +522,23 @@ int ed_metrc_lookup_start(ed_metrc_lookups *l, struct ev_loop *loop, const char 
     }
     c->l = l;
     c->loop = loop;
-    c->m = m;
+    c->cr = cr;
+    c->path = ed_strdup(path);
+    c->deadline = now_s() + timeout_s;
     c->key = key;
     c->done = done;
     c->arg = arg;
-    if (ed_metrc_request(m, "GET", path, license, NULL, NULL, call_got, c, err) != 0) {
-        call_free(c);
-        return -1;
+    if (gate_take(l, cr->gate)) {
+        c->holds_gate = 1;
+        if (call_send(c, err) != 0) {
+            call_free(c);
+            return -1;
+        }
+    } else {
+        ev_timer_init(&c->wait, call_wait, GATE_POLL_S, GATE_POLL_S);
+        c->wait.data = c;
+        ev_timer_start(loop, &c->wait);
+        c->waiting = 1;
     }
     pthread_mutex_lock(&l->mu);
     c->next = l->calls;

@@ -168,7 +168,11 @@ int ed_metrc_outbox_push(ed_metrc *m, ed_store *s, const char *tenant, const cha
  * one, adds the (tenant, licence) pairs it has keys for, and hands
  * ed_metrc_lookup (with the object as its arg) to the decider. Answers
  * 200 and 404 are kept ttl_s seconds per (tenant, licence, path) (0: not
- * kept). Thread-safe once set up. MUST BE FREED with ed_metrc_lookups_free. */
+ * kept). Every call, on any thread, passes its licence's gate: at most 5
+ * in flight and 25 started per second (half of Metrc's per-facility
+ * limits; the sync and outbox keep the other half), waiting for a place
+ * within its time-out. Thread-safe once set up. MUST BE FREED with
+ * ed_metrc_lookups_free. */
 typedef struct ed_metrc_lookups ed_metrc_lookups;
 ed_metrc_lookups *ed_metrc_lookups_new(double ttl_s);
 

@@ -120,12 +120,12 @@ TA=token-a-0123456789abcdef
 TB=token-b-0123456789abcdef
 HA=$(printf '%s\n' "$TA" | "$EDICT" serve --hash-token)
 HB=$(printf '%s\n' "$TB" | "$EDICT" serve --hash-token)
-# serve_conf NAME SETTINGS: $TMP/NAME.lua, one worker, acme and beta each
+# serve_conf NAME SETTINGS: $TMP/NAME.lua, acme and beta each
 # with Metrc keys of their own, journal $TMP/j-NAME; then started
 serve_conf() {
     write "$TMP/$1.lua" <<EOF
 return {
-  listen = "127.0.0.1:0", port_file = "$TMP/$1.port", workers = 1, $2
+  listen = "127.0.0.1:0", port_file = "$TMP/$1.port", $2
   tenants = { acme = { token_sha256 = "$HA" }, beta = { token_sha256 = "$HB" } },
   packs = { "$TMP/p" }, tenants_dir = false, watch = false,
   journal = "$TMP/j-$1", state_dir = "$TMP/$1.state",
@@ -137,7 +137,7 @@ return {
 EOF
     serve_up "$TMP/$1.lua" "$TMP/$1.port" "$TMP/$1.log"
 }
-serve_conf serve "metrc_waits = 0,"
+serve_conf serve "workers = 1, metrc_waits = 0,"
 post() { # post TOKEN BODY-FILE
     curl -s -H "Authorization: Bearer $1" --data-binary @"$2" "$U/v1/evaluate"
 }
@@ -165,7 +165,7 @@ lacks "serve: no log line holds a key" "$TMP/serve.log" "$UA"
 # ---- edict serve: a rule waiting for Metrc holds its lane, not the worker:
 # one worker, one lane that may wait (metrc_waits = 1), Metrc slow on
 # packages (4 s) and quick on facilities ------------------------------------
-serve_conf wait "metrc_waits = 1, shutdown_grace_ms = 20000, limits = { time_ms = 10000 },"
+serve_conf wait "workers = 1, metrc_waits = 1, shutdown_grace_ms = 20000, limits = { time_ms = 10000 },"
 emu_faults '{"slow_rate": 1.0, "slow_ms": 4000, "only_paths": ["/packages/"]}'
 # w1 waits for Metrc in the lane that may wait; the worker goes on
 ev w1 t.a OR-LIC-1 SLOW-W1 "" acme >"$TMP/w1.json"
@@ -222,6 +222,31 @@ is "serve: stopped while a rule waits for Metrc: that request is still answered"
 run "$EDICT" audit verify --store "$TMP/j-wait"
 is "... and the journal verifies" "$RC" 0
 lacks "serve: no log line holds a key (waiting lanes)" "$TMP/wait.log" "$UA"
+
+# ---- rules' calls share each licence's share of Metrc's limits: 12 rules
+# waiting at once (2 workers, 9 lanes each), Metrc answering in 1 s and
+# allowing 10 calls in flight per facility; edict keeps 5 of them in flight
+# and the rest wait their turn, so none is refused (a 429 would make the
+# fact unavailable: a yellow the event did not earn) ---------------------------
+serve_conf gate "workers = 2, metrc_waits = 8, limits = { time_ms = 10000 },"
+curl -s -X POST "$EMU_URL/_emulator/reset" >/dev/null
+emu_faults '{"slow_rate": 1.0, "slow_ms": 1000, "only_paths": ["/packages/"]}'
+GATED=""
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    ev g$i t.a OR-LIC-1 GATE-$i "" acme >"$TMP/g$i.json"
+    post "$TA" "$TMP/g$i.json" >"$TMP/g$i.out" &
+    GATED="$GATED $!"
+done
+wait $GATED
+emu_faults '{}'
+serve_down
+is "serve: 12 rules asking Metrc at once all get their answer" \
+    "$(cat "$TMP"/g*.out | grep -c '"package GATE-[0-9]* is not in Metrc"')" 12
+is "... none of them unavailable" "$(cat "$TMP"/g*.out | grep -c '"unavailable"')" 0
+emu_stats >"$TMP/gate.stats"
+is "... Metrc saw at most 5 of the licence's calls in flight, and refused none" \
+    "$(jv "$TMP/gate.stats" 'tostring(D[1].max_concurrent_facility <= 5 and D[1].max_concurrent_facility >= 2) .. " " .. tostring(D[1].by_status["429"])')" \
+    "true nil"
 
 # ---- keys never printed ------------------------------------------------------
 cat "$TMP"/*.out "$OUT" "$ERR" >"$TMP/all" 2>/dev/null

@@ -21,7 +21,9 @@ against the real shapes, limits and failures, never against mocks:
   400 [{"row": N, "message": ...}]; success is {"Ids": [...], "Warnings": null}.
 - Faults, set by POST /_emulator/faults (JSON) or at start (--faults JSON):
   error_rate (a 500 or 503), slow_rate + slow_ms, cut_rate (the connection
-  closed mid-answer), latency_ms [lo, hi] on every answer, garbage_rate
+  closed mid-answer), latency_ms [lo, hi] on every answer (a GET that counts
+  against a facility's limits spends slow_ms and latency_ms holding its
+  place: Metrc counts a call in flight until it is answered), garbage_rate
   (a 200 whose body is not JSON), shape_rate (a 200 whose Data is not a
   list), huge_rate (a 200 body of 64 MiB of
   spaces), only_paths (apply faults only to paths starting with one of these).
@@ -234,18 +236,29 @@ class Handler(BaseHTTPRequestHandler):
         self.vendor = vendor
         return cfg["users"][user]
 
-    def fault(self, path):
-        """Injected faults: True when the answer was already given."""
+    def delay(self, path):
+        """Injected latency and slow answers (faults latency_ms, slow_rate)."""
+        f = STATE.faults
+        only = f.get("only_paths")
+        if only and not any(path.startswith(p) for p in only):
+            return
+        lat = f.get("latency_ms")
+        if lat:
+            time.sleep(random.uniform(lat[0], lat[1]) / 1000.0)
+        if random.random() < f.get("slow_rate", 0):
+            time.sleep(f.get("slow_ms", 3000) / 1000.0)
+
+    def fault(self, path, delayed_here=True):
+        """Injected faults: True when the answer was already given. A call
+        that counts against a facility's limits is delayed once it holds
+        its place (delayed_here False): Metrc counts a call in flight for
+        as long as it takes."""
         f = STATE.faults
         only = f.get("only_paths")
         if only and not any(path.startswith(p) for p in only):
             return False
-        lat = f.get("latency_ms")
-        if lat:
-            time.sleep(random.uniform(lat[0], lat[1]) / 1000.0)
-        r = random.random()
-        if r < f.get("slow_rate", 0):
-            time.sleep(f.get("slow_ms", 3000) / 1000.0)
+        if delayed_here:
+            self.delay(path)
         r = random.random()
         if r < f.get("error_rate", 0):
             self.message(random.choice([500, 503]), "An error has occurred.")
@@ -330,9 +343,10 @@ class Handler(BaseHTTPRequestHandler):
         licences = self.auth()
         if licences is None:
             return
-        if self.fault(path):
-            return
         parts = [p for p in path.split("/") if p]
+        limited = method == "GET" and parts[:2] != ["facilities", "v2"]
+        if self.fault(path, delayed_here=not limited):
+            return
         if method == "GET":
             if parts[:2] == ["facilities", "v2"]:
                 return self.send(200, [{"License": {"Number": lic}, "Name": lic}
@@ -347,6 +361,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self.held = held
             try:
+                self.delay(path)
                 return self.get(parts, q, lic, licences)
             finally:
                 if self.held:
