@@ -505,6 +505,7 @@ static void dispatch(ed_conn *c)
     }
     if (res.busy) {
         /* every lane waits for Metrc: this one waits its turn, whole */
+        ed_metrics_inc(w->srv->svc.metrics, "edict_lane_waits_total", "", 1);
         if (q) {
             *q = '?';
         }
@@ -527,6 +528,7 @@ static void dispatch(ed_conn *c)
     if (res.pending != NULL) {
         /* a rule asks Metrc: the GET is made on this loop, which serves
          * the other connections meanwhile */
+        ed_metrics_inc(w->srv->svc.metrics, "edict_metrc_waits_total", "", 1);
         c->pending = res.pending;
         c->pending_res = res;
         snprintf(c->parked_rid, sizeof c->parked_rid, "%s", rid);
@@ -1415,6 +1417,12 @@ static void describe_metrics(ed_metrics *m)
                         "HTTP requests by route and status", NULL, 0);
     ed_metrics_describe(m, "edict_metrc_syncs_total", "counter",
                         "Metrc syncs this node ran, by tenant, licence and result", NULL, 0);
+    ed_metrics_describe(m, "edict_metrc_waits_total", "counter",
+                        "requests whose rules waited for Metrc while the worker served "
+                        "others (metrc_waits)", NULL, 0);
+    ed_metrics_describe(m, "edict_lane_waits_total", "counter",
+                        "requests that waited for a lane: every one of their worker's was "
+                        "waiting for Metrc", NULL, 0);
     ed_metrics_describe(m, "edict_metrc_outbox", "gauge",
                         "Metrc outbox operations by tenant, licence and state (pending, "
                         "sent, dead), as of this node's last sync", NULL, 0);

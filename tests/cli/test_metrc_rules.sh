@@ -194,6 +194,9 @@ if kill -0 $W4 2>/dev/null; then W4_RUNNING=yes; else W4_RUNNING=no; fi
 is "serve: with every lane waiting, an evaluation waits its turn; a GET does not" \
     "$W4_RUNNING $(jv "$TMP/w5.out" 'D[1].items[#D[1].items].decision.event_id')" "yes w2"
 wait $W1 $W3 $W4
+curl -s "$U/metrics" >"$TMP/wait.metrics"
+has "... /metrics counts the requests whose rules waited for Metrc (w1 to w4)" "$TMP/wait.metrics" "edict_metrc_waits_total 4"
+has "... and the one that waited for a lane" "$TMP/wait.metrics" "edict_lane_waits_total 1"
 is "... the waiting rules decide with Metrc's answers once they come" \
     "$(jv "$TMP/w1.out" 'D[1].decisions[1].findings[1].message') / $(jv "$TMP/w3.out" 'D[1].decisions[1].findings[1].message')" \
     "package SLOW-W1 is not in Metrc / package SLOW-W3 is not in Metrc"
