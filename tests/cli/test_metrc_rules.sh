@@ -113,6 +113,35 @@ is "the wait is the rule's time: with a 400 ms limit the call gives up, whatever
     "yellow metrc.package(OR-LIC-1, SLOW-2) true"
 emu_faults '{}'
 
+# ---- the answers recorded in the decision; replay answers from them --------
+J=$TMP/jr
+{ ev r1 t.a OR-LIC-1 "$PKG" "$TAG"     # found, the tag available
+  ev r2 t.a OR-LIC-9 "$PKG9"           # no keys for OR-LIC-9: unavailable
+  ev r3 t.b OR-LIC-1 x                 # the facility
+  ev r4 t.a OR-LIC-1 NO-SUCH; } >"$TMP/r.ndjson"  # 404: false
+R="--packs $TMP/p --tenant acme --metrc OR-LIC-1 --metrc-keys $TMP/keys.a --metrc-base-url $EMU_URL"
+EDICT_JOURNAL_DIR=$J run "$EDICT" eval $R "$TMP/r.ndjson"
+is "journaled eval of four events that ask Metrc exits 0" "$RC" 0
+cp "$OUT" "$TMP/r.out"
+for i in 1 2 3 4; do grep "\"r$i\"" "$TMP/r.out" >"$TMP/r$i.out"; done
+ANS='(function() local t = {} for _, a in ipairs(D[1].metrc_answers) do t[#t + 1] = a.license .. " " .. a.path .. " " .. str(a.status) end return join(t, "; ") end)()'
+is "the decision records each answer in the order asked: licence, path, status" \
+    "$(jv "$TMP/r1.out" "$ANS")" \
+    "OR-LIC-1 /packages/v2/$PKG?licenseNumber=OR-LIC-1 200; OR-LIC-1 /tags/v2/package/available?licenseNumber=OR-LIC-1 200"
+curl -s -u "$VK:$UA" "$EMU_URL/packages/v2/$PKG?licenseNumber=OR-LIC-1" >"$TMP/pkg.body"
+curl -s -u "$VK:$UA" "$EMU_URL/tags/v2/package/available?licenseNumber=OR-LIC-1" >"$TMP/tag.body"
+is "... the package's body: the exact bytes Metrc sent" "$(jv "$TMP/r1.out" 'D[1].metrc_answers[1].body')" "$(cat "$TMP/pkg.body")"
+is "... the tag list's too" "$(jv "$TMP/r1.out" 'D[1].metrc_answers[2].body')" "$(cat "$TMP/tag.body")"
+has "... after waivers, before errors" "$TMP/r1.out" '"waivers":[],"metrc_answers":[{"license":"OR-LIC-1","path":"/packages/v2/'
+is "a question with no answer records the message, no status, no body" \
+    "$(jv "$TMP/r2.out" 'D[1].metrc_answers[1].message .. " " .. str(D[1].metrc_answers[1].status) .. " " .. str(D[1].metrc_answers[1].body)')" \
+    "no Metrc keys are configured for tenant acme and licence OR-LIC-9 nil nil"
+is "the facility list is recorded" "$(jv "$TMP/r3.out" "$ANS")" "OR-LIC-1 /facilities/v2/ 200"
+is "a 404 is recorded with its status and no body" \
+    "$(jv "$TMP/r4.out" 'str(D[1].metrc_answers[1].status) .. " " .. str(D[1].metrc_answers[1].body) .. " " .. D[1].findings[1].message')" \
+    "404 nil package NO-SUCH is not in Metrc"
+is "a decision whose rules ask nothing has no metrc_answers key" \
+    "$(ev r0 t.z OR-LIC-1 x | "$EDICT" eval --packs "$TMP/p" --no-journal --tenant acme - 2>&1 | grep -c metrc_answers)" 0
 # ---- edict serve: the evaluator process asks through its worker; each
 # tenant with its own keys, never another's -----------------------------------
 TA=token-a-0123456789abcdef
@@ -153,8 +182,36 @@ post "$TA" "$TMP/sd.json" >"$TMP/sd.out"
 is "serve: acme asking about beta's licence: unavailable" \
     "$(jv "$TMP/sd.out" 'D[1].decisions[1].unavailable[1].message')" \
     "no Metrc keys are configured for tenant acme and licence OR-LIC-9"
+ev r1 t.a OR-LIC-1 "$PKG" "$TAG" >"$TMP/sr1.json"
+post "$TA" "$TMP/sr1.json" >"$TMP/sr1.out"
+RAW="(L[1]:match('\"metrc_answers\":%[.-%],\"') or 'none')"
+has "serve records the same answers as eval, byte for byte (through the evaluator process)" \
+    "$TMP/sr1.out" "$(jv "$TMP/r1.out" "$RAW")"
 serve_down
 lacks "serve: no log line holds a key" "$TMP/serve.log" "$UA"
+
+# ---- replay answers from the record, never from Metrc -------------------------
+ID1=$(jv "$TMP/r1.out" 'D[1].decision_id')
+# Metrc's data change: r1's available tag is taken by a new package
+curl -s -u "$VK:$UA" -X POST -H 'Content-Type: application/json' \
+    --data "[{\"Tag\":\"$TAG\",\"Item\":\"x\",\"Quantity\":1}]" \
+    "$EMU_URL/packages/v2/?licenseNumber=OR-LIC-1" >/dev/null
+ev r5 t.a OR-LIC-1 "$PKG" "$TAG" >"$TMP/r5.ndjson"
+run "$EDICT" eval --no-journal $R "$TMP/r5.ndjson"
+is "Metrc's data changed: the same event decided now finds the tag taken" \
+    "$(jv "$OUT" 'join(pluck(D[1].findings, "rule"), " ")')" "ml/package ml/tag"
+emu_stats >"$TMP/before.json"
+EDICT_JOURNAL_DIR=$J run "$EDICT" replay "$ID1"
+is "replay after Metrc's data changed: identical (the answers come from the record)" \
+    "$RC $(cat "$OUT")" "0 $ID1 (tenant acme, entry 1): identical"
+emu_stats >"$TMP/after.json"
+is "... and replay asked the emulator nothing" \
+    "$(jv "$TMP/after.json" 'D[1].requests')" "$(jv "$TMP/before.json" 'D[1].requests + 1')"
+emu_stop
+EDICT_JOURNAL_DIR=$J run "$EDICT" replay --tenant acme
+is "replay with the emulator stopped: all four identical (found, no keys, facility, 404)" \
+    "$RC $(grep -c ': identical' "$OUT")" "0 4"
+
 
 # ---- keys never printed ------------------------------------------------------
 cat "$TMP"/*.out "$OUT" "$ERR" >"$TMP/all" 2>/dev/null
