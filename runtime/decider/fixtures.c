@@ -264,7 +264,7 @@ static int fixture_line(fixture_lines *fl, const char *name, size_t number)
 
 static const char *const expect_fields[] = {
     "flag", "findings", "score", "retention_until", "obligations", "errors",
-    "waivers", "refused", "messages", "metrc_writes", NULL};
+    "waivers", "refused", "messages", "metrc_writes", "unavailable", NULL};
 
 /* ------------------------------------------------------------------ */
 /* Comparing a decision (decoded, at dec) with expect (at exp)            */
@@ -560,6 +560,7 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
     compare_lists(t, L, exp, dec, "findings", "rule");
     compare_finding_tables(t, L, exp, dec);
     compare_lists(t, L, exp, dec, "waivers", "rule");
+    compare_lists(t, L, exp, dec, "unavailable", "fact");
     if (lua_getfield(L, exp, "score") != LUA_TNIL) {
         lua_getfield(L, dec, "score");
         if (!lua_isnumber(L, -2) || lua_tonumber(L, -1) != lua_tonumber(L, -2)) {
@@ -1031,7 +1032,8 @@ static void run_fixture(test_run *t, ed_decider *decider, const ed_pack *p,
         if (!known) {
             ed_buf_printf(&t->why, "\n    expect: unknown field '%s' (expected flag, "
                           "findings, score, retention_until, obligations, errors, "
-                          "waivers, refused, messages, metrc_writes)", luaL_tolstring(L, -1, NULL));
+                          "waivers, refused, messages, metrc_writes, unavailable)",
+                          luaL_tolstring(L, -1, NULL));
             lua_pop(L, 2);
             return;
         }
@@ -1373,7 +1375,7 @@ static int check_pack(ed_sandbox *sb, const ed_catalog *cat, const ed_pack *p, e
                 lua_getfield(L, -3, "expect");
                 if (!lua_istable(L, -1) || !lua_istable(L, -2)) {
                     problem = "a fixture needs an event table and an expect table";
-                } else if (lua_getfield(L, -3, "metrc") != LUA_TNIL) {
+                } else if (lua_getfield(L, -4, "metrc") != LUA_TNIL) {
                     ed_answers *a = ed_answers_new(NULL);
                     ed_buf_reset(&why);
                     if (stub_metrc(L, lua_gettop(L), a, &why) != 0) {

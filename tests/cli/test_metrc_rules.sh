@@ -213,6 +213,72 @@ is "replay with the emulator stopped: all four identical (found, no keys, facili
     "$RC $(grep -c ': identical' "$OUT")" "0 4"
 
 
+# ---- edict test: fixtures stub edict.metrc ----------------------------------
+# (through the lookup replay answers from too: engine/answers.c)
+mkdir -p "$TMP/fixtures" && cp -r "$TMP/p" "$TMP/fixtures/fx"
+write "$TMP/fixtures/fx/tests/metrc.lua" <<'EOF'
+local function ev(data) data.license = data.license or "OR-LIC-1"
+  return { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = data } end
+return {
+  { name = "package found", event = ev({ label = "1A4PKG" }),
+    metrc = { packages = { ["1A4PKG"] = { Quantity = 5 } } },
+    expect = { flag = "green", findings = { { rule = "ml/package", details = { label = "1A4PKG" } } } } },
+  { name = "package not found", event = ev({ label = "1A4GONE" }),
+    metrc = { packages = { ["1A4GONE"] = false } },
+    expect = { flag = "yellow", findings = { "ml/package" }, messages = { "package 1A4GONE is not in Metrc" } } },
+  { name = "Metrc unavailable", event = ev({ label = "1A4PKG" }),
+    metrc = { unavailable = true },
+    expect = { flag = "yellow", findings = {}, unavailable = { "metrc.package(OR-LIC-1, 1A4PKG)" } } },
+  { name = "a question not stubbed is unavailable", event = ev({ label = "1A4OTHER" }),
+    metrc = { packages = { ["1A4PKG"] = {} } },
+    expect = { flag = "yellow", findings = {}, unavailable = { "metrc.package(OR-LIC-1, 1A4OTHER)" } } },
+  { name = "tags available", event = ev({ label = "1A4PKG", tag = "1A4TAG2" }),
+    metrc = { packages = { ["1A4PKG"] = {} }, tags = { "1A4TAG1" } },
+    expect = { flag = "yellow", findings = { "ml/package", "ml/tag" } } },
+  { name = "facility", event = { type = "t.b", occurred_at = "2024-06-01T12:00:00Z", data = { license = "OR-LIC-7" } },
+    metrc = { facilities = { ["OR-LIC-7"] = { Name = "Seven" } } },
+    expect = { flag = "green", findings = { { rule = "ml/facility", details = { name = "Seven" } } } } },
+  { name = "answers as a decision records them", event = ev({ label = "1A4RAW" }),
+    metrc = { answers = { { license = "OR-LIC-1", path = "/packages/v2/1A4RAW?licenseNumber=OR-LIC-1",
+                            status = 200, body = '{"Label":"1A4RAW"}' } } },
+    expect = { flag = "green", findings = { { rule = "ml/package", details = { label = "1A4RAW" } } } } },
+  { name = "no metrc: as before, Metrc cannot be asked", event = ev({ label = "1A4PKG" }),
+    expect = { flag = "yellow", findings = {}, unavailable = { "metrc.package(OR-LIC-1, 1A4PKG)" } } },
+}
+EOF
+run "$EDICT" test -v "$TMP/fixtures/fx"
+is "fixtures stubbing Metrc: found, not found, unavailable, not stubbed, tags, facility, raw answers, none" \
+    "$RC $(tail -1 "$OUT")" "0 8 passed, 0 failed"
+write "$TMP/fixtures/fx/tests/metrc.lua" <<'EOF'
+return {
+  { name = "wrong flag",
+    event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4X" } },
+    metrc = { packages = { ["1A4X"] = false } },
+    expect = { flag = "green" } },
+  { name = "a malformed stub",
+    event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4X" } },
+    metrc = { packages = { ["1A4X"] = 42 } },
+    expect = { flag = "green" } },
+  { name = "an unknown field", event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = {} },
+    metrc = { package = {} }, expect = {} },
+  { name = "a raw answer without its status",
+    event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = {} },
+    metrc = { answers = { { license = "L1", path = "/x", body = "{}" } } }, expect = {} },
+}
+EOF
+run "$EDICT" test "$TMP/fixtures/fx"
+is "failing stubbed fixtures: each at its file:line, with what is wrong" "$RC:$(cat "$OUT")" '1:FAIL - fixtures/fx/tests/metrc.lua:2: wrong flag
+    flag: expected green, got yellow
+FAIL - fixtures/fx/tests/metrc.lua:6: a malformed stub
+    metrc.packages["1A4X"]: the package as Metrc gives it (a table), or false when Metrc has none, not number
+FAIL - fixtures/fx/tests/metrc.lua:10: an unknown field
+    metrc: unknown field '"'"'package'"'"' (expected packages, plants, tags, facilities, unavailable or answers)
+FAIL - fixtures/fx/tests/metrc.lua:12: a raw answer without its status
+    metrc.answers[1].status or message: an answer has a status, or a message saying why none came
+0 passed, 4 failed'
+run "$EDICT" check "$TMP/fixtures/fx"
+has "edict check names a malformed stub at its file:line" "$OUT" 'fixtures/fx/tests/metrc.lua:6: fixture 2 '"'"'a malformed stub'"'"': metrc.packages["1A4X"]'
+
 # ---- keys never printed ------------------------------------------------------
 cat "$TMP"/*.out "$OUT" "$ERR" >"$TMP/all" 2>/dev/null
 lacks "no output holds user a's key" "$TMP/all" "$UA"
