@@ -52,6 +52,12 @@ rule { id = "ml/facility", on = "t.b", severity = "minor", cite = "test",
     if f == false then return "no such facility" end
     if f then return { message = "facility", severity = "info", details = { name = f.Name } } end
   end }
+rule { id = "ml/late", on = "t.d", severity = "minor", cite = "test",
+  check = function(e, ctx)
+    local n = 0
+    for i = 1, 300000 do n = n + i end -- past a small instruction limit first
+    return metrc.package(e.data.license, e.data.label) == false and "late" or nil
+  end }
 rule { id = "ml/crash", on = "t.c", severity = "minor", cite = "test",
   check = function(e, ctx)
     local p = metrc.package(e.data.license, e.data.label)
@@ -211,6 +217,16 @@ emu_stop
 EDICT_JOURNAL_DIR=$J run "$EDICT" replay --tenant acme
 is "replay with the emulator stopped: all four identical (found, no keys, facility, 404)" \
     "$RC $(grep -c ': identical' "$OUT")" "0 4"
+# a rule stopped by a small instruction limit before it asked Metrc; replay
+# (default limits) runs it on, and it asks what the decision has no answer to
+ev l1 t.d OR-LIC-1 1A4LATE >"$TMP/l1.ndjson"
+EDICT_JOURNAL_DIR=$TMP/jl run "$EDICT" eval $R --limit-instructions 100000 "$TMP/l1.ndjson"
+is "a rule stopped before it asked Metrc: no answers recorded" \
+    "$(jv "$OUT" 'D[1].errors[1].rule .. " " .. str(D[1].metrc_answers)')" "ml/late nil"
+EDICT_JOURNAL_DIR=$TMP/jl run "$EDICT" replay --tenant acme
+is "replay: DIFFERENT, the question unavailable, never asked of Metrc (stopped)" "$RC" 1
+has "... and it says which question the decision has no answer to" "$OUT" \
+    "(a rule asked Metrc what the decision records no answer to: GET /packages/v2/1A4LATE?licenseNumber=OR-LIC-1 for licence OR-LIC-1)"
 
 
 # ---- edict test: fixtures stub edict.metrc ----------------------------------
