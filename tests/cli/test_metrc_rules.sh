@@ -217,6 +217,11 @@ emu_stop
 EDICT_JOURNAL_DIR=$J run "$EDICT" replay --tenant acme
 is "replay with the emulator stopped: all four identical (found, no keys, facility, 404)" \
     "$RC $(grep -c ': identical' "$OUT")" "0 4"
+EDICT_JOURNAL_DIR=$J run "$EDICT" audit package --tenant acme --out "$TMP/acme.tar"
+is "a regulator package of those decisions" "$RC" 0
+run "$EDICT" replay --package "$TMP/acme.tar"
+is "replay --package, the emulator stopped: all four identical, from the recorded answers" \
+    "$RC $(grep -c 'decisions replayed: 4 identical, 0 different' "$OUT")" "0 1"
 # a rule stopped by a small instruction limit before it asked Metrc; replay
 # (default limits) runs it on, and it asks what the decision has no answer to
 ev l1 t.d OR-LIC-1 1A4LATE >"$TMP/l1.ndjson"
