@@ -52,6 +52,11 @@ rule { id = "ml/facility", on = "t.b", severity = "minor", cite = "test",
     if f == false then return "no such facility" end
     if f then return { message = "facility", severity = "info", details = { name = f.Name } } end
   end }
+rule { id = "ml/why", on = "t.e", severity = "minor", cite = "test",
+  check = function(e, ctx)
+    local p, err = metrc.package(e.data.license, e.data.label)
+    if p == nil then return err end
+  end }
 rule { id = "ml/late", on = "t.d", severity = "minor", cite = "test",
   check = function(e, ctx)
     local n = 0
@@ -265,11 +270,23 @@ return {
     expect = { flag = "green", findings = { { rule = "ml/package", details = { label = "1A4RAW" } } } } },
   { name = "no metrc: as before, Metrc cannot be asked", event = ev({ label = "1A4PKG" }),
     expect = { flag = "yellow", findings = {}, unavailable = { "metrc.package(OR-LIC-1, 1A4PKG)" } } },
+  { name = "an answer past what a decision records is not used",
+    event = { type = "t.e", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4BIG" } },
+    metrc = { answers = { { license = "L1", path = "/packages/v2/1A4BIG?licenseNumber=L1", status = 200,
+                            body = '{"Label":"1A4BIG","Pad":"' .. string.rep("x", 1100000) .. '"}' } } },
+    expect = { flag = "yellow", findings = { "ml/why" }, unavailable = { "metrc.package(L1, 1A4BIG)" },
+               messages = { "GET /packages/v2/1A4BIG?licenseNumber=L1: the answer would pass the 1024 KiB of answers a decision records" } } },
+  { name = "an answer that is not UTF-8 is not used",
+    event = { type = "t.e", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4BAD" } },
+    metrc = { answers = { { license = "L1", path = "/packages/v2/1A4BAD?licenseNumber=L1", status = 200,
+                            body = '{"Label":"\xff"}' } } },
+    expect = { flag = "yellow", findings = { "ml/why" },
+               messages = { "GET /packages/v2/1A4BAD?licenseNumber=L1: the answer is not UTF-8" } } },
 }
 EOF
 run "$EDICT" test -v "$TMP/fixtures/fx"
-is "fixtures stubbing Metrc: found, not found, unavailable, not stubbed, tags, facility, raw answers, none" \
-    "$RC $(tail -1 "$OUT")" "0 8 passed, 0 failed"
+is "fixtures stubbing Metrc: found, not found, unavailable, not stubbed, tags, facility, raw answers, none, past the bound, not UTF-8" \
+    "$RC $(tail -1 "$OUT")" "0 10 passed, 0 failed"
 write "$TMP/fixtures/fx/tests/metrc.lua" <<'EOF'
 return {
   { name = "wrong flag",
