@@ -149,6 +149,11 @@ static void record(ed_lookup *lk, const char *license, const char *path, int *st
         }
         ed_buf_putc(&lk->answers, '}');
         if (lk->answers.len <= ED_LOOKUP_RECORD_MAX) {
+            if (*status != 200) {
+                /* unrecorded, so not charged to the rule either: replay
+                 * charges what it can give again */
+                ed_buf_reset(&lk->body);
+            }
             lk->n_answers++;
             return;
         }
@@ -162,6 +167,7 @@ static void record(ed_lookup *lk, const char *license, const char *path, int *st
     if (lk->err.len == 0) {
         ed_buf_puts(&lk->err, "no answer");
     }
+    ed_buf_reset(&lk->body);
     ed_buf_puts(&lk->answers, ",\"message\":");
     ed_json_escape(&lk->answers, lk->err.data, lk->err.len);
     ed_buf_putc(&lk->answers, '}');
