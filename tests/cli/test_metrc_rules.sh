@@ -96,6 +96,10 @@ emu_stats >"$TMP/stats.json"
 is "one request per question: asked twice in a1, again in a3, once" \
     "$(jv "$TMP/stats.json" 'D[1].by_path["/packages/v2/'"$PKG"'"] .. " " .. D[1].by_path["/tags/v2/package/available"]')" "1 1"
 is "no request for a licence without keys" "$(jv "$TMP/stats.json" 'str(D[1].by_path["/packages/v2/'"$PKG9"'"])')" nil
+grep '"a3"' "$OUT" >"$TMP/a3"
+M="(L[1]:match('\"metrc_answers\":%[.-%],\"') or 'none')"
+has "a3, answered from the host's 30 s cache, records the answer as a1 does" "$TMP/a3" "$(jv "$TMP/a1" "$M")"
+is "... which records the package once although the rule asked twice" "$(jv "$TMP/a1" '#D[1].metrc_answers')" 2
 
 # ---- Metrc failing, slow, or the rule out of time ---------------------------
 emu_faults '{"error_rate": 1.0, "only_paths": ["/packages/"]}'
