@@ -10,6 +10,12 @@
  * compared with `expect`. A pack's fixtures run against the versions of
  * that pack alone; a tenant's against its whole policy.
  *
+ * A fixture's `metrc` field stubs what Metrc answers its rules'
+ * edict.metrc calls (stub_metrc below): the stubs become a table of
+ * answers (engine/answers.c), the one lookup function replay answers
+ * from too. Without it, a fixture's rules cannot ask Metrc (every call is
+ * "unavailable"), as before.
+ *
  * A fixture's line (for messages) is found by scanning the file's Lua
  * tokens: the table holding `name = "<its name>"`, else the N-th element
  * of the file's last top-level `return { ... }`, else a string literal
@@ -21,10 +27,13 @@
 #include "fixtures.h"
 #include "evaluator.h"
 #include "decider.h"
+#include "decide.h"
 
+#include "engine/answers.h"
 #include "engine/context.h"
 #include "engine/json.h"
 #include "engine/sandbox.h"
+#include "util/jsonstr.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -255,7 +264,7 @@ static int fixture_line(fixture_lines *fl, const char *name, size_t number)
 
 static const char *const expect_fields[] = {
     "flag", "findings", "score", "retention_until", "obligations", "errors",
-    "waivers", "refused", "messages", "metrc_writes", NULL};
+    "waivers", "refused", "messages", "metrc_writes", "unavailable", NULL};
 
 /* ------------------------------------------------------------------ */
 /* Comparing a decision (decoded, at dec) with expect (at exp)            */
@@ -551,6 +560,7 @@ static void compare(test_run *t, lua_State *L, int exp, int dec)
     compare_lists(t, L, exp, dec, "findings", "rule");
     compare_finding_tables(t, L, exp, dec);
     compare_lists(t, L, exp, dec, "waivers", "rule");
+    compare_lists(t, L, exp, dec, "unavailable", "fact");
     if (lua_getfield(L, exp, "score") != LUA_TNIL) {
         lua_getfield(L, dec, "score");
         if (!lua_isnumber(L, -2) || lua_tonumber(L, -1) != lua_tonumber(L, -2)) {
@@ -743,6 +753,240 @@ static void set_default(lua_State *L, int t, const char *field, const char *valu
     lua_pop(L, 1);
 }
 
+/* ------------------------------------------------------------------ */
+/* A fixture's Metrc                                                    */
+/* ------------------------------------------------------------------ */
+
+#define STUB_UNAVAILABLE "Metrc is unavailable (the fixture's metrc says so)"
+
+/* Is s a licence, label or tag edict.metrc takes (lookup.c's check)? */
+static int metrc_name(const char *s, size_t len)
+{
+    int ok = len > 0 && len <= 64;
+    for (size_t i = 0; ok && i < len; i++) {
+        char c = s[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '.' || c == '_' || c == '-';
+    }
+    return ok;
+}
+
+/* packages or plants (the table at idx): label -> the object, or false
+ * (not in Metrc: 404). Adds an answer per label to every GET of
+ * /<what>s/v2/<label>?…, any licence. */
+static int stub_entities(lua_State *L, int idx, const char *what, ed_answers *a, ed_buf *why)
+{
+    if (!lua_istable(L, idx)) {
+        ed_buf_printf(why, "metrc.%ss: a table of labels, each the %s Metrc gives or false",
+                      what, what);
+        return -1;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        size_t len = 0;
+        const char *label = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &len) : NULL;
+        if (label == NULL || !metrc_name(label, len)) {
+            ed_buf_printf(why, "metrc.%ss: each key is a label (1 to 64 letters, digits, '.', "
+                          "'_' or '-')", what);
+            lua_pop(L, 2);
+            return -1;
+        }
+        ed_buf path = {0};
+        ed_buf_printf(&path, "/%ss/v2/%s?", what, label);
+        if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+            ed_answers_add(a, NULL, path.data, 1, 404, NULL, 0, NULL);
+        } else if (lua_istable(L, -1)) {
+            lua_pushliteral(L, "Label");
+            if (lua_rawget(L, -2) == LUA_TNIL) {
+                lua_pushliteral(L, "Label");
+                lua_pushvalue(L, -4);
+                lua_rawset(L, -4); /* the label, when the stub leaves it out */
+            }
+            lua_pop(L, 1);
+            ed_buf body = {0}, err = {0};
+            int rc = ed_json_emit(L, lua_gettop(L), &body, &err);
+            if (rc == 0) {
+                ed_answers_add(a, NULL, path.data, 1, 200, body.data, body.len, NULL);
+            } else {
+                ed_buf_printf(why, "metrc.%ss[\"%s\"]: %s", what, label, err.data);
+            }
+            ed_buf_free(&body);
+            ed_buf_free(&err);
+            if (rc != 0) {
+                ed_buf_free(&path);
+                lua_pop(L, 2);
+                return -1;
+            }
+        } else {
+            ed_buf_printf(why, "metrc.%ss[\"%s\"]: the %s as Metrc gives it (a table), or "
+                          "false when Metrc has none, not %s", what, label, what,
+                          luaL_typename(L, -1));
+            ed_buf_free(&path);
+            lua_pop(L, 2);
+            return -1;
+        }
+        ed_buf_free(&path);
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* tags: the list of tags available (package and plant alike): one answer
+ * to every GET of /tags/v2/…, any licence. */
+static int stub_tags(lua_State *L, int idx, ed_answers *a, ed_buf *why)
+{
+    if (!lua_istable(L, idx)) {
+        ed_buf_printf(why, "metrc.tags: the list of tags available, not %s",
+                      luaL_typename(L, idx));
+        return -1;
+    }
+    ed_buf body = {0};
+    ed_buf_putc(&body, '[');
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    for (lua_Integer i = 1; i <= n; i++) {
+        size_t len = 0;
+        const char *tag = lua_rawgeti(L, idx, i) == LUA_TSTRING ? lua_tolstring(L, -1, &len)
+                                                                : NULL;
+        if (tag == NULL || !metrc_name(tag, len)) {
+            ed_buf_printf(why, "metrc.tags[%lld]: a tag (1 to 64 letters, digits, '.', '_' "
+                          "or '-')", (long long)i);
+            lua_pop(L, 1);
+            ed_buf_free(&body);
+            return -1;
+        }
+        ed_buf_puts(&body, i > 1 ? ",{\"Label\":" : "{\"Label\":");
+        ed_json_escape(&body, tag, len);
+        ed_buf_putc(&body, '}');
+        lua_pop(L, 1);
+    }
+    ed_buf_putc(&body, ']');
+    ed_answers_add(a, NULL, "/tags/v2/", 1, 200, body.data, body.len, NULL);
+    ed_buf_free(&body);
+    return 0;
+}
+
+/* facilities: licence -> the facility; one answer to GET /facilities/v2/,
+ * any licence, listing them all (each given its License.Number). */
+static int stub_facilities(lua_State *L, int idx, ed_answers *a, ed_buf *why)
+{
+    if (!lua_istable(L, idx)) {
+        ed_buf_printf(why, "metrc.facilities: a table of licence numbers, each its "
+                      "facility, not %s", luaL_typename(L, idx));
+        return -1;
+    }
+    ed_buf body = {0}, err = {0};
+    ed_buf_putc(&body, '[');
+    int first = 1, rc = 0;
+    lua_pushnil(L);
+    while (rc == 0 && lua_next(L, idx) != 0) {
+        size_t len = 0;
+        const char *lic = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &len) : NULL;
+        if (lic == NULL || !metrc_name(lic, len)) {
+            ed_buf_puts(why, "metrc.facilities: each key is a licence number (1 to 64 "
+                        "letters, digits, '.', '_' or '-')");
+            rc = -1;
+        } else if (!lua_istable(L, -1)) {
+            ed_buf_printf(why, "metrc.facilities[\"%s\"]: the facility (a table), not %s",
+                          lic, luaL_typename(L, -1));
+            rc = -1;
+        } else {
+            lua_pushliteral(L, "License");
+            if (lua_rawget(L, -2) == LUA_TNIL) {
+                lua_pushliteral(L, "License");
+                lua_createtable(L, 0, 1);
+                lua_pushvalue(L, -5);
+                lua_setfield(L, -2, "Number");
+                lua_rawset(L, -4);
+            }
+            lua_pop(L, 1);
+            if (!first) {
+                ed_buf_putc(&body, ',');
+            }
+            first = 0;
+            if (ed_json_emit(L, lua_gettop(L), &body, &err) != 0) {
+                ed_buf_printf(why, "metrc.facilities[\"%s\"]: %s", lic, err.data);
+                rc = -1;
+            }
+        }
+        lua_pop(L, rc == 0 ? 1 : 2);
+    }
+    if (rc == 0) {
+        ed_buf_putc(&body, ']');
+        ed_answers_add(a, NULL, "/facilities/v2/", 0, 200, body.data, body.len, NULL);
+    }
+    ed_buf_free(&body);
+    ed_buf_free(&err);
+    return rc;
+}
+
+/* The fixture's `metrc` (the table at idx) as answers, added to a:
+ *   answers = { {license=, path=, status=, body= | message=} ... }
+ *                 as a decision records them ("metrc_answers")
+ *   packages = { [label] = {...} | false }, plants = (the same),
+ *   tags = { tag, ... }         the tags available
+ *   facilities = { [licence] = {...} }
+ *   unavailable = true | "message"   every question not answered above
+ * A question none of these answers is unavailable. 0, or -1 with what is
+ * wrong in why. Fixture code may have set metatables: read raw. */
+static int stub_metrc(lua_State *L, int idx, ed_answers *a, ed_buf *why)
+{
+    static const char *const fields[] = {"answers", "packages", "plants", "tags",
+                                         "facilities", "unavailable", NULL};
+    idx = lua_absindex(L, idx);
+    if (!lua_istable(L, idx)) {
+        ed_buf_printf(why, "metrc: a table (packages, plants, tags, facilities, unavailable, "
+                      "answers), not %s", luaL_typename(L, idx));
+        return -1;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        int known = 0;
+        for (int i = 0; fields[i] && !known; i++) {
+            known = lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), fields[i]) == 0;
+        }
+        if (!known) {
+            ed_buf_printf(why, "metrc: unknown field '%s' (expected packages, plants, tags, "
+                          "facilities, unavailable or answers)",
+                          lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+            lua_pop(L, 1);
+            return -1;
+        }
+    }
+    int top = lua_gettop(L), rc = 0;
+    for (int i = 0; fields[i] && rc == 0; i++) {
+        lua_pushstring(L, fields[i]);
+        int type = lua_rawget(L, idx);
+        int at = lua_gettop(L);
+        if (type == LUA_TNIL) {
+            /* not stubbed */
+        } else if (i == 0) {
+            ed_buf err = {0};
+            if (ed_answers_add_list(a, L, at, &err) != 0) {
+                ed_buf_printf(why, "metrc.answers%s", err.data);
+                rc = -1;
+            }
+            ed_buf_free(&err);
+        } else if (i == 1 || i == 2) {
+            rc = stub_entities(L, at, i == 1 ? "package" : "plant", a, why);
+        } else if (i == 3) {
+            rc = stub_tags(L, at, a, why);
+        } else if (i == 4) {
+            rc = stub_facilities(L, at, a, why);
+        } else if (type == LUA_TSTRING) {
+            ed_answers_fallback(a, lua_tostring(L, at));
+        } else if (type == LUA_TBOOLEAN) {
+            ed_answers_fallback(a, lua_toboolean(L, at) ? STUB_UNAVAILABLE : NULL);
+        } else {
+            ed_buf_printf(why, "metrc.unavailable: true, or the message every question "
+                          "not stubbed gets, not %s", luaL_typename(L, at));
+            rc = -1;
+        }
+        lua_settop(L, top);
+    }
+    return rc;
+}
+
 /* Run the fixture at idx (of the fixture state). Fills t->why on failure. */
 /* What the decider made of the fixture's event. */
 typedef struct fixture_verdict {
@@ -788,7 +1032,8 @@ static void run_fixture(test_run *t, ed_decider *decider, const ed_pack *p,
         if (!known) {
             ed_buf_printf(&t->why, "\n    expect: unknown field '%s' (expected flag, "
                           "findings, score, retention_until, obligations, errors, "
-                          "waivers, refused, messages, metrc_writes)", luaL_tolstring(L, -1, NULL));
+                          "waivers, refused, messages, metrc_writes, unavailable)",
+                          luaL_tolstring(L, -1, NULL));
             lua_pop(L, 2);
             return;
         }
@@ -812,11 +1057,32 @@ static void run_fixture(test_run *t, ed_decider *decider, const ed_pack *p,
         ed_buf_free(&json);
         return;
     }
+    /* the fixture's Metrc, when it stubs one */
+    ed_answers *answers = NULL;
+    if (lua_getfield(L, idx, "metrc") != LUA_TNIL) {
+        answers = ed_answers_new("the fixture's metrc has");
+        ed_buf why = {0};
+        if (stub_metrc(L, lua_gettop(L), answers, &why) != 0) {
+            ed_buf_printf(&t->why, "\n    %s", why.data);
+            ed_buf_free(&why);
+            ed_answers_free(answers);
+            ed_buf_free(&json);
+            lua_pop(L, 1);
+            return;
+        }
+        ed_buf_free(&why);
+        decider->cfg.lookup = ed_answers_lookup;
+        decider->cfg.lookup_arg = answers;
+    }
+    lua_pop(L, 1);
     /* the event goes exactly the way `edict eval` takes it: JSON text
      * through the decider */
     ed_buf err = {0};
     fixture_verdict fv = {0};
     ed_decider_read_buffer(decider, json.data, json.len, 1, keep_verdict, &fv);
+    decider->cfg.lookup = NULL;
+    decider->cfg.lookup_arg = NULL;
+    ed_answers_free(answers);
     int refused = fv.refused;
     ed_buf_puts(&err, fv.reason.data ? fv.reason.data : "");
     ed_buf *decision = &fv.decision;
@@ -1109,6 +1375,13 @@ static int check_pack(ed_sandbox *sb, const ed_catalog *cat, const ed_pack *p, e
                 lua_getfield(L, -3, "expect");
                 if (!lua_istable(L, -1) || !lua_istable(L, -2)) {
                     problem = "a fixture needs an event table and an expect table";
+                } else if (lua_getfield(L, -4, "metrc") != LUA_TNIL) {
+                    ed_answers *a = ed_answers_new(NULL);
+                    ed_buf_reset(&why);
+                    if (stub_metrc(L, lua_gettop(L), a, &why) != 0) {
+                        problem = why.data;
+                    }
+                    ed_answers_free(a);
                 }
             }
             int fline = fixture_line(&fl, fname, j);

@@ -4,13 +4,17 @@
  * (ed_decider_keep_catalog, at a generation's first decision), and its
  * entry keeps the event's exact bytes; replay restores that catalog under
  * the labels it decided with, decides those bytes as of the decision's
- * as_of for its tenant, and compares the bytes.
+ * as_of for its tenant, and compares the bytes. Rules asking Metrc
+ * (edict.metrc) are answered from the answers the decision recorded
+ * ("metrc_answers", engine/answers.c), never by Metrc: a question it
+ * records no answer to is unavailable, and the replay says which.
  */
 #define _GNU_SOURCE /* mkdtemp */
 
 #include "decider.h"
 #include "decide.h"
 
+#include "engine/answers.h"
 #include "engine/json.h"
 #include "stdlib/hash.h"
 #include "util/fsutil.h"
@@ -251,9 +255,12 @@ static int take_verdict(void *arg, const ed_verdict *v)
 }
 
 /* The decision's as_of, as it wrote it, into out (cap bytes), its tenant
- * into tenant, and the vault fact it recorded (ED_VAULT_*). 0, or -1. */
+ * into tenant, the vault fact it recorded (ED_VAULT_*), and the Metrc
+ * answers it recorded into answers. 0; -1 without an as_of; -2 when its
+ * metrc_answers cannot be read (why). */
 static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t cap,
-                          char tenant[ED_EVENT_NAME_MAX + 1], int *vault)
+                          char tenant[ED_EVENT_NAME_MAX + 1], int *vault,
+                          ed_answers *answers, ed_buf *why)
 {
     ed_buf err = {0};
     int rc = -1;
@@ -277,6 +284,15 @@ static int decision_as_of(ed_replayer *r, const ed_entry *e, char *out, size_t c
         *vault = lua_type(r->J, -1) != LUA_TBOOLEAN ? ED_VAULT_UNKNOWN
                  : lua_toboolean(r->J, -1)          ? ED_VAULT_HELD
                                                     : ED_VAULT_MISSING;
+        lua_pop(r->J, 1);
+        if (rc == 0 && lua_getfield(r->J, -1, "metrc_answers") != LUA_TNIL) {
+            ed_buf msg = {0};
+            if (ed_answers_add_list(answers, r->J, -1, &msg) != 0) {
+                ed_buf_printf(why, "the stored decision's metrc_answers%s", msg.data);
+                rc = -2;
+            }
+            ed_buf_free(&msg);
+        }
     }
     lua_settop(r->J, 0);
     ed_buf_free(&err);
@@ -303,31 +319,50 @@ int ed_replay_entry(ed_replayer *r, const ed_entry *e, ed_buf *out, ed_buf *why)
     char as_of[96];
     int vault = ED_VAULT_UNKNOWN;
     char tenant[ED_EVENT_NAME_MAX + 1] = "";
-    if (decision_as_of(r, e, as_of, sizeof as_of, tenant, &vault) != 0) {
-        ed_buf_puts(why, "the stored decision has no as_of");
+    ed_answers *answers = ed_answers_new("the decision records");
+    int got = decision_as_of(r, e, as_of, sizeof as_of, tenant, &vault, answers, why);
+    if (got != 0) {
+        if (got == -1) {
+            ed_buf_puts(why, "the stored decision has no as_of");
+        }
+        ed_answers_free(answers);
         return ED_REPLAY_CANNOT;
     }
     restored *c = catalog_of(r, e->catalog);
     if (c->d == NULL) {
         ed_buf_puts(why, c->why ? c->why : "its catalog cannot be restored");
+        ed_answers_free(answers);
         return ED_REPLAY_CANNOT;
     }
     /* the entry's tenant (a package's entries name none: the decision's) */
     c->d->cfg.tenant = e->tenant[0] ? e->tenant : tenant;
     c->d->cfg.as_of = as_of;
     c->d->vault_given = vault;
+    /* Metrc is never asked again: the rules get what it answered then */
+    c->d->cfg.lookup = ed_answers_lookup;
+    c->d->cfg.lookup_arg = answers;
     again a = {out, why, 0};
     int rc = ed_decider_read_buffer(c->d, e->event, e->event_len, 1, take_verdict, &a);
     c->d->cfg.tenant = NULL;
     c->d->cfg.as_of = NULL;
     c->d->vault_given = ED_VAULT_UNKNOWN;
+    c->d->cfg.lookup = NULL;
+    c->d->cfg.lookup_arg = NULL;
+    ed_buf missed = {0};
+    if (ed_answers_missed(answers) != NULL) {
+        ed_buf_printf(&missed, " (a rule asked Metrc what the decision records no answer "
+                      "to: %s)", ed_answers_missed(answers));
+    }
+    ed_answers_free(answers);
     if (!a.decided) {
         if (why->len == 0) {
             ed_buf_printf(why, "not decided again (%d)", rc);
         }
+        ed_buf_free(&missed);
         return ED_REPLAY_CANNOT;
     }
     if (out->len == e->len && memcmp(out->data, e->bytes, e->len) == 0) {
+        ed_buf_free(&missed);
         return ED_REPLAY_SAME;
     }
     size_t at = 0;
@@ -337,7 +372,8 @@ int ed_replay_entry(ed_replayer *r, const ed_entry *e, ed_buf *out, ed_buf *why)
     size_t from = at > 40 ? at - 40 : 0;
     int sl = (int)((e->len - from) < 120 ? e->len - from : 120);
     int rl = (int)((out->len - from) < 120 ? out->len - from : 120);
-    ed_buf_printf(why, "differs from byte %zu: stored …%.*s…, decided again …%.*s…", at + 1,
-                  sl, e->bytes + from, rl, out->data + from);
+    ed_buf_printf(why, "differs from byte %zu: stored …%.*s…, decided again …%.*s…%s", at + 1,
+                  sl, e->bytes + from, rl, out->data + from, missed.len ? missed.data : "");
+    ed_buf_free(&missed);
     return ED_REPLAY_DIFFERENT;
 }

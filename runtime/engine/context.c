@@ -541,6 +541,7 @@ void ed_context_free(ed_context *ctx)
     ed_buf_free(&ctx->lookup.body);
     ed_buf_free(&ctx->lookup.err);
     ed_buf_free(&ctx->lookup.unavailable);
+    ed_buf_free(&ctx->lookup.answers);
     ed_scratch *sc = &ctx->scratch;
     ed_buf_free(&sc->findings);
     ed_buf_free(&sc->waivers);

@@ -61,6 +61,10 @@ typedef struct ed_lookup {
     ed_buf body, err;      /* fn's answer (not locals: a raise may follow) */
     ed_buf unavailable;    /* JSON objects for the decision, comma-separated */
     size_t n_unavailable;
+    ed_buf answers;        /* what fn answered, for the decision's
+                            * "metrc_answers" (lookup.c): JSON objects,
+                            * comma-separated */
+    size_t n_answers;
 } ed_lookup;
 
 /* Space the engine reuses from one event to the next, so deciding an

@@ -45,6 +45,7 @@ typedef struct eval_run {
     const ed_buf *obligations;
     const ed_buf *metrc; /* ctx.metrc_write's, NULL: none */
     const ed_buf *unavailable; /* edict.metrc's facts not had, NULL: none */
+    const ed_buf *answers; /* what the host answered edict.metrc, NULL: none */
 } eval_run;
 
 static void put_string(ed_buf *b, const char *s)
@@ -738,6 +739,11 @@ static void assemble(eval_run *r, ed_buf *out)
     put_buf(out, r->packs);
     ed_buf_puts(out, "],\"waivers\":[");
     put_buf(out, r->waivers);
+    if (r->answers != NULL && r->answers->len > 0) {
+        /* what Metrc answered the rules, so that replay answers the same */
+        ed_buf_puts(out, "],\"metrc_answers\":[");
+        put_buf(out, r->answers);
+    }
     if (r->unavailable != NULL && r->unavailable->len > 0) {
         /* facts a rule asked Metrc for and could not have */
         ed_buf_puts(out, "],\"unavailable\":[");
@@ -797,6 +803,7 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     r.obligations = &ctx->sink.obligations;
     r.metrc = &ctx->sink.metrc;
     r.unavailable = &ctx->lookup.unavailable;
+    r.answers = &ctx->lookup.answers;
     ed_scratch *sc = &ctx->scratch;
     r.findings = &sc->findings;
     r.waivers = &sc->waivers;
@@ -816,6 +823,8 @@ int ed_engine_evaluate(ed_context *ctx, const ed_event *ev,
     ctx->sink.n_metrc = 0;
     ed_buf_reset(&ctx->lookup.unavailable);
     ctx->lookup.n_unavailable = 0;
+    ed_buf_reset(&ctx->lookup.answers);
+    ctx->lookup.n_answers = 0;
     ctx->lookup.seq++; /* edict.metrc's answers are per evaluation */
     ctx->sink.slot = NULL;
 

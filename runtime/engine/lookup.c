@@ -22,6 +22,13 @@
  * as any other time limit does). Answers are kept per evaluation (the
  * same question in one decision gets the same answer, and costs one
  * request); the host keeps a short per-tenant cache of its own.
+ *
+ * Every answer the host gives is recorded in the decision, in the order
+ * asked ("metrc_answers": licence, path, and the status with, for a 200,
+ * the body's exact bytes, or the message when no answer came), so that
+ * replay answers the rules from the record (answers.c) and decides the
+ * same. Answers past ED_LOOKUP_RECORD_MAX bytes are not used: the fact is
+ * unavailable, and recorded so.
  */
 #define lookup_c
 
@@ -32,6 +39,7 @@
 #include "readonly.h"
 #include "sandbox.h"
 #include "util/jsonstr.h"
+#include "util/utf8.h"
 
 #include <lauxlib.h>
 #include <stdio.h>
@@ -108,6 +116,64 @@ static void unavailable(ed_context *ctx, const char *fact, const char *why)
     ed_buf_putc(&lk->unavailable, '}');
 }
 
+/* Record in the decision what the host answered to GET path for
+ * license: the status, with the body's bytes for a 200 (no other answer's
+ * body decides anything), or (status < 0) the message. An answer the
+ * record cannot hold (past ED_LOOKUP_RECORD_MAX, or a body that is not
+ * UTF-8, which a JSON string cannot carry exactly) is turned into no
+ * answer, with why in lk->err, before it is recorded: what a rule is
+ * given is always what replay can give it again. */
+static void record(ed_lookup *lk, const char *license, const char *path, int *status)
+{
+    if (lk->n_answers > 0) {
+        ed_buf_putc(&lk->answers, ',');
+    }
+    ed_buf_puts(&lk->answers, "{\"license\":");
+    ed_json_escape(&lk->answers, license, strlen(license));
+    ed_buf_puts(&lk->answers, ",\"path\":");
+    ed_json_escape(&lk->answers, path, strlen(path));
+    size_t head = lk->answers.len;
+    if (*status == 200 && !ed_utf8_valid(lk->body.data ? lk->body.data : "", lk->body.len,
+                                         &(size_t){0})) {
+        ed_buf_reset(&lk->err);
+        ed_buf_printf(&lk->err, "GET %s: the answer is not UTF-8", path);
+        *status = -1;
+    }
+    if (*status >= 0) {
+        char num[32];
+        snprintf(num, sizeof num, ",\"status\":%d", *status);
+        ed_buf_puts(&lk->answers, num);
+        if (*status == 200) {
+            ed_buf_puts(&lk->answers, ",\"body\":");
+            ed_json_escape(&lk->answers, lk->body.data ? lk->body.data : "", lk->body.len);
+        }
+        ed_buf_putc(&lk->answers, '}');
+        if (lk->answers.len <= ED_LOOKUP_RECORD_MAX) {
+            if (*status != 200) {
+                /* unrecorded, so not charged to the rule either: replay
+                 * charges what it can give again */
+                ed_buf_reset(&lk->body);
+            }
+            lk->n_answers++;
+            return;
+        }
+        lk->answers.len = head;
+        lk->answers.data[head] = '\0';
+        ed_buf_reset(&lk->err);
+        ed_buf_printf(&lk->err, "GET %s: the answer would pass the %zu KiB of answers a "
+                      "decision records", path, ED_LOOKUP_RECORD_MAX >> 10);
+        *status = -1;
+    }
+    if (lk->err.len == 0) {
+        ed_buf_puts(&lk->err, "no answer");
+    }
+    ed_buf_reset(&lk->body);
+    ed_buf_puts(&lk->answers, ",\"message\":");
+    ed_json_escape(&lk->answers, lk->err.data, lk->err.len);
+    ed_buf_putc(&lk->answers, '}');
+    lk->n_answers++;
+}
+
 /* Find, in the list at idx (Metrc's {Data = [...]} or a bare array), the
  * element whose field (or field.sub) is want: pushes it, or nothing. */
 static int find_in(lua_State *L, int idx, const char *field, const char *sub, const char *want)
@@ -173,6 +239,7 @@ static int ask(lua_State *L, const char *fact, const char *license, const char *
     } else {
         status = lk->fn(lk->arg, ctx->tenant, license, path, timeout, &lk->body, &lk->err);
     }
+    record(lk, license, path, &status);
     /* the wait was the rule's time; the answer's bytes its work */
     ed_budget_charge(L, (int64_t)(lk->body.len / STEPS_PER_BYTE_DIV));
     const char *why = NULL;

@@ -7,6 +7,10 @@
 
 #include <lua.h>
 
+/* Most bytes of Metrc answers one decision records ("metrc_answers",
+ * RULES.md): an answer past them is not used (the fact is unavailable). */
+#define ED_LOOKUP_RECORD_MAX ((size_t)1 << 20)
+
 int luaopen_edict_metrc(lua_State *L);
 
 #endif

@@ -52,6 +52,17 @@ rule { id = "ml/facility", on = "t.b", severity = "minor", cite = "test",
     if f == false then return "no such facility" end
     if f then return { message = "facility", severity = "info", details = { name = f.Name } } end
   end }
+rule { id = "ml/why", on = "t.e", severity = "minor", cite = "test",
+  check = function(e, ctx)
+    local p, err = metrc.package(e.data.license, e.data.label)
+    if p == nil then return err end
+  end }
+rule { id = "ml/late", on = "t.d", severity = "minor", cite = "test",
+  check = function(e, ctx)
+    local n = 0
+    for i = 1, 300000 do n = n + i end -- past a small instruction limit first
+    return metrc.package(e.data.license, e.data.label) == false and "late" or nil
+  end }
 rule { id = "ml/crash", on = "t.c", severity = "minor", cite = "test",
   check = function(e, ctx)
     local p = metrc.package(e.data.license, e.data.label)
@@ -85,6 +96,10 @@ emu_stats >"$TMP/stats.json"
 is "one request per question: asked twice in a1, again in a3, once" \
     "$(jv "$TMP/stats.json" 'D[1].by_path["/packages/v2/'"$PKG"'"] .. " " .. D[1].by_path["/tags/v2/package/available"]')" "1 1"
 is "no request for a licence without keys" "$(jv "$TMP/stats.json" 'str(D[1].by_path["/packages/v2/'"$PKG9"'"])')" nil
+grep '"a3"' "$OUT" >"$TMP/a3"
+M="(L[1]:match('\"metrc_answers\":%[.-%],\"') or 'none')"
+has "a3, answered from the host's 30 s cache, records the answer as a1 does" "$TMP/a3" "$(jv "$TMP/a1" "$M")"
+is "... which records the package once although the rule asked twice" "$(jv "$TMP/a1" '#D[1].metrc_answers')" 2
 
 # ---- Metrc failing, slow, or the rule out of time ---------------------------
 emu_faults '{"error_rate": 1.0, "only_paths": ["/packages/"]}'
@@ -113,6 +128,35 @@ is "the wait is the rule's time: with a 400 ms limit the call gives up, whatever
     "yellow metrc.package(OR-LIC-1, SLOW-2) true"
 emu_faults '{}'
 
+# ---- the answers recorded in the decision; replay answers from them --------
+J=$TMP/jr
+{ ev r1 t.a OR-LIC-1 "$PKG" "$TAG"     # found, the tag available
+  ev r2 t.a OR-LIC-9 "$PKG9"           # no keys for OR-LIC-9: unavailable
+  ev r3 t.b OR-LIC-1 x                 # the facility
+  ev r4 t.a OR-LIC-1 NO-SUCH; } >"$TMP/r.ndjson"  # 404: false
+R="--packs $TMP/p --tenant acme --metrc OR-LIC-1 --metrc-keys $TMP/keys.a --metrc-base-url $EMU_URL"
+EDICT_JOURNAL_DIR=$J run "$EDICT" eval $R "$TMP/r.ndjson"
+is "journaled eval of four events that ask Metrc exits 0" "$RC" 0
+cp "$OUT" "$TMP/r.out"
+for i in 1 2 3 4; do grep "\"r$i\"" "$TMP/r.out" >"$TMP/r$i.out"; done
+ANS='(function() local t = {} for _, a in ipairs(D[1].metrc_answers) do t[#t + 1] = a.license .. " " .. a.path .. " " .. str(a.status) end return join(t, "; ") end)()'
+is "the decision records each answer in the order asked: licence, path, status" \
+    "$(jv "$TMP/r1.out" "$ANS")" \
+    "OR-LIC-1 /packages/v2/$PKG?licenseNumber=OR-LIC-1 200; OR-LIC-1 /tags/v2/package/available?licenseNumber=OR-LIC-1 200"
+curl -s -u "$VK:$UA" "$EMU_URL/packages/v2/$PKG?licenseNumber=OR-LIC-1" >"$TMP/pkg.body"
+curl -s -u "$VK:$UA" "$EMU_URL/tags/v2/package/available?licenseNumber=OR-LIC-1" >"$TMP/tag.body"
+is "... the package's body: the exact bytes Metrc sent" "$(jv "$TMP/r1.out" 'D[1].metrc_answers[1].body')" "$(cat "$TMP/pkg.body")"
+is "... the tag list's too" "$(jv "$TMP/r1.out" 'D[1].metrc_answers[2].body')" "$(cat "$TMP/tag.body")"
+has "... after waivers, before errors" "$TMP/r1.out" '"waivers":[],"metrc_answers":[{"license":"OR-LIC-1","path":"/packages/v2/'
+is "a question with no answer records the message, no status, no body" \
+    "$(jv "$TMP/r2.out" 'D[1].metrc_answers[1].message .. " " .. str(D[1].metrc_answers[1].status) .. " " .. str(D[1].metrc_answers[1].body)')" \
+    "no Metrc keys are configured for tenant acme and licence OR-LIC-9 nil nil"
+is "the facility list is recorded" "$(jv "$TMP/r3.out" "$ANS")" "OR-LIC-1 /facilities/v2/ 200"
+is "a 404 is recorded with its status and no body" \
+    "$(jv "$TMP/r4.out" 'str(D[1].metrc_answers[1].status) .. " " .. str(D[1].metrc_answers[1].body) .. " " .. D[1].findings[1].message')" \
+    "404 nil package NO-SUCH is not in Metrc"
+is "a decision whose rules ask nothing has no metrc_answers key" \
+    "$(ev r0 t.z OR-LIC-1 x | "$EDICT" eval --packs "$TMP/p" --no-journal --tenant acme - 2>&1 | grep -c metrc_answers)" 0
 # ---- edict serve: the evaluator process asks through its worker; each
 # tenant with its own keys, never another's (metrc_waits = 0: the worker
 # makes the GET and waits for it; the lanes that wait are tested below) ------
@@ -159,6 +203,11 @@ post "$TA" "$TMP/sd.json" >"$TMP/sd.out"
 is "serve: acme asking about beta's licence: unavailable" \
     "$(jv "$TMP/sd.out" 'D[1].decisions[1].unavailable[1].message')" \
     "no Metrc keys are configured for tenant acme and licence OR-LIC-9"
+ev r1 t.a OR-LIC-1 "$PKG" "$TAG" >"$TMP/sr1.json"
+post "$TA" "$TMP/sr1.json" >"$TMP/sr1.out"
+RAW="(L[1]:match('\"metrc_answers\":%[.-%],\"') or 'none')"
+has "serve records the same answers as eval, byte for byte (through the evaluator process)" \
+    "$TMP/sr1.out" "$(jv "$TMP/r1.out" "$RAW")"
 serve_down
 lacks "serve: no log line holds a key" "$TMP/serve.log" "$UA"
 
@@ -250,6 +299,121 @@ emu_stats >"$TMP/gate.stats"
 is "... Metrc saw at most 5 of the licence's calls in flight, and refused none" \
     "$(jv "$TMP/gate.stats" 'tostring(D[1].max_concurrent_facility <= 5 and D[1].max_concurrent_facility >= 2) .. " " .. tostring(D[1].by_status["429"])')" \
     "true nil"
+# ---- replay answers from the record, never from Metrc -------------------------
+ID1=$(jv "$TMP/r1.out" 'D[1].decision_id')
+# Metrc's data change: r1's available tag is taken by a new package
+curl -s -u "$VK:$UA" -X POST -H 'Content-Type: application/json' \
+    --data "[{\"Tag\":\"$TAG\",\"Item\":\"x\",\"Quantity\":1}]" \
+    "$EMU_URL/packages/v2/?licenseNumber=OR-LIC-1" >/dev/null
+ev r5 t.a OR-LIC-1 "$PKG" "$TAG" >"$TMP/r5.ndjson"
+run "$EDICT" eval --no-journal $R "$TMP/r5.ndjson"
+is "Metrc's data changed: the same event decided now finds the tag taken" \
+    "$(jv "$OUT" 'join(pluck(D[1].findings, "rule"), " ")')" "ml/package ml/tag"
+emu_stats >"$TMP/before.json"
+EDICT_JOURNAL_DIR=$J run "$EDICT" replay "$ID1"
+is "replay after Metrc's data changed: identical (the answers come from the record)" \
+    "$RC $(cat "$OUT")" "0 $ID1 (tenant acme, entry 1): identical"
+emu_stats >"$TMP/after.json"
+is "... and replay asked the emulator nothing" \
+    "$(jv "$TMP/after.json" 'D[1].requests')" "$(jv "$TMP/before.json" 'D[1].requests + 1')"
+emu_stop
+EDICT_JOURNAL_DIR=$J run "$EDICT" replay --tenant acme
+is "replay with the emulator stopped: all four identical (found, no keys, facility, 404)" \
+    "$RC $(grep -c ': identical' "$OUT")" "0 4"
+EDICT_JOURNAL_DIR=$J run "$EDICT" audit package --tenant acme --out "$TMP/acme.tar"
+is "a regulator package of those decisions" "$RC" 0
+run "$EDICT" replay --package "$TMP/acme.tar"
+is "replay --package, the emulator stopped: all four identical, from the recorded answers" \
+    "$RC $(grep -c 'decisions replayed: 4 identical, 0 different' "$OUT")" "0 1"
+# a rule stopped by a small instruction limit before it asked Metrc; replay
+# (default limits) runs it on, and it asks what the decision has no answer to
+ev l1 t.d OR-LIC-1 1A4LATE >"$TMP/l1.ndjson"
+EDICT_JOURNAL_DIR=$TMP/jl run "$EDICT" eval $R --limit-instructions 100000 "$TMP/l1.ndjson"
+is "a rule stopped before it asked Metrc: no answers recorded" \
+    "$(jv "$OUT" 'D[1].errors[1].rule .. " " .. str(D[1].metrc_answers)')" "ml/late nil"
+EDICT_JOURNAL_DIR=$TMP/jl run "$EDICT" replay --tenant acme
+is "replay: DIFFERENT, the question unavailable, never asked of Metrc (stopped)" "$RC" 1
+has "... and it says which question the decision has no answer to" "$OUT" \
+    "(a rule asked Metrc what the decision records no answer to: GET /packages/v2/1A4LATE?licenseNumber=OR-LIC-1 for licence OR-LIC-1)"
+
+
+# ---- edict test: fixtures stub edict.metrc ----------------------------------
+# (through the lookup replay answers from too: engine/answers.c)
+mkdir -p "$TMP/fixtures" && cp -r "$TMP/p" "$TMP/fixtures/fx"
+write "$TMP/fixtures/fx/tests/metrc.lua" <<'EOF'
+local function ev(data) data.license = data.license or "OR-LIC-1"
+  return { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = data } end
+return {
+  { name = "package found", event = ev({ label = "1A4PKG" }),
+    metrc = { packages = { ["1A4PKG"] = { Quantity = 5 } } },
+    expect = { flag = "green", findings = { { rule = "ml/package", details = { label = "1A4PKG" } } } } },
+  { name = "package not found", event = ev({ label = "1A4GONE" }),
+    metrc = { packages = { ["1A4GONE"] = false } },
+    expect = { flag = "yellow", findings = { "ml/package" }, messages = { "package 1A4GONE is not in Metrc" } } },
+  { name = "Metrc unavailable", event = ev({ label = "1A4PKG" }),
+    metrc = { unavailable = true },
+    expect = { flag = "yellow", findings = {}, unavailable = { "metrc.package(OR-LIC-1, 1A4PKG)" } } },
+  { name = "a question not stubbed is unavailable", event = ev({ label = "1A4OTHER" }),
+    metrc = { packages = { ["1A4PKG"] = {} } },
+    expect = { flag = "yellow", findings = {}, unavailable = { "metrc.package(OR-LIC-1, 1A4OTHER)" } } },
+  { name = "tags available", event = ev({ label = "1A4PKG", tag = "1A4TAG2" }),
+    metrc = { packages = { ["1A4PKG"] = {} }, tags = { "1A4TAG1" } },
+    expect = { flag = "yellow", findings = { "ml/package", "ml/tag" } } },
+  { name = "facility", event = { type = "t.b", occurred_at = "2024-06-01T12:00:00Z", data = { license = "OR-LIC-7" } },
+    metrc = { facilities = { ["OR-LIC-7"] = { Name = "Seven" } } },
+    expect = { flag = "green", findings = { { rule = "ml/facility", details = { name = "Seven" } } } } },
+  { name = "answers as a decision records them", event = ev({ label = "1A4RAW" }),
+    metrc = { answers = { { license = "OR-LIC-1", path = "/packages/v2/1A4RAW?licenseNumber=OR-LIC-1",
+                            status = 200, body = '{"Label":"1A4RAW"}' } } },
+    expect = { flag = "green", findings = { { rule = "ml/package", details = { label = "1A4RAW" } } } } },
+  { name = "no metrc: as before, Metrc cannot be asked", event = ev({ label = "1A4PKG" }),
+    expect = { flag = "yellow", findings = {}, unavailable = { "metrc.package(OR-LIC-1, 1A4PKG)" } } },
+  { name = "an answer past what a decision records is not used",
+    event = { type = "t.e", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4BIG" } },
+    metrc = { answers = { { license = "L1", path = "/packages/v2/1A4BIG?licenseNumber=L1", status = 200,
+                            body = '{"Label":"1A4BIG","Pad":"' .. string.rep("x", 1100000) .. '"}' } } },
+    expect = { flag = "yellow", findings = { "ml/why" }, unavailable = { "metrc.package(L1, 1A4BIG)" },
+               messages = { "GET /packages/v2/1A4BIG?licenseNumber=L1: the answer would pass the 1024 KiB of answers a decision records" } } },
+  { name = "an answer that is not UTF-8 is not used",
+    event = { type = "t.e", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4BAD" } },
+    metrc = { answers = { { license = "L1", path = "/packages/v2/1A4BAD?licenseNumber=L1", status = 200,
+                            body = '{"Label":"\xff"}' } } },
+    expect = { flag = "yellow", findings = { "ml/why" },
+               messages = { "GET /packages/v2/1A4BAD?licenseNumber=L1: the answer is not UTF-8" } } },
+}
+EOF
+run "$EDICT" test -v "$TMP/fixtures/fx"
+is "fixtures stubbing Metrc: found, not found, unavailable, not stubbed, tags, facility, raw answers, none, past the bound, not UTF-8" \
+    "$RC $(tail -1 "$OUT")" "0 10 passed, 0 failed"
+write "$TMP/fixtures/fx/tests/metrc.lua" <<'EOF'
+return {
+  { name = "wrong flag",
+    event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4X" } },
+    metrc = { packages = { ["1A4X"] = false } },
+    expect = { flag = "green" } },
+  { name = "a malformed stub",
+    event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = { license = "L1", label = "1A4X" } },
+    metrc = { packages = { ["1A4X"] = 42 } },
+    expect = { flag = "green" } },
+  { name = "an unknown field", event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = {} },
+    metrc = { package = {} }, expect = {} },
+  { name = "a raw answer without its status",
+    event = { type = "t.a", occurred_at = "2024-06-01T12:00:00Z", data = {} },
+    metrc = { answers = { { license = "L1", path = "/x", body = "{}" } } }, expect = {} },
+}
+EOF
+run "$EDICT" test "$TMP/fixtures/fx"
+is "failing stubbed fixtures: each at its file:line, with what is wrong" "$RC:$(cat "$OUT")" '1:FAIL - fixtures/fx/tests/metrc.lua:2: wrong flag
+    flag: expected green, got yellow
+FAIL - fixtures/fx/tests/metrc.lua:6: a malformed stub
+    metrc.packages["1A4X"]: the package as Metrc gives it (a table), or false when Metrc has none, not number
+FAIL - fixtures/fx/tests/metrc.lua:10: an unknown field
+    metrc: unknown field '"'"'package'"'"' (expected packages, plants, tags, facilities, unavailable or answers)
+FAIL - fixtures/fx/tests/metrc.lua:12: a raw answer without its status
+    metrc.answers[1].status or message: an answer has a status, or a message saying why none came
+0 passed, 4 failed'
+run "$EDICT" check "$TMP/fixtures/fx"
+has "edict check names a malformed stub at its file:line" "$OUT" 'fixtures/fx/tests/metrc.lua:6: fixture 2 '"'"'a malformed stub'"'"': metrc.packages["1A4X"]'
 
 # ---- keys never printed ------------------------------------------------------
 cat "$TMP"/*.out "$OUT" "$ERR" >"$TMP/all" 2>/dev/null

@@ -90,7 +90,7 @@ FAIL - fx/fp/tests/wrong.lua:5: unexpected rule error
 FAIL - fx/fp/tests/wrong.lua:6: wrong retention
     retention_until: expected 2030-01-01, got 2031-01-01
 FAIL - fx/fp/tests/wrong.lua:7: unknown expect field
-    expect: unknown field 'colour' (expected flag, findings, score, retention_until, obligations, errors, waivers, refused, messages, metrc_writes)
+    expect: unknown field 'colour' (expected flag, findings, score, retention_until, obligations, errors, waivers, refused, messages, metrc_writes, unavailable)
 6 passed, 4 failed"
 run "$EDICT" test -v "$P/fp"
 has "failures: the others still run" "$OUT" "ok - fx/fp/tests/wrong.lua:8: still passes"
