@@ -11,6 +11,14 @@
  * node that dies mid-run leaves a lease that expires, and the job runs
  * again elsewhere. Both lock the job row before the lease row, so a claim
  * and a finish never wait on each other.
+ *
+ * A job's lease is taken only when free or expired, never because it is
+ * already ours: a node runs its jobs one at a time, so a lease of its own
+ * still held at a claim is a run it did whose finish was not recorded
+ * (the database refused or went away). Taking it again ran that work a
+ * second time at the next poll (two Metrc sync logs for one recorded
+ * run); now such a run is handed on as a dead node's is, when its lease
+ * expires.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -21,12 +29,20 @@
 #include <string.h>
 
 
-/* The lease upsert: taken when free, expired, or already ours. */
+/* The lease upsert: taken when free, expired, or already ours (renewed). */
 static const char TAKE_LEASE[] =
     "INSERT INTO edict.lease AS l (name, holder, expires_at) "
     "VALUES ($1, $2, now() + make_interval(secs => $3::double precision)) "
     "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
     "WHERE l.expires_at <= now() OR l.holder = EXCLUDED.holder RETURNING 1";
+
+/* A job's lease: taken when free or expired only (the top comment says
+ * why not when already ours). */
+static const char TAKE_JOB_LEASE[] =
+    "INSERT INTO edict.lease AS l (name, holder, expires_at) "
+    "VALUES ($1, $2, now() + make_interval(secs => $3::double precision)) "
+    "ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
+    "WHERE l.expires_at <= now() RETURNING 1";
 
 int ed_pg_job_claim(const ed_pg_target *t, PGconn *c, const char *name, double period_s,
                     double lease_s, const char *holder, char due_at[ED_PG_DUE_MAX],
@@ -64,14 +80,14 @@ int ed_pg_job_claim(const ed_pg_target *t, PGconn *c, const char *name, double p
     *attempt = atoi(PQgetvalue(r, 0, 1));
     PQclear(r);
     const char *lv[3] = {lease_name, holder, lease};
-    r = ed_pg_query(t, c, TAKE_LEASE, 3, lv, PGRES_TUPLES_OK, "taking a job's lease", err);
+    r = ed_pg_query(t, c, TAKE_JOB_LEASE, 3, lv, PGRES_TUPLES_OK, "taking a job's lease", err);
     if (r == NULL) {
         ed_pg_rollback(c);
         return -1;
     }
     int took = PQntuples(r) == 1;
     PQclear(r);
-    if (!took) { /* running elsewhere: its lease has not expired */
+    if (!took) { /* running elsewhere, or run here unrecorded: its lease has not expired */
         ed_pg_rollback(c);
         return 0;
     }

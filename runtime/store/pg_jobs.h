@@ -14,8 +14,9 @@
 
 /* Claim job `name` when it is due: it is made (due now) when missing;
  * SELECT … FOR UPDATE SKIP LOCKED, then the lease 'job:<name>' for
- * lease_s, counted as an attempt. 1 claimed (due_at, *attempt set), 0 not
- * due or running elsewhere, -1 with err. */
+ * lease_s (only when free or expired, even if holder has it), counted as
+ * an attempt. 1 claimed (due_at, *attempt set), 0 not due, running
+ * elsewhere or run by holder with its finish unrecorded, -1 with err. */
 int ed_pg_job_claim(const ed_pg_target *t, PGconn *c, const char *name, double period_s,
                     double lease_s, const char *holder, char due_at[ED_PG_DUE_MAX],
                     int *attempt, ed_buf *err);

@@ -1667,16 +1667,38 @@ static int pg_job_run(ed_store *s, const ed_job *job, ed_job_fn fn, void *arg, i
     if (failed) {
         *failed = bad;
     }
-    c = conn_get(ps, err);
-    if (c == NULL) {
-        return -1; /* the lease expires; the job runs again */
+    /* The work is done: its finish is tried again after a refusal that
+     * may pass (a connection lost, a deadlock aborted), each time on a
+     * connection from the pool (a lost one is not given back). A finish
+     * never recorded leaves the lease to expire; only then does the job
+     * run again, here or elsewhere. */
+    static const long pause_ms[] = {0, 100, 400};
+    rc = -1;
+    int refused = 0;
+    for (size_t i = 0; i < sizeof pause_ms / sizeof *pause_ms && rc == -1; i++) {
+        if (pause_ms[i] != 0) {
+            struct timespec ts = {0, pause_ms[i] * 1000000L};
+            nanosleep(&ts, NULL);
+            ed_buf_puts(err, "; tried again: ");
+        }
+        c = conn_get(ps, err);
+        if (c == NULL) {
+            refused = 1;
+            continue;
+        }
+        rc = ed_pg_job_finish(&ps->target, c, job->name, job->holder, due, attempt,
+                              job->period_s, job->backoff_s, !bad, msg->data ? msg->data : "",
+                              err);
+        conn_put(ps, c);
+        refused |= rc == -1;
     }
-    rc = ed_pg_job_finish(&ps->target, c, job->name, job->holder, due, attempt, job->period_s,
-                          job->backoff_s, !bad, msg->data ? msg->data : "", err);
-    conn_put(ps, c);
+    if (rc == 1 && refused) {
+        ed_buf_reset(err); /* recorded after all */
+    }
     if (rc == 0) {
-        ed_buf_printf(err, "store %s: job %s ran past its lease (%.0f s); another node may "
-                      "have run it too", ps->target.shown, job->name, job->lease_s);
+        ed_buf_printf(err, "store %s: job %s ran past its lease (%.0f s)%s; another node may "
+                      "have run it too", ps->target.shown, job->name, job->lease_s,
+                      refused ? ", or a finish refused above was recorded after all" : "");
         return -1;
     }
     return rc;

@@ -352,6 +352,10 @@ EOF2
         "$(pg_admin_sql "SELECT count(*) > 0 FROM edict.metrc_object WHERE tenant = '$ST'")" t
     cat "$TMP"/node.*.log >"$TMP/nodes.log"
     has "serve: the run is logged" "$TMP/nodes.log" "metrc-sync:$ST:OR-LIC-1"
+    # a claim or finish the database refused (a deadlock between one node's
+    # claim and the other's finish once made a node run the sync twice)
+    lacks "serve: no job's claim or finish was refused" "$TMP/nodes.log" \
+        "could not be claimed or finished"
     lacks "serve: no log line holds a key" "$TMP/nodes.log" "SECRET"
 else
     fail "postgresql" "the private server did not start"

@@ -1248,6 +1248,184 @@ TEST(a_server_restarted_under_load_loses_no_acknowledged_decision)
     PASS();
 }
 
+/* A job's work that, as it ends, makes its finish fail: "cut" ends the
+ * store's connections (its finish meets a dead one, as after a network
+ * break or a deadlock abort: a refusal that passes), "revoke" takes the
+ * right to update the jobs table (a refusal that lasts). */
+typedef struct finish_breaker {
+    const char *db, *how;
+} finish_breaker;
+
+static int job_breaks_finish(void *arg, ed_store *s, ed_buf *msg)
+{
+    const finish_breaker *fb = arg;
+    (void)s;
+    job_calls++;
+    ed_buf_puts(msg, "did it");
+    if (strcmp(fb->how, "cut") == 0) {
+        return admin_sql(fb->db, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                                 "WHERE datname = current_database() AND usename = 'edict'");
+    }
+    return admin_sql(fb->db, "REVOKE UPDATE ON edict.jobs FROM edict_app");
+}
+
+/* A connection as the server's superuser to db. */
+static PGconn *admin_conn(const char *db)
+{
+    char *conninfo = NULL;
+    if (asprintf(&conninfo, "%s dbname=%s", pg_admin, db) < 0) {
+        abort();
+    }
+    PGconn *c = PQconnectdb(conninfo);
+    free(conninfo);
+    return c;
+}
+
+/* The first value of sql run as the superuser on db, into out. */
+static int admin_value(const char *db, const char *sql, char *out, size_t cap)
+{
+    PGconn *c = admin_conn(db);
+    int rc = PQstatus(c) == CONNECTION_OK ? run_sql(c, sql, out, cap) : -1;
+    PQfinish(c);
+    return rc;
+}
+
+/* The flake behind two Metrc sync logs for one recorded run: a node whose
+ * finish was refused still held the job's lease, and its next poll took
+ * that lease again as its own and ran the work a second time. */
+TEST(a_run_whose_finish_was_refused_is_not_run_again_at_once)
+{
+    char *where = fresh();
+    const char *db = db_of(where);
+    ed_store *a = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(a != NULL, "opened");
+    ed_buf msg = {0}, err = {0};
+    char v[256];
+    int failed = -1;
+    job_calls = 0;
+    /* a refusal that passes: the finish is tried again and recorded */
+    finish_breaker cut = {db, "cut"};
+    ed_job job = {"sync", 3600, 3600, 60, "node-a"};
+    ed_job job_b = job;
+    job_b.holder = "node-b";
+    int rc = ed_store_job_run(a, &job, job_breaks_finish, &cut, &failed, &msg, &err);
+    CHECK(rc == 1 && failed == 0, "ran and recorded after the connection was cut: %d (%s)", rc,
+          err.data ? err.data : "");
+    CHECK(admin_value(db, "SELECT count(*) FROM edict.job_runs WHERE name = 'sync' AND ok", v,
+                      sizeof v) == 0 && strcmp(v, "1") == 0, "one run recorded: %s", v);
+    ed_buf_reset(&err);
+    /* another node (opened after the cut, which ended every connection of the role) */
+    ed_store *b = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(b != NULL, "opened");
+    CHECK(ed_store_job_run(a, &job, job_ok, NULL, &failed, &msg, &err) == 0, "not due here");
+    CHECK(ed_store_job_run(b, &job_b, job_ok, NULL, &failed, &msg, &err) == 0, "nor there");
+    CHECK(job_calls == 1, "the work ran once, %d times", job_calls);
+    /* a refusal that lasts: the run stays unrecorded and its lease held */
+    finish_breaker revoke = {db, "revoke"};
+    ed_job held = {"held", 3600, 3600, 60, "node-a"};
+    ed_job held_b = held;
+    held_b.holder = "node-b";
+    rc = ed_store_job_run(a, &held, job_breaks_finish, &revoke, &failed, &msg, &err);
+    CHECK(rc == -1 && strstr(err.data ? err.data : "", "permission denied") != NULL,
+          "its finish was refused: %d (%s)", rc, err.data ? err.data : "");
+    CHECK(admin_sql(db, "GRANT UPDATE ON edict.jobs TO edict_app") == 0, "%s", admin_error);
+    ed_buf_reset(&err);
+    rc = ed_store_job_run(a, &held, job_ok, NULL, &failed, &msg, &err);
+    CHECK(rc == 0, "the node that ran it does not run it again at once: %d (%s)", rc,
+          err.data ? err.data : "");
+    CHECK(ed_store_job_run(b, &held_b, job_ok, NULL, &failed, &msg, &err) == 0,
+          "nor does another while the lease holds");
+    CHECK(job_calls == 2, "%d calls", job_calls);
+    /* as when a node dies mid-run: the lease expires and the job is handed on */
+    CHECK(admin_sql(db, "UPDATE edict.lease SET expires_at = now() WHERE name = 'job:held'") == 0,
+          "%s", admin_error);
+    rc = ed_store_job_run(b, &held_b, job_ok, NULL, &failed, &msg, &err);
+    CHECK(rc == 1 && failed == 0, "then it runs again: %d (%s)", rc, err.data ? err.data : "");
+    CHECK(job_calls == 3, "%d calls", job_calls);
+    CHECK(admin_value(db, "SELECT count(*) FROM edict.job_runs WHERE name = 'held'", v,
+                      sizeof v) == 0 && strcmp(v, "1") == 0, "one run recorded: %s", v);
+    ed_store_close(b);
+    ed_store_close(a);
+    ed_buf_free(&msg);
+    ed_buf_free(&err);
+    free(where);
+    PASS();
+}
+
+/* Another node's claim, caught holding the job row (as between its
+ * SELECT … FOR UPDATE and its lease upsert) while this node finishes: once
+ * the finish waits, is the lease row free? (The finish used to lock the
+ * lease first; then the claim's upsert waited on it and PostgreSQL broke
+ * the deadlock by aborting the finish.) */
+typedef struct claim_holder {
+    const char *db;
+    PGconn *x;
+    pthread_t thread;
+    int waited, lease_free;
+    char said[256];
+} claim_holder;
+
+static void *watch_the_finish(void *p)
+{
+    claim_holder *h = p;
+    PGconn *y = admin_conn(h->db);
+    char v[64] = "0";
+    for (int i = 0; i < 1000 && strcmp(v, "0") == 0; i++) {
+        usleep(10000);
+        run_sql(y, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND usename = 'edict' AND wait_event_type = 'Lock'", v, sizeof v);
+    }
+    h->waited = strcmp(v, "0") != 0;
+    h->lease_free = run_sql(y, "BEGIN", NULL, 0) == 0 &&
+                    run_sql(y, "SELECT 1 FROM edict.lease WHERE name = 'job:order' FOR UPDATE "
+                               "NOWAIT", h->said, sizeof h->said) == 0;
+    run_sql(y, "ROLLBACK", NULL, 0);
+    PQfinish(y);
+    run_sql(h->x, "ROLLBACK", NULL, 0); /* the claim gives up: the finish goes on */
+    return NULL;
+}
+
+static int job_then_claim_elsewhere(void *arg, ed_store *s, ed_buf *msg)
+{
+    claim_holder *h = arg;
+    (void)s;
+    job_calls++;
+    ed_buf_puts(msg, "did it");
+    h->x = admin_conn(h->db);
+    if (run_sql(h->x, "BEGIN", NULL, 0) != 0 ||
+        run_sql(h->x, "SELECT 1 FROM edict.jobs WHERE name = 'order' FOR UPDATE", h->said,
+                sizeof h->said) != 0 ||
+        pthread_create(&h->thread, NULL, watch_the_finish, h) != 0) {
+        return 1;
+    }
+    return 0;
+}
+
+TEST(a_finish_waits_for_a_claim_without_holding_the_lease)
+{
+    char *where = fresh();
+    ed_store *a = open_at(where, ED_STORE_WRITE, 0);
+    CHECK(a != NULL, "opened");
+    ed_buf msg = {0}, err = {0};
+    claim_holder h = {.db = db_of(where)};
+    ed_job job = {"order", 3600, 3600, 60, "node-a"};
+    int failed = -1;
+    job_calls = 0;
+    int rc = ed_store_job_run(a, &job, job_then_claim_elsewhere, &h, &failed, &msg, &err);
+    CHECK(failed == 0, "the other claim held the job row: %s", h.said);
+    pthread_join(h.thread, NULL);
+    PQfinish(h.x);
+    CHECK(h.waited, "the finish waited for the job row");
+    CHECK(h.lease_free, "while it waited, the lease row was free: %s", h.said);
+    CHECK(rc == 1, "then it finished: %d (%s)", rc, err.data ? err.data : "");
+    CHECK(job_calls == 1, "%d calls", job_calls);
+    ed_store_close(a);
+    ed_buf_free(&msg);
+    ed_buf_free(&err);
+    free(where);
+    PASS();
+}
+
 TEST(a_locked_chain_head_gives_a_clear_error_not_a_hang)
 {
     char *where = fresh();
@@ -1339,7 +1517,9 @@ ED_TEST_MAIN(COMMON_TESTS, T(the_database_refuses_update_delete_and_truncate),
              T(two_writers_share_one_database_and_every_chain_stays_whole),
              T(a_node_refuses_a_schema_it_does_not_know),
              T(a_server_restarted_under_load_loses_no_acknowledged_decision),
-             T(a_locked_chain_head_gives_a_clear_error_not_a_hang))
+             T(a_locked_chain_head_gives_a_clear_error_not_a_hang),
+             T(a_run_whose_finish_was_refused_is_not_run_again_at_once),
+             T(a_finish_waits_for_a_claim_without_holding_the_lease))
 #undef main
 
 /* The counts of one ED_TEST_MAIN run, from its last line. */
