@@ -305,8 +305,8 @@ static int prepare(ed_metrc_lookups *l, const char *tenant, const char *license,
     return (int)status;
 }
 
-/* A client for one GET with c's keys, on loop (its own when NULL): one
- * attempt, at most timeout_s. */
+/* A client for one GET with c's keys, on loop: one attempt, at most
+ * timeout_s. */
 static ed_metrc *client_for(const creds *c, struct ev_loop *loop, double timeout_s,
                             ed_buf *err)
 {
@@ -339,45 +339,6 @@ static int settle(ed_metrc_lookups *l, const char *key, const answer *a, ed_buf 
         to_cache(l, key, a->status, &a->body);
     }
     return (int)a->status;
-}
-
-int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, const char *path,
-                    double timeout_s, ed_buf *body, ed_buf *err)
-{
-    ed_metrc_lookups *l = lookups;
-    const creds *c = NULL;
-    ed_buf key = {0};
-    double deadline = now_s() + timeout_s;
-    int rc = prepare(l, tenant, license, path, timeout_s, &c, &key, body, err);
-    int gated = 0;
-    while (rc == 0 && !(gated = gate_take(l, c->gate)) && now_s() < deadline) {
-        struct timespec tick = {0, (long)(GATE_POLL_S * 1e9)};
-        nanosleep(&tick, NULL);
-    }
-    if (rc == 0 && !gated) {
-        gate_full(c, path, err);
-        rc = -1;
-    }
-    ed_metrc *m = rc == 0 ? client_for(c, NULL, deadline - now_s(), err) : NULL;
-    if (rc != 0 || m == NULL) {
-        if (gated) {
-            gate_give(l, c->gate);
-        }
-        ed_buf_free(&key);
-        return rc != 0 ? rc : -1;
-    }
-    answer a = {0, {0}, {0}};
-    rc = ed_metrc_request(m, "GET", path, license, NULL, NULL, got, &a, err);
-    if (rc == 0) {
-        ed_metrc_wait(m);
-        rc = settle(l, key.data, &a, body, err);
-    }
-    ed_metrc_free(m);
-    gate_give(l, c->gate);
-    ed_buf_free(&a.body);
-    ed_buf_free(&a.error);
-    ed_buf_free(&key);
-    return rc;
 }
 
 /* ---- the same without waiting, on a caller's loop ------------------------ */
@@ -570,4 +531,46 @@ void ed_metrc_lookups_release(ed_metrc_lookups *l, struct ev_loop *loop)
     if (l != NULL) {
         reap(l, loop, 1);
     }
+}
+
+/* ---- the same, waiting: the call above on a loop of its own ------------ */
+
+typedef struct waited {
+    int done, status;
+    ed_buf *body, *err;
+} waited;
+
+static void waited_done(void *arg, int status, const char *body, size_t len, const char *err)
+{
+    waited *w = arg;
+    w->done = 1;
+    w->status = status;
+    ed_buf_append(w->body, body, len);
+    if (err != NULL) {
+        ed_buf_puts(w->err, err);
+    }
+}
+
+int ed_metrc_lookup(void *lookups, const char *tenant, const char *license, const char *path,
+                    double timeout_s, ed_buf *body, ed_buf *err)
+{
+    ed_metrc_lookups *l = lookups;
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    if (loop == NULL) {
+        ed_buf_printf(err, "GET %s: cannot make an event loop", path);
+        return -1;
+    }
+    waited w = {0, -1, body, err};
+    ed_metrc_call *call = NULL;
+    int rc = ed_metrc_lookup_start(l, loop, tenant, license, path, timeout_s, body, err,
+                                   waited_done, &w, &call);
+    if (rc == 0) {
+        while (!w.done) {
+            ev_run(loop, EVRUN_ONCE);
+        }
+        rc = w.status;
+    }
+    ed_metrc_lookups_release(l, loop);
+    ev_loop_destroy(loop);
+    return rc;
 }

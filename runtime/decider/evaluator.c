@@ -684,12 +684,12 @@ static int write_answer(ed_evaluator *e, int status, const char *body, size_t le
         err_len = strlen(err);
     }
     wire_answer a = {status, (uint32_t)len, (uint32_t)err_len};
-    struct iovec iov[] = {{&a, sizeof a}, {(void *)(body ? body : ""), len},
-                          {(void *)(err ? err : ""), err_len}};
+    /* one write: the child reads it whole (e->request is free between
+     * requests) */
     ed_buf_reset(&e->request);
-    for (size_t i = 0; i < sizeof iov / sizeof iov[0]; i++) {
-        ed_buf_append(&e->request, iov[i].iov_base, iov[i].iov_len);
-    }
+    ed_buf_append(&e->request, &a, sizeof a);
+    ed_buf_append(&e->request, body ? body : "", len);
+    ed_buf_append(&e->request, err ? err : "", err_len);
     return ed_write_all(e->fd, e->request.data, e->request.len);
 }
 

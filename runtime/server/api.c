@@ -740,7 +740,7 @@ static void webhook(ed_api_worker *w, const ed_request *req, const char *source,
     size_t k = (size_t)(src - cfg->webhooks);
     ed_normaliser spec = {src->name, src->normaliser, src->normaliser_code};
     ed_buf err = {0}, events = {0};
-    int nrc = ed_decider_normalise(w->decider, k, &spec, &cfg->limits, req->body,
+    int nrc = ed_decider_normalise(w->lanes[w->lane], k, &spec, &cfg->limits, req->body,
                                    req->body_len, &events, &err);
     if (nrc < 0) {
         ed_api_error(res, 500, "normaliser", err.data);
@@ -1450,7 +1450,7 @@ static void admin_diff(ed_api_worker *w, const ed_request *req, ed_response *res
                              cfg->max_batch_events, cfg->isolate_rules,
                              VET_DEADLINE_FACTOR * cfg->evaluation_deadline_s};
     ed_answer answer = {0, {0}};
-    ed_decider_admin_diff(w->decider, &env, req->body, req->body_len, &answer);
+    ed_decider_admin_diff(w->lanes[w->lane], &env, req->body, req->body_len, &answer);
     res->status = answer.status;
     ed_buf_reset(&res->body);
     ed_buf_append(&res->body, answer.body.data, answer.body.len);
@@ -1515,7 +1515,6 @@ void ed_api_handle(ed_api_worker *w, const ed_request *req, ed_response *res)
             res->busy = 1;
             return;
         }
-        w->decider = w->lanes[w->lane];
     }
     if (strcmp(path, "/healthz") == 0) {
         set_route(res, "/healthz");

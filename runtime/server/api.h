@@ -45,7 +45,6 @@ typedef struct ed_api_worker {
     int n_lanes;
     ed_api_pending *held[ED_API_MAX_LANES]; /* the evaluation waiting on it */
     int lane;                 /* the one ed_api_handle chose */
-    ed_decider *decider;      /* lanes[lane] */
     int index;
 } ed_api_worker;
 

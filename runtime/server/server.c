@@ -564,6 +564,18 @@ static void respond_or_park(ed_conn *c, ed_response *res_in, const char *rid,
 
 /* --- evaluations waiting for Metrc, requests waiting for a lane ------ */
 
+/* An answer made outside the parser's callbacks (a commit returned, an
+ * evaluation resumed, a lane given): write what is queued, which parses
+ * the requests held behind it, and once none is in the making the
+ * connection idles. */
+static void conn_answered(ed_conn *c)
+{
+    if (!conn_busy(c) && conn_flush(c) == 0 && !conn_busy(c) && c->phase == PHASE_IDLE &&
+        !c->in_message) {
+        conn_timer_set(c, c->w->srv->svc.cfg->idle_timeout_s);
+    }
+}
+
 /* Hand each waiting request a lane, in the order they came, while one is
  * free. */
 static void run_waiting(ed_worker *w)
@@ -577,10 +589,7 @@ static void run_waiting(ed_worker *w)
         c->waiting = 0;
         c->wait_next = NULL;
         dispatch(c);
-        if (!conn_busy(c) && conn_flush(c) == 0 && !conn_busy(c) && c->phase == PHASE_IDLE &&
-            !c->in_message) {
-            conn_timer_set(c, w->srv->svc.cfg->idle_timeout_s);
-        }
+        conn_answered(c);
     }
 }
 
@@ -603,10 +612,7 @@ static void pending_done(ed_conn *c)
         respond_or_park(c, &c->pending_res, c->parked_rid, c->parked_method, path,
                         c->parked_t0);
         free(path);
-        if (!conn_busy(c) && conn_flush(c) == 0 && !conn_busy(c) &&
-            c->phase == PHASE_IDLE && !c->in_message) {
-            conn_timer_set(c, w->srv->svc.cfg->idle_timeout_s);
-        }
+        conn_answered(c);
     }
     run_waiting(w);
 }
@@ -1067,9 +1073,8 @@ static void answer_committed(ed_worker *w)
         c->parked_path = NULL;
         if (c->gone) {
             conn_close(c);
-        } else if (conn_flush(c) == 0 && !c->parked && c->phase == PHASE_IDLE &&
-                   !c->in_message) {
-            conn_timer_set(c, w->srv->svc.cfg->idle_timeout_s);
+        } else {
+            conn_answered(c);
         }
         c = next;
     }
@@ -1625,7 +1630,6 @@ int ed_serve(ed_config *cfg, int only_check)
             w->api.lanes[k] = ed_decider_new(&dc, &err);
             w->api.n_lanes = k + 1;
         }
-        w->api.decider = w->api.lanes[0];
         if (w->loop == NULL || w->api.lanes[w->api.n_lanes - 1] == NULL) {
             fprintf(stderr, "edict: cannot start a worker%s%s\n", err.len ? ": " : "",
                     err.len ? err.data : "");
