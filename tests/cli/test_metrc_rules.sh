@@ -299,6 +299,34 @@ emu_stats >"$TMP/gate.stats"
 is "... Metrc saw at most 5 of the licence's calls in flight, and refused none" \
     "$(jv "$TMP/gate.stats" 'tostring(D[1].max_concurrent_facility <= 5 and D[1].max_concurrent_facility >= 2) .. " " .. tostring(D[1].by_status["429"])')" \
     "true nil"
+# a flood of rules asking Metrc, each with less time than Metrc takes
+# (1.5 s against 3 s): the calls past the gate wait for a place for their
+# whole time-out and are unavailable saying so; Metrc refuses none of them
+serve_conf flood "workers = 2, metrc_waits = 8, limits = { time_ms = 1500 },"
+curl -s -X POST "$EMU_URL/_emulator/reset" >/dev/null
+emu_faults '{"slow_rate": 1.0, "slow_ms": 3000, "only_paths": ["/packages/"]}'
+FLOOD=""
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    ev f$i t.a OR-LIC-1 FLOOD-$i "" acme >"$TMP/f$i.json"
+    post "$TA" "$TMP/f$i.json" >"$TMP/f$i.out" &
+    FLOOD="$FLOOD $!"
+done
+wait $FLOOD
+emu_faults '{}'
+serve_down
+sleep 3 # the emulator is still answering the calls given up: let them end
+is "a flood past the gate: every event decided, each yellow with its fact unavailable" \
+    "$(cat "$TMP"/f[0-9]*.out | grep -c '"flag":"yellow".*"unavailable":\[{"rule":"ml/package"')" 12
+check "... the calls that found no place say so" \
+    grep -q 'for the whole time-out' "$TMP"/f[0-9]*.out
+emu_stats >"$TMP/flood.stats"
+is "... and Metrc refused none (no 429)" "$(jv "$TMP/flood.stats" 'tostring(D[1].by_status["429"])')" nil
+# metrc_waits is bounded: a configuration asking for more lanes is refused
+sed 's/metrc_waits = 8/metrc_waits = 9/' "$TMP/flood.lua" >"$TMP/toomany.lua"
+run "$EDICT" serve --check --config "$TMP/toomany.lua"
+is "serve --check refuses metrc_waits = 9, naming it" \
+    "$RC $(grep -c 'metrc_waits.*out of range' "$ERR")" "1 1"
+
 # ---- replay answers from the record, never from Metrc -------------------------
 ID1=$(jv "$TMP/r1.out" 'D[1].decision_id')
 # Metrc's data change: r1's available tag is taken by a new package
